@@ -1,0 +1,1 @@
+"""Activities: all I/O the workflows need, behind classes that receive their clients."""

@@ -1,0 +1,140 @@
+"""The gateway from the API (and seeding) to the municipality workflows.
+
+It turns Temporal's failures back into the domain's errors, so callers deal
+with TransitionRefused and RequestRejected, never with RPC details.
+"""
+
+import asyncio
+from collections.abc import Sequence
+
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+)
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from onboarding.errors import (
+    OnboardingError,
+    RequestRejected,
+    TransitionRefused,
+    UnknownMunicipality,
+)
+from onboarding.models import (
+    Municipality,
+    MunicipalityState,
+    MunicipalityView,
+    MunicipalityWorkflowInput,
+    TransitionCommand,
+)
+from onboarding.process import Stage
+from onboarding.temporal import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, municipality_workflow_id
+from workflows.municipality import MunicipalityWorkflow
+
+
+class EngineUnavailable(OnboardingError):
+    """Temporal could not be reached (HTTP 503)."""
+
+    code = "engine_unavailable"
+
+
+async def start_municipality(
+    client: Client,
+    municipality: Municipality,
+    *,
+    task_queue: str,
+    continue_as_new_after_events: int = 2_000,
+) -> WorkflowHandle[MunicipalityWorkflow, None]:
+    """Start the municipality's workflow, or return the running one (idempotent)."""
+    return await client.start_workflow(
+        MunicipalityWorkflow.run,
+        MunicipalityWorkflowInput(
+            state=MunicipalityState(municipality=municipality),
+            continue_as_new_after_events=continue_as_new_after_events,
+        ),
+        id=municipality_workflow_id(municipality.number),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(STAGE_ATTRIBUTE, Stage.PROSPECTIVE.value),
+                SearchAttributePair(NUMBER_ATTRIBUTE, municipality.number),
+            ]
+        ),
+    )
+
+
+async def load_region(
+    client: Client,
+    municipalities: Sequence[Municipality],
+    *,
+    task_queue: str,
+    continue_as_new_after_events: int = 2_000,
+    concurrency: int = 10,
+) -> int:
+    """Start a workflow for every municipality (existing ones are kept). Returns the count."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def start(municipality: Municipality) -> None:
+        async with gate:
+            await start_municipality(
+                client,
+                municipality,
+                task_queue=task_queue,
+                continue_as_new_after_events=continue_as_new_after_events,
+            )
+
+    await asyncio.gather(*(start(m) for m in municipalities))
+    return len(municipalities)
+
+
+async def transition(client: Client, number: str, command: TransitionCommand) -> MunicipalityView:
+    """Run the transition update; raise the domain error it was refused with."""
+    handle = client.get_workflow_handle_for(
+        MunicipalityWorkflow.run, municipality_workflow_id(number)
+    )
+    try:
+        return await handle.execute_update(
+            MunicipalityWorkflow.transition, command, id=command.idempotency_key
+        )
+    except WorkflowUpdateFailedError as err:
+        raise _domain_error(err.cause) from err
+    except RPCError as err:
+        raise _rpc_error(err, number) from err
+
+
+async def current_state(client: Client, number: str) -> MunicipalityView:
+    """The workflow's own view of a municipality (the query)."""
+    handle = client.get_workflow_handle_for(
+        MunicipalityWorkflow.run, municipality_workflow_id(number)
+    )
+    try:
+        return await handle.query(MunicipalityWorkflow.state)
+    except RPCError as err:
+        raise _rpc_error(err, number) from err
+
+
+def _domain_error(cause: BaseException | None) -> OnboardingError:
+    if isinstance(cause, ApplicationError) and cause.details:
+        detail = cause.details[0]
+        if isinstance(detail, dict):
+            if cause.type == TransitionRefused.code:
+                return TransitionRefused(
+                    trigger=detail["trigger"],
+                    stage=detail["stage"],
+                    allowed_triggers=list(detail["allowed_triggers"]),
+                    missing_conditions=list(detail.get("missing_conditions") or []),
+                )
+            if cause.type == RequestRejected.code:
+                return RequestRejected(detail["field"], detail["message"])
+    return OnboardingError(f"transition failed: {cause}")
+
+
+def _rpc_error(err: RPCError, number: str) -> OnboardingError:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        return UnknownMunicipality(number)
+    if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        return EngineUnavailable(f"the workflow engine is unavailable: {err.message}")
+    return OnboardingError(f"workflow engine error: {err.message}")

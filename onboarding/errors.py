@@ -1,0 +1,104 @@
+"""Errors of the onboarding domain.
+
+    OnboardingError
+    ├── RequestRejected            bad input; nothing was changed (HTTP 422)
+    │   ├── InvalidEvidence        a missing, unknown or malformed evidence field
+    │   ├── InvalidEffectiveDate   effective_on in the future or before the last transition
+    │   └── UnknownTrigger         a trigger the process does not define
+    ├── TransitionRefused          the trigger may not fire from this stage (HTTP 409)
+    └── UnknownMunicipality        no municipality with that number (HTTP 404)
+
+Each carries the field or the facts a client needs to correct itself, and
+`to_detail()` gives the JSON-safe form that crosses Temporal and HTTP.
+"""
+
+from typing import Any
+
+
+class OnboardingError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    #: a short stable machine-readable code
+    code = "onboarding_error"
+
+    def to_detail(self) -> dict[str, Any]:
+        return {"error": self.code, "message": str(self)}
+
+
+class RequestRejected(OnboardingError):
+    """The request itself is wrong; names the field and what is allowed."""
+
+    code = "invalid_request"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+    def to_detail(self) -> dict[str, Any]:
+        return {"error": self.code, "field": self.field, "message": self.message}
+
+
+class InvalidEvidence(RequestRejected):
+    """Evidence missing, unknown or malformed for the trigger."""
+
+
+class InvalidEffectiveDate(RequestRejected):
+    """effective_on lies in the future or before the previous transition."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("effective_on", message)
+
+
+class UnknownTrigger(RequestRejected):
+    """The trigger is not part of the process."""
+
+    def __init__(self, trigger: str, allowed: list[str]) -> None:
+        super().__init__("trigger", f"unknown trigger {trigger!r}; allowed: {', '.join(allowed)}")
+        self.allowed = allowed
+
+
+class TransitionRefused(OnboardingError):
+    """The trigger is known but may not fire from the current stage."""
+
+    code = "invalid_transition"
+
+    def __init__(
+        self,
+        *,
+        trigger: str,
+        stage: str,
+        allowed_triggers: list[str],
+        missing_conditions: list[str] | None = None,
+    ) -> None:
+        missing = missing_conditions or []
+        reason = (
+            f"conditions not met: {'; '.join(missing)}"
+            if missing
+            else f"allowed from {stage}: {', '.join(allowed_triggers) or 'none'}"
+        )
+        super().__init__(f"{trigger} is not allowed in stage {stage} ({reason})")
+        self.trigger = trigger
+        self.stage = stage
+        self.allowed_triggers = allowed_triggers
+        self.missing_conditions = missing
+
+    def to_detail(self) -> dict[str, Any]:
+        return {
+            "error": self.code,
+            "message": str(self),
+            "trigger": self.trigger,
+            "stage": self.stage,
+            "allowed_triggers": self.allowed_triggers,
+            "missing_conditions": self.missing_conditions,
+        }
+
+
+class UnknownMunicipality(OnboardingError):
+    """No municipality is registered under that number."""
+
+    code = "not_found"
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"no municipality with number {number}")
+        self.number = number

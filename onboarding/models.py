@@ -1,0 +1,151 @@
+"""Pydantic models that cross a boundary: workflow inputs and results, API bodies.
+
+One input type and one result type per workflow, update, query and activity, so
+fields can be added later without breaking running workflows.
+"""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
+
+from onboarding.errors import InvalidEvidence
+from onboarding.process import PROCESS_VERSION, Stage, Trigger, check_evidence
+
+MunicipalityNumber = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}$"),
+    Field(description="4-digit municipality number (kommunenummer)", examples=["5001"]),
+]
+IdempotencyKey = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$"),
+    Field(description="client-chosen key; a repeat returns the first result"),
+]
+
+
+class Municipality(BaseModel):
+    """A municipality of the region, as the shipped region file lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: MunicipalityNumber
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    county: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    health_trust: Annotated[
+        str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)
+    ]
+
+
+class Actor(BaseModel):
+    """Who recorded something: a user or token id, its name and role."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    role: str
+
+
+class TransitionRequest(BaseModel):
+    """A transition as a coordinator asks for it (API body, CLI)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: Trigger
+    effective_on: date | None = Field(
+        None, description="the date it took effect (default: today in Europe/Oslo)"
+    )
+    evidence: dict[str, str] = Field(default_factory=dict)
+    comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    idempotency_key: IdempotencyKey | None = None
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_fits_trigger(cls, evidence: dict[str, str], info: object) -> dict[str, str]:
+        trigger = getattr(info, "data", {}).get("trigger")
+        if trigger is None:  # the trigger itself failed validation; reported there
+            return evidence
+        try:
+            return check_evidence(trigger, evidence)
+        except InvalidEvidence as err:
+            raise PydanticCustomError("evidence", "{field}: {message}", err.to_detail()) from None
+
+
+class TransitionCommand(TransitionRequest):
+    """The workflow update's input: the request plus who asked."""
+
+    actor: Actor
+
+
+class TransitionRecord(BaseModel):
+    """An accepted transition, exactly as the audit log keeps it."""
+
+    seq: int = Field(description="1, 2, ... per municipality, across continue-as-new")
+    trigger: Trigger
+    from_stage: Stage
+    to_stage: Stage
+    effective_on: date
+    evidence: dict[str, str]
+    comment: str | None
+    actor: Actor
+    recorded_at: datetime
+    idempotency_key: str | None
+    workflow_id: str
+    run_id: str
+
+
+class MunicipalityView(BaseModel):
+    """A municipality's current state: the query result and the API's answer."""
+
+    number: str
+    name: str
+    county: str
+    health_trust: str
+    stage: Stage
+    paused_from: Stage | None
+    allowed_triggers: list[Trigger]
+    last_transition: TransitionRecord | None
+    process_version: int = PROCESS_VERSION
+
+
+class MunicipalityState(BaseModel):
+    """The whole state of a municipality workflow, handed through continue-as-new."""
+
+    municipality: Municipality
+    stage: Stage = Stage.PROSPECTIVE
+    paused_from: Stage | None = None
+    seq: int = 0
+    last_transition: TransitionRecord | None = None
+    registered: bool = False
+    # Results by idempotency key, oldest first, bounded (see workflow).
+    results_by_key: dict[str, MunicipalityView] = Field(default_factory=dict)
+    process_version: int = PROCESS_VERSION
+
+
+class MunicipalityWorkflowInput(BaseModel):
+    """Start (or continue-as-new) input of the municipality workflow."""
+
+    state: MunicipalityState
+    # Continue as new once the run's history passes this many events. Small in
+    # tests; the default keeps replay after a worker restart well under a second.
+    continue_as_new_after_events: int = Field(2_000, ge=50)
+    idempotency_keys_kept: int = Field(200, ge=1)
+
+
+class ProjectionInput(BaseModel):
+    """Activity input: write one accepted transition to the read model."""
+
+    municipality: Municipality
+    record: TransitionRecord
+    stage: Stage
+    paused_from: Stage | None
+
+
+class RegistrationInput(BaseModel):
+    """Activity input: make sure the municipality has its read-model row."""
+
+    municipality: Municipality
+    workflow_id: str
+    run_id: str

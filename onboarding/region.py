@@ -1,0 +1,65 @@
+"""The region's municipalities, loaded from the CSV file the project ships.
+
+A region file is `number,name,county,health_trust` with a header row, UTF-8. A
+file with any bad row is refused whole, naming the line, so nothing is
+half-imported.
+"""
+
+import csv
+import io
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from onboarding.errors import RequestRejected
+from onboarding.models import Municipality
+
+COLUMNS = ("number", "name", "county", "health_trust")
+SHIPPED_FILE = "municipalities-2024.csv"
+
+
+def parse_region(text: str, *, source: str = "region file") -> list[Municipality]:
+    """Parse region CSV text; raise RequestRejected naming the first bad line."""
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != COLUMNS:
+        raise RequestRejected(
+            source, f"header must be {','.join(COLUMNS)}, got {','.join(reader.fieldnames or [])}"
+        )
+    seen: dict[str, int] = {}
+    municipalities: list[Municipality] = []
+    for row in reader:
+        line = reader.line_num
+        try:
+            municipality = Municipality.model_validate(row)
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "row"
+            raise RequestRejected(f"{source} line {line} {field}", first["msg"]) from None
+        if municipality.number in seen:
+            raise RequestRejected(
+                f"{source} line {line} number",
+                f"duplicate municipality {municipality.number} (first on line {seen[municipality.number]})",
+            )
+        seen[municipality.number] = line
+        municipalities.append(municipality)
+    if not municipalities:
+        raise RequestRejected(source, "no municipalities in file")
+    return municipalities
+
+
+def read_region_file(path: Path) -> list[Municipality]:
+    """Read a region file from disk, refusing anything but UTF-8."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise RequestRejected(
+            str(path), f"must be UTF-8 ({err.reason} at byte {err.start})"
+        ) from None
+    return parse_region(text, source=str(path))
+
+
+def shipped_region() -> list[Municipality]:
+    """The region's 67 municipalities (2024 numbering), shipped with the package."""
+    text = resources.files("onboarding").joinpath("data", SHIPPED_FILE).read_text("utf-8")
+    return parse_region(text, source=SHIPPED_FILE)

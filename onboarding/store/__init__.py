@@ -1,0 +1,1 @@
+"""The SQL read model and append-only audit log (SQLite by default, PostgreSQL in production)."""

@@ -1,0 +1,120 @@
+"""Writes of the read model, called only by the workflows' activities.
+
+Every write is idempotent: an activity retried after a timeout, or replayed
+after a worker crash, leaves exactly one audit event per (municipality, seq)
+and never moves the current-state row backwards.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from onboarding.models import Municipality, ProjectionInput, RegistrationInput
+from onboarding.process import Stage
+from onboarding.store.database import session_scope
+from onboarding.store.tables import AuditEvent, MunicipalityRow
+
+
+def register_municipality(engine: Engine, registration: RegistrationInput) -> None:
+    """Create the municipality's row if missing; refresh its names, never its stage."""
+    with session_scope(engine) as session:
+        row = session.get(MunicipalityRow, registration.municipality.number)
+        if row is None:
+            session.add(
+                _new_row(
+                    registration.municipality,
+                    workflow_id=registration.workflow_id,
+                    run_id=registration.run_id,
+                )
+            )
+        else:
+            _copy_names(row, registration.municipality)
+            session.add(row)
+
+
+def record_transition(engine: Engine, projection: ProjectionInput) -> bool:
+    """Append the audit event and advance the current-state row.
+
+    Returns True if this call wrote the audit event, False if it was already
+    there (a retry).
+    """
+    record = projection.record
+    number = projection.municipality.number
+    try:
+        with session_scope(engine) as session:
+            session.add(
+                AuditEvent(
+                    municipality_number=number,
+                    seq=record.seq,
+                    trigger=record.trigger.value,
+                    from_stage=record.from_stage.value,
+                    to_stage=record.to_stage.value,
+                    evidence=dict(record.evidence),
+                    comment=record.comment,
+                    actor_id=record.actor.id,
+                    actor_name=record.actor.name,
+                    actor_role=record.actor.role,
+                    effective_on=record.effective_on,
+                    recorded_at=record.recorded_at,
+                    idempotency_key=record.idempotency_key,
+                    workflow_id=record.workflow_id,
+                    run_id=record.run_id,
+                )
+            )
+            _advance_row(session, projection)
+        return True
+    except IntegrityError:
+        # The event is already there: an earlier attempt committed it.
+        # Still make sure the current-state row caught up.
+        with session_scope(engine) as session:
+            existing = session.exec(
+                select(AuditEvent).where(
+                    AuditEvent.municipality_number == number, AuditEvent.seq == record.seq
+                )
+            ).first()
+            if existing is None:  # the conflict was something else: let the activity retry
+                raise
+            _advance_row(session, projection)
+        return False
+
+
+def _advance_row(session: Session, projection: ProjectionInput) -> None:
+    record = projection.record
+    row = session.get(MunicipalityRow, projection.municipality.number)
+    if row is None:
+        row = _new_row(
+            projection.municipality, workflow_id=record.workflow_id, run_id=record.run_id
+        )
+    if row.last_seq >= record.seq:
+        return
+    row.stage = projection.stage.value
+    row.paused_from = projection.paused_from.value if projection.paused_from else None
+    row.last_seq = record.seq
+    row.workflow_id = record.workflow_id
+    row.run_id = record.run_id
+    row.updated_at = datetime.now(UTC)
+    _copy_names(row, projection.municipality)
+    session.add(row)
+
+
+def _new_row(municipality: Municipality, *, workflow_id: str, run_id: str) -> MunicipalityRow:
+    return MunicipalityRow(
+        number=municipality.number,
+        name=municipality.name,
+        county=municipality.county,
+        health_trust=municipality.health_trust,
+        stage=Stage.PROSPECTIVE.value,
+        paused_from=None,
+        last_seq=0,
+        workflow_id=workflow_id,
+        run_id=run_id,
+        updated_at=datetime.now(UTC),
+    )
+
+
+def _copy_names(row: MunicipalityRow, municipality: Municipality) -> None:
+    row.name = municipality.name
+    row.county = municipality.county
+    row.health_trust = municipality.health_trust

