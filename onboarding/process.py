@@ -351,7 +351,8 @@ def transitions_by_trigger() -> dict[Trigger, list[tuple[Stage, Stage]]]:
         # transitions keys enum states by member name, not value.
         for source, transitions in event.transitions.items():
             for transition in transitions:
-                pairs.append((Stage[source], Stage[transition.dest]))
+                if transition.dest is not None:  # internal transitions have none; we define none
+                    pairs.append((Stage[source], Stage[transition.dest]))
     return table
 
 

@@ -17,7 +17,7 @@ from onboarding.store.tables import AuditEvent, MunicipalityRow
 def list_municipalities(engine: Engine, *, stage: Stage | None = None) -> list[MunicipalityRow]:
     """All municipalities, by number, optionally only those in `stage`."""
     with Session(engine) as session:
-        query = select(MunicipalityRow).order_by(MunicipalityRow.number)  # type: ignore[arg-type]
+        query = select(MunicipalityRow).order_by(MunicipalityRow.number)
         if stage is not None:
             query = query.where(MunicipalityRow.stage == stage.value)
         return list(session.exec(query).all())
@@ -46,7 +46,7 @@ def last_transitions(
     with Session(engine) as session:
         latest = (
             select(AuditEvent.municipality_number, func.max(AuditEvent.seq).label("seq"))
-            .group_by(AuditEvent.municipality_number)  # type: ignore[arg-type]
+            .group_by(AuditEvent.municipality_number)
             .subquery()
         )
         query = select(AuditEvent).join(
