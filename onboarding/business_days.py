@@ -1,0 +1,57 @@
+"""The municipal calendar: Norwegian business days.
+
+Weekends and public holidays (from the maintained `holidays` library, never a
+hand-written list) are not business days. Deadlines and escalation steps count
+business days; a date that falls on a non-business day is moved to the previous
+or the next business day, as the caller's rule says.
+"""
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+
+@lru_cache(maxsize=64)
+def _holidays_of(year: int) -> frozenset[date]:
+    # include_sundays=False: weekends are handled by weekday(), holidays are the named days.
+    return frozenset(holidays.Norway(years=year, include_sundays=False).keys())
+
+
+def holiday_name(day: date) -> str | None:
+    """The public holiday on `day`, or None."""
+    return holidays.Norway(years=day.year, include_sundays=False).get(day)
+
+
+def is_business_day(day: date) -> bool:
+    """Monday to Friday and not a Norwegian public holiday."""
+    return day.weekday() < 5 and day not in _holidays_of(day.year)
+
+
+def business_day_on_or_before(day: date) -> date:
+    """`day` if it is a business day, else the previous one."""
+    while not is_business_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def business_day_on_or_after(day: date) -> date:
+    """`day` if it is a business day, else the next one."""
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def add_business_days(day: date, count: int) -> date:
+    """The business day `count` business days after `day` (before it, if negative).
+
+    Counting starts from the next (or previous) day, so add_business_days(d, 0)
+    is d itself, whatever kind of day it is.
+    """
+    step = timedelta(days=1 if count >= 0 else -1)
+    remaining = abs(count)
+    while remaining:
+        day += step
+        if is_business_day(day):
+            remaining -= 1
+    return day
