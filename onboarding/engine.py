@@ -95,10 +95,14 @@ async def transition(client: Client, number: str, command: TransitionCommand) ->
     handle = client.get_workflow_handle_for(
         MunicipalityWorkflow.run, municipality_workflow_id(number)
     )
+    # Temporal answers a repeated update id with the first outcome without asking
+    # the workflow, so the trigger is part of the id: reusing a key for another
+    # trigger then reaches the workflow, which refuses it.
+    update_id = (
+        f"{command.idempotency_key}:{command.trigger.value}" if command.idempotency_key else None
+    )
     try:
-        return await handle.execute_update(
-            MunicipalityWorkflow.transition, command, id=command.idempotency_key
-        )
+        return await handle.execute_update(MunicipalityWorkflow.transition, command, id=update_id)
     except WorkflowUpdateFailedError as err:
         raise _domain_error(err.cause) from err
     except RPCError as err:

@@ -57,7 +57,9 @@ class TransitionRequest(BaseModel):
     effective_on: date | None = Field(
         None, description="the date it took effect (default: today in Europe/Oslo)"
     )
-    evidence: dict[str, str] = Field(default_factory=dict)
+    # validate_default: a request with no evidence at all must still be checked
+    # against what the trigger requires.
+    evidence: dict[str, str] = Field(default_factory=dict, validate_default=True)
     comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
     idempotency_key: IdempotencyKey | None = None
 

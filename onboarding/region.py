@@ -37,9 +37,10 @@ def parse_region(text: str, *, source: str = "region file") -> list[Municipality
             field = ".".join(str(p) for p in first["loc"]) or "row"
             raise RequestRejected(f"{source} line {line} {field}", first["msg"]) from None
         if municipality.number in seen:
+            first_line = seen[municipality.number]
             raise RequestRejected(
                 f"{source} line {line} number",
-                f"duplicate municipality {municipality.number} (first on line {seen[municipality.number]})",
+                f"duplicate municipality {municipality.number} (first on line {first_line})",
             )
         seen[municipality.number] = line
         municipalities.append(municipality)

@@ -2,7 +2,8 @@
 
 `municipality` holds one current-state row per municipality; `audit_event` is
 append-only (database triggers refuse UPDATE and DELETE, see database.py).
-Both are written only by the workflows' activities.
+Both are written only by the workflows' activities. `api_token` holds the
+API's bearer tokens (hashed), written by store/tokens.py.
 """
 
 from datetime import date, datetime
@@ -51,3 +52,21 @@ class AuditEvent(SQLModel, table=True):
     idempotency_key: str | None = None
     workflow_id: str
     run_id: str
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token of the API. Only the SHA-256 of the secret is kept."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )

@@ -1,0 +1,105 @@
+"""/api/bulk/transitions: one transition for many municipalities, a result each.
+
+Each municipality's transition is its own workflow update, so some may succeed
+while others are refused; the answer lists every one. A given idempotency key
+becomes `<key>:<number>` per municipality, so repeating the whole request
+repeats nothing.
+"""
+
+import asyncio
+import logging
+
+from fastapi import APIRouter
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from onboarding import engine as gateway
+from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep
+from onboarding.api.errors import domain_error_of_rpc, error_responses
+from onboarding.api.schemas import (
+    BulkFailed,
+    BulkItem,
+    BulkSucceeded,
+    BulkTransitionRequest,
+    BulkTransitionResult,
+)
+from onboarding.errors import OnboardingError, RequestRejected, UnknownMunicipality
+from onboarding.models import Actor, TransitionCommand
+from onboarding.process import Stage
+from onboarding.store import queries
+
+# Enough to finish a region in seconds without flooding the frontend.
+BULK_CONCURRENCY = 10
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/bulk", tags=["bulk"], responses=error_responses(401, 403, 422))
+
+
+@router.post("/transitions")
+async def bulk_transition(
+    request: BulkTransitionRequest,
+    engine: EngineDep,
+    client: TemporalDep,
+    actor: CoordinatorActor,
+) -> BulkTransitionResult:
+    """Run the transition for each selected municipality and report each outcome."""
+    numbers, known = await asyncio.to_thread(_select, engine, request)
+    gate = asyncio.Semaphore(BULK_CONCURRENCY)
+
+    async def one(number: str) -> BulkItem:
+        if number not in known:
+            return BulkFailed(number=number, error=UnknownMunicipality(number).to_detail())
+        async with gate:
+            return await _transition_one(client, number, request, actor)
+
+    results = await asyncio.gather(*(one(number) for number in numbers))
+    succeeded = sum(1 for r in results if r.ok)
+    return BulkTransitionResult(
+        trigger=request.trigger,
+        requested=len(results),
+        succeeded=succeeded,
+        failed=len(results) - succeeded,
+        results=list(results),
+    )
+
+
+def _select(engine: Engine, request: BulkTransitionRequest) -> tuple[list[str], set[str]]:
+    """The numbers asked for, in order, and those of them the read model knows."""
+    if request.numbers is not None:
+        rows = queries.list_municipalities(engine)
+        return list(request.numbers), {row.number for row in rows}
+    stage: Stage | None = request.stage
+    numbers = [row.number for row in queries.list_municipalities(engine, stage=stage)]
+    if not numbers:
+        raise RequestRejected("stage", f"no municipality is in stage {stage}")
+    return numbers, set(numbers)
+
+
+async def _transition_one(
+    client: Client, number: str, request: BulkTransitionRequest, actor: Actor
+) -> BulkItem:
+    key = f"{request.idempotency_key}:{number}" if request.idempotency_key else None
+    command = TransitionCommand(
+        trigger=request.trigger,
+        effective_on=request.effective_on,
+        evidence=request.evidence,
+        comment=request.comment,
+        idempotency_key=key,
+        actor=actor,
+    )
+    try:
+        view = await gateway.transition(client, number, command)
+    except OnboardingError as err:
+        return BulkFailed(number=number, error=err.to_detail())
+    except RPCError as err:
+        return BulkFailed(number=number, error=domain_error_of_rpc(err).to_detail())
+    except Exception as err:
+        # Others may already have moved: an answer that lists them beats a bare 500.
+        logger.exception("bulk %s failed for %s", request.trigger.value, number)
+        return BulkFailed(
+            number=number,
+            error={"error": "internal_error", "message": f"unexpected {type(err).__name__}"},
+        )
+    return BulkSucceeded(number=number, stage=view.stage)

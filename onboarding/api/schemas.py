@@ -1,0 +1,230 @@
+"""Bodies the API takes and gives, beyond the domain models in onboarding.models.
+
+Declared as pydantic models so the OpenAPI document describes every answer.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from onboarding.models import MunicipalityNumber, TransitionRecord, TransitionRequest
+from onboarding.process import Stage, Trigger
+from onboarding.store.tables import ApiToken, MunicipalityRow
+from onboarding.store.tokens import Role
+
+# -- health and region -----------------------------------------------------------
+
+
+class Health(BaseModel):
+    """Whether the API can reach what it needs."""
+
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unavailable"]
+    temporal: Literal["ok", "unavailable"]
+
+
+class RegionLoaded(BaseModel):
+    """How many municipalities the region has (each has its workflow now)."""
+
+    loaded: int
+
+
+# -- municipalities --------------------------------------------------------------
+
+
+class MunicipalitySummary(BaseModel):
+    """One municipality in a list: the read model's current state."""
+
+    number: str
+    name: str
+    county: str
+    health_trust: str
+    stage: Stage
+    paused_from: Stage | None
+    last_transition: TransitionRecord | None
+
+    @classmethod
+    def from_row(cls, row: MunicipalityRow, last: TransitionRecord | None) -> "MunicipalitySummary":
+        """The summary of a read-model row and its latest transition."""
+        return cls(
+            number=row.number,
+            name=row.name,
+            county=row.county,
+            health_trust=row.health_trust,
+            stage=Stage(row.stage),
+            paused_from=Stage(row.paused_from) if row.paused_from else None,
+            last_transition=last,
+        )
+
+
+# -- bulk transitions ------------------------------------------------------------
+
+# Room for the ":<number>" suffix each municipality's key gets.
+BulkIdempotencyKey = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=195, pattern=r"^[A-Za-z0-9._:\-]+$"),
+    Field(description="client-chosen key; each municipality uses `<key>:<number>`"),
+]
+
+
+def _reject(field: str, message: str) -> PydanticCustomError:
+    # The validation handler reads `field` from the context (see api/errors.py).
+    return PydanticCustomError("invalid_request", "{message}", {"field": field, "message": message})
+
+
+class BulkTransitionRequest(TransitionRequest):
+    """One transition for many municipalities: name them, or pick a stage."""
+
+    numbers: list[MunicipalityNumber] | None = Field(
+        None, min_length=1, max_length=1_000, description="exactly one of numbers and stage"
+    )
+    stage: Stage | None = Field(None, description="every municipality now in this stage")
+    idempotency_key: BulkIdempotencyKey | None = None
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> "BulkTransitionRequest":
+        if (self.numbers is None) == (self.stage is None):
+            raise _reject("numbers", "give exactly one of numbers and stage")
+        if self.numbers is not None:
+            seen: set[str] = set()
+            for number in self.numbers:
+                if number in seen:
+                    raise _reject("numbers", f"{number} is listed twice")
+                seen.add(number)
+        return self
+
+
+class BulkSucceeded(BaseModel):
+    """The transition was recorded for this municipality."""
+
+    number: str
+    ok: Literal[True] = True
+    stage: Stage
+
+
+class BulkFailed(BaseModel):
+    """The transition was refused for this municipality; `error` says why."""
+
+    number: str
+    ok: Literal[False] = False
+    error: dict[str, Any] = Field(description="the error body a single transition would get")
+
+
+BulkItem = Annotated[BulkSucceeded | BulkFailed, Field(discriminator="ok")]
+
+
+class BulkTransitionResult(BaseModel):
+    """A result per municipality, in the order selected: failures are never hidden."""
+
+    trigger: Trigger
+    requested: int
+    succeeded: int
+    failed: int
+    results: list[BulkItem]
+
+
+# -- the process -----------------------------------------------------------------
+
+
+class StageInfo(BaseModel):
+    """A stage of the process."""
+
+    id: Stage
+    labels: dict[str, str] = Field(description="by language: nb, en")
+    terminal: bool
+
+
+class StageChange(BaseModel):
+    """One edge of a trigger: from a stage to a stage."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Stage = Field(alias="from")
+    to: Stage
+
+
+class TriggerInfo(BaseModel):
+    """A trigger of the process, where it leads and what evidence it needs."""
+
+    id: Trigger
+    labels: dict[str, str] = Field(description="by language: nb, en")
+    transitions: list[StageChange]
+    required_evidence: list[str]
+
+
+class ProcessInfo(BaseModel):
+    """The whole process definition, as the engine runs it."""
+
+    version: int
+    stages: list[StageInfo]
+    triggers: list[TriggerInfo]
+    milestones: list[Stage]
+    evidence_fields: dict[str, str] = Field(description="name: what it holds")
+    mermaid: str = Field(description="the process as a Mermaid state diagram")
+
+
+# -- users (tokens) --------------------------------------------------------------
+
+
+class TokenPublic(BaseModel):
+    """A token as admins see it: never its secret."""
+
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_table(cls, token: ApiToken) -> "TokenPublic":
+        """The public view of a stored token."""
+        assert token.id is not None, "a stored token has an id"
+        return cls(
+            id=token.id,
+            name=token.name,
+            role=Role(token.role),
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+        )
+
+
+class TokenCreate(BaseModel):
+    """A new user of the API: who, which role, and until when (default: no end)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    role: Role
+    expires_at: datetime | None = Field(None, description="UTC if no offset is given")
+
+    @field_validator("expires_at")
+    @classmethod
+    def _in_the_future(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        if aware <= datetime.now(UTC):
+            raise _reject("expires_at", f"{aware.isoformat()} is not in the future")
+        return aware
+
+
+class TokenCreated(BaseModel):
+    """The new token, with its secret: shown this once and never again."""
+
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime | None
+    token: str = Field(description="the bearer secret; store it now")
