@@ -1,0 +1,91 @@
+"""What the API-backed commands do: check the input, make the request, print the answer.
+
+Every function takes the ApiClient first, so the Typer layer only parses options
+and chooses one of these.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import typer
+
+from onboarding.cli import inputs, output
+from onboarding.cli.client import ApiClient
+
+
+def _emit(data: Any, *, json: bool, render: Callable[[Any], str]) -> None:
+    typer.echo(output.as_json(data) if json else render(data))
+
+
+def list_municipalities(api: ApiClient, *, stage: str | None, json: bool) -> None:
+    """Print every municipality (or those in `stage`)."""
+    wanted = inputs.stage(stage).value if stage is not None else None
+    items = api.municipalities(stage=wanted)
+    _emit(items, json=json, render=output.municipalities_table)
+
+
+def show_municipality(api: ApiClient, *, number: str, json: bool) -> None:
+    """Print one municipality's stage, allowed triggers and last transition."""
+    view = api.municipality(inputs.municipality_number(number))
+    _emit(view, json=json, render=output.municipality_details)
+
+
+def record_transition(
+    api: ApiClient,
+    *,
+    number: str,
+    trigger: str,
+    effective_on: str | None,
+    evidence: list[str],
+    comment: str | None,
+    idempotency_key: str | None,
+    json: bool,
+) -> None:
+    """Ask the API to fire `trigger` for the municipality; print the new state."""
+    number = inputs.municipality_number(number)
+    body: dict[str, Any] = {"trigger": trigger, "evidence": inputs.evidence(evidence)}
+    if effective_on is not None:
+        body["effective_on"] = inputs.iso_date(effective_on, option="--on").isoformat()
+    if comment is not None:
+        body["comment"] = comment
+    if idempotency_key is not None:
+        body["idempotency_key"] = idempotency_key
+    view = api.transition(number, body)
+    _emit(view, json=json, render=output.transition_result)
+
+
+def show_history(api: ApiClient, *, number: str, json: bool) -> None:
+    """Print every recorded transition of the municipality, oldest first."""
+    records = api.history(inputs.municipality_number(number))
+    _emit(records, json=json, render=output.history_table)
+
+
+def show_report(api: ApiClient, *, as_of: str | None, json: bool) -> None:
+    """Print the funnel report on `as_of` (default: today)."""
+    day: date | None = inputs.iso_date(as_of, option="--as-of") if as_of is not None else None
+    report = api.funnel(as_of=day.isoformat() if day else None)
+    _emit(report, json=json, render=output.funnel_report)
+
+
+def list_users(api: ApiClient, *, json: bool) -> None:
+    """Print the API's users and their roles (never their tokens)."""
+    users = api.users()
+    _emit(users, json=json, render=output.users_table)
+
+
+def add_user(api: ApiClient, *, name: str, role: str, json: bool) -> None:
+    """Create a user; print the token, which the API shows only this once."""
+    user = api.add_user(name=name, role=role)
+    if json:
+        typer.echo(output.as_json(user))
+        return
+    typer.echo(f"Created {user.get('role')} {user.get('name')} (id {user.get('id')}).")
+    typer.echo("Token (shown only now; store it safely):")
+    typer.echo(str(user.get("token")))
+
+
+def seed_region(api: ApiClient, *, json: bool) -> None:
+    """Start a workflow for every municipality of the region (kept if running)."""
+    result = api.load_region()
+    _emit(result, json=json, render=output.region_loaded)

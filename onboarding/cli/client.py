@@ -1,0 +1,154 @@
+"""A small synchronous client of the onboarding REST API.
+
+It knows the routes and turns every failure into a CliError with a one-line
+message: the API's own `{"error", "message", "field"}` body when there is one.
+"""
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from onboarding.cli.errors import ApiRefused, ApiUnreachable
+from onboarding.settings import Settings
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
+def resolve_token(settings: Settings) -> str | None:
+    """ONBOARDING_TOKEN, else the admin token `onboarding up` wrote under the data dir."""
+    if settings.token:
+        return settings.token
+    path: Path = settings.admin_token_file
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        # No local instance (or no access): the API will answer 401 and we say why.
+        return None
+
+
+class ApiClient:
+    """The API at `url`, as `token` sees it. Use as a context manager."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.has_token = token is not None
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ApiClient":
+        """A client for ONBOARDING_URL with ONBOARDING_TOKEN (or the local admin token)."""
+        return cls(settings.url, resolve_token(settings))
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    # -- routes --------------------------------------------------------------
+
+    def municipalities(self, *, stage: str | None = None) -> Any:
+        """GET /api/municipalities, optionally filtered by stage."""
+        params = {"stage": stage} if stage else None
+        return self._request("GET", "/api/municipalities", params=params)
+
+    def municipality(self, number: str) -> Any:
+        """GET /api/municipalities/{number}."""
+        return self._request("GET", f"/api/municipalities/{number}")
+
+    def transition(self, number: str, body: dict[str, Any]) -> Any:
+        """POST /api/municipalities/{number}/transitions."""
+        return self._request("POST", f"/api/municipalities/{number}/transitions", json=body)
+
+    def history(self, number: str) -> Any:
+        """GET /api/municipalities/{number}/history."""
+        return self._request("GET", f"/api/municipalities/{number}/history")
+
+    def funnel(self, *, as_of: str | None = None) -> Any:
+        """GET /api/reports/funnel, on `as_of` (default: today)."""
+        params = {"as_of": as_of} if as_of else None
+        return self._request("GET", "/api/reports/funnel", params=params)
+
+    def users(self) -> Any:
+        """GET /api/users."""
+        return self._request("GET", "/api/users")
+
+    def add_user(self, *, name: str, role: str) -> Any:
+        """POST /api/users; the answer holds the new token, shown only this once."""
+        return self._request("POST", "/api/users", json={"name": name, "role": role})
+
+    def load_region(self) -> Any:
+        """POST /api/region/load: start a workflow for every municipality of the region."""
+        return self._request("POST", "/api/region/load")
+
+    # -- plumbing ------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise ApiUnreachable(f"the API at {self.url} did not answer in time") from None
+        except httpx.TransportError:
+            raise ApiUnreachable(
+                f"cannot reach the API at {self.url} (is 'onboarding up' running?)"
+            ) from None
+        if response.is_success:
+            return _json(response)
+        raise self._refusal(response)
+
+    def _refusal(self, response: httpx.Response) -> ApiRefused:
+        body = _json(response)
+        reason = error_message(body) or f"HTTP {response.status_code} {response.reason_phrase}"
+        if response.status_code == 401 and not self.has_token:
+            reason += (
+                " (no token: set ONBOARDING_TOKEN, or ONBOARDING_HOME to the data dir"
+                " of 'onboarding up')"
+            )
+        elif response.status_code >= 500:
+            reason = f"the API failed (HTTP {response.status_code}): {reason}"
+        return ApiRefused(reason, status=response.status_code, body=body)
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text or None
+
+
+def error_message(body: object) -> str | None:
+    """The one-line reason in an error body of the API (or of FastAPI's own validation)."""
+    if not isinstance(body, dict):
+        return body.strip() if isinstance(body, str) and body.strip() else None
+    message = body.get("message")
+    field = body.get("field")
+    if isinstance(message, str):
+        return f"{field}: {message}" if isinstance(field, str) and field else message
+    detail = body.get("detail")
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+        # FastAPI's default 422: [{"loc": [...], "msg": ...}, ...]
+        first = detail[0]
+        location = ".".join(str(p) for p in first.get("loc", []) if p != "body")
+        return f"{location}: {first.get('msg')}" if location else str(first.get("msg"))
+    error = body.get("error")
+    return error if isinstance(error, str) else None

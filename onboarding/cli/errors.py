@@ -1,0 +1,32 @@
+"""Errors the command line reports as one line on stderr and a non-zero exit code.
+
+CliError              anything the user should read as `error: <message>`
+├── BadInput          rejected locally, before any request was sent
+├── ApiUnreachable    no connection to the API (or it did not answer in time)
+└── ApiRefused        the API answered with an error status and a reason
+"""
+
+
+class CliError(Exception):
+    """An error meant for the user: its message is one line."""
+
+    def __init__(self, message: str) -> None:
+        # A multi-line message would break `2>&1 | tail -1` style scripting.
+        super().__init__(" ".join(message.split()))
+
+
+class BadInput(CliError):
+    """What the user typed is malformed; nothing was sent."""
+
+
+class ApiUnreachable(CliError):
+    """The API could not be reached."""
+
+
+class ApiRefused(CliError):
+    """The API refused the request; `status` and `body` say how and why."""
+
+    def __init__(self, message: str, *, status: int, body: object) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body

@@ -1,0 +1,56 @@
+"""The top-level command group, with usage errors as one line like every other error.
+
+Typer would print the usage, a hint and the error in a box over several lines;
+scripts that keep the last line of stderr, and people, are better served by
+`error: Missing parameter: trigger (see 'onboarding transition --help')`.
+Only Typer's public names are used: it vendors click, and its internals move.
+"""
+
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+
+class OneLineErrorsGroup(TyperGroup):
+    """A TyperGroup whose usage errors are one line on stderr (exit code 2)."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(
+                args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra
+            )
+        try:
+            # Not standalone: errors are raised to us, and exit codes returned.
+            result = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )
+        except typer.TyperException as error:
+            _exit_with(error)
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _exit_with(error: typer.TyperException) -> NoReturn:
+    message = error.format_message()
+    show = getattr(error, "show", None)
+    if "\n" in message.strip() and callable(show):
+        # A group called without a command "fails" with its help text: show it whole.
+        show()
+        sys.exit(error.exit_code)
+    command_path = getattr(getattr(error, "ctx", None), "command_path", None)
+    hint = f" (see '{command_path} --help')" if isinstance(command_path, str) else ""
+    typer.echo(f"error: {' '.join(message.split())}{hint}", err=True)
+    sys.exit(error.exit_code)

@@ -1,0 +1,155 @@
+"""Rendering for people (aligned plain-text tables) and for scripts (JSON).
+
+Plain columns rather than a rich table: they survive pipes, `grep` and narrow
+terminals, and cost no dependency. Functions return text; the caller prints it.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def as_json(data: Any) -> str:
+    """Indented JSON, non-ASCII kept (Norwegian names stay readable)."""
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Columns padded to their widest cell, two spaces apart, a rule under the headers."""
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], len(value))
+    lines = [_line(headers, widths), _line(["-" * w for w in widths], widths)]
+    lines.extend(_line(row, widths) for row in cells)
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+def _line(values: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+
+def municipalities_table(items: Sequence[Mapping[str, Any]]) -> str:
+    """The list of municipalities, one per line, with a count under it."""
+    rows = [
+        (m.get("number"), m.get("name"), m.get("county"), m.get("health_trust"), _stage(m))
+        for m in items
+    ]
+    text = table(["NUMBER", "NAME", "COUNTY", "HEALTH TRUST", "STAGE"], rows)
+    count = len(items)
+    return f"{text}\n{count} {'municipality' if count == 1 else 'municipalities'}"
+
+
+def municipality_details(view: Mapping[str, Any]) -> str:
+    """One municipality: where it stands, what may happen next, what happened last."""
+    pairs: list[tuple[str, object]] = [
+        ("Number", view.get("number")),
+        ("Name", view.get("name")),
+        ("County", view.get("county")),
+        ("Health trust", view.get("health_trust")),
+        ("Stage", _stage(view)),
+        ("Allowed triggers", ", ".join(view.get("allowed_triggers") or []) or "none"),
+    ]
+    last = view.get("last_transition")
+    if isinstance(last, Mapping):
+        pairs.append(("Last transition", transition_summary(last)))
+    width = max(len(label) for label, _ in pairs) + 1
+    return "\n".join(f"{label + ':':<{width}} {_cell(value)}" for label, value in pairs)
+
+
+def transition_result(view: Mapping[str, Any]) -> str:
+    """What a transition did, in one line."""
+    last = view.get("last_transition")
+    head = f"{view.get('number')} {view.get('name')}"
+    if not isinstance(last, Mapping):
+        return f"{head}: {_stage(view)}"
+    return (
+        f"{head}: {last.get('from_stage')} -> {last.get('to_stage')} "
+        f"({last.get('trigger')}, effective {last.get('effective_on')}, seq {last.get('seq')})"
+    )
+
+
+def transition_summary(record: Mapping[str, Any]) -> str:
+    """A recorded transition in one line: what, when, by whom."""
+    actor = record.get("actor")
+    by = actor.get("name") if isinstance(actor, Mapping) else None
+    text = (
+        f"{record.get('trigger')} ({record.get('from_stage')} -> {record.get('to_stage')}), "
+        f"effective {record.get('effective_on')}"
+    )
+    return f"{text}, by {by}" if by else text
+
+
+def history_table(records: Sequence[Mapping[str, Any]]) -> str:
+    """The audit log of one municipality, oldest first."""
+    rows = []
+    for r in records:
+        actor = r.get("actor")
+        evidence = r.get("evidence") or {}
+        rows.append(
+            (
+                r.get("seq"),
+                r.get("effective_on"),
+                r.get("trigger"),
+                f"{r.get('from_stage')} -> {r.get('to_stage')}",
+                actor.get("name") if isinstance(actor, Mapping) else "",
+                " ".join(f"{k}={v}" for k, v in evidence.items()),
+                r.get("comment"),
+            )
+        )
+    if not rows:
+        return "no transitions recorded"
+    return table(["SEQ", "EFFECTIVE", "TRIGGER", "STAGES", "BY", "EVIDENCE", "COMMENT"], rows)
+
+
+def funnel_report(report: Mapping[str, Any]) -> str:
+    """Counts per stage and milestones reached on a date."""
+    stages: Mapping[str, int] = report.get("stages") or {}
+    reached: Mapping[str, int] = report.get("reached") or {}
+    parts = [
+        f"As of {report.get('as_of')}: {report.get('total')} municipalities",
+        "",
+        table(["STAGE", "NOW"], list(stages.items())),
+        "",
+        table(["MILESTONE", "REACHED"], list(reached.items())),
+    ]
+    return "\n".join(parts)
+
+
+def users_table(users: Sequence[Mapping[str, Any]]) -> str:
+    """API users (token holders): id, name, role, and whether the token still works."""
+    rows = [
+        (u.get("id"), u.get("name"), u.get("role"), _day(u.get("created_at")), _token_status(u))
+        for u in users
+    ]
+    return table(["ID", "NAME", "ROLE", "CREATED", "STATUS"], rows)
+
+
+def _token_status(user: Mapping[str, Any]) -> str:
+    if user.get("revoked_at"):
+        return "revoked " + _day(user.get("revoked_at"))
+    if user.get("expires_at"):
+        return "expires " + _day(user.get("expires_at"))
+    return "active"
+
+
+def _day(moment: object) -> str:
+    """The date part of an ISO timestamp."""
+    return str(moment)[:10] if moment else ""
+
+
+def region_loaded(result: Any) -> str:
+    """The answer of a region load."""
+    loaded = result.get("loaded") if isinstance(result, Mapping) else result
+    return f"Loaded {loaded} municipalities (those already running were kept)."
+
+
+def _stage(view: Mapping[str, Any]) -> str:
+    stage = str(view.get("stage"))
+    paused_from = view.get("paused_from")
+    return f"{stage} (from {paused_from})" if paused_from else stage

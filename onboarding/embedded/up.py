@@ -1,0 +1,137 @@
+"""`onboarding up`: a Temporal dev server, the worker and the API, on one data dir.
+
+Startup runs in order (lock, ports, dev server, schema, admin token, worker,
+region, API), each step undone in reverse by one exit stack, so whatever
+stops us (Ctrl-C, SIGTERM, a failure half-way) leaves no process behind. The
+dev server goes last, after the worker has stopped polling it.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from onboarding.api.app import create_app
+from onboarding.embedded.bootstrap import load_region_once, prepare_database
+from onboarding.embedded.datadir import DataDir
+from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
+from onboarding.embedded.ports import ensure_port_free, reserve_port
+from onboarding.embedded.services import running_api, running_worker
+from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
+from onboarding.settings import Settings
+from onboarding.store.tokens import ensure_admin_token
+from onboarding.temporal import register_search_attributes
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    """What `onboarding up` runs; `settings.home` is the data dir."""
+
+    settings: Settings
+    api_port: int = 8000
+    temporal_port: int = 7233
+    ui_port: int | None = None
+    host: str = "127.0.0.1"
+
+    @property
+    def resolved_ui_port(self) -> int:
+        """The web UI's port: as given, else the Temporal port + 1000 (Temporal's own rule)."""
+        return self.ui_port if self.ui_port is not None else self.temporal_port + 1000
+
+    @property
+    def api_url(self) -> str:
+        """Where the API answers."""
+        return f"http://{self.host}:{self.api_port}"
+
+
+def run_up(options: UpOptions, say: Say) -> None:
+    """Run everything until SIGINT or SIGTERM; raise EmbeddedError if it cannot start or run."""
+    data = DataDir(options.settings.home.resolve())
+    data.create()
+    run_until_stopped(lambda signals: _run(options, data, signals, say))
+    say("Stopped.")
+
+
+async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say: Say) -> None:
+    settings = options.settings.model_copy(
+        update={
+            "home": data.root,
+            "temporal_address": f"{options.host}:{options.temporal_port}",
+            "url": options.api_url,
+        }
+    )
+    dev_options = DevServerOptions(
+        binary=temporal_binary(),
+        db_file=data.temporal_db,
+        log_file=data.temporal_log,
+        port=options.temporal_port,
+        ui_port=options.resolved_ui_port,
+        namespace=settings.temporal_namespace,
+        host=options.host,
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        stack.enter_context(data.lock())
+        api_socket = stack.enter_context(
+            reserve_port(options.host, options.api_port, what="API", option="--port")
+        )
+        ensure_port_free(
+            options.host, options.temporal_port, what="Temporal", option="--temporal-port"
+        )
+        ensure_port_free(
+            options.host, dev_options.ui_port, what="Temporal web UI", option="--ui-port"
+        )
+
+        say(f"Starting Temporal on {dev_options.address} (log: {data.temporal_log}) ...")
+        dev = stack.enter_context(DevServer(dev_options))
+        client = await signals.until(dev.wait_ready())
+        watch = asyncio.create_task(dev.watch(), name="dev server watch")
+        stack.callback(watch.cancel)
+        await register_search_attributes(client)
+
+        engine = prepare_database(settings)
+        stack.callback(engine.dispose)
+        new_token = ensure_admin_token(engine, settings.admin_token_file)
+        if new_token is not None:
+            # Said now, not in the banner: a start interrupted later must not lose it.
+            say(f"Created the admin token (saved in {settings.admin_token_file}): {new_token}")
+
+        worker = await stack.enter_async_context(
+            running_worker(client, engine, task_queue=settings.task_queue)
+        )
+        await signals.until(load_region_once(client, engine, data=data, settings=settings, say=say))
+
+        app = create_app(settings, client=client, engine=engine)
+        api = await signals.until(
+            stack.enter_async_context(
+                running_api(app, host=options.host, port=options.api_port, sock=api_socket)
+            )
+        )
+        _announce(options, settings, dev_options, say)
+        await signals.stopped({"worker": worker, "API": api, "Temporal dev server": watch})
+        say("Stopping ...")
+
+
+def _announce(
+    options: UpOptions,
+    settings: Settings,
+    dev_options: DevServerOptions,
+    say: Say,
+) -> None:
+    say("")
+    say(f"Onboarding is up. Data: {settings.home}")
+    say(f"  API:          {options.api_url}")
+    say(f"  API docs:     {options.api_url}/docs")
+    say(f"  Temporal UI:  {dev_options.ui_url}")
+    say(f"  Temporal:     {dev_options.address} (namespace {settings.temporal_namespace})")
+    say(f"  Admin token:  {settings.admin_token_file}")
+    # The CLI finds this instance by ONBOARDING_URL and ONBOARDING_HOME; say so when
+    # their current values (or defaults) would point elsewhere.
+    cli = Settings()
+    if cli.url.rstrip("/") != options.api_url or cli.home.resolve() != settings.home:
+        say(
+            "For the CLI in another shell: "
+            f"export ONBOARDING_URL={options.api_url} ONBOARDING_HOME={settings.home}"
+        )
+    say("Press Ctrl-C to stop.")
