@@ -15,7 +15,7 @@ from onboarding.process import PROCESS_VERSION, Stage, Trigger, check_evidence
 
 MunicipalityNumber = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{4}$"),
+    StringConstraints(pattern=r"^[0-9]{4}$"),
     Field(description="4-digit municipality number (kommunenummer)", examples=["5001"]),
 ]
 IdempotencyKey = Annotated[

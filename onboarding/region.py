@@ -30,6 +30,16 @@ def parse_region(text: str, *, source: str = "region file") -> list[Municipality
     municipalities: list[Municipality] = []
     for row in reader:
         line = reader.line_num
+        # DictReader files surplus fields under None and fills missing ones with
+        # None: an unquoted comma in a name would otherwise shift the columns
+        # silently.
+        fields = [v for k, v in row.items() if k is not None and v is not None]
+        fields += row.get(None, [])
+        if len(fields) != len(COLUMNS):
+            raise RequestRejected(
+                f"{source} line {line}",
+                f"expected {len(COLUMNS)} fields ({','.join(COLUMNS)}), got {len(fields)}",
+            )
         try:
             municipality = Municipality.model_validate(row)
         except ValidationError as err:

@@ -38,7 +38,7 @@ def record_transition(engine: Engine, projection: ProjectionInput) -> bool:
     """Append the audit event and advance the current-state row.
 
     Returns True if this call wrote the audit event, False if it was already
-    there (a retry).
+    there (a retry). Raises IntegrityError if another run's event holds the seq.
     """
     record = projection.record
     number = projection.municipality.number
@@ -74,7 +74,10 @@ def record_transition(engine: Engine, projection: ProjectionInput) -> bool:
                     AuditEvent.municipality_number == number, AuditEvent.seq == record.seq
                 )
             ).first()
-            if existing is None:  # the conflict was something else: let the activity retry
+            # A retry carries the record its run planned. Another run's event under
+            # this seq (a workflow started afresh numbers from 1 again) is a
+            # conflict, not a retry: fail loudly rather than drop the transition.
+            if existing is None or existing.run_id != record.run_id:
                 raise
             _advance_row(session, projection)
         return False

@@ -1,0 +1,421 @@
+"""The process definition, with no server: which trigger may fire where, and what it needs.
+
+The expected table below is written out by hand from the issue, not derived
+from TRANSITION_TABLE, so a wrong row in the definition makes a test fail.
+"""
+
+import re
+
+import pytest
+from pydantic import ValidationError
+
+from onboarding.errors import InvalidEvidence, TransitionRefused, UnknownTrigger
+from onboarding.models import TransitionRequest
+from onboarding.process import (
+    ProcessContext,
+    Stage,
+    Trigger,
+    allowed_triggers,
+    check_evidence,
+    decide,
+    mermaid_diagram,
+    milestones_reached,
+)
+from tests.helpers import EVIDENCE
+
+S = Stage
+T = Trigger
+
+# The stage each paused municipality is taken to have been paused from, when
+# a test does not say otherwise.
+PAUSED_FROM = S.PREPARING
+
+# stage -> {trigger: destination}; a trigger missing from a stage is refused there.
+EXPECTED: dict[Stage, dict[Trigger, Stage]] = {
+    S.PROSPECTIVE: {
+        T.SIGN_COLLABORATION: S.COLLABORATION_SIGNED,
+        T.WITHDRAW: S.WITHDRAWN,
+    },
+    S.COLLABORATION_SIGNED: {
+        T.REQUIRE_RESIGNATURE: S.RESIGNATURE_REQUIRED,
+        T.EXERCISE_OPTION: S.OPTION_EXERCISED,
+        T.DECLINE: S.DECLINED,
+        T.WITHDRAW: S.WITHDRAWN,
+    },
+    S.RESIGNATURE_REQUIRED: {
+        T.SIGN_COLLABORATION: S.COLLABORATION_SIGNED,
+        T.WITHDRAW: S.WITHDRAWN,
+    },
+    S.OPTION_EXERCISED: {
+        T.DECLINE: S.DECLINED,
+        T.START_PREPARATION: S.PREPARING,
+        T.SIGN_SERVICE_AGREEMENT: S.SERVICE_AGREEMENT_SIGNED,
+        T.PAUSE: S.PAUSED,
+        T.WITHDRAW: S.WITHDRAWN,
+    },
+    S.PREPARING: {
+        T.DECLINE: S.DECLINED,
+        T.SIGN_SERVICE_AGREEMENT: S.SERVICE_AGREEMENT_SIGNED,
+        T.PAUSE: S.PAUSED,
+        T.WITHDRAW: S.WITHDRAWN,
+    },
+    S.SERVICE_AGREEMENT_SIGNED: {
+        T.APPROVE_GO_LIVE: S.READY,
+        T.PAUSE: S.PAUSED,
+        T.WITHDRAW: S.WITHDRAWN,
+    },
+    S.READY: {
+        T.GO_LIVE: S.LIVE,
+        T.WITHDRAW: S.WITHDRAWN,
+    },
+    S.LIVE: {},
+    S.DECLINED: {
+        T.EXERCISE_OPTION: S.OPTION_EXERCISED,
+        T.WITHDRAW: S.WITHDRAWN,
+    },
+    S.PAUSED: {
+        T.RESUME: PAUSED_FROM,
+        T.WITHDRAW: S.WITHDRAWN,
+    },
+    S.WITHDRAWN: {},
+}
+
+# The order the process defines its triggers in (allowed_triggers keeps it).
+TRIGGER_ORDER = [
+    "sign_collaboration",
+    "require_resignature",
+    "exercise_option",
+    "decline",
+    "start_preparation",
+    "sign_service_agreement",
+    "approve_go_live",
+    "go_live",
+    "pause",
+    "resume",
+    "withdraw",
+]
+
+STAGE_NAMES = {
+    "prospective",
+    "collaboration_signed",
+    "resignature_required",
+    "option_exercised",
+    "preparing",
+    "service_agreement_signed",
+    "ready",
+    "live",
+    "declined",
+    "paused",
+    "withdrawn",
+}
+
+PAUSABLE = (S.OPTION_EXERCISED, S.PREPARING, S.SERVICE_AGREEMENT_SIGNED)
+
+
+def context(stage: Stage, paused_from: Stage | None = None) -> ProcessContext:
+    if stage is S.PAUSED and paused_from is None:
+        paused_from = PAUSED_FROM
+    return ProcessContext(stage=stage, paused_from=paused_from)
+
+
+def in_order(triggers: set[Trigger]) -> list[str]:
+    return [name for name in TRIGGER_ORDER if Trigger(name) in triggers]
+
+
+def test_the_contract_names_every_stage_and_trigger() -> None:
+    assert {s.value for s in Stage} == STAGE_NAMES == {s.value for s in EXPECTED}
+    assert [t.value for t in Trigger] == TRIGGER_ORDER
+
+
+@pytest.mark.parametrize("stage", list(Stage), ids=lambda s: s.value)
+@pytest.mark.parametrize("trigger", list(Trigger), ids=lambda t: t.value)
+def test_every_trigger_from_every_stage(stage: Stage, trigger: Trigger) -> None:
+    expected = EXPECTED[stage]
+    if trigger in expected:
+        assert decide(context(stage), trigger.value) is expected[trigger]
+        assert trigger in allowed_triggers(context(stage))
+    else:
+        with pytest.raises(TransitionRefused) as refused:
+            decide(context(stage), trigger.value)
+        err = refused.value
+        assert err.trigger == trigger.value
+        assert err.stage == stage.value
+        assert err.allowed_triggers == in_order(set(expected))
+        assert err.missing_conditions == []
+        assert trigger not in allowed_triggers(context(stage))
+
+
+@pytest.mark.parametrize("stage", list(Stage), ids=lambda s: s.value)
+def test_allowed_triggers_are_the_expected_ones_in_definition_order(stage: Stage) -> None:
+    assert [t.value for t in allowed_triggers(context(stage))] == in_order(set(EXPECTED[stage]))
+
+
+@pytest.mark.parametrize("paused_from", PAUSABLE, ids=lambda s: s.value)
+def test_resume_returns_to_the_stage_paused_from(paused_from: Stage) -> None:
+    assert decide(context(S.PAUSED, paused_from=paused_from), "resume") is paused_from
+    assert allowed_triggers(context(S.PAUSED, paused_from=paused_from)) == [T.RESUME, T.WITHDRAW]
+
+
+def test_resume_without_a_known_paused_from_is_refused_naming_why() -> None:
+    with pytest.raises(TransitionRefused) as refused:
+        decide(ProcessContext(stage=S.PAUSED), "resume")
+    assert refused.value.missing_conditions == ["paused_from is unknown"]
+    assert refused.value.allowed_triggers == ["withdraw"]
+
+
+@pytest.mark.parametrize("paused_from", [S.PROSPECTIVE, S.READY, S.DECLINED])
+def test_resume_to_a_stage_that_cannot_be_paused_is_refused(paused_from: Stage) -> None:
+    with pytest.raises(TransitionRefused):
+        decide(context(S.PAUSED, paused_from=paused_from), "resume")
+
+
+def test_pause_and_resume_round_trip_every_pausable_stage() -> None:
+    for stage in PAUSABLE:
+        assert decide(context(stage), "pause") is S.PAUSED
+        assert decide(context(S.PAUSED, paused_from=stage), "resume") is stage
+
+
+def test_approve_go_live_is_refused_while_blockers_remain() -> None:
+    blockers = ("no go-live wave scheduled", "end-user training not finished")
+    ctx = ProcessContext(stage=S.SERVICE_AGREEMENT_SIGNED, go_live_blockers=blockers)
+    with pytest.raises(TransitionRefused) as refused:
+        decide(ctx, "approve_go_live")
+    err = refused.value
+    assert err.missing_conditions == list(blockers)
+    assert err.allowed_triggers == ["pause", "withdraw"]
+    assert "no go-live wave scheduled" in str(err)
+    assert err.to_detail()["missing_conditions"] == list(blockers)
+    assert T.APPROVE_GO_LIVE not in allowed_triggers(ctx)
+
+
+def test_approve_go_live_fires_once_the_blockers_are_gone() -> None:
+    ctx = ProcessContext(stage=S.SERVICE_AGREEMENT_SIGNED, go_live_blockers=())
+    assert decide(ctx, "approve_go_live") is S.READY
+
+
+def test_blockers_do_not_matter_where_approve_go_live_is_not_defined() -> None:
+    # Refused for the stage, not for the guard: no conditions are named.
+    ctx = ProcessContext(stage=S.PREPARING, go_live_blockers=("no wave",))
+    with pytest.raises(TransitionRefused) as refused:
+        decide(ctx, "approve_go_live")
+    assert refused.value.missing_conditions == []
+
+
+def test_refusal_names_the_stage_and_the_allowed_triggers() -> None:
+    with pytest.raises(TransitionRefused) as refused:
+        decide(context(S.PROSPECTIVE), "go_live")
+    err = refused.value
+    assert str(err) == (
+        "go_live is not allowed in stage prospective "
+        "(allowed from prospective: sign_collaboration, withdraw)"
+    )
+    assert err.to_detail() == {
+        "error": "invalid_transition",
+        "message": str(err),
+        "trigger": "go_live",
+        "stage": "prospective",
+        "allowed_triggers": ["sign_collaboration", "withdraw"],
+        "missing_conditions": [],
+    }
+
+
+@pytest.mark.parametrize("stage", [S.LIVE, S.WITHDRAWN])
+def test_terminal_stages_allow_nothing(stage: Stage) -> None:
+    with pytest.raises(TransitionRefused) as refused:
+        decide(context(stage), "withdraw")
+    assert refused.value.allowed_triggers == []
+    assert "none" in str(refused.value)
+
+
+@pytest.mark.parametrize("name", ["fly_to_the_moon", "", "Sign_Collaboration", "live"])
+def test_unknown_trigger(name: str) -> None:
+    with pytest.raises(UnknownTrigger) as unknown:
+        decide(context(S.PROSPECTIVE), name)
+    assert unknown.value.field == "trigger"
+    assert unknown.value.allowed == TRIGGER_ORDER
+    assert repr(name) in unknown.value.message
+
+
+# -- evidence ----------------------------------------------------------------------
+
+REQUIRED = {
+    T.SIGN_COLLABORATION: {"agreement_version", "document_ref"},
+    T.REQUIRE_RESIGNATURE: {"agreement_version"},
+    T.EXERCISE_OPTION: {"case_ref"},
+    T.DECLINE: {"case_ref", "reason"},
+    T.START_PREPARATION: set(),
+    T.SIGN_SERVICE_AGREEMENT: {"document_ref"},
+    T.APPROVE_GO_LIVE: set(),
+    T.GO_LIVE: set(),
+    T.PAUSE: {"reason"},
+    T.RESUME: set(),
+    T.WITHDRAW: {"reason"},
+}
+FULL = {
+    "agreement_version": "2022",
+    "document_ref": "ARK-2022/1",
+    "case_ref": "2021/77",
+    "reason": "because",
+}
+
+
+def test_required_evidence_covers_every_trigger() -> None:
+    assert set(REQUIRED) == set(Trigger)
+
+
+@pytest.mark.parametrize("trigger", list(Trigger), ids=lambda t: t.value)
+def test_required_evidence_per_trigger(trigger: Trigger) -> None:
+    required = REQUIRED[trigger]
+    assert check_evidence(trigger, {k: FULL[k] for k in required}) == {k: FULL[k] for k in required}
+    for missing in required:
+        partial = {k: FULL[k] for k in required if k != missing}
+        with pytest.raises(InvalidEvidence) as invalid:
+            check_evidence(trigger, partial)
+        assert invalid.value.field == f"evidence.{missing}"
+        assert "required" in invalid.value.message
+
+
+@pytest.mark.parametrize("trigger", list(Trigger), ids=lambda t: t.value)
+def test_optional_known_evidence_is_kept(trigger: Trigger) -> None:
+    assert check_evidence(trigger, dict(FULL)) == FULL
+
+
+def test_unknown_evidence_field_is_refused_naming_the_allowed_ones() -> None:
+    with pytest.raises(InvalidEvidence) as invalid:
+        check_evidence(T.START_PREPARATION, {"signed_by": "mayor"})
+    assert invalid.value.field == "evidence.signed_by"
+    for known in ("agreement_version", "document_ref", "case_ref", "reason"):
+        assert known in invalid.value.message
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
+def test_blank_evidence_is_refused(blank: str) -> None:
+    with pytest.raises(InvalidEvidence) as invalid:
+        check_evidence(T.EXERCISE_OPTION, {"case_ref": blank})
+    assert invalid.value.field == "evidence.case_ref"
+
+
+def test_non_string_evidence_is_refused() -> None:
+    with pytest.raises(InvalidEvidence):
+        check_evidence(T.EXERCISE_OPTION, {"case_ref": 2021})  # type: ignore[dict-item]
+
+
+def test_evidence_is_stripped() -> None:
+    assert check_evidence(T.EXERCISE_OPTION, {"case_ref": "  2021/1234 \n"}) == {
+        "case_ref": "2021/1234"
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "limit"),
+    [("agreement_version", 200), ("document_ref", 200), ("case_ref", 200), ("reason", 2000)],
+)
+def test_evidence_length_limits(name: str, limit: int) -> None:
+    trigger = T.WITHDRAW  # requires only `reason`; the others are optional there
+    base = {"reason": "r"}
+    assert check_evidence(trigger, {**base, name: "x" * limit})[name] == "x" * limit
+    # Surrounding blanks do not count against the limit.
+    assert check_evidence(trigger, {**base, name: " " + "x" * limit + " "})[name] == "x" * limit
+    with pytest.raises(InvalidEvidence) as invalid:
+        check_evidence(trigger, {**base, name: "x" * (limit + 1)})
+    assert invalid.value.field == f"evidence.{name}"
+    assert str(limit) in invalid.value.message
+
+
+def test_the_request_model_checks_evidence_against_its_trigger() -> None:
+    ok = TransitionRequest(trigger=T.EXERCISE_OPTION, evidence={"case_ref": " 2021/1 "})
+    assert ok.evidence == {"case_ref": "2021/1"}
+    with pytest.raises(ValidationError, match=r"evidence\.case_ref"):
+        TransitionRequest(trigger=T.EXERCISE_OPTION, evidence={})
+    with pytest.raises(ValidationError, match=r"evidence\.colour"):
+        TransitionRequest(trigger=T.GO_LIVE, evidence={"colour": "green"})
+
+
+def test_helper_evidence_is_valid_for_every_trigger() -> None:
+    # The workflow tests rely on it.
+    for trigger in Trigger:
+        assert check_evidence(trigger, EVIDENCE[trigger]) == EVIDENCE[trigger]
+
+
+# -- milestones ----------------------------------------------------------------------
+
+MILESTONE_NAMES = [
+    "collaboration_signed",
+    "option_exercised",
+    "preparing",
+    "service_agreement_signed",
+    "ready",
+    "live",
+]
+
+
+@pytest.mark.parametrize(
+    ("entered", "reached"),
+    [
+        ([], 0),
+        ([S.PROSPECTIVE], 0),
+        ([S.PROSPECTIVE, S.WITHDRAWN], 0),
+        ([S.COLLABORATION_SIGNED], 1),
+        ([S.COLLABORATION_SIGNED, S.RESIGNATURE_REQUIRED], 1),
+        ([S.COLLABORATION_SIGNED, S.DECLINED], 1),
+        ([S.COLLABORATION_SIGNED, S.OPTION_EXERCISED, S.PAUSED], 2),
+        ([S.COLLABORATION_SIGNED, S.OPTION_EXERCISED, S.PREPARING], 3),
+        # Skipping preparation still reaches it: a later main-road stage was entered.
+        ([S.COLLABORATION_SIGNED, S.OPTION_EXERCISED, S.SERVICE_AGREEMENT_SIGNED], 4),
+        ([S.SERVICE_AGREEMENT_SIGNED, S.PAUSED], 4),
+        ([S.SERVICE_AGREEMENT_SIGNED, S.PAUSED, S.WITHDRAWN], 4),
+        ([S.OPTION_EXERCISED, S.PREPARING, S.DECLINED, S.OPTION_EXERCISED], 3),
+        ([S.READY], 5),
+        ([S.READY, S.WITHDRAWN], 5),
+        ([S.READY, S.LIVE], 6),
+        ([S.LIVE, S.COLLABORATION_SIGNED], 6),  # order of entry does not matter
+    ],
+)
+def test_milestones_reached(entered: list[Stage], reached: int) -> None:
+    assert [m.value for m in milestones_reached(entered)] == MILESTONE_NAMES[:reached]
+
+
+def test_milestones_reached_accepts_any_iterable() -> None:
+    assert milestones_reached(iter([S.PREPARING])) == [
+        S.COLLABORATION_SIGNED,
+        S.OPTION_EXERCISED,
+        S.PREPARING,
+    ]
+
+
+# -- diagram -----------------------------------------------------------------------
+
+EDGE = re.compile(r"^    (\w+) --> (\w+): (\w+)$")
+
+
+def expected_edges() -> set[tuple[str, str, str]]:
+    edges = set()
+    for stage, moves in EXPECTED.items():
+        for trigger, dest in moves.items():
+            if trigger is T.RESUME:
+                continue
+            edges.add((stage.value, dest.value, trigger.value))
+    edges |= {("paused", s.value, "resume") for s in PAUSABLE}
+    return edges
+
+
+def test_mermaid_diagram_draws_every_edge_and_no_other() -> None:
+    diagram = mermaid_diagram()
+    lines = diagram.splitlines()
+    assert lines[0] == "stateDiagram-v2"
+    assert "    [*] --> prospective" in lines
+    assert "    live --> [*]" in lines
+    assert "    withdrawn --> [*]" in lines
+    drawn = [m.groups() for m in map(EDGE.match, lines) if m]
+    assert len(drawn) == len(set(drawn)), "an edge is drawn twice"
+    assert set(drawn) == expected_edges()
+    assert len(drawn) == 28  # counted by hand from the issue
+    assert "class " not in diagram  # nothing highlighted without a current stage
+
+
+@pytest.mark.parametrize("current", [S.PREPARING, S.PAUSED, S.LIVE], ids=lambda s: s.value)
+def test_mermaid_diagram_highlights_the_current_stage(current: Stage) -> None:
+    lines = mermaid_diagram(current).splitlines()
+    assert any(line.strip().startswith("classDef current ") for line in lines)
+    class_lines = [line.strip() for line in lines if line.strip().startswith("class ")]
+    assert class_lines == [f"class {current.value} current"]
