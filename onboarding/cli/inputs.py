@@ -12,8 +12,8 @@ from datetime import date
 from onboarding.cli.errors import BadInput
 from onboarding.process import Stage
 
-_NUMBER = re.compile(r"^\d{4}$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER = re.compile(r"^[0-9]{4}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def municipality_number(text: str) -> str:

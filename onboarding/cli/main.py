@@ -6,6 +6,8 @@ ONBOARDING_TOKEN (default: the local `onboarding up` and its admin token).
 asked for, so the client commands start fast.
 """
 
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Concatenate, ParamSpec
@@ -46,6 +48,19 @@ StageOption = Annotated[
         autocompletion=lambda: [s.value for s in Stage],
     ),
 ]
+
+
+def _exit_after_clean_stop() -> None:
+    """Exit 0 now that every service has stopped and said so.
+
+    The Temporal SDK's native runtime keeps threads that may still call into
+    Python while the interpreter finalizes, which aborts the process
+    ("PyGILState_Release ... finalizing", exit -6) after an otherwise clean
+    stop. Everything is shut down and flushed by now, so skip finalization.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _fail(error: Exception) -> typer.Exit:
@@ -108,6 +123,7 @@ def up(
         run_up(options, typer.echo)
     except (EmbeddedError, CliError) as error:
         raise _fail(error) from None
+    _exit_after_clean_stop()
 
 
 @app.command()
@@ -120,6 +136,7 @@ def worker() -> None:
         run_worker(_settings(), typer.echo)
     except (EmbeddedError, CliError) as error:
         raise _fail(error) from None
+    _exit_after_clean_stop()
 
 
 @app.command()
@@ -135,6 +152,7 @@ def api(
         run_api(_settings(), typer.echo, host=host, port=port)
     except (EmbeddedError, CliError) as error:
         raise _fail(error) from None
+    _exit_after_clean_stop()
 
 
 # -- the API's client ----------------------------------------------------------

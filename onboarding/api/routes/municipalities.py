@@ -34,7 +34,7 @@ router = APIRouter(
 NumberPath = Annotated[
     str,
     Path(
-        pattern=r"^\d{4}$",
+        pattern=r"^[0-9]{4}$",
         description="4-digit municipality number (kommunenummer)",
         examples=["5001"],
     ),
