@@ -3,7 +3,7 @@
 from sqlalchemy import Engine
 from temporalio import activity
 
-from onboarding.models import ProjectionInput, RegistrationInput
+from onboarding.models import ObligationProjection, ProjectionInput, RegistrationInput
 from onboarding.store import projection
 
 
@@ -28,3 +28,8 @@ class ProjectionActivities:
                 projection_input.record.seq,
                 projection_input.municipality.number,
             )
+
+    @activity.defn(name="record_obligations")
+    def record_obligations(self, projection_input: ObligationProjection) -> None:
+        """Record a deadline change (once) and the obligations' current state."""
+        projection.record_obligations(self._engine, projection_input)

@@ -10,10 +10,21 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from holidays.countries.norway import Norway
+from temporalio import workflow
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _holidays_of(year: int) -> frozenset[date]:
+    # The library looks up translations (gettext, locale) while it computes,
+    # which the workflow sandbox forbids; the result is a pure function of the
+    # year (for a pinned library version), so it is safe to compute unrestricted.
+    if workflow.unsafe.in_sandbox():
+        with workflow.unsafe.sandbox_unrestricted():
+            return _compute_holidays(year)
+    return _compute_holidays(year)
+
+
+def _compute_holidays(year: int) -> frozenset[date]:
     # include_sundays=False: weekends are handled by weekday(), holidays are the named days.
     return frozenset(Norway(years=year, include_sundays=False).keys())
 

@@ -17,18 +17,22 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding.errors import (
+    ObligationNotOpen,
     OnboardingError,
     RequestRejected,
     TransitionRefused,
     UnknownMunicipality,
 )
 from onboarding.models import (
+    DeadlineCommand,
     Municipality,
     MunicipalityState,
     MunicipalityView,
     MunicipalityWorkflowInput,
+    ObligationView,
     TransitionCommand,
 )
+from onboarding.policy import ReminderPolicy
 from onboarding.process import Stage
 from onboarding.temporal import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, municipality_workflow_id
 from workflows.municipality import MunicipalityWorkflow
@@ -46,6 +50,7 @@ async def start_municipality(
     *,
     task_queue: str,
     continue_as_new_after_events: int = 2_000,
+    policy: ReminderPolicy | None = None,
 ) -> WorkflowHandle[MunicipalityWorkflow, None]:
     """Start the municipality's workflow, or return the running one (idempotent)."""
     return await client.start_workflow(
@@ -53,6 +58,7 @@ async def start_municipality(
         MunicipalityWorkflowInput(
             state=MunicipalityState(municipality=municipality),
             continue_as_new_after_events=continue_as_new_after_events,
+            policy=policy or ReminderPolicy(),
         ),
         id=municipality_workflow_id(municipality.number),
         task_queue=task_queue,
@@ -72,6 +78,7 @@ async def load_region(
     *,
     task_queue: str,
     continue_as_new_after_events: int = 2_000,
+    policy: ReminderPolicy | None = None,
     concurrency: int = 10,
 ) -> int:
     """Start a workflow for every municipality (existing ones are kept). Returns the count."""
@@ -84,6 +91,7 @@ async def load_region(
                 municipality,
                 task_queue=task_queue,
                 continue_as_new_after_events=continue_as_new_after_events,
+                policy=policy,
             )
 
     await asyncio.gather(*(start(m) for m in municipalities))
@@ -120,6 +128,35 @@ async def current_state(client: Client, number: str) -> MunicipalityView:
         raise _rpc_error(err, number) from err
 
 
+async def set_deadline(client: Client, number: str, command: DeadlineCommand) -> ObligationView:
+    """Set or move an obligation's deadline; raise the domain error it was refused with."""
+    handle = client.get_workflow_handle_for(
+        MunicipalityWorkflow.run, municipality_workflow_id(number)
+    )
+    update_id = (
+        f"deadline:{command.obligation_id}:{command.idempotency_key}"
+        if command.idempotency_key
+        else None
+    )
+    try:
+        return await handle.execute_update(MunicipalityWorkflow.set_deadline, command, id=update_id)
+    except WorkflowUpdateFailedError as err:
+        raise _domain_error(err.cause) from err
+    except RPCError as err:
+        raise _rpc_error(err, number) from err
+
+
+async def obligations(client: Client, number: str) -> list[ObligationView]:
+    """A municipality's obligations with their pending reminders and escalations."""
+    handle = client.get_workflow_handle_for(
+        MunicipalityWorkflow.run, municipality_workflow_id(number)
+    )
+    try:
+        return await handle.query(MunicipalityWorkflow.obligations)
+    except RPCError as err:
+        raise _rpc_error(err, number) from err
+
+
 def _domain_error(cause: BaseException | None) -> OnboardingError:
     if isinstance(cause, ApplicationError) and cause.details:
         detail = cause.details[0]
@@ -133,6 +170,10 @@ def _domain_error(cause: BaseException | None) -> OnboardingError:
                 )
             if cause.type == RequestRejected.code:
                 return RequestRejected(detail["field"], detail["message"])
+            if cause.type == ObligationNotOpen.code:
+                return ObligationNotOpen(
+                    detail["obligation_id"], detail["stage"], list(detail["open_obligations"])
+                )
     return OnboardingError(f"transition failed: {cause}")
 
 

@@ -6,6 +6,7 @@
     │   ├── InvalidEffectiveDate   effective_on in the future or before the last transition
     │   └── UnknownTrigger         a trigger the process does not define
     ├── TransitionRefused          the trigger may not fire from this stage (HTTP 409)
+    ├── ObligationNotOpen          a deadline for an obligation that is not open (HTTP 409)
     └── UnknownMunicipality        no municipality with that number (HTTP 404)
 
 Each carries the field or the facts a client needs to correct itself, and
@@ -102,3 +103,27 @@ class UnknownMunicipality(OnboardingError):
     def __init__(self, number: str) -> None:
         super().__init__(f"no municipality with number {number}")
         self.number = number
+
+
+class ObligationNotOpen(OnboardingError):
+    """The obligation exists in the policy but is not open for this municipality now (HTTP 409)."""
+
+    code = "obligation_not_open"
+
+    def __init__(self, obligation_id: str, stage: str, open_obligations: list[str]) -> None:
+        super().__init__(
+            f"obligation {obligation_id} is not open in stage {stage} "
+            f"(open: {', '.join(open_obligations) or 'none'})"
+        )
+        self.obligation_id = obligation_id
+        self.stage = stage
+        self.open_obligations = open_obligations
+
+    def to_detail(self) -> dict[str, Any]:
+        return {
+            "error": self.code,
+            "message": str(self),
+            "obligation_id": self.obligation_id,
+            "stage": self.stage,
+            "open_obligations": self.open_obligations,
+        }

@@ -11,31 +11,19 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from pydantic_core import PydanticCustomError
 
 from onboarding.errors import InvalidEvidence
+
+# Re-exported: callers import the municipality types from here too.
+from onboarding.municipality import Municipality as Municipality
+from onboarding.municipality import MunicipalityNumber as MunicipalityNumber
+from onboarding.obligations import Obligation, ObligationStatus, ScheduledMessage
+from onboarding.policy import ReminderPolicy
 from onboarding.process import PROCESS_VERSION, Stage, Trigger, check_evidence
 
-MunicipalityNumber = Annotated[
-    str,
-    StringConstraints(pattern=r"^[0-9]{4}$"),
-    Field(description="4-digit municipality number (kommunenummer)", examples=["5001"]),
-]
 IdempotencyKey = Annotated[
     str,
     StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$"),
     Field(description="client-chosen key; a repeat returns the first result"),
 ]
-
-
-class Municipality(BaseModel):
-    """A municipality of the region, as the shipped region file lists it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    number: MunicipalityNumber
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
-    county: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
-    health_trust: Annotated[
-        str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)
-    ]
 
 
 class Actor(BaseModel):
@@ -124,16 +112,84 @@ class MunicipalityState(BaseModel):
     # Results by idempotency key, oldest first, bounded (see workflow).
     results_by_key: dict[str, MunicipalityView] = Field(default_factory=dict)
     process_version: int = PROCESS_VERSION
+    obligations: dict[str, Obligation] = Field(default_factory=dict)
+    # Deadline changes by idempotency key, so a retried request changes nothing.
+    deadline_keys: list[str] = Field(default_factory=list)
 
 
 class MunicipalityWorkflowInput(BaseModel):
     """Start (or continue-as-new) input of the municipality workflow."""
 
     state: MunicipalityState
+    policy: ReminderPolicy = Field(default_factory=ReminderPolicy)
     # Continue as new once the run's history passes this many events. Small in
     # tests; the default keeps replay after a worker restart well under a second.
     continue_as_new_after_events: int = Field(2_000, ge=50)
     idempotency_keys_kept: int = Field(200, ge=1)
+
+
+class RegistrationInput(BaseModel):
+    """Activity input: make sure the municipality has its read-model row."""
+
+    municipality: Municipality
+    workflow_id: str
+    run_id: str
+
+
+class DeadlineRequest(BaseModel):
+    """Set or move the deadline of an obligation (API body, CLI)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deadline: date
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+    idempotency_key: IdempotencyKey | None = None
+
+
+class DeadlineCommand(DeadlineRequest):
+    """The workflow update's input: which obligation, the request, and who asked."""
+
+    obligation_id: str
+    actor: Actor
+
+
+class ObligationView(BaseModel):
+    """An obligation as users see it: deadline, status, level, and what is still to come."""
+
+    id: str
+    label: str
+    status: ObligationStatus
+    deadline: date | None
+    effective_deadline: date | None = Field(
+        description="the deadline moved to the previous business day, if it is not one"
+    )
+    opened_on: date
+    closed_on: date | None
+    escalation_level: int
+    pending: list[ScheduledMessage] = Field(
+        description="reminders and escalations still to go out, in time order"
+    )
+
+
+class DeadlineChange(BaseModel):
+    """An accepted deadline change, as the audit log keeps it."""
+
+    obligation_id: str
+    deadline_before: date | None
+    deadline_after: date
+    reason: str
+    actor: Actor
+    recorded_at: datetime
+    workflow_id: str
+    run_id: str
+
+
+class ObligationProjection(BaseModel):
+    """Activity input: the obligations' current state, and a deadline change if any."""
+
+    municipality: Municipality
+    obligations: list[ObligationView]
+    change: DeadlineChange | None = None
 
 
 class ProjectionInput(BaseModel):
@@ -143,11 +199,5 @@ class ProjectionInput(BaseModel):
     record: TransitionRecord
     stage: Stage
     paused_from: Stage | None
-
-
-class RegistrationInput(BaseModel):
-    """Activity input: make sure the municipality has its read-model row."""
-
-    municipality: Municipality
-    workflow_id: str
-    run_id: str
+    # The obligations after the transition (opened, fulfilled, paused, cancelled).
+    obligations: list[ObligationView] = Field(default_factory=list)

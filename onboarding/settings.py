@@ -7,9 +7,10 @@ database URL.
 """
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from email_validator import EmailNotValidError, validate_email
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,12 +31,51 @@ class Settings(BaseSettings):
     # CLI side: where the API is and who we are.
     url: str = Field("http://127.0.0.1:8000", description="base URL of the API (CLI)")
     token: str | None = Field(None, description="bearer token (CLI); default home/admin.token")
+    # Notifications: links in messages, and the mail relay. No smtp_host (the
+    # embedded default) keeps every message `held` in the outbox, visible in the API.
+    public_url: str | None = Field(
+        None, description="base URL of links in notifications; default `url`"
+    )
+    smtp_host: str | None = Field(None, description="SMTP relay; unset: notifications are held")
+    smtp_port: int = Field(587, ge=1, le=65_535)
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="starttls (587), tls (implicit, 465) or none (trusted relay)"
+    )
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str | None = Field(None, description="From address; required with smtp_host")
+    smtp_ca_file: Path | None = Field(
+        None, description="CA bundle to verify the relay (default: the system's)"
+    )
+    smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _smtp_is_complete(self) -> Self:
+        # Refused at start-up rather than at the first reminder, perhaps months later.
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("smtp_username and smtp_password go together: set both or neither")
+        if self.smtp_host is None:
+            return self
+        if not self.smtp_sender:
+            raise ValueError("smtp_sender is required when smtp_host is set")
+        try:
+            validate_email(self.smtp_sender, check_deliverability=False)
+        except EmailNotValidError as err:
+            raise ValueError(
+                f"smtp_sender {self.smtp_sender!r} is not an email address: {err}"
+            ) from None
+        return self
 
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'onboarding.db').resolve()}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        """Where links in notifications point: `public_url`, else the API's `url`."""
+        return (self.public_url or self.url).rstrip("/")
 
     @property
     def admin_token_file(self) -> Path:

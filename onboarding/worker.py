@@ -6,7 +6,9 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
+from onboarding.settings import Settings
 from workflows.municipality import MunicipalityWorkflow
 
 WORKFLOWS = [MunicipalityWorkflow]
@@ -17,19 +19,30 @@ def build_worker(
     engine: Engine,
     *,
     task_queue: str,
+    settings: Settings | None = None,
     max_cached_workflows: int = 1_000,
     activity_threads: int = 8,
 ) -> Worker:
     """A worker for `task_queue`; run it with `async with` or `await worker.run()`.
 
-    Activities are synchronous (SQLAlchemy sessions) and run on a thread pool.
+    Activities are synchronous (SQLAlchemy sessions, smtplib) and run on a
+    thread pool. `settings` gives the notification activities their SMTP relay
+    and link base; without it they are read from the environment now.
     """
+    settings = settings if settings is not None else Settings()
     projection = ProjectionActivities(engine)
+    notifications = NotificationActivities(engine, settings)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[projection.register_municipality, projection.record_transition],
+        activities=[
+            projection.register_municipality,
+            projection.record_transition,
+            projection.record_obligations,
+            notifications.enqueue_notifications,
+            notifications.deliver_notifications,
+        ],
         activity_executor=ThreadPoolExecutor(max_workers=activity_threads),
         max_concurrent_activities=activity_threads,
         max_cached_workflows=max_cached_workflows,

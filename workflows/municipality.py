@@ -9,7 +9,7 @@ bounded by continue-as-new, which carries the whole state.
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -18,15 +18,33 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
     from onboarding.calendar import oslo_date
-    from onboarding.errors import InvalidEffectiveDate, OnboardingError, RequestRejected
+    from onboarding.errors import (
+        InvalidEffectiveDate,
+        ObligationNotOpen,
+        OnboardingError,
+        RequestRejected,
+    )
     from onboarding.models import (
+        DeadlineChange,
+        DeadlineCommand,
         MunicipalityState,
         MunicipalityView,
         MunicipalityWorkflowInput,
+        ObligationProjection,
+        ObligationView,
         ProjectionInput,
         RegistrationInput,
         TransitionCommand,
         TransitionRecord,
+    )
+    from onboarding.notifications import DeliveryInput, DeliveryResult, DueMessage, EnqueueResult
+    from onboarding.obligations import (
+        Obligation,
+        ObligationStatus,
+        effective_deadline,
+        escalation_level,
+        pass_over_past,
+        pending,
     )
     from onboarding.process import (
         ProcessContext,
@@ -46,6 +64,15 @@ SQL_WRITE_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
 )
 SQL_WRITE_TIMEOUT = timedelta(seconds=30)
+# SMTP may be down for hours: back off to an hour, then leave the row failed
+# (visible in the outbox) rather than hold the workflow forever.
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(minutes=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(hours=1),
+    maximum_attempts=10,
+)
+DELIVERY_TIMEOUT = timedelta(minutes=2)
 
 
 @workflow.defn(name="MunicipalityWorkflow")
@@ -56,8 +83,12 @@ class MunicipalityWorkflow:
     def __init__(self, input: MunicipalityWorkflowInput) -> None:
         self._input = input
         self._state: MunicipalityState = input.state
+        self._policy = input.policy
         # Serialises transitions: each one sees the state the previous one left.
         self._lock = asyncio.Lock()
+        # Set when obligations change, so the timer loop recomputes what is next.
+        self._schedule_changed = False
+        self._deliveries: list[asyncio.Task[DeliveryResult]] = []
 
     @workflow.run
     async def run(self, input: MunicipalityWorkflowInput) -> None:
@@ -74,8 +105,12 @@ class MunicipalityWorkflow:
                     retry_policy=SQL_WRITE_RETRY,
                 )
                 self._state.registered = True
-        await workflow.wait_condition(self._history_is_long)
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        while not self._history_is_long():
+            await self._sleep_until_next_message()
+            await self._send_due_messages()
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and all(d.done() for d in self._deliveries)
+        )
         workflow.logger.info(
             "continuing as new after %s events", workflow.info().get_current_history_length()
         )
@@ -85,6 +120,11 @@ class MunicipalityWorkflow:
     def state(self) -> MunicipalityView:
         """The municipality's current state."""
         return self._view()
+
+    @workflow.query
+    def obligations(self) -> list[ObligationView]:
+        """Every obligation, open or closed, with its pending reminders and escalations."""
+        return self._obligation_views()
 
     @workflow.update
     async def transition(self, command: TransitionCommand) -> MunicipalityView:
@@ -98,6 +138,7 @@ class MunicipalityWorkflow:
             except OnboardingError as err:
                 raise _application_error(err) from None
             self._apply(record)
+            self._follow_obligations(record)
             await workflow.execute_activity_method(
                 ProjectionActivities.record_transition,
                 ProjectionInput(
@@ -105,6 +146,7 @@ class MunicipalityWorkflow:
                     record=record,
                     stage=self._state.stage,
                     paused_from=self._state.paused_from,
+                    obligations=self._obligation_views(),
                 ),
                 start_to_close_timeout=SQL_WRITE_TIMEOUT,
                 retry_policy=SQL_WRITE_RETRY,
@@ -122,6 +164,215 @@ class MunicipalityWorkflow:
             self._plan(command)
         except OnboardingError as err:
             raise _application_error(err) from None
+
+    @workflow.update
+    async def set_deadline(self, command: DeadlineCommand) -> ObligationView:
+        """Set or move an obligation's deadline; re-arms its reminders and escalations."""
+        async with self._lock:
+            obligation = self._state.obligations.get(command.obligation_id)
+            if command.idempotency_key in self._state.deadline_keys and obligation is not None:
+                return self._obligation_view(obligation)
+            try:
+                obligation = self._open_obligation(command)
+            except OnboardingError as err:
+                raise _application_error(err) from None
+            info = workflow.info()
+            change = DeadlineChange(
+                obligation_id=obligation.id,
+                deadline_before=obligation.deadline,
+                deadline_after=command.deadline,
+                reason=command.reason,
+                actor=command.actor,
+                recorded_at=workflow.now(),
+                workflow_id=info.workflow_id,
+                run_id=info.run_id,
+            )
+            obligation.deadline = command.deadline
+            if obligation.status is ObligationStatus.PAUSED:
+                # The clock stands still from now on, not from when the pause began.
+                obligation.paused_on = self._today()
+            pass_over_past(obligation, self._policy, workflow.now())
+            self._schedule_changed = True
+            await workflow.execute_activity_method(
+                ProjectionActivities.record_obligations,
+                ObligationProjection(
+                    municipality=self._state.municipality,
+                    obligations=self._obligation_views(),
+                    change=change,
+                ),
+                start_to_close_timeout=SQL_WRITE_TIMEOUT,
+                retry_policy=SQL_WRITE_RETRY,
+            )
+            if command.idempotency_key is not None:
+                self._state.deadline_keys = [
+                    *self._state.deadline_keys[-(self._input.idempotency_keys_kept - 1) :],
+                    command.idempotency_key,
+                ]
+            return self._obligation_view(obligation)
+
+    @set_deadline.validator
+    def validate_set_deadline(self, command: DeadlineCommand) -> None:
+        """Reject unknown or closed obligations and deadlines in the past."""
+        if command.idempotency_key in self._state.deadline_keys:
+            return
+        try:
+            self._open_obligation(command)
+        except OnboardingError as err:
+            raise _application_error(err) from None
+
+    # -- obligations ---------------------------------------------------------
+
+    def _open_obligation(self, command: DeadlineCommand) -> Obligation:
+        """The open (or paused) obligation `command` is about, or why it cannot be set."""
+        known = [rule.id.value for rule in self._policy.obligations]
+        if command.obligation_id not in known:
+            raise RequestRejected(
+                "obligation_id",
+                f"unknown obligation {command.obligation_id!r}; known: {', '.join(known)}",
+            )
+        today = self._today()
+        if command.deadline < today:
+            raise RequestRejected(
+                "deadline", f"{command.deadline} is in the past (today is {today} in Europe/Oslo)"
+            )
+        live = [
+            o.id
+            for o in self._state.obligations.values()
+            if o.status in (ObligationStatus.OPEN, ObligationStatus.PAUSED)
+        ]
+        obligation = self._state.obligations.get(command.obligation_id)
+        if obligation is None or obligation.id not in live:
+            raise ObligationNotOpen(command.obligation_id, self._state.stage.value, live)
+        return obligation
+
+    def _follow_obligations(self, record: TransitionRecord) -> None:
+        """Fulfil, pause, resume, cancel and open obligations as the stage changes."""
+        on = record.effective_on
+        stage = self._state.stage
+        now = workflow.now()
+        for obligation in self._state.obligations.values():
+            live = obligation.status in (ObligationStatus.OPEN, ObligationStatus.PAUSED)
+            rule = self._policy.rule(obligation.id)
+            if not live:
+                continue
+            if obligation.id == record.trigger.value:
+                obligation.status, obligation.closed_on = ObligationStatus.FULFILLED, on
+            elif stage is Stage.PAUSED:
+                obligation.status, obligation.paused_on = ObligationStatus.PAUSED, on
+            elif record.trigger is Trigger.RESUME and obligation.status is ObligationStatus.PAUSED:
+                # Paused time does not count against the deadline.
+                if obligation.deadline is not None and obligation.paused_on is not None:
+                    obligation.deadline += on - obligation.paused_on
+                obligation.status, obligation.paused_on = ObligationStatus.OPEN, None
+                pass_over_past(obligation, self._policy, now)
+            if (
+                obligation.status is ObligationStatus.OPEN
+                and rule is not None
+                and stage not in rule.stages
+            ):
+                obligation.status, obligation.closed_on = ObligationStatus.CANCELLED, on
+        for rule in self._policy.obligations:
+            current = self._state.obligations.get(rule.id.value)
+            if stage not in rule.stages or (
+                current is not None
+                and current.status in (ObligationStatus.OPEN, ObligationStatus.PAUSED)
+            ):
+                continue
+            deadline: date | None = None
+            if rule.default_deadline_days is not None:
+                deadline = on + timedelta(days=rule.default_deadline_days)
+            elif current is not None and current.deadline is not None:
+                # Back on the stage (e.g. after re-signing): the program's date still holds.
+                deadline = current.deadline
+            obligation = Obligation(
+                id=rule.id.value, label=rule.label, opened_on=on, deadline=deadline
+            )
+            pass_over_past(obligation, self._policy, now)
+            self._state.obligations[rule.id.value] = obligation
+        self._schedule_changed = True
+
+    def _next_message_at(self) -> datetime | None:
+        times = [
+            message.at
+            for obligation in self._state.obligations.values()
+            for message in pending(obligation, self._policy)[:1]
+        ]
+        return min(times, default=None)
+
+    async def _sleep_until_next_message(self) -> None:
+        """Wait for the next message's instant, a schedule change, or a long history."""
+        next_at = self._next_message_at()
+        self._schedule_changed = False
+        if next_at is not None and next_at <= workflow.now():
+            return
+        timeout = None if next_at is None else next_at - workflow.now()
+        try:
+            await workflow.wait_condition(
+                lambda: self._schedule_changed or self._history_is_long(), timeout=timeout
+            )
+        except TimeoutError:
+            pass
+
+    async def _send_due_messages(self) -> None:
+        """Put every message whose time has come in the outbox, once, and start delivery."""
+        async with self._lock:
+            now = workflow.now()
+            for obligation in self._state.obligations.values():
+                for message in pending(obligation, self._policy):
+                    if message.at > now:
+                        break
+                    due = DueMessage(
+                        municipality=self._state.municipality,
+                        obligation_id=obligation.id,
+                        obligation_label=obligation.label,
+                        kind=message.kind,
+                        message_key=message.message_key,
+                        level=message.level,
+                        offset_days=message.offset_days,
+                        deadline=effective_deadline(obligation.deadline or now.date()),
+                        due_at=message.at,
+                        recipient_roles=message.recipients,
+                    )
+                    queued = await workflow.execute_activity(
+                        "enqueue_notifications",
+                        due,
+                        result_type=EnqueueResult,
+                        start_to_close_timeout=SQL_WRITE_TIMEOUT,
+                        retry_policy=SQL_WRITE_RETRY,
+                    )
+                    obligation.done.append(obligation.done_key(message))
+                    self._deliveries.append(
+                        workflow.start_activity(
+                            "deliver_notifications",
+                            DeliveryInput(notification_ids=queued.notification_ids),
+                            result_type=DeliveryResult,
+                            start_to_close_timeout=DELIVERY_TIMEOUT,
+                            retry_policy=DELIVERY_RETRY,
+                        )
+                    )
+            self._deliveries = [d for d in self._deliveries if not d.done()]
+
+    def _obligation_view(self, obligation: Obligation) -> ObligationView:
+        now = workflow.now()
+        return ObligationView(
+            id=obligation.id,
+            label=obligation.label,
+            status=obligation.status,
+            deadline=obligation.deadline,
+            effective_deadline=effective_deadline(obligation.deadline)
+            if obligation.deadline
+            else None,
+            opened_on=obligation.opened_on,
+            closed_on=obligation.closed_on,
+            escalation_level=escalation_level(obligation, self._policy, now),
+            pending=pending(obligation, self._policy),
+        )
+
+    def _obligation_views(self) -> list[ObligationView]:
+        return [self._obligation_view(o) for o in self._state.obligations.values()]
+
+    def _today(self) -> date:
+        return oslo_date(workflow.now())
 
     # -- decisions -----------------------------------------------------------
 

@@ -19,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding.engine import EngineUnavailable
 from onboarding.errors import (
+    ObligationNotOpen,
     OnboardingError,
     RequestRejected,
     TransitionRefused,
@@ -28,6 +29,7 @@ from onboarding.errors import (
 # Most specific first: the first class the error is an instance of wins.
 STATUS_BY_ERROR: tuple[tuple[type[OnboardingError], int], ...] = (
     (TransitionRefused, 409),
+    (ObligationNotOpen, 409),
     (RequestRejected, 422),
     (UnknownMunicipality, 404),
     (EngineUnavailable, 503),
@@ -230,9 +232,13 @@ def _fault(error: dict[str, Any]) -> FieldError:
     # validators put the precise field and message in the context.
     if isinstance(ctx.get("field"), str):
         return FieldError(field=ctx["field"], message=str(ctx.get("message") or error["msg"]))
-    loc = [str(part) for part in error.get("loc", ())]
-    if loc and loc[0] in _LOCATIONS:
-        loc = loc[1:]
-    if error.get("type") == "json_invalid" or not loc:
+    parts = list(error.get("loc", ()))
+    if parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    if error.get("type") == "json_invalid" or not parts:
         return FieldError(field="body", message=str(error["msg"]))
+    loc = [str(part) for part in parts]
+    if isinstance(parts[0], int):
+        # An entry of a body that is a list (contacts): `[1].email`, not `1.email`.
+        loc[0] = f"[{parts[0]}]"
     return FieldError(field=".".join(loc), message=str(error["msg"]))

@@ -3,7 +3,7 @@
 Declared as pydantic models so the OpenAPI document describes every answer.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,8 +17,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from onboarding.models import MunicipalityNumber, TransitionRecord, TransitionRequest
+from onboarding.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.process import Stage, Trigger
-from onboarding.store.tables import ApiToken, MunicipalityRow
+from onboarding.store.tables import ApiToken, MunicipalityRow, NotificationRow
 from onboarding.store.tokens import Role
 
 # -- health and region -----------------------------------------------------------
@@ -81,17 +82,16 @@ def _reject(field: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("invalid_request", "{message}", {"field": field, "message": message})
 
 
-class BulkTransitionRequest(TransitionRequest):
-    """One transition for many municipalities: name them, or pick a stage."""
+class BulkSelection(BaseModel):
+    """Which municipalities a bulk request is for: name them, or pick a stage."""
 
     numbers: list[MunicipalityNumber] | None = Field(
         None, min_length=1, max_length=1_000, description="exactly one of numbers and stage"
     )
     stage: Stage | None = Field(None, description="every municipality now in this stage")
-    idempotency_key: BulkIdempotencyKey | None = None
 
     @model_validator(mode="after")
-    def _one_selection(self) -> "BulkTransitionRequest":
+    def _one_selection(self) -> "BulkSelection":
         if (self.numbers is None) == (self.stage is None):
             raise _reject("numbers", "give exactly one of numbers and stage")
         if self.numbers is not None:
@@ -101,6 +101,12 @@ class BulkTransitionRequest(TransitionRequest):
                     raise _reject("numbers", f"{number} is listed twice")
                 seen.add(number)
         return self
+
+
+class BulkTransitionRequest(TransitionRequest, BulkSelection):
+    """One transition for many municipalities: name them, or pick a stage."""
+
+    idempotency_key: BulkIdempotencyKey | None = None
 
 
 class BulkSucceeded(BaseModel):
@@ -228,3 +234,40 @@ class TokenCreated(BaseModel):
     created_at: datetime
     expires_at: datetime | None
     token: str = Field(description="the bearer secret; store it now")
+
+
+# -- notifications ---------------------------------------------------------------
+
+
+class NotificationPublic(BaseModel):
+    """One outbox row: a message to one recipient and where its delivery stands."""
+
+    id: int
+    key: str = Field(description="unique per recipient, obligation, deadline and message")
+    municipality_number: str
+    municipality_name: str
+    obligation_id: str
+    obligation_label: str
+    kind: MessageKind
+    message_key: str
+    level: int | None
+    offset_days: int | None
+    deadline: date
+    due_at: datetime
+    recipient_role: RecipientRole
+    recipient_name: str | None
+    recipient_email: str | None
+    subject: str
+    body: str
+    status: NotificationStatus
+    attempts: int = Field(description="delivery attempts that reached the relay or failed")
+    last_error: str | None
+    created_at: datetime
+    last_attempt_at: datetime | None
+    sent_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: NotificationRow) -> "NotificationPublic":
+        """The public view of an outbox row."""
+        assert row.id is not None, "a stored row has an id"
+        return cls.model_validate(row, from_attributes=True)

@@ -12,6 +12,7 @@ import typer
 
 from onboarding.cli import inputs, output
 from onboarding.cli.client import ApiClient
+from onboarding.cli.errors import BadInput
 
 
 def _emit(data: Any, *, json: bool, render: Callable[[Any], str]) -> None:
@@ -89,3 +90,68 @@ def seed_region(api: ApiClient, *, json: bool) -> None:
     """Start a workflow for every municipality of the region (kept if running)."""
     result = api.load_region()
     _emit(result, json=json, render=output.region_loaded)
+
+
+def show_contacts(api: ApiClient, *, number: str, json: bool) -> None:
+    """Print a municipality's contacts."""
+    items = api.contacts(inputs.municipality_number(number))
+    _emit(items, json=json, render=output.contacts_table)
+
+
+def set_contacts(
+    api: ApiClient,
+    *,
+    number: str | None,
+    contacts: list[str],
+    file: str | None,
+    clear: bool,
+    json: bool,
+) -> None:
+    """Replace a municipality's contacts (or the program's, with no number); print the list."""
+    if number is not None:
+        number = inputs.municipality_number(number)
+    body = _contact_list(contacts, file=file, clear=clear)
+    items = api.set_contacts(number, body) if number else api.set_program_contacts(body)
+    _emit(items, json=json, render=output.contacts_table)
+
+
+def show_program_contacts(api: ApiClient, *, json: bool) -> None:
+    """Print the program's contacts."""
+    _emit(api.program_contacts(), json=json, render=output.contacts_table)
+
+
+def _contact_list(contacts: list[str], *, file: str | None, clear: bool) -> list[Any]:
+    """The new list from exactly one of --contact (repeatable), --file and --clear."""
+    given = [
+        name for name, on in (("--contact", contacts), ("--file", file), ("--clear", clear)) if on
+    ]
+    if len(given) != 1:
+        shown = " and ".join(given) if given else "none"
+        raise BadInput(
+            f"give exactly one of --contact (repeatable), --file and --clear (got {shown})"
+        )
+    if file is not None:
+        return inputs.contacts_file(file)
+    return [inputs.contact(text) for text in contacts]
+
+
+def list_notifications(
+    api: ApiClient,
+    *,
+    municipality: str | None,
+    status: str | None,
+    due_from: str | None,
+    due_to: str | None,
+    limit: int,
+    json: bool,
+) -> None:
+    """Print the outbox, newest first, filtered."""
+    filters: dict[str, str | int | None] = {
+        "municipality": inputs.municipality_number(municipality) if municipality else None,
+        "status": inputs.notification_status(status).value if status else None,
+        "from": inputs.iso_date(due_from, option="--from").isoformat() if due_from else None,
+        "to": inputs.iso_date(due_to, option="--to").isoformat() if due_to else None,
+        "limit": limit,
+    }
+    items = api.notifications(filters)
+    _emit(items, json=json, render=output.notifications_table)

@@ -99,6 +99,27 @@ class ApiClient:
         """POST /api/region/load: start a workflow for every municipality of the region."""
         return self._request("POST", "/api/region/load")
 
+    def contacts(self, number: str) -> Any:
+        """GET /api/municipalities/{number}/contacts."""
+        return self._request("GET", f"/api/municipalities/{number}/contacts")
+
+    def set_contacts(self, number: str, contacts: list[Any]) -> Any:
+        """PUT /api/municipalities/{number}/contacts: replace the whole list."""
+        return self._request("PUT", f"/api/municipalities/{number}/contacts", json=contacts)
+
+    def program_contacts(self) -> Any:
+        """GET /api/program/contacts."""
+        return self._request("GET", "/api/program/contacts")
+
+    def set_program_contacts(self, contacts: list[Any]) -> Any:
+        """PUT /api/program/contacts: replace the whole list."""
+        return self._request("PUT", "/api/program/contacts", json=contacts)
+
+    def notifications(self, filters: dict[str, str | int | None]) -> Any:
+        """GET /api/notifications with the filters that are set (municipality, status, ...)."""
+        params = {name: value for name, value in filters.items() if value is not None}
+        return self._request("GET", "/api/notifications", params=params)
+
     # -- plumbing ------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:

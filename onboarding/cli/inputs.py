@@ -5,11 +5,16 @@ a trigger may fire or which evidence it needs is the API's decision: the process
 definition lives on the server, and the CLI may be older or newer than it.
 """
 
+import json
 import re
+import sys
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from onboarding.cli.errors import BadInput
+from onboarding.notifications import NotificationStatus
 from onboarding.process import Stage
 
 _NUMBER = re.compile(r"^[0-9]{4}$")
@@ -57,3 +62,65 @@ def stage(text: str) -> Stage:
     except ValueError:
         allowed = ", ".join(s.value for s in Stage)
         raise BadInput(f"--stage: unknown stage {text!r} (allowed: {allowed})") from None
+
+
+CONTACT_FIELDS = ("role", "name", "email")
+_CONTACT_EXAMPLE = "role=municipality_contact,name=Kari Nordmann,email=kari@example.no"
+
+
+def contact(text: str, *, option: str = "--contact") -> dict[str, str]:
+    """`role=...,name=...,email=...` as a dict; a comma may sit inside a value.
+
+    "name=Nordmann, Kari" stays one name: a piece that does not start with one
+    of the three keys continues the value before it.
+    """
+    fields: dict[str, str] = {}
+    current: str | None = None
+    for piece in text.split(","):
+        key, sep, value = piece.partition("=")
+        key = key.strip()
+        if sep and key in CONTACT_FIELDS:
+            if key in fields:
+                raise BadInput(f"{option}: {key} is given twice in {text!r}")
+            fields[key] = value
+            current = key
+        elif sep and key.isidentifier():
+            allowed = ", ".join(CONTACT_FIELDS)
+            raise BadInput(f"{option}: unknown field {key!r} in {text!r} (fields: {allowed})")
+        elif current is not None:
+            fields[current] += "," + piece
+        else:
+            raise BadInput(f"{option}: {text!r} is not role=...,name=...,email=...")
+    missing = [name for name in CONTACT_FIELDS if not fields.get(name, "").strip()]
+    if missing:
+        raise BadInput(
+            f"{option}: {' and '.join(missing)} missing in {text!r} (e.g. {_CONTACT_EXAMPLE})"
+        )
+    return {name: fields[name].strip() for name in CONTACT_FIELDS}
+
+
+def contacts_file(path: str) -> list[Any]:
+    """A JSON list of {role, name, email} from a file (`-` reads standard input).
+
+    Only the shape is checked here; roles and addresses are the API's to judge.
+    """
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise BadInput(f"--file: cannot read {path}: {err.strerror or err}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise BadInput(f"--file: {path} is not JSON: {err}") from None
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise BadInput(f"--file: {path} must hold a JSON list of {{role, name, email}} objects")
+    return data
+
+
+def notification_status(text: str) -> NotificationStatus:
+    """One of the outbox statuses, by its value."""
+    try:
+        return NotificationStatus(text)
+    except ValueError:
+        allowed = ", ".join(s.value for s in NotificationStatus)
+        raise BadInput(f"--status: unknown status {text!r} (allowed: {allowed})") from None

@@ -19,6 +19,7 @@ from onboarding.cli import actions
 from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import CliError
 from onboarding.cli.group import OneLineErrorsGroup
+from onboarding.notifications import NotificationStatus
 from onboarding.process import Stage, Trigger, mermaid_diagram
 from onboarding.settings import Settings
 
@@ -34,6 +35,11 @@ app = typer.Typer(
 )
 users_app = typer.Typer(help="API users and their tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+contacts_app = typer.Typer(
+    help="Who reminders and escalations go to: per municipality, and the program's.",
+    no_args_is_help=True,
+)
+app.add_typer(contacts_app, name="contacts")
 
 
 # -- shared options ----------------------------------------------------------
@@ -86,8 +92,9 @@ def _settings(data_dir: Path | None = None) -> Settings:
         settings = Settings()
     except ValidationError as err:
         first = err.errors()[0]
+        # Checks across settings (the SMTP ones) name no single variable.
         name = "ONBOARDING_" + "_".join(str(p) for p in first["loc"]).upper()
-        raise CliError(f"{name}: {first['msg']}") from None
+        raise CliError(f"{name}: {first['msg']}" if first["loc"] else first["msg"]) from None
     if data_dir is not None:
         settings = settings.model_copy(update={"home": data_dir})
     return settings
@@ -263,3 +270,103 @@ def users_add(
 def users_list(json: Json = False) -> None:
     """List the API's users and their roles."""
     _remote(actions.list_users, json=json)
+
+
+# -- contacts and notifications --------------------------------------------------
+
+ContactOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--contact",
+        metavar="role=...,name=...,email=...",
+        help="A contact, repeatable; the list replaces the current one.",
+    ),
+]
+ContactFile = Annotated[
+    str | None,
+    typer.Option("--file", metavar="PATH", help="A JSON list of {role, name, email} ('-': stdin)."),
+]
+ClearOption = Annotated[bool, typer.Option("--clear", help="Remove every contact.")]
+
+
+@contacts_app.command("show")
+def contacts_show(number: Number, json: Json = False) -> None:
+    """Show a municipality's contacts."""
+    _remote(actions.show_contacts, number=number, json=json)
+
+
+@contacts_app.command("set")
+def contacts_set(
+    number: Number,
+    contact: ContactOption = None,
+    file: ContactFile = None,
+    clear: ClearOption = False,
+    json: Json = False,
+) -> None:
+    """Replace a municipality's contacts (roles: municipality_contact, municipal_director)."""
+    _remote(
+        actions.set_contacts,
+        number=number,
+        contacts=contact or [],
+        file=file,
+        clear=clear,
+        json=json,
+    )
+
+
+@contacts_app.command("program")
+def contacts_program(
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="role=...,name=...,email=...",
+            help="A contact, repeatable; the list replaces the current one.",
+        ),
+    ] = None,
+    file: ContactFile = None,
+    clear: ClearOption = False,
+    json: Json = False,
+) -> None:
+    """Show the program's contacts, or replace them (program_coordinator, program_director,
+    council)."""
+    if not set_ and file is None and not clear:
+        _remote(actions.show_program_contacts, json=json)
+        return
+    _remote(
+        actions.set_contacts, number=None, contacts=set_ or [], file=file, clear=clear, json=json
+    )
+
+
+@app.command()
+def notifications(
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", metavar="NUMBER", help="Only this one.")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help=f"Only this status: {', '.join(s.value for s in NotificationStatus)}.",
+            autocompletion=lambda: [s.value for s in NotificationStatus],
+        ),
+    ] = None,
+    due_from: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="Due on or after, YYYY-MM-DD.")
+    ] = None,
+    due_to: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Due on or before, YYYY-MM-DD.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1_000, help="At most this many.")] = 100,
+    json: Json = False,
+) -> None:
+    """The notification outbox, newest first: sent, held, failed and undeliverable messages."""
+    _remote(
+        actions.list_notifications,
+        municipality=municipality,
+        status=status,
+        due_from=due_from,
+        due_to=due_to,
+        limit=limit,
+        json=json,
+    )

@@ -6,7 +6,10 @@ terminals, and cost no dependency. Functions return text; the caller prints it.
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
+
+from onboarding.calendar import OSLO
 
 
 def as_json(data: Any) -> str:
@@ -153,3 +156,63 @@ def _stage(view: Mapping[str, Any]) -> str:
     stage = str(view.get("stage"))
     paused_from = view.get("paused_from")
     return f"{stage} (from {paused_from})" if paused_from else stage
+
+
+def contacts_table(contacts: Sequence[Mapping[str, Any]]) -> str:
+    """A contact list, and who last set it."""
+    if not contacts:
+        return "no contacts"
+    rows = [(c.get("role"), c.get("name"), c.get("email")) for c in contacts]
+    text = table(["ROLE", "NAME", "EMAIL"], rows)
+    first = contacts[0]
+    return f"{text}\nset {_day(first.get('updated_at'))} by {first.get('updated_by')}"
+
+
+def notifications_table(items: Sequence[Mapping[str, Any]]) -> str:
+    """Outbox rows, newest first: what, to whom, and where delivery stands."""
+    if not items:
+        return "no notifications"
+    rows = [
+        (
+            n.get("id"),
+            _oslo_day(n.get("due_at")),
+            f"{n.get('municipality_number')} {n.get('municipality_name')}",
+            n.get("obligation_label"),
+            n.get("message_key"),
+            n.get("deadline"),
+            _recipient(n),
+            _delivery(n),
+        )
+        for n in items
+    ]
+    headers = ["ID", "DUE", "MUNICIPALITY", "OBLIGATION", "MESSAGE", "DEADLINE", "TO", "STATUS"]
+    count = len(items)
+    return f"{table(headers, rows)}\n{count} {'notification' if count == 1 else 'notifications'}"
+
+
+def _recipient(notification: Mapping[str, Any]) -> str:
+    email = notification.get("recipient_email")
+    role = notification.get("recipient_role")
+    return f"{role}: {email}" if email else f"{role}: nobody"
+
+
+def _delivery(notification: Mapping[str, Any]) -> str:
+    """The status, with the attempts and the last error when delivery has trouble."""
+    status = str(notification.get("status"))
+    attempts = notification.get("attempts") or 0
+    error = notification.get("last_error")
+    if status == "failed":
+        return f"failed after {attempts} attempt{'s' if attempts != 1 else ''}: {error}"
+    if status == "no_recipient":
+        return "no_recipient"
+    if status == "sent":
+        return f"sent {_day(notification.get('sent_at'))}"
+    return status
+
+
+def _oslo_day(moment: object) -> str:
+    """The Oslo date of an ISO timestamp (the program's calendar)."""
+    try:
+        return datetime.fromisoformat(str(moment)).astimezone(OSLO).date().isoformat()
+    except ValueError:
+        return _day(moment)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from onboarding.embedded.errors import ServiceFailed
+from onboarding.settings import Settings
 from onboarding.worker import build_worker
 
 API_SHUTDOWN_TIMEOUT = 10.0
@@ -71,10 +72,10 @@ async def running_api(
 
 @contextlib.asynccontextmanager
 async def running_worker(
-    client: Client, engine: Engine, *, task_queue: str
+    client: Client, engine: Engine, *, task_queue: str, settings: Settings
 ) -> AsyncIterator["asyncio.Task[None]"]:
-    """Run the worker for `task_queue` until the block exits."""
-    worker = build_worker(client, engine, task_queue=task_queue)
+    """Run the worker for `task_queue` until the block exits (SMTP and links from `settings`)."""
+    worker = build_worker(client, engine, task_queue=task_queue, settings=settings)
     task = asyncio.create_task(worker.run(), name="worker")
     try:
         yield task

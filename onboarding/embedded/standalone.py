@@ -54,7 +54,9 @@ async def _worker(settings: Settings, signals: ShutdownSignals, say: Say) -> Non
         say(f"warning: could not register the search attributes {names} (Keyword): {err}")
     engine = prepare_database(settings)
     try:
-        async with running_worker(client, engine, task_queue=settings.task_queue) as worker:
+        async with running_worker(
+            client, engine, task_queue=settings.task_queue, settings=settings
+        ) as worker:
             say(
                 f"Worker polling task queue {settings.task_queue!r} on "
                 f"{settings.temporal_address} (namespace {settings.temporal_namespace}). "

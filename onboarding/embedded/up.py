@@ -98,7 +98,7 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
             say(f"Created the admin token (saved in {settings.admin_token_file}): {new_token}")
 
         worker = await stack.enter_async_context(
-            running_worker(client, engine, task_queue=settings.task_queue)
+            running_worker(client, engine, task_queue=settings.task_queue, settings=settings)
         )
         await signals.until(load_region_once(client, engine, data=data, settings=settings, say=say))
 

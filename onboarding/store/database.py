@@ -12,21 +12,31 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
-from onboarding.store import tables  # noqa: F401  (registers the tables on the metadata)
+from onboarding.store import (  # noqa: F401  (registers the tables on the metadata)
+    obligation_tables,
+    tables,
+)
 
-_APPEND_ONLY_SQLITE = [
-    """CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_event
-       BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event
-       BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END""",
-]
-_APPEND_ONLY_POSTGRESQL = [
-    """CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'audit_event is append-only'; END; $$ LANGUAGE plpgsql""",
-    "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event",
-    """CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
-       FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()""",
-]
+APPEND_ONLY_TABLES = ("audit_event", "deadline_change")
+
+
+def _append_only_sqlite(table: str) -> list[str]:
+    return [
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""",
+    ]
+
+
+def _append_only_postgresql(table: str) -> list[str]:
+    return [
+        f"""CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql""",
+        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+        f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION {table}_append_only()""",
+    ]
 
 
 def make_engine(url: str) -> Engine:
@@ -50,10 +60,11 @@ def make_engine(url: str) -> Engine:
 def create_schema(engine: Engine) -> None:
     """Create missing tables and the append-only guard; safe to run twice."""
     SQLModel.metadata.create_all(engine)
-    statements = _APPEND_ONLY_SQLITE if engine.dialect.name == "sqlite" else _APPEND_ONLY_POSTGRESQL
+    guard = _append_only_sqlite if engine.dialect.name == "sqlite" else _append_only_postgresql
     with engine.begin() as connection:
-        for statement in statements:
-            connection.execute(text(statement))
+        for table in APPEND_ONLY_TABLES:
+            for statement in guard(table):
+                connection.execute(text(statement))
 
 
 @contextmanager

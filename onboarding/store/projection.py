@@ -11,9 +11,16 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from onboarding.models import Municipality, ProjectionInput, RegistrationInput
+from onboarding.models import (
+    Municipality,
+    ObligationProjection,
+    ObligationView,
+    ProjectionInput,
+    RegistrationInput,
+)
 from onboarding.process import Stage
 from onboarding.store.database import session_scope
+from onboarding.store.obligation_tables import DeadlineChangeRow, ObligationRow
 from onboarding.store.tables import AuditEvent, MunicipalityRow
 
 
@@ -100,6 +107,63 @@ def _advance_row(session: Session, projection: ProjectionInput) -> None:
     row.updated_at = datetime.now(UTC)
     _copy_names(row, projection.municipality)
     session.add(row)
+    # Obligations change only with the stage, so they advance with the row.
+    _upsert_obligations(session, projection.municipality.number, projection.obligations)
+
+
+def record_obligations(engine: Engine, projection: ObligationProjection) -> None:
+    """Record a deadline change (once) and the obligations' current state."""
+    number = projection.municipality.number
+    change = projection.change
+    with session_scope(engine) as session:
+        if change is not None:
+            exists = session.exec(
+                select(DeadlineChangeRow.id).where(
+                    DeadlineChangeRow.municipality_number == number,
+                    DeadlineChangeRow.obligation_id == change.obligation_id,
+                    DeadlineChangeRow.recorded_at == change.recorded_at,
+                )
+            ).first()
+            if exists is None:
+                session.add(
+                    DeadlineChangeRow(
+                        municipality_number=number,
+                        obligation_id=change.obligation_id,
+                        deadline_before=change.deadline_before,
+                        deadline_after=change.deadline_after,
+                        reason=change.reason,
+                        actor_id=change.actor.id,
+                        actor_name=change.actor.name,
+                        actor_role=change.actor.role,
+                        recorded_at=change.recorded_at,
+                        workflow_id=change.workflow_id,
+                        run_id=change.run_id,
+                    )
+                )
+        _upsert_obligations(session, number, projection.obligations)
+
+
+def _upsert_obligations(session: Session, number: str, obligations: list[ObligationView]) -> None:
+    now = datetime.now(UTC)
+    for view in obligations:
+        row = session.get(ObligationRow, (number, view.id))
+        if row is None:
+            row = ObligationRow(
+                municipality_number=number,
+                obligation_id=view.id,
+                label=view.label,
+                status=view.status.value,
+                opened_on=view.opened_on,
+                updated_at=now,
+            )
+        row.label = view.label
+        row.status = view.status.value
+        row.deadline = view.deadline
+        row.effective_deadline = view.effective_deadline
+        row.opened_on = view.opened_on
+        row.closed_on = view.closed_on
+        row.updated_at = now
+        session.add(row)
 
 
 def _new_row(municipality: Municipality, *, workflow_id: str, run_id: str) -> MunicipalityRow:

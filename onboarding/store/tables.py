@@ -9,7 +9,7 @@ API's bearer tokens (hashed), written by store/tokens.py.
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -68,5 +68,78 @@ class ApiToken(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class ContactRow(SQLModel, table=True):
+    """Someone messages go to: a municipality's contact, or the program's (no number).
+
+    A list (one municipality's, or the program's) is replaced as a whole, see
+    store/contacts.py; `position` keeps the order it was given in.
+    """
+
+    __tablename__ = "contact"
+    __table_args__ = (
+        # A person holds a role once per list. NULL (the program) is not equal to
+        # itself in a unique index, hence the coalesce; case never makes two people.
+        Index(
+            "uq_contact_scope_role_email",
+            text("coalesce(municipality_number, '')"),
+            "role",
+            text("lower(email)"),
+            unique=True,
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_number: str | None = Field(
+        default=None, index=True, max_length=4, foreign_key="municipality.number"
+    )
+    position: int
+    role: str = Field(max_length=40)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=320)
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_by: str = Field(max_length=200, description="name of the token that set the list")
+    updated_by_id: str = Field(max_length=100, description="id of that token, e.g. token:3")
+
+
+class NotificationRow(SQLModel, table=True):
+    """One message to one recipient: the outbox, written before anything is sent.
+
+    `key` is unique, so a retried or replayed enqueue never writes a message
+    twice; `status` says where delivery stands (onboarding.notifications).
+    """
+
+    __tablename__ = "notification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=1000)
+    # The message this row is one recipient of: number:obligation:deadline:message_key.
+    message_id: str = Field(index=True, max_length=600)
+    municipality_number: str = Field(index=True, max_length=4)
+    municipality_name: str = Field(max_length=100)
+    obligation_id: str = Field(max_length=200)
+    obligation_label: str = Field(max_length=500)
+    kind: str = Field(max_length=20)
+    message_key: str = Field(max_length=200)
+    level: int | None = None
+    offset_days: int | None = None
+    deadline: date
+    due_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    recipient_role: str = Field(max_length=40)
+    recipient_name: str | None = Field(default=None, max_length=200)
+    recipient_email: str | None = Field(default=None, max_length=320)
+    subject: str
+    body: str
+    status: str = Field(index=True, max_length=20)
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_attempt_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    sent_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )

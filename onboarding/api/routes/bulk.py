@@ -20,6 +20,7 @@ from onboarding.api.errors import domain_error_of_rpc, error_responses
 from onboarding.api.schemas import (
     BulkFailed,
     BulkItem,
+    BulkSelection,
     BulkSucceeded,
     BulkTransitionRequest,
     BulkTransitionResult,
@@ -45,7 +46,7 @@ async def bulk_transition(
     actor: CoordinatorActor,
 ) -> BulkTransitionResult:
     """Run the transition for each selected municipality and report each outcome."""
-    numbers, known = await asyncio.to_thread(_select, engine, request)
+    numbers, known = await asyncio.to_thread(select_numbers, engine, request)
     gate = asyncio.Semaphore(BULK_CONCURRENCY)
 
     async def one(number: str) -> BulkItem:
@@ -65,7 +66,7 @@ async def bulk_transition(
     )
 
 
-def _select(engine: Engine, request: BulkTransitionRequest) -> tuple[list[str], set[str]]:
+def select_numbers(engine: Engine, request: BulkSelection) -> tuple[list[str], set[str]]:
     """The numbers asked for, in order, and those of them the read model knows."""
     if request.numbers is not None:
         rows = queries.list_municipalities(engine)

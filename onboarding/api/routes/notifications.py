@@ -1,0 +1,57 @@
+"""/api/notifications: the outbox, newest first, so no message is ever out of sight.
+
+Dates filter on when a message fell due, as calendar days in Europe/Oslo.
+"""
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from onboarding.api.deps import EngineDep, ViewerActor
+from onboarding.api.errors import error_responses
+from onboarding.api.schemas import NotificationPublic
+from onboarding.calendar import OSLO
+from onboarding.errors import RequestRejected
+from onboarding.notifications import NotificationStatus
+from onboarding.store import outbox
+
+router = APIRouter(
+    prefix="/notifications", tags=["notifications"], responses=error_responses(401, 403, 422)
+)
+
+
+@router.get("")
+def list_notifications(
+    engine: EngineDep,
+    _: ViewerActor,
+    municipality: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9]{4}$", description="4-digit municipality number", examples=["5001"]),
+    ] = None,
+    status: NotificationStatus | None = None,
+    from_: Annotated[
+        date | None, Query(alias="from", description="due on or after this day (YYYY-MM-DD)")
+    ] = None,
+    to: Annotated[date | None, Query(description="due on or before this day (YYYY-MM-DD)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[NotificationPublic]:
+    """Outbox rows, newest first: held, failed and no_recipient ones included."""
+    if from_ is not None and to is not None and from_ > to:
+        raise RequestRejected("from", f"{from_} is after to ({to})")
+    rows = outbox.list_notifications(
+        engine,
+        municipality_number=municipality,
+        status=status,
+        due_from=_start_of(from_) if from_ is not None else None,
+        due_before=_start_of(to + timedelta(days=1)) if to is not None else None,
+        limit=limit,
+        offset=offset,
+    )
+    return [NotificationPublic.from_row(row) for row in rows]
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight in Oslo at the start of `day` (aware, so it compares in UTC)."""
+    return datetime.combine(day, time(), tzinfo=OSLO)

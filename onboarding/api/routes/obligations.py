@@ -1,0 +1,141 @@
+"""Obligations: deadlines, their reminders and escalations, and what is overdue.
+
+A municipality's obligations come from its workflow (the timers live there);
+the overdue report reads the SQL read model, across the whole region.
+"""
+
+import asyncio
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+from temporalio.service import RPCError
+
+from onboarding import engine as gateway
+from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
+from onboarding.api.errors import domain_error_of_rpc, error_responses
+from onboarding.api.routes.bulk import BULK_CONCURRENCY, select_numbers
+from onboarding.api.routes.municipalities import NumberPath, require_known
+from onboarding.api.schemas import BulkFailed, BulkSelection
+from onboarding.calendar import today_in_oslo
+from onboarding.errors import OnboardingError, RequestRejected, UnknownMunicipality
+from onboarding.models import DeadlineCommand, DeadlineRequest, ObligationView
+from onboarding.store.overdue import OverdueObligation, overdue_obligations
+
+router = APIRouter(tags=["obligations"], responses=error_responses(401, 403, 422))
+
+ObligationPath = Annotated[
+    str,
+    Path(
+        pattern=r"^[a-z_]{1,64}$",
+        description="obligation id: the trigger that fulfils it, e.g. exercise_option",
+    ),
+]
+
+
+@router.get("/municipalities/{number}/obligations", responses=error_responses(404, 503))
+async def list_obligations(
+    number: NumberPath, engine: EngineDep, client: TemporalDep, _: ViewerActor
+) -> list[ObligationView]:
+    """Each obligation: deadline, status, escalation level and its pending schedule."""
+    await require_known(engine, number)
+    return await gateway.obligations(client, number)
+
+
+@router.put(
+    "/municipalities/{number}/obligations/{obligation_id}",
+    responses=error_responses(404, 409, 503),
+)
+async def set_deadline(
+    number: NumberPath,
+    obligation_id: ObligationPath,
+    request: DeadlineRequest,
+    engine: EngineDep,
+    client: TemporalDep,
+    actor: CoordinatorActor,
+) -> ObligationView:
+    """Set or move a deadline, with a reason; re-arms its reminders and escalations."""
+    await require_known(engine, number)
+    command = DeadlineCommand(**request.model_dump(), obligation_id=obligation_id, actor=actor)
+    return await gateway.set_deadline(client, number, command)
+
+
+class BulkDeadlineRequest(DeadlineRequest, BulkSelection):
+    """One deadline for many municipalities (e.g. the program's option deadline)."""
+
+    obligation_id: str = Field(pattern=r"^[a-z_]{1,64}$")
+
+
+class BulkDeadlineSet(BaseModel):
+    """The deadline was set for this municipality."""
+
+    number: str
+    ok: Literal[True] = True
+    obligation: ObligationView
+
+
+class BulkDeadlineResult(BaseModel):
+    """A result per municipality, in the order selected: failures are never hidden."""
+
+    obligation_id: str
+    requested: int
+    succeeded: int
+    failed: int
+    results: list[Annotated[BulkDeadlineSet | BulkFailed, Field(discriminator="ok")]]
+
+
+@router.post("/bulk/deadlines", tags=["bulk"])
+async def bulk_set_deadline(
+    request: BulkDeadlineRequest,
+    engine: EngineDep,
+    client: TemporalDep,
+    actor: CoordinatorActor,
+) -> BulkDeadlineResult:
+    """Set one obligation's deadline for each selected municipality; report each outcome."""
+    numbers, known = await asyncio.to_thread(select_numbers, engine, request)
+    gate = asyncio.Semaphore(BULK_CONCURRENCY)
+
+    async def one(number: str) -> BulkDeadlineSet | BulkFailed:
+        if number not in known:
+            return BulkFailed(number=number, error=UnknownMunicipality(number).to_detail())
+        key = f"{request.idempotency_key}:{number}" if request.idempotency_key else None
+        command = DeadlineCommand(
+            deadline=request.deadline,
+            reason=request.reason,
+            idempotency_key=key,
+            obligation_id=request.obligation_id,
+            actor=actor,
+        )
+        async with gate:
+            try:
+                view = await gateway.set_deadline(client, number, command)
+            except OnboardingError as err:
+                return BulkFailed(number=number, error=err.to_detail())
+            except RPCError as err:
+                return BulkFailed(number=number, error=domain_error_of_rpc(err).to_detail())
+        return BulkDeadlineSet(number=number, obligation=view)
+
+    results = await asyncio.gather(*(one(number) for number in numbers))
+    succeeded = sum(1 for r in results if r.ok)
+    return BulkDeadlineResult(
+        obligation_id=request.obligation_id,
+        requested=len(results),
+        succeeded=succeeded,
+        failed=len(results) - succeeded,
+        results=list(results),
+    )
+
+
+@router.get("/reports/overdue", tags=["reports"])
+def overdue_report(
+    engine: EngineDep,
+    _: ViewerActor,
+    as_of: Annotated[date | None, Query(description="default: today in Europe/Oslo")] = None,
+) -> list[OverdueObligation]:
+    """Open obligations whose deadline has passed, most overdue first."""
+    today = today_in_oslo()
+    day = as_of or today
+    if day > today:
+        raise RequestRejected("as_of", f"{day} is in the future (today is {today})")
+    return overdue_obligations(engine, as_of=day)

@@ -1,0 +1,53 @@
+"""The overdue report: open obligations whose (business-day) deadline has passed."""
+
+from datetime import date
+
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from onboarding.obligations import ObligationStatus
+from onboarding.store.obligation_tables import ObligationRow
+from onboarding.store.tables import MunicipalityRow
+
+
+class OverdueObligation(BaseModel):
+    """An open obligation past its deadline on the report's date."""
+
+    number: str
+    name: str
+    obligation_id: str
+    label: str
+    deadline: date
+    effective_deadline: date
+    days_overdue: int
+
+
+def overdue_obligations(engine: Engine, *, as_of: date) -> list[OverdueObligation]:
+    """Open obligations with an effective deadline before `as_of`, most overdue first."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(ObligationRow, MunicipalityRow.name)
+            .join(
+                MunicipalityRow,
+                col(MunicipalityRow.number) == col(ObligationRow.municipality_number),
+            )
+            .where(
+                ObligationRow.status == ObligationStatus.OPEN.value,
+                col(ObligationRow.effective_deadline) < as_of,
+            )
+        ).all()
+    report = [
+        OverdueObligation(
+            number=row.municipality_number,
+            name=name,
+            obligation_id=row.obligation_id,
+            label=row.label,
+            deadline=row.deadline or due,
+            effective_deadline=due,
+            days_overdue=(as_of - due).days,
+        )
+        for row, name in rows
+        if (due := row.effective_deadline) is not None
+    ]
+    return sorted(report, key=lambda o: (-o.days_overdue, o.number, o.obligation_id))
