@@ -7,10 +7,13 @@ database URL.
 """
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, SecretStr, model_validator
+
+if TYPE_CHECKING:
+    from onboarding.policy import ReminderPolicy
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +31,9 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "onboarding"
     continue_as_new_after_events: int = Field(2_000, ge=50)
+    policy_file: Path | None = Field(
+        None, description="JSON reminder policy for new workflows (default: the built-in one)"
+    )
     # CLI side: where the API is and who we are.
     url: str = Field("http://127.0.0.1:8000", description="base URL of the API (CLI)")
     token: str | None = Field(None, description="bearer token (CLI); default home/admin.token")
@@ -76,6 +82,12 @@ class Settings(BaseSettings):
     def resolved_public_url(self) -> str:
         """Where links in notifications point: `public_url`, else the API's `url`."""
         return (self.public_url or self.url).rstrip("/")
+
+    def reminder_policy(self) -> "ReminderPolicy":
+        """The reminder policy new workflows start with (policy_file, else the default)."""
+        from onboarding.policy import load_policy
+
+        return load_policy(self.policy_file)
 
     @property
     def admin_token_file(self) -> Path:

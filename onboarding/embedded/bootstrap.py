@@ -59,6 +59,7 @@ async def load_region_once(
         region,
         task_queue=settings.task_queue,
         continue_as_new_after_events=settings.continue_as_new_after_events,
+        policy=settings.reminder_policy(),
     )
     deadline = time.monotonic() + timeout
     while await asyncio.to_thread(registered_count, engine) < len(region):

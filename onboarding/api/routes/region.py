@@ -23,5 +23,6 @@ async def load_region(settings: SettingsDep, client: TemporalDep, _: AdminActor)
         shipped_region(),
         task_queue=settings.task_queue,
         continue_as_new_after_events=settings.continue_as_new_after_events,
+        policy=settings.reminder_policy(),
     )
     return RegionLoaded(loaded=loaded)

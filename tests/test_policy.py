@@ -1,0 +1,97 @@
+"""The reminder policy: defaults, loading from a file, refusals; and the schedule it gives."""
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from onboarding.errors import RequestRejected
+from onboarding.notifications import RecipientRole
+from onboarding.obligations import schedule
+from onboarding.policy import EscalationStep, ReminderPolicy, load_policy
+from onboarding.process import Trigger
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def test_the_default_policy_is_the_one_the_program_agreed() -> None:
+    policy = load_policy(None)
+    assert policy.reminder_offsets_days == [60, 30, 7]
+    assert policy.send_hour == 8 and policy.timezone == "Europe/Oslo"
+    assert [(s.level, s.business_days_after_deadline) for s in policy.escalation_ladder] == [
+        (1, 0),
+        (2, 10),
+        (3, 20),
+    ]
+    assert policy.escalation_ladder[1].recipients == [RecipientRole.MUNICIPAL_DIRECTOR]
+    assert {RecipientRole.PROGRAM_DIRECTOR, RecipientRole.COUNCIL} == set(
+        policy.escalation_ladder[2].recipients
+    )
+    assert {o.id for o in policy.obligations} == {
+        Trigger.EXERCISE_OPTION,
+        Trigger.SIGN_COLLABORATION,
+        Trigger.SIGN_SERVICE_AGREEMENT,
+    }
+
+
+def test_a_policy_file_changes_offsets_and_hour_without_code(tmp_path: Path) -> None:
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({"reminder_offsets_days": [3, 14], "send_hour": 9}), "utf-8")
+    policy = load_policy(path)
+    assert policy.reminder_offsets_days == [14, 3]
+    messages = schedule(date(2030, 3, 15), policy)  # a Friday
+    reminders = [(m.message_key, m.at) for m in messages if m.kind == "reminder"]
+    assert reminders == [
+        ("reminder-14d", datetime(2030, 3, 1, 9, tzinfo=OSLO)),
+        ("reminder-3d", datetime(2030, 3, 12, 9, tzinfo=OSLO)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        ({"send_hour": 24}, "send_hour"),
+        ({"reminder_offsets_days": [7, 7]}, "reminder_offsets_days"),
+        ({"reminder_offsets_days": [0]}, "reminder_offsets_days"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_a_bad_policy_file_is_refused_naming_the_field(
+    tmp_path: Path, content: dict[str, object], named: str
+) -> None:
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(content), "utf-8")
+    with pytest.raises(RequestRejected) as refused:
+        load_policy(path)
+    assert named in refused.value.message
+
+
+def test_a_file_that_is_not_json_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "policy.json"
+    path.write_text("send_hour = 8", "utf-8")
+    with pytest.raises(RequestRejected):
+        load_policy(path)
+
+
+def test_the_ladder_must_climb() -> None:
+    with pytest.raises(ValidationError):
+        ReminderPolicy(
+            escalation_ladder=[
+                EscalationStep(
+                    level=1, business_days_after_deadline=5, recipients=[RecipientRole.COUNCIL]
+                ),
+                EscalationStep(
+                    level=2, business_days_after_deadline=5, recipients=[RecipientRole.COUNCIL]
+                ),
+            ]
+        )
+
+
+def test_a_deadline_on_a_weekend_moves_to_the_friday_before() -> None:
+    messages = schedule(date(2030, 3, 17), ReminderPolicy())  # a Sunday
+    first_escalation = next(m for m in messages if m.message_key == "escalation-1")
+    assert first_escalation.at == datetime(2030, 3, 15, 8, tzinfo=OSLO)
