@@ -47,6 +47,9 @@ class NotificationActivities:
         transient: list[str] = []
         send = self._send if self._mailer is not None else None
         for notification_id in input.notification_ids:
+            # Each row may wait up to smtp_timeout_seconds on the relay: a workflow
+            # that sets a heartbeat timeout then learns early of a stuck worker.
+            activity.heartbeat(notification_id)
             try:
                 outcome = outbox.deliver(self._engine, notification_id, send=send)
             except outbox.UnknownNotification as err:

@@ -60,11 +60,6 @@ class NotificationStatus(StrEnum):
     NO_RECIPIENT = "no_recipient"
 
 
-def roles_allowed(*, program: bool) -> tuple[RecipientRole, ...]:
-    """The roles a contact list may hold: the program's, or a municipality's."""
-    return PROGRAM_ROLES if program else MUNICIPALITY_ROLES
-
-
 class DueMessage(BaseModel):
     """One reminder or escalation that fell due for one obligation.
 

@@ -59,16 +59,19 @@ class Settings(BaseSettings):
     def _smtp_is_complete(self) -> Self:
         # Refused at start-up rather than at the first reminder, perhaps months later.
         if (self.smtp_username is None) != (self.smtp_password is None):
-            raise ValueError("smtp_username and smtp_password go together: set both or neither")
+            raise ValueError(
+                "ONBOARDING_SMTP_USERNAME and ONBOARDING_SMTP_PASSWORD go together: "
+                "set both or neither"
+            )
         if self.smtp_host is None:
             return self
         if not self.smtp_sender:
-            raise ValueError("smtp_sender is required when smtp_host is set")
+            raise ValueError("ONBOARDING_SMTP_SENDER is required when ONBOARDING_SMTP_HOST is set")
         try:
             validate_email(self.smtp_sender, check_deliverability=False)
         except EmailNotValidError as err:
             raise ValueError(
-                f"smtp_sender {self.smtp_sender!r} is not an email address: {err}"
+                f"ONBOARDING_SMTP_SENDER: {self.smtp_sender!r} is not an email address: {err}"
             ) from None
         return self
 

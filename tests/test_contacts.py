@@ -201,6 +201,11 @@ async def test_put_then_get_the_program_list(api: Api) -> None:
         ([{"role": "municipality_contact", "email": "a@b.no"}], "[0].name", ["required"]),
         ([{**KARI, "phone": "12345678"}], "[0].phone", []),
         ({"contacts": [KARI]}, "body", ["list"]),
+        (
+            [{**KARI, "email": f"k{i}@trondheim.no"} for i in range(101)],
+            "body",
+            ["at most 100"],
+        ),
     ],
 )
 async def test_bad_municipality_lists_are_422_naming_the_entry(

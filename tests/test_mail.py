@@ -272,7 +272,7 @@ def test_tls_verifies_the_relay_against_the_configured_ca(
 @pytest.mark.parametrize(
     ("values", "fragment"),
     [
-        ({"smtp_host": "smtp.example.no"}, "smtp_sender is required"),
+        ({"smtp_host": "smtp.example.no"}, "ONBOARDING_SMTP_SENDER is required"),
         ({"smtp_host": "smtp.example.no", "smtp_sender": "nobody"}, "not an email address"),
         ({"smtp_username": "onboarding"}, "go together"),
         ({"smtp_security": "ssl"}, "starttls"),

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
@@ -72,7 +72,10 @@ DELIVERY_RETRY = RetryPolicy(
     maximum_interval=timedelta(hours=1),
     maximum_attempts=10,
 )
-DELIVERY_TIMEOUT = timedelta(minutes=2)
+# Delivery heartbeats once per recipient: a hung relay is noticed within the
+# heartbeat timeout, while a long list of recipients may take its time.
+DELIVERY_TIMEOUT = timedelta(minutes=30)
+DELIVERY_HEARTBEAT = timedelta(seconds=45)
 
 
 @workflow.defn(name="MunicipalityWorkflow")
@@ -88,7 +91,7 @@ class MunicipalityWorkflow:
         self._lock = asyncio.Lock()
         # Set when obligations change, so the timer loop recomputes what is next.
         self._schedule_changed = False
-        self._deliveries: list[asyncio.Task[DeliveryResult]] = []
+        self._deliveries: list[asyncio.Task[None]] = []
 
     @workflow.run
     async def run(self, input: MunicipalityWorkflowInput) -> None:
@@ -341,16 +344,28 @@ class MunicipalityWorkflow:
                         retry_policy=SQL_WRITE_RETRY,
                     )
                     obligation.done.append(obligation.done_key(message))
+                    # Delivery runs beside the timer loop: a slow relay must not
+                    # hold back the next reminder.
                     self._deliveries.append(
-                        workflow.start_activity(
-                            "deliver_notifications",
-                            DeliveryInput(notification_ids=queued.notification_ids),
-                            result_type=DeliveryResult,
-                            start_to_close_timeout=DELIVERY_TIMEOUT,
-                            retry_policy=DELIVERY_RETRY,
-                        )
+                        asyncio.create_task(self._deliver(queued.notification_ids))
                     )
             self._deliveries = [d for d in self._deliveries if not d.done()]
+
+    async def _deliver(self, notification_ids: list[int]) -> None:
+        """Deliver outbox rows; when retries run out the rows stay visible as failed."""
+        try:
+            await workflow.execute_activity(
+                "deliver_notifications",
+                DeliveryInput(notification_ids=notification_ids),
+                result_type=DeliveryResult,
+                start_to_close_timeout=DELIVERY_TIMEOUT,
+                heartbeat_timeout=DELIVERY_HEARTBEAT,
+                retry_policy=DELIVERY_RETRY,
+            )
+        except ActivityError as err:
+            workflow.logger.warning(
+                "gave up delivering notifications %s: %s", notification_ids, err.cause
+            )
 
     def _obligation_view(self, obligation: Obligation) -> ObligationView:
         now = workflow.now()

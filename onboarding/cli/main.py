@@ -94,7 +94,8 @@ def _settings(data_dir: Path | None = None) -> Settings:
         first = err.errors()[0]
         # Checks across settings (the SMTP ones) name no single variable.
         name = "ONBOARDING_" + "_".join(str(p) for p in first["loc"]).upper()
-        raise CliError(f"{name}: {first['msg']}" if first["loc"] else first["msg"]) from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise CliError(f"{name}: {message}" if first["loc"] else message) from None
     if data_dir is not None:
         settings = settings.model_copy(update={"home": data_dir})
     return settings
