@@ -6,6 +6,7 @@ business days; a date that falls on a non-business day is moved to the previous
 or the next business day, as the caller's rule says.
 """
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -40,21 +41,29 @@ def is_business_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _holidays_of(day.year)
 
 
-def business_day_on_or_before(day: date) -> date:
+def every_day(day: date) -> bool:
+    """The calendar of a program that counts calendar days: every day is a business day."""
+    return True
+
+
+WorkdayRule = Callable[[date], bool]
+
+
+def business_day_on_or_before(day: date, workday: WorkdayRule = is_business_day) -> date:
     """`day` if it is a business day, else the previous one."""
-    while not is_business_day(day):
+    while not workday(day):
         day -= timedelta(days=1)
     return day
 
 
-def business_day_on_or_after(day: date) -> date:
+def business_day_on_or_after(day: date, workday: WorkdayRule = is_business_day) -> date:
     """`day` if it is a business day, else the next one."""
-    while not is_business_day(day):
+    while not workday(day):
         day += timedelta(days=1)
     return day
 
 
-def add_business_days(day: date, count: int) -> date:
+def add_business_days(day: date, count: int, workday: WorkdayRule = is_business_day) -> date:
     """The business day `count` business days after `day` (before it, if negative).
 
     Counting starts from the next (or previous) day, so add_business_days(d, 0)
@@ -64,6 +73,6 @@ def add_business_days(day: date, count: int) -> date:
     remaining = abs(count)
     while remaining:
         day += step
-        if is_business_day(day):
+        if workday(day):
             remaining -= 1
     return day

@@ -9,16 +9,19 @@ deadline (level 1 on the deadline day itself). The workflow asks this module
 what is due; it never computes dates itself.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
 from onboarding.business_days import (
+    WorkdayRule,
     add_business_days,
     business_day_on_or_after,
     business_day_on_or_before,
+    every_day,
+    is_business_day,
 )
 from onboarding.notifications import MessageKind, RecipientRole
 from onboarding.policy import ReminderPolicy
@@ -60,24 +63,30 @@ class Obligation(BaseModel):
         return f"{self.deadline}:{message.message_key}"
 
 
-def effective_deadline(deadline: date) -> date:
+def workday_rule(policy: ReminderPolicy) -> WorkdayRule:
+    """Which days count as business days under the policy's calendar."""
+    return every_day if policy.calendar == "every_day" else is_business_day
+
+
+def effective_deadline(deadline: date, policy: ReminderPolicy) -> date:
     """The deadline on the calendar: a non-business day moves to the previous business day."""
-    return business_day_on_or_before(deadline)
+    return business_day_on_or_before(deadline, workday_rule(policy))
 
 
 def schedule(deadline: date, policy: ReminderPolicy) -> list[ScheduledMessage]:
     """Every reminder and escalation for `deadline`, in time order."""
     zone = ZoneInfo(policy.timezone)
-    due = effective_deadline(deadline)
+    workday = workday_rule(policy)
+    due = effective_deadline(deadline, policy)
 
     def at(day: date) -> datetime:
-        return datetime.combine(day, time(policy.send_hour), tzinfo=zone)
+        return datetime.combine(day, policy.send_time, tzinfo=zone)
 
     messages = [
         ScheduledMessage(
             kind=MessageKind.REMINDER,
             message_key=f"reminder-{offset}d",
-            at=at(business_day_on_or_before(due - timedelta(days=offset))),
+            at=at(business_day_on_or_before(due - timedelta(days=offset), workday)),
             offset_days=offset,
             recipients=list(policy.reminder_recipients),
         )
@@ -88,7 +97,9 @@ def schedule(deadline: date, policy: ReminderPolicy) -> list[ScheduledMessage]:
             kind=MessageKind.ESCALATION,
             message_key=f"escalation-{step.level}",
             at=at(
-                business_day_on_or_after(add_business_days(due, step.business_days_after_deadline))
+                business_day_on_or_after(
+                    add_business_days(due, step.business_days_after_deadline, workday), workday
+                )
             ),
             level=step.level,
             recipients=list(step.recipients),

@@ -6,7 +6,9 @@ needs no code change: write a JSON file and point ONBOARDING_POLICY_FILE at it.
 """
 
 import json
+from datetime import time
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -90,8 +92,13 @@ class ReminderPolicy(BaseModel):
         default_factory=lambda: [RecipientRole.MUNICIPALITY_CONTACT]
     )
     escalation_ladder: list[EscalationStep] = Field(default_factory=lambda: list(DEFAULT_LADDER))
-    send_hour: int = Field(8, ge=0, le=23, description="local hour messages go out")
+    send_time: time = Field(time(8, 0), description="local time of day messages go out")
     timezone: str = "Europe/Oslo"
+    calendar: Literal["norwegian", "every_day"] = Field(
+        "norwegian",
+        description="norwegian: weekends and public holidays are not business days; "
+        "every_day: every calendar day counts (a program that counts calendar days)",
+    )
     obligations: list[ObligationRule] = Field(default_factory=lambda: list(DEFAULT_OBLIGATIONS))
 
     @field_validator("reminder_offsets_days")
@@ -100,6 +107,13 @@ class ReminderPolicy(BaseModel):
         if any(o <= 0 for o in offsets) or len(set(offsets)) != len(offsets):
             raise ValueError("offsets must be distinct positive numbers of days")
         return sorted(offsets, reverse=True)
+
+    @field_validator("send_time")
+    @classmethod
+    def _naive_time(cls, moment: time) -> time:
+        if moment.tzinfo is not None:
+            raise ValueError("give a local time of day without offset; the zone is `timezone`")
+        return moment
 
     @field_validator("timezone")
     @classmethod

@@ -332,7 +332,9 @@ class MunicipalityWorkflow:
                         message_key=message.message_key,
                         level=message.level,
                         offset_days=message.offset_days,
-                        deadline=effective_deadline(obligation.deadline or now.date()),
+                        deadline=effective_deadline(
+                            obligation.deadline or now.date(), self._policy
+                        ),
                         due_at=message.at,
                         recipient_roles=message.recipients,
                     )
@@ -374,7 +376,7 @@ class MunicipalityWorkflow:
             label=obligation.label,
             status=obligation.status,
             deadline=obligation.deadline,
-            effective_deadline=effective_deadline(obligation.deadline)
+            effective_deadline=effective_deadline(obligation.deadline, self._policy)
             if obligation.deadline
             else None,
             opened_on=obligation.opened_on,
