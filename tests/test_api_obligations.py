@@ -82,6 +82,23 @@ async def test_deadline_set_listed_moved_and_refused(api: Api) -> None:  # noqa:
     after = (await api.get(f"/api/municipalities/{number}/obligations")).json()
     assert after[0]["deadline"] == deadline.isoformat(), "refusals must change nothing"
 
+    later = deadline + timedelta(days=30)
+    moved = await put_deadline(
+        api, number, "exercise_option", {"deadline": later.isoformat(), "reason": "moved"}
+    )
+    assert moved.status_code == 200, moved.text
+    changes = await api.get(f"/api/municipalities/{number}/deadline-changes")
+    assert changes.status_code == 200, changes.text
+    assert [(c["deadline_before"], c["deadline_after"], c["reason"]) for c in changes.json()] == [
+        (None, deadline.isoformat(), "the program's option date"),
+        (deadline.isoformat(), later.isoformat(), "moved"),
+    ]
+    assert changes.json()[1]["actor"]["role"] == "coordinator"
+    only = await api.get(
+        f"/api/municipalities/{number}/deadline-changes", params={"obligation": "nothing"}
+    )
+    assert only.status_code == 200 and only.json() == []
+
 
 async def test_bulk_deadlines_report_each_municipality(api: Api) -> None:  # noqa: F811
     signed, prospective = await api.start(2)

@@ -21,6 +21,7 @@ from onboarding.api.schemas import BulkFailed, BulkSelection
 from onboarding.calendar import today_in_oslo
 from onboarding.errors import OnboardingError, RequestRejected, UnknownMunicipality
 from onboarding.models import DeadlineCommand, DeadlineRequest, ObligationView
+from onboarding.store.deadline_history import DeadlineChangeRecord, deadline_changes
 from onboarding.store.overdue import OverdueObligation, overdue_obligations
 
 router = APIRouter(tags=["obligations"], responses=error_responses(401, 403, 422))
@@ -41,6 +42,22 @@ async def list_obligations(
     """Each obligation: deadline, status, escalation level and its pending schedule."""
     await require_known(engine, number)
     return await gateway.obligations(client, number)
+
+
+@router.get("/municipalities/{number}/deadline-changes", responses=error_responses(404))
+async def list_deadline_changes(
+    number: NumberPath,
+    engine: EngineDep,
+    _: ViewerActor,
+    obligation: Annotated[
+        str | None, Query(pattern=r"^[a-z_]{1,64}$", description="only this obligation")
+    ] = None,
+) -> list[DeadlineChangeRecord]:
+    """Every deadline set or moved for the municipality, oldest first, with reason and actor."""
+    await require_known(engine, number)
+    return await asyncio.to_thread(
+        deadline_changes, engine, number=number, obligation_id=obligation
+    )
 
 
 @router.put(
