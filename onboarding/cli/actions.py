@@ -12,7 +12,7 @@ import typer
 
 from onboarding.cli import inputs, output
 from onboarding.cli.client import ApiClient
-from onboarding.cli.errors import BadInput
+from onboarding.cli.errors import BadInput, PartlyFailed
 
 
 def _emit(data: Any, *, json: bool, render: Callable[[Any], str]) -> None:
@@ -155,3 +155,77 @@ def list_notifications(
     }
     items = api.notifications(filters)
     _emit(items, json=json, render=output.notifications_table)
+
+
+def show_obligations(api: ApiClient, *, number: str, json: bool) -> None:
+    """Print a municipality's obligations with their pending reminders and escalations."""
+    items = api.obligations(inputs.municipality_number(number))
+    _emit(items, json=json, render=output.obligations_table)
+
+
+def _deadline_body(*, deadline: str, reason: str, idempotency_key: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "deadline": inputs.iso_date(deadline, option="--on").isoformat(),
+        "reason": inputs.reason(reason),
+    }
+    if idempotency_key is not None:
+        body["idempotency_key"] = idempotency_key
+    return body
+
+
+def set_deadline(
+    api: ApiClient,
+    *,
+    number: str,
+    obligation_id: str,
+    deadline: str,
+    reason: str,
+    idempotency_key: str | None,
+    json: bool,
+) -> None:
+    """Set or move one municipality's deadline for an obligation; print the obligation."""
+    number = inputs.municipality_number(number)
+    obligation_id = inputs.obligation_id(obligation_id)
+    body = _deadline_body(deadline=deadline, reason=reason, idempotency_key=idempotency_key)
+    view = api.set_deadline(number, obligation_id, body)
+    _emit(view, json=json, render=lambda v: output.deadline_set(number, v))
+
+
+def bulk_set_deadline(
+    api: ApiClient,
+    *,
+    obligation_id: str,
+    numbers: str | None,
+    stage: str | None,
+    deadline: str,
+    reason: str,
+    idempotency_key: str | None,
+    json: bool,
+) -> None:
+    """Set one deadline for many municipalities; print each outcome, fail if any failed."""
+    obligation_id = inputs.obligation_id(obligation_id)
+    given = [name for name, value in (("--numbers", numbers), ("--stage", stage)) if value]
+    if len(given) != 1:
+        shown = " and ".join(given) if given else "none"
+        raise BadInput(f"give exactly one of --numbers and --stage (got {shown})")
+    body = _deadline_body(deadline=deadline, reason=reason, idempotency_key=idempotency_key)
+    body["obligation_id"] = obligation_id
+    if numbers:
+        body["numbers"] = inputs.municipality_numbers(numbers)
+    elif stage:
+        body["stage"] = inputs.stage(stage).value
+    result = api.bulk_deadlines(body)
+    _emit(result, json=json, render=output.bulk_deadlines)
+    failed = result.get("failed") if isinstance(result, dict) else None
+    if failed:
+        # The lines above say which and why; this line is for scripts and exit codes.
+        raise PartlyFailed(
+            f"{obligation_id}: {failed} of {result.get('requested')} municipalities failed"
+        )
+
+
+def show_overdue(api: ApiClient, *, as_of: str | None, json: bool) -> None:
+    """Print the open obligations past their deadline on `as_of` (default: today)."""
+    day = inputs.iso_date(as_of, option="--as-of") if as_of is not None else None
+    items = api.overdue(as_of=day.isoformat() if day else None)
+    _emit(items, json=json, render=lambda i: output.overdue_table(i, as_of=day))

@@ -120,6 +120,25 @@ class ApiClient:
         params = {name: value for name, value in filters.items() if value is not None}
         return self._request("GET", "/api/notifications", params=params)
 
+    def obligations(self, number: str) -> Any:
+        """GET /api/municipalities/{number}/obligations."""
+        return self._request("GET", f"/api/municipalities/{number}/obligations")
+
+    def set_deadline(self, number: str, obligation_id: str, body: dict[str, Any]) -> Any:
+        """PUT /api/municipalities/{number}/obligations/{obligation_id}: set or move it."""
+        return self._request(
+            "PUT", f"/api/municipalities/{number}/obligations/{obligation_id}", json=body
+        )
+
+    def bulk_deadlines(self, body: dict[str, Any]) -> Any:
+        """POST /api/bulk/deadlines: one deadline for many municipalities, a result each."""
+        return self._request("POST", "/api/bulk/deadlines", json=body)
+
+    def overdue(self, *, as_of: str | None = None) -> Any:
+        """GET /api/reports/overdue, on `as_of` (default: today)."""
+        params = {"as_of": as_of} if as_of else None
+        return self._request("GET", "/api/reports/overdue", params=params)
+
     # -- plumbing ------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:

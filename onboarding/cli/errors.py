@@ -3,7 +3,8 @@
 CliError              anything the user should read as `error: <message>`
 ├── BadInput          rejected locally, before any request was sent
 ├── ApiUnreachable    no connection to the API (or it did not answer in time)
-└── ApiRefused        the API answered with an error status and a reason
+├── ApiRefused        the API answered with an error status and a reason
+└── PartlyFailed      a bulk request the API did for some and refused for others
 """
 
 
@@ -30,3 +31,7 @@ class ApiRefused(CliError):
         super().__init__(message)
         self.status = status
         self.body = body
+
+
+class PartlyFailed(CliError):
+    """A bulk request was refused for some of its municipalities (each is listed on stdout)."""

@@ -19,6 +19,8 @@ from onboarding.process import Stage
 
 _NUMBER = re.compile(r"^[0-9]{4}$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# What the API takes in its path; it also keeps '/', '?' and '..' out of the URL.
+_OBLIGATION_ID = re.compile(r"^[a-z_]{1,64}$")
 
 
 def municipality_number(text: str) -> str:
@@ -26,6 +28,41 @@ def municipality_number(text: str) -> str:
     if not _NUMBER.match(text):
         raise BadInput(f"NUMBER: {text!r} is not a 4-digit municipality number (e.g. 5001)")
     return text
+
+
+def municipality_numbers(text: str, *, option: str = "--numbers") -> list[str]:
+    """Comma-separated municipality numbers (`5001,5006`), each once."""
+    numbers: list[str] = []
+    for piece in text.split(","):
+        number = piece.strip()
+        if not _NUMBER.match(number):
+            raise BadInput(
+                f"{option}: {number!r} is not a 4-digit municipality number (e.g. 5001,5006)"
+            )
+        if number in numbers:
+            raise BadInput(f"{option}: {number} is listed twice")
+        numbers.append(number)
+    return numbers
+
+
+def obligation_id(text: str) -> str:
+    """An obligation's id: the trigger that fulfils it, e.g. exercise_option.
+
+    Which obligations exist is the server's policy; only the shape is checked.
+    """
+    if not _OBLIGATION_ID.match(text):
+        raise BadInput(
+            f"OBLIGATION: {text!r} is not an obligation id "
+            "(lowercase letters and _, e.g. exercise_option)"
+        )
+    return text
+
+
+def reason(text: str, *, option: str = "--reason") -> str:
+    """A non-blank free-text reason, for the audit log."""
+    if not text.strip():
+        raise BadInput(f"{option}: give a reason (it goes into the audit log)")
+    return text.strip()
 
 
 def iso_date(text: str, *, option: str) -> date:

@@ -6,10 +6,11 @@ terminals, and cost no dependency. Functions return text; the caller prints it.
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from onboarding.calendar import OSLO
+from onboarding.cli.client import error_message
 
 
 def as_json(data: Any) -> str:
@@ -216,3 +217,130 @@ def _oslo_day(moment: object) -> str:
         return datetime.fromisoformat(str(moment)).astimezone(OSLO).date().isoformat()
     except ValueError:
         return _day(moment)
+
+
+# -- obligations -------------------------------------------------------------------
+
+
+def obligations_table(obligations: Sequence[Mapping[str, Any]]) -> str:
+    """A municipality's obligations, then each one's pending reminders and escalations."""
+    if not obligations:
+        return "no obligations"
+    rows = [
+        (
+            o.get("id"),
+            o.get("label"),
+            _obligation_status(o),
+            _deadline(o),
+            o.get("escalation_level"),
+            o.get("opened_on"),
+        )
+        for o in obligations
+    ]
+    parts = [table(["OBLIGATION", "LABEL", "STATUS", "DEADLINE", "LEVEL", "OPENED"], rows)]
+    for obligation in obligations:
+        if obligation.get("pending"):
+            parts.extend(["", pending_table(obligation)])
+    return "\n".join(parts)
+
+
+def pending_table(obligation: Mapping[str, Any]) -> str:
+    """What is still to go out for one obligation, at its local instant, indented."""
+    pending: Sequence[Mapping[str, Any]] = obligation.get("pending") or []
+    rows = [
+        (
+            _local_instant(m.get("at")),
+            m.get("kind"),
+            m.get("message_key"),
+            ", ".join(m.get("recipients") or []),
+        )
+        for m in pending
+    ]
+    count = len(pending)
+    head = f"{obligation.get('id')}: {count} pending"
+    body = table(["AT", "KIND", "MESSAGE", "TO"], rows)
+    return "\n".join([head, *("  " + line for line in body.splitlines())])
+
+
+def deadline_set(number: str, obligation: Mapping[str, Any]) -> str:
+    """The answer to a deadline change: the deadline now, and what it has scheduled."""
+    head = (
+        f"{number} {obligation.get('id')}: deadline {_deadline(obligation)}, "
+        f"{_obligation_status(obligation)}, escalation level {obligation.get('escalation_level')}"
+    )
+    if not obligation.get("pending"):
+        return f"{head}\nnothing pending"
+    return f"{head}\n{pending_table(obligation)}"
+
+
+def bulk_deadlines(result: Mapping[str, Any]) -> str:
+    """A line per municipality, ok with its deadline or failed with the reason; then counts."""
+    rows: list[tuple[object, ...]] = []
+    for item in result.get("results") or []:
+        if item.get("ok"):
+            rows.append((item.get("number"), "ok", f"deadline {_deadline(item['obligation'])}"))
+        else:
+            rows.append(
+                (item.get("number"), "failed", error_message(item.get("error")) or "refused")
+            )
+    summary = (
+        f"{result.get('obligation_id')}: {result.get('succeeded')} of "
+        f"{result.get('requested')} set, {result.get('failed')} failed"
+    )
+    if not rows:
+        return summary
+    return f"{table(['NUMBER', 'RESULT', 'DETAIL'], rows)}\n{summary}"
+
+
+def overdue_table(items: Sequence[Mapping[str, Any]], *, as_of: date | None) -> str:
+    """Open obligations past their deadline, most overdue first."""
+    on = f"on {as_of.isoformat()}" if as_of else "today"
+    if not items:
+        return f"no overdue obligations {on}"
+    rows = [
+        (
+            o.get("number"),
+            o.get("name"),
+            o.get("obligation_id"),
+            o.get("label"),
+            _deadline(o),
+            o.get("days_overdue"),
+        )
+        for o in items
+    ]
+    headers = ["NUMBER", "NAME", "OBLIGATION", "LABEL", "DEADLINE", "DAYS OVERDUE"]
+    count = len(items)
+    noun = "obligation" if count == 1 else "obligations"
+    return f"{table(headers, rows)}\n{count} overdue {noun} {on}"
+
+
+def _deadline(obligation: Mapping[str, Any]) -> str:
+    """The deadline, and the business day it falls back to when that is another day."""
+    deadline = obligation.get("deadline")
+    if deadline is None:
+        return "none"
+    effective = obligation.get("effective_deadline")
+    if effective and effective != deadline:
+        return f"{deadline} (effective {effective})"
+    return str(deadline)
+
+
+def _obligation_status(obligation: Mapping[str, Any]) -> str:
+    status = str(obligation.get("status"))
+    closed = obligation.get("closed_on")
+    return f"{status} {closed}" if closed else status
+
+
+def _local_instant(moment: object) -> str:
+    """An ISO instant as `YYYY-MM-DD HH:MM +HH:MM`, in the offset the API gave (the policy's)."""
+    try:
+        instant = datetime.fromisoformat(str(moment))
+    except ValueError:
+        return str(moment)
+    offset = instant.utcoffset()
+    if offset is None:
+        return f"{instant:%Y-%m-%d %H:%M}"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{instant:%Y-%m-%d %H:%M} {sign}{hours:02d}:{rest:02d}"
