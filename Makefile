@@ -6,7 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest clean
+# Browser tests drive Debian's chromium; installed here when missing (CI runs as root).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install browser run test lint typecheck pytest bench bench-pages tools revision audit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +18,26 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing chromium (Debian) for the browser tests ..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+# A Compose client for tests/test_deploy.py (`docker compose config` validates
+# deploy/compose offline). Docker's own plugin if present, else Debian's
+# docker-compose. Failing here only skips those tests outside CI.
+tools:
+	@command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose; } || \
+	  echo "make tools: could not install docker-compose; the Compose checks will be skipped" >&2
+
+# A migration for what the tables have and the migrations lack:
+#   make revision MESSAGE="wave tables"
+revision: install
+	$(BIN)/onboarding db revision "$(MESSAGE)"
+	$(BIN)/ruff format --quiet onboarding/store/migrations/versions
 
 run: install
 	$(BIN)/onboarding up
@@ -26,10 +49,22 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install browser tools
 	$(BIN)/pytest -ra
 
-test: lint typecheck pytest
+# Known vulnerabilities of the installed packages (asks PyPI; see the script).
+audit: install
+	$(BIN)/python tools/dependency_audit.py
+
+test: lint typecheck audit pytest
+
+# Benchmarks, on demand only (never part of `make test`): see bench/RESULTS.md.
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Page load times with the shipped region (target: p95 under 300 ms).
+bench-pages: install
+	$(BIN)/python bench/pages.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts

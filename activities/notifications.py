@@ -6,6 +6,12 @@ from temporalio.exceptions import ApplicationError
 
 from onboarding.mail import MailError, OutgoingMail, SmtpConfig, SmtpMailer
 from onboarding.notifications import DeliveryInput, DeliveryResult, DueMessage, EnqueueResult
+from onboarding.observability.metrics import (
+    DELIVERIES,
+    DELIVERY_FAILURES,
+    MESSAGES_DUE,
+    MESSAGES_SENT,
+)
 from onboarding.settings import Settings
 from onboarding.store import outbox
 from onboarding.store.tables import NotificationRow
@@ -32,6 +38,7 @@ class NotificationActivities:
     def enqueue_notifications(self, due: DueMessage) -> EnqueueResult:
         """Write one outbox row per recipient of `due` (idempotent); their ids."""
         ids = outbox.enqueue(self._engine, due, base_url=self._base_url)
+        MESSAGES_DUE.labels(kind=due.kind.value).inc()
         return EnqueueResult(notification_ids=ids)
 
     @activity.defn(name="deliver_notifications")
@@ -63,7 +70,9 @@ class NotificationActivities:
                     result.rejected += 1
                 else:
                     transient.append(f"{notification_id}: {err}")
+                DELIVERY_FAILURES.labels(kind="permanent" if err.permanent else "transient").inc()
                 continue
+            DELIVERIES.labels(outcome=outcome.value).inc()
             match outcome:
                 case outbox.Outcome.SENT:
                     result.sent += 1
@@ -96,3 +105,4 @@ class NotificationActivities:
                 key=row.key,
             )
         )
+        MESSAGES_SENT.labels(kind=row.kind).inc()

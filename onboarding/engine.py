@@ -17,13 +17,17 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding.errors import (
+    NotEligible,
     ObligationNotOpen,
     OnboardingError,
     RequestRejected,
     TransitionRefused,
     UnknownMunicipality,
+    WaveRefused,
 )
 from onboarding.models import (
+    CorrectionCommand,
+    CorrectionResult,
     DeadlineCommand,
     Municipality,
     MunicipalityState,
@@ -51,12 +55,17 @@ async def start_municipality(
     task_queue: str,
     continue_as_new_after_events: int = 2_000,
     policy: ReminderPolicy | None = None,
+    readiness_guard: bool = True,
 ) -> WorkflowHandle[MunicipalityWorkflow, None]:
-    """Start the municipality's workflow, or return the running one (idempotent)."""
+    """Start the municipality's workflow, or return the running one (idempotent).
+
+    `readiness_guard=False` starts it without the go-live guard of production
+    waves (wave, checklist): only the engine's own tests of the bare process do.
+    """
     return await client.start_workflow(
         MunicipalityWorkflow.run,
         MunicipalityWorkflowInput(
-            state=MunicipalityState(municipality=municipality),
+            state=MunicipalityState(municipality=municipality, readiness_guard=readiness_guard),
             continue_as_new_after_events=continue_as_new_after_events,
             policy=policy or ReminderPolicy(),
         ),
@@ -112,9 +121,23 @@ async def transition(client: Client, number: str, command: TransitionCommand) ->
     try:
         return await handle.execute_update(MunicipalityWorkflow.transition, command, id=update_id)
     except WorkflowUpdateFailedError as err:
-        raise _domain_error(err.cause) from err
+        raise domain_error(err.cause) from err
     except RPCError as err:
-        raise _rpc_error(err, number) from err
+        raise rpc_error(err, number) from err
+
+
+async def correct(client: Client, number: str, command: CorrectionCommand) -> CorrectionResult:
+    """Run the correct update; raise the domain error it was refused with."""
+    handle = client.get_workflow_handle_for(
+        MunicipalityWorkflow.run, municipality_workflow_id(number)
+    )
+    update_id = f"correct:{command.idempotency_key}" if command.idempotency_key else None
+    try:
+        return await handle.execute_update(MunicipalityWorkflow.correct, command, id=update_id)
+    except WorkflowUpdateFailedError as err:
+        raise domain_error(err.cause) from err
+    except RPCError as err:
+        raise rpc_error(err, number) from err
 
 
 async def current_state(client: Client, number: str) -> MunicipalityView:
@@ -125,7 +148,7 @@ async def current_state(client: Client, number: str) -> MunicipalityView:
     try:
         return await handle.query(MunicipalityWorkflow.state)
     except RPCError as err:
-        raise _rpc_error(err, number) from err
+        raise rpc_error(err, number) from err
 
 
 async def set_deadline(client: Client, number: str, command: DeadlineCommand) -> ObligationView:
@@ -141,9 +164,9 @@ async def set_deadline(client: Client, number: str, command: DeadlineCommand) ->
     try:
         return await handle.execute_update(MunicipalityWorkflow.set_deadline, command, id=update_id)
     except WorkflowUpdateFailedError as err:
-        raise _domain_error(err.cause) from err
+        raise domain_error(err.cause) from err
     except RPCError as err:
-        raise _rpc_error(err, number) from err
+        raise rpc_error(err, number) from err
 
 
 async def obligations(client: Client, number: str) -> list[ObligationView]:
@@ -154,10 +177,10 @@ async def obligations(client: Client, number: str) -> list[ObligationView]:
     try:
         return await handle.query(MunicipalityWorkflow.obligations)
     except RPCError as err:
-        raise _rpc_error(err, number) from err
+        raise rpc_error(err, number) from err
 
 
-def _domain_error(cause: BaseException | None) -> OnboardingError:
+def domain_error(cause: BaseException | None) -> OnboardingError:
     if isinstance(cause, ApplicationError) and cause.details:
         detail = cause.details[0]
         if isinstance(detail, dict):
@@ -170,6 +193,12 @@ def _domain_error(cause: BaseException | None) -> OnboardingError:
                 )
             if cause.type == RequestRejected.code:
                 return RequestRejected(detail["field"], detail["message"])
+            if cause.type == NotEligible.code:
+                return NotEligible(detail["number"], detail["stage"], detail["eligible_stages"])
+            if cause.type == WaveRefused.code:
+                return WaveRefused(detail["wave_id"], detail["status"], detail["message"])
+            if cause.type == UnknownMunicipality.code and "number" in detail:
+                return UnknownMunicipality(detail["number"])
             if cause.type == ObligationNotOpen.code:
                 return ObligationNotOpen(
                     detail["obligation_id"], detail["stage"], list(detail["open_obligations"])
@@ -177,9 +206,12 @@ def _domain_error(cause: BaseException | None) -> OnboardingError:
     return OnboardingError(f"transition failed: {cause}")
 
 
-def _rpc_error(err: RPCError, number: str) -> OnboardingError:
+def rpc_error(
+    err: RPCError, number: str, *, missing: OnboardingError | None = None
+) -> OnboardingError:
+    """The domain error of a Temporal RPC failure: not found is `missing`, or the municipality."""
     if err.status == RPCStatusCode.NOT_FOUND:
-        return UnknownMunicipality(number)
+        return missing or UnknownMunicipality(number)
     if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
         return EngineUnavailable(f"the workflow engine is unavailable: {err.message}")
     return OnboardingError(f"workflow engine error: {err.message}")

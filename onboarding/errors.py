@@ -7,7 +7,10 @@
     │   └── UnknownTrigger         a trigger the process does not define
     ├── TransitionRefused          the trigger may not fire from this stage (HTTP 409)
     ├── ObligationNotOpen          a deadline for an obligation that is not open (HTTP 409)
-    └── UnknownMunicipality        no municipality with that number (HTTP 404)
+    ├── WaveRefused                the wave's status does not allow the request (HTTP 409)
+    ├── NotEligible                a municipality in a stage no wave takes (HTTP 409)
+    ├── UnknownMunicipality        no municipality with that number (HTTP 404)
+    └── UnknownWave                no wave with that id (HTTP 404)
 
 Each carries the field or the facts a client needs to correct itself, and
 `to_detail()` gives the JSON-safe form that crosses Temporal and HTTP.
@@ -126,4 +129,57 @@ class ObligationNotOpen(OnboardingError):
             "obligation_id": self.obligation_id,
             "stage": self.stage,
             "open_obligations": self.open_obligations,
+        }
+
+
+class WaveRefused(OnboardingError):
+    """The wave exists but its status (or a member's) does not allow this (HTTP 409)."""
+
+    code = "invalid_wave_state"
+
+    def __init__(self, wave_id: str, status: str, message: str) -> None:
+        super().__init__(f"wave {wave_id} is {status}: {message}")
+        self.wave_id = wave_id
+        self.status = status
+
+    def to_detail(self) -> dict[str, Any]:
+        return {
+            "error": self.code,
+            "message": str(self),
+            "wave_id": self.wave_id,
+            "status": self.status,
+        }
+
+
+class UnknownWave(OnboardingError):
+    """No wave has that id."""
+
+    code = "not_found"
+
+    def __init__(self, wave_id: str) -> None:
+        super().__init__(f"no wave with id {wave_id}")
+        self.wave_id = wave_id
+
+
+class NotEligible(OnboardingError):
+    """The municipality's stage keeps it out of a wave (HTTP 409)."""
+
+    code = "not_eligible"
+
+    def __init__(self, number: str, stage: str, eligible: list[str]) -> None:
+        super().__init__(
+            f"{number} is {stage}; a wave takes municipalities from option_exercised on, "
+            f"not yet live ({', '.join(eligible)})"
+        )
+        self.number = number
+        self.stage = stage
+        self.eligible = eligible
+
+    def to_detail(self) -> dict[str, Any]:
+        return {
+            "error": self.code,
+            "message": str(self),
+            "number": self.number,
+            "stage": self.stage,
+            "eligible_stages": self.eligible,
         }

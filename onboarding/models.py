@@ -5,9 +5,17 @@ fields can be added later without breaking running workflows.
 """
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from onboarding.errors import InvalidEvidence
@@ -98,6 +106,33 @@ class MunicipalityView(BaseModel):
     allowed_triggers: list[Trigger]
     last_transition: TransitionRecord | None
     process_version: int = PROCESS_VERSION
+    wave_id: str | None = None
+    go_live_at: datetime | None = None
+    missed_go_live: str | None = Field(None, description="the wave whose go-live it missed")
+    go_live_blockers: list[str] = Field(
+        default_factory=list, description="conditions still missing for approve_go_live"
+    )
+
+
+class WaveMembership(BaseModel):
+    """Which wave a municipality belongs to, as its own workflow keeps it."""
+
+    wave_id: str
+    go_live_at: datetime
+    # 1, 2, ... per municipality: tells a stale "member left" from a current one.
+    seq: int
+    joined_at: datetime
+
+
+class ChecklistCompletion(BaseModel):
+    """A checklist item marked done: when it was done, by whom, on what evidence."""
+
+    item: str
+    done_on: date
+    evidence: dict[str, str]
+    comment: str | None = None
+    actor: Actor
+    recorded_at: datetime
 
 
 class MunicipalityState(BaseModel):
@@ -115,6 +150,23 @@ class MunicipalityState(BaseModel):
     obligations: dict[str, Obligation] = Field(default_factory=dict)
     # Deadline changes by idempotency key, so a retried request changes nothing.
     deadline_keys: list[str] = Field(default_factory=list)
+    # Production waves (#4): the wave it belongs to, its checklist, a missed go-live.
+    wave: WaveMembership | None = None
+    wave_seq: int = 0
+    checklist_done: dict[str, ChecklistCompletion] = Field(default_factory=dict)
+    missed_go_live: str | None = None
+    # approve_go_live needs a wave and a done checklist. None in workflows
+    # started before waves existed: on at their next update (a patch marker).
+    # False only for tests of the bare process.
+    readiness_guard: bool | None = None
+    # The transitions in force (not voided, amendments applied), oldest first:
+    # what a correction is checked against. A few dozen over a municipality's
+    # life. Empty for runs started before corrections existed (see the workflow).
+    records: list[TransitionRecord] = Field(default_factory=list)
+    # False for a state carried over from before corrections existed: its
+    # `records` miss the older transitions, so corrections are refused there.
+    records_complete: bool = False
+    correction_keys: dict[str, "CorrectionResult"] = Field(default_factory=dict)
 
 
 class MunicipalityWorkflowInput(BaseModel):
@@ -130,6 +182,14 @@ class MunicipalityWorkflowInput(BaseModel):
 
 class RegistrationInput(BaseModel):
     """Activity input: make sure the municipality has its read-model row."""
+
+    municipality: Municipality
+    workflow_id: str
+    run_id: str
+
+
+class RunInput(BaseModel):
+    """Activity input: note a run of a municipality's workflow (continue-as-new makes new runs)."""
 
     municipality: Municipality
     workflow_id: str
@@ -201,3 +261,108 @@ class ProjectionInput(BaseModel):
     paused_from: Stage | None
     # The obligations after the transition (opened, fulfilled, paused, cancelled).
     obligations: list[ObligationView] = Field(default_factory=list)
+
+
+# -- corrections -----------------------------------------------------------------
+
+
+class CorrectionKind(StrEnum):
+    """What a correction does to a recorded transition."""
+
+    AMEND = "amend"  # its effective date or evidence was recorded wrongly
+    VOID = "void"  # it should never have been recorded (only the last one)
+
+
+class CorrectionRequest(BaseModel):
+    """A correction as an admin or coordinator asks for it (API body, CLI).
+
+    `void` takes the transition back (the stage returns to where it was);
+    otherwise give a new `effective_on`, `evidence` fields to set, or both.
+    The recorded transition itself is never edited: the correction is a new,
+    audited record beside it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: int = Field(ge=1, description="id of the audit event (transition) to correct")
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+    void: bool = Field(False, description="take the (last) transition back")
+    effective_on: date | None = Field(None, description="the date it really took effect")
+    evidence: dict[str, str] | None = Field(
+        None, description="evidence fields to set (merged over the recorded evidence)"
+    )
+    idempotency_key: IdempotencyKey | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "CorrectionRequest":
+        if self.void and (self.effective_on is not None or self.evidence is not None):
+            raise PydanticCustomError(
+                "invalid_request",
+                "{message}",
+                {"field": "void", "message": "a void takes no effective_on or evidence"},
+            )
+        if not self.void and self.effective_on is None and not self.evidence:
+            raise PydanticCustomError(
+                "invalid_request",
+                "{message}",
+                {
+                    "field": "effective_on",
+                    "message": "give effective_on, evidence or both (or void: true)",
+                },
+            )
+        return self
+
+    @property
+    def kind(self) -> CorrectionKind:
+        """Amend or void."""
+        return CorrectionKind.VOID if self.void else CorrectionKind.AMEND
+
+
+class CorrectionCommand(CorrectionRequest):
+    """The workflow update's input: the request, the transition's seq, and who asked."""
+
+    target_seq: int = Field(ge=1)
+    actor: Actor
+
+
+class CorrectionRecord(BaseModel):
+    """An accepted correction, exactly as the audit log keeps it."""
+
+    seq: int = Field(description="the workflow's sequence: corrections and transitions share it")
+    kind: CorrectionKind
+    event_id: int
+    target_seq: int
+    trigger: Trigger
+    effective_on_before: date
+    effective_on_after: date | None = Field(description="the corrected date; None for a void")
+    evidence_before: dict[str, str]
+    evidence_after: dict[str, str] | None
+    stage_before: Stage
+    stage_after: Stage
+    reason: str
+    actor: Actor
+    recorded_at: datetime
+    idempotency_key: str | None
+    workflow_id: str
+    run_id: str
+
+
+class CorrectionProjection(BaseModel):
+    """Activity input: write one accepted correction and the state it leaves."""
+
+    municipality: Municipality
+    record: CorrectionRecord
+    stage: Stage
+    paused_from: Stage | None
+    obligations: list[ObligationView] = Field(default_factory=list)
+
+
+class CorrectionResult(BaseModel):
+    """The correction update's result: the correction and the state it leaves."""
+
+    correction: CorrectionRecord
+    municipality: MunicipalityView
+
+
+# MunicipalityState refers to CorrectionResult, defined after it.
+MunicipalityState.model_rebuild()

@@ -13,6 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from onboarding.checklist import (
+    DEFAULT_CHECKLIST,
+    SERVICE_AGREEMENT_DAYS_BEFORE_GO_LIVE,
+    ChecklistItemRule,
+)
 from onboarding.errors import RequestRejected
 from onboarding.notifications import RecipientRole
 from onboarding.process import Stage, Trigger
@@ -100,6 +105,15 @@ class ReminderPolicy(BaseModel):
         "every_day: every calendar day counts (a program that counts calendar days)",
     )
     obligations: list[ObligationRule] = Field(default_factory=lambda: list(DEFAULT_OBLIGATIONS))
+    checklist: list[ChecklistItemRule] = Field(
+        default_factory=lambda: list(DEFAULT_CHECKLIST),
+        description="the readiness checklist of every wave member, due T-minus days",
+    )
+    service_agreement_days_before_go_live: int = Field(
+        SERVICE_AGREEMENT_DAYS_BEFORE_GO_LIVE,
+        ge=0,
+        description="in a wave, the service agreement is due this many days before go-live",
+    )
 
     @field_validator("reminder_offsets_days")
     @classmethod
@@ -133,11 +147,18 @@ class ReminderPolicy(BaseModel):
         ids = [o.id for o in self.obligations]
         if len(set(ids)) != len(ids):
             raise ValueError("each obligation may be defined once")
+        items = [i.id for i in self.checklist]
+        if len(set(items)) != len(items):
+            raise ValueError("each checklist item may be defined once")
         return self
 
     def rule(self, obligation_id: str) -> ObligationRule | None:
         """The rule of an obligation, or None if the policy has no such obligation."""
         return next((o for o in self.obligations if o.id == obligation_id), None)
+
+    def checklist_rule(self, item_id: str) -> ChecklistItemRule | None:
+        """The checklist item of that id, or None if the template has none."""
+        return next((i for i in self.checklist if i.id == item_id), None)
 
 
 def load_policy(path: Path | None) -> ReminderPolicy:

@@ -10,14 +10,24 @@ activations may run on several threads and a shared machine's model list is not
 thread-safe.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transitions import Machine, MachineError
 
-from onboarding.errors import InvalidEvidence, TransitionRefused, UnknownTrigger
+from onboarding.errors import (
+    InvalidEffectiveDate,
+    InvalidEvidence,
+    TransitionRefused,
+    UnknownTrigger,
+)
+
+if TYPE_CHECKING:  # models imports this module
+    from onboarding.models import TransitionRecord
 
 PROCESS_VERSION = 1
 
@@ -272,9 +282,17 @@ def missing_conditions(context: ProcessContext, trigger: Trigger) -> list[str]:
 
 def allowed_triggers(context: ProcessContext) -> list[Trigger]:
     """Triggers that may fire now, guards included, in definition order."""
+    return list(_allowed_triggers(context))
+
+
+# Every state query and every view asks this; building a transitions Machine
+# each time made a query of 10,000 cached workflows on 2 cores exceed the SDK's
+# 2-second deadlock limit. The answer is a pure function of the frozen context.
+@functools.lru_cache(maxsize=1024)
+def _allowed_triggers(context: ProcessContext) -> tuple[Trigger, ...]:
     machine, candidate = _machine(context)
     sources = set(machine.get_triggers(context.stage))
-    return [t for t in Trigger if t.value in sources and candidate.may_trigger(t.value)]
+    return tuple(t for t in Trigger if t.value in sources and candidate.may_trigger(t.value))
 
 
 def decide(context: ProcessContext, trigger: str) -> Stage:
@@ -297,8 +315,11 @@ def decide(context: ProcessContext, trigger: str) -> Stage:
             trigger=chosen.value,
             stage=context.stage.value,
             allowed_triggers=[t.value for t in allowed_triggers(context)],
+            # approve_go_live names its missing conditions from any stage, so a
+            # member still preparing learns all it lacks (the agreement among them).
             missing_conditions=missing_conditions(context, chosen)
             if chosen.value in machine.get_triggers(context.stage)
+            or chosen is Trigger.APPROVE_GO_LIVE
             else [],
         )
     return Stage(candidate.state)
@@ -368,3 +389,18 @@ def mermaid_diagram(current: Stage | None = None) -> str:
         lines.append("    classDef current fill:#ffd54f,stroke:#333,stroke-width:3px")
         lines.append(f"    class {current.value} current")
     return "\n".join(lines) + "\n"
+
+
+def check_effective_on(
+    effective_on: date, today: date, previous: "TransitionRecord | None"
+) -> None:
+    """A transition's date is not in the future (`today`, Europe/Oslo) nor before `previous`'s."""
+    if effective_on > today:
+        raise InvalidEffectiveDate(
+            f"{effective_on} is in the future (today is {today} in Europe/Oslo)"
+        )
+    if previous is not None and effective_on < previous.effective_on:
+        raise InvalidEffectiveDate(
+            f"{effective_on} is before {previous.effective_on}, when the previous "
+            f"transition ({previous.trigger.value}) took effect"
+        )

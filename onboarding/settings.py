@@ -13,8 +13,12 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, SecretStr, model_validator
 
 if TYPE_CHECKING:
+    from onboarding.codec import KeyRing
     from onboarding.policy import ReminderPolicy
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values copied from documentation or examples; production refuses to start with them.
+PLACEHOLDER_MARKERS = ("changeme", "change-me", "change_me", "placeholder", "example", "secret")
 
 
 class Settings(BaseSettings):
@@ -29,10 +33,26 @@ class Settings(BaseSettings):
     )
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
+    # A cluster behind TLS, or Temporal Cloud: mTLS (cert + key) or an API key.
+    temporal_tls: bool = Field(False, description="connect to Temporal over TLS")
+    temporal_tls_ca_file: Path | None = Field(
+        None, description="CA of the Temporal frontend (default: the system's)"
+    )
+    temporal_tls_cert_file: Path | None = Field(None, description="client certificate (mTLS)")
+    temporal_tls_key_file: Path | None = Field(None, description="its private key (mTLS)")
+    temporal_tls_server_name: str | None = Field(
+        None, description="server name to verify, if not the address's host"
+    )
+    temporal_api_key: SecretStr | None = Field(None, description="API key (Temporal Cloud)")
     task_queue: str = "onboarding"
     continue_as_new_after_events: int = Field(2_000, ge=50)
     policy_file: Path | None = Field(
         None, description="JSON reminder policy for new workflows (default: the built-in one)"
+    )
+    temporal_ui_url: str = Field(
+        "http://127.0.0.1:8233",
+        description="base URL of the Temporal web UI: links to a workflow's raw history from "
+        "the API and the admin pages, and the one origin the codec endpoint answers",
     )
     # CLI side: where the API is and who we are.
     url: str = Field("http://127.0.0.1:8000", description="base URL of the API (CLI)")
@@ -54,6 +74,62 @@ class Settings(BaseSettings):
         None, description="CA bundle to verify the relay (default: the system's)"
     )
     smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    # Pages: how long a page session lives.
+    session_idle_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="a page session ends after this long unused"
+    )
+    session_absolute_hours: int = Field(
+        12, ge=1, le=24 * 30, description="a page session ends this long after sign-in"
+    )
+    # Worker tuning (`onboarding worker`; sizing in deploy/README.md). The SDK's
+    # defaults suit one worker; a fleet tunes these per pod.
+    worker_max_concurrent_workflow_tasks: int = Field(
+        100, ge=1, description="workflow tasks one worker runs at once"
+    )
+    worker_max_concurrent_activities: int = Field(
+        8, ge=1, description="activities one worker runs at once (its thread pool)"
+    )
+    worker_max_cached_workflows: int = Field(
+        1_000, ge=0, description="sticky cache: workflows kept in memory (~85 KB each)"
+    )
+    worker_graceful_shutdown_seconds: float = Field(
+        30.0, ge=0, description="on SIGTERM, how long running activities may take to finish"
+    )
+    # Observability. Ports unset: nothing is served (the embedded default).
+    metrics_port: int | None = Field(
+        None, ge=1, le=65_535, description="worker: Prometheus app metrics (/metrics)"
+    )
+    temporal_metrics_port: int | None = Field(
+        None, ge=1, le=65_535, description="the Temporal SDK's Prometheus metrics"
+    )
+    metrics_host: str = Field("127.0.0.1", description="interface of both metrics ports")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="json: one object per line, with workflow_id and municipality"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _temporal_tls_is_complete(self) -> Self:
+        if (self.temporal_tls_cert_file is None) != (self.temporal_tls_key_file is None):
+            raise ValueError(
+                "ONBOARDING_TEMPORAL_TLS_CERT_FILE and ONBOARDING_TEMPORAL_TLS_KEY_FILE go "
+                "together: set both or neither"
+            )
+        return self
+
+    # Temporal payload encryption (onboarding/codec.py). The embedded default makes
+    # a key file in the data dir; production must give its keys.
+    encryption_keys: SecretStr | None = Field(
+        None, description="`id:base64key` entries, comma-separated, the first seals new payloads"
+    )
+    encryption_keys_file: Path | None = Field(
+        None, description="file of `id:base64key` lines (e.g. a mounted secret)"
+    )
+    temporal_allow_plaintext: bool = Field(
+        False,
+        description="production only: accept a Temporal connection without TLS or API key "
+        "(a private network the operator vouches for)",
+    )
 
     @model_validator(mode="after")
     def _smtp_is_complete(self) -> Self:
@@ -75,6 +151,44 @@ class Settings(BaseSettings):
             ) from None
         return self
 
+    @model_validator(mode="after")
+    def _production_is_locked_down(self) -> Self:
+        if self.mode != "production":
+            return self
+        problems = []
+        if self.encryption_keys is None and self.encryption_keys_file is None:
+            problems.append(
+                "ONBOARDING_ENCRYPTION_KEYS or ONBOARDING_ENCRYPTION_KEYS_FILE is required "
+                "(Temporal payloads hold personal data)"
+            )
+        for name in ("encryption_keys", "smtp_password", "temporal_api_key"):
+            value = getattr(self, name)
+            if value is not None and _is_placeholder(value.get_secret_value()):
+                problems.append(f"ONBOARDING_{name.upper()} is a placeholder: set a real secret")
+        if (
+            not self.temporal_tls
+            and self.temporal_api_key is None
+            and not self.temporal_allow_plaintext
+        ):
+            problems.append(
+                "the Temporal connection is unauthenticated: set ONBOARDING_TEMPORAL_TLS=true "
+                "(with ONBOARDING_TEMPORAL_TLS_CERT_FILE/_KEY_FILE for mTLS) or "
+                "ONBOARDING_TEMPORAL_API_KEY"
+            )
+        if problems:
+            raise ValueError("refusing to start in production mode: " + "; ".join(problems))
+        return self
+
+    def key_ring(self) -> "KeyRing":
+        """The payload encryption keys: given, from a file, or the data dir's own (embedded)."""
+        from onboarding.codec import ensure_key_file, parse_key_ring
+
+        if self.encryption_keys is not None:
+            return parse_key_ring(self.encryption_keys.get_secret_value())
+        if self.encryption_keys_file is not None:
+            return parse_key_ring(self.encryption_keys_file.read_text("ascii"))
+        return ensure_key_file(self.home / "encryption.keys")
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -95,3 +209,8 @@ class Settings(BaseSettings):
     @property
     def admin_token_file(self) -> Path:
         return self.home / "admin.token"
+
+
+def _is_placeholder(value: str) -> bool:
+    lowered = value.lower()
+    return not value.strip() or any(marker in lowered for marker in PLACEHOLDER_MARKERS)

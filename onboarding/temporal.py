@@ -4,9 +4,16 @@ Safe to import from workflows (passed through the sandbox): it only defines
 constants and functions; connecting happens when `connect` is called.
 """
 
+import dataclasses
+
+from temporalio import workflow
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.exceptions import ApplicationError
+from temporalio.runtime import Runtime
+from temporalio.service import TLSConfig
 
 STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("OnboardingStage")
 NUMBER_ATTRIBUTE = SearchAttributeKey.for_keyword("MunicipalityNumber")
@@ -18,10 +25,35 @@ def municipality_workflow_id(number: str) -> str:
     return f"municipality-{number}"
 
 
-async def connect(address: str, namespace: str) -> Client:
-    """A client that speaks pydantic, as every client of this project must."""
+def data_converter(codec: PayloadCodec | None = None) -> DataConverter:
+    """Pydantic payloads, sealed by `codec` when given (see onboarding/codec.py)."""
+    if codec is None:
+        return pydantic_data_converter
+    return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
+
+
+async def connect(
+    address: str,
+    namespace: str,
+    *,
+    codec: PayloadCodec | None = None,
+    tls: TLSConfig | bool = False,
+    api_key: str | None = None,
+    runtime: Runtime | None = None,
+) -> Client:
+    """A client that speaks pydantic, as every client of this project must.
+
+    `codec` seals payloads (onboarding/codec.py); `tls` and `api_key` reach a
+    secured cluster or Temporal Cloud; `runtime` carries the SDK's metrics
+    set-up (onboarding.observability.runtime).
+    """
     return await Client.connect(
-        address, namespace=namespace, data_converter=pydantic_data_converter
+        address,
+        namespace=namespace,
+        data_converter=data_converter(codec),
+        tls=tls,
+        api_key=api_key,
+        runtime=runtime,
     )
 
 
@@ -53,3 +85,19 @@ async def register_search_attributes(client: Client) -> None:
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
         )
+
+
+def wave_workflow_id(wave_id: str) -> str:
+    """The workflow id of a production wave: `wave-<id>`."""
+    return f"wave-{wave_id}"
+
+
+def history_is_long(limit: int) -> bool:
+    """Inside a workflow: time to continue as new (the server suggests it, or `limit` events)."""
+    info = workflow.info()
+    return info.is_continue_as_new_suggested() or info.get_current_history_length() >= limit
+
+
+def passed_on(cause: ApplicationError) -> ApplicationError:
+    """Another workflow's refusal, raised again as ours: same type, message and details."""
+    return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)

@@ -1,6 +1,7 @@
 """The worker: municipality workflows and the activities they call."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from temporalio.client import Client
@@ -8,10 +9,14 @@ from temporalio.worker import Worker
 
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
+from activities.waves import WaveActivities
 from onboarding.settings import Settings
 from workflows.municipality import MunicipalityWorkflow
+from workflows.wave import WaveWorkflow
 
-WORKFLOWS = [MunicipalityWorkflow]
+WORKFLOWS = [MunicipalityWorkflow, WaveWorkflow]
+# Room for the member calls of several waves at once (4 in flight per wave).
+MEMBER_CALL_SLOTS = 32
 
 
 def build_worker(
@@ -20,18 +25,25 @@ def build_worker(
     *,
     task_queue: str,
     settings: Settings | None = None,
-    max_cached_workflows: int = 1_000,
-    activity_threads: int = 8,
+    max_cached_workflows: int | None = None,
 ) -> Worker:
     """A worker for `task_queue`; run it with `async with` or `await worker.run()`.
 
     Activities are synchronous (SQLAlchemy sessions, smtplib) and run on a
     thread pool. `settings` gives the notification activities their SMTP relay
-    and link base; without it they are read from the environment now.
+    and link base, and the worker its tuning (ONBOARDING_WORKER_*); without it
+    they are read from the environment now. `max_cached_workflows` overrides
+    the setting (tests use 0 to force replays).
+
+    On shutdown (SIGTERM) the worker stops polling at once, lets running
+    activities finish for up to `worker_graceful_shutdown_seconds`, then
+    cancels them; their retries run on another worker.
     """
     settings = settings if settings is not None else Settings()
+    activity_threads = settings.worker_max_concurrent_activities
     projection = ProjectionActivities(engine)
     notifications = NotificationActivities(engine, settings)
+    waves = WaveActivities(client, engine)
     return Worker(
         client,
         task_queue=task_queue,
@@ -40,10 +52,23 @@ def build_worker(
             projection.register_municipality,
             projection.record_transition,
             projection.record_obligations,
+            projection.record_correction,
+            projection.note_run,
             notifications.enqueue_notifications,
             notifications.deliver_notifications,
+            waves.record_wave,
+            waves.record_checklist,
+            waves.call_member,
         ],
-        activity_executor=ThreadPoolExecutor(max_workers=activity_threads),
-        max_concurrent_activities=activity_threads,
-        max_cached_workflows=max_cached_workflows,
+        activity_executor=ThreadPoolExecutor(max_workers=activity_threads + MEMBER_CALL_SLOTS),
+        # call_member (async) waits on a member's update, which needs a slot for
+        # its own SQL write: the extra slots keep a wave's fan-out from starving it.
+        max_concurrent_activities=activity_threads + MEMBER_CALL_SLOTS,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        max_cached_workflows=(
+            settings.worker_max_cached_workflows
+            if max_cached_workflows is None
+            else max_cached_workflows
+        ),
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_seconds),
     )

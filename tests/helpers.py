@@ -130,16 +130,25 @@ class Harness:
                 )
 
     async def start(
-        self, *, continue_as_new_after_events: int = 2_000
+        self,
+        *,
+        continue_as_new_after_events: int = 2_000,
+        readiness_guard: bool = False,
+        municipality: Municipality | None = None,
     ) -> tuple[Municipality, WorkflowHandle[Any, Any]]:
-        """Start a fresh municipality's workflow (a worker must run) and wait for its row."""
-        municipality = await self.fresh_municipality()
+        """Start a fresh municipality's workflow (a worker must run) and wait for its row.
+
+        The engine tests of the bare process run without the go-live guard of
+        production waves (`readiness_guard=False`); the wave tests turn it on.
+        """
+        municipality = municipality or await self.fresh_municipality()
         self.started.append(municipality.number)
         handle = await gateway.start_municipality(
             self.client,
             municipality,
             task_queue=self.task_queue,
             continue_as_new_after_events=continue_as_new_after_events,
+            readiness_guard=readiness_guard,
         )
         await eventually(
             lambda: queries.get_municipality(self.engine, number=municipality.number) is not None,

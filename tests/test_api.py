@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -26,6 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from onboarding import engine as gateway
 from onboarding.api import create_app
 from onboarding.calendar import today_in_oslo
+from onboarding.checklist import ChecklistItemId
 from onboarding.models import Municipality, RegistrationInput
 from onboarding.process import (
     EVIDENCE_FIELDS,
@@ -45,9 +47,11 @@ from onboarding.settings import Settings
 from onboarding.store import projection, queries, tokens
 from onboarding.store.database import make_engine
 from onboarding.store.tables import ApiToken
-from onboarding.store.tokens import Role
+from onboarding.store.tokens import STAFF_ROLES, Role
 from onboarding.temporal import municipality_workflow_id
 from onboarding.worker import build_worker
+
+CHECKLIST_ITEMS = [item.value for item in ChecklistItemId]
 
 # Made-up municipality numbers, each used once per session (see module docstring).
 _FREE_NUMBERS = iter(random.sample(range(9000, 10000), 1000))
@@ -148,7 +152,7 @@ async def api(
     settings = Settings(home=tmp_path, task_queue=task_queue)
     secrets = {
         role: tokens.create_token(sqlite_engine, name=f"test {role.value}", role=role)[1]
-        for role in Role
+        for role in STAFF_ROLES
     }
     app = create_app(settings, client=client, engine=sqlite_engine)
     transport = httpx.ASGITransport(app=app)
@@ -218,7 +222,7 @@ async def test_coordinator_cannot_do_admin_things(api: Api, method: str, path: s
     response = await api.http.request(method, path, json=body, headers=api.auth(Role.COORDINATOR))
     assert response.status_code == 403
     assert response.json()["error"] == "forbidden"
-    assert len(tokens.list_tokens(api.engine)) == len(Role)
+    assert len(tokens.list_tokens(api.engine)) == len(STAFF_ROLES)
 
 
 async def test_revoked_token_is_401(api: Api) -> None:
@@ -293,6 +297,14 @@ async def test_show_municipality_comes_from_the_workflow(api: Api) -> None:
         "allowed_triggers": ["sign_collaboration", "withdraw"],
         "last_transition": None,
         "process_version": PROCESS_VERSION,
+        "wave_id": None,
+        "go_live_at": None,
+        "missed_go_live": None,
+        "go_live_blockers": [
+            "service agreement not signed",
+            "not a member of a production wave",
+            *(f"checklist item {item} not done" for item in CHECKLIST_ITEMS),
+        ],
     }
 
 
@@ -645,7 +657,7 @@ async def test_admin_creates_and_lists_users(api: Api) -> None:
     )
     assert response.status_code == 201, response.text
     created = response.json()
-    assert set(created) == {"id", "name", "role", "created_at", "expires_at", "token"}
+    assert set(created) == {"id", "name", "role", "scope", "created_at", "expires_at", "token"}
     assert (created["name"], created["role"], created["expires_at"]) == (
         "Kari Nordmann",
         "coordinator",
@@ -670,7 +682,8 @@ async def test_admin_creates_and_lists_users(api: Api) -> None:
         "Kari Nordmann",
     ]
     assert all(
-        set(u) == {"id", "name", "role", "created_at", "expires_at", "revoked_at"} for u in listed
+        set(u) == {"id", "name", "role", "scope", "created_at", "expires_at", "revoked_at"}
+        for u in listed
     )
     assert created["token"] not in response.text
 
@@ -679,7 +692,7 @@ async def test_user_with_unknown_role_is_422_naming_the_roles(api: Api) -> None:
     response = await api.post("/api/users", {"name": "Ola", "role": "superuser"}, role=Role.ADMIN)
     body = assert_rejected(response, "role")
     assert all(role.value in body["message"] for role in Role)
-    assert len(tokens.list_tokens(api.engine)) == len(Role)
+    assert len(tokens.list_tokens(api.engine)) == len(STAFF_ROLES)
 
 
 async def test_user_expiry_must_be_in_the_future(api: Api) -> None:
@@ -777,7 +790,8 @@ class _DeadTemporal:
 async def dead_temporal_api(sqlite_engine: Engine, tmp_path: Path) -> AsyncIterator[Api]:
     settings = Settings(home=tmp_path, task_queue="unused")
     secrets = {
-        role: tokens.create_token(sqlite_engine, name=role.value, role=role)[1] for role in Role
+        role: tokens.create_token(sqlite_engine, name=role.value, role=role)[1]
+        for role in STAFF_ROLES
     }
     dead: Any = _DeadTemporal()
     app = create_app(settings, client=dead, engine=sqlite_engine)
@@ -811,6 +825,9 @@ async def test_engine_unavailable_is_503(dead_temporal_api: Api) -> None:
     assert (await api.get("/api/municipalities")).status_code == 200
     health = (await api.http.get("/api/health")).json()
     assert health == {"status": "degraded", "database": "ok", "temporal": "unavailable"}
+    # The readiness probe takes the replica out of rotation; liveness keeps it running.
+    ready = await api.http.get("/api/health/ready")
+    assert (ready.status_code, ready.json()["temporal"]) == (503, "unavailable")
 
 
 async def test_database_unavailable(client: Client, tmp_path: Path) -> None:
@@ -821,6 +838,7 @@ async def test_database_unavailable(client: Client, tmp_path: Path) -> None:
     ) as http:
         health = (await http.get("/api/health")).json()
         assert health == {"status": "degraded", "database": "unavailable", "temporal": "ok"}
+        assert (await http.get("/api/health/ready")).status_code == 503
         response = await http.get(
             "/api/municipalities", headers={"Authorization": "Bearer onb_whatever"}
         )
@@ -836,9 +854,9 @@ async def test_openapi_documents_routes_auth_and_errors(api: Api) -> None:
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
     post = spec["paths"]["/api/municipalities/{number}/transitions"]["post"]
     assert {"200", "401", "403", "404", "409", "422", "503"} <= set(post["responses"])
-    assert post["responses"]["409"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "RefusedBody"
-    )
+    # One schema for every 409 the API gives; a refused transition is one of them.
+    conflicts = post["responses"]["409"]["content"]["application/json"]["schema"]["anyOf"]
+    assert any(c["$ref"].endswith("/RefusedBody") for c in conflicts), conflicts
     for path in (
         "/api/health",
         "/api/municipalities",
@@ -898,4 +916,38 @@ async def test_lifespan_opens_its_own_database_and_temporal_client(
             transport=httpx.ASGITransport(app=app), base_url="http://api.test"
         ) as http:
             response = await http.get("/api/health")
+            ready = await http.get("/api/health/ready")
+            metrics = await http.get("/metrics")
         assert response.json() == {"status": "ok", "database": "ok", "temporal": "ok"}
+        assert ready.status_code == 200
+        assert metrics.status_code == 200
+        assert (
+            'onboarding_api_requests_total{method="GET",route="/api/health/ready"' in metrics.text
+        )
+
+
+async def test_api_counts_requests_by_route_template(api: Api) -> None:
+    before = _requests(
+        method="GET",
+        route="/api/municipalities/{number}",
+        status="404",
+    )
+    for number in ("9901", "9902"):
+        response = await api.get(f"/api/municipalities/{number}")
+        assert response.status_code == 404
+    await api.http.get("/no/such/path")
+    assert (
+        _requests(
+            method="GET",
+            route="/api/municipalities/{number}",
+            status="404",
+        )
+        == before + 2
+    )
+    assert _requests(method="GET", route="unmatched", status="404")
+    metrics = await api.http.get("/metrics")
+    assert "onboarding_api_requests_total" in metrics.text
+
+
+def _requests(**labels: str) -> float:
+    return REGISTRY.get_sample_value("onboarding_api_requests_total", labels) or 0.0

@@ -193,11 +193,19 @@ def test_approve_go_live_fires_once_the_blockers_are_gone() -> None:
     assert decide(ctx, "approve_go_live") is S.READY
 
 
-def test_blockers_do_not_matter_where_approve_go_live_is_not_defined() -> None:
-    # Refused for the stage, not for the guard: no conditions are named.
+def test_approve_go_live_names_its_missing_conditions_from_any_stage() -> None:
+    # Refused for the stage, and the conditions still missing are named too, so
+    # a member still preparing learns everything it lacks.
     ctx = ProcessContext(stage=S.PREPARING, go_live_blockers=("no wave",))
     with pytest.raises(TransitionRefused) as refused:
         decide(ctx, "approve_go_live")
+    assert refused.value.missing_conditions == ["no wave"]
+
+
+def test_other_triggers_name_no_conditions_where_they_are_not_defined() -> None:
+    ctx = ProcessContext(stage=S.PREPARING, go_live_blockers=("no wave",))
+    with pytest.raises(TransitionRefused) as refused:
+        decide(ctx, "go_live")
     assert refused.value.missing_conditions == []
 
 

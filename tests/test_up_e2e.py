@@ -61,8 +61,9 @@ def processes_mentioning(text: str) -> list[int]:
 class Up:
     """One `onboarding up` process on a data dir and fixed ports."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *extra: str) -> None:
         self.data_dir = data_dir
+        self.extra = extra
         self.api_port = free_port()
         self.temporal_port = free_port()
         self.ui_port = free_port()
@@ -93,6 +94,7 @@ class Up:
                     str(self.temporal_port),
                     "--ui-port",
                     str(self.ui_port),
+                    *self.extra,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -253,6 +255,12 @@ async def test_up_runs_everything_and_keeps_it_across_a_restart(up: Up) -> None:
     listed = cli(admin, "list")
     assert listed.stdout.splitlines()[-1] == "67 municipalities"
 
+    # The pages are served beside the API: signed out, / leads to the sign-in form.
+    assert f"Web pages:    {up.url}/" in first_output
+    front = httpx.get(f"{up.url}/", follow_redirects=True, timeout=10)
+    assert front.status_code == 200 and str(front.url).endswith("/signin?next=/")
+    assert 'name="token"' in front.text
+
     # A transition with evidence, shown afterwards.
     moved = cli(
         admin,
@@ -314,7 +322,7 @@ async def test_up_runs_everything_and_keeps_it_across_a_restart(up: Up) -> None:
     assert len(cli_json(viewer, "list")) == 67
     refused(
         cli(viewer, "transition", "5001", "exercise_option", "--evidence", "case_ref=2022/9"),
-        "error: this needs the coordinator role",
+        "error: this needs one of the roles admin, coordinator; the token is viewer",
     )
     assert "Kari Viewer" in cli(admin, "users", "list").stdout
 

@@ -9,22 +9,31 @@ bounded by continue-as-new, which carries the whole state.
 """
 
 import asyncio
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
     from onboarding.calendar import oslo_date
+    from onboarding.corrections import apply_correction, plan_correction
     from onboarding.errors import (
-        InvalidEffectiveDate,
+        NotEligible,
         ObligationNotOpen,
         OnboardingError,
         RequestRejected,
     )
     from onboarding.models import (
+        Actor,
+        ChecklistCompletion,
+        CorrectionCommand,
+        CorrectionProjection,
+        CorrectionRecord,
+        CorrectionResult,
         DeadlineChange,
         DeadlineCommand,
         MunicipalityState,
@@ -34,8 +43,10 @@ with workflow.unsafe.imports_passed_through():
         ObligationView,
         ProjectionInput,
         RegistrationInput,
+        RunInput,
         TransitionCommand,
         TransitionRecord,
+        WaveMembership,
     )
     from onboarding.notifications import DeliveryInput, DeliveryResult, DueMessage, EnqueueResult
     from onboarding.obligations import (
@@ -51,10 +62,32 @@ with workflow.unsafe.imports_passed_through():
         Stage,
         Trigger,
         allowed_triggers,
+        check_effective_on,
         check_evidence,
         decide,
     )
-    from onboarding.temporal import STAGE_ATTRIBUTE
+    from onboarding.readiness import (
+        WAVE_STAGES,
+        arm_checklist,
+        complete_item,
+        disarm_checklist,
+        go_live_blockers,
+    )
+    from onboarding.temporal import STAGE_ATTRIBUTE, history_is_long, wave_workflow_id
+    from onboarding.wave_models import (
+        ChecklistCommand,
+        ChecklistItemView,
+        ChecklistProjection,
+        ChecklistView,
+        GoLiveOutcome,
+        JoinWaveCommand,
+        LeaveWaveCommand,
+        MemberLeft,
+        MembershipResult,
+        WaveDateCommand,
+        WaveGoLiveCommand,
+        WaveGoLiveResult,
+    )
 
 # The read model may be down for a while: retry without limit, backing off to a
 # minute, so a transition is recorded as soon as the database is back.
@@ -76,6 +109,8 @@ DELIVERY_RETRY = RetryPolicy(
 # heartbeat timeout, while a long list of recipients may take its time.
 DELIVERY_TIMEOUT = timedelta(minutes=30)
 DELIVERY_HEARTBEAT = timedelta(seconds=45)
+NOTE_RUN_PATCH = "note-run-ids"
+_Input = TypeVar("_Input")
 
 
 @workflow.defn(name="MunicipalityWorkflow")
@@ -92,22 +127,35 @@ class MunicipalityWorkflow:
         # Set when obligations change, so the timer loop recomputes what is next.
         self._schedule_changed = False
         self._deliveries: list[asyncio.Task[None]] = []
+        if self._state.seq == 0:
+            # A new municipality: every transition it will have goes through
+            # _apply, so `records` is complete and corrections are possible.
+            self._state.records_complete = True
 
     @workflow.run
     async def run(self, input: MunicipalityWorkflowInput) -> None:
         if not self._state.registered:
             async with self._lock:
-                await workflow.execute_activity_method(
+                await _write_sql(
                     ProjectionActivities.register_municipality,
                     RegistrationInput(
                         municipality=self._state.municipality,
                         workflow_id=workflow.info().workflow_id,
                         run_id=workflow.info().run_id,
                     ),
-                    start_to_close_timeout=SQL_WRITE_TIMEOUT,
-                    retry_policy=SQL_WRITE_RETRY,
                 )
                 self._state.registered = True
+        elif workflow.patched(NOTE_RUN_PATCH):
+            # A run after continue-as-new: note its id, so the domain log links to
+            # every run. Patched: histories recorded before this have no such step.
+            await _write_sql(
+                ProjectionActivities.note_run,
+                RunInput(
+                    municipality=self._state.municipality,
+                    workflow_id=workflow.info().workflow_id,
+                    run_id=workflow.info().run_id,
+                ),
+            )
         while not self._history_is_long():
             await self._sleep_until_next_message()
             await self._send_due_messages()
@@ -133,6 +181,7 @@ class MunicipalityWorkflow:
     async def transition(self, command: TransitionCommand) -> MunicipalityView:
         """Record a transition; returns the new state once it is recorded in SQL."""
         async with self._lock:
+            self._upgrade_guard()
             previous = self._repeated(command)
             if previous is not None:
                 return previous
@@ -140,23 +189,30 @@ class MunicipalityWorkflow:
                 record = self._plan(command)
             except OnboardingError as err:
                 raise _application_error(err) from None
-            self._apply(record)
-            self._follow_obligations(record)
-            await workflow.execute_activity_method(
-                ProjectionActivities.record_transition,
-                ProjectionInput(
-                    municipality=self._state.municipality,
-                    record=record,
-                    stage=self._state.stage,
-                    paused_from=self._state.paused_from,
-                    obligations=self._obligation_views(),
-                ),
-                start_to_close_timeout=SQL_WRITE_TIMEOUT,
-                retry_policy=SQL_WRITE_RETRY,
-            )
-            view = self._view()
-            self._remember(command, view)
-            return view
+            return await self._record(command, record)
+
+    async def _record(
+        self, command: TransitionCommand, record: TransitionRecord
+    ) -> MunicipalityView:
+        """Apply a planned transition, record it in SQL, and tell a wave it left."""
+        self._apply(record)
+        self._follow_obligations(record.trigger, record.effective_on)
+        left = self._follow_wave(record)
+        await _write_sql(
+            ProjectionActivities.record_transition,
+            ProjectionInput(
+                municipality=self._state.municipality,
+                record=record,
+                stage=self._state.stage,
+                paused_from=self._state.paused_from,
+                obligations=self._obligation_views(),
+            ),
+        )
+        if left is not None:
+            await self._tell_wave_left(left, None, record.evidence.get("reason"), record.actor)
+        view = self._view()
+        self._remember(command, view)
+        return view
 
     @transition.validator
     def validate_transition(self, command: TransitionCommand) -> None:
@@ -165,6 +221,52 @@ class MunicipalityWorkflow:
             return
         try:
             self._plan(command)
+        except OnboardingError as err:
+            raise _application_error(err) from None
+
+    @workflow.update
+    async def correct(self, command: CorrectionCommand) -> CorrectionResult:
+        """Correct a recorded transition (amend its date or evidence, or void the last one).
+
+        Nothing recorded is changed: the correction is a new record, written to
+        the append-only `correction` table, and the state moves to what it
+        says. A new update handler changes no existing history, so running
+        workflows take it without a patch.
+        """
+        async with self._lock:
+            repeated = self._repeated_correction(command)
+            if repeated is not None:
+                return repeated
+            try:
+                record = self._plan_correction(command)
+            except OnboardingError as err:
+                raise _application_error(err) from None
+            self._apply_correction(record)
+            await _write_sql(
+                ProjectionActivities.record_correction,
+                CorrectionProjection(
+                    municipality=self._state.municipality,
+                    record=record,
+                    stage=self._state.stage,
+                    paused_from=self._state.paused_from,
+                    obligations=self._obligation_views(),
+                ),
+            )
+            result = CorrectionResult(correction=record, municipality=self._view())
+            if command.idempotency_key is not None:
+                kept = self._state.correction_keys
+                kept[command.idempotency_key] = result
+                while len(kept) > self._input.idempotency_keys_kept:
+                    del kept[next(iter(kept))]
+            return result
+
+    @correct.validator
+    def validate_correct(self, command: CorrectionCommand) -> None:
+        """Reject before anything is written: unknown target, bad date or evidence, no change."""
+        if self._repeated_correction(command) is not None:
+            return
+        try:
+            self._plan_correction(command)
         except OnboardingError as err:
             raise _application_error(err) from None
 
@@ -196,15 +298,13 @@ class MunicipalityWorkflow:
                 obligation.paused_on = self._today()
             pass_over_past(obligation, self._policy, workflow.now())
             self._schedule_changed = True
-            await workflow.execute_activity_method(
+            await _write_sql(
                 ProjectionActivities.record_obligations,
                 ObligationProjection(
                     municipality=self._state.municipality,
                     obligations=self._obligation_views(),
                     change=change,
                 ),
-                start_to_close_timeout=SQL_WRITE_TIMEOUT,
-                retry_policy=SQL_WRITE_RETRY,
             )
             if command.idempotency_key is not None:
                 self._state.deadline_keys = [
@@ -222,6 +322,302 @@ class MunicipalityWorkflow:
             self._open_obligation(command)
         except OnboardingError as err:
             raise _application_error(err) from None
+
+    # -- production waves (the wave workflow owns the wave; this one its membership) --
+
+    @workflow.query
+    def checklist(self) -> ChecklistView:
+        """The readiness checklist: each item's deadline and completion, and the blockers."""
+        return self._checklist_view()
+
+    @workflow.update
+    async def join_wave(self, command: JoinWaveCommand) -> MembershipResult:
+        """Join a wave, or move here from another one; re-arms the checklist on its date.
+
+        Only the wave workflow calls this (through an activity). Membership is
+        decided here, under this workflow's lock, so of two coordinators moving
+        the municipality at once both moves are recorded in order and the
+        municipality ends in exactly one wave; the wave it leaves is told.
+        """
+        async with self._lock:
+            self._upgrade_guard()
+            current = self._state.wave
+            if current is not None and current.wave_id == command.wave_id:
+                return self._membership_result(member=True)
+            try:
+                self._check_joinable(command)
+            except OnboardingError as err:
+                raise _application_error(err) from None
+            self._state.wave_seq += 1
+            self._state.wave = WaveMembership(
+                wave_id=command.wave_id,
+                go_live_at=command.go_live_at,
+                seq=self._state.wave_seq,
+                joined_at=workflow.now(),
+            )
+            self._state.missed_go_live = None
+            arm_checklist(self._state, self._policy, today=self._today(), now=workflow.now())
+            self._schedule_changed = True
+            await self._record_obligations()
+            if current is not None:
+                await self._tell_wave_left(current, command.wave_id, command.reason, command.actor)
+            return self._membership_result(
+                member=True, previous_wave=current.wave_id if current else None
+            )
+
+    @join_wave.validator
+    def validate_join_wave(self, command: JoinWaveCommand) -> None:
+        """Reject a municipality in the wrong stage, and a move without a reason."""
+        current = self._state.wave
+        if current is not None and current.wave_id == command.wave_id:
+            return
+        try:
+            self._check_joinable(command)
+        except OnboardingError as err:
+            raise _application_error(err) from None
+
+    @workflow.update
+    async def leave_wave(self, command: LeaveWaveCommand) -> MembershipResult:
+        """Leave the wave (removed from it): open checklist items are cancelled, done stay done."""
+        async with self._lock:
+            current = self._state.wave
+            if current is None or current.wave_id != command.wave_id:
+                return self._membership_result(member=False)
+            self._state.wave = None
+            self._state.missed_go_live = None
+            disarm_checklist(self._state, self._policy, on=self._today())
+            self._schedule_changed = True
+            await self._record_obligations()
+            return self._membership_result(member=False, previous_wave=current.wave_id)
+
+    @workflow.update
+    async def wave_rescheduled(self, command: WaveDateCommand) -> MembershipResult:
+        """The wave's date moved: derive every wave-relative deadline again."""
+        async with self._lock:
+            current = self._state.wave
+            if current is None or current.wave_id != command.wave_id:
+                return self._membership_result(member=False)
+            current.go_live_at = command.go_live_at
+            arm_checklist(self._state, self._policy, today=self._today(), now=workflow.now())
+            self._schedule_changed = True
+            await self._record_obligations()
+            return self._membership_result(member=True)
+
+    @workflow.update
+    async def wave_go_live(self, command: WaveGoLiveCommand) -> WaveGoLiveResult:
+        """The wave's go-live: a ready member goes live; any other is marked as having missed it."""
+        async with self._lock:
+            state = self._state
+            current = state.wave
+            blockers: list[str] = []
+            if current is None or current.wave_id != command.wave_id:
+                outcome = GoLiveOutcome.NOT_MEMBER
+            elif state.stage is Stage.LIVE:
+                outcome = GoLiveOutcome.LIVE
+            else:
+                go_live = TransitionCommand(
+                    trigger=Trigger.GO_LIVE,
+                    effective_on=command.effective_on,
+                    comment=f"went live with wave {command.wave_id}",
+                    actor=command.actor,
+                )
+                try:
+                    record = self._plan(go_live)
+                except OnboardingError as err:
+                    # Not ready, or cannot go live on that date (an approval recorded
+                    # after it): the member misses this go-live, the others do not.
+                    blockers = go_live_blockers(state, self._policy) or [str(err)]
+                    state.missed_go_live = command.wave_id
+                    outcome = GoLiveOutcome.NOT_READY
+                else:
+                    await self._record(go_live, record)
+                    outcome = GoLiveOutcome.LIVE
+            return WaveGoLiveResult(
+                municipality=state.municipality,
+                outcome=outcome,
+                stage=state.stage,
+                blockers=blockers,
+            )
+
+    @workflow.update
+    async def complete_checklist_item(self, command: ChecklistCommand) -> ChecklistItemView:
+        """Mark a checklist item done with its date, actor and evidence."""
+        async with self._lock:
+            try:
+                if self._already_done(command):
+                    return self._checklist_item(command.item)
+                done_on = self._check_item(command)
+            except OnboardingError as err:
+                raise _application_error(err) from None
+            completion = ChecklistCompletion(
+                item=command.item,
+                done_on=done_on,
+                evidence=dict(command.evidence),
+                comment=command.comment,
+                actor=command.actor,
+                recorded_at=workflow.now(),
+            )
+            complete_item(self._state, completion)
+            self._schedule_changed = True
+            await workflow.execute_activity(
+                "record_checklist",
+                ChecklistProjection(
+                    municipality=self._state.municipality,
+                    completion=completion,
+                    obligations=self._obligation_views(),
+                ),
+                start_to_close_timeout=SQL_WRITE_TIMEOUT,
+                retry_policy=SQL_WRITE_RETRY,
+            )
+            return self._checklist_item(command.item)
+
+    @complete_checklist_item.validator
+    def validate_complete_checklist_item(self, command: ChecklistCommand) -> None:
+        """Reject unknown items, a municipality in no wave, and dates in the future."""
+        try:
+            if not self._already_done(command):
+                self._check_item(command)
+        except OnboardingError as err:
+            raise _application_error(err) from None
+
+    def _already_done(self, command: ChecklistCommand) -> bool:
+        """True for a repeat (changes nothing); a different date for a done item is refused."""
+        done = self._state.checklist_done.get(command.item)
+        if done is None:
+            return False
+        if command.done_on is not None and command.done_on != done.done_on:
+            raise RequestRejected(
+                "done_on",
+                f"{command.item} was recorded done on {done.done_on} by {done.actor.name}; "
+                "a recorded completion is never rewritten",
+            )
+        return True
+
+    def _check_joinable(self, command: JoinWaveCommand) -> None:
+        stage = self._state.stage
+        if stage not in WAVE_STAGES:
+            raise NotEligible(
+                self._state.municipality.number,
+                stage.value,
+                sorted(s.value for s in WAVE_STAGES),
+            )
+        if self._state.wave is not None and not command.reason:
+            raise RequestRejected(
+                "reason",
+                f"{self._state.municipality.number} is in wave {self._state.wave.wave_id}; "
+                "moving it to another wave needs a reason",
+            )
+
+    def _check_item(self, command: ChecklistCommand) -> date:
+        known = [rule.id.value for rule in self._policy.checklist]
+        if command.item not in known:
+            raise RequestRejected(
+                "item", f"unknown checklist item {command.item!r}; known: {', '.join(known)}"
+            )
+        if self._state.wave is None:
+            raise RequestRejected(
+                "item", f"{self._state.municipality.number} is in no wave, so it has no checklist"
+            )
+        today = self._today()
+        done_on = command.done_on or today
+        if done_on > today:
+            raise RequestRejected(
+                "done_on", f"{done_on} is in the future (today is {today} in Europe/Oslo)"
+            )
+        return done_on
+
+    def _follow_wave(self, record: TransitionRecord) -> WaveMembership | None:
+        """Keep the checklist on the wave's date; a municipality leaving the road leaves its wave.
+
+        Returns the membership it left, if any, so the wave can be told.
+        """
+        current = self._state.wave
+        if current is None:
+            return None
+        if record.to_stage in (Stage.DECLINED, Stage.WITHDRAWN):
+            self._state.wave = None
+            self._state.missed_go_live = None
+            disarm_checklist(self._state, self._policy, on=record.effective_on)
+            return current
+        if record.to_stage is not Stage.LIVE:
+            # A pause or resume shifts deadlines by the time paused; in a wave
+            # they hang on the wave's date instead.
+            arm_checklist(self._state, self._policy, today=self._today(), now=workflow.now())
+        return None
+
+    async def _tell_wave_left(
+        self, left: WaveMembership, to_wave: str | None, reason: str | None, actor: Actor
+    ) -> None:
+        """Signal the wave the municipality left, so it drops it from its members."""
+        handle = workflow.get_external_workflow_handle(wave_workflow_id(left.wave_id))
+        try:
+            await handle.signal(
+                "member_left",
+                MemberLeft(
+                    number=self._state.municipality.number,
+                    seq=left.seq,
+                    to_wave=to_wave,
+                    reason=reason,
+                    actor=actor,
+                ),
+            )
+        except FailureError as err:
+            # The wave is gone (never started, or terminated by an operator):
+            # nothing there to update.
+            workflow.logger.warning("could not tell wave %s: %s", left.wave_id, err)
+
+    async def _record_obligations(self) -> None:
+        await workflow.execute_activity_method(
+            ProjectionActivities.record_obligations,
+            ObligationProjection(
+                municipality=self._state.municipality, obligations=self._obligation_views()
+            ),
+            start_to_close_timeout=SQL_WRITE_TIMEOUT,
+            retry_policy=SQL_WRITE_RETRY,
+        )
+
+    def _membership_result(
+        self, *, member: bool, previous_wave: str | None = None
+    ) -> MembershipResult:
+        return MembershipResult(
+            municipality=self._state.municipality,
+            stage=self._state.stage,
+            member=member,
+            seq=self._state.wave.seq if self._state.wave else 0,
+            previous_wave=previous_wave,
+        )
+
+    def _checklist_item(self, item: str) -> ChecklistItemView:
+        rule = self._policy.checklist_rule(item)
+        assert rule is not None, "only called for items of the template"
+        obligation = self._state.obligations.get(item)
+        return ChecklistItemView(
+            id=item,
+            label=rule.label,
+            days_before_go_live=rule.days_before_go_live,
+            status=obligation.status if obligation else None,
+            deadline=obligation.deadline if obligation else None,
+            done=self._state.checklist_done.get(item),
+        )
+
+    def _checklist_view(self) -> ChecklistView:
+        wave = self._state.wave
+        return ChecklistView(
+            number=self._state.municipality.number,
+            wave_id=wave.wave_id if wave else None,
+            go_live_at=wave.go_live_at if wave else None,
+            items=[self._checklist_item(rule.id.value) for rule in self._policy.checklist],
+            go_live_blockers=go_live_blockers(self._state, self._policy),
+        )
+
+    def _upgrade_guard(self) -> None:
+        """Turn the readiness guard on for workflows started before waves existed.
+
+        Behind a patch marker: replaying an old history (no marker) keeps the
+        old rule, so the workflow stays deterministic.
+        """
+        if self._state.readiness_guard is None and workflow.patched("readiness-guard"):
+            self._state.readiness_guard = True
 
     # -- obligations ---------------------------------------------------------
 
@@ -248,9 +644,11 @@ class MunicipalityWorkflow:
             raise ObligationNotOpen(command.obligation_id, self._state.stage.value, live)
         return obligation
 
-    def _follow_obligations(self, record: TransitionRecord) -> None:
-        """Fulfil, pause, resume, cancel and open obligations as the stage changes."""
-        on = record.effective_on
+    def _follow_obligations(self, trigger: Trigger | None, on: date) -> None:
+        """Fulfil, pause, resume, cancel and open obligations as the stage changes.
+
+        `trigger` is what moved the stage, None when a void moved it back.
+        """
         stage = self._state.stage
         now = workflow.now()
         for obligation in self._state.obligations.values():
@@ -258,11 +656,11 @@ class MunicipalityWorkflow:
             rule = self._policy.rule(obligation.id)
             if not live:
                 continue
-            if obligation.id == record.trigger.value:
+            if trigger is not None and obligation.id == trigger.value:
                 obligation.status, obligation.closed_on = ObligationStatus.FULFILLED, on
             elif stage is Stage.PAUSED:
                 obligation.status, obligation.paused_on = ObligationStatus.PAUSED, on
-            elif record.trigger is Trigger.RESUME and obligation.status is ObligationStatus.PAUSED:
+            elif trigger is Trigger.RESUME and obligation.status is ObligationStatus.PAUSED:
                 # Paused time does not count against the deadline.
                 if obligation.deadline is not None and obligation.paused_on is not None:
                     obligation.deadline += on - obligation.paused_on
@@ -401,24 +799,15 @@ class MunicipalityWorkflow:
         )
 
     def _go_live_blockers(self) -> tuple[str, ...]:
-        """Conditions still missing for approve_go_live (waves and checklists add theirs)."""
-        return ()
+        """Conditions still missing for approve_go_live: agreement, wave, checklist."""
+        return tuple(go_live_blockers(self._state, self._policy))
 
     def _plan(self, command: TransitionCommand) -> TransitionRecord:
         """The record `command` would produce, or an OnboardingError saying why not."""
         to_stage = decide(self._context(), command.trigger)
         today = oslo_date(workflow.now())
         effective_on = command.effective_on or today
-        if effective_on > today:
-            raise InvalidEffectiveDate(
-                f"{effective_on} is in the future (today is {today} in Europe/Oslo)"
-            )
-        last = self._state.last_transition
-        if last is not None and effective_on < last.effective_on:
-            raise InvalidEffectiveDate(
-                f"{effective_on} is before {last.effective_on}, when the previous "
-                f"transition ({last.trigger.value}) took effect"
-            )
+        check_effective_on(effective_on, today, self._state.last_transition)
         info = workflow.info()
         return TransitionRecord(
             seq=self._state.seq + 1,
@@ -444,7 +833,64 @@ class MunicipalityWorkflow:
         state.stage = record.to_stage
         state.seq = record.seq
         state.last_transition = record
+        state.records.append(record)
         workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(state.stage.value)])
+
+    # -- corrections ---------------------------------------------------------
+
+    def _repeated_correction(self, command: CorrectionCommand) -> CorrectionResult | None:
+        key = command.idempotency_key
+        if key is None or key not in self._state.correction_keys:
+            return None
+        first = self._state.correction_keys[key]
+        if first.correction.event_id != command.event_id:
+            raise _application_error(
+                RequestRejected(
+                    "idempotency_key",
+                    f"{key!r} was already used for event {first.correction.event_id}; "
+                    "use a new key",
+                )
+            )
+        return first
+
+    def _plan_correction(self, command: CorrectionCommand) -> CorrectionRecord:
+        """The correction `command` would record, or an OnboardingError saying why not."""
+        info = workflow.info()
+        return plan_correction(
+            self._state,
+            command,
+            today=self._today(),
+            now=workflow.now(),
+            workflow_id=info.workflow_id,
+            run_id=info.run_id,
+        )
+
+    def _apply_correction(self, correction: CorrectionRecord) -> None:
+        voided = apply_correction(self._state, correction)
+        if voided is not None:
+            workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self._state.stage.value)])
+            self._obligations_after_void(voided)
+
+    def _obligations_after_void(self, voided: TransitionRecord) -> None:
+        """Undo what the voided transition did to obligations, as if it never happened."""
+        now = workflow.now()
+        for obligation in self._state.obligations.values():
+            if (
+                obligation.status is ObligationStatus.FULFILLED
+                and obligation.id == voided.trigger.value
+                and obligation.closed_on == voided.effective_on
+            ):
+                obligation.status, obligation.closed_on = ObligationStatus.OPEN, None
+                pass_over_past(obligation, self._policy, now)
+            elif (
+                obligation.status is ObligationStatus.PAUSED
+                and self._state.stage is not Stage.PAUSED
+            ):
+                # The pause never happened: the clock never stopped.
+                obligation.status, obligation.paused_on = ObligationStatus.OPEN, None
+                pass_over_past(obligation, self._policy, now)
+        last = self._state.last_transition
+        self._follow_obligations(None, last.effective_on if last else voided.effective_on)
 
     # -- idempotency ---------------------------------------------------------
 
@@ -486,14 +932,21 @@ class MunicipalityWorkflow:
             allowed_triggers=allowed_triggers(self._context()),
             last_transition=state.last_transition,
             process_version=state.process_version,
+            wave_id=state.wave.wave_id if state.wave else None,
+            go_live_at=state.wave.go_live_at if state.wave else None,
+            missed_go_live=state.missed_go_live,
+            go_live_blockers=list(self._go_live_blockers()),
         )
 
     def _history_is_long(self) -> bool:
-        info = workflow.info()
-        return (
-            info.is_continue_as_new_suggested()
-            or info.get_current_history_length() >= self._input.continue_as_new_after_events
-        )
+        return history_is_long(self._input.continue_as_new_after_events)
+
+
+async def _write_sql(activity: Callable[[ProjectionActivities, _Input], None], arg: _Input) -> None:
+    """Run a read-model write, retried until the database takes it."""
+    await workflow.execute_activity_method(
+        activity, arg, start_to_close_timeout=SQL_WRITE_TIMEOUT, retry_policy=SQL_WRITE_RETRY
+    )
 
 
 def _application_error(err: OnboardingError) -> ApplicationError:

@@ -14,10 +14,11 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from onboarding.api.errors import install_error_handlers
+from onboarding.api.metrics import install_metrics
 from onboarding.api.routes import api_router
+from onboarding.connection import connect_to
+from onboarding.embedded.bootstrap import open_database, prepare_database
 from onboarding.settings import Settings
-from onboarding.store.database import create_schema, make_engine
-from onboarding.temporal import connect
 
 DESCRIPTION = """\
 Moves the municipalities of a region onto a shared health record platform.
@@ -42,9 +43,7 @@ def create_app(
                 owned_engine = _open_database(settings)
                 app.state.engine = owned_engine
             if client is None:
-                app.state.temporal = await connect(
-                    settings.temporal_address, settings.temporal_namespace
-                )
+                app.state.temporal = await connect_to(settings)
             yield
         finally:
             # The Temporal client needs no closing; its connection dies with the process.
@@ -64,14 +63,18 @@ def create_app(
     if client is not None:
         app.state.temporal = client
     install_error_handlers(app)
+    install_metrics(app)
     app.include_router(api_router)
+    # The pages (/, /municipalities/..., /admin/...) beside the API (/api/...). Imported
+    # here: the pages use the API's dependencies, so a module-level import would be a cycle.
+    from onboarding.web import install_web
+
+    install_web(app)
     return app
 
 
 def _open_database(settings: Settings) -> Engine:
-    if settings.database_url is None:
-        # The default SQLite file lives in the data dir, which may be new.
-        settings.home.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
-    create_schema(engine)
-    return engine
+    # The embedded default migrates by itself; production only checks the revision.
+    if settings.mode == "embedded":
+        return prepare_database(settings)
+    return open_database(settings)

@@ -5,7 +5,7 @@ The Temporal client, the SQL engine and the settings live on `app.state`
 module globals, so importing the API touches no server.
 """
 
-from collections.abc import Callable
+import logging
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -13,10 +13,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from onboarding.access import API_RULES, MUNICIPALITY_PARAMETER, Rule, decide, find_rule
 from onboarding.api.errors import Forbidden, Unauthorized
 from onboarding.models import Actor
 from onboarding.settings import Settings
-from onboarding.store.tokens import Role, find_active_token
+from onboarding.store.sessions import Timeouts, find_session
+from onboarding.store.tokens import Role, actor_of, find_active_token, scope_of
 
 
 def _state(request: Request, name: str) -> Any:
@@ -28,23 +30,41 @@ def _state(request: Request, name: str) -> Any:
         ) from None
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = _state(request, "settings")
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """The SQL engine of the read model."""
     engine: Engine = _state(request, "engine")
     return engine
 
 
-def get_temporal(request: Request) -> Client:
+async def get_temporal(request: Request) -> Client:
     """The Temporal client."""
     # Not checked with isinstance: tests inject doubles of the client.
     client: Client = _state(request, "temporal")
     return client
+
+
+# Refused requests are logged for whoever watches for abuse: route, client and
+# why, never the token itself.
+security_log = logging.getLogger("onboarding.security")
+
+
+def refused(request: Request, reason: str, *, token_id: int | None = None) -> None:
+    """Log a refused request (never its secret) on the `onboarding.security` logger."""
+    client = request.client.host if request.client is not None else "unknown"
+    security_log.warning(
+        "refused %s %s from %s: %s%s",
+        request.method,
+        request.url.path,
+        client,
+        reason,
+        f" (token {token_id})" if token_id is not None else "",
+    )
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -54,35 +74,85 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 # auto_error=False: a missing token gets our 401 body, not FastAPI's.
 _bearer = HTTPBearer(auto_error=False, description="an API token: `Authorization: Bearer onb_...`")
 
+# The page session's cookie (onboarding.web.page.SESSION_COOKIE; not imported:
+# the pages import this module).
+SESSION_COOKIE = "onb_session"
 
-def current_actor(
+
+def route_path_of(request: Request) -> tuple[str, str]:
+    """The request's path below the app's root, and its route's own template."""
+    path: str = request.scope["path"]
+    root: str = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return path, getattr(request.scope.get("route"), "path", "")
+
+
+def enforce_access(
+    request: Request,
     engine: EngineDep,
+    settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Actor:
-    """Who is asking, from the bearer token; 401 if there is none or it is not active."""
+) -> Actor | None:
+    """The one check of every API route: the authorization matrix (onboarding/access.py).
+
+    A route with no rule is refused (403), a public one lets everyone through
+    (None: nobody is asking), any other needs an active token (401) whose role
+    the rule allows, for a municipality in its scope if it is a municipality
+    token (403). Routes whose rule takes a page session (the codec, called
+    from the Temporal UI in the browser) also accept the session's cookie.
+    """
+    path, route_path = route_path_of(request)
+    found = find_rule(API_RULES, request.method, path, route_path)
+    if found is None:
+        refused(request, "no rule in the authorization matrix")
+        raise Forbidden("this route has no access rule; nobody may call it")
+    _, rule = found
+    if rule.public:
+        return None
+    if credentials is None and rule.page_session and SESSION_COOKIE in request.cookies:
+        active = find_session(
+            engine, session_id=request.cookies[SESSION_COOKIE], timeouts=Timeouts.of(settings)
+        )
+        if active is None:
+            refused(request, "unknown or ended page session")
+            raise Unauthorized("the page session is unknown or has ended; sign in again")
+        return _decided(request, rule, active.actor, scope=frozenset())
     if credentials is None:
+        refused(request, "no bearer token")
         raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
     token = find_active_token(engine, secret=credentials.credentials)
     if token is None:
+        refused(request, "unknown, revoked or expired token")
         raise Unauthorized("the token is unknown, revoked or expired")
-    return Actor(id=f"token:{token.id}", name=token.name, role=token.role)
+    return _decided(request, rule, actor_of(token), scope=scope_of(token))
 
 
-CurrentActor = Annotated[Actor, Depends(current_actor)]
+def _decided(request: Request, rule: Rule, actor: Actor, *, scope: frozenset[str]) -> Actor:
+    number = request.path_params.get(MUNICIPALITY_PARAMETER)
+    decision = decide(rule, role=Role(actor.role), scope=scope, number=number)
+    if not decision.allowed:
+        refused(request, decision.reason, token_id=_token_id(actor))
+        raise Forbidden(decision.reason)
+    return actor
 
 
-def require(role: Role) -> Callable[[Actor], Actor]:
-    """A dependency that lets through tokens of `role` or higher (403 otherwise)."""
-
-    def dependency(actor: CurrentActor) -> Actor:
-        if not Role(actor.role).covers(role):
-            raise Forbidden(f"this needs the {role.value} role; the token is {actor.role}")
-        return actor
-
-    dependency.__name__ = f"require_{role.value}"
-    return dependency
+async def authorized_actor(actor: Annotated[Actor | None, Depends(enforce_access)]) -> Actor:
+    """Who is asking, once the matrix let them through (cached: checked once per request)."""
+    if actor is None:
+        raise RuntimeError("a route that names its actor needs a non-public rule in the matrix")
+    return actor
 
 
-ViewerActor = Annotated[Actor, Depends(require(Role.VIEWER))]
-CoordinatorActor = Annotated[Actor, Depends(require(Role.COORDINATOR))]
-AdminActor = Annotated[Actor, Depends(require(Role.ADMIN))]
+def _token_id(actor: Actor) -> int | None:
+    kind, _, number = actor.id.partition(":")
+    return int(number) if kind == "token" and number.isdigit() else None
+
+
+# The actor of a route. The role is the matrix's business (onboarding/access.py);
+# the three names stay so a route says at a glance what its rule should be.
+AuthorizedActor = Annotated[Actor, Depends(authorized_actor)]
+CurrentActor = AuthorizedActor
+ViewerActor = AuthorizedActor
+CoordinatorActor = AuthorizedActor
+AdminActor = AuthorizedActor

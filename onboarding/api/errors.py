@@ -7,6 +7,7 @@ client corrects itself the same way whichever layer refused it.
 """
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,19 +20,25 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding.engine import EngineUnavailable
 from onboarding.errors import (
+    NotEligible,
     ObligationNotOpen,
     OnboardingError,
     RequestRejected,
     TransitionRefused,
     UnknownMunicipality,
+    UnknownWave,
+    WaveRefused,
 )
 
 # Most specific first: the first class the error is an instance of wins.
 STATUS_BY_ERROR: tuple[tuple[type[OnboardingError], int], ...] = (
     (TransitionRefused, 409),
     (ObligationNotOpen, 409),
+    (WaveRefused, 409),
+    (NotEligible, 409),
     (RequestRejected, 422),
     (UnknownMunicipality, 404),
+    (UnknownWave, 404),
     (EngineUnavailable, 503),
 )
 
@@ -116,11 +123,44 @@ class RefusedBody(ErrorBody):
     missing_conditions: list[str]
 
 
-_RESPONSES: dict[int, tuple[type[BaseModel], str]] = {
+class ObligationConflictBody(ErrorBody):
+    """The obligation is not open in the municipality's stage. Nothing was changed."""
+
+    error: str = Field(examples=["obligation_not_open"])
+    obligation_id: str
+    stage: str
+    open_obligations: list[str]
+
+
+class WaveConflictBody(ErrorBody):
+    """The wave's status (or a member's) does not allow this. Nothing was changed."""
+
+    error: str = Field(examples=["invalid_wave_state"])
+    wave_id: str
+    status: str
+
+
+class NotEligibleBody(ErrorBody):
+    """The municipality's stage keeps it out of a wave. Nothing was changed."""
+
+    error: str = Field(examples=["not_eligible"])
+    number: str
+    stage: str
+    eligible_stages: list[str]
+
+
+# Every 409 the API gives; one schema for all, so each route documents them whole.
+ConflictBody = RefusedBody | ObligationConflictBody | WaveConflictBody | NotEligibleBody
+
+_RESPONSES: dict[int, tuple[Any, str]] = {
     401: (ErrorBody, "missing, unknown, revoked or expired bearer token"),
     403: (ErrorBody, "the token's role does not allow this"),
     404: (ErrorBody, "no such municipality (or token)"),
-    409: (RefusedBody, "the transition is not allowed from the current stage"),
+    409: (
+        ConflictBody,
+        "not allowed in the current state: a transition from this stage, an obligation "
+        "not open, a wave's status, a municipality's stage for a wave",
+    ),
     422: (ValidationBody, "the request is invalid; `field` names what to correct"),
     503: (ErrorBody, "the workflow engine or the database is unavailable"),
 }
@@ -197,6 +237,16 @@ async def _database_error(_: Request, err: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, HTTPException)
+    if err.status_code == 400:
+        # Starlette's only 400: a body that cannot be parsed at all (not UTF-8,
+        # not JSON). It is bad input like any other: 422 naming the body.
+        body = ValidationBody(
+            error=RequestRejected.code,
+            field="body",
+            message=f"the body cannot be read as JSON: {err.detail}",
+            errors=[FieldError(field="body", message=str(err.detail))],
+        )
+        return JSONResponse(body.model_dump(), status_code=422)
     codes = {404: "not_found", 405: "method_not_allowed"}
     return JSONResponse(
         {"error": codes.get(err.status_code, "http_error"), "message": str(err.detail)},
@@ -214,7 +264,7 @@ async def _internal_error(_: Request, err: Exception) -> JSONResponse:
 
 async def _validation_error(_: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, RequestValidationError)
-    faults = [_fault(e) for e in err.errors()]
+    faults = field_errors(err.errors())
     first = faults[0] if faults else FieldError(field="body", message="invalid request")
     body = ValidationBody(
         error=RequestRejected.code,
@@ -223,6 +273,14 @@ async def _validation_error(_: Request, err: Exception) -> JSONResponse:
         errors=faults,
     )
     return JSONResponse(body.model_dump(), status_code=422)
+
+
+def field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    """Pydantic errors as (dotted field, message), the way the API names them.
+
+    The pages use it too, so a form names a field exactly as the API would.
+    """
+    return [_fault(error) for error in errors]
 
 
 def _fault(error: dict[str, Any]) -> FieldError:

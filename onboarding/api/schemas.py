@@ -20,7 +20,7 @@ from onboarding.models import MunicipalityNumber, TransitionRecord, TransitionRe
 from onboarding.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.process import Stage, Trigger
 from onboarding.store.tables import ApiToken, MunicipalityRow, NotificationRow
-from onboarding.store.tokens import Role
+from onboarding.store.tokens import Role, scope_of
 
 # -- health and region -----------------------------------------------------------
 
@@ -187,6 +187,9 @@ class TokenPublic(BaseModel):
     id: int
     name: str
     role: Role
+    scope: list[str] = Field(
+        default_factory=list, description="the municipality role's municipality numbers"
+    )
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
@@ -199,6 +202,7 @@ class TokenPublic(BaseModel):
             id=token.id,
             name=token.name,
             role=Role(token.role),
+            scope=sorted(scope_of(token)),
             created_at=token.created_at,
             expires_at=token.expires_at,
             revoked_at=token.revoked_at,
@@ -212,6 +216,11 @@ class TokenCreate(BaseModel):
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
     role: Role
+    scope: list[str] | None = Field(
+        None,
+        description="municipality numbers, required for (and only for) the municipality role",
+        examples=[["5001", "5006"]],
+    )
     expires_at: datetime | None = Field(None, description="UTC if no offset is given")
 
     @field_validator("expires_at")
@@ -231,6 +240,7 @@ class TokenCreated(BaseModel):
     id: int
     name: str
     role: Role
+    scope: list[str]
     created_at: datetime
     expires_at: datetime | None
     token: str = Field(description="the bearer secret; store it now")

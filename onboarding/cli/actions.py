@@ -12,7 +12,7 @@ import typer
 
 from onboarding.cli import inputs, output
 from onboarding.cli.client import ApiClient
-from onboarding.cli.errors import BadInput, PartlyFailed
+from onboarding.cli.errors import BadInput, DriftRemains, PartlyFailed
 
 
 def _emit(data: Any, *, json: bool, render: Callable[[Any], str]) -> None:
@@ -75,13 +75,26 @@ def list_users(api: ApiClient, *, json: bool) -> None:
     _emit(users, json=json, render=output.users_table)
 
 
-def add_user(api: ApiClient, *, name: str, role: str, json: bool) -> None:
-    """Create a user; print the token, which the API shows only this once."""
-    user = api.add_user(name=name, role=role)
+def add_user(
+    api: ApiClient,
+    *,
+    name: str,
+    role: str,
+    scope: str | None = None,
+    expires: str | None = None,
+    json: bool,
+) -> None:
+    """Create a user; print the token, which the API shows only this once.
+
+    `scope` is a comma-separated list of municipality numbers (the API checks it).
+    """
+    numbers = [item.strip() for item in scope.split(",") if item.strip()] if scope else None
+    user = api.add_user(name=name, role=role, scope=numbers, expires_at=expires)
     if json:
         typer.echo(output.as_json(user))
         return
-    typer.echo(f"Created {user.get('role')} {user.get('name')} (id {user.get('id')}).")
+    limited = f" for {', '.join(user['scope'])}" if user.get("scope") else ""
+    typer.echo(f"Created {user.get('role')} {user.get('name')} (id {user.get('id')}){limited}.")
     typer.echo("Token (shown only now; store it safely):")
     typer.echo(str(user.get("token")))
 
@@ -229,3 +242,15 @@ def show_overdue(api: ApiClient, *, as_of: str | None, json: bool) -> None:
     day = inputs.iso_date(as_of, option="--as-of") if as_of is not None else None
     items = api.overdue(as_of=day.isoformat() if day else None)
     _emit(items, json=json, render=lambda i: output.overdue_table(i, as_of=day))
+
+
+def reconcile(api: ApiClient, *, dry_run: bool, json: bool) -> None:
+    """Print what reconciliation found (and did); fail if drift is left unrepaired."""
+    report = api.reconcile(dry_run=dry_run)
+    _emit(report, json=json, render=output.reconcile_report)
+    unresolved = [f for f in report.get("findings", []) if not f.get("repaired")]
+    if unresolved:
+        raise DriftRemains(
+            f"{len(unresolved)} finding(s) left unrepaired"
+            + (" (dry run: nothing was changed)" if dry_run else "")
+        )

@@ -4,6 +4,7 @@ It knows the routes and turns every failure into a CliError with a one-line
 message: the API's own `{"error", "message", "field"}` body when there is one.
 """
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -14,6 +15,7 @@ from onboarding.cli.errors import ApiRefused, ApiUnreachable
 from onboarding.settings import Settings
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+RECONCILE_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 
 
 def resolve_token(settings: Settings) -> str | None:
@@ -82,18 +84,73 @@ class ApiClient:
         """GET /api/municipalities/{number}/history."""
         return self._request("GET", f"/api/municipalities/{number}/history")
 
-    def funnel(self, *, as_of: str | None = None) -> Any:
-        """GET /api/reports/funnel, on `as_of` (default: today)."""
-        params = {"as_of": as_of} if as_of else None
-        return self._request("GET", "/api/reports/funnel", params=params)
+    def funnel(self, *, as_of: str | None = None, known_on: str | None = None) -> Any:
+        """GET /api/reports/funnel, on `as_of` (default: today), as known on `known_on`."""
+        params = {k: v for k, v in (("as_of", as_of), ("known_on", known_on)) if v}
+        return self._request("GET", "/api/reports/funnel", params=params or None)
+
+    def stages(self, *, as_of: str | None = None, known_on: str | None = None) -> Any:
+        """GET /api/reports/stages."""
+        params = {k: v for k, v in (("as_of", as_of), ("known_on", known_on)) if v}
+        return self._request("GET", "/api/reports/stages", params=params or None)
+
+    def milestones(self, params: dict[str, str]) -> Any:
+        """GET /api/reports/milestones (from, to, interval, known_on)."""
+        return self._request("GET", "/api/reports/milestones", params=params)
+
+    def timeline(self, number: str, params: list[tuple[str, str]]) -> Any:
+        """GET /api/municipalities/{number}/timeline (kind repeatable, from, to, order)."""
+        return self._request("GET", f"/api/municipalities/{number}/timeline", params=params)
+
+    def audit(self, params: list[tuple[str, str]]) -> Any:
+        """GET /api/audit with the filters given (kind repeatable)."""
+        return self._request("GET", "/api/audit", params=params)
+
+    def export_audit(
+        self, params: Sequence[tuple[str, str]], write: Callable[[bytes], object]
+    ) -> None:
+        """GET /api/audit/export, handing the body to `write` as it arrives (bounded memory)."""
+        try:
+            query = httpx.QueryParams(list(params))
+            with self._http.stream("GET", "/api/audit/export", params=query) as response:
+                if not response.is_success:
+                    response.read()
+                    raise self._refusal(response)
+                for chunk in response.iter_bytes():
+                    write(chunk)
+        except httpx.TimeoutException:
+            raise ApiUnreachable(f"the API at {self.url} did not answer in time") from None
+        except httpx.TransportError:
+            raise ApiUnreachable(
+                f"cannot reach the API at {self.url} (is 'onboarding up' running?)"
+            ) from None
+
+    def correct(self, number: str, body: dict[str, Any]) -> Any:
+        """POST /api/municipalities/{number}/corrections."""
+        return self._request("POST", f"/api/municipalities/{number}/corrections", json=body)
+
+    def engine(self, number: str) -> Any:
+        """GET /api/municipalities/{number}/engine: workflow id, runs, web UI links."""
+        return self._request("GET", f"/api/municipalities/{number}/engine")
+
+    def engine_history(self, number: str) -> Any:
+        """GET /api/municipalities/{number}/engine/history: the event history summary (admin)."""
+        return self._request("GET", f"/api/municipalities/{number}/engine/history")
 
     def users(self) -> Any:
         """GET /api/users."""
         return self._request("GET", "/api/users")
 
-    def add_user(self, *, name: str, role: str) -> Any:
+    def add_user(
+        self, *, name: str, role: str, scope: list[str] | None = None, expires_at: str | None = None
+    ) -> Any:
         """POST /api/users; the answer holds the new token, shown only this once."""
-        return self._request("POST", "/api/users", json={"name": name, "role": role})
+        body: dict[str, Any] = {"name": name, "role": role}
+        if scope is not None:
+            body["scope"] = scope
+        if expires_at is not None:
+            body["expires_at"] = expires_at
+        return self._request("POST", "/api/users", json=body)
 
     def load_region(self) -> Any:
         """POST /api/region/load: start a workflow for every municipality of the region."""
@@ -138,6 +195,59 @@ class ApiClient:
         """GET /api/reports/overdue, on `as_of` (default: today)."""
         params = {"as_of": as_of} if as_of else None
         return self._request("GET", "/api/reports/overdue", params=params)
+
+    def waves(self) -> Any:
+        """GET /api/waves."""
+        return self._request("GET", "/api/waves")
+
+    def wave(self, wave_id: str) -> Any:
+        """GET /api/waves/{id}: members, every date it had, decisions, history."""
+        return self._request("GET", f"/api/waves/{wave_id}")
+
+    def create_wave(self, body: dict[str, Any]) -> Any:
+        """POST /api/waves."""
+        return self._request("POST", "/api/waves", json=body)
+
+    def add_member(self, wave_id: str, body: dict[str, Any]) -> Any:
+        """POST /api/waves/{id}/members: add, or move here from another wave."""
+        return self._request("POST", f"/api/waves/{wave_id}/members", json=body)
+
+    def remove_member(self, wave_id: str, number: str, *, reason: str | None) -> Any:
+        """DELETE /api/waves/{id}/members/{number}."""
+        params = {"reason": reason} if reason else None
+        return self._request("DELETE", f"/api/waves/{wave_id}/members/{number}", params=params)
+
+    def reschedule(self, wave_id: str, body: dict[str, Any]) -> Any:
+        """POST /api/waves/{id}/reschedule."""
+        return self._request("POST", f"/api/waves/{wave_id}/reschedule", json=body)
+
+    def decide(self, wave_id: str, body: dict[str, Any]) -> Any:
+        """POST /api/waves/{id}/decision."""
+        return self._request("POST", f"/api/waves/{wave_id}/decision", json=body)
+
+    def wave_blockers(self, wave_id: str | None, *, as_of: str | None = None) -> Any:
+        """GET /api/waves/{id}/blockers, or the program's /api/reports/blockers."""
+        params = {"as_of": as_of} if as_of else None
+        path = f"/api/waves/{wave_id}/blockers" if wave_id else "/api/reports/blockers"
+        return self._request("GET", path, params=params)
+
+    def checklist(self, number: str) -> Any:
+        """GET /api/municipalities/{number}/checklist."""
+        return self._request("GET", f"/api/municipalities/{number}/checklist")
+
+    def complete_item(self, number: str, item: str, body: dict[str, Any]) -> Any:
+        """POST /api/municipalities/{number}/checklist/{item}."""
+        return self._request("POST", f"/api/municipalities/{number}/checklist/{item}", json=body)
+
+    def reconcile(self, *, dry_run: bool) -> Any:
+        """POST /api/reconcile: compare the read model with the workflows (and repair)."""
+        # Every municipality is asked: give it minutes, not the usual 30 s.
+        return self._request(
+            "POST",
+            "/api/reconcile",
+            params={"dry_run": "true" if dry_run else "false"},
+            timeout=RECONCILE_TIMEOUT,
+        )
 
     # -- plumbing ------------------------------------------------------------
 

@@ -4,7 +4,8 @@ CliError              anything the user should read as `error: <message>`
 ├── BadInput          rejected locally, before any request was sent
 ├── ApiUnreachable    no connection to the API (or it did not answer in time)
 ├── ApiRefused        the API answered with an error status and a reason
-└── PartlyFailed      a bulk request the API did for some and refused for others
+├── PartlyFailed      a bulk request the API did for some and refused for others
+└── DriftRemains      reconciliation found drift it did not (or may not) repair
 """
 
 
@@ -35,3 +36,7 @@ class ApiRefused(CliError):
 
 class PartlyFailed(CliError):
     """A bulk request was refused for some of its municipalities (each is listed on stdout)."""
+
+
+class DriftRemains(CliError):
+    """Reconciliation left findings unrepaired (each is listed on stdout)."""

@@ -9,9 +9,10 @@ import json
 import re
 import sys
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from onboarding.cli.errors import BadInput
 from onboarding.notifications import NotificationStatus
@@ -145,6 +146,12 @@ def contacts_file(path: str) -> list[Any]:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as err:
         raise BadInput(f"--file: cannot read {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        # Names are Norwegian (æ, ø, å): a Latin-1 file would come out garbled.
+        raise BadInput(
+            f"--file: {path} must be UTF-8 ({err.reason} at byte {err.start}); "
+            "save it as UTF-8 and try again"
+        ) from None
     try:
         data = json.loads(text)
     except ValueError as err:
@@ -161,3 +168,40 @@ def notification_status(text: str) -> NotificationStatus:
     except ValueError:
         allowed = ", ".join(s.value for s in NotificationStatus)
         raise BadInput(f"--status: unknown status {text!r} (allowed: {allowed})") from None
+
+
+_WAVE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def wave_id(text: str, *, name: str = "WAVE") -> str:
+    """A wave id: lower-case letters, digits and dashes, e.g. 2025-spring."""
+    if not _WAVE_ID.match(text):
+        raise BadInput(
+            f"{name}: {text!r} is not a wave id (lower-case letters, digits and -, "
+            "e.g. 2025-spring)"
+        )
+    return text
+
+
+def local_datetime(text: str, *, option: str, zone: str = "Europe/Oslo") -> datetime:
+    """An ISO 8601 date-time; without an offset it is local time in Europe/Oslo."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadInput(
+            f"{option}: {text!r} is not a date-time (use e.g. 2025-04-25T22:00 or "
+            "2025-04-25T22:00+02:00)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment
+
+
+def checklist_item(text: str) -> str:
+    """A checklist item's id, e.g. integrations_tested (the server knows which exist)."""
+    if not _OBLIGATION_ID.match(text):
+        raise BadInput(
+            f"ITEM: {text!r} is not a checklist item (lowercase letters and _, "
+            "e.g. integrations_tested)"
+        )
+    return text

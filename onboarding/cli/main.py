@@ -8,21 +8,22 @@ asked for, so the client commands start fast.
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Concatenate, ParamSpec
+from typing import Annotated, NoReturn, ParamSpec
 
 import typer
-from pydantic import ValidationError
 
-from onboarding.cli import actions
-from onboarding.cli.client import ApiClient
+from onboarding.cli import actions, history_actions
 from onboarding.cli.errors import CliError
 from onboarding.cli.group import OneLineErrorsGroup
+from onboarding.cli.options import Json, Number
+from onboarding.cli.remote import fail as _fail
+from onboarding.cli.remote import remote as _remote
+from onboarding.cli.remote import settings as _settings
+from onboarding.cli.wave_commands import checklist_app, wave_app
 from onboarding.notifications import NotificationStatus
 from onboarding.policy import DEFAULT_OBLIGATIONS
 from onboarding.process import Stage, Trigger, mermaid_diagram
-from onboarding.settings import Settings
 
 P = ParamSpec("P")
 
@@ -46,12 +47,17 @@ deadline_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(deadline_app, name="deadline")
+app.add_typer(wave_app, name="wave")
+app.add_typer(checklist_app, name="checklist")
+db_app = typer.Typer(
+    help="The read model's schema: migrate it (ONBOARDING_DATABASE_URL), or see where it is.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
 
 
 # -- shared options ----------------------------------------------------------
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-Number = Annotated[str, typer.Argument(help="4-digit municipality number, e.g. 5001.")]
 StageOption = Annotated[
     str | None,
     typer.Option(
@@ -75,36 +81,16 @@ def _exit_after_clean_stop() -> None:
     os._exit(0)
 
 
-def _fail(error: Exception) -> typer.Exit:
-    """Report `error` as one line on stderr; the caller raises the returned Exit(1)."""
+def _exit_after_failure(error: Exception) -> NoReturn:
+    """Report why a service could not start or run, and exit 1 the same way.
+
+    Whatever ran is stopped by now, but the SDK's runtime threads may abort a
+    normal interpreter exit just as after a clean stop (exit -6 instead of 1).
+    """
     typer.echo(f"error: {' '.join(str(error).split())}", err=True)
-    return typer.Exit(1)
-
-
-def _remote(
-    action: Callable[Concatenate[ApiClient, P], None], *args: P.args, **kwargs: P.kwargs
-) -> None:
-    """Run `action` against the configured API; any CliError is one line and exit 1."""
-    try:
-        with ApiClient.from_settings(_settings()) as api:
-            action(api, *args, **kwargs)
-    except CliError as error:
-        raise _fail(error) from None
-
-
-def _settings(data_dir: Path | None = None) -> Settings:
-    """Settings from the environment, with the command's options on top."""
-    try:
-        settings = Settings()
-    except ValidationError as err:
-        first = err.errors()[0]
-        # Checks across settings (the SMTP ones) name no single variable.
-        name = "ONBOARDING_" + "_".join(str(p) for p in first["loc"]).upper()
-        message = first["msg"].removeprefix("Value error, ")
-        raise CliError(f"{name}: {message}" if first["loc"] else message) from None
-    if data_dir is not None:
-        settings = settings.model_copy(update={"home": data_dir})
-    return settings
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)
 
 
 # -- services ----------------------------------------------------------------
@@ -122,6 +108,13 @@ def up(
         int | None,
         typer.Option(help="Port of the Temporal web UI (default: Temporal port + 1000)."),
     ] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Load the demo region (the real rollout of 2015-2024) on a fresh data dir.",
+        ),
+    ] = False,
 ) -> None:
     """Run everything on this machine: a Temporal dev server, the worker and the API."""
     from onboarding.embedded.errors import EmbeddedError
@@ -133,10 +126,11 @@ def up(
             api_port=port,
             temporal_port=temporal_port,
             ui_port=ui_port,
+            demo=demo,
         )
         run_up(options, typer.echo)
     except (EmbeddedError, CliError) as error:
-        raise _fail(error) from None
+        _exit_after_failure(error)
     _exit_after_clean_stop()
 
 
@@ -149,7 +143,7 @@ def worker() -> None:
     try:
         run_worker(_settings(), typer.echo)
     except (EmbeddedError, CliError) as error:
-        raise _fail(error) from None
+        _exit_after_failure(error)
     _exit_after_clean_stop()
 
 
@@ -165,8 +159,57 @@ def api(
     try:
         run_api(_settings(), typer.echo, host=host, port=port)
     except (EmbeddedError, CliError) as error:
-        raise _fail(error) from None
+        _exit_after_failure(error)
     _exit_after_clean_stop()
+
+
+# -- the database -------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the read model to this version's schema (safe to run twice, or at once)."""
+    from onboarding.cli.database import upgrade
+
+    try:
+        upgrade(_settings(), typer.echo)
+    except CliError as error:
+        raise _fail(error) from None
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show the database's schema revision and this version's; exit 1 if it is behind."""
+    from onboarding.cli.database import status
+
+    try:
+        status(_settings(), typer.echo)
+    except CliError as error:
+        raise _fail(error) from None
+
+
+@db_app.command("admin-token")
+def db_admin_token(
+    name: Annotated[str, typer.Option(help="A name for the token.")] = "admin",
+) -> None:
+    """Create an admin token directly in the database (a new deployment's first token)."""
+    from onboarding.cli.database import admin_token
+
+    try:
+        admin_token(_settings(), name, typer.echo)
+    except CliError as error:
+        raise _fail(error) from None
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Argument(help="What changed, e.g. 'wave tables'.")],
+) -> None:
+    """For developers: write a migration for what the tables have and the migrations lack."""
+    from onboarding.store.schema import new_revision
+
+    path = new_revision(message)
+    typer.echo(f"Wrote {path}; read it, then run the tests (tests/test_migrations.py).")
 
 
 # -- the API's client ----------------------------------------------------------
@@ -176,6 +219,20 @@ def api(
 def seed(json: Json = False) -> None:
     """Start a workflow for every municipality of the region (running ones are kept)."""
     _remote(actions.seed_region, json=json)
+
+
+@app.command()
+def reconcile(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only report the drift; change nothing.")
+    ] = False,
+    json: Json = False,
+) -> None:
+    """Check the read model against the workflows and repair it from them (admin).
+
+    Exits 1 if drift is left that it did not (or, on a dry run, would) repair.
+    """
+    _remote(actions.reconcile, dry_run=dry_run, json=json)
 
 
 @app.command("list")
@@ -235,21 +292,259 @@ def transition(
 
 
 @app.command()
-def history(number: Number, json: Json = False) -> None:
+def history(
+    number: Number,
+    engine: Annotated[
+        bool,
+        typer.Option(
+            "--engine", help="The workflow's event history in Temporal, summarised (admin)."
+        ),
+    ] = False,
+    json: Json = False,
+) -> None:
     """Show every recorded transition of a municipality, oldest first."""
+    if engine:
+        _remote(history_actions.show_engine_history, number=number, json=json)
+        return
     _remote(actions.show_history, number=number, json=json)
 
 
-@app.command()
+# -- reports, history, corrections ----------------------------------------------
+
+report_app = typer.Typer(
+    help="Reports on a date: the funnel (default), stages, milestones over time.",
+    invoke_without_command=True,
+)
+app.add_typer(report_app, name="report")
+audit_app = typer.Typer(
+    help="The program's audit log (admin): every source, filtered; 'export' for all of it.",
+    invoke_without_command=True,
+)
+app.add_typer(audit_app, name="audit")
+
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", metavar="DATE", help="Date, YYYY-MM-DD (default: today)."),
+]
+KnownOn = Annotated[
+    str | None,
+    typer.Option(
+        "--known-on",
+        metavar="DATE",
+        help="As the report would have said then: only what was recorded by that day.",
+    ),
+]
+KindOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--kind",
+        help="Only this kind, repeatable: transition, correction, deadline_change, reminder, "
+        "escalation.",
+    ),
+]
+FromOption = Annotated[
+    str | None, typer.Option("--from", metavar="DATE", help="First day, YYYY-MM-DD.")
+]
+ToOption = Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last day, YYYY-MM-DD.")]
+
+
+@report_app.callback()
 def report(
-    as_of: Annotated[
+    ctx: typer.Context, as_of: AsOf = None, known_on: KnownOn = None, json: Json = False
+) -> None:
+    """The funnel: municipalities per stage, milestones reached and the headline, on a date."""
+    if ctx.invoked_subcommand is None:
+        _remote(history_actions.show_report, as_of=as_of, known_on=known_on, json=json)
+
+
+@report_app.command("stages")
+def report_stages(as_of: AsOf = None, known_on: KnownOn = None, json: Json = False) -> None:
+    """Every municipality's stage on a date, since when, and its furthest milestone."""
+    _remote(history_actions.show_stages, as_of=as_of, known_on=known_on, json=json)
+
+
+@report_app.command("milestones")
+def report_milestones(
+    start: Annotated[str, typer.Option("--from", metavar="DATE", help="First day, YYYY-MM-DD.")],
+    end: ToOption = None,
+    interval: Annotated[
+        str, typer.Option("--interval", help="A point at the end of each: month, quarter, year.")
+    ] = "month",
+    known_on: KnownOn = None,
+    json: Json = False,
+) -> None:
+    """Milestones reached at the end of each month (or quarter, year): a time series."""
+    _remote(
+        history_actions.show_milestones,
+        start=start,
+        end=end,
+        interval=interval,
+        known_on=known_on,
+        json=json,
+    )
+
+
+@app.command()
+def timeline(
+    number: Number,
+    kind: KindOption = None,
+    start: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="Effective on or after.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Effective on or before.")
+    ] = None,
+    newest_first: Annotated[bool, typer.Option("--newest-first", help="Newest first.")] = False,
+    json: Json = False,
+) -> None:
+    """Everything that happened to a municipality, by effective date, with both dates."""
+    _remote(
+        history_actions.show_timeline,
+        number=number,
+        kinds=kind or [],
+        start=start,
+        end=end,
+        newest_first=newest_first,
+        json=json,
+    )
+
+
+ActorOption = Annotated[
+    str | None, typer.Option("--actor", help="Only this actor: id (token:3) or name.")
+]
+MunicipalityOption = Annotated[
+    str | None, typer.Option("--municipality", metavar="NUMBER", help="Only this municipality.")
+]
+WaveOption = Annotated[str | None, typer.Option("--wave", help="Only this production wave.")]
+
+
+@audit_app.callback()
+def audit(
+    ctx: typer.Context,
+    actor: ActorOption = None,
+    kind: KindOption = None,
+    municipality: MunicipalityOption = None,
+    wave: WaveOption = None,
+    start: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="Recorded on or after.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Recorded on or before.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1_000, help="At most this many.")] = 100,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many (paging).")] = 0,
+    oldest_first: Annotated[bool, typer.Option("--oldest-first", help="Oldest first.")] = False,
+    json: Json = False,
+) -> None:
+    """Who did what, when: the audit log across the region, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        filters = history_actions.audit_filters(
+            actor=actor,
+            kinds=kind or [],
+            municipality=municipality,
+            wave=wave,
+            start=start,
+            end=end,
+        )
+    except CliError as error:
+        raise _fail(error) from None
+    _remote(
+        history_actions.show_audit,
+        filters=filters,
+        limit=limit,
+        offset=offset,
+        oldest_first=oldest_first,
+        json=json,
+    )
+
+
+@audit_app.command("export")
+def audit_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    actor: ActorOption = None,
+    kind: KindOption = None,
+    municipality: MunicipalityOption = None,
+    wave: WaveOption = None,
+    start: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="Recorded on or after.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Recorded on or before.")
+    ] = None,
+) -> None:
+    """The whole audit log (filtered), oldest first, to stdout: `> audit.csv`."""
+    try:
+        filters = history_actions.audit_filters(
+            actor=actor,
+            kinds=kind or [],
+            municipality=municipality,
+            wave=wave,
+            start=start,
+            end=end,
+        )
+    except CliError as error:
+        raise _fail(error) from None
+    _remote(history_actions.export_audit, filters=filters, fmt=fmt)
+
+
+@app.command()
+def correct(
+    number: Number,
+    event_id: Annotated[
+        int, typer.Argument(help="Id of the transition's audit event (see 'timeline').")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why: kept with the correction.")],
+    on: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="DATE", help="Date, YYYY-MM-DD (default: today)."),
+        typer.Option("--on", metavar="DATE", help="The date it really took effect."),
+    ] = None,
+    evidence: Annotated[
+        list[str] | None,
+        typer.Option("--evidence", metavar="KEY=VALUE", help="Evidence to set, repeatable."),
+    ] = None,
+    void: Annotated[bool, typer.Option("--void", help="Take the (last) transition back.")] = False,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="Idempotency key: repeating it returns the first result."),
     ] = None,
     json: Json = False,
 ) -> None:
-    """The funnel: municipalities per stage, and milestones reached, on a date."""
-    _remote(actions.show_report, as_of=as_of, json=json)
+    """Correct a recorded transition: its date (--on), evidence, or void the last one."""
+    _remote(
+        history_actions.record_correction,
+        number=number,
+        event_id=event_id,
+        reason=reason,
+        effective_on=on,
+        evidence=evidence or [],
+        void=void,
+        idempotency_key=key,
+        json=json,
+    )
+
+
+keys_app = typer.Typer(help="Keys that encrypt Temporal payloads.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("new")
+def keys_new(
+    key_id: Annotated[
+        str, typer.Option("--id", help="the key's id, kept in every payload it seals")
+    ] = "",
+) -> None:
+    """Print a new random key as `id:base64key`, for ONBOARDING_ENCRYPTION_KEYS.
+
+    To rotate, put the new key first and keep the old ones after it.
+    """
+    from datetime import UTC, datetime
+
+    from onboarding.codec import KeyRing, new_key
+
+    key = new_key(key_id or datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
+    print(KeyRing((key,)).serialize(), end="")
 
 
 @app.command()
@@ -264,13 +559,31 @@ def users_add(
     role: Annotated[
         str,
         typer.Option(
-            "--role", help="viewer (reads), coordinator (also records transitions) or admin."
+            "--role",
+            help="viewer (reads), coordinator (also records transitions), admin, "
+            "or municipality (its own municipalities only; needs --scope).",
         ),
     ],
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            "--scope",
+            metavar="NUMBER,...",
+            help="The municipality role's municipality numbers, e.g. 5001,5006.",
+        ),
+    ] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            metavar="WHEN",
+            help="When the token stops working (ISO 8601 date-time, UTC if no offset).",
+        ),
+    ] = None,
     json: Json = False,
 ) -> None:
     """Create a user and print its token (shown only this once)."""
-    _remote(actions.add_user, name=name, role=role, json=json)
+    _remote(actions.add_user, name=name, role=role, scope=scope, expires=expires, json=json)
 
 
 @users_app.command("list")

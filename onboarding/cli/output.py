@@ -128,10 +128,17 @@ def funnel_report(report: Mapping[str, Any]) -> str:
 def users_table(users: Sequence[Mapping[str, Any]]) -> str:
     """API users (token holders): id, name, role, and whether the token still works."""
     rows = [
-        (u.get("id"), u.get("name"), u.get("role"), _day(u.get("created_at")), _token_status(u))
+        (
+            u.get("id"),
+            u.get("name"),
+            u.get("role"),
+            ",".join(u.get("scope") or []),
+            _day(u.get("created_at")),
+            _token_status(u),
+        )
         for u in users
     ]
-    return table(["ID", "NAME", "ROLE", "CREATED", "STATUS"], rows)
+    return table(["ID", "NAME", "ROLE", "SCOPE", "CREATED", "STATUS"], rows)
 
 
 def _token_status(user: Mapping[str, Any]) -> str:
@@ -344,3 +351,25 @@ def _local_instant(moment: object) -> str:
     sign = "-" if minutes < 0 else "+"
     hours, rest = divmod(abs(minutes), 60)
     return f"{instant:%Y-%m-%d %H:%M} {sign}{hours:02d}:{rest:02d}"
+
+
+def reconcile_report(report: Mapping[str, Any]) -> str:
+    """What reconciliation checked, found and did, one line per finding."""
+    findings = report.get("findings") or []
+    mode = "dry run, nothing changed" if report.get("dry_run") else "repairs applied"
+    head = f"checked {report.get('checked')} municipalities ({mode})"
+    if not report.get("workflows_listed"):
+        head += "; Temporal could not list workflows, so only the read model's were checked"
+    if not findings:
+        return f"{head}: no drift"
+    rows = [
+        (
+            f.get("number"),
+            f.get("kind"),
+            f.get("detail"),
+            "repaired" if f.get("repaired") else "open",
+            f.get("action") or "",
+        )
+        for f in findings
+    ]
+    return f"{head}\n" + table(["number", "kind", "detail", "state", "action"], rows)

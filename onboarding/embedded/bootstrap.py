@@ -1,6 +1,6 @@
 """First-start work of an embedded instance, each step safe to repeat.
 
-The schema is created if missing, the admin token only on the first start, and
+The schema is migrated to the newest revision, the admin token only on the first start, and
 the region's workflows are started once (and if that is ever repeated, running
 workflows are kept: `load_region` uses the existing ones).
 """
@@ -19,13 +19,33 @@ from onboarding.engine import load_region
 from onboarding.region import shipped_region
 from onboarding.settings import Settings
 from onboarding.store.database import create_schema, make_engine
+from onboarding.store.schema import require_current_schema
 from onboarding.store.tables import MunicipalityRow
 
 
 def prepare_database(settings: Settings) -> Engine:
-    """An engine for the read model, its tables created if missing."""
+    """An engine for the read model, migrated to the newest revision (the embedded default)."""
+    if settings.database_url is None:
+        # The default SQLite file lives in the data dir, which may be new.
+        settings.home.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
     create_schema(engine)
+    return engine
+
+
+def open_database(settings: Settings) -> Engine:
+    """An engine for the read model, which must already be migrated (production).
+
+    Raises SchemaNotCurrent naming `onboarding db upgrade` otherwise: several
+    replicas racing to migrate at start-up is exactly what the migration job
+    is there to prevent.
+    """
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        require_current_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 

@@ -21,6 +21,7 @@ from typing import Self
 
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
+from temporalio.converter import PayloadCodec
 from temporalio.service import RPCError
 
 from onboarding.binaries import find_binary
@@ -43,6 +44,8 @@ class DevServerOptions:
     # An IP, not "localhost": the port check, the server and the client must agree,
     # and "localhost" may resolve to ::1 first.
     host: str = "127.0.0.1"
+    # The web UI asks this endpoint (our API's /api/codec) to decode payloads.
+    ui_codec_endpoint: str | None = None
 
     @property
     def address(self) -> str:
@@ -73,6 +76,8 @@ class DevServerOptions:
         ]
         for key in SEARCH_ATTRIBUTES:
             command += ["--search-attribute", f"{key.name}=Keyword"]
+        if self.ui_codec_endpoint is not None:
+            command += ["--ui-codec-endpoint", self.ui_codec_endpoint]
         command += [
             # WAL lets readers (visibility queries) run beside the writer.
             "--sqlite-pragma",
@@ -145,14 +150,19 @@ class DevServer:
                 preexec_fn=(lambda: _die_with_parent(parent)) if sys.platform == "linux" else None,
             )
 
-    async def wait_ready(self, *, timeout: float = 60.0) -> Client:
-        """Wait until the server answers for its namespace; return a client of it."""
+    async def wait_ready(
+        self, *, timeout: float = 60.0, codec: PayloadCodec | None = None
+    ) -> Client:
+        """Wait until the server answers for its namespace; return a client of it.
+
+        `codec` seals the client's payloads (see onboarding/codec.py).
+        """
         deadline = time.monotonic() + timeout
         await self._wait_for_port(deadline)
         while True:
             self._check_alive()
             try:
-                client = await connect(self.options.address, self.options.namespace)
+                client = await connect(self.options.address, self.options.namespace, codec=codec)
                 await client.workflow_service.describe_namespace(
                     DescribeNamespaceRequest(namespace=self.options.namespace)
                 )

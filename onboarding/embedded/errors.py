@@ -5,6 +5,7 @@ EmbeddedError
 ├── PortInUse          a port we need is taken
 ├── DevServerFailed    the Temporal dev server died or never became ready
 ├── TemporalUnreachable  no connection to the Temporal server at an address
+├── DatabaseNotReady   the read model is not migrated to this version's schema
 └── ServiceFailed      the worker or the API stopped on its own
 """
 
@@ -27,6 +28,10 @@ class DevServerFailed(EmbeddedError):
 
 class TemporalUnreachable(EmbeddedError):
     """No Temporal server answered at the configured address."""
+
+
+class DatabaseNotReady(EmbeddedError):
+    """The read model's schema is missing or behind; `onboarding db upgrade` fixes it."""
 
 
 class ServiceFailed(EmbeddedError):

@@ -75,7 +75,13 @@ async def running_worker(
     client: Client, engine: Engine, *, task_queue: str, settings: Settings
 ) -> AsyncIterator["asyncio.Task[None]"]:
     """Run the worker for `task_queue` until the block exits (SMTP and links from `settings`)."""
-    worker = build_worker(client, engine, task_queue=task_queue, settings=settings)
+    worker = build_worker(
+        client,
+        engine,
+        task_queue=task_queue,
+        settings=settings,
+        max_cached_workflows=settings.worker_max_cached_workflows,
+    )
     task = asyncio.create_task(worker.run(), name="worker")
     try:
         yield task

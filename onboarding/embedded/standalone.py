@@ -2,58 +2,67 @@
 
 This is the production shape: Temporal and the database are wherever the
 settings say, and as many workers and API processes run as the load needs.
+Neither migrates the database: both refuse to start unless it is at the
+newest revision (`onboarding db upgrade` runs the migrations, once, before).
 """
 
 from collections.abc import Callable
 
-from temporalio.client import Client
+from sqlalchemy import Engine
 from temporalio.service import RPCError
 
 from onboarding.api.app import create_app
-from onboarding.embedded.bootstrap import prepare_database
-from onboarding.embedded.errors import TemporalUnreachable
+from onboarding.connection import connect_to
+from onboarding.embedded.bootstrap import open_database
+from onboarding.embedded.errors import DatabaseNotReady
 from onboarding.embedded.services import running_api, running_worker
 from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
+from onboarding.observability.logs import configure_logging
+from onboarding.observability.metrics import serve_metrics
+from onboarding.observability.runtime import temporal_runtime
 from onboarding.settings import Settings
-from onboarding.temporal import SEARCH_ATTRIBUTES, connect, register_search_attributes
+from onboarding.store.schema import SchemaNotCurrent
+from onboarding.temporal import SEARCH_ATTRIBUTES, register_search_attributes
 
 Say = Callable[[str], None]
 
 
 def run_worker(settings: Settings, say: Say) -> None:
     """Run the worker until SIGINT or SIGTERM; raise EmbeddedError if it cannot."""
+    configure_logging(settings)
     run_until_stopped(lambda signals: _worker(settings, signals, say))
     say("Worker stopped.")
 
 
 def run_api(settings: Settings, say: Say, *, host: str, port: int) -> None:
     """Serve the API until SIGINT or SIGTERM; raise EmbeddedError if it cannot."""
+    configure_logging(settings)
     run_until_stopped(lambda signals: _api(settings, signals, say, host=host, port=port))
     say("API stopped.")
 
 
-async def connect_to(settings: Settings) -> Client:
-    """A client of the configured Temporal, or TemporalUnreachable saying where we looked."""
+def _checked_database(settings: Settings) -> Engine:
+    """The read model, refused (one line naming the command to run) unless migrated."""
     try:
-        return await connect(settings.temporal_address, settings.temporal_namespace)
-    except RuntimeError as err:
-        raise TemporalUnreachable(
-            f"cannot connect to Temporal at {settings.temporal_address} "
-            f"(namespace {settings.temporal_namespace}): {err}"
-        ) from None
+        return open_database(settings)
+    except SchemaNotCurrent as err:
+        raise DatabaseNotReady(str(err)) from None
 
 
 async def _worker(settings: Settings, signals: ShutdownSignals, say: Say) -> None:
-    client = await signals.until(connect_to(settings))
+    engine = _checked_database(settings)
     try:
-        await register_search_attributes(client)
-    except RPCError as err:
-        # A managed cluster may not let workers change its schema; workflows still
-        # run, only the stage search attribute is missing until an operator adds it.
-        names = " and ".join(key.name for key in SEARCH_ATTRIBUTES)
-        say(f"warning: could not register the search attributes {names} (Keyword): {err}")
-    engine = prepare_database(settings)
-    try:
+        client = await signals.until(connect_to(settings, temporal_runtime(settings)))
+        try:
+            await register_search_attributes(client)
+        except RPCError as err:
+            # A managed cluster may not let workers change its schema; workflows still
+            # run, only the stage search attribute is missing until an operator adds it.
+            names = " and ".join(key.name for key in SEARCH_ATTRIBUTES)
+            say(f"warning: could not register the search attributes {names} (Keyword): {err}")
+        if settings.metrics_port is not None:
+            serve_metrics(settings.metrics_host, settings.metrics_port)
+            say(f"Metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics")
         async with running_worker(
             client, engine, task_queue=settings.task_queue, settings=settings
         ) as worker:
@@ -63,6 +72,7 @@ async def _worker(settings: Settings, signals: ShutdownSignals, say: Say) -> Non
                 "Ctrl-C to stop."
             )
             await signals.stopped({"worker": worker})
+            say("Stopping: finishing the tasks in flight ...")
     finally:
         engine.dispose()
 
@@ -70,11 +80,11 @@ async def _worker(settings: Settings, signals: ShutdownSignals, say: Say) -> Non
 async def _api(
     settings: Settings, signals: ShutdownSignals, say: Say, *, host: str, port: int
 ) -> None:
-    # Connected here rather than in the app's lifespan, so an unreachable Temporal
-    # is one line of error, not a traceback from inside uvicorn.
-    client = await signals.until(connect_to(settings))
-    engine = prepare_database(settings)
+    engine = _checked_database(settings)
     try:
+        # Connected here rather than in the app's lifespan, so an unreachable Temporal
+        # is one line of error, not a traceback from inside uvicorn.
+        client = await signals.until(connect_to(settings, temporal_runtime(settings)))
         app = create_app(settings, client=client, engine=engine)
         async with running_api(app, host=host, port=port) as api:
             url = f"http://{host}:{port}"

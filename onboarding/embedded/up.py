@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from onboarding.api.app import create_app
+from onboarding.codec import EncryptionCodec
 from onboarding.embedded.bootstrap import load_region_once, prepare_database
 from onboarding.embedded.datadir import DataDir
+from onboarding.embedded.demo import ensure_empty_audit_log, ensure_fresh_data_dir, load_demo_region
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
 from onboarding.embedded.ports import ensure_port_free, reserve_port
 from onboarding.embedded.services import running_api, running_worker
@@ -34,6 +36,8 @@ class UpOptions:
     temporal_port: int = 7233
     ui_port: int | None = None
     host: str = "127.0.0.1"
+    # Load the demo region (DOMAIN.md's rollout) once the API answers; fresh data dir only.
+    demo: bool = False
 
     @property
     def resolved_ui_port(self) -> int:
@@ -49,6 +53,8 @@ class UpOptions:
 def run_up(options: UpOptions, say: Say) -> None:
     """Run everything until SIGINT or SIGTERM; raise EmbeddedError if it cannot start or run."""
     data = DataDir(options.settings.home.resolve())
+    if options.demo:
+        ensure_fresh_data_dir(data)
     data.create()
     run_until_stopped(lambda signals: _run(options, data, signals, say))
     say("Stopped.")
@@ -60,6 +66,10 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
             "home": data.root,
             "temporal_address": f"{options.host}:{options.temporal_port}",
             "url": options.api_url,
+            # The dev server's own UI, unless ONBOARDING_TEMPORAL_UI_URL names another.
+            "temporal_ui_url": options.settings.temporal_ui_url
+            if "temporal_ui_url" in options.settings.model_fields_set
+            else f"http://{options.host}:{options.resolved_ui_port}",
         }
     )
     dev_options = DevServerOptions(
@@ -70,6 +80,7 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
         ui_port=options.resolved_ui_port,
         namespace=settings.temporal_namespace,
         host=options.host,
+        ui_codec_endpoint=f"{options.api_url}/api/codec",
     )
     async with contextlib.AsyncExitStack() as stack:
         stack.enter_context(data.lock())
@@ -85,13 +96,16 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
 
         say(f"Starting Temporal on {dev_options.address} (log: {data.temporal_log}) ...")
         dev = stack.enter_context(DevServer(dev_options))
-        client = await signals.until(dev.wait_ready())
+        codec = EncryptionCodec(settings.key_ring())
+        client = await signals.until(dev.wait_ready(codec=codec))
         watch = asyncio.create_task(dev.watch(), name="dev server watch")
         stack.callback(watch.cancel)
         await register_search_attributes(client)
 
         engine = prepare_database(settings)
         stack.callback(engine.dispose)
+        if options.demo:
+            ensure_empty_audit_log(engine)
         new_token = ensure_admin_token(engine, settings.admin_token_file)
         if new_token is not None:
             # Said now, not in the banner: a start interrupted later must not lose it.
@@ -108,6 +122,8 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
                 running_api(app, host=options.host, port=options.api_port, sock=api_socket)
             )
         )
+        if options.demo:
+            await signals.until(load_demo_region(engine, api_url=options.api_url, say=say))
         _announce(options, settings, dev_options, say)
         await signals.stopped({"worker": worker, "API": api, "Temporal dev server": watch})
         say("Stopping ...")
@@ -121,6 +137,7 @@ def _announce(
 ) -> None:
     say("")
     say(f"Onboarding is up. Data: {settings.home}")
+    say(f"  Web pages:    {options.api_url}/ (sign in with a token)")
     say(f"  API:          {options.api_url}")
     say(f"  API docs:     {options.api_url}/docs")
     say(f"  Temporal UI:  {dev_options.ui_url}")

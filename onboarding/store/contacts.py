@@ -3,6 +3,8 @@
 A list is replaced as a whole in one transaction. On PostgreSQL a transaction
 lock per list serializes concurrent replacements, so two coordinators saving at
 once leave one of their lists, never a mix; SQLite serializes writers anyway.
+Every replacement is kept in the append-only `contact_change` table, with the
+list before and after it and who replaced it, in the same transaction.
 """
 
 import zlib
@@ -16,6 +18,7 @@ from onboarding.contacts import Contact, ContactIn, check_contact_list
 from onboarding.errors import UnknownMunicipality
 from onboarding.models import Actor
 from onboarding.notifications import PROGRAM_ROLES, RecipientRole
+from onboarding.store.access_tables import ContactChangeRow
 from onboarding.store.database import session_scope, utc
 from onboarding.store.tables import ContactRow, MunicipalityRow
 
@@ -52,6 +55,22 @@ def replace_contacts(
             and session.get(MunicipalityRow, municipality_number) is None
         ):
             raise UnknownMunicipality(municipality_number)
+        before = session.exec(
+            select(ContactRow)
+            .where(_in_scope(municipality_number))
+            .order_by(col(ContactRow.position))
+        ).all()
+        session.add(
+            ContactChangeRow(
+                municipality_number=municipality_number,
+                contacts_before=[_entry(row.role, row.name, row.email) for row in before],
+                contacts_after=[_entry(c.role.value, c.name, c.email) for c in contacts],
+                actor_id=actor.id,
+                actor_name=actor.name,
+                actor_role=actor.role,
+                recorded_at=now,
+            )
+        )
         statement = delete(ContactRow).where(_in_scope(municipality_number))
         session.execute(statement)
         for position, contact in enumerate(contacts):
@@ -117,6 +136,11 @@ def _in_scope(municipality_number: str | None) -> ColumnElement[bool]:
     """SQL: the rows of one list (NULL is the program's)."""
     column = col(ContactRow.municipality_number)
     return column.is_(None) if municipality_number is None else column == municipality_number
+
+
+def _entry(role: str, name: str, email: str) -> dict[str, str]:
+    """One contact as the change log keeps it."""
+    return {"role": role, "name": name, "email": email}
 
 
 def _public(row: ContactRow) -> Contact:

@@ -1,23 +1,52 @@
-"""Engines, schema creation and sessions.
+"""Engines, schema creation, the append-only guard and sessions.
 
 Nothing here runs at import time: callers build an engine from a URL they got
 from settings, so importing the store never touches a database.
 """
 
+import importlib
+import pkgutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
-from onboarding.store import (  # noqa: F401  (registers the tables on the metadata)
-    obligation_tables,
-    tables,
+APPEND_ONLY_TABLES = (
+    "audit_event",
+    "deadline_change",
+    "wave_event",
+    "checklist_completion",
+    "correction",
+    "token_event",
+    "contact_change",
 )
 
-APPEND_ONLY_TABLES = ("audit_event", "deadline_change")
+
+def load_tables() -> None:
+    """Import every module of onboarding.store, so each table is on SQLModel.metadata.
+
+    Alembic compares the database with the metadata: a table module nobody
+    imported would look like a table to drop. New table modules belong in
+    onboarding/store/ and are then found here without being listed.
+    """
+    import onboarding.store as store
+
+    for module in pkgutil.iter_modules(store.__path__, f"{store.__name__}."):
+        if not module.ispkg:
+            importlib.import_module(module.name)
+
+
+def append_only_statements(dialect: str, table: str) -> list[str]:
+    """SQL that makes `table` refuse UPDATE and DELETE on `dialect` (sqlite or postgresql).
+
+    Each statement is safe to run twice. Migrations call this for the tables
+    they create; `APPEND_ONLY_TABLES` lists them all, for the tests.
+    """
+    guard = _append_only_sqlite if dialect == "sqlite" else _append_only_postgresql
+    return guard(table)
 
 
 def _append_only_sqlite(table: str) -> list[str]:
@@ -58,13 +87,15 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables and the append-only guard; safe to run twice."""
-    SQLModel.metadata.create_all(engine)
-    guard = _append_only_sqlite if engine.dialect.name == "sqlite" else _append_only_postgresql
-    with engine.begin() as connection:
-        for table in APPEND_ONLY_TABLES:
-            for statement in guard(table):
-                connection.execute(text(statement))
+    """Bring the schema to the newest migration (tables and append-only guards); safe twice.
+
+    The embedded default and the tests call this; production runs the same
+    migrations as a separate step (`onboarding db upgrade`) and its services
+    only check the revision (onboarding.store.schema.require_current_schema).
+    """
+    from onboarding.store.schema import upgrade_schema
+
+    upgrade_schema(engine)
 
 
 @contextmanager

@@ -5,21 +5,25 @@ after a worker crash, leaves exactly one audit event per (municipality, seq)
 and never moves the current-state row backwards.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from onboarding.models import (
+    CorrectionProjection,
     Municipality,
     ObligationProjection,
     ObligationView,
     ProjectionInput,
     RegistrationInput,
+    TransitionRecord,
 )
-from onboarding.process import Stage
+from onboarding.process import MILESTONE_RANK, Stage
 from onboarding.store.database import session_scope
+from onboarding.store.history_tables import CorrectionRow, WorkflowRunRow
 from onboarding.store.obligation_tables import DeadlineChangeRow, ObligationRow
 from onboarding.store.tables import AuditEvent, MunicipalityRow
 
@@ -49,48 +53,84 @@ def record_transition(engine: Engine, projection: ProjectionInput) -> bool:
     """
     record = projection.record
     number = projection.municipality.number
+    return _append_once(
+        engine,
+        AuditEvent,
+        projection,
+        lambda session: AuditEvent(
+            reached_rank=_reached_rank(session, number, record),
+            municipality_number=number,
+            seq=record.seq,
+            trigger=record.trigger.value,
+            from_stage=record.from_stage.value,
+            to_stage=record.to_stage.value,
+            evidence=dict(record.evidence),
+            comment=record.comment,
+            actor_id=record.actor.id,
+            actor_name=record.actor.name,
+            actor_role=record.actor.role,
+            effective_on=record.effective_on,
+            recorded_at=record.recorded_at,
+            idempotency_key=record.idempotency_key,
+            workflow_id=record.workflow_id,
+            run_id=record.run_id,
+        ),
+    )
+
+
+def _append_once(
+    engine: Engine,
+    table: type[AuditEvent] | type[CorrectionRow],
+    projection: ProjectionInput | CorrectionProjection,
+    make_row: Callable[[Session], AuditEvent | CorrectionRow],
+) -> bool:
+    """Append the row the workflow's record makes, once per (municipality, seq), and advance.
+
+    Returns False when an earlier attempt of the activity already wrote it.
+    """
+    number, seq = projection.municipality.number, projection.record.seq
     try:
         with session_scope(engine) as session:
-            session.add(
-                AuditEvent(
-                    municipality_number=number,
-                    seq=record.seq,
-                    trigger=record.trigger.value,
-                    from_stage=record.from_stage.value,
-                    to_stage=record.to_stage.value,
-                    evidence=dict(record.evidence),
-                    comment=record.comment,
-                    actor_id=record.actor.id,
-                    actor_name=record.actor.name,
-                    actor_role=record.actor.role,
-                    effective_on=record.effective_on,
-                    recorded_at=record.recorded_at,
-                    idempotency_key=record.idempotency_key,
-                    workflow_id=record.workflow_id,
-                    run_id=record.run_id,
-                )
-            )
+            session.add(make_row(session))
             _advance_row(session, projection)
         return True
     except IntegrityError:
-        # The event is already there: an earlier attempt committed it.
+        # The row is already there: an earlier attempt committed it.
         # Still make sure the current-state row caught up.
         with session_scope(engine) as session:
-            existing = session.exec(
-                select(AuditEvent).where(
-                    AuditEvent.municipality_number == number, AuditEvent.seq == record.seq
-                )
+            existing_run = session.exec(
+                select(table.run_id).where(table.municipality_number == number, table.seq == seq)
             ).first()
-            # A retry carries the record its run planned. Another run's event under
+            # A retry carries the record its run planned. Another run's row under
             # this seq (a workflow started afresh numbers from 1 again) is a
-            # conflict, not a retry: fail loudly rather than drop the transition.
-            if existing is None or existing.run_id != record.run_id:
+            # conflict, not a retry: fail loudly rather than drop the record.
+            if existing_run != projection.record.run_id:
                 raise
             _advance_row(session, projection)
         return False
 
 
-def _advance_row(session: Session, projection: ProjectionInput) -> None:
+def _reached_rank(session: Session, number: str, record: TransitionRecord) -> int:
+    """The furthest milestone rank with `record`: its own, or the previous one in force's."""
+    voided = select(CorrectionRow.event_id).where(CorrectionRow.kind == "void")
+    previous = session.exec(
+        select(AuditEvent.reached_rank, AuditEvent.to_stage)
+        .where(
+            AuditEvent.municipality_number == number,
+            AuditEvent.seq < record.seq,
+            col(AuditEvent.id).not_in(voided),
+        )
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+    ).first()
+    before = 0
+    if previous is not None:
+        rank, stage = previous
+        before = rank if rank is not None else MILESTONE_RANK.get(Stage(stage), 0)
+    return max(before, MILESTONE_RANK.get(record.to_stage, 0))
+
+
+def _advance_row(session: Session, projection: ProjectionInput | CorrectionProjection) -> None:
     record = projection.record
     row = session.get(MunicipalityRow, projection.municipality.number)
     if row is None:
@@ -108,7 +148,67 @@ def _advance_row(session: Session, projection: ProjectionInput) -> None:
     _copy_names(row, projection.municipality)
     session.add(row)
     # Obligations change only with the stage, so they advance with the row.
-    _upsert_obligations(session, projection.municipality.number, projection.obligations)
+    upsert_obligations(session, projection.municipality.number, projection.obligations)
+
+
+def record_correction(engine: Engine, projection: CorrectionProjection) -> bool:
+    """Append the correction and move the current-state row to the state it leaves.
+
+    Idempotent like record_transition: one row per (municipality, seq); returns
+    False when an earlier attempt already wrote it.
+    """
+    record = projection.record
+    return _append_once(
+        engine,
+        CorrectionRow,
+        projection,
+        lambda _: CorrectionRow(
+            municipality_number=projection.municipality.number,
+            seq=record.seq,
+            kind=record.kind.value,
+            event_id=record.event_id,
+            target_seq=record.target_seq,
+            trigger=record.trigger.value,
+            effective_on_before=record.effective_on_before,
+            effective_on_after=record.effective_on_after,
+            evidence_before=dict(record.evidence_before),
+            evidence_after=dict(record.evidence_after)
+            if record.evidence_after is not None
+            else None,
+            stage_before=record.stage_before.value,
+            stage_after=record.stage_after.value,
+            reason=record.reason,
+            actor_id=record.actor.id,
+            actor_name=record.actor.name,
+            actor_role=record.actor.role,
+            recorded_at=record.recorded_at,
+            idempotency_key=record.idempotency_key,
+            workflow_id=record.workflow_id,
+            run_id=record.run_id,
+        ),
+    )
+
+
+def note_run(engine: Engine, *, number: str, workflow_id: str, run_id: str) -> None:
+    """Remember a run of a municipality's workflow (once; continue-as-new makes new ones)."""
+    try:
+        with session_scope(engine) as session:
+            known = session.exec(
+                select(WorkflowRunRow.id).where(
+                    WorkflowRunRow.workflow_id == workflow_id, WorkflowRunRow.run_id == run_id
+                )
+            ).first()
+            if known is None:
+                session.add(
+                    WorkflowRunRow(
+                        municipality_number=number,
+                        workflow_id=workflow_id,
+                        run_id=run_id,
+                        first_seen_at=datetime.now(UTC),
+                    )
+                )
+    except IntegrityError:
+        pass  # two activities of a new run raced to note it: one row is what we want
 
 
 def record_obligations(engine: Engine, projection: ObligationProjection) -> None:
@@ -140,10 +240,11 @@ def record_obligations(engine: Engine, projection: ObligationProjection) -> None
                         run_id=change.run_id,
                     )
                 )
-        _upsert_obligations(session, number, projection.obligations)
+        upsert_obligations(session, number, projection.obligations)
 
 
-def _upsert_obligations(session: Session, number: str, obligations: list[ObligationView]) -> None:
+def upsert_obligations(session: Session, number: str, obligations: list[ObligationView]) -> None:
+    """Bring the municipality's obligation rows to the workflow's view of them."""
     now = datetime.now(UTC)
     for view in obligations:
         row = session.get(ObligationRow, (number, view.id))

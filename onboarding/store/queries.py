@@ -1,16 +1,16 @@
 """Reads of the read model: municipalities, their history, and the funnel report."""
 
-from collections import Counter
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Engine, case, func
+from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from onboarding.models import Actor, TransitionRecord
-from onboarding.process import MILESTONE_RANK, MILESTONES, Stage, Trigger
+from onboarding.process import Stage, Trigger
 from onboarding.reports import FunnelReport
+from onboarding.store import point_in_time
 from onboarding.store.database import utc
+from onboarding.store.history_tables import CorrectionRow, WorkflowRunRow
 from onboarding.store.tables import AuditEvent, MunicipalityRow
 
 
@@ -39,13 +39,33 @@ def history(engine: Engine, *, number: str) -> list[TransitionRecord]:
         return [record_from_event(e) for e in events]
 
 
+def workflow_runs(engine: Engine, *, number: str) -> list[WorkflowRunRow]:
+    """Every run of the municipality's workflow the read model noted, oldest first."""
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(WorkflowRunRow)
+                .where(WorkflowRunRow.municipality_number == number)
+                .order_by(WorkflowRunRow.first_seen_at, WorkflowRunRow.id)  # type: ignore[arg-type]
+            ).all()
+        )
+
+
+def audit_event(engine: Engine, *, event_id: int) -> AuditEvent | None:
+    """One audit event by id."""
+    with Session(engine) as session:
+        return session.get(AuditEvent, event_id)
+
+
 def last_transitions(
     engine: Engine, *, numbers: list[str] | None = None
 ) -> dict[str, TransitionRecord]:
-    """The latest transition of each municipality (that has one)."""
+    """The latest transition in force of each municipality (that has one)."""
+    voided = select(CorrectionRow.event_id).where(CorrectionRow.kind == "void")
     with Session(engine) as session:
         latest = (
             select(AuditEvent.municipality_number, func.max(AuditEvent.seq).label("seq"))
+            .where(AuditEvent.id.not_in(voided))  # type: ignore[union-attr]
             .group_by(AuditEvent.municipality_number)
             .subquery()
         )
@@ -76,48 +96,6 @@ def record_from_event(event: AuditEvent) -> TransitionRecord:
     )
 
 
-def funnel(engine: Engine, *, as_of: date) -> FunnelReport:
-    """Stage counts and milestones reached on `as_of`, by effective date.
-
-    A municipality's stage on a date is the destination of its last transition
-    that took effect on or before it (effective dates never go backwards within
-    a municipality, so the last by seq is the last by date). One with no such
-    transition was still prospective.
-    """
-    with Session(engine) as session:
-        numbers = list(session.exec(select(MunicipalityRow.number)).all())
-        upto = select(AuditEvent).where(AuditEvent.effective_on <= as_of).subquery()
-        last_seq = (
-            select(upto.c.municipality_number, func.max(upto.c.seq).label("seq"))
-            .group_by(upto.c.municipality_number)
-            .subquery()
-        )
-        stage_rows = session.exec(
-            select(upto.c.municipality_number, upto.c.to_stage).join(
-                last_seq,
-                (upto.c.municipality_number == last_seq.c.municipality_number)
-                & (upto.c.seq == last_seq.c.seq),
-            )
-        ).all()
-        reached_rows = session.exec(
-            select(upto.c.municipality_number, func.max(_milestone_rank(upto.c.to_stage))).group_by(
-                upto.c.municipality_number
-            )
-        ).all()
-    stage_of = {number: Stage(stage) for number, stage in stage_rows}
-    stages = Counter(stage_of.get(number, Stage.PROSPECTIVE) for number in numbers)
-    top_rank = {number: int(top or 0) for number, top in reached_rows}
-    return FunnelReport(
-        as_of=as_of,
-        total=len(numbers),
-        stages={stage.value: stages.get(stage, 0) for stage in Stage},
-        reached={
-            m.value: sum(1 for n in numbers if top_rank.get(n, 0) >= MILESTONE_RANK[m])
-            for m in MILESTONES
-        },
-    )
-
-
-def _milestone_rank(column: Any) -> Any:
-    """SQL: the milestone rank of a stage column (0 for stages off the main road)."""
-    return case(*((column == stage.value, MILESTONE_RANK[stage]) for stage in MILESTONES), else_=0)
+def funnel(engine: Engine, *, as_of: date, known_on: date | None = None) -> FunnelReport:
+    """Stage counts and milestones reached on `as_of` (see store/point_in_time.py)."""
+    return point_in_time.funnel(engine, as_of=as_of, known_on=known_on)

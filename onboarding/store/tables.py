@@ -34,7 +34,21 @@ class AuditEvent(SQLModel, table=True):
     """One accepted transition. Never updated, never deleted."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (UniqueConstraint("municipality_number", "seq", name="uq_audit_event_seq"),)
+    __table_args__ = (
+        UniqueConstraint("municipality_number", "seq", name="uq_audit_event_seq"),
+        # The program audit log pages and exports in recording order.
+        Index("ix_audit_event_recorded_at", "recorded_at"),
+        # Point-in-time reports find each municipality's latest transition on a
+        # date with one probe of this index (store/point_in_time.py); on
+        # PostgreSQL the included columns make it an index-only probe.
+        Index(
+            "ix_audit_event_latest",
+            "municipality_number",
+            "effective_on",
+            "seq",
+            postgresql_include=["id", "to_stage", "reached_rank", "recorded_at"],
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     municipality_number: str = Field(index=True, max_length=4)
@@ -52,6 +66,11 @@ class AuditEvent(SQLModel, table=True):
     idempotency_key: str | None = None
     workflow_id: str
     run_id: str
+    # The furthest milestone rank (process.MILESTONE_RANK) the municipality had
+    # reached with this transition, over the transitions in force when it was
+    # recorded. Written once with the row (store/projection.py), so a report
+    # needs only the latest transition on a date, not all of them.
+    reached_rank: int | None = None
 
 
 class ApiToken(SQLModel, table=True):
@@ -62,6 +81,8 @@ class ApiToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     role: str = Field(max_length=20)
+    # The municipality role's municipality numbers, comma-separated ("5001,5006").
+    scope: str | None = Field(default=None, max_length=2000)
     token_hash: str = Field(unique=True, index=True, max_length=64)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     expires_at: datetime | None = Field(

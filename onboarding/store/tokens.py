@@ -6,38 +6,58 @@ find a preimage, and a slow password hash would only slow down every request.
 The secret is returned once, when the token is created, and never again.
 
 Roles are ordered: viewer (reads) < coordinator (reads and transitions) <
-admin (everything, including tokens and loading the region).
+admin (everything, including tokens and loading the region). The
+municipality role stands beside that ladder: it reads less than a viewer
+(only the municipalities in its scope) and may write what a viewer may not
+(those municipalities' contacts and checklist evidence), so neither covers
+the other. What each role may call is decided in onboarding/access.py.
+
+Creating and revoking a token is recorded in the append-only `token_event`
+table with who did it (never the secret).
 """
 
 import hashlib
 import os
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from onboarding.errors import RequestRejected
+from onboarding.models import Actor
+from onboarding.store.access_tables import TokenEventRow
 from onboarding.store.database import utc
-from onboarding.store.tables import ApiToken
+from onboarding.store.tables import ApiToken, MunicipalityRow
 
 TOKEN_PREFIX = "onb_"
 ADMIN_TOKEN_NAME = "admin"
 
 
 class Role(StrEnum):
-    """What a token may do; each role includes the ones before it."""
+    """What a token may do; viewer < coordinator < admin, municipality apart."""
 
     VIEWER = "viewer"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    MUNICIPALITY = "municipality"
 
     def covers(self, required: "Role") -> bool:
         """True if this role may do what `required` may."""
-        order = list(Role)
-        return order.index(self) >= order.index(required)
+        if self is required:
+            return True
+        if Role.MUNICIPALITY in (self, required):
+            return False
+        return _LADDER.index(self) >= _LADDER.index(required)
+
+
+# The program staff's roles, each including the ones before it.
+STAFF_ROLES = (Role.VIEWER, Role.COORDINATOR, Role.ADMIN)
+_LADDER = STAFF_ROLES
+SYSTEM_ACTOR = Actor(id="system", name="system", role="system")
 
 
 def parse_role(role: str) -> Role:
@@ -49,34 +69,104 @@ def parse_role(role: str) -> Role:
         raise RequestRejected("role", f"unknown role {role!r}; allowed: {allowed}") from None
 
 
+def parse_scope(role: Role, scope: str | Sequence[str] | None) -> str | None:
+    """The stored form of a token's scope ("5001,5006"), checked against its role.
+
+    A municipality token needs at least one 4-digit municipality number; other
+    roles take none (RequestRejected on `scope` otherwise).
+    """
+    items = scope.split(",") if isinstance(scope, str) else list(scope or [])
+    numbers = sorted({item.strip() for item in items if item.strip()})
+    if role is not Role.MUNICIPALITY:
+        if numbers:
+            raise RequestRejected("scope", f"only the municipality role takes a scope, not {role}")
+        return None
+    if not numbers:
+        raise RequestRejected(
+            "scope", "the municipality role needs one or more municipality numbers, e.g. 5001,5006"
+        )
+    for number in numbers:
+        if len(number) != 4 or not number.isdigit():
+            raise RequestRejected("scope", f"{number!r} is not a 4-digit municipality number")
+    return ",".join(numbers)
+
+
+def scope_of(token: ApiToken) -> frozenset[str]:
+    """The municipality numbers a token is limited to (empty: not a municipality token)."""
+    return frozenset(token.scope.split(",")) if token.scope else frozenset()
+
+
 def hash_secret(secret: str) -> str:
     """The stored form of a secret: hex SHA-256."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def create_token(
-    engine: Engine, *, name: str, role: Role | str, expires_at: datetime | None = None
+    engine: Engine,
+    *,
+    name: str,
+    role: Role | str,
+    expires_at: datetime | None = None,
+    scope: str | Sequence[str] | None = None,
+    by: Actor = SYSTEM_ACTOR,
 ) -> tuple[ApiToken, str]:
-    """Create a token; returns it and its secret (the only time the secret is seen).
+    """Create a token on behalf of `by`; returns it and its secret (the only time it is seen).
 
-    A naive `expires_at` is taken as UTC.
+    A naive `expires_at` is taken as UTC. A municipality token's scope must
+    name municipalities the read model knows. The creation is recorded in
+    `token_event` in the same transaction.
     """
     cleaned = name.strip()
     if not cleaned or len(cleaned) > 200:
         raise RequestRejected("name", "must be 1 to 200 characters")
+    parsed_role = parse_role(role)
+    stored_scope = parse_scope(parsed_role, scope)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
     token = ApiToken(
         name=cleaned,
-        role=parse_role(role).value,
+        role=parsed_role.value,
+        scope=stored_scope,
         token_hash=hash_secret(secret),
-        created_at=datetime.now(UTC),
+        created_at=now,
         expires_at=utc(expires_at) if expires_at is not None else None,
     )
     # Keep the attributes loaded after commit: the caller reads them detached.
     with Session(engine, expire_on_commit=False) as session:
+        if stored_scope is not None:
+            _check_known(session, stored_scope.split(","))
         session.add(token)
+        session.flush()
+        session.add(_event(token, "created", by=by, at=now))
         session.commit()
     return _aware(token), secret
+
+
+def _check_known(session: Session, numbers: Sequence[str]) -> None:
+    known = set(
+        session.exec(
+            select(MunicipalityRow.number).where(col(MunicipalityRow.number).in_(numbers))
+        ).all()
+    )
+    unknown = [number for number in numbers if number not in known]
+    if unknown:
+        raise RequestRejected("scope", f"unknown municipality number(s): {', '.join(unknown)}")
+
+
+def _event(token: ApiToken, kind: str, *, by: Actor, at: datetime) -> TokenEventRow:
+    assert token.id is not None
+    return TokenEventRow(
+        token_id=token.id,
+        kind=kind,
+        token_name=token.name,
+        token_role=token.role,
+        token_scope=token.scope,
+        expires_at=token.expires_at,
+        actor_id=by.id,
+        actor_name=by.name,
+        actor_role=by.role,
+        recorded_at=at,
+    )
 
 
 def find_active_token(
@@ -104,17 +194,38 @@ def list_tokens(engine: Engine) -> list[ApiToken]:
     return [_aware(t) for t in tokens]
 
 
-def revoke_token(engine: Engine, *, token_id: int) -> ApiToken | None:
-    """Revoke a token (a second revoke keeps the first time); None if there is no such token."""
+def revoke_token(engine: Engine, *, token_id: int, by: Actor = SYSTEM_ACTOR) -> ApiToken | None:
+    """Revoke a token (a second revoke keeps the first time); None if there is no such token.
+
+    The revocation is recorded in `token_event`, once.
+    """
     with Session(engine, expire_on_commit=False) as session:
         token = session.get(ApiToken, token_id)
         if token is None:
             return None
         if token.revoked_at is None:
-            token.revoked_at = datetime.now(UTC)
+            now = datetime.now(UTC)
+            token.revoked_at = now
             session.add(token)
+            session.add(_event(token, "revoked", by=by, at=now))
             session.commit()
     return _aware(token)
+
+
+def revoke_token_as(engine: Engine, *, token_id: int, actor: Actor) -> ApiToken | None:
+    """Revoke a token on behalf of `actor_id`; a token may not revoke itself.
+
+    Revoking the token in hand could lock the last admin out, so that is
+    refused (RequestRejected on `token_id`). None if there is no such token.
+    """
+    if actor.id == f"token:{token_id}":
+        raise RequestRejected("token_id", "a token cannot revoke itself; use another admin token")
+    return revoke_token(engine, token_id=token_id, by=actor)
+
+
+def actor_of(token: ApiToken) -> Actor:
+    """Who acts with this token, as the audit log names them (API and pages alike)."""
+    return Actor(id=f"token:{token.id}", name=token.name, role=token.role)
 
 
 def ensure_admin_token(engine: Engine, path: Path) -> str | None:

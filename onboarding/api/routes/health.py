@@ -1,9 +1,15 @@
-"""/api/health: can the API reach the database and Temporal? No token needed."""
+"""/api/health: can the API reach the database and Temporal? No token needed.
+
+`/api/health` always answers 200 while the process serves (a liveness probe:
+restarting the API would not bring a database back); `/api/health/ready`
+answers 503 while either is unreachable, so a load balancer or Kubernetes
+sends requests to replicas that can serve them.
+"""
 
 import asyncio
 import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from sqlalchemy import Engine, text
 from temporalio.client import Client
 
@@ -27,6 +33,15 @@ async def health(engine: EngineDep, client: TemporalDep) -> Health:
         database="ok" if database else "unavailable",
         temporal="ok" if temporal else "unavailable",
     )
+
+
+@router.get("/ready", responses={503: {"model": Health, "description": "not ready"}})
+async def ready(engine: EngineDep, client: TemporalDep, response: Response) -> Health:
+    """As /api/health, but 503 unless both the database and Temporal answer."""
+    answer = await health(engine, client)
+    if answer.status != "ok":
+        response.status_code = 503
+    return answer
 
 
 def _select_one(engine: Engine) -> None:

@@ -3,7 +3,7 @@
 Dates filter on when a message fell due, as calendar days in Europe/Oslo.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,10 +11,14 @@ from fastapi import APIRouter, Query
 from onboarding.api.deps import EngineDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.schemas import NotificationPublic
-from onboarding.calendar import OSLO
+from onboarding.calendar import start_of_day_in_oslo
 from onboarding.errors import RequestRejected
 from onboarding.notifications import NotificationStatus
 from onboarding.store import outbox
+
+# Beyond what any database's OFFSET takes (SQLite and PostgreSQL: 64-bit); far
+# beyond any outbox. A larger number is refused as 422, not failed on as 500.
+MAX_OFFSET = 2**31 - 1
 
 router = APIRouter(
     prefix="/notifications", tags=["notifications"], responses=error_responses(401, 403, 422)
@@ -35,7 +39,7 @@ def list_notifications(
     ] = None,
     to: Annotated[date | None, Query(description="due on or before this day (YYYY-MM-DD)")] = None,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[NotificationPublic]:
     """Outbox rows, newest first: held, failed and no_recipient ones included."""
     if from_ is not None and to is not None and from_ > to:
@@ -44,14 +48,9 @@ def list_notifications(
         engine,
         municipality_number=municipality,
         status=status,
-        due_from=_start_of(from_) if from_ is not None else None,
-        due_before=_start_of(to + timedelta(days=1)) if to is not None else None,
+        due_from=start_of_day_in_oslo(from_) if from_ is not None else None,
+        due_before=start_of_day_in_oslo(to + timedelta(days=1)) if to is not None else None,
         limit=limit,
         offset=offset,
     )
     return [NotificationPublic.from_row(row) for row in rows]
-
-
-def _start_of(day: date) -> datetime:
-    """Midnight in Oslo at the start of `day` (aware, so it compares in UTC)."""
-    return datetime.combine(day, time(), tzinfo=OSLO)

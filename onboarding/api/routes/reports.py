@@ -1,5 +1,10 @@
-"""/api/reports: where the region stood on a date."""
+"""/api/reports: where the region stood on a date, as known on a date, and over time.
 
+`as_of` is valid time (what had taken effect), `known_on` transaction time
+(only what had been recorded by the end of that day): see onboarding/reports.py.
+"""
+
+import asyncio
 from datetime import date
 from typing import Annotated
 
@@ -9,28 +14,88 @@ from onboarding.api.deps import EngineDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.calendar import today_in_oslo
 from onboarding.errors import RequestRejected
-from onboarding.reports import FunnelReport
-from onboarding.store import queries
+from onboarding.reports import FunnelReport, Interval, MilestoneSeries, StagesReport
+from onboarding.store import point_in_time
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=error_responses(401, 403, 422))
 
+AsOf = Annotated[
+    date | None,
+    Query(description="YYYY-MM-DD, not in the future (default: today in Europe/Oslo)"),
+]
+KnownOn = Annotated[
+    date | None,
+    Query(
+        description="YYYY-MM-DD: only what was recorded by the end of that day "
+        "(default: everything recorded so far)"
+    ),
+]
+
+# A time series of more points than this is a mistake (monthly: ~83 years).
+MAX_POINTS = 1_000
+
+
+def not_future(field: str, day: date | None) -> date:
+    """`day` (default today in Oslo), refused if it lies in the future."""
+    today = today_in_oslo()
+    if day is None:
+        return today
+    if day > today:
+        # The log only knows what has happened: a future date would just repeat today.
+        raise RequestRejected(field, f"{day} is in the future (today is {today} in Europe/Oslo)")
+    return day
+
+
+def _known(known_on: date | None) -> date | None:
+    """`known_on` checked (not in the future), or None for everything recorded so far."""
+    return not_future("known_on", known_on) if known_on is not None else None
+
 
 @router.get("/funnel")
-def funnel_report(
+async def funnel_report(
+    engine: EngineDep, _: ViewerActor, as_of: AsOf = None, known_on: KnownOn = None
+) -> FunnelReport:
+    """Municipalities per stage, milestones reached and the headline counts on `as_of`."""
+    day = not_future("as_of", as_of)
+    known = _known(known_on)
+    return await asyncio.to_thread(point_in_time.funnel, engine, as_of=day, known_on=known)
+
+
+@router.get("/stages")
+async def stages_report(
+    engine: EngineDep, _: ViewerActor, as_of: AsOf = None, known_on: KnownOn = None
+) -> StagesReport:
+    """Every municipality's stage on `as_of`, since when, and its furthest milestone."""
+    day = not_future("as_of", as_of)
+    known = _known(known_on)
+    return await asyncio.to_thread(point_in_time.stages, engine, as_of=day, known_on=known)
+
+
+@router.get("/milestones", response_model_by_alias=True)
+async def milestones_report(
     engine: EngineDep,
     _: ViewerActor,
-    as_of: Annotated[
-        date | None,
-        Query(description="YYYY-MM-DD, not in the future (default: today in Europe/Oslo)"),
-    ] = None,
-) -> FunnelReport:
-    """Municipalities per stage and milestones reached on `as_of`, by effective date."""
-    today = today_in_oslo()
-    if as_of is None:
-        as_of = today
-    elif as_of > today:
-        # The log only knows what has happened: a future date would just repeat today.
+    from_: Annotated[date, Query(alias="from", description="first day, YYYY-MM-DD")],
+    to: AsOf = None,
+    interval: Annotated[
+        Interval, Query(description="one point at the end of each: month, quarter, year")
+    ] = Interval.MONTH,
+    known_on: KnownOn = None,
+) -> MilestoneSeries:
+    """Milestones reached at the end of each interval from `from` to `to`: data for a chart."""
+    end = not_future("to", to)
+    if from_ > end:
+        raise RequestRejected("from", f"{from_} is after to ({end})")
+    known = _known(known_on)
+    if len(point_in_time.period_ends(from_, end, interval)) > MAX_POINTS:
         raise RequestRejected(
-            "as_of", f"{as_of} is in the future (today is {today} in Europe/Oslo)"
+            "interval", f"more than {MAX_POINTS} points: choose a longer interval or a shorter span"
         )
-    return queries.funnel(engine, as_of=as_of)
+    return await asyncio.to_thread(
+        point_in_time.milestone_series,
+        engine,
+        start=from_,
+        end=end,
+        interval=interval,
+        known_on=known,
+    )

@@ -1,0 +1,1 @@
+"""Benchmarks of the engine against the floor of the same Temporal server: `python -m bench`."""

@@ -1,0 +1,225 @@
+"""A dev server, the engine's worker and the API over ASGI: what the benchmarks drive.
+
+By default the shape of `onboarding up` (one process for worker and API, a
+dev server on a SQLite file, SQLite read model), built here so a benchmark can
+add the floor's worker beside it and drop everything afterwards. With
+`processes=True` the shape of a deployment instead: the engine's worker is
+`python -m onboarding worker` and the floor's `python -m bench.floor`, each a
+process of its own, while the API stays in the benchmark's process.
+"""
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from bench.floor import floor_worker
+from onboarding.api import create_app
+from onboarding.codec import EncryptionCodec
+from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
+from onboarding.models import Municipality
+from onboarding.policy import ReminderPolicy
+from onboarding.settings import Settings
+from onboarding.store import tokens
+from onboarding.store.database import create_schema, make_engine
+from onboarding.store.tokens import Role
+from onboarding.worker import build_worker
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def synthetic(count: int) -> list[Municipality]:
+    """`count` made-up municipalities, numbered 0000, 0001, ... (at most 10,000: 4 digits)."""
+    if not 0 < count <= 10_000:
+        raise ValueError(f"1 to 10,000 municipalities (4-digit numbers), not {count}")
+    return [
+        Municipality(
+            number=f"{i:04d}",
+            name=f"Benchby {i}",
+            county="Trøndelag",
+            health_trust="St. Olavs hospital HF",
+        )
+        for i in range(count)
+    ]
+
+
+def start_dev_server(root: Path) -> DevServer:
+    """A Temporal dev server on a SQLite file under `root`, on free ports (started)."""
+    server = DevServer(
+        DevServerOptions(
+            binary=temporal_binary(),
+            db_file=root / "temporal.db",
+            log_file=root / "temporal.log",
+            port=free_port(),
+            ui_port=free_port(),
+        )
+    )
+    server.start()
+    return server
+
+
+@dataclass
+class Spawned:
+    """A worker process of a benchmark, with its log."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+async def spawn(argv: list[str], env: dict[str, str], log: Path, ready: bytes) -> Spawned:
+    """Start `python argv` with `env` (ONBOARDING_* replaced), once its log shows `ready`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, *argv], stdout=out, stderr=subprocess.STDOUT, env={**clean, **env}
+        )
+    while ready not in log.read_bytes():
+        if process.poll() is not None:
+            raise RuntimeError(log.read_text())
+        await asyncio.sleep(0.2)
+    return Spawned(process, log)
+
+
+async def spawn_worker(
+    root: Path,
+    server: DevServer,
+    *,
+    database_url: str,
+    task_queue: str,
+    cache_limit: int,
+    policy_file: Path | None = None,
+) -> Spawned:
+    """`python -m onboarding worker` on `task_queue`, with `root/home`'s payload keys."""
+    env = {
+        "ONBOARDING_HOME": str(root / "home"),
+        "ONBOARDING_TEMPORAL_ADDRESS": server.options.address,
+        "ONBOARDING_DATABASE_URL": database_url,
+        "ONBOARDING_TASK_QUEUE": task_queue,
+        "ONBOARDING_WORKER_MAX_CACHED_WORKFLOWS": str(cache_limit),
+    }
+    if policy_file is not None:
+        env["ONBOARDING_POLICY_FILE"] = str(policy_file)
+    argv = ["-m", "onboarding", "worker"]
+    return await spawn(argv, env, root / f"worker-{task_queue}.log", b"Worker polling")
+
+
+@dataclass
+class Bench:
+    """Everything a benchmark talks to."""
+
+    root: Path
+    client: Client
+    engine: Engine
+    http: httpx.AsyncClient
+    token: str
+    task_queue: str
+    floor_queue: str
+    # API requests sent, and how many of them wrote (POST, PUT, DELETE).
+    requests: int = 0
+    writes: int = 0
+
+    async def count(self, request: httpx.Request) -> None:
+        """httpx event hook: counts each request the benchmark sends."""
+        self.requests += 1
+        self.writes += request.method in ("POST", "PUT", "DELETE")
+
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def post(self, path: str, body: Any) -> httpx.Response:
+        return await self.http.post(path, json=body, headers=self.auth())
+
+    async def put(self, path: str, body: Any) -> httpx.Response:
+        return await self.http.put(path, json=body, headers=self.auth())
+
+
+@contextlib.asynccontextmanager
+async def dev_bench(
+    *,
+    policy: ReminderPolicy | None = None,
+    max_cached_workflows: int = 10_000,
+    processes: bool = False,
+) -> AsyncIterator[Bench]:
+    """A fresh dev server, worker (engine and floor) and API; all gone afterwards."""
+    with tempfile.TemporaryDirectory(prefix="onboarding-bench-") as tmp:
+        root = Path(tmp)
+        server = start_dev_server(root)
+        database_url = f"sqlite:///{root / 'onboarding.db'}"
+        engine = make_engine(database_url)
+        create_schema(engine)
+        spawned: list[Spawned] = []
+        try:
+            # Payloads sealed as in production: the codec's cost is part of every figure.
+            home = root / "home"
+            client = await server.wait_ready(codec=EncryptionCodec(Settings(home=home).key_ring()))
+            task_queue = f"bench-{uuid.uuid4()}"
+            floor_queue = f"floor-{uuid.uuid4()}"
+            policy_file = None
+            if policy is not None:
+                policy_file = root / "policy.json"
+                policy_file.write_text(policy.model_dump_json())
+            settings = Settings(home=home, task_queue=task_queue, policy_file=policy_file)
+            app = create_app(settings, client=client, engine=engine)
+            _, secret = tokens.create_token(engine, name="bench", role=Role.ADMIN)
+            async with contextlib.AsyncExitStack() as workers:
+                if processes:
+                    spawned.append(
+                        await spawn_worker(
+                            root,
+                            server,
+                            database_url=database_url,
+                            task_queue=task_queue,
+                            cache_limit=max_cached_workflows,
+                            policy_file=policy_file,
+                        )
+                    )
+                    argv = ["-m", "bench.floor", server.options.address, floor_queue, str(home)]
+                    log = root / "floor.log"
+                    spawned.append(await spawn(argv, {}, log, b"Floor worker polling"))
+                else:
+                    await workers.enter_async_context(
+                        build_worker(
+                            client,
+                            engine,
+                            task_queue=task_queue,
+                            settings=settings,
+                            max_cached_workflows=max_cached_workflows,
+                        )
+                    )
+                    await workers.enter_async_context(
+                        floor_worker(client, floor_queue, max_cached_workflows=max_cached_workflows)
+                    )
+                async with httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app),
+                    base_url="http://bench",
+                    timeout=120,
+                ) as http:
+                    bench = Bench(root, client, engine, http, secret, task_queue, floor_queue)
+                    http.event_hooks["request"].append(bench.count)
+                    yield bench
+        finally:
+            for worker in spawned:
+                worker.stop()
+            engine.dispose()
+            server.stop()

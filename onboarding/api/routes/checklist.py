@@ -1,0 +1,49 @@
+"""/api/municipalities/{number}/checklist: a wave member's readiness checklist."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from onboarding import wave_engine
+from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
+from onboarding.api.errors import error_responses
+from onboarding.api.routes.municipalities import NumberPath, require_known
+from onboarding.wave_models import (
+    ChecklistCommand,
+    ChecklistItemView,
+    ChecklistRequest,
+    ChecklistView,
+)
+
+router = APIRouter(
+    prefix="/municipalities", tags=["checklist"], responses=error_responses(401, 403, 422)
+)
+
+ItemPath = Annotated[
+    str,
+    Path(pattern=r"^[a-z_]{1,64}$", description="checklist item, e.g. integrations_tested"),
+]
+
+
+@router.get("/{number}/checklist", responses=error_responses(404, 503))
+async def show_checklist(
+    number: NumberPath, engine: EngineDep, client: TemporalDep, _: ViewerActor
+) -> ChecklistView:
+    """Each item: deadline (wave-relative), status, and when, by whom and on what it was done."""
+    await require_known(engine, number)
+    return await wave_engine.checklist(client, number)
+
+
+@router.post("/{number}/checklist/{item}", responses=error_responses(404, 503))
+async def complete_item(
+    number: NumberPath,
+    item: ItemPath,
+    request: ChecklistRequest,
+    engine: EngineDep,
+    client: TemporalDep,
+    actor: CoordinatorActor,
+) -> ChecklistItemView:
+    """Mark an item done (`done_on`: default today, never future); a repeat changes nothing."""
+    await require_known(engine, number)
+    command = ChecklistCommand(**request.model_dump(), item=item, actor=actor)
+    return await wave_engine.complete_item(client, number, command)

@@ -1,0 +1,122 @@
+"""How the history and report commands print their answers (tables for people)."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from onboarding.cli.output import funnel_report, table
+
+
+def _actor(entry: Mapping[str, Any]) -> str:
+    actor = entry.get("actor")
+    return str(actor.get("name")) if isinstance(actor, Mapping) else ""
+
+
+def _evidence(entry: Mapping[str, Any]) -> str:
+    evidence = entry.get("evidence") or {}
+    return " ".join(f"{k}={v}" for k, v in evidence.items())
+
+
+def entries_table(entries: Sequence[Mapping[str, Any]]) -> str:
+    """Timeline or audit entries: both dates, kind, what, who, evidence, comment."""
+    if not entries:
+        return "no entries"
+    rows = [
+        (
+            e.get("id"),
+            e.get("effective_on") or "",
+            str(e.get("recorded_at") or "")[:19].replace("T", " "),
+            e.get("municipality_number") or "",
+            e.get("summary"),
+            _actor(e),
+            _evidence(e),
+            e.get("comment") or "",
+        )
+        for e in entries
+    ]
+    return table(
+        ["ID", "EFFECTIVE", "RECORDED (UTC)", "NO.", "WHAT", "BY", "EVIDENCE", "COMMENT"], rows
+    )
+
+
+def audit_page(page: Mapping[str, Any]) -> str:
+    """One page of the audit log, and how to get the next."""
+    text = entries_table(page.get("items") or [])
+    following = page.get("next_offset")
+    if following is not None:
+        text += f"\n(more: --offset {following})"
+    return text
+
+
+def funnel_with_headline(report: Mapping[str, Any]) -> str:
+    """The funnel, led by the headline counts of the status reports."""
+    known = f", as known on {report['known_on']}" if report.get("known_on") else ""
+    headline = (
+        f"{report.get('signed')} signed the service agreement, "
+        f"{report.get('preparing')} preparing, {report.get('live')} live{known}"
+    )
+    return f"{headline}\n{funnel_report(report)}"
+
+
+def stages_table(report: Mapping[str, Any]) -> str:
+    """Every municipality's stage on the report's date."""
+    rows = [
+        (r.get("number"), r.get("name"), r.get("stage"), r.get("since") or "", r.get("milestone"))
+        for r in report.get("municipalities") or []
+    ]
+    known = f", as known on {report['known_on']}" if report.get("known_on") else ""
+    return f"As of {report.get('as_of')}{known}\n" + table(
+        ["NO.", "NAME", "STAGE", "SINCE", "FURTHEST MILESTONE"], rows
+    )
+
+
+def milestones_table(series: Mapping[str, Any]) -> str:
+    """Milestones reached at the end of each interval: a column per milestone."""
+    points = series.get("points") or []
+    milestones = list((points[0].get("reached") or {}).keys()) if points else []
+    rows = [(p.get("on"), *((p.get("reached") or {}).get(m) for m in milestones)) for p in points]
+    return table(["ON", *(m.upper() for m in milestones)], rows)
+
+
+def correction_result(result: Mapping[str, Any]) -> str:
+    """What the correction recorded and where the municipality stands now."""
+    correction = result.get("correction") or {}
+    municipality = result.get("municipality") or {}
+    kind = correction.get("kind")
+    what = (
+        f"voided {correction.get('trigger')} (event {correction.get('event_id')})"
+        if kind == "void"
+        else f"amended {correction.get('trigger')} (event {correction.get('event_id')}): "
+        f"effective {correction.get('effective_on_before')} -> "
+        f"{correction.get('effective_on_after')}"
+    )
+    return f"{municipality.get('number')} {municipality.get('name')}: {what}; " + (
+        f"stage {municipality.get('stage')}"
+    )
+
+
+def engine_links(info: Mapping[str, Any]) -> str:
+    """The workflow behind a municipality: id, runs and web UI links."""
+    lines = [f"workflow {info.get('workflow_id')}: {info.get('ui_url')}"]
+    for run in info.get("runs") or []:
+        lines.append(f"  run {run.get('run_id')} (first seen {run.get('first_seen_at')})")
+    return "\n".join(lines)
+
+
+def engine_history(summary: Mapping[str, Any]) -> str:
+    """The workflow's event history, run by run: event types, counts, first and last time."""
+    lines = [f"workflow {summary.get('workflow_id')}"]
+    for run in summary.get("runs") or []:
+        lines.append(
+            f"run {run.get('run_id')} ({run.get('status')}): {run.get('events')} events, "
+            f"{run.get('first_event_at')} .. {run.get('last_event_at')}"
+        )
+        lines.append(f"  {run.get('ui_url')}")
+        rows = [
+            (t.get("event_type"), t.get("count"), t.get("first_at"), t.get("last_at"))
+            for t in run.get("event_types") or []
+        ]
+        lines.append(table(["EVENT TYPE", "COUNT", "FIRST", "LAST"], rows))
+    missing = summary.get("runs_not_in_engine") or []
+    if missing:
+        lines.append(f"runs no longer kept by Temporal: {', '.join(missing)}")
+    return "\n".join(lines)

@@ -1,0 +1,8 @@
+"""Options and arguments several command groups share."""
+
+from typing import Annotated
+
+import typer
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Number = Annotated[str, typer.Argument(help="4-digit municipality number, e.g. 5001.")]

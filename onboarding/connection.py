@@ -1,0 +1,53 @@
+"""Connecting to the configured Temporal: address, namespace, TLS or mTLS, API key.
+
+Used by every production client (worker, API); the embedded default and the
+tests connect to their own dev server with `onboarding.temporal.connect`.
+"""
+
+from temporalio.client import Client
+from temporalio.runtime import Runtime
+from temporalio.service import TLSConfig
+
+from onboarding.codec import EncryptionCodec
+from onboarding.embedded.errors import TemporalUnreachable
+from onboarding.settings import Settings
+from onboarding.temporal import connect
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """The TLS set-up the settings ask for: False, True (system CAs) or a TLSConfig."""
+    files = (
+        settings.temporal_tls_ca_file,
+        settings.temporal_tls_cert_file,
+        settings.temporal_tls_key_file,
+    )
+    if all(f is None for f in files) and settings.temporal_tls_server_name is None:
+        # An API key (Temporal Cloud) only ever travels over TLS.
+        return settings.temporal_tls or settings.temporal_api_key is not None
+    ca, cert, key = (f.read_bytes() if f is not None else None for f in files)
+    return TLSConfig(
+        server_root_ca_cert=ca,
+        client_cert=cert,
+        client_private_key=key,
+        domain=settings.temporal_tls_server_name,
+    )
+
+
+async def connect_to(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """A client of the configured Temporal, or TemporalUnreachable saying where we looked."""
+    api_key = settings.temporal_api_key
+    try:
+        return await connect(
+            settings.temporal_address,
+            settings.temporal_namespace,
+            tls=tls_config(settings),
+            api_key=api_key.get_secret_value() if api_key is not None else None,
+            runtime=runtime,
+            # Payloads hold personal data: sealed before they leave the process.
+            codec=EncryptionCodec(settings.key_ring()),
+        )
+    except (RuntimeError, OSError) as err:
+        raise TemporalUnreachable(
+            f"cannot connect to Temporal at {settings.temporal_address} "
+            f"(namespace {settings.temporal_namespace}): {err}"
+        ) from None

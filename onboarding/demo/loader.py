@@ -1,0 +1,161 @@
+"""Record the demo region through the REST API, as a coordinator would.
+
+Every fact becomes `POST /api/municipalities/{number}/transitions` with its
+effective date, evidence and comment, so the demo exercises exactly what a
+coordinator's requests do (validation, workflow, audit log). Each
+municipality's facts go in order (a transition may not take effect before the
+previous one); municipalities go side by side. Go-lives go through their
+waves, as production waves (#4) require: each wave that went live is recorded
+after the fact once its members' earlier facts are in. Idempotency keys, and
+looking at a wave before changing it, make a rerun after an interruption
+harmless.
+"""
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+
+from onboarding.demo.rollout import DemoEvent, DemoRollout, DemoWave
+from onboarding.demo.wave_driver import MemberDates, PastWave, go_live_in_past_wave
+from onboarding.errors import OnboardingError
+from onboarding.process import Trigger
+
+CONCURRENCY = 8
+
+
+class DemoLoadFailed(OnboardingError):
+    """The API refused a fact of the demo region."""
+
+    code = "demo_load_failed"
+
+
+class DemoLoaded(BaseModel):
+    """What the loader recorded."""
+
+    municipalities: int
+    transitions: int
+    waves: int = 0
+
+
+async def call(http: httpx.AsyncClient, method: str, url: str, body: Any = None) -> Any:
+    """One API request; raise DemoLoadFailed with the API's answer unless it succeeded."""
+    response = await http.request(method, url, json=body)
+    if response.status_code not in (200, 201):
+        raise DemoLoadFailed(f"{method} {url} {body}: HTTP {response.status_code} {response.text}")
+    return response.json()
+
+
+async def post_transition(
+    http: httpx.AsyncClient, number: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Record one transition; raise DemoLoadFailed with the API's answer if refused."""
+    answer: dict[str, Any] = await call(
+        http, "POST", f"/api/municipalities/{number}/transitions", body
+    )
+    return answer
+
+
+def _body(event: DemoEvent, trigger: Trigger, key: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "trigger": trigger.value,
+        "effective_on": event.on.isoformat(),
+        "evidence": event.evidence,
+        "idempotency_key": key,
+    }
+    if event.comment:
+        body["comment"] = event.comment
+    return body
+
+
+def past_wave(wave: DemoWave) -> PastWave:
+    """The demo wave as the wave driver records it, its evidence naming the demo."""
+    (first, *moves) = wave.dates
+    return PastWave(
+        id=wave.id,
+        name=wave.name,
+        go_live_at=first.go_live_at,
+        health_trust=wave.health_trust,
+        moves=[(d.go_live_at, d.reason) for d in moves],
+        evidence={"source": f"Demo region (DOMAIN.md): wave {wave.id}, recorded after the fact"},
+    )
+
+
+async def record_wave(
+    http: httpx.AsyncClient, rollout: DemoRollout, wave: DemoWave, *, concurrency: int
+) -> int:
+    """Record a wave that went live, after the fact; returns the members' transitions recorded.
+
+    Created on the date first planned with its members, moved to each later
+    date (so their timelines show the moves), each member's checklist items
+    done on their wave-relative deadlines and its go-live approved at the
+    go/no-go meeting a week before, never before the member's previous fact
+    (Haram had no option of its own until the day it went live); then the
+    wave's approve decision takes them live on its own date.
+    """
+    members = rollout.members(wave.id)
+
+    def dates(number: str) -> MemberDates:
+        facts = rollout.municipalities[number]
+        after = max(e.on for e in facts if e.trigger is not Trigger.GO_LIVE)
+        return MemberDates(
+            approve_on=max(wave.went_live_on - timedelta(days=7), after),
+            done_on=lambda deadline: max(deadline, after),
+        )
+
+    async def send(method: str, path: str, body: Any) -> Any:
+        return await call(http, method, path, body)
+
+    view = await go_live_in_past_wave(
+        send, past_wave(wave), members, dates, concurrency=concurrency
+    )
+    if view["status"] != "live":
+        raise DemoLoadFailed(f"wave {wave.id} did not go live: {view}")
+    return 2 * len(members)  # approve_go_live, and go_live recorded by the wave
+
+
+async def record_municipality(http: httpx.AsyncClient, number: str, events: list[DemoEvent]) -> int:
+    """Record one municipality's facts in order, up to its go-live (its wave records that)."""
+    recorded = 0
+    for index, event in enumerate(events):
+        if event.trigger is Trigger.GO_LIVE:
+            continue
+        await post_transition(http, number, _body(event, event.trigger, f"demo:{number}:{index}"))
+        recorded += 1
+    return recorded
+
+
+async def load_demo(
+    http: httpx.AsyncClient,
+    rollout: DemoRollout,
+    *,
+    say: Callable[[str], None] = lambda _: None,
+    concurrency: int = CONCURRENCY,
+) -> DemoLoaded:
+    """Record every fact of `rollout` through the API `http` points at (a coordinator token).
+
+    First each municipality's facts up to its go-live, side by side; then the
+    waves in date order, each one's members side by side.
+    """
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(number: str, events: list[DemoEvent]) -> int:
+        async with gate:
+            return await record_municipality(http, number, events)
+
+    say(
+        f"Loading the demo region: {rollout.transitions} facts of "
+        f"{len(rollout.municipalities)} municipalities, {len(rollout.waves)} waves ..."
+    )
+    counts = await asyncio.gather(
+        *(one(number, events) for number, events in rollout.municipalities.items())
+    )
+    in_waves = 0
+    for wave in sorted(rollout.waves, key=lambda w: w.dates[-1].go_live_at):
+        in_waves += await record_wave(http, rollout, wave, concurrency=concurrency)
+    return DemoLoaded(
+        municipalities=len(counts), transitions=sum(counts) + in_waves, waves=len(rollout.waves)
+    )

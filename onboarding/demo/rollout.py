@@ -1,0 +1,109 @@
+"""The facts of the demo region, as shipped in onboarding/data/demo-rollout.json."""
+
+import json
+from datetime import date
+from importlib import resources
+from typing import Self
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from onboarding.process import Trigger
+
+SHIPPED_FILE = "demo-rollout.json"
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+class DemoEvent(BaseModel):
+    """One recorded fact: a transition, on the day it took effect.
+
+    A `go_live` fact stands for the municipality's go-live in the wave named by
+    `wave` (an id of `DemoRollout.waves`); the loader records it through that
+    wave (loader.record_wave).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: Trigger
+    on: date
+    evidence: dict[str, str] = Field(default_factory=dict)
+    comment: str | None = None
+    wave: str | None = None
+
+
+class DemoWaveDate(BaseModel):
+    """A go-live date a wave had, and why it was set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    go_live_at: AwareDatetime
+    reason: str
+
+
+class DemoWave(BaseModel):
+    """A wave that went live, recorded after the fact: every date it had, the last one kept.
+
+    The first date is the one it is created with (the API records that as
+    "created"; its `reason` documents the plan); each later one is a reschedule
+    with its reason.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    health_trust: str | None = None
+    dates: list[DemoWaveDate] = Field(min_length=1)
+
+    @property
+    def went_live_on(self) -> date:
+        """The day it went live (its last date, in Europe/Oslo)."""
+        return self.dates[-1].go_live_at.astimezone(OSLO).date()
+
+
+class DemoRollout(BaseModel):
+    """Every municipality's facts, in the order they took effect; the waves that went live."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str
+    notes: list[str]
+    actor: str = Field(description="name of the token that records the facts")
+    waves: list[DemoWave]
+    municipalities: dict[str, list[DemoEvent]]
+
+    @model_validator(mode="after")
+    def _go_lives_name_their_waves(self) -> Self:
+        waves = {wave.id: wave for wave in self.waves}
+        for number, events in self.municipalities.items():
+            for event in events:
+                if event.trigger is not Trigger.GO_LIVE:
+                    continue
+                wave = waves.get(event.wave or "")
+                if wave is None:
+                    raise ValueError(f"{number}: go_live names no known wave ({event.wave!r})")
+                if wave.went_live_on != event.on:
+                    raise ValueError(
+                        f"{number}: go_live on {event.on}, but wave {wave.id} went live "
+                        f"on {wave.went_live_on}"
+                    )
+        return self
+
+    @property
+    def transitions(self) -> int:
+        """How many facts there are."""
+        return sum(len(events) for events in self.municipalities.values())
+
+    def members(self, wave_id: str) -> list[str]:
+        """The municipalities that went live in the wave, by number."""
+        return [
+            number
+            for number, events in self.municipalities.items()
+            if any(e.trigger is Trigger.GO_LIVE and e.wave == wave_id for e in events)
+        ]
+
+
+def shipped_rollout() -> DemoRollout:
+    """The demo region's facts, shipped with the package."""
+    text = resources.files("onboarding").joinpath("data", SHIPPED_FILE).read_text("utf-8")
+    return DemoRollout.model_validate(json.loads(text))

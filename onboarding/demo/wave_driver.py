@@ -1,0 +1,221 @@
+"""Take municipalities live through a wave recorded after the fact (REST API or engine).
+
+Every driver that walks municipalities to `live` (the demo loader, the fault
+and scale tests, the benchmarks, the history recorder) goes through a wave, as `approve_go_live`
+requires: create the wave with `recorded_after_the_fact` (its go-live instant
+is already past), add the members, mark their checklist items done
+(backdated), approve each member's go-live, then the wave's `approve`
+decision takes every ready member live on the wave's own date. Each driver
+brings its own way of sending a request (`Send`): retries, timing, tokens.
+Drivers below the API (the history recorder, the time-skipping bench) use
+`go_live_through_engine`, the same steps through onboarding.wave_engine.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from temporalio.client import Client
+
+from onboarding import engine as gateway
+from onboarding import wave_engine
+from onboarding.calendar import OSLO, oslo_date
+from onboarding.checklist import ChecklistItemId
+from onboarding.models import Actor, TransitionCommand
+from onboarding.process import Trigger
+from onboarding.wave_models import (
+    AddMemberCommand,
+    ChecklistCommand,
+    Decision,
+    DecisionCommand,
+    WaveCreate,
+    WaveView,
+)
+
+# method, path, JSON body (None: no body) -> the JSON answer; raises if refused.
+Send = Callable[[str, str, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class PastWave:
+    """A wave whose go-live already happened, as the API's create body wants it."""
+
+    id: str
+    name: str
+    go_live_at: datetime
+    evidence: dict[str, str]
+    health_trust: str | None = None
+    moves: Sequence[tuple[datetime, str]] = field(default=())  # later dates, with why
+
+
+@dataclass(frozen=True)
+class MemberDates:
+    """When a member's checklist items were done and its go-live approved."""
+
+    approve_on: date
+    # item deadline (wave-relative) -> the day it was done
+    done_on: Callable[[date], date]
+
+
+def wave_of_the_day(wave_id: str, day: date, *, evidence: dict[str, str]) -> PastWave:
+    """A wave that went live at the start of `day` (Europe/Oslo), for drivers that go live today.
+
+    Its instant is already past whenever in the day it is created, so it is
+    recorded after the fact and its approve decision takes members live at once,
+    effective `day`: no timer to wait for, on any clock.
+    """
+    return PastWave(
+        id=wave_id,
+        name=f"Wave {wave_id}",
+        go_live_at=datetime.combine(day, time(0), tzinfo=OSLO),
+        evidence=evidence,
+    )
+
+
+def all_on(day: date) -> Callable[[str], MemberDates]:
+    """Every member's checklist done and go-live approved on `day`."""
+    return lambda _number: MemberDates(approve_on=day, done_on=lambda _deadline: day)
+
+
+async def find(send: Send, wave_id: str) -> dict[str, Any] | None:
+    """The wave's view, or None if there is no such wave (from the list: no 404 to retry)."""
+    listed = await send("GET", "/api/waves", None)
+    if not any(row["id"] == wave_id for row in listed):
+        return None
+    view: dict[str, Any] = await send("GET", f"/api/waves/{wave_id}", None)
+    return view
+
+
+async def create_and_fill(
+    send: Send, wave: PastWave, members: Sequence[str], *, exists: bool | None = None
+) -> None:
+    """Create the wave (unless it exists), add the members, move it to its later dates.
+
+    `exists`: whether the caller already looked the wave up (None: look it up).
+    """
+    if exists is None:
+        exists = await find(send, wave.id) is not None
+    if not exists:
+        body = {
+            "id": wave.id,
+            "name": wave.name,
+            "go_live_at": wave.go_live_at.isoformat(),
+            "health_trust": wave.health_trust,
+            "recorded_after_the_fact": True,
+        }
+        await send("POST", "/api/waves", body)
+    for number in members:
+        await send("POST", f"/api/waves/{wave.id}/members", {"number": number})
+    view = await send("GET", f"/api/waves/{wave.id}", None)
+    for go_live_at, reason in list(wave.moves)[len(view["dates"]) - 1 :]:
+        body = {"go_live_at": go_live_at.isoformat(), "reason": reason}
+        await send("POST", f"/api/waves/{wave.id}/reschedule", body)
+
+
+async def make_ready(
+    send: Send, wave: PastWave, number: str, dates: MemberDates, *, key: str
+) -> None:
+    """Mark every open checklist item done (backdated), then approve the member's go-live."""
+    checklist = await send("GET", f"/api/municipalities/{number}/checklist", None)
+
+    async def done(item: dict[str, Any]) -> None:
+        body = {
+            "done_on": dates.done_on(date.fromisoformat(item["deadline"])).isoformat(),
+            "evidence": wave.evidence,
+        }
+        await send("POST", f"/api/municipalities/{number}/checklist/{item['id']}", body)
+
+    # Side by side: the municipality's workflow takes them one after another anyway.
+    await asyncio.gather(*(done(item) for item in checklist["items"] if item["done"] is None))
+    approve = {
+        "trigger": "approve_go_live",
+        "effective_on": dates.approve_on.isoformat(),
+        "comment": f"go/no-go of wave {wave.id}",
+        "idempotency_key": key,
+    }
+    await send("POST", f"/api/municipalities/{number}/transitions", approve)
+
+
+async def approve(send: Send, wave: PastWave) -> dict[str, Any]:
+    """The wave's approve decision: every ready member goes live on the wave's date."""
+    view: dict[str, Any] = await send("GET", f"/api/waves/{wave.id}", None)
+    if view["status"] == "planned":
+        body = {"decision": "approve", "evidence": wave.evidence}
+        answer = await send("POST", f"/api/waves/{wave.id}/decision", body)
+        # None: a driver that repeats requests saw its lost try go through (409).
+        view = answer if answer is not None else await send("GET", f"/api/waves/{wave.id}", None)
+    return view
+
+
+async def go_live_in_past_wave(
+    send: Send,
+    wave: PastWave,
+    members: Sequence[str],
+    dates: Callable[[str], MemberDates],
+    *,
+    concurrency: int = 8,
+) -> dict[str, Any]:
+    """Take `members` live in `wave`, recorded after the fact; returns the wave's view.
+
+    Members' checklists go side by side (at most `concurrency` at once). A
+    rerun after an interruption repeats nothing: the wave is looked up, items
+    done are skipped, approvals carry idempotency keys, and an approved wave
+    is not approved again.
+    """
+    existing = await find(send, wave.id)
+    if existing is not None and existing["status"] != "planned":
+        return existing  # gone live in an earlier run
+    await create_and_fill(send, wave, members, exists=existing is not None)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def ready(number: str) -> None:
+        async with gate:
+            await make_ready(send, wave, number, dates(number), key=f"{wave.id}:{number}:approve")
+
+    await asyncio.gather(*(ready(number) for number in members))
+    return await approve(send, wave)
+
+
+async def go_live_through_engine(
+    client: Client,
+    number: str,
+    *,
+    wave_id: str,
+    task_queue: str,
+    now: datetime,
+    actor: Actor,
+    evidence: dict[str, str],
+) -> WaveView:
+    """The same steps through the engine gateway, for one member, on the clock `now` gives.
+
+    `now` is the Temporal server's time (a time-skipping server's may be
+    years ahead of ours); the wave goes live at the start of its day.
+    """
+    today = oslo_date(now)
+    wave = wave_of_the_day(wave_id, today, evidence=evidence)
+    await wave_engine.create_wave(
+        client,
+        WaveCreate(
+            id=wave.id, name=wave.name, go_live_at=wave.go_live_at, recorded_after_the_fact=True
+        ),
+        actor=actor,
+        task_queue=task_queue,
+        now=now,
+    )
+    await wave_engine.add_member(client, wave.id, AddMemberCommand(number=number, actor=actor))
+    for item in ChecklistItemId:
+        await wave_engine.complete_item(
+            client,
+            number,
+            ChecklistCommand(item=item.value, done_on=today, evidence=evidence, actor=actor),
+        )
+    await gateway.transition(
+        client,
+        number,
+        TransitionCommand(trigger=Trigger.APPROVE_GO_LIVE, effective_on=today, actor=actor),
+    )
+    return await wave_engine.decide(
+        client, wave.id, DecisionCommand(decision=Decision.APPROVE, evidence=evidence, actor=actor)
+    )

@@ -1,0 +1,68 @@
+"""`onboarding up --demo`: the demo region on a fresh data dir, loaded through the running API.
+
+The loader gets a coordinator token of its own (named after the rollout's
+actor, so every demo record says who recorded it), which is revoked once the
+region is loaded: no secret outlives the load.
+"""
+
+from collections.abc import Callable
+
+import httpx
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from onboarding.demo.loader import DemoLoaded, load_demo
+from onboarding.demo.rollout import shipped_rollout
+from onboarding.embedded.datadir import DataDir
+from onboarding.embedded.errors import EmbeddedError
+from onboarding.store.tables import AuditEvent
+from onboarding.store.tokens import Role, create_token, revoke_token
+
+DEMO_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+
+class NotFresh(EmbeddedError):
+    """--demo was asked for on a data dir (or database) that already holds records."""
+
+
+def ensure_fresh_data_dir(data: DataDir) -> None:
+    """Refuse --demo unless the data dir has never run an instance."""
+    if data.temporal_db.exists() or data.region_loaded():
+        raise NotFresh(
+            f"--demo needs a fresh data dir, and {data.root} already holds an instance; "
+            "give a new one with --data-dir (or remove this one) to load the demo region"
+        )
+
+
+def ensure_empty_audit_log(engine: Engine) -> None:
+    """Refuse --demo on a database that already has transitions (ONBOARDING_DATABASE_URL)."""
+    with Session(engine) as session:
+        recorded = session.exec(select(func.count()).select_from(AuditEvent)).one()
+    if recorded:
+        raise NotFresh(
+            f"--demo needs an empty database, and this one holds {recorded} transitions; "
+            "point ONBOARDING_DATABASE_URL at a new database to load the demo region"
+        )
+
+
+async def load_demo_region(
+    engine: Engine, *, api_url: str, say: Callable[[str], None]
+) -> DemoLoaded:
+    """Record the demo region through the API at `api_url`, with a short-lived coordinator token."""
+    rollout = shipped_rollout()
+    token, secret = create_token(engine, name=rollout.actor, role=Role.COORDINATOR)
+    assert token.id is not None
+    try:
+        async with httpx.AsyncClient(
+            base_url=api_url,
+            headers={"Authorization": f"Bearer {secret}"},
+            timeout=DEMO_TIMEOUT,
+        ) as http:
+            loaded = await load_demo(http, rollout, say=say)
+    finally:
+        revoke_token(engine, token_id=token.id)
+    say(
+        f"Loaded the demo region: {loaded.transitions} transitions of "
+        f"{loaded.municipalities} municipalities, {loaded.waves} waves (see DOMAIN.md)."
+    )
+    return loaded

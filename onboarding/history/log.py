@@ -1,0 +1,149 @@
+"""The program audit log and the municipality timeline, merged from every event source.
+
+The audit log is ordered by recording time (transaction time), merged in SQL
+with UNION ALL of each source's keys, paged with LIMIT/OFFSET, and exported by
+streaming those keys from a server-side cursor (`stream_results`, `yield_per`)
+and hydrating one batch at a time, so memory stays bounded whatever the size
+of the log. A timeline is one municipality's entries (a few hundred at most),
+ordered by effective date (valid time), then recording time.
+"""
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Select, select, union_all
+from sqlmodel import Session
+
+from onboarding.history.entries import AuditEntry, AuditFilters, AuditPage, EventSource
+from onboarding.history.sources.checklist import ChecklistSource
+from onboarding.history.sources.contacts import ContactChangeSource
+from onboarding.history.sources.corrections import CorrectionSource
+from onboarding.history.sources.deadlines import DeadlineSource
+from onboarding.history.sources.notifications import NotificationSource
+from onboarding.history.sources.tokens import TokenEventSource
+from onboarding.history.sources.transitions import TransitionSource
+from onboarding.history.sources.waves import WaveEventSource
+
+# Every source of history. A new kind of event is a module in sources/ and a line here.
+SOURCES: tuple[EventSource, ...] = (
+    TransitionSource(),
+    CorrectionSource(),
+    DeadlineSource(),
+    NotificationSource(),
+    WaveEventSource(),
+    ChecklistSource(),
+    ContactChangeSource(),
+    TokenEventSource(),
+)
+EXPORT_BATCH = 1_000
+
+
+def known_kinds() -> list[str]:
+    """Every entry kind some source produces."""
+    return [kind for source in SOURCES for kind in source.kinds]
+
+
+def _keys(filters: AuditFilters) -> Any | None:
+    selects: list[Select[Any, Any, Any]] = [
+        query for source in SOURCES if (query := source.keys(filters)) is not None
+    ]
+    if not selects:
+        return None
+    return union_all(*selects).subquery("entries")
+
+
+def _ordered(filters: AuditFilters, *, newest_first: bool) -> Any | None:
+    keys = _keys(filters)
+    if keys is None:
+        return None
+    order = [keys.c.recorded_at, keys.c.source, keys.c.id]
+    return select(keys.c.recorded_at, keys.c.source, keys.c.id).order_by(
+        *(column.desc() for column in order) if newest_first else order
+    )
+
+
+def _hydrate(session: Session, keys: Sequence[tuple[Any, str, int]]) -> list[AuditEntry]:
+    """Entries for these keys, in the keys' order."""
+    by_source: dict[str, list[int]] = {}
+    for _, name, row_id in keys:
+        by_source.setdefault(name, []).append(row_id)
+    loaded: dict[str, AuditEntry] = {}
+    for source in SOURCES:
+        ids = by_source.get(source.name)
+        if ids:
+            loaded.update((entry.id, entry) for entry in source.load(session, ids))
+    return [loaded[f"{name}:{row_id}"] for _, name, row_id in keys]
+
+
+def audit_page(
+    engine: Engine,
+    filters: AuditFilters,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> AuditPage:
+    """One page of the audit log, by recording time."""
+    query = _ordered(filters, newest_first=newest_first)
+    if query is None:
+        return AuditPage(items=[], limit=limit, offset=offset, next_offset=None)
+    with Session(engine) as session:
+        # One row more than asked tells whether there is a next page.
+        keys = [(r[0], r[1], r[2]) for r in session.execute(query.limit(limit + 1).offset(offset))]
+        items = _hydrate(session, keys[:limit])
+    return AuditPage(
+        items=items,
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if len(keys) > limit else None,
+    )
+
+
+def audit_stream(
+    engine: Engine, filters: AuditFilters, *, batch: int = EXPORT_BATCH
+) -> Iterator[AuditEntry]:
+    """Every entry the filters keep, oldest first, read `batch` at a time.
+
+    The keys come from a server-side cursor on PostgreSQL (SQLite steps through
+    its result anyway); each batch is hydrated on a second connection.
+    """
+    query = _ordered(filters, newest_first=False)
+    if query is None:
+        return
+    with (
+        engine.connect().execution_options(stream_results=True, yield_per=batch) as cursor,
+        Session(engine) as session,
+    ):
+        result = cursor.execute(query)
+        for partition in result.partitions():
+            yield from _hydrate(session, [(row[0], row[1], row[2]) for row in partition])
+            session.expunge_all()
+
+
+def timeline(
+    engine: Engine,
+    *,
+    number: str,
+    kinds: frozenset[str] | None = None,
+    effective_from: date | None = None,
+    effective_to: date | None = None,
+    newest_first: bool = False,
+) -> list[AuditEntry]:
+    """A municipality's entries of every kind, by effective date, then recording time."""
+    filters = AuditFilters(
+        municipality=number,
+        kinds=kinds,
+        effective_from=effective_from,
+        effective_to=effective_to,
+    )
+    query = _ordered(filters, newest_first=False)
+    if query is None:
+        return []
+    with Session(engine) as session:
+        entries = _hydrate(session, [(r[0], r[1], r[2]) for r in session.execute(query)])
+
+    def order(entry: AuditEntry) -> tuple[date, datetime, str]:
+        return (entry.effective_on or entry.recorded_at.date(), entry.recorded_at, entry.id)
+
+    return sorted(entries, key=order, reverse=newest_first)

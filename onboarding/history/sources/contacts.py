@@ -1,0 +1,68 @@
+"""Contact-list changes, from the append-only contact_change table.
+
+A list is replaced as a whole; the entry says who replaced it and what it held
+before and after (names and addresses: the audit log is for admins, a
+municipality's timeline for those who may read its contacts anyway).
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select
+from sqlmodel import Session, col, select
+
+from onboarding.calendar import oslo_date
+from onboarding.history.entries import (
+    AuditEntry,
+    AuditFilters,
+    EventSource,
+    actor_is,
+    key_select,
+    recorded_is_effective,
+)
+from onboarding.models import Actor
+from onboarding.store.access_tables import ContactChangeRow
+from onboarding.store.database import utc
+
+
+class ContactChangeSource(EventSource):
+    """A contact list replaced takes effect when it is recorded."""
+
+    name = "contact_change"
+    kinds = ("contact_change",)
+
+    def keys(self, filters: AuditFilters) -> Select[Any, Any, Any] | None:
+        if not self.wanted(filters) or filters.wave is not None:
+            return None
+        recorded = col(ContactChangeRow.recorded_at)
+        conditions = recorded_is_effective(recorded, filters)
+        if filters.municipality is not None:
+            conditions.append(col(ContactChangeRow.municipality_number) == filters.municipality)
+        if filters.actor is not None:
+            conditions.append(
+                actor_is(ContactChangeRow.actor_id, ContactChangeRow.actor_name, filters.actor)
+            )
+        return key_select(self.name, recorded, col(ContactChangeRow.id), conditions)
+
+    def load(self, session: Session, ids: Sequence[int]) -> list[AuditEntry]:
+        rows = session.exec(select(ContactChangeRow).where(col(ContactChangeRow.id).in_(ids))).all()
+        return [
+            AuditEntry(
+                id=f"{self.name}:{row.id}",
+                kind="contact_change",
+                municipality_number=row.municipality_number,
+                actor=Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role),
+                effective_on=oslo_date(utc(row.recorded_at)),
+                recorded_at=utc(row.recorded_at),
+                summary=(
+                    f"{'program' if row.municipality_number is None else 'municipality'} "
+                    f"contacts replaced: {len(row.contacts_before)} → {len(row.contacts_after)}"
+                ),
+                details={
+                    "list": "program" if row.municipality_number is None else "municipality",
+                    "before": row.contacts_before,
+                    "after": row.contacts_after,
+                },
+            )
+            for row in rows
+        ]

@@ -1,0 +1,70 @@
+"""Deadline changes, from the append-only deadline_change table."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select
+from sqlmodel import Session, col, select
+
+from onboarding.calendar import oslo_date
+from onboarding.history.entries import (
+    AuditEntry,
+    AuditFilters,
+    EventSource,
+    actor_is,
+    key_select,
+    recorded_is_effective,
+)
+from onboarding.models import Actor
+from onboarding.store.database import utc
+from onboarding.store.obligation_tables import DeadlineChangeRow
+
+
+class DeadlineSource(EventSource):
+    """A deadline set or moved takes effect when it is recorded: that day is its effective date."""
+
+    name = "deadline_change"
+    kinds = ("deadline_change",)
+
+    def keys(self, filters: AuditFilters) -> Select[Any, Any, Any] | None:
+        if not self.wanted(filters) or filters.wave is not None:
+            return None
+        recorded = col(DeadlineChangeRow.recorded_at)
+        conditions = recorded_is_effective(recorded, filters)
+        if filters.municipality is not None:
+            conditions.append(col(DeadlineChangeRow.municipality_number) == filters.municipality)
+        if filters.actor is not None:
+            conditions.append(
+                actor_is(DeadlineChangeRow.actor_id, DeadlineChangeRow.actor_name, filters.actor)
+            )
+        return key_select(self.name, recorded, col(DeadlineChangeRow.id), conditions)
+
+    def load(self, session: Session, ids: Sequence[int]) -> list[AuditEntry]:
+        rows = session.exec(
+            select(DeadlineChangeRow).where(col(DeadlineChangeRow.id).in_(ids))
+        ).all()
+        return [
+            AuditEntry(
+                id=f"{self.name}:{row.id}",
+                kind="deadline_change",
+                municipality_number=row.municipality_number,
+                actor=Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role),
+                effective_on=oslo_date(utc(row.recorded_at)),
+                recorded_at=utc(row.recorded_at),
+                summary=(
+                    f"deadline of {row.obligation_id}: "
+                    f"{row.deadline_before or 'none'} → {row.deadline_after}"
+                ),
+                comment=row.reason,
+                details={
+                    "obligation_id": row.obligation_id,
+                    "deadline_before": row.deadline_before.isoformat()
+                    if row.deadline_before
+                    else None,
+                    "deadline_after": row.deadline_after.isoformat(),
+                    "workflow_id": row.workflow_id,
+                    "run_id": row.run_id,
+                },
+            )
+            for row in rows
+        ]

@@ -1,0 +1,75 @@
+"""Transitions, from the append-only audit_event table."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select
+from sqlmodel import Session, col, select
+
+from onboarding.history.entries import (
+    AuditEntry,
+    AuditFilters,
+    EventSource,
+    actor_is,
+    effective_between,
+    key_select,
+    recorded_between,
+)
+from onboarding.models import Actor
+from onboarding.store.database import utc
+from onboarding.store.history_tables import CorrectionRow
+from onboarding.store.tables import AuditEvent
+
+
+class TransitionSource(EventSource):
+    """Every transition as recorded; `details.corrected_by` lists corrections of it."""
+
+    name = "transition"
+    kinds = ("transition",)
+
+    def keys(self, filters: AuditFilters) -> Select[Any, Any, Any] | None:
+        if not self.wanted(filters) or filters.wave is not None:
+            return None  # transitions belong to municipalities, not waves
+        conditions = [
+            *recorded_between(col(AuditEvent.recorded_at), filters),
+            *effective_between(col(AuditEvent.effective_on), filters),
+        ]
+        if filters.municipality is not None:
+            conditions.append(col(AuditEvent.municipality_number) == filters.municipality)
+        if filters.actor is not None:
+            conditions.append(actor_is(AuditEvent.actor_id, AuditEvent.actor_name, filters.actor))
+        return key_select(self.name, col(AuditEvent.recorded_at), col(AuditEvent.id), conditions)
+
+    def load(self, session: Session, ids: Sequence[int]) -> list[AuditEntry]:
+        events = session.exec(select(AuditEvent).where(col(AuditEvent.id).in_(ids))).all()
+        corrected: dict[int, list[str]] = {}
+        for correction_id, event_id in session.exec(
+            select(CorrectionRow.id, CorrectionRow.event_id).where(
+                col(CorrectionRow.event_id).in_(ids)
+            )
+        ).all():
+            corrected.setdefault(event_id, []).append(f"correction:{correction_id}")
+        return [
+            AuditEntry(
+                id=f"{self.name}:{event.id}",
+                kind="transition",
+                municipality_number=event.municipality_number,
+                actor=Actor(id=event.actor_id, name=event.actor_name, role=event.actor_role),
+                effective_on=event.effective_on,
+                recorded_at=utc(event.recorded_at),
+                summary=f"{event.trigger}: {event.from_stage} → {event.to_stage}",
+                evidence=dict(event.evidence),
+                comment=event.comment,
+                details={
+                    "event_id": event.id,
+                    "seq": event.seq,
+                    "trigger": event.trigger,
+                    "from_stage": event.from_stage,
+                    "to_stage": event.to_stage,
+                    "workflow_id": event.workflow_id,
+                    "run_id": event.run_id,
+                    "corrected_by": corrected.get(event.id or 0, []),
+                },
+            )
+            for event in events
+        ]

@@ -1,0 +1,114 @@
+"""Readiness of a wave member: its checklist obligations and the go-live guard (pure).
+
+The municipality workflow calls these on its own state: joining or moving to a
+wave arms (or re-arms) every checklist item with a deadline derived from the
+wave's date, leaving a wave cancels the open ones, and `go_live_blockers`
+names what still keeps `approve_go_live` from firing. Nothing here does I/O
+or reads a clock: `now` comes from the workflow.
+"""
+
+from datetime import date, datetime
+
+from onboarding.checklist import wave_relative_deadline
+from onboarding.models import ChecklistCompletion, MunicipalityState
+from onboarding.obligations import Obligation, ObligationStatus, pass_over_past
+from onboarding.policy import ReminderPolicy
+from onboarding.process import Stage, Trigger
+
+# Stages from which a municipality may be put in a wave ("from option_exercised on").
+WAVE_STAGES: frozenset[Stage] = frozenset(
+    {
+        Stage.OPTION_EXERCISED,
+        Stage.PREPARING,
+        Stage.SERVICE_AGREEMENT_SIGNED,
+        Stage.READY,
+        Stage.PAUSED,
+    }
+)
+_AGREEMENT_SIGNED: frozenset[Stage] = frozenset(
+    {Stage.SERVICE_AGREEMENT_SIGNED, Stage.READY, Stage.LIVE}
+)
+_LIVE_STATUSES = (ObligationStatus.OPEN, ObligationStatus.PAUSED)
+
+
+def go_live_blockers(state: MunicipalityState, policy: ReminderPolicy) -> list[str]:
+    """The conditions still missing for approve_go_live, in a stable order."""
+    if not state.readiness_guard:
+        return []
+    missing: list[str] = []
+    signed_stage = state.paused_from if state.stage is Stage.PAUSED else state.stage
+    if signed_stage not in _AGREEMENT_SIGNED:
+        missing.append("service agreement not signed")
+    if state.wave is None:
+        missing.append("not a member of a production wave")
+    for rule in policy.checklist:
+        if rule.id.value not in state.checklist_done:
+            missing.append(f"checklist item {rule.id.value} not done")
+    return missing
+
+
+def arm_checklist(
+    state: MunicipalityState, policy: ReminderPolicy, *, today: date, now: datetime
+) -> None:
+    """Give every checklist item (and the service agreement) its wave-relative deadline.
+
+    Items done stay done. An item already open keeps the reminders it sent for
+    a date (the `done` keys are per deadline), so only a date that makes a
+    reminder due again sends it again; one whose time is gone is passed over.
+    """
+    membership = state.wave
+    if membership is None:
+        return
+    paused = state.stage is Stage.PAUSED
+    for rule in policy.checklist:
+        item = rule.id.value
+        deadline = wave_relative_deadline(
+            membership.go_live_at, rule.days_before_go_live, policy.timezone
+        )
+        obligation = state.obligations.get(item)
+        if obligation is None:
+            obligation = Obligation(id=item, label=rule.label, opened_on=today)
+            state.obligations[item] = obligation
+        obligation.deadline = deadline
+        if item in state.checklist_done:
+            obligation.status = ObligationStatus.FULFILLED
+            obligation.closed_on = state.checklist_done[item].done_on
+            continue
+        obligation.closed_on = None
+        if paused:
+            obligation.status = ObligationStatus.PAUSED
+            obligation.paused_on = obligation.paused_on or today
+        else:
+            obligation.status, obligation.paused_on = ObligationStatus.OPEN, None
+        pass_over_past(obligation, policy, now)
+    agreement = state.obligations.get(Trigger.SIGN_SERVICE_AGREEMENT.value)
+    if agreement is not None and agreement.status in _LIVE_STATUSES:
+        agreement.deadline = wave_relative_deadline(
+            membership.go_live_at, policy.service_agreement_days_before_go_live, policy.timezone
+        )
+        pass_over_past(agreement, policy, now)
+
+
+def disarm_checklist(state: MunicipalityState, policy: ReminderPolicy, *, on: date) -> None:
+    """Cancel the open checklist items (the member left its wave); done ones stay done."""
+    for rule in policy.checklist:
+        obligation = state.obligations.get(rule.id.value)
+        if obligation is not None and obligation.status in _LIVE_STATUSES:
+            obligation.status, obligation.closed_on = ObligationStatus.CANCELLED, on
+            obligation.paused_on = None
+
+
+def complete_item(state: MunicipalityState, completion: ChecklistCompletion) -> Obligation | None:
+    """Record an item done and fulfil its obligation (returned, if the item has one)."""
+    state.checklist_done[completion.item] = completion
+    obligation = state.obligations.get(completion.item)
+    if obligation is not None:
+        obligation.status = ObligationStatus.FULFILLED
+        obligation.closed_on = completion.done_on
+        obligation.paused_on = None
+    return obligation
+
+
+def is_checklist_item(policy: ReminderPolicy, obligation_id: str) -> bool:
+    """Whether an obligation id is one of the checklist's items."""
+    return policy.checklist_rule(obligation_id) is not None

@@ -1,0 +1,34 @@
+"""Fields the admin lists' GET filter forms share (the outbox, the audit log).
+
+Each reads the form's text value, adds an error named by the field when it is
+wrong (so the page answers 422 and shows nothing), and returns what it means.
+"""
+
+from datetime import date
+
+from onboarding.web.forms import FormErrors
+from onboarding.web.i18n import Translator
+
+
+def municipality_number(t: Translator, values: dict[str, str], errors: FormErrors) -> str | None:
+    """`values["municipality"]`: four digits, or None when left empty."""
+    number = values["municipality"] or None
+    if number is not None and not (len(number) == 4 and number.isascii() and number.isdigit()):
+        errors.add("municipality", t("error.municipality_number"))
+    return number
+
+
+def period(
+    t: Translator, values: dict[str, str], errors: FormErrors
+) -> tuple[date | None, date | None]:
+    """`values["from"]` and `values["to"]` as days (None when empty); from may not be after to."""
+    days: dict[str, date | None] = {}
+    for name in ("from", "to"):
+        try:
+            days[name] = date.fromisoformat(values[name]) if values[name] else None
+        except ValueError:
+            errors.add(name, t("error.date_format"))
+    first, last = days.get("from"), days.get("to")
+    if first is not None and last is not None and first > last:
+        errors.add("from", t("error.from_after_to"))
+    return first, last

@@ -1,0 +1,85 @@
+"""What a history entry says, in the page's language.
+
+The sources (onboarding/history/sources/) write an English `summary` for the
+API and the export; the pages say the same from the entry's `details`, with
+stage, trigger, obligation and status names from the catalog. A kind this
+module does not know (a source added later) shows its summary.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from onboarding.history.entries import AuditEntry
+from onboarding.web.i18n import Translator
+
+
+def _day(t: Translator, value: Any) -> str:
+    return t.date(date.fromisoformat(value)) if value else "—"
+
+
+def _transition(t: Translator, d: dict[str, Any]) -> str:
+    return t(
+        "history.transition",
+        trigger=t.trigger(d["trigger"]),
+        before=t.stage(d["from_stage"]),
+        after=t.stage(d["to_stage"]),
+    )
+
+
+def _correction(t: Translator, d: dict[str, Any]) -> str:
+    trigger = t.trigger(d["trigger"])
+    if d["correction"] == "void":
+        return t(
+            "history.voided",
+            trigger=trigger,
+            before=t.stage(d["stage_before"]),
+            after=t.stage(d["stage_after"]),
+        )
+    text = t("history.amended", trigger=trigger)
+    if d["effective_on_after"] and d["effective_on_after"] != d["effective_on_before"]:
+        text += " " + t(
+            "history.amended_date",
+            before=_day(t, d["effective_on_before"]),
+            after=_day(t, d["effective_on_after"]),
+        )
+    return text
+
+
+def _deadline(t: Translator, d: dict[str, Any]) -> str:
+    return t(
+        "history.deadline_change",
+        obligation=t.obligation(d["obligation_id"], d["obligation_id"]),
+        before=_day(t, d["deadline_before"]),
+        after=_day(t, d["deadline_after"]),
+    )
+
+
+def _notification(t: Translator, d: dict[str, Any]) -> str:
+    return t(
+        "history.notification",
+        obligation=t.obligation(d["obligation_id"], d["obligation_id"]),
+        recipient=t(f"contact_role.{d['recipient_role']}"),
+        status=t(f"notification_status.{d['status']}"),
+    )
+
+
+DESCRIBERS: dict[str, Callable[[Translator, dict[str, Any]], str]] = {
+    "transition": _transition,
+    "correction": _correction,
+    "deadline_change": _deadline,
+    "reminder": _notification,
+    "escalation": _notification,
+}
+
+
+def describe(t: Translator, entry: AuditEntry) -> str:
+    """One line saying what happened; the source's English summary for an unknown kind."""
+    describer = DESCRIBERS.get(entry.kind)
+    if describer is None:
+        return entry.summary
+    try:
+        return describer(t, entry.details)
+    except (KeyError, ValueError):
+        # Details of an older shape than this module knows: the summary still says it.
+        return entry.summary

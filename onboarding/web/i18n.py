@@ -1,0 +1,102 @@
+"""Languages of the pages: Norwegian bokmål (nb) and English (en).
+
+The choice is a cookie set by the language switch; without one the browser's
+Accept-Language decides, and bokmål is the default (the program's own
+language). Text lives in `onboarding.web.catalog`; stage and trigger names come
+from the process definition's own labels.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from onboarding.calendar import OSLO
+from onboarding.process import STAGE_LABELS, TRIGGER_LABELS, Stage, Trigger
+from onboarding.web.catalog import CATALOGS
+
+LANGUAGES: tuple[str, ...] = ("nb", "en")
+DEFAULT_LANGUAGE = "nb"
+LANGUAGE_COOKIE = "onb_lang"
+# Norwegian in any of its tags reads bokmål here.
+_ALIASES = {"nb": "nb", "no": "nb", "nn": "nb", "en": "en"}
+_MONTHS = {
+    "nb": (
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def negotiate(cookie: str | None, accept_language: str | None) -> str:
+    """The page language: the cookie's if valid, else the best of Accept-Language, else nb."""
+    if cookie in LANGUAGES:
+        return cookie
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in _ALIASES and quality > 0:
+            ranked.append((-quality, position, _ALIASES[primary]))
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Text, names and dates in one language; templates get it as `t`."""
+
+    language: str
+
+    @property
+    def catalog(self) -> Mapping[str, str]:
+        return CATALOGS[self.language]
+
+    def __call__(self, key: str, **values: object) -> str:
+        """The message `key`, formatted with `values`; the key itself if it is missing."""
+        text = self.catalog.get(key) or CATALOGS["en"].get(key) or key
+        return text.format(**values) if values else text
+
+    def stage(self, stage: Stage | str) -> str:
+        return STAGE_LABELS[Stage(stage)][self.language]
+
+    def trigger(self, trigger: Trigger | str) -> str:
+        return TRIGGER_LABELS[Trigger(trigger)][self.language]
+
+    def obligation(self, obligation_id: str, fallback: str) -> str:
+        """An obligation's name: its trigger's label, a checklist item's, or `fallback`."""
+        try:
+            return self.trigger(obligation_id)
+        except ValueError:
+            return self.catalog.get(f"checklist_item.{obligation_id}", fallback)
+
+    def date(self, day: date | None) -> str:
+        """A calendar date: 15. mars 2017 / 15 Mar 2017."""
+        if day is None:
+            return ""
+        month = _MONTHS[self.language][day.month - 1]
+        if self.language == "nb":
+            return f"{day.day}. {month} {day.year}"
+        return f"{day.day} {month} {day.year}"
+
+    def datetime(self, moment: datetime | None) -> str:
+        """An instant as date and time in Europe/Oslo."""
+        if moment is None:
+            return ""
+        local = moment.astimezone(OSLO)
+        return f"{self.date(local.date())} {local:%H:%M}"

@@ -1,0 +1,67 @@
+"""Milestones reached over time, for the dashboard's chart.
+
+`milestone_series` is the one place the chart gets its numbers from: #5's
+milestones report (onboarding.store.point_in_time.milestone_series, the same
+rule as the funnel: a milestone once reached is kept, corrections honoured),
+one point per month end, from the month before the first transition in
+force, so every line starts at zero.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from onboarding.process import MILESTONES, Stage
+from onboarding.reports import Interval
+from onboarding.store import point_in_time
+from onboarding.store.tables import MunicipalityRow
+
+
+@dataclass(frozen=True)
+class MilestonePoint:
+    """Municipalities that had reached each milestone on `day`."""
+
+    day: date
+    reached: dict[Stage, int]
+
+
+@dataclass(frozen=True)
+class MilestoneSeries:
+    """Month-end points from the month before the first recorded transition to `until`."""
+
+    total: int
+    points: list[MilestonePoint]
+
+
+def first_effective_day(engine: Engine, *, until: date, known_on: date | None) -> date | None:
+    """The earliest effective date of a transition in force by `until`, as known on `known_on`."""
+    events = point_in_time.visible_events(known_before=point_in_time.known_by(known_on))
+    with Session(engine) as session:
+        first: date | None = session.execute(
+            select(func.min(events.c.effective_on)).where(events.c.effective_on <= until)
+        ).scalar_one()
+    return first
+
+
+def milestone_series(
+    engine: Engine, *, until: date, known_on: date | None = None
+) -> MilestoneSeries:
+    """Milestones reached at each month end up to `until` (empty without any transition)."""
+    first = first_effective_day(engine, until=until, known_on=known_on)
+    if first is None:
+        with Session(engine) as session:
+            total = session.execute(select(func.count()).select_from(MunicipalityRow)).scalar_one()
+        return MilestoneSeries(total=total, points=[])
+    start = first.replace(day=1) - timedelta(days=1)
+    report = point_in_time.milestone_series(
+        engine, start=start, end=until, interval=Interval.MONTH, known_on=known_on
+    )
+    return MilestoneSeries(
+        total=report.total,
+        points=[
+            MilestonePoint(day=p.on, reached={m: p.reached[m.value] for m in MILESTONES})
+            for p in report.points
+        ],
+    )

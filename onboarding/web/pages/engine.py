@@ -1,0 +1,51 @@
+"""The engine behind a municipality, for admins: its workflow runs and their histories in Temporal.
+
+The same summary as GET /api/municipalities/{number}/engine/history, with links
+into the Temporal web UI when one is configured. The domain history (the
+timeline) outlives Temporal's retention; runs Temporal no longer keeps are named.
+"""
+
+import asyncio
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from temporalio.service import RPCError
+
+from onboarding.api.deps import TemporalDep
+from onboarding.engine import EngineUnavailable
+from onboarding.engine_history import engine_history
+from onboarding.store import queries
+from onboarding.temporal import municipality_workflow_id
+from onboarding.web.page import AdminPage, PageRefused
+from onboarding.web.pages.municipality import NumberPath
+from onboarding.web.temporal_ui import workflow_url
+
+router = APIRouter()
+
+
+@router.get("/municipalities/{number}/engine")
+async def engine_page(number: NumberPath, page: AdminPage, client: TemporalDep) -> Response:
+    """Every run of the municipality's workflow: status, event counts, Temporal UI links."""
+    row = await asyncio.to_thread(queries.get_municipality, page.engine, number=number)
+    if row is None:
+        raise PageRefused(404, "error.unknown_municipality", number=number)
+    noted = await asyncio.to_thread(queries.workflow_runs, page.engine, number=number)
+    workflow_id = municipality_workflow_id(number)
+    try:
+        history = await engine_history(
+            client,
+            workflow_id,
+            [run.run_id for run in noted],
+            ui_base=page.settings.temporal_ui_url or "",
+        )
+    except (EngineUnavailable, RPCError):
+        raise PageRefused(503, "error.engine_unavailable") from None
+    return page.render(
+        "engine.html",
+        municipality=row,
+        workflow_id=workflow_id,
+        history=history,
+        noted={run.run_id: run.first_seen_at for run in noted},
+        ui_url=workflow_url(page.settings, number),
+        show_links=bool(page.settings.temporal_ui_url),
+    )

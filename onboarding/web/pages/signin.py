@@ -1,0 +1,148 @@
+"""Sign-in with an API token, sign-out, and the language switch.
+
+Signing in opens a server-side session (onboarding.store.sessions); the cookie
+holds only its random id: HttpOnly, SameSite=Lax, Secure over https. The
+sign-in form has no session to tie a CSRF token to yet, so it carries a
+double-submit token: a random value in a SameSite=Strict cookie that the form
+must repeat.
+"""
+
+import asyncio
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from onboarding.api.deps import refused
+from onboarding.store.sessions import end_session, open_session
+from onboarding.store.tokens import Role, find_active_token
+from onboarding.web.i18n import LANGUAGE_COOKIE, LANGUAGES
+from onboarding.web.page import CSRF_FIELD, SESSION_COOKIE, AnyPage, PageRefused, ViewerPage
+from onboarding.web.signin_limit import SignInLimiter
+
+router = APIRouter()
+
+SIGNIN_CSRF_COOKIE = "onb_signin_csrf"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+def safe_next(path: str | None) -> str:
+    """A local path to go back to; anything else (another site, a scheme) is '/'."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+@router.get("/signin")
+def signin_form(page: AnyPage, next: Annotated[str | None, Query()] = None) -> Response:
+    """The sign-in form (or straight on, for someone signed in already)."""
+    if page.session is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _form(page, next=safe_next(next), status=200)
+
+
+def _form(page: AnyPage, *, next: str, status: int, error: str | None = None) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = page.render("signin.html", status=status, next=next, signin_csrf=token, error=error)
+    response.set_cookie(
+        SIGNIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(page.request),
+        path="/signin",
+    )
+    return response
+
+
+def limiter(request: Request) -> SignInLimiter:
+    """The app's sign-in limiter, made on first use."""
+    found: SignInLimiter | None = getattr(request.app.state, "signin_limiter", None)
+    if found is None:
+        found = request.app.state.signin_limiter = SignInLimiter()
+    return found
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+@router.post("/signin")
+async def signin(page: AnyPage) -> Response:
+    """Open a session for a valid token; the form again, with an error, otherwise.
+
+    Failed attempts are logged (never the token) and limited per client
+    address (429 with Retry-After); a municipality token is refused with why.
+    """
+    limit = limiter(page.request)
+    wait = limit.retry_after(_client(page.request))
+    if wait is not None:
+        refused(page.request, "too many failed sign-ins")
+        response = _form(page, next="/", status=429, error=page.t("signin.too_many", seconds=wait))
+        response.headers["Retry-After"] = str(wait)
+        return response
+    form = await page.request.form()
+    sent, expected = form.get(CSRF_FIELD), page.request.cookies.get(SIGNIN_CSRF_COOKIE)
+    if (
+        not isinstance(sent, str)
+        or not expected
+        or not hmac.compare_digest(sent.encode(), expected.encode())
+    ):
+        raise PageRefused(403, "error.csrf")
+    next_path = safe_next(str(form.get("next") or "/"))
+    secret = str(form.get("token") or "")
+    token = await asyncio.to_thread(find_active_token, page.engine, secret=secret.strip())
+    if token is not None and token.role == Role.MUNICIPALITY:
+        refused(page.request, "a municipality token cannot sign in to the pages", token_id=token.id)
+        return _form(page, next=next_path, status=403, error=page.t("signin.municipality"))
+    opened = await asyncio.to_thread(open_session, page.engine, token_secret=secret)
+    if opened is None:
+        limit.failed(_client(page.request))
+        refused(page.request, "sign-in with an unknown, revoked or expired token")
+        return _form(page, next=next_path, status=401, error=page.t("signin.invalid"))
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        opened.session_id,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(page.request),
+        path="/",
+    )
+    response.delete_cookie(SIGNIN_CSRF_COOKIE, path="/signin")
+    return response
+
+
+@router.post("/signout")
+async def signout(page: ViewerPage) -> Response:
+    """End the session; its cookie never works again."""
+    await page.form()
+    session_id = page.request.cookies.get(SESSION_COOKIE, "")
+    await asyncio.to_thread(end_session, page.engine, session_id=session_id)
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/language/{language}")
+def switch_language(
+    language: str, request: Request, next: Annotated[str | None, Query()] = None
+) -> Response:
+    """Remember the chosen language in a cookie and go back (a preference, not a write)."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if language in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=LANGUAGE_COOKIE_AGE,
+            samesite="lax",
+            secure=_secure(request),
+            path="/",
+        )
+    return response

