@@ -4,7 +4,17 @@ A workflow cannot call another workflow's update; an activity can. A member's
 refusal (wrong stage, missing reason) comes back as a non-retryable
 ApplicationError of the same type and details, so the wave refuses the
 request with the member's own words.
+
+A member call heartbeats while it waits, so a call held by a worker that was
+killed is retried on another after the short heartbeat timeout, not after the
+call's whole timeout; the retry reuses the update id, so a member whose update
+went through before the kill answers it once, from Temporal's record.
 """
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from temporalio import activity
@@ -14,7 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding.errors import UnknownMunicipality
 from onboarding.store import waves
-from onboarding.temporal import municipality_workflow_id, passed_on
+from onboarding.temporal import lost_to_continue_as_new, municipality_workflow_id, passed_on
 from onboarding.wave_models import (
     ChecklistProjection,
     MemberCall,
@@ -23,6 +33,10 @@ from onboarding.wave_models import (
     WaveGoLiveResult,
     WaveProjection,
 )
+
+# Well inside the wave workflow's heartbeat timeout for member calls.
+HEARTBEAT_EVERY = timedelta(seconds=2)
+_Answer = TypeVar("_Answer")
 
 
 class WaveActivities:
@@ -47,12 +61,21 @@ class WaveActivities:
         """Run one update on a member's workflow and hand back its answer."""
         handle = self._client.get_workflow_handle(municipality_workflow_id(call.number))
         result_type = WaveGoLiveResult if call.update == "wave_go_live" else MembershipResult
+        info = activity.info()
+        # The same for every attempt of this activity, unique to this call.
+        update_id = f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
         try:
-            answer = await handle.execute_update(
-                call.update, call.argument(), result_type=result_type
+            answer = await _heartbeating(
+                handle.execute_update(
+                    call.update, call.argument(), id=update_id, result_type=result_type
+                )
             )
         except WorkflowUpdateFailedError as err:
             cause = err.cause
+            if lost_to_continue_as_new(cause):
+                # Every member update is idempotent: the activity's retry repeats
+                # it on the new run, which answers it from the state it carries.
+                raise
             if isinstance(cause, ApplicationError):
                 raise passed_on(cause) from None
             raise
@@ -69,3 +92,16 @@ class WaveActivities:
         if isinstance(answer, WaveGoLiveResult):
             return MemberCallResult(go_live=answer)
         return MemberCallResult(membership=answer)
+
+
+async def _heartbeating(awaitable: Awaitable[_Answer]) -> _Answer:
+    """Await `awaitable`, heartbeating every HEARTBEAT_EVERY until it is done."""
+    task = asyncio.ensure_future(awaitable)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_EVERY.total_seconds())
+            if done:
+                return task.result()
+            activity.heartbeat()
+    finally:
+        task.cancel()

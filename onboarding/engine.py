@@ -5,9 +5,16 @@ with TransitionRefused and RequestRejected, never with RPC details.
 """
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TypeVar
 
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -38,8 +45,15 @@ from onboarding.models import (
 )
 from onboarding.policy import ReminderPolicy
 from onboarding.process import Stage
-from onboarding.temporal import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, municipality_workflow_id
+from onboarding.temporal import (
+    NUMBER_ATTRIBUTE,
+    STAGE_ATTRIBUTE,
+    lost_to_continue_as_new,
+    municipality_workflow_id,
+)
 from workflows.municipality import MunicipalityWorkflow
+
+_Outcome = TypeVar("_Outcome")
 
 
 class EngineUnavailable(OnboardingError):
@@ -118,12 +132,11 @@ async def transition(client: Client, number: str, command: TransitionCommand) ->
     update_id = (
         f"{command.idempotency_key}:{command.trigger.value}" if command.idempotency_key else None
     )
-    try:
-        return await handle.execute_update(MunicipalityWorkflow.transition, command, id=update_id)
-    except WorkflowUpdateFailedError as err:
-        raise domain_error(err.cause) from err
-    except RPCError as err:
-        raise rpc_error(err, number) from err
+    with engine_errors(number):
+        return await surviving_continue_as_new(
+            lambda: handle.execute_update(MunicipalityWorkflow.transition, command, id=update_id),
+            repeatable=update_id is not None,
+        )
 
 
 async def correct(client: Client, number: str, command: CorrectionCommand) -> CorrectionResult:
@@ -132,12 +145,11 @@ async def correct(client: Client, number: str, command: CorrectionCommand) -> Co
         MunicipalityWorkflow.run, municipality_workflow_id(number)
     )
     update_id = f"correct:{command.idempotency_key}" if command.idempotency_key else None
-    try:
-        return await handle.execute_update(MunicipalityWorkflow.correct, command, id=update_id)
-    except WorkflowUpdateFailedError as err:
-        raise domain_error(err.cause) from err
-    except RPCError as err:
-        raise rpc_error(err, number) from err
+    with engine_errors(number):
+        return await surviving_continue_as_new(
+            lambda: handle.execute_update(MunicipalityWorkflow.correct, command, id=update_id),
+            repeatable=update_id is not None,
+        )
 
 
 async def current_state(client: Client, number: str) -> MunicipalityView:
@@ -145,10 +157,8 @@ async def current_state(client: Client, number: str) -> MunicipalityView:
     handle = client.get_workflow_handle_for(
         MunicipalityWorkflow.run, municipality_workflow_id(number)
     )
-    try:
+    with engine_errors(number):
         return await handle.query(MunicipalityWorkflow.state)
-    except RPCError as err:
-        raise rpc_error(err, number) from err
 
 
 async def set_deadline(client: Client, number: str, command: DeadlineCommand) -> ObligationView:
@@ -161,12 +171,11 @@ async def set_deadline(client: Client, number: str, command: DeadlineCommand) ->
         if command.idempotency_key
         else None
     )
-    try:
-        return await handle.execute_update(MunicipalityWorkflow.set_deadline, command, id=update_id)
-    except WorkflowUpdateFailedError as err:
-        raise domain_error(err.cause) from err
-    except RPCError as err:
-        raise rpc_error(err, number) from err
+    with engine_errors(number):
+        return await surviving_continue_as_new(
+            lambda: handle.execute_update(MunicipalityWorkflow.set_deadline, command, id=update_id),
+            repeatable=update_id is not None,
+        )
 
 
 async def obligations(client: Client, number: str) -> list[ObligationView]:
@@ -174,10 +183,54 @@ async def obligations(client: Client, number: str) -> list[ObligationView]:
     handle = client.get_workflow_handle_for(
         MunicipalityWorkflow.run, municipality_workflow_id(number)
     )
-    try:
+    with engine_errors(number):
         return await handle.query(MunicipalityWorkflow.obligations)
+
+
+async def surviving_continue_as_new(
+    call: Callable[[], Awaitable[_Outcome]], *, repeatable: bool
+) -> _Outcome:
+    """Run an update; once more if its run lost it to continue-as-new and a repeat is safe.
+
+    `repeatable` when the update carries an idempotency key: the new run
+    answers the repeat from its idempotency record. Without one, a repeat could
+    apply it twice, so the caller learns that the outcome is unknown.
+    """
+    try:
+        return await call()
+    except WorkflowUpdateFailedError as err:
+        if not lost_to_continue_as_new(err.cause):
+            raise
+        if not repeatable:
+            raise EngineUnavailable(UPDATE_OUTCOME_UNKNOWN) from err
+    return await call()
+
+
+@contextmanager
+def engine_errors(subject: str, *, missing: OnboardingError | None = None) -> Iterator[None]:
+    """Turn what a call to a workflow can raise into the domain's errors.
+
+    `subject` is the municipality number (or wave id) the call is about;
+    `missing` is raised when its workflow does not exist (default: unknown
+    municipality).
+    """
+    try:
+        yield
+    except WorkflowUpdateFailedError as err:
+        raise domain_error(err.cause) from err
+    except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+        # The update was sent but its outcome did not come back in time (a worker
+        # died holding it, the server is slow): it may still be applied, so the
+        # client repeats it with the same idempotency key to learn which.
+        raise EngineUnavailable(UPDATE_OUTCOME_UNKNOWN) from err
     except RPCError as err:
-        raise rpc_error(err, number) from err
+        raise rpc_error(err, subject, missing=missing) from err
+
+
+UPDATE_OUTCOME_UNKNOWN = (
+    "the workflow engine did not answer in time; the request may still be applied: "
+    "repeat it (with the same idempotency key) to learn its outcome"
+)
 
 
 def domain_error(cause: BaseException | None) -> OnboardingError:

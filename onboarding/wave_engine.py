@@ -8,13 +8,12 @@ RequestRejected, TransitionRefused).
 from datetime import datetime
 
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
-from onboarding.engine import domain_error, rpc_error
-from onboarding.errors import OnboardingError, RequestRejected, UnknownWave, WaveRefused
+from onboarding.engine import engine_errors, surviving_continue_as_new
+from onboarding.errors import RequestRejected, UnknownWave, WaveRefused
 from onboarding.models import Actor
 from onboarding.policy import ReminderPolicy
 from onboarding.temporal import municipality_workflow_id, wave_workflow_id
@@ -73,34 +72,31 @@ async def create_wave(
         info=info,
         dates=[WaveDate(go_live_at=info.go_live_at, set_at=now, reason="created", actor=actor)],
     )
-    try:
-        handle = await client.start_workflow(
-            WaveWorkflow.run,
-            WaveWorkflowInput(
-                state=state,
-                policy=policy or ReminderPolicy(),
-                continue_as_new_after_events=continue_as_new_after_events,
-            ),
-            id=wave_workflow_id(request.id),
-            task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
+    with engine_errors(request.id, missing=UnknownWave(request.id)):
+        try:
+            handle = await client.start_workflow(
+                WaveWorkflow.run,
+                WaveWorkflowInput(
+                    state=state,
+                    policy=policy or ReminderPolicy(),
+                    continue_as_new_after_events=continue_as_new_after_events,
+                ),
+                id=wave_workflow_id(request.id),
+                task_queue=task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            raise WaveRefused(request.id, "existing", "a wave with this id exists") from None
         # Answer once the wave is in SQL, so a list right after shows it.
         return await handle.execute_update(WaveWorkflow.recorded, WaveRecorded())
-    except WorkflowAlreadyStartedError:
-        raise WaveRefused(request.id, "existing", "a wave with this id exists") from None
-    except RPCError as err:
-        raise _wave_rpc_error(err, request.id) from err
 
 
 async def wave(client: Client, wave_id: str) -> WaveView:
     """The wave as its workflow sees it."""
     handle = client.get_workflow_handle_for(WaveWorkflow.run, wave_workflow_id(wave_id))
-    try:
+    with engine_errors(wave_id, missing=UnknownWave(wave_id)):
         return await handle.query(WaveWorkflow.view)
-    except RPCError as err:
-        raise _wave_rpc_error(err, wave_id) from err
 
 
 async def add_member(client: Client, wave_id: str, command: AddMemberCommand) -> WaveView:
@@ -128,10 +124,8 @@ async def checklist(client: Client, number: str) -> ChecklistView:
     handle = client.get_workflow_handle_for(
         MunicipalityWorkflow.run, municipality_workflow_id(number)
     )
-    try:
+    with engine_errors(number):
         return await handle.query(MunicipalityWorkflow.checklist)
-    except RPCError as err:
-        raise rpc_error(err, number) from err
 
 
 async def complete_item(
@@ -141,24 +135,19 @@ async def complete_item(
     handle = client.get_workflow_handle_for(
         MunicipalityWorkflow.run, municipality_workflow_id(number)
     )
-    try:
-        return await handle.execute_update(MunicipalityWorkflow.complete_checklist_item, command)
-    except WorkflowUpdateFailedError as err:
-        raise domain_error(err.cause) from err
-    except RPCError as err:
-        raise rpc_error(err, number) from err
+    with engine_errors(number):
+        # Marking an item done twice answers the first marking: safe to repeat.
+        return await surviving_continue_as_new(
+            lambda: handle.execute_update(MunicipalityWorkflow.complete_checklist_item, command),
+            repeatable=True,
+        )
 
 
 async def _update(client: Client, wave_id: str, update: str, command: BaseModel) -> WaveView:
     handle = client.get_workflow_handle(wave_workflow_id(wave_id))
-    try:
-        view: WaveView = await handle.execute_update(update, command, result_type=WaveView)
+    with engine_errors(wave_id, missing=UnknownWave(wave_id)):
+        view: WaveView = await surviving_continue_as_new(
+            lambda: handle.execute_update(update, command, result_type=WaveView),
+            repeatable=False,
+        )
         return view
-    except WorkflowUpdateFailedError as err:
-        raise domain_error(err.cause) from err
-    except RPCError as err:
-        raise _wave_rpc_error(err, wave_id) from err
-
-
-def _wave_rpc_error(err: RPCError, wave_id: str) -> OnboardingError:
-    return rpc_error(err, wave_id, missing=UnknownWave(wave_id))

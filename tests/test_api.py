@@ -21,7 +21,11 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 from sqlmodel import Session
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding import engine as gateway
@@ -801,11 +805,11 @@ async def dead_temporal_api(sqlite_engine: Engine, tmp_path: Path) -> AsyncItera
         yield Api(app, http, sqlite_engine, dead, settings, secrets)
 
 
-async def test_engine_unavailable_is_503(dead_temporal_api: Api) -> None:
-    api = dead_temporal_api
+def _registered(engine: Engine) -> str:
+    """A municipality in the read model only (its workflow is out of reach)."""
     number = fresh_number()
     projection.register_municipality(
-        api.engine,
+        engine,
         RegistrationInput(
             municipality=Municipality(
                 number=number, name="Testby", county="Trøndelag", health_trust="St. Olavs hospital"
@@ -814,6 +818,12 @@ async def test_engine_unavailable_is_503(dead_temporal_api: Api) -> None:
             run_id="none",
         ),
     )
+    return number
+
+
+async def test_engine_unavailable_is_503(dead_temporal_api: Api) -> None:
+    api = dead_temporal_api
+    number = _registered(api.engine)
     for response in (
         await api.get(f"/api/municipalities/{number}"),
         await api.post(f"/api/municipalities/{number}/transitions", SIGN),
@@ -828,6 +838,39 @@ async def test_engine_unavailable_is_503(dead_temporal_api: Api) -> None:
     # The readiness probe takes the replica out of rotation; liveness keeps it running.
     ready = await api.http.get("/api/health/ready")
     assert (ready.status_code, ready.json()["temporal"]) == (503, "unavailable")
+
+
+class _SilentHandle(_DeadHandle):
+    """A workflow handle whose updates are sent but whose outcome never comes back."""
+
+    async def execute_update(self, *_: Any, **__: Any) -> Any:
+        raise WorkflowUpdateRPCTimeoutOrCancelledError()
+
+
+class _SilentTemporal(_DeadTemporal):
+    def get_workflow_handle_for(self, *_: Any, **__: Any) -> _SilentHandle:
+        return _SilentHandle()
+
+    def get_workflow_handle(self, *_: Any, **__: Any) -> _SilentHandle:
+        return _SilentHandle()
+
+
+async def test_an_update_whose_outcome_is_lost_is_503_repeat_it(
+    dead_temporal_api: Api,
+) -> None:
+    # A worker killed while holding an update: the client gives up polling for
+    # its outcome. The API must say so (503, repeat it), not fail with a 500.
+    api = dead_temporal_api
+    silent: Any = _SilentTemporal()
+    api.app.state.temporal = silent
+    number = _registered(api.engine)
+    for response in (
+        await api.post(f"/api/municipalities/{number}/transitions", SIGN),
+        await api.post("/api/waves/any-wave/members", {"number": number}),
+    ):
+        assert response.status_code == 503, response.text
+        assert response.json()["error"] == "engine_unavailable"
+        assert "repeat it" in response.json()["message"]
 
 
 async def test_database_unavailable(client: Client, tmp_path: Path) -> None:

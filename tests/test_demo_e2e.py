@@ -6,7 +6,6 @@ its dates; a second `--demo` on the same data dir is refused. About 30 s
 `--deselect tests/test_demo_e2e.py`.
 """
 
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -37,11 +36,7 @@ def test_the_demo_region_tells_domain_md_counts(demo: Up) -> None:
     demo.start()
     demo.wait_healthy()
     # The API answers while the demo loads through it; the banner comes after.
-    deadline = time.monotonic() + 120
-    while "Onboarding is up." not in demo.output():
-        assert demo.process is not None and demo.process.poll() is None, demo.output()
-        assert time.monotonic() < deadline, demo.output()
-        time.sleep(0.5)
+    demo.wait_announced(timeout=120)
     assert "Loaded the demo region" in demo.output()
     token = (demo.data_dir / "admin.token").read_text().strip()
     with httpx.Client(

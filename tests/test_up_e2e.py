@@ -121,6 +121,17 @@ class Up:
             time.sleep(0.2)
         pytest.fail(f"up was not healthy within {START_TIMEOUT} s:\n{self.output()}")
 
+    def wait_announced(self, timeout: float = START_TIMEOUT) -> None:
+        """Until `up` has printed its banner: the API answers a moment before it does."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while "Press Ctrl-C to stop." not in self.output():
+            if self.process.poll() is not None:
+                pytest.fail(f"up exited with {self.process.returncode}:\n{self.output()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"up printed no banner within {timeout} s:\n{self.output()}")
+            time.sleep(0.2)
+
     def terminate(self) -> int:
         """SIGTERM, as a service manager would send it; returns the exit code."""
         assert self.process is not None
@@ -239,6 +250,7 @@ async def test_up_runs_everything_and_keeps_it_across_a_restart(up: Up) -> None:
     started = time.monotonic()
     up.start()
     up.wait_healthy()
+    up.wait_announced()
     first_output = up.output()
     token_file = up.data_dir / "admin.token"
     admin_token = token_file.read_text().strip()
@@ -354,6 +366,7 @@ async def test_up_runs_everything_and_keeps_it_across_a_restart(up: Up) -> None:
     # Started again on the same data dir: everything is still there, nothing reloaded.
     up.start()
     up.wait_healthy()
+    up.wait_announced()
     second_output = up.output()
     assert "Loading the region" not in second_output
     assert "Created the admin token" not in second_output

@@ -73,6 +73,8 @@ with workflow.unsafe.imports_passed_through():
 
 # A member's update runs its own SQL write; give it time, retry while Temporal is busy.
 MEMBER_CALL_TIMEOUT = timedelta(minutes=2)
+# The call heartbeats (activities/waves.py): a worker killed mid-call costs this, not the above.
+MEMBER_CALL_HEARTBEAT = timedelta(seconds=10)
 # Member calls in flight per wave. Each holds an activity slot while the member's
 # own SQL write needs another: the worker keeps slots for those (see worker.py).
 MEMBER_CALLS_IN_FLIGHT = 4
@@ -454,6 +456,7 @@ class WaveWorkflow:
                     call,
                     result_type=MemberCallResult,
                     start_to_close_timeout=MEMBER_CALL_TIMEOUT,
+                    heartbeat_timeout=MEMBER_CALL_HEARTBEAT,
                     retry_policy=SQL_WRITE_RETRY,
                 )
             return answer

@@ -1,0 +1,85 @@
+"""How the gateway to the workflows (onboarding/engine.py) turns Temporal's failures into ours.
+
+The failures here cannot be provoked on demand from a real server (a worker
+killed at the right instant, temporalio/temporal#6375), so the calls are plain
+coroutines raising the exceptions the SDK raises.
+"""
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.exceptions import ApplicationError
+
+from onboarding.engine import (
+    UPDATE_OUTCOME_UNKNOWN,
+    EngineUnavailable,
+    engine_errors,
+    surviving_continue_as_new,
+)
+from onboarding.errors import TransitionRefused
+from onboarding.temporal import LOST_TO_CONTINUE_AS_NEW
+
+
+def lost() -> WorkflowUpdateFailedError:
+    return WorkflowUpdateFailedError(
+        ApplicationError(
+            "Workflow Update failed because the Workflow completed before the Update completed.",
+            type=LOST_TO_CONTINUE_AS_NEW,
+            non_retryable=True,
+        )
+    )
+
+
+def calls(*outcomes: BaseException | str) -> tuple[Callable[[], Awaitable[str]], list[int]]:
+    """A call answering `outcomes` in turn (raising the exceptions), and its call count."""
+    made: list[int] = []
+
+    async def call() -> str:
+        outcome = outcomes[len(made)]
+        made.append(1)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    return call, made
+
+
+async def test_an_update_lost_to_continue_as_new_is_repeated_once_when_it_has_a_key() -> None:
+    call, made = calls(lost(), "answered by the new run")
+    assert await surviving_continue_as_new(call, repeatable=True) == "answered by the new run"
+    assert len(made) == 2
+
+
+async def test_lost_twice_is_not_repeated_forever() -> None:
+    call, made = calls(lost(), lost())
+    with pytest.raises(WorkflowUpdateFailedError):
+        await surviving_continue_as_new(call, repeatable=True)
+    assert len(made) == 2
+
+
+async def test_without_a_key_the_outcome_is_unknown_not_repeated() -> None:
+    call, made = calls(lost(), "must not be asked")
+    with pytest.raises(EngineUnavailable, match="repeat it"):
+        await surviving_continue_as_new(call, repeatable=False)
+    assert len(made) == 1
+
+
+async def test_a_refusal_is_not_repeated() -> None:
+    refusal = WorkflowUpdateFailedError(
+        ApplicationError(
+            "refused",
+            {"trigger": "go_live", "stage": "prospective", "allowed_triggers": []},
+            type=TransitionRefused.code,
+        )
+    )
+    call, made = calls(refusal, "must not be asked")
+    with pytest.raises(TransitionRefused), engine_errors("5001"):
+        await surviving_continue_as_new(call, repeatable=True)
+    assert len(made) == 1
+
+
+def test_an_update_whose_outcome_did_not_come_back_is_engine_unavailable() -> None:
+    with pytest.raises(EngineUnavailable) as raised, engine_errors("5001"):
+        raise WorkflowUpdateRPCTimeoutOrCancelledError()
+    assert str(raised.value) == UPDATE_OUTCOME_UNKNOWN
