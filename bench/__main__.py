@@ -49,6 +49,12 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="latency and region: engine and floor workers in processes of their own",
     )
     parser.add_argument("--timeskip-size", type=int, default=20)
+    parser.add_argument(
+        "--timeskip-batch",
+        type=int,
+        default=1_000,
+        help="municipalities per time-skipping server (a fresh one for each batch)",
+    )
     parser.add_argument("--memory-workflows", type=int, default=1000)
     parser.add_argument("--cache-limits", type=ints, default=[], help="default: all, then a tenth")
     parser.add_argument("--years", type=int, default=10)
@@ -92,7 +98,7 @@ async def main(args: argparse.Namespace) -> None:
         ]
         print(table("A region's life on the dev server", region), flush=True)
     if "timeskip" in only:
-        ts = [await run_time_skipping_region(args.timeskip_size)]
+        ts = [await run_time_skipping_region(args.timeskip_size, args.timeskip_batch)]
         print(table("A region's life on the time-skipping server, one at a time", ts), flush=True)
     if "memory" in only:
         limits = args.cache_limits or [args.memory_workflows, max(10, args.memory_workflows // 10)]

@@ -29,7 +29,7 @@ from onboarding import engine as gateway
 from onboarding.binaries import find_binary
 from onboarding.calendar import oslo_date
 from onboarding.demo.wave_driver import go_live_through_engine
-from onboarding.models import Actor, DeadlineCommand, TransitionCommand
+from onboarding.models import Actor, DeadlineCommand, Municipality, TransitionCommand
 from onboarding.process import Trigger
 from onboarding.store.database import create_schema, make_engine
 from onboarding.store.tables import NotificationRow
@@ -122,37 +122,53 @@ async def time_skipping(*, max_cached_workflows: int = 1_000) -> AsyncIterator[T
 @dataclass
 class TimeSkipRegionRow:
     municipalities: int
+    batch: int
     transitions: int
     wall_seconds: float
     transitions_per_second: float
     reminders_written: int
 
 
-async def run_time_skipping_region(size: int) -> TimeSkipRegionRow:
-    """`size` municipalities prospective -> live, one at a time, escalation-1 firing for each."""
-    async with time_skipping() as ts:
-        began = time.perf_counter()
-        for municipality in synthetic(size):
-            number = municipality.number
-            handle = await gateway.start_municipality(
-                ts.client, municipality, task_queue=ts.task_queue
-            )
-            await ts.move(number, Trigger.SIGN_COLLABORATION)
-            # A week ahead: even at Easter its last working day is still to come.
-            await ts.deadline(number, Trigger.EXERCISE_OPTION, 7)
-            await escalated(ts, number)
-            for trigger in (
-                Trigger.EXERCISE_OPTION,
-                Trigger.START_PREPARATION,
-                Trigger.SIGN_SERVICE_AGREEMENT,
-            ):
-                await ts.move(number, trigger)
-            await ts.go_live(number)
-            await handle.terminate(reason="benchmark: live, nothing left to wait for")
-        wall = time.perf_counter() - began
-        with Session(ts.engine) as session:
-            reminders = int(session.exec(select(func.count()).select_from(NotificationRow)).one())
-    return TimeSkipRegionRow(size, size * 6, wall, size * 6 / wall, reminders)
+async def run_time_skipping_region(size: int, batch: int = 1_000) -> TimeSkipRegionRow:
+    """`size` municipalities prospective -> live, one at a time, escalation-1 firing for each.
+
+    A fresh time-skipping server (and read model) every `batch` municipalities:
+    the server keeps every workflow it ever ran in memory and slows as they
+    accumulate (2.4 municipalities a second over the first 200 of 1,000, under
+    1.5 over the last), which would measure the test server, not the engine.
+    The wall time includes the servers' starts.
+    """
+    municipalities = synthetic(size)
+    began = time.perf_counter()
+    reminders = 0
+    for start in range(0, size, batch):
+        async with time_skipping() as ts:
+            for municipality in municipalities[start : start + batch]:
+                await live_with_escalation(ts, municipality)
+            with Session(ts.engine) as session:
+                reminders += int(
+                    session.exec(select(func.count()).select_from(NotificationRow)).one()
+                )
+    wall = time.perf_counter() - began
+    return TimeSkipRegionRow(size, batch, size * 6, wall, size * 6 / wall, reminders)
+
+
+async def live_with_escalation(ts: TimeSkipping, municipality: Municipality) -> None:
+    """One municipality's whole road, its exercise_option escalation-1 on the way."""
+    number = municipality.number
+    handle = await gateway.start_municipality(ts.client, municipality, task_queue=ts.task_queue)
+    await ts.move(number, Trigger.SIGN_COLLABORATION)
+    # A week ahead: even at Easter its last working day is still to come.
+    await ts.deadline(number, Trigger.EXERCISE_OPTION, 7)
+    await escalated(ts, number)
+    for trigger in (
+        Trigger.EXERCISE_OPTION,
+        Trigger.START_PREPARATION,
+        Trigger.SIGN_SERVICE_AGREEMENT,
+    ):
+        await ts.move(number, trigger)
+    await ts.go_live(number)
+    await handle.terminate(reason="benchmark: live, nothing left to wait for")
 
 
 async def escalated(ts: TimeSkipping, number: str) -> None:
