@@ -13,6 +13,7 @@ import typer
 from onboarding.cli import inputs, output
 from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import BadInput, DriftRemains, PartlyFailed
+from onboarding.cli.repeatable import repeatable
 
 
 def _emit(data: Any, *, json: bool, render: Callable[[Any], str]) -> None:
@@ -50,9 +51,9 @@ def record_transition(
         body["effective_on"] = inputs.iso_date(effective_on, option="--on").isoformat()
     if comment is not None:
         body["comment"] = comment
-    if idempotency_key is not None:
-        body["idempotency_key"] = idempotency_key
-    view = api.transition(number, body)
+    key = body["idempotency_key"] = inputs.idempotency_key(idempotency_key)
+    with repeatable(key):
+        view = api.transition(number, body)
     _emit(view, json=json, render=output.transition_result)
 
 
@@ -181,8 +182,7 @@ def _deadline_body(*, deadline: str, reason: str, idempotency_key: str | None) -
         "deadline": inputs.iso_date(deadline, option="--on").isoformat(),
         "reason": inputs.reason(reason),
     }
-    if idempotency_key is not None:
-        body["idempotency_key"] = idempotency_key
+    body["idempotency_key"] = inputs.idempotency_key(idempotency_key)
     return body
 
 
@@ -200,7 +200,8 @@ def set_deadline(
     number = inputs.municipality_number(number)
     obligation_id = inputs.obligation_id(obligation_id)
     body = _deadline_body(deadline=deadline, reason=reason, idempotency_key=idempotency_key)
-    view = api.set_deadline(number, obligation_id, body)
+    with repeatable(body["idempotency_key"]):
+        view = api.set_deadline(number, obligation_id, body)
     _emit(view, json=json, render=lambda v: output.deadline_set(number, v))
 
 
@@ -227,7 +228,8 @@ def bulk_set_deadline(
         body["numbers"] = inputs.municipality_numbers(numbers)
     elif stage:
         body["stage"] = inputs.stage(stage).value
-    result = api.bulk_deadlines(body)
+    with repeatable(body["idempotency_key"]):
+        result = api.bulk_deadlines(body)
     _emit(result, json=json, render=output.bulk_deadlines)
     failed = result.get("failed") if isinstance(result, dict) else None
     if failed:

@@ -11,7 +11,7 @@ from typing import Any, Self
 
 import httpx
 
-from onboarding.cli.errors import ApiRefused, ApiUnreachable
+from onboarding.cli.errors import ApiRefused, ApiTimedOut, ApiUnreachable
 from onboarding.settings import Settings
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -119,7 +119,7 @@ class ApiClient:
                 for chunk in response.iter_bytes():
                     write(chunk)
         except httpx.TimeoutException:
-            raise ApiUnreachable(f"the API at {self.url} did not answer in time") from None
+            raise ApiTimedOut(f"the API at {self.url} did not answer in time") from None
         except httpx.TransportError:
             raise ApiUnreachable(
                 f"cannot reach the API at {self.url} (is 'onboarding up' running?)"
@@ -255,7 +255,7 @@ class ApiClient:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TimeoutException:
-            raise ApiUnreachable(f"the API at {self.url} did not answer in time") from None
+            raise ApiTimedOut(f"the API at {self.url} did not answer in time") from None
         except httpx.TransportError:
             raise ApiUnreachable(
                 f"cannot reach the API at {self.url} (is 'onboarding up' running?)"

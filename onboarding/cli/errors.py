@@ -2,7 +2,8 @@
 
 CliError              anything the user should read as `error: <message>`
 ├── BadInput          rejected locally, before any request was sent
-├── ApiUnreachable    no connection to the API (or it did not answer in time)
+├── ApiUnreachable    no connection to the API
+│   └── ApiTimedOut   it took the request but did not answer in time
 ├── ApiRefused        the API answered with an error status and a reason
 ├── PartlyFailed      a bulk request the API did for some and refused for others
 └── DriftRemains      reconciliation found drift it did not (or may not) repair
@@ -23,6 +24,10 @@ class BadInput(CliError):
 
 class ApiUnreachable(CliError):
     """The API could not be reached."""
+
+
+class ApiTimedOut(ApiUnreachable):
+    """The API took the request but did not answer in time: a write may have been made."""
 
 
 class ApiRefused(CliError):

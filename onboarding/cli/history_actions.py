@@ -8,6 +8,7 @@ import typer
 from onboarding.cli import history_output, inputs, output
 from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import BadInput
+from onboarding.cli.repeatable import repeatable
 from onboarding.reports import Interval
 
 
@@ -147,9 +148,9 @@ def record_correction(
         body["effective_on"] = inputs.iso_date(effective_on, option="--on").isoformat()
     if evidence:
         body["evidence"] = inputs.evidence(evidence)
-    if idempotency_key is not None:
-        body["idempotency_key"] = idempotency_key
-    result = api.correct(inputs.municipality_number(number), body)
+    key = body["idempotency_key"] = inputs.idempotency_key(idempotency_key)
+    with repeatable(key):
+        result = api.correct(inputs.municipality_number(number), body)
     _emit(result, json=json, render=history_output.correction_result)
 
 

@@ -8,6 +8,7 @@ definition lives on the server, and the CLI may be older or newer than it.
 import json
 import re
 import sys
+import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +23,16 @@ _NUMBER = re.compile(r"^[0-9]{4}$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # What the API takes in its path; it also keeps '/', '?' and '..' out of the URL.
 _OBLIGATION_ID = re.compile(r"^[a-z_]{1,64}$")
+
+
+def idempotency_key(given: str | None) -> str:
+    """The key given with --key, or a fresh one: every write the CLI sends carries one.
+
+    With a key the API can repeat an update whose answer was lost, and the user
+    can repeat the command (`--key`) to learn its outcome without recording
+    it twice. The API checks the key's form (1-200 of A-Z a-z 0-9 . _ : -).
+    """
+    return given if given is not None else f"cli-{uuid.uuid4().hex}"
 
 
 def municipality_number(text: str) -> str:

@@ -16,7 +16,7 @@ import typer
 from onboarding.cli import actions, history_actions
 from onboarding.cli.errors import CliError
 from onboarding.cli.group import OneLineErrorsGroup
-from onboarding.cli.options import Json, Number
+from onboarding.cli.options import KEY_HELP, Json, Number
 from onboarding.cli.remote import fail as _fail
 from onboarding.cli.remote import remote as _remote
 from onboarding.cli.remote import settings as _settings
@@ -274,7 +274,7 @@ def transition(
     comment: Annotated[str | None, typer.Option(help="Free text for the audit log.")] = None,
     key: Annotated[
         str | None,
-        typer.Option("--key", help="Idempotency key: repeating it returns the first result."),
+        typer.Option("--key", help=KEY_HELP),
     ] = None,
     json: Json = False,
 ) -> None:
@@ -507,7 +507,7 @@ def correct(
     void: Annotated[bool, typer.Option("--void", help="Take the (last) transition back.")] = False,
     key: Annotated[
         str | None,
-        typer.Option("--key", help="Idempotency key: repeating it returns the first result."),
+        typer.Option("--key", help=KEY_HELP),
     ] = None,
     json: Json = False,
 ) -> None:
@@ -713,7 +713,7 @@ Reason = Annotated[
 ]
 DeadlineKey = Annotated[
     str | None,
-    typer.Option("--key", help="Idempotency key: repeating it returns the first result."),
+    typer.Option("--key", help=KEY_HELP),
 ]
 
 
