@@ -99,6 +99,25 @@ def actor_is(id_column: Any, name_column: Any, actor: str) -> ColumnElement[bool
     return or_(id_column == actor, func.lower(name_column) == actor.lower())
 
 
+def narrowed(table: Any, filters: AuditFilters) -> list[ColumnElement[bool]]:
+    """The municipality and actor filters, on a table of events about one municipality.
+
+    `table` has `municipality_number`, `actor_id` and `actor_name` columns, as
+    every append-only table of recorded events does.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if filters.municipality is not None:
+        conditions.append(table.municipality_number == filters.municipality)
+    if filters.actor is not None:
+        conditions.append(actor_is(table.actor_id, table.actor_name, filters.actor))
+    return conditions
+
+
+def actor_of(row: Any) -> Actor:
+    """The actor a recorded row names (its actor_id, actor_name and actor_role)."""
+    return Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role)
+
+
 class EventSource(ABC):
     """One table of events, mapped onto AuditEntry.
 

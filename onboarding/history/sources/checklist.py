@@ -10,12 +10,12 @@ from onboarding.history.entries import (
     AuditEntry,
     AuditFilters,
     EventSource,
-    actor_is,
+    actor_of,
     effective_between,
     key_select,
+    narrowed,
     recorded_between,
 )
-from onboarding.models import Actor
 from onboarding.store.database import utc
 from onboarding.store.wave_tables import ChecklistCompletionRow
 
@@ -36,18 +36,7 @@ class ChecklistSource(EventSource):
         recorded = col(ChecklistCompletionRow.recorded_at)
         conditions = recorded_between(recorded, filters)
         conditions += effective_between(col(ChecklistCompletionRow.done_on), filters)
-        if filters.municipality is not None:
-            conditions.append(
-                col(ChecklistCompletionRow.municipality_number) == filters.municipality
-            )
-        if filters.actor is not None:
-            conditions.append(
-                actor_is(
-                    ChecklistCompletionRow.actor_id,
-                    ChecklistCompletionRow.actor_name,
-                    filters.actor,
-                )
-            )
+        conditions += narrowed(ChecklistCompletionRow, filters)
         return key_select(self.name, recorded, col(ChecklistCompletionRow.id), conditions)
 
     def load(self, session: Session, ids: Sequence[int]) -> list[AuditEntry]:
@@ -59,7 +48,7 @@ class ChecklistSource(EventSource):
                 id=f"{self.name}:{row.id}",
                 kind="checklist_completion",
                 municipality_number=row.municipality_number,
-                actor=Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role),
+                actor=actor_of(row),
                 effective_on=row.done_on,
                 recorded_at=utc(row.recorded_at),
                 summary=f"checklist item {row.item} done",

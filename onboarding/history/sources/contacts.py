@@ -16,11 +16,11 @@ from onboarding.history.entries import (
     AuditEntry,
     AuditFilters,
     EventSource,
-    actor_is,
+    actor_of,
     key_select,
+    narrowed,
     recorded_is_effective,
 )
-from onboarding.models import Actor
 from onboarding.store.access_tables import ContactChangeRow
 from onboarding.store.database import utc
 
@@ -36,12 +36,7 @@ class ContactChangeSource(EventSource):
             return None
         recorded = col(ContactChangeRow.recorded_at)
         conditions = recorded_is_effective(recorded, filters)
-        if filters.municipality is not None:
-            conditions.append(col(ContactChangeRow.municipality_number) == filters.municipality)
-        if filters.actor is not None:
-            conditions.append(
-                actor_is(ContactChangeRow.actor_id, ContactChangeRow.actor_name, filters.actor)
-            )
+        conditions += narrowed(ContactChangeRow, filters)
         return key_select(self.name, recorded, col(ContactChangeRow.id), conditions)
 
     def load(self, session: Session, ids: Sequence[int]) -> list[AuditEntry]:
@@ -51,7 +46,7 @@ class ContactChangeSource(EventSource):
                 id=f"{self.name}:{row.id}",
                 kind="contact_change",
                 municipality_number=row.municipality_number,
-                actor=Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role),
+                actor=actor_of(row),
                 effective_on=oslo_date(utc(row.recorded_at)),
                 recorded_at=utc(row.recorded_at),
                 summary=(

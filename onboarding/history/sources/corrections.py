@@ -10,12 +10,12 @@ from onboarding.history.entries import (
     AuditEntry,
     AuditFilters,
     EventSource,
-    actor_is,
+    actor_of,
     effective_between,
     key_select,
+    narrowed,
     recorded_between,
 )
-from onboarding.models import Actor
 from onboarding.store.database import utc
 from onboarding.store.history_tables import CorrectionRow
 
@@ -38,12 +38,7 @@ class CorrectionSource(EventSource):
             *recorded_between(col(CorrectionRow.recorded_at), filters),
             *effective_between(effective, filters),
         ]
-        if filters.municipality is not None:
-            conditions.append(col(CorrectionRow.municipality_number) == filters.municipality)
-        if filters.actor is not None:
-            conditions.append(
-                actor_is(CorrectionRow.actor_id, CorrectionRow.actor_name, filters.actor)
-            )
+        conditions += narrowed(CorrectionRow, filters)
         return key_select(
             self.name, col(CorrectionRow.recorded_at), col(CorrectionRow.id), conditions
         )
@@ -74,7 +69,7 @@ class CorrectionSource(EventSource):
             id=f"{self.name}:{row.id}",
             kind="correction",
             municipality_number=row.municipality_number,
-            actor=Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role),
+            actor=actor_of(row),
             effective_on=row.effective_on_after or row.effective_on_before,
             recorded_at=utc(row.recorded_at),
             summary=summary,

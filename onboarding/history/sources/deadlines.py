@@ -11,11 +11,11 @@ from onboarding.history.entries import (
     AuditEntry,
     AuditFilters,
     EventSource,
-    actor_is,
+    actor_of,
     key_select,
+    narrowed,
     recorded_is_effective,
 )
-from onboarding.models import Actor
 from onboarding.store.database import utc
 from onboarding.store.obligation_tables import DeadlineChangeRow
 
@@ -31,12 +31,7 @@ class DeadlineSource(EventSource):
             return None
         recorded = col(DeadlineChangeRow.recorded_at)
         conditions = recorded_is_effective(recorded, filters)
-        if filters.municipality is not None:
-            conditions.append(col(DeadlineChangeRow.municipality_number) == filters.municipality)
-        if filters.actor is not None:
-            conditions.append(
-                actor_is(DeadlineChangeRow.actor_id, DeadlineChangeRow.actor_name, filters.actor)
-            )
+        conditions += narrowed(DeadlineChangeRow, filters)
         return key_select(self.name, recorded, col(DeadlineChangeRow.id), conditions)
 
     def load(self, session: Session, ids: Sequence[int]) -> list[AuditEntry]:
@@ -48,7 +43,7 @@ class DeadlineSource(EventSource):
                 id=f"{self.name}:{row.id}",
                 kind="deadline_change",
                 municipality_number=row.municipality_number,
-                actor=Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role),
+                actor=actor_of(row),
                 effective_on=oslo_date(utc(row.recorded_at)),
                 recorded_at=utc(row.recorded_at),
                 summary=(

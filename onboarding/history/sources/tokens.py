@@ -16,10 +16,10 @@ from onboarding.history.entries import (
     AuditFilters,
     EventSource,
     actor_is,
+    actor_of,
     key_select,
     recorded_is_effective,
 )
-from onboarding.models import Actor
 from onboarding.store.access_tables import TokenEventRow
 from onboarding.store.database import utc
 
@@ -51,7 +51,7 @@ class TokenEventSource(EventSource):
                 id=f"{self.name}:{row.id}",
                 kind=f"token_{row.kind}",
                 municipality_number=None,
-                actor=Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role),
+                actor=actor_of(row),
                 effective_on=oslo_date(utc(row.recorded_at)),
                 recorded_at=utc(row.recorded_at),
                 summary=(

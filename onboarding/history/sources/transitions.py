@@ -10,12 +10,12 @@ from onboarding.history.entries import (
     AuditEntry,
     AuditFilters,
     EventSource,
-    actor_is,
+    actor_of,
     effective_between,
     key_select,
+    narrowed,
     recorded_between,
 )
-from onboarding.models import Actor
 from onboarding.store.database import utc
 from onboarding.store.history_tables import CorrectionRow
 from onboarding.store.tables import AuditEvent
@@ -34,10 +34,7 @@ class TransitionSource(EventSource):
             *recorded_between(col(AuditEvent.recorded_at), filters),
             *effective_between(col(AuditEvent.effective_on), filters),
         ]
-        if filters.municipality is not None:
-            conditions.append(col(AuditEvent.municipality_number) == filters.municipality)
-        if filters.actor is not None:
-            conditions.append(actor_is(AuditEvent.actor_id, AuditEvent.actor_name, filters.actor))
+        conditions += narrowed(AuditEvent, filters)
         return key_select(self.name, col(AuditEvent.recorded_at), col(AuditEvent.id), conditions)
 
     def load(self, session: Session, ids: Sequence[int]) -> list[AuditEntry]:
@@ -54,7 +51,7 @@ class TransitionSource(EventSource):
                 id=f"{self.name}:{event.id}",
                 kind="transition",
                 municipality_number=event.municipality_number,
-                actor=Actor(id=event.actor_id, name=event.actor_name, role=event.actor_role),
+                actor=actor_of(event),
                 effective_on=event.effective_on,
                 recorded_at=utc(event.recorded_at),
                 summary=f"{event.trigger}: {event.from_stage} → {event.to_stage}",

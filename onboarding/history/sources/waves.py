@@ -23,11 +23,11 @@ from onboarding.history.entries import (
     AuditFilters,
     EventSource,
     actor_is,
+    actor_of,
     day_start,
     key_select,
     recorded_between,
 )
-from onboarding.models import Actor
 from onboarding.store.database import utc
 from onboarding.store.wave_tables import WaveEventRow
 from onboarding.wave_models import WaveEventKind
@@ -151,7 +151,7 @@ class WaveEventSource(EventSource):
                 kind=PREFIX + row.kind,
                 municipality_number=row.number,
                 wave=row.wave_id,
-                actor=Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role),
+                actor=actor_of(row),
                 effective_on=row.effective_on or oslo_date(utc(row.recorded_at)),
                 recorded_at=utc(row.recorded_at),
                 summary=_summary(row),
