@@ -10,10 +10,12 @@ or reads a clock: `now` comes from the workflow.
 from datetime import date, datetime
 
 from onboarding.checklist import wave_relative_deadline
+from onboarding.errors import RequestRejected
 from onboarding.models import ChecklistCompletion, MunicipalityState
 from onboarding.obligations import Obligation, ObligationStatus, pass_over_past
 from onboarding.policy import ReminderPolicy
 from onboarding.process import Stage, Trigger
+from onboarding.wave_models import ChecklistCommand, ChecklistItemView, ChecklistView
 
 # Stages from which a municipality may be put in a wave ("from option_exercised on").
 WAVE_STAGES: frozenset[Stage] = frozenset(
@@ -112,3 +114,67 @@ def complete_item(state: MunicipalityState, completion: ChecklistCompletion) -> 
 def is_checklist_item(policy: ReminderPolicy, obligation_id: str) -> bool:
     """Whether an obligation id is one of the checklist's items."""
     return policy.checklist_rule(obligation_id) is not None
+
+
+def already_done(state: MunicipalityState, command: ChecklistCommand) -> bool:
+    """True for a repeat (changes nothing); a different date for a done item is refused."""
+    done = state.checklist_done.get(command.item)
+    if done is None:
+        return False
+    if command.done_on is not None and command.done_on != done.done_on:
+        raise RequestRejected(
+            "done_on",
+            f"{command.item} was recorded done on {done.done_on} by {done.actor.name}; "
+            "a recorded completion is never rewritten",
+        )
+    return True
+
+
+def check_item(
+    state: MunicipalityState, policy: ReminderPolicy, command: ChecklistCommand, *, today: date
+) -> date:
+    """The day the item was done (default today); refuse unknown items, no wave, the future."""
+    known = [rule.id.value for rule in policy.checklist]
+    if command.item not in known:
+        raise RequestRejected(
+            "item", f"unknown checklist item {command.item!r}; known: {', '.join(known)}"
+        )
+    if state.wave is None:
+        raise RequestRejected(
+            "item", f"{state.municipality.number} is in no wave, so it has no checklist"
+        )
+    done_on = command.done_on or today
+    if done_on > today:
+        raise RequestRejected(
+            "done_on", f"{done_on} is in the future (today is {today} in Europe/Oslo)"
+        )
+    return done_on
+
+
+def checklist_item(
+    state: MunicipalityState, policy: ReminderPolicy, item: str
+) -> ChecklistItemView:
+    """One item of the template: its deadline and status, and its completion if done."""
+    rule = policy.checklist_rule(item)
+    assert rule is not None, "only called for items of the template"
+    obligation = state.obligations.get(item)
+    return ChecklistItemView(
+        id=item,
+        label=rule.label,
+        days_before_go_live=rule.days_before_go_live,
+        status=obligation.status if obligation else None,
+        deadline=obligation.deadline if obligation else None,
+        done=state.checklist_done.get(item),
+    )
+
+
+def checklist_view(state: MunicipalityState, policy: ReminderPolicy) -> ChecklistView:
+    """The whole checklist, with what still blocks approve_go_live."""
+    wave = state.wave
+    return ChecklistView(
+        number=state.municipality.number,
+        wave_id=wave.wave_id if wave else None,
+        go_live_at=wave.go_live_at if wave else None,
+        items=[checklist_item(state, policy, rule.id.value) for rule in policy.checklist],
+        go_live_blockers=go_live_blockers(state, policy),
+    )

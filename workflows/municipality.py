@@ -22,11 +22,11 @@ with workflow.unsafe.imports_passed_through():
     from onboarding.calendar import oslo_date
     from onboarding.corrections import apply_correction, plan_correction
     from onboarding.errors import (
-        NotEligible,
         ObligationNotOpen,
         OnboardingError,
         RequestRejected,
     )
+    from onboarding.membership import check_joinable, membership_result
     from onboarding.models import (
         Actor,
         ChecklistCompletion,
@@ -67,8 +67,11 @@ with workflow.unsafe.imports_passed_through():
         decide,
     )
     from onboarding.readiness import (
-        WAVE_STAGES,
+        already_done,
         arm_checklist,
+        check_item,
+        checklist_item,
+        checklist_view,
         complete_item,
         disarm_checklist,
         go_live_blockers,
@@ -328,7 +331,7 @@ class MunicipalityWorkflow:
     @workflow.query
     def checklist(self) -> ChecklistView:
         """The readiness checklist: each item's deadline and completion, and the blockers."""
-        return self._checklist_view()
+        return checklist_view(self._state, self._policy)
 
     @workflow.update
     async def join_wave(self, command: JoinWaveCommand) -> MembershipResult:
@@ -343,9 +346,9 @@ class MunicipalityWorkflow:
             self._upgrade_guard()
             current = self._state.wave
             if current is not None and current.wave_id == command.wave_id:
-                return self._membership_result(member=True)
+                return membership_result(self._state, member=True)
             try:
-                self._check_joinable(command)
+                check_joinable(self._state, command)
             except OnboardingError as err:
                 raise _application_error(err) from None
             self._state.wave_seq += 1
@@ -361,8 +364,8 @@ class MunicipalityWorkflow:
             await self._record_obligations()
             if current is not None:
                 await self._tell_wave_left(current, command.wave_id, command.reason, command.actor)
-            return self._membership_result(
-                member=True, previous_wave=current.wave_id if current else None
+            return membership_result(
+                self._state, member=True, previous_wave=current.wave_id if current else None
             )
 
     @join_wave.validator
@@ -372,7 +375,7 @@ class MunicipalityWorkflow:
         if current is not None and current.wave_id == command.wave_id:
             return
         try:
-            self._check_joinable(command)
+            check_joinable(self._state, command)
         except OnboardingError as err:
             raise _application_error(err) from None
 
@@ -382,13 +385,13 @@ class MunicipalityWorkflow:
         async with self._lock:
             current = self._state.wave
             if current is None or current.wave_id != command.wave_id:
-                return self._membership_result(member=False)
+                return membership_result(self._state, member=False)
             self._state.wave = None
             self._state.missed_go_live = None
             disarm_checklist(self._state, self._policy, on=self._today())
             self._schedule_changed = True
             await self._record_obligations()
-            return self._membership_result(member=False, previous_wave=current.wave_id)
+            return membership_result(self._state, member=False, previous_wave=current.wave_id)
 
     @workflow.update
     async def wave_rescheduled(self, command: WaveDateCommand) -> MembershipResult:
@@ -396,12 +399,12 @@ class MunicipalityWorkflow:
         async with self._lock:
             current = self._state.wave
             if current is None or current.wave_id != command.wave_id:
-                return self._membership_result(member=False)
+                return membership_result(self._state, member=False)
             current.go_live_at = command.go_live_at
             arm_checklist(self._state, self._policy, today=self._today(), now=workflow.now())
             self._schedule_changed = True
             await self._record_obligations()
-            return self._membership_result(member=True)
+            return membership_result(self._state, member=True)
 
     @workflow.update
     async def wave_go_live(self, command: WaveGoLiveCommand) -> WaveGoLiveResult:
@@ -444,9 +447,9 @@ class MunicipalityWorkflow:
         """Mark a checklist item done with its date, actor and evidence."""
         async with self._lock:
             try:
-                if self._already_done(command):
-                    return self._checklist_item(command.item)
-                done_on = self._check_item(command)
+                if already_done(self._state, command):
+                    return checklist_item(self._state, self._policy, command.item)
+                done_on = check_item(self._state, self._policy, command, today=self._today())
             except OnboardingError as err:
                 raise _application_error(err) from None
             completion = ChecklistCompletion(
@@ -469,62 +472,16 @@ class MunicipalityWorkflow:
                 start_to_close_timeout=SQL_WRITE_TIMEOUT,
                 retry_policy=SQL_WRITE_RETRY,
             )
-            return self._checklist_item(command.item)
+            return checklist_item(self._state, self._policy, command.item)
 
     @complete_checklist_item.validator
     def validate_complete_checklist_item(self, command: ChecklistCommand) -> None:
         """Reject unknown items, a municipality in no wave, and dates in the future."""
         try:
-            if not self._already_done(command):
-                self._check_item(command)
+            if not already_done(self._state, command):
+                check_item(self._state, self._policy, command, today=self._today())
         except OnboardingError as err:
             raise _application_error(err) from None
-
-    def _already_done(self, command: ChecklistCommand) -> bool:
-        """True for a repeat (changes nothing); a different date for a done item is refused."""
-        done = self._state.checklist_done.get(command.item)
-        if done is None:
-            return False
-        if command.done_on is not None and command.done_on != done.done_on:
-            raise RequestRejected(
-                "done_on",
-                f"{command.item} was recorded done on {done.done_on} by {done.actor.name}; "
-                "a recorded completion is never rewritten",
-            )
-        return True
-
-    def _check_joinable(self, command: JoinWaveCommand) -> None:
-        stage = self._state.stage
-        if stage not in WAVE_STAGES:
-            raise NotEligible(
-                self._state.municipality.number,
-                stage.value,
-                sorted(s.value for s in WAVE_STAGES),
-            )
-        if self._state.wave is not None and not command.reason:
-            raise RequestRejected(
-                "reason",
-                f"{self._state.municipality.number} is in wave {self._state.wave.wave_id}; "
-                "moving it to another wave needs a reason",
-            )
-
-    def _check_item(self, command: ChecklistCommand) -> date:
-        known = [rule.id.value for rule in self._policy.checklist]
-        if command.item not in known:
-            raise RequestRejected(
-                "item", f"unknown checklist item {command.item!r}; known: {', '.join(known)}"
-            )
-        if self._state.wave is None:
-            raise RequestRejected(
-                "item", f"{self._state.municipality.number} is in no wave, so it has no checklist"
-            )
-        today = self._today()
-        done_on = command.done_on or today
-        if done_on > today:
-            raise RequestRejected(
-                "done_on", f"{done_on} is in the future (today is {today} in Europe/Oslo)"
-            )
-        return done_on
 
     def _follow_wave(self, record: TransitionRecord) -> WaveMembership | None:
         """Keep the checklist on the wave's date; a municipality leaving the road leaves its wave.
@@ -574,40 +531,6 @@ class MunicipalityWorkflow:
             ),
             start_to_close_timeout=SQL_WRITE_TIMEOUT,
             retry_policy=SQL_WRITE_RETRY,
-        )
-
-    def _membership_result(
-        self, *, member: bool, previous_wave: str | None = None
-    ) -> MembershipResult:
-        return MembershipResult(
-            municipality=self._state.municipality,
-            stage=self._state.stage,
-            member=member,
-            seq=self._state.wave.seq if self._state.wave else 0,
-            previous_wave=previous_wave,
-        )
-
-    def _checklist_item(self, item: str) -> ChecklistItemView:
-        rule = self._policy.checklist_rule(item)
-        assert rule is not None, "only called for items of the template"
-        obligation = self._state.obligations.get(item)
-        return ChecklistItemView(
-            id=item,
-            label=rule.label,
-            days_before_go_live=rule.days_before_go_live,
-            status=obligation.status if obligation else None,
-            deadline=obligation.deadline if obligation else None,
-            done=self._state.checklist_done.get(item),
-        )
-
-    def _checklist_view(self) -> ChecklistView:
-        wave = self._state.wave
-        return ChecklistView(
-            number=self._state.municipality.number,
-            wave_id=wave.wave_id if wave else None,
-            go_live_at=wave.go_live_at if wave else None,
-            items=[self._checklist_item(rule.id.value) for rule in self._policy.checklist],
-            go_live_blockers=go_live_blockers(self._state, self._policy),
         )
 
     def _upgrade_guard(self) -> None:
