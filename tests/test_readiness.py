@@ -7,6 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from onboarding.checklist import DEFAULT_CHECKLIST, go_live_date, wave_relative_deadline
+from onboarding.errors import NotEligible, RequestRejected
+from onboarding.membership import check_joinable, membership_result
 from onboarding.models import (
     Actor,
     ChecklistCompletion,
@@ -17,7 +19,16 @@ from onboarding.models import (
 from onboarding.obligations import Obligation, ObligationStatus, pending
 from onboarding.policy import ReminderPolicy
 from onboarding.process import Stage, Trigger
-from onboarding.readiness import arm_checklist, complete_item, disarm_checklist, go_live_blockers
+from onboarding.readiness import (
+    already_done,
+    arm_checklist,
+    check_item,
+    checklist_view,
+    complete_item,
+    disarm_checklist,
+    go_live_blockers,
+)
+from onboarding.wave_models import ChecklistCommand, JoinWaveCommand
 
 OSLO = ZoneInfo("Europe/Oslo")
 POLICY = ReminderPolicy()
@@ -148,3 +159,53 @@ def test_a_policy_may_change_the_template_but_not_repeat_an_item() -> None:
     twice = {"id": "go_no_go_meeting", "label": "x", "days_before_go_live": 7}
     with pytest.raises(ValidationError, match="checklist item may be defined once"):
         ReminderPolicy.model_validate({"checklist": [twice, twice]})
+
+
+def checklist_command(item: str, done_on: date | None = None) -> ChecklistCommand:
+    return ChecklistCommand(item=item, done_on=done_on, actor=ACTOR)
+
+
+def test_an_item_is_checked_against_the_template_the_wave_and_the_calendar() -> None:
+    member = state(at=NOW + timedelta(days=200))
+    item = "integrations_tested"
+    assert check_item(member, POLICY, checklist_command(item), today=TODAY) == TODAY
+    backdated = checklist_command(item, TODAY - timedelta(days=3))
+    assert check_item(member, POLICY, backdated, today=TODAY) == TODAY - timedelta(days=3)
+    for command, where, field in [
+        (checklist_command("coffee_made"), member, "item"),
+        (checklist_command(item), state(), "item"),  # in no wave
+        (checklist_command(item, TODAY + timedelta(days=1)), member, "done_on"),
+    ]:
+        with pytest.raises(RequestRejected) as refused:
+            check_item(where, POLICY, command, today=TODAY)
+        assert refused.value.field == field
+
+
+def test_an_item_done_is_never_rewritten_a_repeat_changes_nothing() -> None:
+    member = state(at=NOW + timedelta(days=200))
+    item = "integrations_tested"
+    assert not already_done(member, checklist_command(item))
+    member.checklist_done[item] = ChecklistCompletion(
+        item=item, done_on=date(2030, 5, 2), evidence={}, actor=ACTOR, recorded_at=NOW
+    )
+    assert already_done(member, checklist_command(item))
+    assert already_done(member, checklist_command(item, date(2030, 5, 2)))
+    with pytest.raises(RequestRejected, match="never rewritten"):
+        already_done(member, checklist_command(item, date(2030, 5, 3)))
+    view = checklist_view(member, POLICY)
+    assert [i.id for i in view.items] == [r.id.value for r in DEFAULT_CHECKLIST]
+    assert next(i for i in view.items if i.id == item).done is not None
+    assert view.wave_id == "w"
+
+
+def test_joining_needs_a_wave_stage_and_a_move_needs_a_reason() -> None:
+    join = JoinWaveCommand(wave_id="w2", go_live_at=NOW, actor=ACTOR)
+    check_joinable(state(Stage.OPTION_EXERCISED), join)
+    with pytest.raises(NotEligible):
+        check_joinable(state(Stage.COLLABORATION_SIGNED), join)
+    in_a_wave = state(at=NOW + timedelta(days=200))
+    with pytest.raises(RequestRejected) as refused:
+        check_joinable(in_a_wave, join)
+    assert refused.value.field == "reason"
+    check_joinable(in_a_wave, join.model_copy(update={"reason": "council postponed"}))
+    assert membership_result(in_a_wave, member=True, previous_wave="w").seq == 1
