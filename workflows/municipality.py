@@ -10,7 +10,7 @@ bounded by continue-as-new, which carries the whole state.
 
 import asyncio
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TypeVar
 
 from temporalio import workflow
@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
     from onboarding.calendar import oslo_date
     from onboarding.corrections import apply_correction, plan_correction
     from onboarding.errors import (
-        ObligationNotOpen,
         OnboardingError,
         RequestRejected,
     )
@@ -50,10 +49,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from onboarding.notifications import DeliveryInput, DeliveryResult, DueMessage, EnqueueResult
     from onboarding.obligations import (
-        Obligation,
         ObligationStatus,
         effective_deadline,
-        escalation_level,
         pass_over_past,
         pending,
     )
@@ -75,6 +72,13 @@ with workflow.unsafe.imports_passed_through():
         complete_item,
         disarm_checklist,
         go_live_blockers,
+    )
+    from onboarding.stage_obligations import (
+        follow_obligations,
+        next_message_at,
+        obligation_view,
+        obligation_views,
+        open_obligation,
     )
     from onboarding.temporal import STAGE_ATTRIBUTE, history_is_long, wave_workflow_id
     from onboarding.wave_models import (
@@ -178,7 +182,7 @@ class MunicipalityWorkflow:
     @workflow.query
     def obligations(self) -> list[ObligationView]:
         """Every obligation, open or closed, with its pending reminders and escalations."""
-        return self._obligation_views()
+        return obligation_views(self._state, self._policy, workflow.now())
 
     @workflow.update
     async def transition(self, command: TransitionCommand) -> MunicipalityView:
@@ -208,7 +212,7 @@ class MunicipalityWorkflow:
                 record=record,
                 stage=self._state.stage,
                 paused_from=self._state.paused_from,
-                obligations=self._obligation_views(),
+                obligations=obligation_views(self._state, self._policy, workflow.now()),
             ),
         )
         if left is not None:
@@ -252,7 +256,7 @@ class MunicipalityWorkflow:
                     record=record,
                     stage=self._state.stage,
                     paused_from=self._state.paused_from,
-                    obligations=self._obligation_views(),
+                    obligations=obligation_views(self._state, self._policy, workflow.now()),
                 ),
             )
             result = CorrectionResult(correction=record, municipality=self._view())
@@ -279,9 +283,11 @@ class MunicipalityWorkflow:
         async with self._lock:
             obligation = self._state.obligations.get(command.obligation_id)
             if command.idempotency_key in self._state.deadline_keys and obligation is not None:
-                return self._obligation_view(obligation)
+                return obligation_view(obligation, self._policy, workflow.now())
             try:
-                obligation = self._open_obligation(command)
+                obligation = open_obligation(
+                    self._state, self._policy, command, today=self._today()
+                )
             except OnboardingError as err:
                 raise _application_error(err) from None
             info = workflow.info()
@@ -305,7 +311,7 @@ class MunicipalityWorkflow:
                 ProjectionActivities.record_obligations,
                 ObligationProjection(
                     municipality=self._state.municipality,
-                    obligations=self._obligation_views(),
+                    obligations=obligation_views(self._state, self._policy, workflow.now()),
                     change=change,
                 ),
             )
@@ -314,7 +320,7 @@ class MunicipalityWorkflow:
                     *self._state.deadline_keys[-(self._input.idempotency_keys_kept - 1) :],
                     command.idempotency_key,
                 ]
-            return self._obligation_view(obligation)
+            return obligation_view(obligation, self._policy, workflow.now())
 
     @set_deadline.validator
     def validate_set_deadline(self, command: DeadlineCommand) -> None:
@@ -322,7 +328,7 @@ class MunicipalityWorkflow:
         if command.idempotency_key in self._state.deadline_keys:
             return
         try:
-            self._open_obligation(command)
+            open_obligation(self._state, self._policy, command, today=self._today())
         except OnboardingError as err:
             raise _application_error(err) from None
 
@@ -467,7 +473,7 @@ class MunicipalityWorkflow:
                 ChecklistProjection(
                     municipality=self._state.municipality,
                     completion=completion,
-                    obligations=self._obligation_views(),
+                    obligations=obligation_views(self._state, self._policy, workflow.now()),
                 ),
                 start_to_close_timeout=SQL_WRITE_TIMEOUT,
                 retry_policy=SQL_WRITE_RETRY,
@@ -527,7 +533,8 @@ class MunicipalityWorkflow:
         await workflow.execute_activity_method(
             ProjectionActivities.record_obligations,
             ObligationProjection(
-                municipality=self._state.municipality, obligations=self._obligation_views()
+                municipality=self._state.municipality,
+                obligations=obligation_views(self._state, self._policy, workflow.now()),
             ),
             start_to_close_timeout=SQL_WRITE_TIMEOUT,
             retry_policy=SQL_WRITE_RETRY,
@@ -544,88 +551,14 @@ class MunicipalityWorkflow:
 
     # -- obligations ---------------------------------------------------------
 
-    def _open_obligation(self, command: DeadlineCommand) -> Obligation:
-        """The open (or paused) obligation `command` is about, or why it cannot be set."""
-        known = [rule.id.value for rule in self._policy.obligations]
-        if command.obligation_id not in known:
-            raise RequestRejected(
-                "obligation_id",
-                f"unknown obligation {command.obligation_id!r}; known: {', '.join(known)}",
-            )
-        today = self._today()
-        if command.deadline < today:
-            raise RequestRejected(
-                "deadline", f"{command.deadline} is in the past (today is {today} in Europe/Oslo)"
-            )
-        live = [
-            o.id
-            for o in self._state.obligations.values()
-            if o.status in (ObligationStatus.OPEN, ObligationStatus.PAUSED)
-        ]
-        obligation = self._state.obligations.get(command.obligation_id)
-        if obligation is None or obligation.id not in live:
-            raise ObligationNotOpen(command.obligation_id, self._state.stage.value, live)
-        return obligation
-
     def _follow_obligations(self, trigger: Trigger | None, on: date) -> None:
-        """Fulfil, pause, resume, cancel and open obligations as the stage changes.
-
-        `trigger` is what moved the stage, None when a void moved it back.
-        """
-        stage = self._state.stage
-        now = workflow.now()
-        for obligation in self._state.obligations.values():
-            live = obligation.status in (ObligationStatus.OPEN, ObligationStatus.PAUSED)
-            rule = self._policy.rule(obligation.id)
-            if not live:
-                continue
-            if trigger is not None and obligation.id == trigger.value:
-                obligation.status, obligation.closed_on = ObligationStatus.FULFILLED, on
-            elif stage is Stage.PAUSED:
-                obligation.status, obligation.paused_on = ObligationStatus.PAUSED, on
-            elif trigger is Trigger.RESUME and obligation.status is ObligationStatus.PAUSED:
-                # Paused time does not count against the deadline.
-                if obligation.deadline is not None and obligation.paused_on is not None:
-                    obligation.deadline += on - obligation.paused_on
-                obligation.status, obligation.paused_on = ObligationStatus.OPEN, None
-                pass_over_past(obligation, self._policy, now)
-            if (
-                obligation.status is ObligationStatus.OPEN
-                and rule is not None
-                and stage not in rule.stages
-            ):
-                obligation.status, obligation.closed_on = ObligationStatus.CANCELLED, on
-        for rule in self._policy.obligations:
-            current = self._state.obligations.get(rule.id.value)
-            if stage not in rule.stages or (
-                current is not None
-                and current.status in (ObligationStatus.OPEN, ObligationStatus.PAUSED)
-            ):
-                continue
-            deadline: date | None = None
-            if rule.default_deadline_days is not None:
-                deadline = on + timedelta(days=rule.default_deadline_days)
-            elif current is not None and current.deadline is not None:
-                # Back on the stage (e.g. after re-signing): the program's date still holds.
-                deadline = current.deadline
-            obligation = Obligation(
-                id=rule.id.value, label=rule.label, opened_on=on, deadline=deadline
-            )
-            pass_over_past(obligation, self._policy, now)
-            self._state.obligations[rule.id.value] = obligation
+        """Obligations follow the stage (see follow_obligations); the timers follow them."""
+        follow_obligations(self._state, self._policy, trigger, on, now=workflow.now())
         self._schedule_changed = True
-
-    def _next_message_at(self) -> datetime | None:
-        times = [
-            message.at
-            for obligation in self._state.obligations.values()
-            for message in pending(obligation, self._policy)[:1]
-        ]
-        return min(times, default=None)
 
     async def _sleep_until_next_message(self) -> None:
         """Wait for the next message's instant, a schedule change, or a long history."""
-        next_at = self._next_message_at()
+        next_at = next_message_at(self._state, self._policy)
         self._schedule_changed = False
         if next_at is not None and next_at <= workflow.now():
             return
@@ -689,25 +622,6 @@ class MunicipalityWorkflow:
             workflow.logger.warning(
                 "gave up delivering notifications %s: %s", notification_ids, err.cause
             )
-
-    def _obligation_view(self, obligation: Obligation) -> ObligationView:
-        now = workflow.now()
-        return ObligationView(
-            id=obligation.id,
-            label=obligation.label,
-            status=obligation.status,
-            deadline=obligation.deadline,
-            effective_deadline=effective_deadline(obligation.deadline, self._policy)
-            if obligation.deadline
-            else None,
-            opened_on=obligation.opened_on,
-            closed_on=obligation.closed_on,
-            escalation_level=escalation_level(obligation, self._policy, now),
-            pending=pending(obligation, self._policy),
-        )
-
-    def _obligation_views(self) -> list[ObligationView]:
-        return [self._obligation_view(o) for o in self._state.obligations.values()]
 
     def _today(self) -> date:
         return oslo_date(workflow.now())
