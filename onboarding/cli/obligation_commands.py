@@ -1,0 +1,116 @@
+"""Commands of obligations: obligations, deadline set|bulk, overdue."""
+
+from typing import Annotated
+
+import typer
+
+from onboarding.cli import actions
+from onboarding.cli.options import KEY_HELP, Json, Number
+from onboarding.cli.remote import remote
+from onboarding.policy import DEFAULT_OBLIGATIONS
+from onboarding.process import Stage
+
+deadline_app = typer.Typer(
+    help="Set or move obligations' deadlines (re-arms their reminders and escalations).",
+    no_args_is_help=True,
+)
+
+
+# -- obligations and deadlines ----------------------------------------------------
+
+ObligationArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="OBLIGATION",
+        help="The obligation: the trigger that fulfils it, e.g. exercise_option.",
+        autocompletion=lambda: [rule.id.value for rule in DEFAULT_OBLIGATIONS],
+    ),
+]
+DeadlineOn = Annotated[
+    str,
+    typer.Option(
+        "--on", metavar="DATE", help="The deadline, YYYY-MM-DD (today or later, Europe/Oslo)."
+    ),
+]
+Reason = Annotated[
+    str, typer.Option("--reason", metavar="TEXT", help="Why it is set or moved, for the audit log.")
+]
+DeadlineKey = Annotated[
+    str | None,
+    typer.Option("--key", help=KEY_HELP),
+]
+
+
+def obligations(number: Number, json: Json = False) -> None:
+    """Show a municipality's obligations: status, deadline, escalation level, what is pending."""
+    remote(actions.show_obligations, number=number, json=json)
+
+
+@deadline_app.command("set")
+def deadline_set(
+    number: Number,
+    obligation: ObligationArg,
+    on: DeadlineOn,
+    reason: Reason,
+    key: DeadlineKey = None,
+    json: Json = False,
+) -> None:
+    """Set or move one municipality's deadline for an obligation."""
+    remote(
+        actions.set_deadline,
+        number=number,
+        obligation_id=obligation,
+        deadline=on,
+        reason=reason,
+        idempotency_key=key,
+        json=json,
+    )
+
+
+@deadline_app.command("bulk")
+def deadline_bulk(
+    obligation: ObligationArg,
+    on: DeadlineOn,
+    reason: Reason,
+    numbers: Annotated[
+        str | None,
+        typer.Option(
+            "--numbers", metavar="NUMBER,...", help="These municipalities, e.g. 5001,5006."
+        ),
+    ] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            "--stage",
+            help="Every municipality now in this stage, e.g. collaboration_signed.",
+            autocompletion=lambda: [s.value for s in Stage],
+        ),
+    ] = None,
+    key: DeadlineKey = None,
+    json: Json = False,
+) -> None:
+    """Set one deadline for many municipalities (--numbers or --stage), a line each.
+
+    Exits non-zero if it failed for any of them; the others keep their new deadline.
+    """
+    remote(
+        actions.bulk_set_deadline,
+        obligation_id=obligation,
+        numbers=numbers,
+        stage=stage,
+        deadline=on,
+        reason=reason,
+        idempotency_key=key,
+        json=json,
+    )
+
+
+def overdue(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help="Date, YYYY-MM-DD (default: today)."),
+    ] = None,
+    json: Json = False,
+) -> None:
+    """Open obligations whose deadline had passed on a date, most overdue first."""
+    remote(actions.show_overdue, as_of=as_of, json=json)
