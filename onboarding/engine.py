@@ -267,4 +267,13 @@ def rpc_error(
         return missing or UnknownMunicipality(number)
     if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
         return EngineUnavailable(f"the workflow engine is unavailable: {err.message}")
+    if err.status == RPCStatusCode.FAILED_PRECONDITION and "Workflow Task in failed state" in (
+        err.message
+    ):
+        # The workflow's tasks keep failing (typically workers running code its
+        # history was not made with): it takes no update until an operator acts.
+        return EngineUnavailable(
+            f"the workflow of {number} is stuck: its workflow task keeps failing, so nothing "
+            "was changed; an operator must look (deploy/README.md, runbook)"
+        )
     return OnboardingError(f"workflow engine error: {err.message}")

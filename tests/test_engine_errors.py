@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding.engine import (
     UPDATE_OUTCOME_UNKNOWN,
@@ -83,3 +84,16 @@ def test_an_update_whose_outcome_did_not_come_back_is_engine_unavailable() -> No
     with pytest.raises(EngineUnavailable) as raised, engine_errors("5001"):
         raise WorkflowUpdateRPCTimeoutOrCancelledError()
     assert str(raised.value) == UPDATE_OUTCOME_UNKNOWN
+
+
+def test_a_stuck_workflow_is_engine_unavailable_and_says_so() -> None:
+    # What the server answers an update while the workflow's task keeps failing
+    # (seen when a worker ran with code changed under it).
+    stuck = RPCError(
+        "Unable to perform workflow execution update due to Workflow Task in failed state.",
+        RPCStatusCode.FAILED_PRECONDITION,
+        b"",
+    )
+    with pytest.raises(EngineUnavailable, match="0753 is stuck") as raised, engine_errors("0753"):
+        raise stuck
+    assert "nothing was changed" in str(raised.value)
