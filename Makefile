@@ -50,7 +50,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install browser tools
-	$(BIN)/pytest -ra
+	$(BIN)/pytest -ra --durations=15
 
 # Known vulnerabilities of the installed packages (asks PyPI; see the script).
 audit: install

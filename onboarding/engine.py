@@ -7,7 +7,7 @@ with TransitionRefused and RequestRejected, never with RPC details.
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
@@ -57,9 +57,23 @@ _Outcome = TypeVar("_Outcome")
 
 
 class EngineUnavailable(OnboardingError):
-    """Temporal could not be reached (HTTP 503)."""
+    """Temporal could not be reached, or could not take the request (HTTP 503)."""
 
     code = "engine_unavailable"
+
+
+class UpdateOutcomeUnknown(EngineUnavailable):
+    """The request reached the engine but its answer was lost: it may have been applied.
+
+    Same code as EngineUnavailable (a client retries both alike); `outcome:
+    unknown` tells a client that says so to its user (the CLI names its key).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(UPDATE_OUTCOME_UNKNOWN)
+
+    def to_detail(self) -> dict[str, Any]:
+        return {**super().to_detail(), "outcome": "unknown"}
 
 
 async def start_municipality(
@@ -202,7 +216,7 @@ async def surviving_continue_as_new(
         if not lost_to_continue_as_new(err.cause):
             raise
         if not repeatable:
-            raise EngineUnavailable(UPDATE_OUTCOME_UNKNOWN) from err
+            raise UpdateOutcomeUnknown() from err
     return await call()
 
 
@@ -222,14 +236,14 @@ def engine_errors(subject: str, *, missing: OnboardingError | None = None) -> It
         # The update was sent but its outcome did not come back in time (a worker
         # died holding it, the server is slow): it may still be applied, so the
         # client repeats it with the same idempotency key to learn which.
-        raise EngineUnavailable(UPDATE_OUTCOME_UNKNOWN) from err
+        raise UpdateOutcomeUnknown() from err
     except RPCError as err:
         raise rpc_error(err, subject, missing=missing) from err
 
 
 UPDATE_OUTCOME_UNKNOWN = (
     "the workflow engine did not answer in time; the request may still be applied: "
-    "repeat it (with the same idempotency key) to learn its outcome"
+    "repeat it to learn its outcome (with the same idempotency key, where it takes one)"
 )
 
 

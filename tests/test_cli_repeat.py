@@ -22,22 +22,31 @@ from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import ApiTimedOut
 from onboarding.cli.main import app
 
-UNAVAILABLE = {
+OUTCOME_UNKNOWN = {
     "error": "engine_unavailable",
     "message": "the workflow engine did not answer in time",
+    "outcome": "unknown",
 }
 
 
 class EngineTimesOut(BaseHTTPRequestHandler):
-    """Answers every write with the API's 503, keeping the bodies it was sent."""
+    """Answers writes as the API does when the engine's answers are lost, keeping the bodies.
+
+    A single write gets 503 with `outcome: unknown` (or `answer`, when set); a
+    bulk request gets 200 with one municipality's outcome unknown.
+    """
 
     bodies: list[dict[str, Any]] = []
+    answer: dict[str, Any] = OUTCOME_UNKNOWN
 
     def do_POST(self) -> None:  # noqa: N802 (the http.server naming)
         length = int(self.headers["Content-Length"])
         self.bodies.append(json.loads(self.rfile.read(length)))
-        payload = json.dumps(UNAVAILABLE).encode()
-        self.send_response(503)
+        status, answer = 503, self.answer
+        if self.path == "/api/bulk/deadlines":
+            status, answer = 200, BULK_ANSWER
+        payload = json.dumps(answer).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -49,9 +58,22 @@ class EngineTimesOut(BaseHTTPRequestHandler):
         pass
 
 
+BULK_ANSWER = {
+    "obligation_id": "exercise_option",
+    "requested": 2,
+    "succeeded": 0,
+    "failed": 2,
+    "results": [
+        {"number": "5001", "ok": False, "error": OUTCOME_UNKNOWN},
+        {"number": "5006", "ok": False, "error": {"error": "not_found", "message": "no 5006"}},
+    ],
+}
+
+
 @pytest.fixture
 def unavailable_url() -> Iterator[str]:
     EngineTimesOut.bodies = []
+    EngineTimesOut.answer = OUTCOME_UNKNOWN
     server = ThreadingHTTPServer(("127.0.0.1", 0), EngineTimesOut)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -131,4 +153,22 @@ def test_a_write_the_api_took_but_never_answered_says_how_to_repeat_it(
     assert str(raised.value) == (
         f"the API at {silent_url} did not answer in time; it may have been recorded: "
         "repeat the command with --key sign-5001 to learn its outcome"
+    )
+
+
+def test_a_503_that_changed_nothing_gets_no_hint(unavailable_url: str, tmp_path: Path) -> None:
+    EngineTimesOut.answer = {"error": "engine_unavailable", "message": "the engine is down"}
+    line = error_line(cli(unavailable_url, tmp_path, "transition", "5001", "start_preparation"))
+    assert line == "error: the API failed (HTTP 503): the engine is down"
+
+
+def test_a_bulk_request_names_its_key_for_the_municipalities_whose_outcome_is_unknown(
+    unavailable_url: str, tmp_path: Path
+) -> None:
+    args = ("deadline", "bulk", "exercise_option", "--numbers", "5001,5006")
+    result = cli(unavailable_url, tmp_path, *args, "--on", "2031-01-10", "--reason", "later")
+    [body] = EngineTimesOut.bodies
+    assert error_line(result) == (
+        "error: exercise_option: 2 of 2 municipalities failed; for 1 of them it may have been "
+        f"recorded: repeat the command with --key {body['idempotency_key']} to learn its outcome"
     )

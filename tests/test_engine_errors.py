@@ -84,6 +84,11 @@ def test_an_update_whose_outcome_did_not_come_back_is_engine_unavailable() -> No
     with pytest.raises(EngineUnavailable) as raised, engine_errors("5001"):
         raise WorkflowUpdateRPCTimeoutOrCancelledError()
     assert str(raised.value) == UPDATE_OUTCOME_UNKNOWN
+    assert raised.value.to_detail() == {
+        "error": "engine_unavailable",
+        "message": UPDATE_OUTCOME_UNKNOWN,
+        "outcome": "unknown",
+    }
 
 
 def test_a_stuck_workflow_is_engine_unavailable_and_says_so() -> None:

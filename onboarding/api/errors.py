@@ -162,7 +162,11 @@ _RESPONSES: dict[int, tuple[Any, str]] = {
         "not open, a wave's status, a municipality's stage for a wave",
     ),
     422: (ValidationBody, "the request is invalid; `field` names what to correct"),
-    503: (ErrorBody, "the workflow engine or the database is unavailable"),
+    503: (
+        ErrorBody,
+        "the workflow engine or the database is unavailable; with `outcome: unknown` the "
+        "engine took the request but its answer was lost: repeat it to learn the outcome",
+    ),
 }
 
 

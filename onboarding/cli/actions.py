@@ -13,7 +13,7 @@ import typer
 from onboarding.cli import inputs, output
 from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import BadInput, DriftRemains, PartlyFailed
-from onboarding.cli.repeatable import repeatable
+from onboarding.cli.repeatable import hint, outcome_unknown, repeatable
 
 
 def _emit(data: Any, *, json: bool, render: Callable[[Any], str]) -> None:
@@ -234,9 +234,11 @@ def bulk_set_deadline(
     failed = result.get("failed") if isinstance(result, dict) else None
     if failed:
         # The lines above say which and why; this line is for scripts and exit codes.
-        raise PartlyFailed(
-            f"{obligation_id}: {failed} of {result.get('requested')} municipalities failed"
-        )
+        message = f"{obligation_id}: {failed} of {result.get('requested')} municipalities failed"
+        unknown = [r for r in result.get("results", []) if outcome_unknown(r.get("error"))]
+        if unknown:
+            message += f"; for {len(unknown)} of them {hint(body['idempotency_key'])}"
+        raise PartlyFailed(message)
 
 
 def show_overdue(api: ApiClient, *, as_of: str | None, json: bool) -> None:

@@ -118,6 +118,9 @@ class ApiClient:
                     raise self._refusal(response)
                 for chunk in response.iter_bytes():
                     write(chunk)
+        except (httpx.ConnectTimeout, httpx.PoolTimeout):
+            # The request never left: nothing was done.
+            raise ApiUnreachable(f"cannot reach the API at {self.url} in time") from None
         except httpx.TimeoutException:
             raise ApiTimedOut(f"the API at {self.url} did not answer in time") from None
         except httpx.TransportError:
@@ -254,6 +257,9 @@ class ApiClient:
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = self._http.request(method, path, **kwargs)
+        except (httpx.ConnectTimeout, httpx.PoolTimeout):
+            # The request never left: nothing was done.
+            raise ApiUnreachable(f"cannot reach the API at {self.url} in time") from None
         except httpx.TimeoutException:
             raise ApiTimedOut(f"the API at {self.url} did not answer in time") from None
         except httpx.TransportError:
