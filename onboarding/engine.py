@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from temporalio.client import (
     Client,
     WorkflowHandle,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -237,6 +238,15 @@ def engine_errors(subject: str, *, missing: OnboardingError | None = None) -> It
         # died holding it, the server is slow): it may still be applied, so the
         # client repeats it with the same idempotency key to learn which.
         raise UpdateOutcomeUnknown() from err
+    except WorkflowQueryFailedError as err:
+        if "deadlock" not in str(err).lower():
+            raise  # the query handler itself failed: a bug, left a 500
+        # The SDK gives a query 2 seconds of the worker's CPU; a worker saturated
+        # by thousands of cached workflows can miss that (seen at 10,000). A read
+        # changes nothing, so the client simply asks again.
+        raise EngineUnavailable(
+            f"the workflow of {subject} did not answer in time (its worker is busy); try again"
+        ) from err
     except RPCError as err:
         raise rpc_error(err, subject, missing=missing) from err
 

@@ -8,7 +8,11 @@ coroutines raising the exceptions the SDK raises.
 from collections.abc import Awaitable, Callable
 
 import pytest
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -102,3 +106,16 @@ def test_a_stuck_workflow_is_engine_unavailable_and_says_so() -> None:
     with pytest.raises(EngineUnavailable, match="0753 is stuck") as raised, engine_errors("0753"):
         raise stuck
     assert "nothing was changed" in str(raised.value)
+
+
+def test_a_query_the_busy_worker_could_not_answer_in_time_is_engine_unavailable() -> None:
+    # Seen with 10,000 cached workflows on 2 cores: the SDK's deadlock detector
+    # fails a query that did not get 2 seconds of CPU.
+    deadlock = WorkflowQueryFailedError(
+        "[TMPRL1101] Potential deadlock detected: workflow didn't yield within 2 second(s)."
+    )
+    with pytest.raises(EngineUnavailable, match="bench-0042 did not answer in time"):
+        with engine_errors("bench-0042"):
+            raise deadlock
+    with pytest.raises(WorkflowQueryFailedError), engine_errors("5001"):
+        raise WorkflowQueryFailedError("KeyError: 'stage'")  # a bug in a handler stays a 500
