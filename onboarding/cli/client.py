@@ -4,7 +4,8 @@ It knows the routes and turns every failure into a CliError with a one-line
 message: the API's own `{"error", "message", "field"}` body when there is one.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -110,23 +111,16 @@ class ApiClient:
         self, params: Sequence[tuple[str, str]], write: Callable[[bytes], object]
     ) -> None:
         """GET /api/audit/export, handing the body to `write` as it arrives (bounded memory)."""
-        try:
-            query = httpx.QueryParams(list(params))
-            with self._http.stream("GET", "/api/audit/export", params=query) as response:
-                if not response.is_success:
-                    response.read()
-                    raise self._refusal(response)
-                for chunk in response.iter_bytes():
-                    write(chunk)
-        except (httpx.ConnectTimeout, httpx.PoolTimeout):
-            # The request never left: nothing was done.
-            raise ApiUnreachable(f"cannot reach the API at {self.url} in time") from None
-        except httpx.TimeoutException:
-            raise ApiTimedOut(f"the API at {self.url} did not answer in time") from None
-        except httpx.TransportError:
-            raise ApiUnreachable(
-                f"cannot reach the API at {self.url} (is 'onboarding up' running?)"
-            ) from None
+        query = httpx.QueryParams(list(params))
+        with (
+            self._transport_errors(),
+            self._http.stream("GET", "/api/audit/export", params=query) as response,
+        ):
+            if not response.is_success:
+                response.read()
+                raise self._refusal(response)
+            for chunk in response.iter_bytes():
+                write(chunk)
 
     def correct(self, number: str, body: dict[str, Any]) -> Any:
         """POST /api/municipalities/{number}/corrections."""
@@ -255,8 +249,17 @@ class ApiClient:
     # -- plumbing ------------------------------------------------------------
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
+        with self._transport_errors():
             response = self._http.request(method, path, **kwargs)
+        if response.is_success:
+            return _json(response)
+        raise self._refusal(response)
+
+    @contextmanager
+    def _transport_errors(self) -> Iterator[None]:
+        """httpx's failures to reach the API (or to hear back) as the CLI's errors."""
+        try:
+            yield
         except (httpx.ConnectTimeout, httpx.PoolTimeout):
             # The request never left: nothing was done.
             raise ApiUnreachable(f"cannot reach the API at {self.url} in time") from None
@@ -266,9 +269,6 @@ class ApiClient:
             raise ApiUnreachable(
                 f"cannot reach the API at {self.url} (is 'onboarding up' running?)"
             ) from None
-        if response.is_success:
-            return _json(response)
-        raise self._refusal(response)
 
     def _refusal(self, response: httpx.Response) -> ApiRefused:
         body = _json(response)

@@ -1,15 +1,19 @@
 """Commands of reports, history and corrections: report, audit, timeline, correct."""
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
 from onboarding.cli import history_actions
 from onboarding.cli.errors import CliError
-from onboarding.cli.options import KEY_HELP, Json, Number
+from onboarding.cli.options import Json, KeyOption, Number
 from onboarding.cli.remote import fail, remote
 
 # -- reports, history, corrections ----------------------------------------------
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 report_app = typer.Typer(
     help="Reports on a date: the funnel (default), stages, milestones over time.",
@@ -113,6 +117,20 @@ MunicipalityOption = Annotated[
     str | None, typer.Option("--municipality", metavar="NUMBER", help="Only this municipality.")
 ]
 WaveOption = Annotated[str | None, typer.Option("--wave", help="Only this production wave.")]
+RecordedFrom = Annotated[
+    str | None, typer.Option("--from", metavar="DATE", help="Recorded on or after.")
+]
+RecordedTo = Annotated[
+    str | None, typer.Option("--to", metavar="DATE", help="Recorded on or before.")
+]
+
+
+def _checked(check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`check(...)`, made before any request; what it refuses is one line and exit 1."""
+    try:
+        return check(*args, **kwargs)
+    except CliError as error:
+        raise fail(error) from None
 
 
 @audit_app.callback()
@@ -122,12 +140,8 @@ def audit(
     kind: KindOption = None,
     municipality: MunicipalityOption = None,
     wave: WaveOption = None,
-    start: Annotated[
-        str | None, typer.Option("--from", metavar="DATE", help="Recorded on or after.")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", metavar="DATE", help="Recorded on or before.")
-    ] = None,
+    start: RecordedFrom = None,
+    end: RecordedTo = None,
     limit: Annotated[int, typer.Option(min=1, max=1_000, help="At most this many.")] = 100,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many (paging).")] = 0,
     oldest_first: Annotated[bool, typer.Option("--oldest-first", help="Oldest first.")] = False,
@@ -136,17 +150,15 @@ def audit(
     """Who did what, when: the audit log across the region, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    try:
-        filters = history_actions.audit_filters(
-            actor=actor,
-            kinds=kind or [],
-            municipality=municipality,
-            wave=wave,
-            start=start,
-            end=end,
-        )
-    except CliError as error:
-        raise fail(error) from None
+    filters = _checked(
+        history_actions.audit_filters,
+        actor=actor,
+        kinds=kind or [],
+        municipality=municipality,
+        wave=wave,
+        start=start,
+        end=end,
+    )
     remote(
         history_actions.show_audit,
         filters=filters,
@@ -164,25 +176,19 @@ def audit_export(
     kind: KindOption = None,
     municipality: MunicipalityOption = None,
     wave: WaveOption = None,
-    start: Annotated[
-        str | None, typer.Option("--from", metavar="DATE", help="Recorded on or after.")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", metavar="DATE", help="Recorded on or before.")
-    ] = None,
+    start: RecordedFrom = None,
+    end: RecordedTo = None,
 ) -> None:
     """The whole audit log (filtered), oldest first, to stdout: `> audit.csv`."""
-    try:
-        filters = history_actions.audit_filters(
-            actor=actor,
-            kinds=kind or [],
-            municipality=municipality,
-            wave=wave,
-            start=start,
-            end=end,
-        )
-    except CliError as error:
-        raise fail(error) from None
+    filters = _checked(
+        history_actions.audit_filters,
+        actor=actor,
+        kinds=kind or [],
+        municipality=municipality,
+        wave=wave,
+        start=start,
+        end=end,
+    )
     remote(history_actions.export_audit, filters=filters, fmt=fmt)
 
 
@@ -201,10 +207,7 @@ def correct(
         typer.Option("--evidence", metavar="KEY=VALUE", help="Evidence to set, repeatable."),
     ] = None,
     void: Annotated[bool, typer.Option("--void", help="Take the (last) transition back.")] = False,
-    key: Annotated[
-        str | None,
-        typer.Option("--key", help=KEY_HELP),
-    ] = None,
+    key: KeyOption = None,
     json: Json = False,
 ) -> None:
     """Correct a recorded transition: its date (--on), evidence, or void the last one."""

@@ -22,7 +22,7 @@ from onboarding.cli import (
 )
 from onboarding.cli.errors import CliError
 from onboarding.cli.group import OneLineErrorsGroup
-from onboarding.cli.options import KEY_HELP, Json, Number
+from onboarding.cli.options import Json, KeyOption, Number
 from onboarding.cli.remote import fail as _fail
 from onboarding.cli.remote import remote as _remote
 from onboarding.cli.remote import settings as _settings
@@ -269,10 +269,7 @@ def transition(
         ),
     ] = None,
     comment: Annotated[str | None, typer.Option(help="Free text for the audit log.")] = None,
-    key: Annotated[
-        str | None,
-        typer.Option("--key", help=KEY_HELP),
-    ] = None,
+    key: KeyOption = None,
     json: Json = False,
 ) -> None:
     """Record a transition of a municipality (e.g. exercise_option with its case number)."""

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from onboarding.cli import actions
-from onboarding.cli.options import KEY_HELP, Json, Number
+from onboarding.cli.options import Json, KeyOption, Number
 from onboarding.cli.remote import remote
 from onboarding.policy import DEFAULT_OBLIGATIONS
 from onboarding.process import Stage
@@ -35,10 +35,6 @@ DeadlineOn = Annotated[
 Reason = Annotated[
     str, typer.Option("--reason", metavar="TEXT", help="Why it is set or moved, for the audit log.")
 ]
-DeadlineKey = Annotated[
-    str | None,
-    typer.Option("--key", help=KEY_HELP),
-]
 
 
 def obligations(number: Number, json: Json = False) -> None:
@@ -52,7 +48,7 @@ def deadline_set(
     obligation: ObligationArg,
     on: DeadlineOn,
     reason: Reason,
-    key: DeadlineKey = None,
+    key: KeyOption = None,
     json: Json = False,
 ) -> None:
     """Set or move one municipality's deadline for an obligation."""
@@ -86,7 +82,7 @@ def deadline_bulk(
             autocompletion=lambda: [s.value for s in Stage],
         ),
     ] = None,
-    key: DeadlineKey = None,
+    key: KeyOption = None,
     json: Json = False,
 ) -> None:
     """Set one deadline for many municipalities (--numbers or --stage), a line each.

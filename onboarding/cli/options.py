@@ -6,8 +6,11 @@ import typer
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Number = Annotated[str, typer.Argument(help="4-digit municipality number, e.g. 5001.")]
-
-KEY_HELP = (
-    "Idempotency key: repeating the command with it returns the first result "
-    "(default: a fresh key, named in the error if the outcome is unknown)."
-)
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        help="Idempotency key: repeating the command with it returns the first result "
+        "(default: a fresh key, named in the error if the outcome is unknown).",
+    ),
+]
