@@ -12,11 +12,10 @@ import logging
 from fastapi import APIRouter
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.service import RPCError
 
 from onboarding import engine as gateway
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep
-from onboarding.api.errors import domain_error_of_rpc, error_responses
+from onboarding.api.errors import error_responses
 from onboarding.api.schemas import (
     BulkFailed,
     BulkItem,
@@ -94,8 +93,6 @@ async def _transition_one(
         view = await gateway.transition(client, number, command)
     except OnboardingError as err:
         return BulkFailed(number=number, error=err.to_detail())
-    except RPCError as err:
-        return BulkFailed(number=number, error=domain_error_of_rpc(err).to_detail())
     except Exception as err:
         # Others may already have moved: an answer that lists them beats a bare 500.
         logger.exception("bulk %s failed for %s", request.trigger.value, number)

@@ -10,11 +10,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
-from temporalio.service import RPCError
 
 from onboarding import engine as gateway
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
-from onboarding.api.errors import domain_error_of_rpc, error_responses
+from onboarding.api.errors import error_responses
 from onboarding.api.routes.bulk import BULK_CONCURRENCY, select_numbers
 from onboarding.api.routes.municipalities import NumberPath, require_known
 from onboarding.api.schemas import BulkFailed, BulkSelection
@@ -129,8 +128,6 @@ async def bulk_set_deadline(
                 view = await gateway.set_deadline(client, number, command)
             except OnboardingError as err:
                 return BulkFailed(number=number, error=err.to_detail())
-            except RPCError as err:
-                return BulkFailed(number=number, error=domain_error_of_rpc(err).to_detail())
         return BulkDeadlineSet(number=number, obligation=view)
 
     results = await asyncio.gather(*(one(number) for number in numbers))
