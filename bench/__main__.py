@@ -44,6 +44,12 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="seconds from the start to escalation-1 (default: 30 + a quarter second each)",
     )
     parser.add_argument(
+        "--region-cache",
+        type=int,
+        default=None,
+        help="region: the worker's sticky cache (default: the region's size, at least 1,000)",
+    )
+    parser.add_argument(
         "--processes",
         action="store_true",
         help="latency and region: engine and floor workers in processes of their own",
@@ -93,7 +99,13 @@ async def main(args: argparse.Namespace) -> None:
         print(table("Transition latency, API call to committed read model (ms)", rows), flush=True)
     if "region" in only:
         region = [
-            await run_region(n, args.region_concurrency, args.region_lead, processes=args.processes)
+            await run_region(
+                n,
+                args.region_concurrency,
+                args.region_lead,
+                processes=args.processes,
+                cache=args.region_cache,
+            )
             for n in args.region_sizes
         ]
         print(table("A region's life on the dev server", region), flush=True)

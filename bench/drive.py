@@ -26,17 +26,19 @@ EVIDENCE: dict[Trigger, dict[str, str]] = {
 }
 
 
-async def move(bench: Bench, number: str, trigger: Trigger) -> float:
+async def move(bench: Bench, number: str, trigger: Trigger, *, keyed: bool = False) -> float:
     """One transition through the API; the seconds until it was committed to the read model.
 
     The API answers only once the workflow's projection activity has written the
-    audit event and the row, so the answer's arrival is the commit.
+    audit event and the row, so the answer's arrival is the commit. `keyed`:
+    with an idempotency key (for a trigger each municipality takes once), so a
+    503 can be repeated safely.
     """
+    body: dict[str, object] = {"trigger": trigger.value, "evidence": EVIDENCE[trigger]}
+    if keyed:
+        body["idempotency_key"] = f"bench:{number}:{trigger.value}"
     began = time.perf_counter()
-    response = await bench.post(
-        f"/api/municipalities/{number}/transitions",
-        {"trigger": trigger.value, "evidence": EVIDENCE[trigger]},
-    )
+    response = await bench.post(f"/api/municipalities/{number}/transitions", body)
     elapsed = time.perf_counter() - began
     if response.status_code != 200:
         raise RuntimeError(f"{number} {trigger.value}: {response.status_code} {response.text}")
@@ -46,7 +48,11 @@ async def move(bench: Bench, number: str, trigger: Trigger) -> float:
 async def set_deadline(bench: Bench, number: str, obligation: Trigger, deadline: date) -> None:
     response = await bench.put(
         f"/api/municipalities/{number}/obligations/{obligation.value}",
-        {"deadline": deadline.isoformat(), "reason": "benchmark"},
+        {
+            "deadline": deadline.isoformat(),
+            "reason": "benchmark",
+            "idempotency_key": f"bench:{number}:{obligation.value}:{deadline}",
+        },
     )
     if response.status_code != 200:
         raise RuntimeError(f"{number} deadline: {response.status_code} {response.text}")
@@ -64,7 +70,7 @@ async def go_live(bench: Bench, wave_id: str, members: Sequence[str]) -> list[fl
 
     async def send(method: str, path: str, body: Any) -> Any:
         began = time.perf_counter()
-        response = await bench.http.request(method, path, json=body, headers=bench.auth())
+        response = await bench.request(method, path, body)
         seconds.append(time.perf_counter() - began)
         if response.status_code not in (200, 201):
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")

@@ -60,15 +60,24 @@ def outbox_count(bench: Bench) -> int:
 
 
 async def run_region(
-    size: int, concurrency: int, lead: float | None = None, *, processes: bool = False
+    size: int,
+    concurrency: int,
+    lead: float | None = None,
+    *,
+    processes: bool = False,
+    cache: int | None = None,
 ) -> RegionRow:
-    """`size` municipalities prospective -> live on a fresh dev server."""
+    """`size` municipalities prospective -> live on a fresh dev server.
+
+    `cache`: the worker's sticky cache (default: every municipality, at least
+    1,000, so nothing is replayed; the deployed default is 1,000).
+    """
     # Time to load and sign everyone before escalation-1 falls due; measured below.
     lead = lead if lead is not None else 30 + size * 0.25
     instant = (datetime.now(UTC) + timedelta(seconds=lead)).replace(microsecond=0)
     local = instant.astimezone(OSLO)
     policy = ReminderPolicy(calendar="every_day", send_time=local.time())
-    cache = max(1_000, size)
+    cache = cache or max(1_000, size)
     async with dev_bench(policy=policy, max_cached_workflows=cache, processes=processes) as bench:
         municipalities = synthetic(size)
         numbers = [m.number for m in municipalities]
@@ -85,7 +94,7 @@ async def run_region(
             await asyncio.sleep(0.2)
 
         async def signed(number: str) -> None:
-            await move(bench, number, Trigger.SIGN_COLLABORATION)
+            await move(bench, number, Trigger.SIGN_COLLABORATION, keyed=True)
             await set_deadline(bench, number, Trigger.EXERCISE_OPTION, local.date())
 
         await gather_limited([lambda n=n: signed(n) for n in numbers], concurrency)  # type: ignore[misc]
@@ -102,9 +111,9 @@ async def run_region(
         reminders = outbox_count(bench)
 
         async def road(number: str) -> None:
-            await move(bench, number, Trigger.EXERCISE_OPTION)
-            await move(bench, number, Trigger.START_PREPARATION)
-            await move(bench, number, Trigger.SIGN_SERVICE_AGREEMENT)
+            await move(bench, number, Trigger.EXERCISE_OPTION, keyed=True)
+            await move(bench, number, Trigger.START_PREPARATION, keyed=True)
+            await move(bench, number, Trigger.SIGN_SERVICE_AGREEMENT, keyed=True)
 
         async def wave(index: int, members: list[str]) -> None:
             await asyncio.gather(*(road(number) for number in members))
@@ -123,6 +132,8 @@ async def run_region(
         wall = first_half + time.perf_counter() - began
         live = len(queries.list_municipalities(bench.engine, stage=Stage.LIVE))
         floor_rate = await _floor(bench, size, concurrency)
+        if bench.repeats:
+            note = "; ".join(filter(None, [note, f"{bench.repeats} requests repeated after a 503"]))
     transitions = size * TRANSITIONS_EACH
     return RegionRow(
         server="dev server",

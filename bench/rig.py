@@ -138,6 +138,8 @@ class Bench:
     # API requests sent, and how many of them wrote (POST, PUT, DELETE).
     requests: int = 0
     writes: int = 0
+    # 503s repeated (see `request`): counted in `requests` and `writes` too.
+    repeats: int = 0
 
     async def count(self, request: httpx.Request) -> None:
         """httpx event hook: counts each request the benchmark sends."""
@@ -147,11 +149,40 @@ class Bench:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
+    async def request(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        """One API request, repeated after a 503 where a repeat cannot apply it twice.
+
+        What a well-behaved client does with "engine unavailable, try again" (a
+        saturated worker missing a query's deadline, a stuck workflow task): a
+        read, a request that changed nothing, or one with an idempotency key is
+        sent again after a pause; a keyless write whose outcome is unknown is not.
+        """
+        for pause in REPEAT_PAUSES:
+            response = await self.http.request(method, path, json=body, headers=self.auth())
+            if response.status_code != 503 or not _repeatable(method, body, response):
+                return response
+            self.repeats += 1
+            await asyncio.sleep(pause)
+        return await self.http.request(method, path, json=body, headers=self.auth())
+
     async def post(self, path: str, body: Any) -> httpx.Response:
-        return await self.http.post(path, json=body, headers=self.auth())
+        return await self.request("POST", path, body)
 
     async def put(self, path: str, body: Any) -> httpx.Response:
-        return await self.http.put(path, json=body, headers=self.auth())
+        return await self.request("PUT", path, body)
+
+
+# Seconds between the tries of a request answered 503: about a minute in all.
+REPEAT_PAUSES = (0.5, 1, 2, 4, 8, 15, 30)
+
+
+def _repeatable(method: str, body: Any, response: httpx.Response) -> bool:
+    if method == "GET" or (isinstance(body, dict) and body.get("idempotency_key")):
+        return True
+    try:
+        return bool(response.json().get("outcome") != "unknown")
+    except ValueError:
+        return False
 
 
 @contextlib.asynccontextmanager
