@@ -10,6 +10,7 @@ from temporalio.worker import Worker
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.waves import WaveActivities
+from onboarding.bytecode import keep_bytecode
 from onboarding.settings import Settings
 from workflows.municipality import MunicipalityWorkflow
 from workflows.wave import WaveWorkflow
@@ -40,6 +41,8 @@ def build_worker(
     cancels them; their retries run on another worker.
     """
     settings = settings if settings is not None else Settings()
+    # The sandbox imports the workflow modules again for each workflow instance.
+    keep_bytecode()
     activity_threads = settings.worker_max_concurrent_activities
     projection = ProjectionActivities(engine)
     notifications = NotificationActivities(engine, settings)
