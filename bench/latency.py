@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 from bench.drive import gather_limited, move, summary
 from bench.floor import FloorStep, FloorWorkflow
-from bench.rig import Bench, dev_bench, synthetic
+from bench.rig import Bench, dev_bench, registered, synthetic
 from onboarding import engine as gateway
 from onboarding.process import Trigger
-from onboarding.store import queries
 
 
 @dataclass
@@ -104,7 +103,7 @@ async def _prepare(bench: Bench, lanes: int) -> list[str]:
         bench.client, municipalities, task_queue=bench.task_queue, concurrency=50
     )
     numbers = [m.number for m in municipalities]
-    while len(queries.list_municipalities(bench.engine)) < lanes:
+    while registered(bench.engine) < lanes:
         await asyncio.sleep(0.1)
 
     async def ready(number: str) -> None:

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.drive import gather_limited
-from bench.rig import Spawned, spawn_worker, start_dev_server, synthetic
+from bench.rig import Spawned, registered, spawn_worker, start_dev_server, synthetic
 from onboarding import engine as gateway
 from onboarding.codec import EncryptionCodec
 from onboarding.models import Actor, TransitionCommand
 from onboarding.process import Trigger
 from onboarding.settings import Settings
-from onboarding.store import queries
 from onboarding.store.database import create_schema, make_engine
 
 ACTOR = Actor(id="bench", name="Benchmark", role="coordinator")
@@ -70,7 +69,7 @@ async def run_memory(workflows: int, cache_limit: int) -> MemoryRow:
             idle = rss_mb(pid)
             municipalities = synthetic(workflows)
             await gateway.load_region(client, municipalities, task_queue=queue, concurrency=50)
-            while len(queries.list_municipalities(engine)) < workflows:
+            while registered(engine) < workflows:
                 await asyncio.sleep(0.5)
             numbers = [m.number for m in municipalities]
             await gather_limited(

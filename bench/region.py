@@ -26,11 +26,10 @@ from sqlmodel import Session, func, select
 
 from bench.drive import gather_limited, go_live, move, set_deadline
 from bench.floor import FloorStep, FloorWorkflow
-from bench.rig import Bench, dev_bench, synthetic
+from bench.rig import Bench, dev_bench, registered, synthetic
 from onboarding import engine as gateway
 from onboarding.policy import ReminderPolicy
 from onboarding.process import Stage, Trigger
-from onboarding.store import queries
 from onboarding.store.tables import NotificationRow
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -90,7 +89,7 @@ async def run_region(
             policy=policy,
             concurrency=concurrency,
         )
-        while len(queries.list_municipalities(bench.engine)) < size:
+        while registered(bench.engine) < size:
             await asyncio.sleep(0.2)
 
         async def signed(number: str) -> None:
@@ -130,7 +129,7 @@ async def run_region(
         )
         writes += bench.writes - writes_before
         wall = first_half + time.perf_counter() - began
-        live = len(queries.list_municipalities(bench.engine, stage=Stage.LIVE))
+        live = registered(bench.engine, Stage.LIVE)
         floor_rate = await _floor(bench, size, concurrency)
         if bench.repeats:
             note = "; ".join(filter(None, [note, f"{bench.repeats} requests repeated after a 503"]))

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine
+from sqlmodel import Session, func, select
 from temporalio.client import Client
 
 from bench.floor import floor_worker
@@ -34,6 +35,7 @@ from onboarding.policy import ReminderPolicy
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.database import create_schema, make_engine
+from onboarding.store.tables import MunicipalityRow
 from onboarding.store.tokens import Role
 from onboarding.worker import build_worker
 
@@ -58,6 +60,15 @@ def synthetic(count: int) -> list[Municipality]:
         )
         for i in range(count)
     ]
+
+
+def registered(engine: Engine, stage: str | None = None) -> int:
+    """Municipalities in the read model (at `stage`): a count, cheap to poll."""
+    query = select(func.count()).select_from(MunicipalityRow)
+    if stage is not None:
+        query = query.where(MunicipalityRow.stage == stage)
+    with Session(engine) as session:
+        return int(session.exec(query).one())
 
 
 def start_dev_server(root: Path) -> DevServer:
