@@ -122,6 +122,9 @@ class WaveMembership(BaseModel):
     # 1, 2, ... per municipality: tells a stale "member left" from a current one.
     seq: int
     joined_at: datetime
+    # The wave it moved here from: the answer to a join repeated after its first
+    # answer was lost (a wave retrying its call) must still say it was a move.
+    moved_from: str | None = None
 
 
 class ChecklistCompletion(BaseModel):

@@ -30,9 +30,12 @@ from onboarding.obligations import ObligationStatus
 from onboarding.process import Stage, Trigger
 from onboarding.store import waves as wave_store
 from onboarding.store.tables import NotificationRow
+from onboarding.temporal import municipality_workflow_id
 from onboarding.wave_models import (
     DecisionCommand,
     GoLiveOutcome,
+    JoinWaveCommand,
+    MembershipResult,
     MemberStatus,
     RemoveMemberCommand,
     WaveStatus,
@@ -293,6 +296,13 @@ async def test_postponing_a_member_carries_its_checklist(
             "Kristiansund postponed half a year",
         )
         assert [m.number for m in wave_store.wave_members(own.engine)] == [number]
+
+        # The autumn wave's call repeated, as after an answer lost to a continue-as-new:
+        # the municipality answers it was a move, as the first time.
+        handle = own.client.get_workflow_handle(municipality_workflow_id(number))
+        join = JoinWaveCommand(wave_id=autumn.id, go_live_at=oslo(2027, 10, 29), actor=ACTOR)
+        again = await handle.execute_update("join_wave", join, result_type=MembershipResult)
+        assert (again.member, again.previous_wave) == (True, spring.id)
 
 
 async def eventually_async(fetch, predicate, timeout: float = 10.0):  # type: ignore[no-untyped-def]

@@ -352,7 +352,7 @@ class MunicipalityWorkflow:
             self._upgrade_guard()
             current = self._state.wave
             if current is not None and current.wave_id == command.wave_id:
-                return membership_result(self._state, member=True)
+                return membership_result(self._state, member=True, previous_wave=current.moved_from)
             try:
                 check_joinable(self._state, command)
             except OnboardingError as err:
@@ -363,6 +363,7 @@ class MunicipalityWorkflow:
                 go_live_at=command.go_live_at,
                 seq=self._state.wave_seq,
                 joined_at=workflow.now(),
+                moved_from=current.wave_id if current else None,
             )
             self._state.missed_go_live = None
             arm_checklist(self._state, self._policy, today=self._today(), now=workflow.now())
