@@ -1,7 +1,6 @@
 """Commands of reports, history and corrections: report, audit, timeline, correct."""
 
-from collections.abc import Callable
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
 
@@ -12,8 +11,6 @@ from onboarding.cli.remote import fail, remote
 
 # -- reports, history, corrections ----------------------------------------------
 
-P = ParamSpec("P")
-T = TypeVar("T")
 
 report_app = typer.Typer(
     help="Reports on a date: the funnel (default), stages, milestones over time.",
@@ -125,10 +122,24 @@ RecordedTo = Annotated[
 ]
 
 
-def _checked(check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """`check(...)`, made before any request; what it refuses is one line and exit 1."""
+def _audit_filters(
+    actor: str | None,
+    kind: list[str] | None,
+    municipality: str | None,
+    wave: str | None,
+    start: str | None,
+    end: str | None,
+) -> list[tuple[str, str]]:
+    """The filters, checked before any request; what is refused is one line and exit 1."""
     try:
-        return check(*args, **kwargs)
+        return history_actions.audit_filters(
+            actor=actor,
+            kinds=kind or [],
+            municipality=municipality,
+            wave=wave,
+            start=start,
+            end=end,
+        )
     except CliError as error:
         raise fail(error) from None
 
@@ -150,15 +161,7 @@ def audit(
     """Who did what, when: the audit log across the region, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    filters = _checked(
-        history_actions.audit_filters,
-        actor=actor,
-        kinds=kind or [],
-        municipality=municipality,
-        wave=wave,
-        start=start,
-        end=end,
-    )
+    filters = _audit_filters(actor, kind, municipality, wave, start, end)
     remote(
         history_actions.show_audit,
         filters=filters,
@@ -180,15 +183,7 @@ def audit_export(
     end: RecordedTo = None,
 ) -> None:
     """The whole audit log (filtered), oldest first, to stdout: `> audit.csv`."""
-    filters = _checked(
-        history_actions.audit_filters,
-        actor=actor,
-        kinds=kind or [],
-        municipality=municipality,
-        wave=wave,
-        start=start,
-        end=end,
-    )
+    filters = _audit_filters(actor, kind, municipality, wave, start, end)
     remote(history_actions.export_audit, filters=filters, fmt=fmt)
 
 
