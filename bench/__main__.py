@@ -35,6 +35,12 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(ALL), help=f"comma list of {', '.join(ALL)}")
     parser.add_argument("--concurrency", type=ints, default=[1, 10, 50], help="latency levels")
     parser.add_argument("--samples", type=int, default=200, help="transitions per latency level")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="latency: alternating engine and floor blocks per level (spreads machine drift)",
+    )
     parser.add_argument("--region-sizes", type=ints, default=[200], help="municipalities per run")
     parser.add_argument("--region-concurrency", type=int, default=50)
     parser.add_argument(
@@ -95,7 +101,9 @@ async def main(args: argparse.Namespace) -> None:
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}\n"
     )
     if "latency" in only:
-        rows = await run_latency(args.concurrency, args.samples, processes=args.processes)
+        rows = await run_latency(
+            args.concurrency, args.samples, processes=args.processes, rounds=args.rounds
+        )
         print(table("Transition latency, API call to committed read model (ms)", rows), flush=True)
     if "region" in only:
         region = [

@@ -30,11 +30,15 @@ class LatencyRow:
 
 
 async def run_latency(
-    concurrencies: list[int], samples: int, *, processes: bool = False
+    concurrencies: list[int], samples: int, *, processes: bool = False, rounds: int = 4
 ) -> list[LatencyRow]:
     """Latency at each concurrency, with about `samples` transitions per level.
 
     `processes`: the workers in processes of their own (see bench/rig.py).
+    Each level runs in `rounds` alternating blocks, engine then floor, then
+    floor then engine, ...: on a shared machine the load drifts over minutes
+    (one level's p50 moved by half between two runs of the same code), and
+    alternation spreads that drift over both sides of the ratio alike.
     """
     lanes = max(concurrencies)
     async with dev_bench(processes=processes) as bench:
@@ -68,15 +72,28 @@ async def run_latency(
         await asyncio.gather(*(floor_lane(i, 2) for i in range(lanes)))
         rows = []
         for concurrency in concurrencies:
-            steps = max(2, math.ceil(samples / concurrency))
-            began = time.perf_counter()
-            engine = await asyncio.gather(*(engine_lane(n, steps) for n in numbers[:concurrency]))
-            engine_wall = time.perf_counter() - began
-            began = time.perf_counter()
-            floor = await asyncio.gather(*(floor_lane(i, steps) for i in range(concurrency)))
-            floor_wall = time.perf_counter() - began
-            engine_all = [t for lane in engine for t in lane]
-            floor_all = [t for lane in floor for t in lane]
+            steps = max(1, math.ceil(samples / concurrency / rounds))
+            engine_all: list[float] = []
+            floor_all: list[float] = []
+            engine_wall = floor_wall = 0.0
+            for round_ in range(rounds):
+                order = ("engine", "floor") if round_ % 2 == 0 else ("floor", "engine")
+                for side in order:
+                    began = time.perf_counter()
+                    lane_runs = (
+                        [engine_lane(n, steps) for n in numbers[:concurrency]]
+                        if side == "engine"
+                        else [floor_lane(i, steps) for i in range(concurrency)]
+                    )
+                    lanes_times = await asyncio.gather(*lane_runs)
+                    wall = time.perf_counter() - began
+                    flat = [t for lane in lanes_times for t in lane]
+                    if side == "engine":
+                        engine_all += flat
+                        engine_wall += wall
+                    else:
+                        floor_all += flat
+                        floor_wall += wall
             e50, e99, _ = summary(engine_all)
             f50, f99, _ = summary(floor_all)
             rows.append(
