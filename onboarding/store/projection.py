@@ -244,27 +244,44 @@ def record_obligations(engine: Engine, projection: ObligationProjection) -> None
 
 
 def upsert_obligations(session: Session, number: str, obligations: list[ObligationView]) -> None:
-    """Bring the municipality's obligation rows to the workflow's view of them."""
+    """Bring the municipality's obligation rows to the workflow's view of them.
+
+    One SELECT for all of them, and a write only for a row that changed:
+    every transition hands over every obligation, and a `session.get` per
+    obligation (each flushing the one before) was half of a transition's SQL.
+    `updated_at` is when the row last changed.
+    """
     now = datetime.now(UTC)
+    rows = {
+        row.obligation_id: row
+        for row in session.exec(
+            select(ObligationRow).where(ObligationRow.municipality_number == number)
+        )
+    }
     for view in obligations:
-        row = session.get(ObligationRow, (number, view.id))
+        wanted = ObligationRow(
+            municipality_number=number,
+            obligation_id=view.id,
+            label=view.label,
+            status=view.status.value,
+            deadline=view.deadline,
+            effective_deadline=view.effective_deadline,
+            opened_on=view.opened_on,
+            closed_on=view.closed_on,
+            updated_at=now,
+        )
+        row = rows.get(view.id)
         if row is None:
-            row = ObligationRow(
-                municipality_number=number,
-                obligation_id=view.id,
-                label=view.label,
-                status=view.status.value,
-                opened_on=view.opened_on,
-                updated_at=now,
-            )
-        row.label = view.label
-        row.status = view.status.value
-        row.deadline = view.deadline
-        row.effective_deadline = view.effective_deadline
-        row.opened_on = view.opened_on
-        row.closed_on = view.closed_on
-        row.updated_at = now
-        session.add(row)
+            session.add(wanted)
+        elif any(getattr(row, name) != getattr(wanted, name) for name in _OBLIGATION_FIELDS):
+            for name in _OBLIGATION_FIELDS:
+                setattr(row, name, getattr(wanted, name))
+            row.updated_at = now
+            session.add(row)
+
+
+# What the workflow's view sets on an obligation row (besides its key and updated_at).
+_OBLIGATION_FIELDS = ("label", "status", "deadline", "effective_deadline", "opened_on", "closed_on")
 
 
 def _new_row(municipality: Municipality, *, workflow_id: str, run_id: str) -> MunicipalityRow:
