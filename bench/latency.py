@@ -37,8 +37,8 @@ async def run_latency(
     `processes`: the workers in processes of their own (see bench/rig.py).
     Each level runs in `rounds` alternating blocks, engine then floor, then
     floor then engine, ...: on a shared machine the load drifts over minutes
-    (one level's p50 moved by half between two runs of the same code), and
-    alternation spreads that drift over both sides of the ratio alike.
+    (a level's p50 moved by a quarter to a half between runs of the same
+    code), and alternation spreads that drift over both sides of the ratio.
     """
     lanes = max(concurrencies)
     async with dev_bench(processes=processes) as bench:

@@ -129,9 +129,9 @@ def _sqlite_writer(engine: Engine) -> AbstractContextManager[object]:
 
     SQLite takes one writer at a time, and a writer that finds the file locked
     polls with growing sleeps (up to 100 ms): under a busy worker's ten activity
-    threads some writes lost that race again and again, and a transition's p99
-    tripled. Threads waiting on a lock are served about in turn and wake at once.
-    Reentrant: a write may call another within its own turn.
+    threads some writes lost that race again and again, far behind the rest
+    (bench/RESULTS.md). Threads waiting on a lock are served about in turn and
+    wake at once. Reentrant: a write may call another within its own turn.
     """
     if engine.dialect.name != "sqlite":
         return nullcontext()
