@@ -30,7 +30,7 @@ def view(obligation_id: str, deadline: date | None, status: ObligationStatus) ->
 
 def upsert(engine: Engine, views: list[ObligationView]) -> None:
     with session_scope(engine) as session:
-        upsert_obligations(session, NUMBER, views)
+        upsert_obligations(session.connection(), NUMBER, views)
 
 
 def rows(engine: Engine) -> dict[str, ObligationRow]:

@@ -7,10 +7,11 @@ and never moves the current-state row backwards.
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import select
 
 from onboarding.models import (
     CorrectionProjection,
@@ -22,10 +23,11 @@ from onboarding.models import (
     TransitionRecord,
 )
 from onboarding.process import MILESTONE_RANK, Stage
-from onboarding.store.database import session_scope
-from onboarding.store.history_tables import CorrectionRow, WorkflowRunRow
-from onboarding.store.obligation_tables import DeadlineChangeRow, ObligationRow
-from onboarding.store.tables import AuditEvent, MunicipalityRow
+from onboarding.store import projection_sql as sql
+from onboarding.store.database import session_scope, write_connection
+from onboarding.store.history_tables import WorkflowRunRow
+from onboarding.store.obligation_tables import DeadlineChangeRow
+from onboarding.store.tables import MunicipalityRow
 
 
 def register_municipality(engine: Engine, registration: RegistrationInput) -> None:
@@ -55,73 +57,63 @@ def record_transition(engine: Engine, projection: ProjectionInput) -> bool:
     number = projection.municipality.number
     return _append_once(
         engine,
-        AuditEvent,
+        sql.AUDIT,
         projection,
-        lambda session: AuditEvent(
-            reached_rank=_reached_rank(session, number, record),
-            municipality_number=number,
-            seq=record.seq,
-            trigger=record.trigger.value,
-            from_stage=record.from_stage.value,
-            to_stage=record.to_stage.value,
-            evidence=dict(record.evidence),
-            comment=record.comment,
-            actor_id=record.actor.id,
-            actor_name=record.actor.name,
-            actor_role=record.actor.role,
-            effective_on=record.effective_on,
-            recorded_at=record.recorded_at,
-            idempotency_key=record.idempotency_key,
-            workflow_id=record.workflow_id,
-            run_id=record.run_id,
-        ),
+        lambda connection: {
+            "reached_rank": _reached_rank(connection, number, record),
+            "municipality_number": number,
+            "seq": record.seq,
+            "trigger": record.trigger.value,
+            "from_stage": record.from_stage.value,
+            "to_stage": record.to_stage.value,
+            "evidence": dict(record.evidence),
+            "comment": record.comment,
+            "actor_id": record.actor.id,
+            "actor_name": record.actor.name,
+            "actor_role": record.actor.role,
+            "effective_on": record.effective_on,
+            "recorded_at": record.recorded_at,
+            "idempotency_key": record.idempotency_key,
+            "workflow_id": record.workflow_id,
+            "run_id": record.run_id,
+        },
     )
 
 
 def _append_once(
     engine: Engine,
-    table: type[AuditEvent] | type[CorrectionRow],
+    table: Table,
     projection: ProjectionInput | CorrectionProjection,
-    make_row: Callable[[Session], AuditEvent | CorrectionRow],
+    make_values: Callable[[Connection], dict[str, Any]],
 ) -> bool:
     """Append the row the workflow's record makes, once per (municipality, seq), and advance.
 
     Returns False when an earlier attempt of the activity already wrote it.
     """
-    number, seq = projection.municipality.number, projection.record.seq
+    key = {"key_number": projection.municipality.number, "key_seq": projection.record.seq}
     try:
-        with session_scope(engine) as session:
-            session.add(make_row(session))
-            _advance_row(session, projection)
+        with write_connection(engine) as connection:
+            connection.execute(sql.INSERT[table.name], make_values(connection))
+            _advance_row(connection, projection)
         return True
     except IntegrityError:
         # The row is already there: an earlier attempt committed it.
         # Still make sure the current-state row caught up.
-        with session_scope(engine) as session:
-            existing_run = session.exec(
-                select(table.run_id).where(table.municipality_number == number, table.seq == seq)
-            ).first()
+        with write_connection(engine) as connection:
+            existing_run = connection.execute(sql.RUN_OF_SEQ[table.name], key).scalar()
             # A retry carries the record its run planned. Another run's row under
             # this seq (a workflow started afresh numbers from 1 again) is a
             # conflict, not a retry: fail loudly rather than drop the record.
             if existing_run != projection.record.run_id:
                 raise
-            _advance_row(session, projection)
+            _advance_row(connection, projection)
         return False
 
 
-def _reached_rank(session: Session, number: str, record: TransitionRecord) -> int:
+def _reached_rank(connection: Connection, number: str, record: TransitionRecord) -> int:
     """The furthest milestone rank with `record`: its own, or the previous one in force's."""
-    voided = select(CorrectionRow.event_id).where(CorrectionRow.kind == "void")
-    previous = session.exec(
-        select(AuditEvent.reached_rank, AuditEvent.to_stage)
-        .where(
-            AuditEvent.municipality_number == number,
-            AuditEvent.seq < record.seq,
-            col(AuditEvent.id).not_in(voided),
-        )
-        .order_by(col(AuditEvent.seq).desc())
-        .limit(1)
+    previous = connection.execute(
+        sql.PREVIOUS_IN_FORCE, {"key_number": number, "key_seq": record.seq}
     ).first()
     before = 0
     if previous is not None:
@@ -130,25 +122,30 @@ def _reached_rank(session: Session, number: str, record: TransitionRecord) -> in
     return max(before, MILESTONE_RANK.get(record.to_stage, 0))
 
 
-def _advance_row(session: Session, projection: ProjectionInput | CorrectionProjection) -> None:
+def _advance_row(
+    connection: Connection, projection: ProjectionInput | CorrectionProjection
+) -> None:
+    """Move the current-state row to the record's state, never backwards; obligations with it."""
     record = projection.record
-    row = session.get(MunicipalityRow, projection.municipality.number)
-    if row is None:
-        row = _new_row(
-            projection.municipality, workflow_id=record.workflow_id, run_id=record.run_id
-        )
-    if row.last_seq >= record.seq:
-        return
-    row.stage = projection.stage.value
-    row.paused_from = projection.paused_from.value if projection.paused_from else None
-    row.last_seq = record.seq
-    row.workflow_id = record.workflow_id
-    row.run_id = record.run_id
-    row.updated_at = datetime.now(UTC)
-    _copy_names(row, projection.municipality)
-    session.add(row)
+    municipality = projection.municipality
+    key = {"key_number": municipality.number, "key_seq": record.seq}
+    state = {
+        "stage": projection.stage.value,
+        "paused_from": projection.paused_from.value if projection.paused_from else None,
+        "last_seq": record.seq,
+        "workflow_id": record.workflow_id,
+        "run_id": record.run_id,
+        "updated_at": datetime.now(UTC),
+        "name": municipality.name,
+        "county": municipality.county,
+        "health_trust": municipality.health_trust,
+    }
+    if not connection.execute(sql.ADVANCE_MUNICIPALITY, {**key, **state}).rowcount:
+        if connection.execute(sql.MUNICIPALITY_EXISTS, key).first() is not None:
+            return  # already at this record or past it
+        connection.execute(sql.INSERT_MUNICIPALITY, {"number": municipality.number, **state})
     # Obligations change only with the stage, so they advance with the row.
-    upsert_obligations(session, projection.municipality.number, projection.obligations)
+    upsert_obligations(connection, municipality.number, projection.obligations)
 
 
 def record_correction(engine: Engine, projection: CorrectionProjection) -> bool:
@@ -160,32 +157,32 @@ def record_correction(engine: Engine, projection: CorrectionProjection) -> bool:
     record = projection.record
     return _append_once(
         engine,
-        CorrectionRow,
+        sql.CORRECTION,
         projection,
-        lambda _: CorrectionRow(
-            municipality_number=projection.municipality.number,
-            seq=record.seq,
-            kind=record.kind.value,
-            event_id=record.event_id,
-            target_seq=record.target_seq,
-            trigger=record.trigger.value,
-            effective_on_before=record.effective_on_before,
-            effective_on_after=record.effective_on_after,
-            evidence_before=dict(record.evidence_before),
-            evidence_after=dict(record.evidence_after)
+        lambda _: {
+            "municipality_number": projection.municipality.number,
+            "seq": record.seq,
+            "kind": record.kind.value,
+            "event_id": record.event_id,
+            "target_seq": record.target_seq,
+            "trigger": record.trigger.value,
+            "effective_on_before": record.effective_on_before,
+            "effective_on_after": record.effective_on_after,
+            "evidence_before": dict(record.evidence_before),
+            "evidence_after": dict(record.evidence_after)
             if record.evidence_after is not None
             else None,
-            stage_before=record.stage_before.value,
-            stage_after=record.stage_after.value,
-            reason=record.reason,
-            actor_id=record.actor.id,
-            actor_name=record.actor.name,
-            actor_role=record.actor.role,
-            recorded_at=record.recorded_at,
-            idempotency_key=record.idempotency_key,
-            workflow_id=record.workflow_id,
-            run_id=record.run_id,
-        ),
+            "stage_before": record.stage_before.value,
+            "stage_after": record.stage_after.value,
+            "reason": record.reason,
+            "actor_id": record.actor.id,
+            "actor_name": record.actor.name,
+            "actor_role": record.actor.role,
+            "recorded_at": record.recorded_at,
+            "idempotency_key": record.idempotency_key,
+            "workflow_id": record.workflow_id,
+            "run_id": record.run_id,
+        },
     )
 
 
@@ -240,48 +237,44 @@ def record_obligations(engine: Engine, projection: ObligationProjection) -> None
                         run_id=change.run_id,
                     )
                 )
-        upsert_obligations(session, number, projection.obligations)
+        upsert_obligations(session.connection(), number, projection.obligations)
 
 
-def upsert_obligations(session: Session, number: str, obligations: list[ObligationView]) -> None:
+def upsert_obligations(
+    connection: Connection, number: str, obligations: list[ObligationView]
+) -> None:
     """Bring the municipality's obligation rows to the workflow's view of them.
 
     One SELECT for all of them, and a write only for a row that changed:
-    every transition hands over every obligation, and a `session.get` per
-    obligation (each flushing the one before) was half of a transition's SQL.
-    `updated_at` is when the row last changed.
+    every transition hands over every obligation. `updated_at` is when the
+    row last changed. Callers holding an ORM session pass `session.connection()`.
     """
     now = datetime.now(UTC)
     rows = {
         row.obligation_id: row
-        for row in session.exec(
-            select(ObligationRow).where(ObligationRow.municipality_number == number)
-        )
+        for row in connection.execute(sql.OBLIGATIONS_OF, {"key_number": number})
     }
     for view in obligations:
-        wanted = ObligationRow(
-            municipality_number=number,
-            obligation_id=view.id,
-            label=view.label,
-            status=view.status.value,
-            deadline=view.deadline,
-            effective_deadline=view.effective_deadline,
-            opened_on=view.opened_on,
-            closed_on=view.closed_on,
-            updated_at=now,
-        )
+        wanted = {
+            "label": view.label,
+            "status": view.status.value,
+            "deadline": view.deadline,
+            "effective_deadline": view.effective_deadline,
+            "opened_on": view.opened_on,
+            "closed_on": view.closed_on,
+        }
         row = rows.get(view.id)
         if row is None:
-            session.add(wanted)
-        elif any(getattr(row, name) != getattr(wanted, name) for name in _OBLIGATION_FIELDS):
-            for name in _OBLIGATION_FIELDS:
-                setattr(row, name, getattr(wanted, name))
-            row.updated_at = now
-            session.add(row)
-
-
-# What the workflow's view sets on an obligation row (besides its key and updated_at).
-_OBLIGATION_FIELDS = ("label", "status", "deadline", "effective_deadline", "opened_on", "closed_on")
+            connection.execute(
+                sql.INSERT_OBLIGATION,
+                {"municipality_number": number, "obligation_id": view.id, "updated_at": now}
+                | wanted,
+            )
+        elif any(getattr(row, name) != value for name, value in wanted.items()):
+            connection.execute(
+                sql.UPDATE_OBLIGATION,
+                {"key_number": number, "key_obligation": view.id, "updated_at": now} | wanted,
+            )
 
 
 def _new_row(municipality: Municipality, *, workflow_id: str, run_id: str) -> MunicipalityRow:

@@ -135,7 +135,7 @@ def record_checklist(engine: Engine, projection: ChecklistProjection) -> None:
                     recorded_at=done.recorded_at.astimezone(UTC),
                 )
             )
-        upsert_obligations(session, number, projection.obligations)
+        upsert_obligations(session.connection(), number, projection.obligations)
 
 
 def _event_row(wave_id: str, event: WaveEvent) -> WaveEventRow:
