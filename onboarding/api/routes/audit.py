@@ -15,7 +15,8 @@ from fastapi.responses import StreamingResponse
 
 from onboarding.api.deps import AdminActor, EngineDep, ViewerActor
 from onboarding.api.errors import error_responses
-from onboarding.api.routes.municipalities import NumberPath, require_known
+from onboarding.api.known_numbers import require_known
+from onboarding.api.routes.municipalities import NumberPath
 from onboarding.errors import RequestRejected
 from onboarding.history.entries import AuditEntry, AuditFilters, AuditPage
 from onboarding.history.export import ExportFormat, encode

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Path
 from onboarding import wave_engine
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
-from onboarding.api.routes.municipalities import NumberPath, require_known
+from onboarding.api.known_numbers import require_known
+from onboarding.api.routes.municipalities import NumberPath
 from onboarding.wave_models import (
     ChecklistCommand,
     ChecklistItemView,

@@ -12,7 +12,8 @@ from fastapi import APIRouter
 from onboarding import engine as gateway
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep
 from onboarding.api.errors import error_responses
-from onboarding.api.routes.municipalities import NumberPath, require_known
+from onboarding.api.known_numbers import require_known
+from onboarding.api.routes.municipalities import NumberPath
 from onboarding.errors import RequestRejected
 from onboarding.models import CorrectionCommand, CorrectionRequest, CorrectionResult
 from onboarding.store import queries

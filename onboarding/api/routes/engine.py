@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from onboarding.api.deps import AdminActor, EngineDep, SettingsDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
-from onboarding.api.routes.municipalities import NumberPath, require_known
+from onboarding.api.known_numbers import require_known
+from onboarding.api.routes.municipalities import NumberPath
 from onboarding.engine_history import (
     EngineHistory,
     EngineLinks,

@@ -5,15 +5,14 @@ allowed triggers come from its workflow, because the guards live there. Every
 route checks the SQL row first, so an unknown number never reaches Temporal.
 """
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from sqlalchemy import Engine
 
 from onboarding import engine as gateway
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
+from onboarding.api.known_numbers import require_known
 from onboarding.api.schemas import MunicipalitySummary
 from onboarding.errors import UnknownMunicipality
 from onboarding.models import (
@@ -86,11 +85,3 @@ def municipality_history(
     if queries.get_municipality(engine, number=number) is None:
         raise UnknownMunicipality(number)
     return queries.history(engine, number=number)
-
-
-async def require_known(engine: Engine, number: str) -> None:
-    """Raise UnknownMunicipality unless the read model has the municipality."""
-    # The query is synchronous: keep it off the event loop.
-    row = await asyncio.to_thread(queries.get_municipality, engine, number=number)
-    if row is None:
-        raise UnknownMunicipality(number)

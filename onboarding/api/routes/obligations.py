@@ -14,8 +14,9 @@ from pydantic import BaseModel, Field
 from onboarding import engine as gateway
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
+from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.bulk import BULK_CONCURRENCY, select_numbers
-from onboarding.api.routes.municipalities import NumberPath, require_known
+from onboarding.api.routes.municipalities import NumberPath
 from onboarding.api.schemas import BulkFailed, BulkSelection
 from onboarding.calendar import today_in_oslo
 from onboarding.errors import OnboardingError, RequestRejected, UnknownMunicipality

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Path, Query, status
 from onboarding import wave_engine
 from onboarding.api.deps import CoordinatorActor, EngineDep, SettingsDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
-from onboarding.api.routes.municipalities import NumberPath, require_known
+from onboarding.api.known_numbers import require_known
+from onboarding.api.routes.municipalities import NumberPath
 from onboarding.blockers import ProgramBlockers, WaveBlockers, program_blockers
 from onboarding.calendar import today_in_oslo
 from onboarding.errors import RequestRejected, UnknownWave
