@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(
         12, ge=1, le=24 * 30, description="a page session ends this long after sign-in"
     )
+    token_cache_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=60,
+        description="API: an active token is read again after this long; a revocation by "
+        "another process takes this long to reach the API (0: read on every request)",
+    )
     # Worker tuning (`onboarding worker`; sizing in deploy/README.md). The SDK's
     # defaults suit one worker; a fleet tunes these per pod.
     worker_max_concurrent_workflow_tasks: int = Field(

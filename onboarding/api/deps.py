@@ -5,6 +5,7 @@ The Temporal client, the SQL engine and the settings live on `app.state`
 module globals, so importing the API touches no server.
 """
 
+import asyncio
 import logging
 from typing import Annotated, Any
 
@@ -18,7 +19,13 @@ from onboarding.api.errors import Forbidden, Unauthorized
 from onboarding.models import Actor
 from onboarding.settings import Settings
 from onboarding.store.sessions import Timeouts, find_session
-from onboarding.store.tokens import Role, actor_of, find_active_token, scope_of
+from onboarding.store.tokens import (
+    Role,
+    actor_of,
+    find_active_token_kept,
+    recall_active_token,
+    scope_of,
+)
 
 
 def _state(request: Request, name: str) -> Any:
@@ -88,7 +95,7 @@ def route_path_of(request: Request) -> tuple[str, str]:
     return path, getattr(request.scope.get("route"), "path", "")
 
 
-def enforce_access(
+async def enforce_access(
     request: Request,
     engine: EngineDep,
     settings: SettingsDep,
@@ -111,8 +118,11 @@ def enforce_access(
     if rule.public:
         return None
     if credentials is None and rule.page_session and SESSION_COOKIE in request.cookies:
-        active = find_session(
-            engine, session_id=request.cookies[SESSION_COOKIE], timeouts=Timeouts.of(settings)
+        active = await asyncio.to_thread(
+            find_session,
+            engine,
+            session_id=request.cookies[SESSION_COOKIE],
+            timeouts=Timeouts.of(settings),
         )
         if active is None:
             refused(request, "unknown or ended page session")
@@ -121,7 +131,12 @@ def enforce_access(
     if credentials is None:
         refused(request, "no bearer token")
         raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
-    token = find_active_token(engine, secret=credentials.credentials)
+    secret, seconds = credentials.credentials, settings.token_cache_seconds
+    token = recall_active_token(engine, secret=secret)
+    if token is None:
+        token = await asyncio.to_thread(
+            find_active_token_kept, engine, secret=secret, seconds=seconds
+        )
     if token is None:
         refused(request, "unknown, revoked or expired token")
         raise Unauthorized("the token is unknown, revoked or expired")

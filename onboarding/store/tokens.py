@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from onboarding.errors import RequestRejected
 from onboarding.models import Actor
+from onboarding.store import token_cache
 from onboarding.store.access_tables import TokenEventRow
 from onboarding.store.database import utc
 from onboarding.store.tables import ApiToken, MunicipalityRow
@@ -187,6 +188,19 @@ def find_active_token(
     return _aware(token)
 
 
+def recall_active_token(engine: Engine, *, secret: str) -> ApiToken | None:
+    """The active token of `secret` if it was looked up a moment ago (no SQL; see token_cache)."""
+    return token_cache.recall(engine, hash_secret(secret), now=datetime.now(UTC))
+
+
+def find_active_token_kept(engine: Engine, *, secret: str, seconds: float) -> ApiToken | None:
+    """find_active_token, and keep what it found for `seconds` (see token_cache)."""
+    token = find_active_token(engine, secret=secret)
+    if token is not None:
+        token_cache.keep(engine, hash_secret(secret), token, seconds=seconds)
+    return token
+
+
 def list_tokens(engine: Engine) -> list[ApiToken]:
     """Every token, active or not, oldest first."""
     with Session(engine) as session:
@@ -209,6 +223,7 @@ def revoke_token(engine: Engine, *, token_id: int, by: Actor = SYSTEM_ACTOR) -> 
             session.add(token)
             session.add(_event(token, "revoked", by=by, at=now))
             session.commit()
+    token_cache.forget(engine, token_id)
     return _aware(token)
 
 
