@@ -7,10 +7,11 @@ times a second, so the API keeps an active token for `seconds` (the setting
 `ONBOARDING_TOKEN_CACHE_SECONDS`, default 1; 0 turns this off) and reads it
 again after that.
 
-What that costs: a token revoked by another process (the CLI, another API
-replica) still works in this one for up to `seconds`. A revocation in this
-process (`tokens.revoke_token`, which the API's and the pages' revoke call)
-forgets the token here at once, and an expiry is checked on every request.
+What that costs: a token revoked through another process (another API
+replica, a script on the database) still works in this one for up to
+`seconds`. A revocation in this process (`tokens.revoke_token`, which the
+API's and the pages' revoke call) forgets the token here at once, and an
+expiry is checked on every request.
 Only active tokens are kept, so unknown secrets never fill it.
 """
 
