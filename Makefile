@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Browser tests drive Debian's chromium; installed here when missing (CI runs as root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser run test lint typecheck pytest bench bench-pages tools revision audit clean
+.PHONY: install browser run test lint typecheck pytest bench bench-pages tools revision audit clean clock-moved
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,13 @@ audit: install
 	$(BIN)/python tools/dependency_audit.py
 
 test: lint typecheck audit pytest
+
+# The suite with the clock a year and three years ahead (Debian's faketime), on demand:
+#   make clock-moved [OFFSETS="+730d"]
+clock-moved: install
+	@command -v faketime >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; }
+	tools/clock_moved_tests.sh $(OFFSETS)
 
 # Benchmarks, on demand only (never part of `make test`): see bench/RESULTS.md.
 bench: install

@@ -5,7 +5,7 @@ Run on SQLite and on PostgreSQL (skipped without ONBOARDING_TEST_POSTGRES_URL).
 
 import hashlib
 import stat
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -54,10 +54,10 @@ def test_expired_token_is_not_active(sql_engine: Engine) -> None:
 
 
 def test_naive_expiry_is_utc(sql_engine: Engine) -> None:
-    token, _ = tokens.create_token(
-        sql_engine, name="temp", role=Role.VIEWER, expires_at=datetime(2030, 1, 1, 12)
-    )
-    assert token.expires_at == datetime(2030, 1, 1, 12, tzinfo=UTC)
+    # Noon a month ahead of the wall clock, without a zone: never a named year.
+    noon = datetime.combine(datetime.now(UTC).date() + timedelta(days=30), time(12))
+    token, _ = tokens.create_token(sql_engine, name="temp", role=Role.VIEWER, expires_at=noon)
+    assert token.expires_at == noon.replace(tzinfo=UTC)
 
 
 def test_revoked_token_is_not_active_and_revoking_twice_keeps_the_first_time(

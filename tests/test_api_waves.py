@@ -1,7 +1,7 @@
 """The waves API end to end: create, members, checklist, guard, reschedule, decision, blockers."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -9,12 +9,26 @@ import httpx
 from onboarding.calendar import today_in_oslo
 from onboarding.checklist import ChecklistItemId
 from onboarding.store.tokens import Role
+from tests.dates import at, friday_ahead, oslo_day
 from tests.test_api import EXERCISE, SIGN, Api, api, assert_rejected  # noqa: F401  (the fixture)
 
 ITEMS = [item.value for item in ChecklistItemId]
 SIGN_AGREEMENT = {"trigger": "sign_service_agreement", "evidence": {"document_ref": "ARK-1"}}
-SPRING = "2031-04-25T22:00:00+02:00"  # a Friday night, summer time
-AUTUMN = "2031-10-31T22:00:00+01:00"  # a Friday night, winter time
+
+
+def summer_time(day: date) -> bool:
+    """22:00 in Oslo on `day` is summer time (UTC+2)."""
+    return at(day).utcoffset() == timedelta(hours=2)
+
+
+# Ahead of the wall clock, which the API and the shared (never skipping) test server use:
+# a Friday night in summer time at least 150 days ahead (so every T-minus deadline, T-120
+# the earliest, is ahead too), and the first Friday night in winter time after it.
+SPRING_DAY = friday_ahead(oslo_day(datetime.now(UTC)), days=150, where=summer_time)
+AUTUMN_DAY = friday_ahead(SPRING_DAY, days=1, where=lambda day: not summer_time(day))
+SPRING = at(SPRING_DAY).isoformat()  # a Friday night, summer time
+AUTUMN = at(AUTUMN_DAY).isoformat()  # a Friday night, winter time
+assert (SPRING[-6:], AUTUMN[-6:]) == ("+02:00", "+01:00")
 
 
 def wave_body(**overrides: Any) -> dict[str, Any]:
@@ -58,9 +72,8 @@ async def test_wave_requests_are_checked_naming_the_field(api: Api) -> None:  # 
         await api.post("/api/waves", wave_body(go_live_at="2022-05-07T06:00:00+02:00")),
         "go_live_at",
     )
-    assert_rejected(
-        await api.post("/api/waves", wave_body(go_live_at="2031-04-25T22:00:00")), "go_live_at"
-    )
+    # A future go-live without its UTC offset.
+    assert_rejected(await api.post("/api/waves", wave_body(go_live_at=SPRING[:-6])), "go_live_at")
     assert_rejected(await api.post("/api/waves", wave_body(id="Not An Id")), "id")
     assert_rejected(await api.post("/api/waves", wave_body(colour="blue")), "colour")
     past = await api.post(
@@ -109,10 +122,10 @@ async def test_membership_checklist_and_the_go_live_guard(api: Api) -> None:  # 
     assert [m["number"] for m in added.json()["members"]] == [number]
     checklist = (await api.get(f"/api/municipalities/{number}/checklist")).json()
     assert checklist["wave_id"] == wave["id"]
-    # Fri 2031-04-25 minus 120 days is Wed 2030-12-26.
-    assert {i["id"]: i["deadline"] for i in checklist["items"]}[
-        "technical_infrastructure"
-    ] == "2030-12-26"
+    # The go-live Friday minus 120 calendar days, a holiday or weekend or not.
+    assert {i["id"]: i["deadline"] for i in checklist["items"]}["technical_infrastructure"] == (
+        SPRING_DAY - timedelta(days=120)
+    ).isoformat()
     obligations = (await api.get(f"/api/municipalities/{number}/obligations")).json()
     assert set(ITEMS) <= {o["id"] for o in obligations}
 
@@ -162,8 +175,10 @@ async def test_reschedule_decide_and_remove(api: Api) -> None:  # noqa: F811
     assert moved.status_code == 200, moved.text
     assert [d["go_live_at"] for d in moved.json()["dates"]] == [SPRING, AUTUMN]
     checklist = (await api.get(f"/api/municipalities/{number}/checklist")).json()
-    # Fri 2031-10-31 minus 7 days.
-    assert {i["id"]: i["deadline"] for i in checklist["items"]}["go_no_go_meeting"] == "2031-10-24"
+    # The new go-live Friday minus 7 days.
+    assert {i["id"]: i["deadline"] for i in checklist["items"]}["go_no_go_meeting"] == (
+        AUTUMN_DAY - timedelta(days=7)
+    ).isoformat()
     assert_rejected(
         await api.post(f"/api/waves/{wave['id']}/reschedule", {"go_live_at": AUTUMN}), "reason"
     )

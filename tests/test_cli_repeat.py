@@ -9,6 +9,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from onboarding.cli import actions
 from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import ApiTimedOut
 from onboarding.cli.main import app
+from tests.dates import oslo_day
 
 OUTCOME_UNKNOWN = {
     "error": "engine_unavailable",
@@ -57,6 +59,9 @@ class EngineTimesOut(BaseHTTPRequestHandler):
     def log_message(self, *_: Any) -> None:
         pass
 
+
+# A deadline the API would take: ahead of the wall clock, never a named year.
+LATER = (oslo_day(datetime.now(UTC)) + timedelta(days=100)).isoformat()
 
 BULK_ANSWER = {
     "obligation_id": "exercise_option",
@@ -124,7 +129,7 @@ def test_a_transition_carries_a_fresh_key_and_a_503_says_how_to_repeat_it(
 def test_the_key_given_is_sent_and_named(unavailable_url: str, tmp_path: Path) -> None:
     for args in (
         ("transition", "5001", "start_preparation", "--key", "prep-5001"),
-        ("deadline", "set", "5001", "exercise_option", "--on", "2031-01-10", "--reason", "later"),
+        ("deadline", "set", "5001", "exercise_option", "--on", LATER, "--reason", "later"),
         ("correct", "5001", "7", "--reason", "wrong date", "--on", "2021-02-03"),
     ):
         given = [*args, "--key", "prep-5001"] if "--key" not in args else list(args)
@@ -166,7 +171,7 @@ def test_a_bulk_request_names_its_key_for_the_municipalities_whose_outcome_is_un
     unavailable_url: str, tmp_path: Path
 ) -> None:
     args = ("deadline", "bulk", "exercise_option", "--numbers", "5001,5006")
-    result = cli(unavailable_url, tmp_path, *args, "--on", "2031-01-10", "--reason", "later")
+    result = cli(unavailable_url, tmp_path, *args, "--on", LATER, "--reason", "later")
     [body] = EngineTimesOut.bodies
     assert error_line(result) == (
         "error: exercise_option: 2 of 2 municipalities failed; for 1 of them it may have been "

@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -10,9 +11,27 @@ from onboarding.checklist import ChecklistItemId
 from onboarding.cli.main import app as cli
 from onboarding.process import Trigger
 from onboarding.store.tokens import Role
+from tests.dates import at, friday_ahead, oslo_day
 from tests.test_cli_obligations import Served, offline, one_line_error, served  # noqa: F401
 
 ITEMS = [item.value for item in ChecklistItemId]
+
+
+def summer_time(day: date) -> bool:
+    """22:00 in Oslo on `day` is summer time (UTC+2)."""
+    return at(day).utcoffset() == timedelta(hours=2)
+
+
+def winter_time(day: date) -> bool:
+    return not summer_time(day)
+
+
+# Ahead of the wall clock (the API's and the shared, never skipping, test server's): a
+# Friday in summer time at least 150 days ahead, the first Friday in winter time after it
+# (the wave rescheduled) and the first Friday in summer time after that (the later wave).
+FIRST = friday_ahead(oslo_day(datetime.now(UTC)), days=150, where=summer_time)
+MOVED = friday_ahead(FIRST, days=1, where=winter_time)
+LATER = friday_ahead(MOVED, days=1, where=summer_time)
 
 
 async def optioned(served: Served) -> str:  # noqa: F811
@@ -26,11 +45,11 @@ async def test_a_wave_from_the_command_line(served: Served) -> None:  # noqa: F8
     wave = f"cli-{uuid.uuid4().hex[:8]}"
     later = f"cli-{uuid.uuid4().hex[:8]}"
     created = await served.run(
-        "wave", "create", wave, "--name", "Namdalen", "--at", "2031-10-24T22:00"
+        "wave", "create", wave, "--name", "Namdalen", "--at", f"{FIRST}T22:00"
     )
     assert created.exit_code == 0, created.output
-    assert "go-live:  2031-10-24 22:00 +02:00" in created.stdout
-    await served.run("wave", "create", later, "--name", "Spring", "--at", "2032-04-23T22:00")
+    assert f"go-live:  {FIRST} 22:00 +02:00" in created.stdout
+    await served.run("wave", "create", later, "--name", "Spring", "--at", f"{LATER}T22:00")
     listed = await served.run("wave", "list", "--json", role=Role.VIEWER)
     assert {w["id"] for w in json.loads(listed.stdout)} == {wave, later}
 
@@ -48,18 +67,18 @@ async def test_a_wave_from_the_command_line(served: Served) -> None:  # noqa: F8
     shown = await served.run("checklist", "show", number, role=Role.VIEWER)
     assert shown.exit_code == 0, shown.output
     assert shown.stdout.splitlines()[1].split()[:3] == ["ITEM", "DUE", "DEADLINE"]
-    # Fri 2031-10-24 minus 7 days.
+    # The go-live Friday minus 7 days.
     assert any(
-        line.split()[:3] == ["go_no_go_meeting", "T-7", "2031-10-17"]
+        line.split()[:3] == ["go_no_go_meeting", "T-7", (FIRST - timedelta(days=7)).isoformat()]
         for line in shown.stdout.splitlines()
     )
     assert "missing: service agreement not signed" in shown.stdout
 
     moved = await served.run(
-        "wave", "reschedule", wave, "--at", "2031-11-21T22:00+01:00", "--reason", "moved"
+        "wave", "reschedule", wave, "--at", f"{MOVED}T22:00+01:00", "--reason", "moved"
     )
     assert moved.exit_code == 0, moved.output
-    assert "2031-11-21 22:00 +01:00" in moved.stdout
+    assert f"{MOVED} 22:00 +01:00" in moved.stdout
 
     refused = await served.run("wave", "move", number, later, "--reason", " ")
     assert "--reason: give a reason" in one_line_error(refused)
@@ -118,7 +137,5 @@ def test_bad_input_is_refused_before_any_request(
 
 
 def test_well_formed_wave_input_goes_to_the_api(offline: CliRunner) -> None:  # noqa: F811
-    result = offline.invoke(
-        cli, ["wave", "create", "w1", "--name", "n", "--at", "2031-10-24T22:00"]
-    )
+    result = offline.invoke(cli, ["wave", "create", "w1", "--name", "n", "--at", f"{FIRST}T22:00"])
     assert "cannot reach the API" in one_line_error(result)

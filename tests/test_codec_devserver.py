@@ -22,7 +22,7 @@ from onboarding.temporal import connect, municipality_workflow_id
 from tests.devserver_helpers import Rig
 from tests.helpers import ACTOR, command
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.devserver, pytest.mark.timeout(180)]
 
 FIRST_COMMENT = "Rådmann Ola Hansen (ola.hansen@holtalen.kommune.no) signed in person"
 SECOND_COMMENT = "Vedtak fattet etter innspill fra Kari Berg, kari.berg@holtalen.kommune.no"

@@ -18,7 +18,7 @@ from onboarding.calendar import today_in_oslo
 from onboarding.reports import FunnelReport
 from tests.test_up_e2e import Up
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.devserver, pytest.mark.timeout(240)]
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ from tests.fault_helpers import (
 from tests.tcp_proxy import TcpProxy
 from tests.test_reminders_durable import EXPECTED, policy_and_deadline, whole_second_ahead
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.devserver, pytest.mark.timeout(240)]
 
 REGION_SIZE = 67
 # Longest a client may wait for the "engine unavailable" answer while the dev

@@ -41,7 +41,7 @@ CHECKS = [
 # Revoking tokens would revoke the fuzzer's own: only refused roles try it.
 ADMIN_SKIPS = {("DELETE", "/api/users/{token_id}")}
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.devserver, pytest.mark.timeout(600)]
 
 
 @dataclass

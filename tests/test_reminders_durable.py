@@ -275,6 +275,7 @@ def test_the_armed_instant_is_where_the_schedule_puts_escalation_1(
     assert planned["escalation-2"] > chosen + timedelta(days=9)
 
 
+@pytest.mark.devserver
 async def test_a_worker_killed_between_arming_and_firing(rig: Rig) -> None:
     assert rig.client is not None
     first = await rig.start_worker()
@@ -289,6 +290,7 @@ async def test_a_worker_killed_between_arming_and_firing(rig: Rig) -> None:
     print(f"escalation-1 written {recovered:.1f} s after the new worker polled")
 
 
+@pytest.mark.devserver
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 async def test_a_dev_server_restarted_on_its_sqlite_file_between_arming_and_firing(
     rig: Rig, how: signal.Signals

@@ -30,7 +30,7 @@ from onboarding.binaries import find_binary
 from onboarding.cli.main import app
 from onboarding.temporal import connect, municipality_workflow_id
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = [pytest.mark.devserver, pytest.mark.timeout(150)]
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0

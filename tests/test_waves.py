@@ -2,8 +2,10 @@
 
 Tests that skip months run on a time-skipping server of their own (see
 wave_helpers.own_time_skipping_env); the others share the session's server
-and never skip time. Expected instants are worked out by hand from the
-Norwegian calendar in the comments, not computed by the code under test.
+and never skip time. Dates lie ahead of the server's clock, derived from it
+(tests/dates.py), never named by year; expected instants follow from the
+calendar rule in the comments (tests/dates.py's small oracle), not from the
+code under test.
 """
 
 import asyncio
@@ -40,6 +42,13 @@ from onboarding.wave_models import (
     RemoveMemberCommand,
     WaveStatus,
 )
+from tests.dates import (
+    at,
+    business_day_on_or_before,
+    friday_ahead,
+    is_business_day,
+    oslo_day,
+)
 from tests.helpers import ACTOR, Harness, eventually
 from tests.wave_helpers import (
     ITEMS,
@@ -56,6 +65,7 @@ from tests.wave_helpers import (
 )
 
 MINUTE = timedelta(minutes=1)
+SUNDAY = 6
 
 
 @pytest.fixture
@@ -115,46 +125,54 @@ async def test_a_wave_rescheduled_twice_moves_every_member_timer(
 ) -> None:
     async with own.worker():
         now = await own_env.get_current_time()
-        assert now < oslo(2026, 12, 11, 8), "the test assumes it starts before Dec 2026"
+        today = oslo_day(now)
+        # A first go-live whose T-120 deadline has its 60-day reminder on a Sunday:
+        # it goes out on the business day before, at 08:00.
+        first_date = friday_ahead(today, days=210, where=reminder_60d_on_a_sunday)
+        third_date = friday_ahead(first_date, days=280, where=reminder_60d_on_a_sunday)
+        second_date = friday_ahead(first_date, days=120)
         first, second = [await member(own, *TO_OPTION, Trigger.START_PREPARATION) for _ in "ab"]
-        wave = await create_wave(own, oslo(2027, 6, 11), now=now)
+        wave = await create_wave(own, at(first_date), now=now)
         for number in (first, second):
             await add(own, wave.id, number)
-        # T-120 before Fri 2027-06-11 is Thu 2027-02-11; its 60-day reminder falls
-        # on Sun 2026-12-13, so it goes out on Fri 2026-12-11 at 08:00.
-        assert (await deadlines(own, first))["technical_infrastructure"] == date(2027, 2, 11)
-        await skip_to(own_env, oslo(2026, 12, 11, 8, 1))
+        first_t120 = first_date - days(120)
+        assert (await deadlines(own, first))["technical_infrastructure"] == first_t120
+        first_sent = at(business_day_on_or_before(first_t120 - days(60)), 8)
+        assert first_sent.weekday() < 5 and first_sent.date() < first_t120 - days(60)
+        await skip_to(own_env, first_sent + MINUTE)
         for number in (first, second):
             await eventually(
                 lambda n=number: len(outbox(own.engine, n, "reminder-60d")) == 2,
                 what="the 60-day reminders of the first date",
             )
             assert {(r.obligation_id, r.deadline) for r in outbox(own.engine, number)} == {
-                ("technical_infrastructure", date(2027, 2, 11)),
-                ("sign_service_agreement", date(2027, 2, 11)),  # T-120 too
+                ("technical_infrastructure", first_t120),
+                ("sign_service_agreement", first_t120),  # T-120 too
             }
 
-        await reschedule(own, wave.id, oslo(2027, 10, 15), "hospital cutover moved")
-        assert (await deadlines(own, first))["technical_infrastructure"] == date(2027, 6, 17)
-        view = await reschedule(own, wave.id, oslo(2028, 4, 21), "moved again by the boards")
+        await reschedule(own, wave.id, at(second_date), "hospital cutover moved")
+        assert (await deadlines(own, first))["technical_infrastructure"] == second_date - days(120)
+        view = await reschedule(own, wave.id, at(third_date), "moved again by the boards")
         assert [d.go_live_at for d in view.dates] == [
-            oslo(2027, 6, 11),
-            oslo(2027, 10, 15),
-            oslo(2028, 4, 21),
+            at(first_date),
+            at(second_date),
+            at(third_date),
         ]
         for number in (first, second):
-            # Fri 2028-04-21 minus 120, 90, 75, 60, 30 and 7 days.
+            # The third date minus 120, 90, 75, 60, 30 and 7 days.
             assert await deadlines(own, number) == {
-                "technical_infrastructure": date(2027, 12, 23),
-                "integrations_tested": date(2028, 1, 22),
-                "super_users_trained": date(2028, 2, 6),
-                "end_user_training_started": date(2028, 2, 21),
-                "data_migration_rehearsed": date(2028, 3, 22),
-                "go_no_go_meeting": date(2028, 4, 14),
+                "technical_infrastructure": third_date - days(120),
+                "integrations_tested": third_date - days(90),
+                "super_users_trained": third_date - days(75),
+                "end_user_training_started": third_date - days(60),
+                "data_migration_rehearsed": third_date - days(30),
+                "go_no_go_meeting": third_date - days(7),
             }
-        # New T-120 Thu 2027-12-23: its 60-day reminder (Sun 2027-10-24) goes out
-        # Fri 2027-10-22. Nothing of the two earlier dates goes out before it.
-        await skip_to(own_env, oslo(2027, 10, 22, 7, 59))
+        # The new T-120's 60-day reminder falls on a Sunday too and goes out the
+        # business day before. Nothing of the two earlier dates goes out before it.
+        third_t120 = third_date - days(120)
+        third_sent = at(business_day_on_or_before(third_t120 - days(60)), 8)
+        await skip_to(own_env, third_sent - MINUTE)
         for number in (first, second):
             assert len(outbox(own.engine, number)) == 2  # still only the first date's
         await own_env.sleep(2 * MINUTE)
@@ -163,14 +181,12 @@ async def test_a_wave_rescheduled_twice_moves_every_member_timer(
                 lambda n=number: len(outbox(own.engine, n)) == 4,
                 what="the 60-day reminders of the third date",
             )
-            new = [r for r in outbox(own.engine, number) if r.deadline == date(2027, 12, 23)]
+            new = [r for r in outbox(own.engine, number) if r.deadline == third_t120]
             assert {(r.obligation_id, r.message_key) for r in new} == {
                 ("technical_infrastructure", "reminder-60d"),
                 ("sign_service_agreement", "reminder-60d"),
             }
-            assert {r.due_at.astimezone(UTC) for r in new} == {
-                oslo(2027, 10, 22, 8).astimezone(UTC)
-            }
+            assert {r.due_at.astimezone(UTC) for r in new} == {third_sent.astimezone(UTC)}
         events = wave_store.wave_events(own.engine, wave_id=wave.id)
         assert [e.kind for e in events] == [
             "created",
@@ -179,8 +195,14 @@ async def test_a_wave_rescheduled_twice_moves_every_member_timer(
             "rescheduled",
             "rescheduled",
         ]
-        assert events[-1].previous_go_live_at == oslo(2027, 10, 15)
+        assert events[-1].previous_go_live_at == at(second_date)
         assert events[-1].reason == "moved again by the boards"
+
+
+def reminder_60d_on_a_sunday(go_live: date) -> bool:
+    """T-120's 60-day reminder falls on a Sunday and the Friday before is a business day."""
+    reminder = go_live - days(120 + 60)
+    return reminder.weekday() == SUNDAY and is_business_day(reminder - days(2))
 
 
 # -- go-live ---------------------------------------------------------------------------
@@ -262,8 +284,10 @@ async def test_postponing_a_member_carries_its_checklist(
 ) -> None:
     async with own.worker():
         now = await own_env.get_current_time()
-        spring = await create_wave(own, oslo(2027, 4, 23), now=now)
-        autumn = await create_wave(own, oslo(2027, 10, 29), now=now)
+        spring_date = friday_ahead(oslo_day(now), days=150)
+        autumn_date = friday_ahead(spring_date, days=180)
+        spring = await create_wave(own, at(spring_date), now=now)
+        autumn = await create_wave(own, at(autumn_date), now=now)
         number = await member(own, *TO_OPTION, Trigger.START_PREPARATION)
         await add(own, spring.id, number)
         await check_items(own, number, ["technical_infrastructure"], done_on=oslo_date(now))
@@ -283,9 +307,9 @@ async def test_postponing_a_member_carries_its_checklist(
         assert done.status is ObligationStatus.FULFILLED
         assert done.done is not None and done.done.done_on == oslo_date(now)
         assert done.done.evidence == {"document_ref": "technical_infrastructure-ok"}
-        # The open ones hang on the new date: Fri 2027-10-29 minus 90 and 7 days.
-        assert items["integrations_tested"].deadline == date(2027, 7, 31)
-        assert items["go_no_go_meeting"].deadline == date(2027, 10, 22)
+        # The open ones hang on the new date: minus 90 and 7 days.
+        assert items["integrations_tested"].deadline == autumn_date - days(90)
+        assert items["go_no_go_meeting"].deadline == autumn_date - days(7)
         assert items["integrations_tested"].status is ObligationStatus.OPEN
         out = wave_store.wave_events(own.engine, wave_id=spring.id)[-1]
         into = wave_store.wave_events(own.engine, wave_id=autumn.id)[-1]
@@ -300,7 +324,7 @@ async def test_postponing_a_member_carries_its_checklist(
         # The autumn wave's call repeated, as after an answer lost to a continue-as-new:
         # the municipality answers it was a move, as the first time.
         handle = own.client.get_workflow_handle(municipality_workflow_id(number))
-        join = JoinWaveCommand(wave_id=autumn.id, go_live_at=oslo(2027, 10, 29), actor=ACTOR)
+        join = JoinWaveCommand(wave_id=autumn.id, go_live_at=at(autumn_date), actor=ACTOR)
         again = await handle.execute_update("join_wave", join, result_type=MembershipResult)
         assert (again.member, again.previous_wave) == (True, spring.id)
 
@@ -320,8 +344,9 @@ async def test_two_coordinators_moving_one_municipality_leave_it_in_one_wave(
 ) -> None:
     async with shared.worker():
         now = datetime.now(UTC)
+        friday = friday_ahead(oslo_day(now), days=365)
         home, there, elsewhere = [
-            await create_wave(shared, oslo(2031, 4, 25 + i), now=now) for i in range(3)
+            await create_wave(shared, at(friday + days(i)), now=now) for i in range(3)
         ]
         number = await member(shared, *TO_OPTION)
         await add(shared, home.id, number)
@@ -358,7 +383,7 @@ async def test_approve_go_live_lists_the_missing_conditions(shared: Harness) -> 
             *(f"checklist item {item} not done" for item in ITEMS),
         ]
         await shared.move(number, Trigger.SIGN_SERVICE_AGREEMENT)
-        wave = await create_wave(shared, oslo(2031, 10, 31), now=now)
+        wave = await create_wave(shared, at(friday_ahead(oslo_day(now), days=365)), now=now)
         await add(shared, wave.id, number)
         await check_items(shared, number, ITEMS[:-1])
         with pytest.raises(TransitionRefused) as refused:
@@ -375,9 +400,10 @@ async def test_bad_requests_are_refused_naming_the_field(shared: Harness) -> Non
         with pytest.raises(RequestRejected) as past:
             await create_wave(shared, oslo(2022, 5, 7), now=now)
         assert past.value.field == "go_live_at"
-        wave = await create_wave(shared, oslo(2031, 11, 7), now=now)
+        go_live_at = at(friday_ahead(oslo_day(now), days=365))
+        wave = await create_wave(shared, go_live_at, now=now)
         with pytest.raises(WaveRefused):
-            await create_wave(shared, oslo(2031, 11, 7), now=now, wave_id=wave.id)
+            await create_wave(shared, go_live_at, now=now, wave_id=wave.id)
         with pytest.raises(UnknownWave):
             await wave_engine.wave(shared.client, "no-such-wave")
         early = await member(shared, Trigger.SIGN_COLLABORATION)
@@ -430,7 +456,8 @@ async def test_bad_requests_are_refused_naming_the_field(shared: Harness) -> Non
 
 async def test_removing_and_declining_leave_the_wave(shared: Harness) -> None:
     async with shared.worker():
-        wave = await create_wave(shared, oslo(2032, 4, 23), now=datetime.now(UTC))
+        now = datetime.now(UTC)
+        wave = await create_wave(shared, at(friday_ahead(oslo_day(now), days=365)), now=now)
         removed = await member(shared, *TO_OPTION)
         declining = await member(shared, *TO_OPTION)
         for number in (removed, declining):
@@ -458,7 +485,10 @@ async def test_removing_and_declining_leave_the_wave(shared: Harness) -> None:
 
 async def test_postponing_the_wave_is_a_recorded_decision(shared: Harness) -> None:
     async with shared.worker():
-        wave = await create_wave(shared, oslo(2032, 10, 29), now=datetime.now(UTC))
+        now = datetime.now(UTC)
+        first_date = friday_ahead(oslo_day(now), days=365)
+        later_date = friday_ahead(first_date, days=180)
+        wave = await create_wave(shared, at(first_date), now=now)
         approved = await approve_wave(shared, wave.id)
         assert approved.status is WaveStatus.FROZEN
         with pytest.raises(WaveRefused):
@@ -468,16 +498,16 @@ async def test_postponing_the_wave_is_a_recorded_decision(shared: Harness) -> No
             wave.id,
             DecisionCommand(
                 decision="postpone",  # type: ignore[arg-type]
-                go_live_at=oslo(2033, 4, 22),
+                go_live_at=at(later_date),
                 reason="integrations not tested",
-                evidence={"document_ref": "go-no-go-2032-10-22"},
+                evidence={"document_ref": "go-no-go-minutes"},
                 actor=ACTOR,
             ),
         )
         assert postponed.status is WaveStatus.PLANNED
-        assert postponed.go_live_at == oslo(2033, 4, 22)
+        assert postponed.go_live_at == at(later_date)
         assert [d.decision for d in postponed.decisions] == ["approve", "postpone"]
-        assert postponed.decisions[-1].evidence == {"document_ref": "go-no-go-2032-10-22"}
+        assert postponed.decisions[-1].evidence == {"document_ref": "go-no-go-minutes"}
         kinds = [e.kind for e in wave_store.wave_events(shared.engine, wave_id=wave.id)]
         assert kinds == ["created", "decision", "decision", "rescheduled"]
 

@@ -27,6 +27,8 @@ from onboarding.store.tables import AuditEvent, MunicipalityRow
 from tests.devserver_helpers import Rig
 from tests.helpers import command
 
+pytestmark = pytest.mark.devserver
+
 GRACE_SECONDS = 20
 
 
