@@ -24,6 +24,7 @@ from onboarding.codec import (
     new_key,
     parse_key_ring,
 )
+from onboarding.connection import tls_config
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.tokens import Role
@@ -186,11 +187,25 @@ def test_production_refuses_to_start_insecure(values: dict[str, object], fragmen
 
 
 def test_a_private_network_can_be_vouched_for_explicitly() -> None:
-    production(encryption_keys=GOOD_KEYS, temporal_allow_plaintext=True)
+    settings = production(encryption_keys=GOOD_KEYS, temporal_allow_plaintext=True)
+    # Plaintext on the wire, as vouched for, and payloads still sealed with the given key.
+    assert tls_config(settings) is False
+    assert settings.key_ring().active.id == "2026-11"
+    assert settings.key_ring().serialize() == GOOD_KEYS
 
 
 def test_the_embedded_default_needs_nothing_set(tmp_path: Path) -> None:
-    Settings(home=tmp_path)
+    settings = Settings(home=tmp_path)
+    assert settings.mode == "embedded"
+    assert tls_config(settings) is False  # its own dev server on the loopback
+    # The data dir gets a key of its own, made once and kept (mode 600).
+    ring = settings.key_ring()
+    key_file = tmp_path / "encryption.keys"
+    assert key_file.is_file() and key_file.stat().st_mode & 0o777 == 0o600
+    assert len(ring.active.secret) == 32
+    assert Settings(home=tmp_path).key_ring().serialize() == ring.serialize()
+    database = (tmp_path / "onboarding.db").resolve()
+    assert settings.resolved_database_url == f"sqlite:///{database}"
 
 
 # -- the codec endpoint of the Temporal web UI -----------------------------------------
