@@ -54,13 +54,16 @@ from onboarding.store.tables import NotificationRow
 from tests.devserver_helpers import Rig
 from tests.helpers import ACTOR, command
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = pytest.mark.timeout(420)
 
 OSLO = ZoneInfo("Europe/Oslo")
-# From choosing the instant to the instant. Arming takes well under a second
-# once the worker polls, stopping a process about one; the rest is margin for a
-# busy machine (the test fails, never passes vacuously, if it runs out).
-LEAD = timedelta(seconds=8)
+# From choosing the instant to the instant, tried in turn. Arming takes well
+# under a second once the worker polls and stopping a process about one on a
+# quiet machine; a busy one (two CI runs at once) may take many times that. An
+# attempt whose process went down too close to the instant proves nothing: it is
+# tried again, with a fresh municipality and a longer lead, never counted as a
+# pass; the test fails if the longest lead runs out too.
+LEADS = (timedelta(seconds=8), timedelta(seconds=20), timedelta(seconds=45))
 # Least time left before the instant once the process is gone.
 MARGIN = timedelta(seconds=2)
 # After the instant, with nothing running that could fire: the outbox must stay empty.
@@ -122,9 +125,20 @@ def policy_and_deadline(instant: datetime) -> tuple[ReminderPolicy, date]:
     return ReminderPolicy(calendar="every_day", send_time=local.time()), local.date()
 
 
-async def arm(client: Client, rig: Rig, number: str) -> Armed:
-    """Start `number` with a send time LEAD ahead and set a deadline that makes it escalate then."""
-    instant = whole_second_ahead(LEAD)
+class TooClose(Exception):
+    """The machine was too slow for this lead: the attempt proves nothing either way."""
+
+
+def ensure_time_left(instant: datetime, what: str) -> None:
+    left = instant - datetime.now(UTC)
+    if left < MARGIN:
+        raise TooClose(f"{what} only {left} before the instant")
+    print(f"{what} {left.total_seconds():.1f} s before the instant")
+
+
+async def arm(client: Client, rig: Rig, number: str, lead: timedelta) -> Armed:
+    """Start `number` with a send time `lead` ahead and set a deadline that escalates then."""
+    instant = whole_second_ahead(lead)
     if instant is None:
         pytest.skip("Oslo's clock repeats this hour (summer time ends): a send_time is ambiguous")
     policy, deadline = policy_and_deadline(instant)
@@ -132,6 +146,7 @@ async def arm(client: Client, rig: Rig, number: str) -> Armed:
         client, municipality(number), task_queue=rig.task_queue, policy=policy
     )
     await gateway.transition(client, number, command(Trigger.SIGN_COLLABORATION))
+    ensure_time_left(instant, "the deadline is set")
     view = await gateway.set_deadline(
         client,
         number,
@@ -157,7 +172,7 @@ async def events(handle: WorkflowHandle[Any, Any], kind: EventType.ValueType) ->
 
 async def timer_started(handle: WorkflowHandle[Any, Any], instant: datetime) -> None:
     """Wait until the history holds a timer that fires at `instant` (give or take a second)."""
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while True:
         for event in await events(handle, EventType.EVENT_TYPE_TIMER_STARTED):
             started = event.event_time.ToDatetime(tzinfo=UTC)
@@ -185,13 +200,6 @@ def described(rows: list[NotificationRow]) -> str:
         f"  {r.id} {r.message_key} {r.recipient_role} {r.status} due {r.due_at} key {r.key}"
         for r in rows
     )
-
-
-def before_the_instant(armed: Armed, what: str) -> None:
-    """The process is gone; fail if that happened too close to (or after) the instant."""
-    left = armed.instant - datetime.now(UTC)
-    assert left >= MARGIN, f"{what} only {left} before the instant: raise LEAD"
-    print(f"{what} {left.total_seconds():.1f} s before the instant")
 
 
 async def nothing_fires_while_down(rig: Rig, armed: Armed) -> None:
@@ -278,11 +286,18 @@ def test_the_armed_instant_is_where_the_schedule_puts_escalation_1(
 @pytest.mark.devserver
 async def test_a_worker_killed_between_arming_and_firing(rig: Rig) -> None:
     assert rig.client is not None
-    first = await rig.start_worker()
-    armed = await arm(rig.client, rig, "8801")
-
-    first.kill()
-    before_the_instant(armed, "the worker was killed")
+    for attempt, lead in enumerate(LEADS):
+        first = await rig.start_worker()
+        try:
+            armed = await arm(rig.client, rig, f"881{attempt}", lead)
+            first.kill()
+            ensure_time_left(armed.instant, "the worker was killed")
+            break
+        except TooClose as slow:
+            first.kill()
+            print(f"attempt with a lead of {lead}: {slow}; trying a longer lead")
+    else:
+        pytest.fail(f"the machine never armed and killed in time, even with a lead of {lead}")
     await nothing_fires_while_down(rig, armed)
 
     await rig.start_worker()
@@ -297,11 +312,20 @@ async def test_a_dev_server_restarted_on_its_sqlite_file_between_arming_and_firi
 ) -> None:
     assert rig.client is not None
     worker = await rig.start_worker()
-    number = "8802" if how is signal.SIGTERM else "8803"
-    armed = await arm(rig.client, rig, number)
-
-    rig.stop_server(how)
-    before_the_instant(armed, f"the dev server was stopped ({how.name})")
+    client = rig.client
+    for attempt, lead in enumerate(LEADS):
+        try:
+            armed = await arm(client, rig, f"882{attempt}", lead)
+            rig.stop_server(how)
+            ensure_time_left(armed.instant, f"the dev server was stopped ({how.name})")
+            break
+        except TooClose as slow:
+            if rig.server_running():
+                rig.stop_server(how)
+            client = await rig.start_server()
+            print(f"attempt with a lead of {lead}: {slow}; trying a longer lead")
+    else:
+        pytest.fail(f"the machine never armed and stopped in time, even with a lead of {lead}")
     await nothing_fires_while_down(rig, armed)
 
     # Same SQLite file, same port: the worker that kept running reconnects by itself.
