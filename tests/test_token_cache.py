@@ -16,6 +16,21 @@ from onboarding.store import tokens
 from onboarding.store.tokens import Role
 
 LIST = "/api/municipalities"  # a route that needs a token and only SQL
+# Cache time and token lifetime: long enough that a busy machine still makes the
+# first requests within them (a check that ran too late says so, it never passes
+# for the wrong reason); the change is then awaited with a deadline, not a sleep.
+CACHE_SECONDS = 3.0
+# How long after the cache time or expiry the 401 may take on a busy machine.
+GRACE_SECONDS = 10.0
+
+
+async def until_refused(http: httpx.AsyncClient, headers: dict[str, str], by: float) -> float:
+    """Ask until the API answers 401; the monotonic time it did. Fails after `by`."""
+    loop = asyncio.get_running_loop()
+    while (await http.get(LIST, headers=headers)).status_code != 401:
+        assert loop.time() < by, "the token was still accepted"
+        await asyncio.sleep(0.05)
+    return loop.time()
 
 
 @contextlib.asynccontextmanager
@@ -48,13 +63,17 @@ async def test_a_revocation_elsewhere_reaches_the_api_within_the_cache_time(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     token_id, headers = leaver(sqlite_engine)
-    async with open_api(sqlite_engine, tmp_path, 0.5) as http:
+    loop = asyncio.get_running_loop()
+    async with open_api(sqlite_engine, tmp_path, CACHE_SECONDS) as http:
+        before_read = loop.time()
         assert (await http.get(LIST, headers=headers)).status_code == 200
         revoke_elsewhere(sqlite_engine, token_id)
         # Still kept: the API has not read the row again yet.
         assert (await http.get(LIST, headers=headers)).status_code == 200
-        await asyncio.sleep(0.6)
-        assert (await http.get(LIST, headers=headers)).status_code == 401
+        assert loop.time() - before_read < CACHE_SECONDS, "too slow to check the cache"
+        refused = await until_refused(http, headers, by=loop.time() + CACHE_SECONDS + GRACE_SECONDS)
+        # Not before the kept answer ran out (read at or after `before_read`).
+        assert refused - before_read >= CACHE_SECONDS
 
 
 def revoke_here(engine: Engine, token_id: int) -> None:
@@ -86,10 +105,13 @@ async def test_a_kept_token_that_expires_stops_at_its_expiry(
         sqlite_engine,
         name="temp",
         role=Role.VIEWER,
-        expires_at=datetime.now(UTC) + timedelta(seconds=0.5),
+        expires_at=datetime.now(UTC) + timedelta(seconds=CACHE_SECONDS),
     )
     headers = {"Authorization": f"Bearer {secret}"}
+    loop = asyncio.get_running_loop()
+    expiry = loop.time() + CACHE_SECONDS
     async with open_api(sqlite_engine, tmp_path, 60) as http:
         assert (await http.get(LIST, headers=headers)).status_code == 200
-        await asyncio.sleep(0.6)
-        assert (await http.get(LIST, headers=headers)).status_code == 401
+        assert loop.time() < expiry, "too slow to use the token before its expiry"
+        # Kept for a minute, yet refused once it expires.
+        await until_refused(http, headers, by=expiry + GRACE_SECONDS)
