@@ -5,11 +5,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# openapi-python-client in a venv of its own: it caps httpx and typer below what the
+# project runs on, and tests/test_openapi_contract.py only runs it as a command.
+CODEGEN := .venv-codegen
 
 # Browser tests drive Debian's chromium; installed here when missing (CI runs as root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser run test lint typecheck pytest bench bench-pages tools revision audit clean clock-moved
+.PHONY: install browser run test lint typecheck pytest bench bench-pages tools codegen revision audit clean clock-moved
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +21,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(CODEGEN)/.installed:
+	$(PYTHON) -m venv $(CODEGEN)
+	$(CODEGEN)/bin/python -m pip install --quiet "openapi-python-client>=0.29,<0.30"
+	touch $@
+
+codegen: $(CODEGEN)/.installed
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -49,7 +59,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install browser tools
+pytest: install browser tools codegen
 	$(BIN)/pytest -ra --durations=15
 
 # Known vulnerabilities of the installed packages (asks PyPI; see the script).
@@ -74,4 +84,4 @@ bench-pages: install
 	$(BIN)/python bench/pages.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts
+	rm -rf $(VENV) $(CODEGEN) .pytest_cache .mypy_cache .ruff_cache artifacts

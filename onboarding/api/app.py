@@ -8,11 +8,14 @@ injected is used as it is and left open for its owner to close.
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from onboarding.access import API_RULES
 from onboarding.api.errors import install_error_handlers
 from onboarding.api.metrics import install_metrics
 from onboarding.api.routes import api_router
@@ -56,6 +59,7 @@ def create_app(
         description=DESCRIPTION,
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id_of,
     )
     app.state.settings = settings
     if engine is not None:
@@ -70,7 +74,42 @@ def create_app(
     from onboarding.web import install_web
 
     install_web(app)
+    _document_public_operations(app)
     return app
+
+
+def operation_id_of(route: APIRoute) -> str:
+    """A route's operationId: its own `operation_id`, else its function's name.
+
+    Short and stable (`record_transition`, not the path and method spelled out),
+    so generated clients get readable names; tests/test_openapi_contract.py
+    checks that they are unique.
+    """
+    return route.name
+
+
+def _document_public_operations(app: FastAPI) -> None:
+    """Mark the operations the authorization matrix makes public with `security: []`.
+
+    Every API route depends on the bearer scheme (the matrix is enforced by one
+    dependency of the whole /api router), so FastAPI documents each as needing
+    a token; the public ones (the health probes) say otherwise, operation by
+    operation, from the same matrix that lets them through.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()  # kept by FastAPI as app.openapi_schema: marked once
+        for path, operations in document.get("paths", {}).items():
+            for method, operation in operations.items():
+                rule = API_RULES.get((method.upper(), path))
+                if rule is not None and rule.public:
+                    operation["security"] = []
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _open_database(settings: Settings) -> Engine:

@@ -7,15 +7,17 @@ client corrects itself the same way whichever layer refused it.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import fastapi.routing
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute
 from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding.engine import EngineUnavailable
@@ -239,7 +241,7 @@ async def _database_error(_: Request, err: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_: Request, err: Exception) -> JSONResponse:
+async def _http_error(request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, HTTPException)
     if err.status_code == 400:
         # Starlette's only 400: a body that cannot be parsed at all (not UTF-8,
@@ -251,12 +253,48 @@ async def _http_error(_: Request, err: Exception) -> JSONResponse:
             errors=[FieldError(field="body", message=str(err.detail))],
         )
         return JSONResponse(body.model_dump(), status_code=422)
+    headers = err.headers
+    if err.status_code == 405:
+        allowed = allowed_methods(request)
+        if allowed:
+            headers = {**(headers or {}), "Allow": ", ".join(sorted(allowed))}
     codes = {404: "not_found", 405: "method_not_allowed"}
     return JSONResponse(
         {"error": codes.get(err.status_code, "http_error"), "message": str(err.detail)},
         status_code=err.status_code,
-        headers=err.headers,
+        headers=headers,
     )
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route of the app answers at the request's path.
+
+    The `Allow` of a 405. The router stops at the first route whose path
+    matches and names only that route's methods; where one path has several
+    routes (GET and PUT defined apart), that would leave some out.
+    """
+    # The path as the routes see it: below the app's root (as deps.route_path_of).
+    path: str = request.scope["path"]
+    root: str = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    methods: set[str] = set()
+    for route in _routes(request.app.routes):
+        route_methods = getattr(route, "methods", None)
+        regex = getattr(route, "path_regex", None)
+        if route_methods and regex is not None and regex.match(path):
+            methods |= set(route_methods)
+    return methods
+
+
+def _routes(routes: Iterable[BaseRoute]) -> Iterator[Any]:
+    """The app's routes, those of included routers among them.
+
+    Newer FastAPI keeps an included router as one entry of `app.routes` and
+    walks it with `iter_route_contexts`; older versions copied its routes in.
+    """
+    walk = getattr(fastapi.routing, "iter_route_contexts", None)
+    return iter(walk(list(routes)) if walk is not None else routes)
 
 
 async def _internal_error(_: Request, err: Exception) -> JSONResponse:
