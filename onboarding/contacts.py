@@ -43,10 +43,20 @@ def check_role(role: object, allowed: Sequence[RecipientRole], *, scope: str) ->
     raise ValueError(f"unknown role {role!r}; allowed: {names}")
 
 
+def _contact_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    # The document says what the validators below accept: this list's roles only,
+    # a name that is not blank, an email address.
+    roles: Sequence[RecipientRole] = getattr(model, "allowed_roles", tuple(RecipientRole))
+    properties = schema["properties"]
+    properties["role"] = {"type": "string", "enum": [r.value for r in roles], "title": "Role"}
+    properties["name"]["pattern"] = r"\S"
+    properties["email"]["format"] = "email"
+
+
 class ContactIn(BaseModel):
     """One contact as a coordinator gives it: role, name, email."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_contact_schema)
 
     #: the roles this kind of list may hold, and what to call them in messages
     allowed_roles: ClassVar[tuple[RecipientRole, ...]] = tuple(RecipientRole)

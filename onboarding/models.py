@@ -4,12 +4,15 @@ One input type and one result type per workflow, update, query and activity, so
 fields can be added later without breaking running workflows.
 """
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -26,6 +29,37 @@ from onboarding.municipality import MunicipalityNumber as MunicipalityNumber
 from onboarding.obligations import Obligation, ObligationStatus, ScheduledMessage
 from onboarding.policy import ReminderPolicy
 from onboarding.process import PROCESS_VERSION, Stage, Trigger, check_evidence
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}.*")
+
+
+def _day_text(value: object) -> object:
+    # Pydantic alone takes 0 (a Unix time) for a date; a body's day is YYYY-MM-DD
+    # (or a date, from Python), as the OpenAPI document's `format: date` says.
+    if isinstance(value, (int, float)) or (isinstance(value, str) and not _DAY.fullmatch(value)):
+        raise PydanticCustomError(
+            "date_format", "{message}", {"message": f"{value!r} is not a date; give YYYY-MM-DD"}
+        )
+    return value
+
+
+def _moment_text(value: object) -> object:
+    # As _day_text, for `format: date-time`: a date and a time of day, never a number.
+    if isinstance(value, (int, float)) or (isinstance(value, str) and not _MOMENT.fullmatch(value)):
+        raise PydanticCustomError(
+            "datetime_format",
+            "{message}",
+            {"message": f"{value!r} is not a date-time; give e.g. 2025-04-25T22:00:00+02:00"},
+        )
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_day_text)]
+"""A day in a request: YYYY-MM-DD in JSON, never a number."""
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_moment_text)]
+"""A date-time with offset in a request: ISO 8601 in JSON, never a number."""
 
 IdempotencyKey = Annotated[
     str,
@@ -50,7 +84,7 @@ class TransitionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     trigger: Trigger
-    effective_on: date | None = Field(
+    effective_on: Day | None = Field(
         None, description="the date it took effect (default: today in Europe/Oslo)"
     )
     # validate_default: a request with no evidence at all must still be checked
@@ -204,8 +238,11 @@ class DeadlineRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    deadline: date
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+    deadline: Day
+    reason: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=2000, strip_whitespace=True, pattern=r"\S"),
+    ]
     idempotency_key: IdempotencyKey | None = None
 
 
@@ -288,9 +325,12 @@ class CorrectionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event_id: int = Field(ge=1, description="id of the audit event (transition) to correct")
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+    reason: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=2000, strip_whitespace=True, pattern=r"\S"),
+    ]
     void: bool = Field(False, description="take the (last) transition back")
-    effective_on: date | None = Field(None, description="the date it really took effect")
+    effective_on: Day | None = Field(None, description="the date it really took effect")
     evidence: dict[str, str] | None = Field(
         None, description="evidence fields to set (merged over the recorded evidence)"
     )

@@ -9,11 +9,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from onboarding.models import (
     Actor,
     ChecklistCompletion,
+    Day,
+    Moment,
     Municipality,
     ObligationView,
 )
@@ -26,10 +28,17 @@ WaveId = Annotated[
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$"),
     Field(description="lower-case letters, digits and dashes, e.g. 2024-spring"),
 ]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
-Evidence = dict[
-    Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")],
-    Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)],
+# Trimmed, then not empty: the pattern says "not blank" in the OpenAPI document.
+_TEXT_2000 = StringConstraints(min_length=1, max_length=2000, strip_whitespace=True, pattern=r"\S")
+_TEXT_200 = StringConstraints(min_length=1, max_length=200, strip_whitespace=True, pattern=r"\S")
+Reason = Annotated[str, _TEXT_2000]
+# Keys other than the pattern's are refused: the document says so too.
+Evidence = Annotated[
+    dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")],
+        Annotated[str, _TEXT_2000],
+    ],
+    Field(json_schema_extra={"additionalProperties": False}),
 ]
 
 
@@ -66,7 +75,7 @@ class ChecklistRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    done_on: date | None = Field(None, description="default: today in Europe/Oslo")
+    done_on: Day | None = Field(None, description="default: today in Europe/Oslo")
     evidence: Evidence = Field(default_factory=dict)
     comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
 
@@ -175,14 +184,11 @@ class WaveCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: WaveId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-    go_live_at: AwareDatetime = Field(
+    name: Annotated[str, _TEXT_200]
+    go_live_at: Moment = Field(
         description="local date-time with offset, e.g. 2025-04-25T22:00:00+02:00"
     )
-    health_trust: (
-        Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-        | None
-    ) = None
+    health_trust: Annotated[str, _TEXT_200] | None = None
     recorded_after_the_fact: bool = Field(
         False,
         description="record a wave whose go-live already happened: a past go_live_at is "
@@ -204,7 +210,7 @@ class RescheduleRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    go_live_at: AwareDatetime
+    go_live_at: Moment
     reason: Reason
 
 
@@ -216,7 +222,7 @@ class DecisionRequest(BaseModel):
     decision: Decision
     evidence: Evidence = Field(default_factory=dict)
     comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
-    go_live_at: AwareDatetime | None = Field(None, description="the new date (postpone only)")
+    go_live_at: Moment | None = Field(None, description="the new date (postpone only)")
     reason: Reason | None = Field(None, description="why (required to postpone)")
 
 

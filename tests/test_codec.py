@@ -283,7 +283,7 @@ async def test_a_malformed_body_is_a_422_naming_payloads(
         headers=bearer(sqlite_engine, Role.ADMIN),
     )
     assert response.status_code == 422
-    assert response.json()["field"] == "payloads"
+    assert response.json()["field"].startswith("payloads")
 
 
 async def test_cors_is_granted_to_the_temporal_ui_only(http: httpx.AsyncClient) -> None:

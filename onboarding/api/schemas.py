@@ -3,11 +3,13 @@
 Declared as pydantic models so the OpenAPI document describes every answer.
 """
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -21,6 +23,25 @@ from onboarding.notifications import MessageKind, NotificationStatus, RecipientR
 from onboarding.process import Stage, Trigger
 from onboarding.store.tables import ApiToken, MunicipalityRow, NotificationRow
 from onboarding.store.tokens import Role, scope_of
+
+# -- dates in query strings ----------------------------------------------------
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_day(value: object) -> object:
+    # Pydantic alone would take "0" (a Unix time) or "20240101" for a date; the
+    # OpenAPI document says `format: date`, so only YYYY-MM-DD is a day here.
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise PydanticCustomError(
+            "date_format", "{message}", {"message": f"{value!r} is not a date; give YYYY-MM-DD"}
+        )
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+"""A day in a query string: YYYY-MM-DD and nothing else, as `format: date` says."""
+
 
 # -- health and region -----------------------------------------------------------
 
@@ -82,11 +103,33 @@ def _reject(field: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("invalid_request", "{message}", {"field": field, "message": message})
 
 
+# Exactly one of numbers and stage, as the document says it (the validator below
+# says it to the request): neither both nor none. (Not as a `oneOf`: client
+# generators take a `oneOf` of partial objects for a union of models.)
+_ONE_SELECTION: dict[str, Any] = {
+    "not": {
+        "anyOf": [
+            {
+                "required": ["numbers", "stage"],
+                "properties": {"numbers": {"type": "array"}, "stage": {"type": "string"}},
+            },
+            {"properties": {"numbers": {"type": "null"}, "stage": {"type": "null"}}},
+        ]
+    }
+}
+
+
 class BulkSelection(BaseModel):
     """Which municipalities a bulk request is for: name them, or pick a stage."""
 
+    model_config = ConfigDict(json_schema_extra=_ONE_SELECTION)
+
     numbers: list[MunicipalityNumber] | None = Field(
-        None, min_length=1, max_length=1_000, description="exactly one of numbers and stage"
+        None,
+        min_length=1,
+        max_length=1_000,
+        description="exactly one of numbers and stage; each number once",
+        json_schema_extra={"uniqueItems": True},
     )
     stage: Stage | None = Field(None, description="every municipality now in this stage")
 
@@ -209,12 +252,42 @@ class TokenPublic(BaseModel):
         )
 
 
+# The scope rule of store.tokens.parse_scope, as the document says it: the
+# municipality role needs 4-digit numbers, every other role takes none.
+_SCOPE_BY_ROLE: dict[str, Any] = {
+    "if": {"properties": {"role": {"const": "municipality"}}, "required": ["role"]},
+    "then": {
+        "required": ["scope"],
+        "properties": {
+            "scope": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"type": "string", "pattern": r"^\s*[0-9]{4}\s*$"},
+            }
+        },
+    },
+    "else": {
+        "properties": {
+            "scope": {
+                "anyOf": [
+                    {"type": "null"},
+                    {"type": "array", "items": {"type": "string", "pattern": r"^\s*$"}},
+                ]
+            }
+        }
+    },
+}
+
+
 class TokenCreate(BaseModel):
     """A new user of the API: who, which role, and until when (default: no end)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_SCOPE_BY_ROLE)
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    name: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=200, strip_whitespace=True, pattern=r"\S"),
+    ]
     role: Role
     scope: list[str] | None = Field(
         None,

@@ -17,6 +17,7 @@ from onboarding.api.deps import AdminActor, EngineDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.municipalities import NumberPath
+from onboarding.api.schemas import IsoDay
 from onboarding.errors import RequestRejected
 from onboarding.history.entries import AuditEntry, AuditFilters, AuditPage
 from onboarding.history.export import ExportFormat, encode
@@ -24,12 +25,17 @@ from onboarding.history.log import audit_page, audit_stream, known_kinds, timeli
 
 router = APIRouter(tags=["history"], responses=error_responses(401, 403, 422))
 
+# The kinds are checked by `_kinds` (its message lists them); the document lists
+# them too, so a client (or a fuzzer) knows the allowed values up front.
 KindQuery = Annotated[
     list[str] | None,
-    Query(description="only these kinds (repeatable): transition, correction, ..."),
+    Query(
+        description="only these kinds (repeatable): transition, correction, ...",
+        json_schema_extra={"items": {"type": "string", "enum": known_kinds()}},
+    ),
 ]
-FromQuery = Annotated[date | None, Query(alias="from", description="first day, YYYY-MM-DD")]
-ToQuery = Annotated[date | None, Query(description="last day, YYYY-MM-DD")]
+FromQuery = Annotated[IsoDay | None, Query(alias="from", description="first day, YYYY-MM-DD")]
+ToQuery = Annotated[IsoDay | None, Query(description="last day, YYYY-MM-DD")]
 Order = Literal["newest", "oldest"]
 
 

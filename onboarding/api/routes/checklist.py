@@ -9,6 +9,7 @@ from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, Viewer
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.municipalities import NumberPath
+from onboarding.checklist import ChecklistItemId
 from onboarding.wave_models import (
     ChecklistCommand,
     ChecklistItemView,
@@ -22,7 +23,12 @@ router = APIRouter(
 
 ItemPath = Annotated[
     str,
-    Path(pattern=r"^[a-z_]{1,64}$", description="checklist item, e.g. integrations_tested"),
+    Path(
+        pattern=r"^[a-z_]{1,64}$",
+        description="checklist item, e.g. integrations_tested",
+        # The items there are (the workflow checks the id and names them).
+        json_schema_extra={"enum": [item.value for item in ChecklistItemId]},
+    ),
 ]
 
 

@@ -8,11 +8,12 @@ an admin's page session cookie is accepted here (and nowhere else in the API):
 the UI's requests carry the browser's credentials.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from google.protobuf import json_format
+from pydantic import BaseModel, ConfigDict, Field
 from temporalio.api.common.v1 import Payloads
 
 from onboarding.api.deps import AdminActor, SettingsDep
@@ -35,6 +36,28 @@ def get_codec(request: Request, settings: SettingsDep) -> EncryptionCodec:
 
 
 CodecDep = Annotated[EncryptionCodec, Depends(get_codec)]
+
+# Base64 as protobuf JSON reads it (either alphabet, padding optional): whole
+# groups of four, then an optional tail of two or three characters.
+_B64 = "[A-Za-z0-9+/_-]"
+Base64 = Annotated[str, Field(pattern=rf"^(?:{_B64}{{4}})*(?:{_B64}{{2}}(?:==)?|{_B64}{{3}}=?)?$")]
+
+
+class PayloadJson(BaseModel):
+    """One Temporal payload in protobuf JSON: metadata and data, base64."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metadata: dict[str, Base64] = Field(default_factory=dict)
+    data: Base64 = ""
+
+
+class PayloadsJson(BaseModel):
+    """`temporal.api.common.v1.Payloads` in protobuf JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payloads: list[PayloadJson] = Field(default_factory=list)
 
 
 def _cors_headers(request: Request, ui_url: str | None) -> dict[str, str]:
@@ -63,11 +86,11 @@ async def transcode(
     _: AdminActor,
     settings: SettingsDep,
     codec: CodecDep,
-    body: Annotated[dict[str, Any], Body(examples=[{"payloads": []}])],
+    body: Annotated[PayloadsJson, Body(examples=[{"payloads": []}])],
 ) -> JSONResponse:
     """Encode or decode `{"payloads": [...]}` (protobuf JSON, data in base64). Admins only."""
     try:
-        payloads = json_format.ParseDict(body, Payloads())
+        payloads = json_format.ParseDict(body.model_dump(), Payloads())
     except json_format.ParseError as err:
         raise RequestRejected("payloads", f"not a protobuf JSON Payloads message: {err}") from None
     try:

@@ -3,14 +3,14 @@
 Dates filter on when a message fell due, as calendar days in Europe/Oslo.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from onboarding.api.deps import EngineDep, ViewerActor
 from onboarding.api.errors import error_responses
-from onboarding.api.schemas import NotificationPublic
+from onboarding.api.schemas import IsoDay, NotificationPublic
 from onboarding.calendar import start_of_day_in_oslo
 from onboarding.errors import RequestRejected
 from onboarding.notifications import NotificationStatus
@@ -35,9 +35,11 @@ def list_notifications(
     ] = None,
     status: NotificationStatus | None = None,
     from_: Annotated[
-        date | None, Query(alias="from", description="due on or after this day (YYYY-MM-DD)")
+        IsoDay | None, Query(alias="from", description="due on or after this day (YYYY-MM-DD)")
     ] = None,
-    to: Annotated[date | None, Query(description="due on or before this day (YYYY-MM-DD)")] = None,
+    to: Annotated[
+        IsoDay | None, Query(description="due on or before this day (YYYY-MM-DD)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[NotificationPublic]:

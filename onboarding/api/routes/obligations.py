@@ -5,11 +5,10 @@ the overdue report reads the SQL read model, across the whole region.
 """
 
 import asyncio
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 from onboarding import engine as gateway
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
@@ -17,20 +16,26 @@ from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.bulk import BULK_CONCURRENCY, select_numbers
 from onboarding.api.routes.municipalities import NumberPath
-from onboarding.api.schemas import BulkFailed, BulkSelection
+from onboarding.api.schemas import BulkFailed, BulkSelection, IsoDay
 from onboarding.calendar import today_in_oslo
 from onboarding.errors import OnboardingError, RequestRejected, UnknownMunicipality
 from onboarding.models import DeadlineCommand, DeadlineRequest, ObligationView
+from onboarding.policy import ReminderPolicy
 from onboarding.store.deadline_history import DeadlineChangeRecord, deadline_changes
 from onboarding.store.overdue import OverdueObligation, overdue_obligations
 
 router = APIRouter(tags=["obligations"], responses=error_responses(401, 403, 422))
+
+# The obligations the policy knows (the workflow checks the id and names them);
+# listed in the document so that it says which ids are accepted.
+OBLIGATION_IDS: list[JsonValue] = [rule.id.value for rule in ReminderPolicy().obligations]
 
 ObligationPath = Annotated[
     str,
     Path(
         pattern=r"^[a-z_]{1,64}$",
         description="obligation id: the trigger that fulfils it, e.g. exercise_option",
+        json_schema_extra={"enum": OBLIGATION_IDS},
     ),
 ]
 
@@ -81,7 +86,9 @@ async def set_deadline(
 class BulkDeadlineRequest(DeadlineRequest, BulkSelection):
     """One deadline for many municipalities (e.g. the program's option deadline)."""
 
-    obligation_id: str = Field(pattern=r"^[a-z_]{1,64}$")
+    obligation_id: str = Field(
+        pattern=r"^[a-z_]{1,64}$", json_schema_extra={"enum": OBLIGATION_IDS}
+    )
 
 
 class BulkDeadlineSet(BaseModel):
@@ -146,7 +153,7 @@ async def bulk_set_deadline(
 def overdue_report(
     engine: EngineDep,
     _: ViewerActor,
-    as_of: Annotated[date | None, Query(description="default: today in Europe/Oslo")] = None,
+    as_of: Annotated[IsoDay | None, Query(description="default: today in Europe/Oslo")] = None,
 ) -> list[OverdueObligation]:
     """Open obligations whose deadline has passed, most overdue first."""
     today = today_in_oslo()

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 
 from onboarding.api.deps import EngineDep, ViewerActor
 from onboarding.api.errors import error_responses
+from onboarding.api.schemas import IsoDay
 from onboarding.calendar import today_in_oslo
 from onboarding.errors import RequestRejected
 from onboarding.reports import FunnelReport, Interval, MilestoneSeries, StagesReport
@@ -20,11 +21,11 @@ from onboarding.store import point_in_time
 router = APIRouter(prefix="/reports", tags=["reports"], responses=error_responses(401, 403, 422))
 
 AsOf = Annotated[
-    date | None,
+    IsoDay | None,
     Query(description="YYYY-MM-DD, not in the future (default: today in Europe/Oslo)"),
 ]
 KnownOn = Annotated[
-    date | None,
+    IsoDay | None,
     Query(
         description="YYYY-MM-DD: only what was recorded by the end of that day "
         "(default: everything recorded so far)"
@@ -75,7 +76,7 @@ async def stages_report(
 async def milestones_report(
     engine: EngineDep,
     _: ViewerActor,
-    from_: Annotated[date, Query(alias="from", description="first day, YYYY-MM-DD")],
+    from_: Annotated[IsoDay, Query(alias="from", description="first day, YYYY-MM-DD")],
     to: AsOf = None,
     interval: Annotated[
         Interval, Query(description="one point at the end of each: month, quarter, year")

@@ -7,7 +7,7 @@ Reads need a viewer token, changes a coordinator's.
 
 import asyncio
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 
@@ -16,6 +16,7 @@ from onboarding.api.deps import CoordinatorActor, EngineDep, SettingsDep, Tempor
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.municipalities import NumberPath
+from onboarding.api.schemas import IsoDay
 from onboarding.blockers import ProgramBlockers, WaveBlockers, program_blockers
 from onboarding.calendar import today_in_oslo
 from onboarding.errors import RequestRejected, UnknownWave
@@ -39,7 +40,24 @@ WavePath = Annotated[
     str,
     Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="wave id, e.g. 2024-spring"),
 ]
-AsOf = Annotated[date | None, Query(description="default: today in Europe/Oslo")]
+AsOf = Annotated[IsoDay | None, Query(description="default: today in Europe/Oslo")]
+
+
+# OpenAPI links: where a wave's id (and a member's number) comes from, so a
+# client (and schemathesis's stateful phase) can follow a wave to its members.
+def _links(wave_id: str) -> dict[str, Any]:
+    return {
+        "AddMember": {
+            "operationId": "add_member",
+            "parameters": {"wave_id": wave_id},
+            "description": "add a municipality to this wave",
+        },
+        "RemoveMember": {
+            "operationId": "remove_member",
+            "parameters": {"wave_id": wave_id},
+            "description": "remove a member of this wave",
+        },
+    }
 
 
 class WaveDetail(WaveView):
@@ -48,13 +66,17 @@ class WaveDetail(WaveView):
     history: list[WaveEventRecord]
 
 
-@router.get("/waves")
+@router.get("/waves", responses={200: {"links": _links("$response.body#/0/id")}})
 def list_waves(engine: EngineDep, _: ViewerActor) -> list[WaveSummary]:
     """Every wave by go-live date, with its status and member count."""
     return wave_store.list_waves(engine)
 
 
-@router.post("/waves", status_code=status.HTTP_201_CREATED, responses=error_responses(409, 503))
+@router.post(
+    "/waves",
+    status_code=status.HTTP_201_CREATED,
+    responses={**error_responses(409, 503), 201: {"links": _links("$response.body#/id")}},
+)
 async def create_wave(
     request: WaveCreate,
     settings: SettingsDep,
@@ -83,7 +105,24 @@ async def show_wave(
     return WaveDetail(**view.model_dump(), history=history)
 
 
-@router.post("/waves/{wave_id}/members", responses=error_responses(404, 409, 503))
+@router.post(
+    "/waves/{wave_id}/members",
+    responses={
+        **error_responses(404, 409, 503),
+        200: {
+            "links": {
+                "RemoveMember": {
+                    "operationId": "remove_member",
+                    "parameters": {
+                        "wave_id": "$response.body#/id",
+                        "number": "$request.body#/number",
+                    },
+                    "description": "remove the member just added",
+                }
+            }
+        },
+    },
+)
 async def add_member(
     wave_id: WavePath,
     request: MemberRequest,
