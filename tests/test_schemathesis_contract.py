@@ -22,11 +22,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from onboarding.store.tokens import Role
-from tests.test_up_e2e import Up
+from tests.test_fuzz_api import Served, up_with_staff_tokens
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(600)]
 
@@ -230,31 +229,11 @@ EXCEPTIONS: tuple[Exception_, ...] = (
 )
 
 
-@dataclass
-class Served:
-    url: str
-    tokens: dict[Role, str]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    up = Up(tmp_path_factory.mktemp("schemathesis") / "data")
-    up.start()
-    try:
-        up.wait_healthy()
-        admin = (up.data_dir / "admin.token").read_text().strip()
-        tokens = {Role.ADMIN: admin}
-        for role in (Role.VIEWER, Role.COORDINATOR):
-            answer = httpx.post(
-                f"{up.url}/api/users",
-                json={"name": f"schemathesis {role.value}", "role": role.value},
-                headers={"Authorization": f"Bearer {admin}"},
-            )
-            assert answer.status_code == 201, answer.text
-            tokens[role] = answer.json()["token"]
-        yield Served(up.url, tokens)
-    finally:
-        up.kill_leftovers()
+    root = tmp_path_factory.mktemp("schemathesis") / "data"
+    with up_with_staff_tokens(root, "schemathesis") as running:
+        yield running
 
 
 @dataclass(frozen=True)
