@@ -12,7 +12,6 @@ import contextlib
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,18 +26,11 @@ from temporalio.client import Client
 from onboarding.codec import EncryptionCodec, KeyRing, new_key
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
 from onboarding.store.database import create_schema, make_engine
+from tests.ports import free_port  # noqa: F401  (re-exported to the tests)
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
 _PR_SET_PDEATHSIG = 1
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 # Loaded here, not in the forked child: dlopen there could hang on a lock that

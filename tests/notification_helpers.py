@@ -6,7 +6,6 @@ self-signed certificate from the openssl command line (skipped without it).
 """
 
 import shutil
-import socket
 import ssl
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -32,6 +31,7 @@ from onboarding.notifications import DueMessage, MessageKind, RecipientRole
 from onboarding.settings import Settings
 from onboarding.store import contacts, projection, tokens
 from onboarding.store.tokens import STAFF_ROLES, Role
+from tests.ports import free_port  # noqa: F401  (re-exported to the tests)
 
 ACTOR = Actor(id="token:1", name="Kari Koordinator", role="coordinator")
 DEADLINE = date(2025, 3, 15)
@@ -75,14 +75,6 @@ def due_message(place: Municipality, **overrides: Any) -> DueMessage:
     }
     values.update(overrides)
     return DueMessage(**values)
-
-
-def free_port() -> int:
-    """A localhost port nothing listens on (free a moment ago)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 # -- the API in-process -------------------------------------------------------------

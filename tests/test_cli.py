@@ -17,14 +17,7 @@ from typer.testing import CliRunner
 from onboarding.cli.main import app
 from onboarding.embedded.datadir import DataDir
 from onboarding.process import mermaid_diagram
-
-
-def free_port() -> int:
-    """A port nothing listens on (the OS picked it free a moment ago)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -29,18 +28,12 @@ from typer.testing import CliRunner
 from onboarding.binaries import find_binary
 from onboarding.cli.main import app
 from onboarding.temporal import connect, municipality_workflow_id
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(150)]
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def processes_mentioning(text: str) -> list[int]:
