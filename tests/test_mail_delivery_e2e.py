@@ -25,20 +25,19 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import Engine
 from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from onboarding.binaries import find_binary
 from onboarding.models import Municipality
 from onboarding.process import Trigger
 from onboarding.store import outbox
 from onboarding.store.tables import NotificationRow
-from onboarding.temporal import municipality_workflow_id, register_search_attributes
+from onboarding.temporal import municipality_workflow_id
 from onboarding.worker import build_worker
 from tests.dates import at, business_day_on_or_before, friday_ahead, is_business_day, oslo_day
 from tests.helpers import Harness, eventually
 from tests.notification_helpers import Api, Sink, api_client, free_port, smtp_server, smtp_settings
+from tests.wave_helpers import own_time_skipping_env
 
 SENDER = "onboarding@helseplattformen.example"  # smtp_settings' sender
 PUBLIC_URL = "https://onboarding.example.no"  # smtp_settings' public_url
@@ -56,13 +55,7 @@ KIM = ("Kim Koordinator", "kim@hnt.example")
 
 @pytest.fixture
 async def own_env() -> AsyncIterator[WorkflowEnvironment]:
-    path = find_binary("temporal-test-server")
-    assert path is not None
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(path), data_converter=pydantic_data_converter
-    )
-    await register_search_attributes(environment.client)
-    async with environment:
+    async with own_time_skipping_env() as environment:
         yield environment
 
 

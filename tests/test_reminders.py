@@ -16,11 +16,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from onboarding import engine as gateway
-from onboarding.binaries import find_binary
 from onboarding.calendar import oslo_date
 from onboarding.errors import ObligationNotOpen, RequestRejected
 from onboarding.models import DeadlineCommand, ObligationView
@@ -28,7 +26,6 @@ from onboarding.obligations import ObligationStatus
 from onboarding.process import Trigger
 from onboarding.store.obligation_tables import DeadlineChangeRow, ObligationRow
 from onboarding.store.tables import NotificationRow
-from onboarding.temporal import register_search_attributes
 from tests.dates import (
     at,
     business_day_on_or_before,
@@ -38,6 +35,7 @@ from tests.dates import (
     is_business_day,
 )
 from tests.helpers import ACTOR, Harness, eventually
+from tests.wave_helpers import days, own_time_skipping_env
 
 MINUTE = timedelta(minutes=1)
 MONDAY, WEDNESDAY, FRIDAY, SATURDAY = 0, 2, 4, 5
@@ -57,13 +55,7 @@ ROLES_PER_MESSAGE = {
 
 @pytest.fixture
 async def own_env() -> AsyncIterator[WorkflowEnvironment]:
-    path = find_binary("temporal-test-server")
-    assert path is not None
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(path), data_converter=pydantic_data_converter
-    )
-    await register_search_attributes(environment.client)
-    async with environment:
+    async with own_time_skipping_env() as environment:
         yield environment
 
 
@@ -73,10 +65,6 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     async with Harness(own_env.client, sqlite_engine, task_queue) as h:
         yield h
-
-
-def days(n: int) -> timedelta:
-    return timedelta(days=n)
 
 
 def at_eight(day: date) -> datetime:
