@@ -59,8 +59,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Two processes (pytest-xdist), a test file each at a time: module fixtures (a
+# server per file) stay in one process, and tests/conftest.py deals the longest
+# files first. PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= 2
 pytest: install browser tools codegen
-	$(BIN)/pytest -ra --durations=15
+	$(BIN)/pytest -ra --durations=15 -n $(PYTEST_WORKERS) --dist loadfile
 
 # Known vulnerabilities of the installed packages (asks PyPI; see the script).
 audit: install

@@ -1,9 +1,10 @@
-"""Scale-out on one machine: one dev server, three workers, two API processes, 500 municipalities.
+"""Scale-out on one machine: one dev server, three workers, two API processes, 200 municipalities.
 
 Every process is the real command (`onboarding worker`, `onboarding api`) on
 a real dev server and a real read model (PostgreSQL when
 ONBOARDING_TEST_POSTGRES_URL is set, as in CI; else SQLite). The test drives
-500 synthetic municipalities from prospective to live through the two APIs
+200 synthetic municipalities (ONBOARDING_SCALE_MUNICIPALITIES for more) from
+prospective to live through the two APIs
 (go-live in eight waves recorded after the fact),
 kills a worker with SIGKILL three times during the drive (starting a
 replacement each time), then checks that
@@ -14,7 +15,10 @@ replacement each time), then checks that
   counters, read from each worker's metrics port) and over both APIs;
 - the SDK's metrics are served on the worker's Temporal metrics port.
 
-It runs for a minute or two: `-m "not scale"` leaves it out.
+It runs for a minute or two: `-m "not scale"` leaves it out. The size is
+what shows the properties above (six workers each get part of a thousand
+transitions; kills land mid-stream) in CI's time; speed at scale is measured
+by the benchmarks (bench/), not here. 500 took five minutes of a CI run.
 """
 
 import asyncio
@@ -44,7 +48,8 @@ from tests.devserver_helpers import Rig, WorkerProcess, free_port
 # 2 cores it took more than 7 minutes.
 pytestmark = [pytest.mark.scale, pytest.mark.devserver, pytest.mark.timeout(900)]
 
-MUNICIPALITIES = 500
+MUNICIPALITIES = int(os.environ.get("ONBOARDING_SCALE_MUNICIPALITIES", "200"))
+assert 8 <= MUNICIPALITIES <= 1000, "ONBOARDING_SCALE_MUNICIPALITIES: 8 to 1000 (6000-6999)"
 IN_FLIGHT = 24
 # Go-live in waves recorded after the fact; a wave adds its members one at a time,
 # so several waves keep the APIs busy.
@@ -69,7 +74,7 @@ STEPS = len(TO_SERVICE_AGREEMENT) + 2  # + approve_go_live and the wave's go_liv
 
 
 def synthetic_region() -> list[Municipality]:
-    """500 made-up municipalities, numbered 6000-6499 (no real one uses them)."""
+    """Made-up municipalities, numbered from 6000 (no real one uses 6000-6999)."""
     return [
         Municipality(
             number=str(6000 + i),
@@ -227,7 +232,7 @@ class WorkerEnv:
         )
 
 
-async def test_three_workers_and_two_apis_drive_500_municipalities_through_kills(
+async def test_three_workers_and_two_apis_drive_a_region_through_kills(
     tmp_path: Path, database_url: str
 ) -> None:
     rig = Rig.create(tmp_path, database_url=database_url)

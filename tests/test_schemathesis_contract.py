@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from onboarding.store.tokens import Role
-from tests.test_fuzz_api import Served, up_with_staff_tokens
+from tests.test_fuzz_api import Served, up_with_tokens
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(600)]
 
@@ -232,7 +232,7 @@ EXCEPTIONS: tuple[Exception_, ...] = (
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("schemathesis") / "data"
-    with up_with_staff_tokens(root, "schemathesis") as running:
+    with up_with_tokens(root, "schemathesis") as running:
         yield running
 
 
@@ -307,6 +307,7 @@ def run_schemathesis(served: Served, role: Role, tmp: Path, *options: str) -> No
     ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=400, check=False)
     output = run.stdout + run.stderr
+    print(output)  # shown with -s or -rP: each phase with its time, and the SUMMARY
     assert junit.exists(), f"schemathesis wrote no report:\n{output}"
     found, errors = findings(junit)
     assert not errors, "schemathesis could not test:\n" + "\n".join(errors)
@@ -325,7 +326,7 @@ def test_admin_full_depth(served: Served, tmp_path: Path) -> None:
     run_schemathesis(served, Role.ADMIN, tmp_path, *options)
 
 
-@pytest.mark.parametrize("role", [Role.VIEWER, Role.COORDINATOR])
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.COORDINATOR, Role.MUNICIPALITY])
 def test_other_roles(served: Served, role: Role, tmp_path: Path) -> None:
     # The coverage phase generates the same requests whatever the role (and the
     # admin's run covers it): here the examples, fuzzing and stateful phases.

@@ -19,7 +19,7 @@ from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.municipalities import NumberPath
 from onboarding.api.schemas import IsoDay
 from onboarding.errors import RequestRejected
-from onboarding.history.entries import AuditEntry, AuditFilters, AuditPage
+from onboarding.history.entries import MAX_OFFSET, AuditEntry, AuditFilters, AuditPage
 from onboarding.history.export import ExportFormat, encode
 from onboarding.history.log import audit_page, audit_stream, known_kinds, timeline
 
@@ -99,7 +99,7 @@ async def audit_log(
     to: ToQuery = None,
     order: Order = "newest",
     limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AuditPage:
     """The program's audit log by recording time: every source, filtered, paginated (admin)."""
     filters = _audit_filters(

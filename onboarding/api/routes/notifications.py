@@ -13,12 +13,9 @@ from onboarding.api.errors import error_responses
 from onboarding.api.schemas import IsoDay, NotificationPublic
 from onboarding.calendar import start_of_day_in_oslo
 from onboarding.errors import RequestRejected
+from onboarding.history.entries import MAX_OFFSET
 from onboarding.notifications import NotificationStatus
 from onboarding.store import outbox
-
-# Beyond what any database's OFFSET takes (SQLite and PostgreSQL: 64-bit); far
-# beyond any outbox. A larger number is refused as 422, not failed on as 500.
-MAX_OFFSET = 2**31 - 1
 
 router = APIRouter(
     prefix="/notifications", tags=["notifications"], responses=error_responses(401, 403, 422)

@@ -117,6 +117,14 @@ async def bulk_set_deadline(
     actor: CoordinatorActor,
 ) -> BulkDeadlineResult:
     """Set one obligation's deadline for each selected municipality; report each outcome."""
+    # The document's enum, checked once here: unchecked, every municipality would fail
+    # alike and the request be answered 200.
+    if request.obligation_id not in OBLIGATION_IDS:
+        raise RequestRejected(
+            "obligation_id",
+            f"unknown obligation {request.obligation_id!r}; known: "
+            + ", ".join(str(known) for known in OBLIGATION_IDS),
+        )
     numbers, known = await asyncio.to_thread(select_numbers, engine, request)
     gate = asyncio.Semaphore(BULK_CONCURRENCY)
 
