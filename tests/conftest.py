@@ -1,7 +1,7 @@
 """Shared fixtures: the real Temporal test server, and real SQLite and PostgreSQL.
 
-The time-skipping test server is one per session; each test gets a fresh task
-queue and fresh workflow ids. PostgreSQL tests use the server named by
+The time-skipping test server is one per test module; each test gets a fresh
+task queue and fresh workflow ids. PostgreSQL tests use the server named by
 ONBOARDING_TEST_POSTGRES_URL (set by .ci/run) and get a database of their own;
 without that variable they are skipped with the reason shown.
 """
@@ -44,7 +44,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)  # stable: the order within a module, and of the rest, is kept
 
 
-@pytest.fixture(scope="session")
+# One per test module: tests that skip time move this server's clock for
+# everyone on it, so a module never inherits the years another skipped (which
+# order, and pytest-xdist's dealing of files, would otherwise decide).
+@pytest.fixture(scope="module")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     path = find_binary("temporal-test-server")
     assert path, "temporal-test-server not found: install the test extras"

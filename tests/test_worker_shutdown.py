@@ -47,9 +47,16 @@ async def _until(predicate_coro, what: str, timeout: float = 30.0) -> None:  # t
 
 
 async def _activity_running(handle: WorkflowHandle[object, object]) -> bool:
+    """record_transition has started (and blocks on the lock).
+
+    By its name: on a busy machine the registration's activity can still be
+    pending when its row is already written, and SIGTERM then would drain that
+    one instead (a run on two processes did so and found no audit row).
+    """
     description = await handle.describe()
     return any(
         pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+        and pending.activity_type.name == "record_transition"
         for pending in description.raw_description.pending_activities
     )
 
