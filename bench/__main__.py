@@ -6,7 +6,8 @@
     python -m bench --only memory --memory-workflows 10000 --cache-limits 10000,500
 
 Sizes are parameters; the defaults suit a shared laptop. Nothing here is part
-of `make test`. Record what you ran, where, in bench/RESULTS.md.
+of `make test`. Record what you ran, where, in bench/RESULTS.md (the latest
+figure of each benchmark) and bench/results/ (every run).
 """
 
 import argparse

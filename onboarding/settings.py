@@ -26,54 +26,95 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ONBOARDING_", extra="ignore")
 
-    home: Path = Field(Path(".onboarding"), description="data dir of the embedded default")
-    mode: Literal["embedded", "production"] = "embedded"
-    database_url: str | None = Field(
-        None, description="SQLAlchemy URL of the read model; default SQLite under home"
+    home: Path = Field(
+        Path(".onboarding"),
+        description="data dir of the embedded default (`onboarding up`): the SQLite read model, "
+        "the dev server's state, the admin token and the encryption keys",
     )
-    temporal_address: str = "localhost:7233"
-    temporal_namespace: str = "default"
+    mode: Literal["embedded", "production"] = Field(
+        "embedded",
+        description="`production` refuses insecure settings (docs/personal-data.md) and an "
+        "unmigrated schema instead of migrating it",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the read model, e.g. "
+        "`postgresql+psycopg://user@host/db`; unset: SQLite `onboarding.db` in the data dir",
+    )
+    temporal_address: str = Field(
+        "localhost:7233",
+        description="Temporal frontend, host:port (production; `onboarding up` runs its own "
+        "dev server)",
+    )
+    temporal_namespace: str = Field("default", description="Temporal namespace")
     # A cluster behind TLS, or Temporal Cloud: mTLS (cert + key) or an API key.
-    temporal_tls: bool = Field(False, description="connect to Temporal over TLS")
+    temporal_tls: bool = Field(
+        False, description="connect to the Temporal frontend over TLS (the system's CAs)"
+    )
     temporal_tls_ca_file: Path | None = Field(
         None, description="CA of the Temporal frontend (default: the system's)"
     )
-    temporal_tls_cert_file: Path | None = Field(None, description="client certificate (mTLS)")
-    temporal_tls_key_file: Path | None = Field(None, description="its private key (mTLS)")
+    temporal_tls_cert_file: Path | None = Field(
+        None, description="client certificate (mTLS); set with the key file, or neither"
+    )
+    temporal_tls_key_file: Path | None = Field(
+        None, description="the client certificate's private key (mTLS)"
+    )
     temporal_tls_server_name: str | None = Field(
         None, description="server name to verify, if not the address's host"
     )
-    temporal_api_key: SecretStr | None = Field(None, description="API key (Temporal Cloud)")
-    task_queue: str = "onboarding"
-    continue_as_new_after_events: int = Field(2_000, ge=50)
+    temporal_api_key: SecretStr | None = Field(
+        None, description="API key (Temporal Cloud); implies TLS"
+    )
+    task_queue: str = Field("onboarding", description="task queue the workers poll")
+    continue_as_new_after_events: int = Field(
+        2_000,
+        ge=50,
+        description="history length at which a workflow continues as new, carrying its state",
+    )
     policy_file: Path | None = Field(
-        None, description="JSON reminder policy for new workflows (default: the built-in one)"
+        None,
+        description="JSON reminder policy for new workflows (docs/deadlines.md); unset: the "
+        "built-in one",
     )
     temporal_ui_url: str = Field(
         "http://127.0.0.1:8233",
         description="base URL of the Temporal web UI: links to a workflow's raw history from "
-        "the API and the admin pages, and the one origin the codec endpoint answers",
+        "the API and the admin pages, and the one origin the codec endpoint answers "
+        "(`onboarding up`: its dev server's UI)",
     )
     # CLI side: where the API is and who we are.
-    url: str = Field("http://127.0.0.1:8000", description="base URL of the API (CLI)")
-    token: str | None = Field(None, description="bearer token (CLI); default home/admin.token")
+    url: str = Field("http://127.0.0.1:8000", description="base URL of the API, for the CLI")
+    token: str | None = Field(
+        None, description="bearer token, for the CLI; unset: the data dir's `admin.token`"
+    )
     # Notifications: links in messages, and the mail relay. No smtp_host (the
     # embedded default) keeps every message `held` in the outbox, visible in the API.
     public_url: str | None = Field(
-        None, description="base URL of links in notifications; default `url`"
+        None,
+        description="base of the links in notifications (`<url>/municipalities/<number>`); "
+        "unset: `ONBOARDING_URL`",
     )
-    smtp_host: str | None = Field(None, description="SMTP relay; unset: notifications are held")
-    smtp_port: int = Field(587, ge=1, le=65_535)
+    smtp_host: str | None = Field(
+        None, description="the mail relay; unset: notifications are `held` in the outbox"
+    )
+    smtp_port: int = Field(587, ge=1, le=65_535, description="the mail relay's port")
     smtp_security: Literal["starttls", "tls", "none"] = Field(
         "starttls", description="starttls (587), tls (implicit, 465) or none (trusted relay)"
     )
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_sender: str | None = Field(None, description="From address; required with smtp_host")
-    smtp_ca_file: Path | None = Field(
-        None, description="CA bundle to verify the relay (default: the system's)"
+    smtp_username: str | None = Field(
+        None, description="user name at the relay; set with the password, or neither"
     )
-    smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    smtp_password: SecretStr | None = Field(None, description="password at the relay")
+    smtp_sender: str | None = Field(
+        None, description="the From address; required with `ONBOARDING_SMTP_HOST`"
+    )
+    smtp_ca_file: Path | None = Field(
+        None, description="CA bundle to verify an internal relay (default: the system's)"
+    )
+    smtp_timeout_seconds: float = Field(
+        30.0, gt=0, le=600, description="network timeout talking to the relay, per message"
+    )
     # Pages: how long a page session lives.
     session_idle_minutes: int = Field(
         30, ge=1, le=24 * 60, description="a page session ends after this long unused"
@@ -85,8 +126,10 @@ class Settings(BaseSettings):
         1.0,
         ge=0,
         le=60,
-        description="API: an active token is read again after this long; a revocation by "
-        "another process takes this long to reach the API (0: read on every request)",
+        description="the API reads an active bearer token again after this long: a token "
+        "revoked through another API process or replica works in this one for at most this "
+        "long, one revoked through this API or its pages stops at once; 0: read on every "
+        "request",
     )
     # Worker tuning (`onboarding worker`; sizing in deploy/README.md). The SDK's
     # defaults suit one worker; a fleet tunes these per pod.
@@ -97,26 +140,42 @@ class Settings(BaseSettings):
         8, ge=1, description="activities one worker runs at once (its thread pool)"
     )
     worker_max_cached_workflows: int = Field(
-        1_000, ge=0, description="sticky cache: workflows kept in memory (~85 KB each)"
+        1_000,
+        ge=0,
+        description="workflows a worker keeps in memory between tasks (the sticky cache, "
+        "measured ~270 KB each); fewer saves memory and costs a replay at an evicted "
+        "workflow's next task",
     )
     worker_graceful_shutdown_seconds: float = Field(
         30.0, ge=0, description="on SIGTERM, how long running activities may take to finish"
     )
     # Observability. Ports unset: nothing is served (the embedded default).
     metrics_port: int | None = Field(
-        None, ge=1, le=65_535, description="worker: Prometheus app metrics (/metrics)"
+        None,
+        ge=1,
+        le=65_535,
+        description="worker: the app's Prometheus metrics on this port (`/metrics`)",
     )
     temporal_metrics_port: int | None = Field(
-        None, ge=1, le=65_535, description="the Temporal SDK's Prometheus metrics"
+        None,
+        ge=1,
+        le=65_535,
+        description="worker and API: the Temporal SDK's Prometheus metrics on this port",
     )
-    metrics_host: str = Field("127.0.0.1", description="interface of both metrics ports")
+    metrics_host: str = Field(
+        "127.0.0.1", description="interface of both metrics ports (`0.0.0.0` in containers)"
+    )
     log_format: Literal["text", "json"] = Field(
         "text", description="json: one object per line, with workflow_id and municipality"
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="the services' log level"
+    )
 
     @model_validator(mode="after")
     def _temporal_tls_is_complete(self) -> Self:
+        """`ONBOARDING_TEMPORAL_TLS_CERT_FILE` and `ONBOARDING_TEMPORAL_TLS_KEY_FILE` go
+        together: both or neither."""
         if (self.temporal_tls_cert_file is None) != (self.temporal_tls_key_file is None):
             raise ValueError(
                 "ONBOARDING_TEMPORAL_TLS_CERT_FILE and ONBOARDING_TEMPORAL_TLS_KEY_FILE go "
@@ -127,10 +186,13 @@ class Settings(BaseSettings):
     # Temporal payload encryption (onboarding/codec.py). The embedded default makes
     # a key file in the data dir; production must give its keys.
     encryption_keys: SecretStr | None = Field(
-        None, description="`id:base64key` entries, comma-separated, the first seals new payloads"
+        None,
+        description="payload encryption keys, `id:base64key` entries separated by commas or "
+        "lines; the first seals new payloads, every one opens old ones; unset (embedded): "
+        "the data dir's `encryption.keys`",
     )
     encryption_keys_file: Path | None = Field(
-        None, description="file of `id:base64key` lines (e.g. a mounted secret)"
+        None, description="the same keys from a file of `id:base64key` lines (a mounted secret)"
     )
     temporal_allow_plaintext: bool = Field(
         False,
@@ -140,6 +202,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _smtp_is_complete(self) -> Self:
+        """`ONBOARDING_SMTP_USERNAME` and `ONBOARDING_SMTP_PASSWORD` go together: both or
+        neither. With `ONBOARDING_SMTP_HOST` set, `ONBOARDING_SMTP_SENDER` is required and
+        must be an email address."""
         # Refused at start-up rather than at the first reminder, perhaps months later.
         if (self.smtp_username is None) != (self.smtp_password is None):
             raise ValueError(
@@ -160,6 +225,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> Self:
+        """With `ONBOARDING_MODE=production`: encryption keys are required; no secret (keys,
+        SMTP password, Temporal API key) may be a placeholder such as `changeme` or
+        `example`; the Temporal connection needs TLS or an API key, unless
+        `ONBOARDING_TEMPORAL_ALLOW_PLAINTEXT=true` (a private network the operator vouches
+        for)."""
         if self.mode != "production":
             return self
         problems = []

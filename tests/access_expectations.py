@@ -1,4 +1,4 @@
-"""Who may call what, written by hand from README.md ("Access control", "API", "Web pages").
+"""Who may call what, written by hand from docs/access-control.md, docs/api.md and docs/web.md.
 
 Deliberately NOT derived from onboarding/access.py: this table is what the
 product promises, and tests/test_access_matrix.py holds the running app to it.
@@ -12,7 +12,7 @@ A principal is one of PRINCIPALS:
   municipality (for routes naming none, simply a municipality token);
 - `municipality_out`: a municipality token scoped to another municipality.
 
-README, "Access control": viewer reads everything but the audit log, the
+docs/access-control.md: viewer reads everything but the audit log, the
 engine's raw history and tokens, and writes nothing; coordinator reads as a
 viewer and writes transitions, corrections, deadlines, contacts, waves and
 checklists; admin does everything (tokens, loading the region,
@@ -21,7 +21,7 @@ municipalities' state, history, timeline, obligations, deadline changes,
 checklist, wave events and contacts, and the process definition, and writes
 its own contacts and checklist evidence; nothing about the region as a whole,
 and it cannot sign in to the pages. The health probes and /metrics need no
-token. Pages: the "who" column of the README's page table.
+token. Pages: the "who" column of the page table in docs/web.md.
 """
 
 from dataclasses import dataclass
@@ -180,7 +180,7 @@ PAGES: dict[tuple[str, str], Expect] = {
     ("GET", "/admin/audit/export"): read(ADMINS),
 }
 
-# README, "Access control": "The codec endpoint (POST /api/codec/decode) takes an
+# docs/access-control.md: "The codec endpoint (POST /api/codec/decode) takes an
 # admin's bearer token or an admin's page session cookie [...] No other API route
 # takes the cookie (the API has no CSRF tokens)."
 COOKIE_ROUTES = frozenset({("POST", "/api/codec/{action}")})

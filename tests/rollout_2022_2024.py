@@ -1,4 +1,4 @@
-"""The real production waves of 2022-2024 (DOMAIN.md), as data for the replay test.
+"""The real production waves of 2022-2024 (docs/demo-region.md), as data for the replay test.
 
 The same waves the demo region records (onboarding/data/demo-rollout.json,
 `waves`): each wave's id, name, hospital, the go-live dates it had in order
@@ -6,8 +6,8 @@ The same waves the demo region records (onboarding/data/demo-rollout.json,
 its reason) and its members by name. Trondheim's wave was planned for
 November 2021, then 2022-04-30, and went live on 2022-05-07; the other waves
 went live on their first date. Haram's one-member wave of 2024-01-01 is the
-demo's way of giving it Ålesund's status after the split, not a wave of
-DOMAIN.md, and is left out.
+demo's way of giving it Ålesund's status after the split, not a wave the
+sources name, and is left out.
 """
 
 from dataclasses import dataclass

@@ -1,8 +1,9 @@
 """Every route and every page against a hand-written table of who may call it.
 
 The expectations (tests/access_expectations.py) are written from what the
-README promises, not read from onboarding/access.py: this file tests that
-table of rules instead of repeating it. For every route of the running app
+docs promise (docs/access-control.md, docs/api.md, docs/web.md), not read
+from onboarding/access.py: this file tests that table of rules instead of
+repeating it. For every route of the running app
 and every principal (no token, expired, revoked, viewer, coordinator, admin,
 a municipality token in scope and one out of scope) a well-formed request is
 sent, its state prepared first (a municipality in a suitable stage, a wave, a

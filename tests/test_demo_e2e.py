@@ -1,9 +1,9 @@
-"""`onboarding up --demo` end to end: the real dev server, worker and API load DOMAIN.md's rollout.
+"""`onboarding up --demo` end to end: the real dev server, worker and API load the demo region.
 
-The reports, read over HTTP like any client, must say what DOMAIN.md says on
-its dates; a second `--demo` on the same data dir is refused. About 30 s
-(the load itself is ~480 transitions through the API); deselect with
-`--deselect tests/test_demo_e2e.py`.
+The reports, read over HTTP like any client, must say what its sources say
+on their dates (docs/demo-region.md); a second `--demo` on the same data dir
+is refused. About 30 s (the load itself is ~480 transitions through the
+API); deselect with `--deselect tests/test_demo_e2e.py`.
 """
 
 from collections.abc import Iterator
@@ -69,7 +69,7 @@ def test_the_demo_region_tells_domain_md_counts(demo: Up) -> None:
         timeline = http.get("/api/municipalities/1554/timeline").json()
         decline = next(e for e in timeline if e["details"].get("trigger") == "decline")
         assert decline["effective_on"] == "2023-10-19"
-        assert decline["actor"]["name"] == "Demo loader (DOMAIN.md)"
+        assert decline["actor"]["name"] == "Demo loader (docs/demo-region.md)"
         assert "18.6" in decline["evidence"]["reason"]
         series = http.get(
             "/api/reports/milestones",

@@ -1,7 +1,7 @@
-"""The demo region's facts agree with DOMAIN.md, replayed through the process definition.
+"""The demo region's facts agree with its sources, replayed through the process definition.
 
 No server: every fact must be a transition the process allows, in date
-order, and the counts DOMAIN.md reports must come out on their dates. The
+order, and the counts the sources report (docs/demo-region.md) must come out on their dates. The
 same counts through the running system are checked in test_demo_e2e.py.
 """
 

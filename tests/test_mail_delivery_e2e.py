@@ -192,7 +192,7 @@ async def retry_scheduled(client: Client, number: str) -> PendingActivityInfo:
 
 
 def expected_key(reminder: Reminder, email: str) -> str:
-    """The outbox key as the README documents it, for the municipality contact `email`."""
+    """The outbox key as docs/deadlines.md documents it, for the municipality contact `email`."""
     return (
         f"{reminder.place.number}:{OBLIGATION}:{reminder.deadline.isoformat()}:"
         f"reminder-60d:municipality_contact:{email.lower()}"

@@ -1,11 +1,12 @@
 """Replay the real rollout of 2022-2024 on today's clock, as waves recorded after the fact.
 
-Every wave of DOMAIN.md is created with `recorded_after_the_fact: true` and the
-date first planned, rescheduled to each later date with its reason, given its
-members (signed, in the wave, checklist done with backdated dates, approved
-at the go/no-go meeting a week before) and approved: the approve decision runs
-go-live with the wave's own date. The end state must match history: the right
-municipalities live on the right dates, and the counts reported at the time.
+Every wave the sources name (docs/demo-region.md) is created with
+`recorded_after_the_fact: true` and the date first planned, rescheduled to
+each later date with its reason, given its members (signed, in the wave,
+checklist done with backdated dates, approved at the go/no-go meeting a week
+before) and approved: the approve decision runs go-live with the wave's own
+date. The end state must match history: the right municipalities live on the
+right dates, and the counts reported at the time.
 """
 
 import asyncio
@@ -120,7 +121,7 @@ async def test_the_real_rollout_2022_2024_replays_to_the_right_end_state(
         ("rescheduled", date(2022, 5, 7)),
     ]
     # The counts reported at the time: 10 live on 2023-06-30 ("municipality no. 10"
-    # was Ålesund in April 2023). The waves DOMAIN.md lists give 27 on 2024-04-27;
+    # was Ålesund in April 2023). The waves the sources list give 27 on 2024-04-27;
     # the report of that day says 28, one municipality the list does not name.
     live_on = lambda day: queries.funnel(harness.engine, as_of=day).stages.get("live", 0)  # noqa: E731
     assert live_on(date(2022, 5, 6)) == 0

@@ -2,7 +2,7 @@
 
 Plain ASGI rather than `@app.middleware("http")`: Starlette's
 BaseHTTPMiddleware wraps every request in a task group and a body stream,
-which cost about as much CPU as the transition route itself (bench/RESULTS.md).
+which cost about as much CPU as the transition route itself (bench/results/2026-history.md).
 """
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send

@@ -80,7 +80,9 @@ def past_wave(wave: DemoWave) -> PastWave:
         go_live_at=first.go_live_at,
         health_trust=wave.health_trust,
         moves=[(d.go_live_at, d.reason) for d in moves],
-        evidence={"source": f"Demo region (DOMAIN.md): wave {wave.id}, recorded after the fact"},
+        evidence={
+            "source": f"Demo region (docs/demo-region.md): wave {wave.id}, recorded after the fact"
+        },
     )
 
 

@@ -63,6 +63,6 @@ async def load_demo_region(
         revoke_token(engine, token_id=token.id)
     say(
         f"Loaded the demo region: {loaded.transitions} transitions of "
-        f"{loaded.municipalities} municipalities, {loaded.waves} waves (see DOMAIN.md)."
+        f"{loaded.municipalities} municipalities, {loaded.waves} waves (see docs/demo-region.md)."
     )
     return loaded

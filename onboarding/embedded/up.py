@@ -36,7 +36,7 @@ class UpOptions:
     temporal_port: int = 7233
     ui_port: int | None = None
     host: str = "127.0.0.1"
-    # Load the demo region (DOMAIN.md's rollout) once the API answers; fresh data dir only.
+    # Load the demo region (docs/demo-region.md) once the API answers; fresh data dir only.
     demo: bool = False
 
     @property

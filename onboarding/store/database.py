@@ -119,7 +119,7 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction, committed on success: for writes in SQL Core.
 
     The projection's hot path writes through this rather than an ORM session:
-    its unit of work was most of a transition's SQL time (bench/RESULTS.md).
+    its unit of work was most of a transition's SQL time (bench/results/2026-history.md).
     On SQLite it takes the same turn as `session_scope`.
     """
     with _sqlite_writer(engine), engine.begin() as connection:
@@ -142,7 +142,7 @@ def _sqlite_writer(engine: Engine) -> AbstractContextManager[object]:
     SQLite takes one writer at a time, and a writer that finds the file locked
     polls with growing sleeps (up to 100 ms): under a busy worker's ten activity
     threads some writes lost that race again and again, far behind the rest
-    (bench/RESULTS.md). Threads waiting on a lock are served about in turn and
+    (bench/results/2026-history.md). Threads waiting on a lock are served about in turn and
     wake at once. Reentrant: a write may call another within its own turn.
     """
     if engine.dialect.name != "sqlite":

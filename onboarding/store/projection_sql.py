@@ -4,7 +4,7 @@ Every transition runs these. The ORM's unit of work (identity map, flushes,
 instance state) was most of a transition's SQL time, and a statement built per
 call with its values inline spends as much again on its cache key; built once,
 a statement is compiled once and each call only binds its parameters
-(bench/RESULTS.md). Parameters that name a row are prefixed `key_`, so they
+(bench/results/2026-history.md). Parameters that name a row are prefixed `key_`, so they
 never collide with the columns a statement sets.
 """
 

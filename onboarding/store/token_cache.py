@@ -2,7 +2,7 @@
 
 Every API request checks its bearer token against the `api_token` table: a SQL
 read on a thread, about a third of a transition's time in the API at
-concurrency 10 (bench/RESULTS.md). A busy client sends the same token many
+concurrency 10 (bench/results/2026-history.md). A busy client sends the same token many
 times a second, so the API keeps an active token for `seconds` (the setting
 `ONBOARDING_TOKEN_CACHE_SECONDS`, default 1; 0 turns this off) and reads it
 again after that.
