@@ -61,10 +61,11 @@ typecheck: install
 
 # Two processes (pytest-xdist), a test file each at a time: module fixtures (a
 # server per file) stay in one process, and tests/conftest.py deals the longest
-# files first. PYTEST_WORKERS=0 runs it in this one process.
+# files first (--no-loadscope-reorder: else xdist deals the files with the most
+# tests first). PYTEST_WORKERS=0 runs it in this one process.
 PYTEST_WORKERS ?= 2
 pytest: install browser tools codegen
-	$(BIN)/pytest -ra --durations=15 -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -ra --durations=15 -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Known vulnerabilities of the installed packages (asks PyPI; see the script).
 audit: install

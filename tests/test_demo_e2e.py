@@ -32,7 +32,7 @@ def demo(tmp_path: Path) -> Iterator[Up]:
             print(f"--- {log.name} ---\n{log.read_text()}")
 
 
-def test_the_demo_region_tells_domain_md_counts(demo: Up) -> None:
+def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up) -> None:
     demo.start()
     demo.wait_healthy()
     # The API answers while the demo loads through it; the banner comes after.
