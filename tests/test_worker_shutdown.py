@@ -84,7 +84,8 @@ async def test_sigterm_lets_the_running_activity_finish_before_the_worker_exits(
         transition(rig.client, "7001", command(Trigger.SIGN_COLLABORATION, key="drain-1"))
     )
     try:
-        await _until(lambda: _activity_running(handle), "record_transition to start")
+        # Beside a second CI run on two cores, 30 s was not always enough.
+        await _until(lambda: _activity_running(handle), "record_transition to start", 120.0)
         assert worker.process is not None
         worker.process.send_signal(signal.SIGTERM)
         await asyncio.sleep(2.0)
