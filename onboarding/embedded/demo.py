@@ -57,6 +57,10 @@ async def load_demo_region(
             base_url=api_url,
             headers={"Authorization": f"Bearer {secret}"},
             timeout=DEMO_TIMEOUT,
+            # A connection per request: on a busy machine a pooled connection sat idle
+            # past the server's keep-alive while others waited on slow updates, and the
+            # next request on it failed with ReadError as the server closed it.
+            limits=httpx.Limits(max_keepalive_connections=0),
         ) as http:
             loaded = await load_demo(http, rollout, say=say)
     finally:
