@@ -29,18 +29,22 @@ $(CODEGEN)/.installed:
 
 codegen: $(CODEGEN)/.installed
 
+# apt through one lock, waiting for dpkg's: two CI runs at once on a fresh machine
+# both found chromium missing, and the second failed on apt's lock.
+APT := flock /tmp/onboarding-apt.lock $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
+
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing chromium (Debian) for the browser tests ..."; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+		$(APT) update -qq && $(APT) install -y -qq chromium; }
 
 # A Compose client for tests/test_deploy.py (`docker compose config` validates
 # deploy/compose offline). Docker's own plugin if present, else Debian's
 # docker-compose. Failing here only skips those tests outside CI.
 tools:
 	@command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || \
-	  { $(SUDO) apt-get update -qq && \
-	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose; } || \
+	  { $(APT) update -qq && \
+	    $(APT) install -y -qq --no-install-recommends docker-compose; } || \
 	  echo "make tools: could not install docker-compose; the Compose checks will be skipped" >&2
 
 # A migration for what the tables have and the migrations lack:

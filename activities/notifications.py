@@ -4,8 +4,8 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from onboarding.domain.notifications import DeliveryInput, DeliveryResult, DueMessage, EnqueueResult
 from onboarding.mail import MailError, OutgoingMail, SmtpConfig, SmtpMailer
-from onboarding.notifications import DeliveryInput, DeliveryResult, DueMessage, EnqueueResult
 from onboarding.observability.metrics import (
     DELIVERIES,
     DELIVERY_FAILURES,

@@ -5,13 +5,9 @@ import threading
 from sqlalchemy import Engine
 from temporalio import activity
 
-from onboarding.models import (
-    CorrectionProjection,
-    ObligationProjection,
-    ProjectionInput,
-    RegistrationInput,
-    RunInput,
-)
+from onboarding.domain.obligations.models import ObligationProjection
+from onboarding.domain.parties.correction_records import CorrectionProjection
+from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, RunInput
 from onboarding.observability.metrics import TRANSITIONS_RECORDED, observe_projection_lag
 from onboarding.store import projection
 

@@ -22,10 +22,8 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.errors import UnknownMunicipality
-from onboarding.store import waves
-from onboarding.temporal import lost_to_continue_as_new, municipality_workflow_id, passed_on
-from onboarding.wave_models import (
+from onboarding.domain.errors import UnknownMunicipality
+from onboarding.domain.waves.models import (
     ChecklistProjection,
     MemberCall,
     MemberCallResult,
@@ -33,6 +31,9 @@ from onboarding.wave_models import (
     WaveGoLiveResult,
     WaveProjection,
 )
+from onboarding.store import waves
+from workflows.failures import lost_to_continue_as_new, passed_on
+from workflows.names import municipality_workflow_id
 
 # Well inside the wave workflow's heartbeat timeout for member calls.
 HEARTBEAT_EVERY = timedelta(seconds=2)

@@ -76,9 +76,9 @@ def floor_worker(client: Client, task_queue: str, *, max_cached_workflows: int =
 
 async def serve(address: str, task_queue: str, home: Path) -> None:
     """Run a floor worker on `task_queue` until SIGTERM, sealing payloads with `home`'s keys."""
-    from onboarding.codec import EncryptionCodec
+    from onboarding.gateway.client import connect
+    from onboarding.gateway.codec import EncryptionCodec
     from onboarding.settings import Settings
-    from onboarding.temporal import connect
 
     codec = EncryptionCodec(Settings(home=home).key_ring())
     client = await connect(address, "default", codec=codec)

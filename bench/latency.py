@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from bench.drive import gather_limited, move, summary
 from bench.floor import FloorStep, FloorWorkflow
 from bench.rig import Bench, dev_bench, registered, synthetic
-from onboarding import engine as gateway
-from onboarding.process import Trigger
+from onboarding.domain.process.definition import Trigger
+from onboarding.gateway import parties as gateway
 
 
 @dataclass

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from bench.drive import gather_limited
 from bench.rig import Spawned, registered, spawn_worker, start_dev_server, synthetic
-from onboarding import engine as gateway
-from onboarding.codec import EncryptionCodec
-from onboarding.models import Actor, TransitionCommand
-from onboarding.process import Trigger
+from onboarding.domain.actor import Actor
+from onboarding.domain.parties.models import TransitionCommand
+from onboarding.domain.process.definition import Trigger
+from onboarding.gateway import parties as gateway
+from onboarding.gateway.codec import EncryptionCodec
 from onboarding.settings import Settings
 from onboarding.store.database import create_schema, make_engine
 

@@ -27,9 +27,9 @@ from sqlmodel import Session, func, select
 from bench.drive import gather_limited, go_live, move, set_deadline
 from bench.floor import FloorStep, FloorWorkflow
 from bench.rig import Bench, dev_bench, registered, synthetic
-from onboarding import engine as gateway
-from onboarding.policy import ReminderPolicy
-from onboarding.process import Stage, Trigger
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.gateway import parties as gateway
 from onboarding.store.tables import NotificationRow
 
 OSLO = ZoneInfo("Europe/Oslo")

@@ -26,11 +26,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 
+from onboarding.domain.process.definition import (
+    MILESTONE_RANK,
+    ProcessContext,
+    Stage,
+    allowed_triggers,
+    decide,
+)
+from onboarding.domain.reports import Interval
 from onboarding.history.entries import AuditFilters
 from onboarding.history.export import ExportFormat, encode
 from onboarding.history.log import audit_page, audit_stream
-from onboarding.process import MILESTONE_RANK, ProcessContext, Stage, allowed_triggers, decide
-from onboarding.reports import Interval
 from onboarding.store import point_in_time
 from onboarding.store.database import create_schema, make_engine
 

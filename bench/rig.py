@@ -28,10 +28,10 @@ from temporalio.client import Client
 
 from bench.floor import floor_worker
 from onboarding.api import create_app
-from onboarding.codec import EncryptionCodec
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.parties.municipality import Municipality
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
-from onboarding.models import Municipality
-from onboarding.policy import ReminderPolicy
+from onboarding.gateway.codec import EncryptionCodec
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.database import create_schema, make_engine

@@ -25,22 +25,22 @@ from temporalio.testing import WorkflowEnvironment
 
 from bench.drive import EVIDENCE
 from bench.rig import synthetic
-from onboarding import engine as gateway
-from onboarding.binaries import find_binary
-from onboarding.calendar import oslo_date
 from onboarding.demo.wave_driver import go_live_through_engine
-from onboarding.models import Actor, DeadlineCommand, Municipality, TransitionCommand
-from onboarding.process import Trigger
+from onboarding.domain.actor import Actor
+from onboarding.domain.calendar import oslo_date
+from onboarding.domain.obligations.models import DeadlineCommand
+from onboarding.domain.parties.models import TransitionCommand
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Trigger
+from onboarding.domain.waves.models import WaveStatus
+from onboarding.embedded.binaries import find_binary
+from onboarding.gateway import parties as gateway
+from onboarding.gateway.client import register_search_attributes
 from onboarding.store.database import create_schema, make_engine
 from onboarding.store.tables import NotificationRow
-from onboarding.temporal import (
-    municipality_workflow_id,
-    register_search_attributes,
-    wave_workflow_id,
-)
-from onboarding.wave_models import WaveStatus
 from onboarding.worker import build_worker
 from workflows.municipality import MunicipalityWorkflow
+from workflows.names import municipality_workflow_id, wave_workflow_id
 
 ACTOR = Actor(id="bench", name="Benchmark", role="coordinator")
 

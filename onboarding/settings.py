@@ -13,8 +13,8 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, SecretStr, model_validator
 
 if TYPE_CHECKING:
-    from onboarding.codec import KeyRing
-    from onboarding.policy import ReminderPolicy
+    from onboarding.domain.obligations.policy import ReminderPolicy
+    from onboarding.gateway.codec import KeyRing
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values copied from documentation or examples; production refuses to start with them.
@@ -183,7 +183,7 @@ class Settings(BaseSettings):
             )
         return self
 
-    # Temporal payload encryption (onboarding/codec.py). The embedded default makes
+    # Temporal payload encryption (onboarding/gateway/codec.py). The embedded default makes
     # a key file in the data dir; production must give its keys.
     encryption_keys: SecretStr | None = Field(
         None,
@@ -258,7 +258,7 @@ class Settings(BaseSettings):
 
     def key_ring(self) -> "KeyRing":
         """The payload encryption keys: given, from a file, or the data dir's own (embedded)."""
-        from onboarding.codec import ensure_key_file, parse_key_ring
+        from onboarding.gateway.codec import ensure_key_file, parse_key_ring
 
         if self.encryption_keys is not None:
             return parse_key_ring(self.encryption_keys.get_secret_value())
@@ -279,7 +279,7 @@ class Settings(BaseSettings):
 
     def reminder_policy(self) -> "ReminderPolicy":
         """The reminder policy new workflows start with (policy_file, else the default)."""
-        from onboarding.policy import load_policy
+        from onboarding.domain.obligations.policy import load_policy
 
         return load_policy(self.policy_file)
 

@@ -10,7 +10,7 @@ from temporalio.worker import Worker
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.waves import WaveActivities
-from onboarding.bytecode import keep_bytecode
+from onboarding.embedded.bytecode import keep_bytecode
 from onboarding.settings import Settings
 from workflows.municipality import MunicipalityWorkflow
 from workflows.wave import WaveWorkflow

@@ -16,9 +16,9 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from onboarding.binaries import find_binary
+from onboarding.embedded.binaries import find_binary
+from onboarding.gateway.client import register_search_attributes
 from onboarding.store.database import create_schema, make_engine
-from onboarding.temporal import register_search_attributes
 
 POSTGRES_URL_VARIABLE = "ONBOARDING_TEST_POSTGRES_URL"
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from onboarding.codec import EncryptionCodec, KeyRing, new_key
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
+from onboarding.gateway.codec import EncryptionCodec, KeyRing, new_key
 from onboarding.store.database import create_schema, make_engine
 from tests.ports import free_port  # noqa: F401  (re-exported to the tests)
 

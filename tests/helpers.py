@@ -20,12 +20,14 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
-from onboarding import engine as gateway
-from onboarding.models import Actor, Municipality, MunicipalityView, TransitionCommand
-from onboarding.process import Stage, Trigger
+from onboarding.domain.actor import Actor
+from onboarding.domain.parties.models import MunicipalityView, TransitionCommand
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.gateway import parties as gateway
 from onboarding.store import queries
-from onboarding.temporal import municipality_workflow_id
 from onboarding.worker import build_worker
+from workflows.names import municipality_workflow_id
 
 ACTOR = Actor(id="test-coordinator", name="Kari Nordmann", role="coordinator")
 

@@ -25,9 +25,11 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from onboarding.api import create_app
-from onboarding.contacts import MunicipalityContactIn, ProgramContactIn
-from onboarding.models import Actor, Municipality, RegistrationInput
-from onboarding.notifications import DueMessage, MessageKind, RecipientRole
+from onboarding.domain.actor import Actor
+from onboarding.domain.contacts import MunicipalityContactIn, ProgramContactIn
+from onboarding.domain.notifications import DueMessage, MessageKind, RecipientRole
+from onboarding.domain.parties.models import RegistrationInput
+from onboarding.domain.parties.municipality import Municipality
 from onboarding.settings import Settings
 from onboarding.store import contacts, projection, tokens
 from onboarding.store.tokens import STAFF_ROLES, Role

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from onboarding.demo.rollout import shipped_rollout
-from onboarding.region import shipped_region
+from onboarding.domain.parties.region import shipped_region
 
 NOT_A_DOMAIN_WAVE = "2024-01-haram"
 

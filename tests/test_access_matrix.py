@@ -46,11 +46,11 @@ from sqlmodel import Session, SQLModel, col
 from onboarding.access import Rule, decide
 from onboarding.api.app import create_app
 from onboarding.api.deps import enforce_access
-from onboarding.calendar import today_in_oslo
-from onboarding.checklist import ChecklistItemId
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page
-from onboarding.models import Municipality
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.database import load_tables

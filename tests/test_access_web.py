@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from onboarding.api.app import create_app
-from onboarding.codec import EncryptionCodec
+from onboarding.gateway.codec import EncryptionCodec
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.tables import MunicipalityRow

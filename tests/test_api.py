@@ -28,12 +28,12 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding import engine as gateway
 from onboarding.api import create_app
-from onboarding.calendar import today_in_oslo
-from onboarding.checklist import ChecklistItemId
-from onboarding.models import Municipality, RegistrationInput
-from onboarding.process import (
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.parties.models import RegistrationInput
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.parties.region import shipped_region
+from onboarding.domain.process.definition import (
     EVIDENCE_FIELDS,
     EVIDENCE_RULES,
     MILESTONES,
@@ -46,14 +46,15 @@ from onboarding.process import (
     mermaid_diagram,
     transitions_by_trigger,
 )
-from onboarding.region import shipped_region
+from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.gateway import parties as gateway
 from onboarding.settings import Settings
 from onboarding.store import projection, queries, tokens
 from onboarding.store.database import make_engine
 from onboarding.store.tables import ApiToken
 from onboarding.store.tokens import STAFF_ROLES, Role
-from onboarding.temporal import municipality_workflow_id
 from onboarding.worker import build_worker
+from workflows.names import municipality_workflow_id
 
 CHECKLIST_ITEMS = [item.value for item in ChecklistItemId]
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from onboarding.calendar import today_in_oslo
+from onboarding.domain.calendar import today_in_oslo
 from onboarding.store.overdue import overdue_obligations
 from onboarding.store.tokens import Role
 from tests.dates import business_day_on_or_after

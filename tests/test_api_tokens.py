@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from onboarding.errors import RequestRejected
+from onboarding.domain.errors import RequestRejected
 from onboarding.store import tokens
 from onboarding.store.tokens import Role
 

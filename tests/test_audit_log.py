@@ -10,18 +10,17 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from onboarding.history.entries import AuditFilters
-from onboarding.history.log import audit_page, audit_stream, timeline
-from onboarding.models import (
-    Actor,
+from onboarding.domain.actor import Actor
+from onboarding.domain.parties.correction_records import (
     CorrectionKind,
     CorrectionProjection,
     CorrectionRecord,
-    Municipality,
-    ProjectionInput,
-    TransitionRecord,
 )
-from onboarding.process import Stage, Trigger
+from onboarding.domain.parties.models import ProjectionInput, TransitionRecord
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.history.entries import AuditFilters
+from onboarding.history.log import audit_page, audit_stream, timeline
 from onboarding.store import projection
 from onboarding.store.tables import AuditEvent
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from onboarding.business_days import (
+from onboarding.domain.business_days import (
     add_business_days,
     business_day_on_or_after,
     business_day_on_or_before,

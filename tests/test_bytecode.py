@@ -26,7 +26,7 @@ CHILD = textwrap.dedent(
 
     importlib.machinery.SourceFileLoader.source_to_code = counting
     if sys.argv[1] == "keep":
-        from onboarding.bytecode import keep_bytecode
+        from onboarding.embedded.bytecode import keep_bytecode
         keep_bytecode()
     for _ in range(2):
         importlib.import_module("probe")
@@ -80,7 +80,7 @@ def test_bytecode_already_on_is_left_as_configured(tmp_path: Path) -> None:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("PYTHONPYCACHEPREFIX", None)
     code = (
-        "import sys; from onboarding.bytecode import keep_bytecode; keep_bytecode(); "
+        "import sys; from onboarding.embedded.bytecode import keep_bytecode; keep_bytecode(); "
         "print(sys.pycache_prefix, sys.dont_write_bytecode)"
     )
     done = subprocess.run(

@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from onboarding.cli.main import app
+from onboarding.domain.process.definition import mermaid_diagram
 from onboarding.embedded.datadir import DataDir
-from onboarding.process import mermaid_diagram
 from tests.ports import free_port
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from onboarding.process import Trigger
+from onboarding.domain.process.definition import Trigger
 from onboarding.store.tokens import Role
 from tests.test_cli_obligations import Served, one_line_error
 from tests.test_cli_obligations import served as served  # noqa: F401  (the fixture)

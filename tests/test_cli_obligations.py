@@ -21,11 +21,11 @@ from temporalio.client import Client
 from typer.testing import CliRunner, Result
 
 from onboarding.api import create_app
-from onboarding.calendar import today_in_oslo
 from onboarding.cli import output
 from onboarding.cli.main import app as cli
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.process.definition import Trigger
 from onboarding.embedded.services import running_api
-from onboarding.process import Trigger
 from onboarding.settings import Settings
 from onboarding.store.overdue import overdue_obligations
 from onboarding.store.tokens import Role

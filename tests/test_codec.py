@@ -13,7 +13,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from onboarding.api import create_app
-from onboarding.codec import (
+from onboarding.gateway.codec import (
     ENCODING,
     KEY_ID_METADATA,
     EncryptionCodec,
@@ -24,7 +24,7 @@ from onboarding.codec import (
     new_key,
     parse_key_ring,
 )
-from onboarding.connection import tls_config
+from onboarding.gateway.connection import tls_config
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.tokens import Role

@@ -14,13 +14,14 @@ from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 
-from onboarding import engine as gateway
-from onboarding.codec import ENCODING, KEY_ID_METADATA, EncryptionCodec, KeyRing, new_key
-from onboarding.models import Municipality
-from onboarding.process import Trigger
-from onboarding.temporal import connect, municipality_workflow_id
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Trigger
+from onboarding.gateway import parties as gateway
+from onboarding.gateway.client import connect
+from onboarding.gateway.codec import ENCODING, KEY_ID_METADATA, EncryptionCodec, KeyRing, new_key
 from tests.devserver_helpers import Rig
 from tests.helpers import ACTOR, command
+from workflows.names import municipality_workflow_id
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(180)]
 

@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 
 from onboarding.api import create_app
 from onboarding.cli.main import app as cli
-from onboarding.contacts import ContactIn, MunicipalityContactIn, ProgramContactIn
+from onboarding.domain.contacts import ContactIn, MunicipalityContactIn, ProgramContactIn
+from onboarding.domain.errors import RequestRejected, UnknownMunicipality
+from onboarding.domain.notifications import RecipientRole
 from onboarding.embedded.services import running_api
-from onboarding.errors import RequestRejected, UnknownMunicipality
-from onboarding.notifications import RecipientRole
 from onboarding.settings import Settings
 from onboarding.store import contacts
 from onboarding.store.tokens import Role

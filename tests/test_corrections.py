@@ -4,18 +4,17 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from onboarding.corrections import apply_correction, plan_correction
-from onboarding.errors import InvalidEffectiveDate, RequestRejected
-from onboarding.models import (
-    Actor,
+from onboarding.domain.actor import Actor
+from onboarding.domain.errors import InvalidEffectiveDate, RequestRejected
+from onboarding.domain.parties.correction_records import (
     CorrectionCommand,
     CorrectionKind,
     CorrectionRecord,
-    Municipality,
-    MunicipalityState,
-    TransitionRecord,
 )
-from onboarding.process import Stage, Trigger
+from onboarding.domain.parties.corrections import apply_correction, plan_correction
+from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Stage, Trigger
 
 ACTOR = Actor(id="test", name="Test", role="coordinator")
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)

@@ -19,10 +19,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from onboarding.domain.actor import Actor
+from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.history.entries import AuditEntry
 from onboarding.history.export import CSV_COLUMNS, as_csv, defuse_formula
-from onboarding.models import Actor
-from onboarding.process import Stage, Trigger
 from onboarding.store import projection, tokens
 from onboarding.store.tokens import Role
 from tests import test_web_http as web_http_tests

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from onboarding.calendar import today_in_oslo
-from onboarding.reports import FunnelReport
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.reports import FunnelReport
 from tests.test_up_e2e import Up
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(480)]

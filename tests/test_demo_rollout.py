@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 
 from onboarding.demo.rollout import DemoEvent, shipped_rollout
-from onboarding.process import (
+from onboarding.domain.parties.region import shipped_region
+from onboarding.domain.process.definition import (
     MILESTONE_RANK,
     ProcessContext,
     Stage,
@@ -18,7 +19,6 @@ from onboarding.process import (
     check_evidence,
     decide,
 )
-from onboarding.region import shipped_region
 
 
 def _steps(event: DemoEvent) -> list[Trigger]:

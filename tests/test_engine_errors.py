@@ -1,4 +1,4 @@
-"""How the gateway to the workflows (onboarding/engine.py) turns Temporal's failures into ours.
+"""How the gateway (onboarding/gateway/parties.py) turns Temporal failures into ours.
 
 The failures here cannot be provoked on demand from a real server (a worker
 killed at the right instant, temporalio/temporal#6375), so the calls are plain
@@ -16,14 +16,14 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.engine import (
+from onboarding.domain.errors import TransitionRefused
+from onboarding.gateway.parties import (
     UPDATE_OUTCOME_UNKNOWN,
     EngineUnavailable,
     engine_errors,
     surviving_continue_as_new,
 )
-from onboarding.errors import TransitionRefused
-from onboarding.temporal import LOST_TO_CONTINUE_AS_NEW
+from workflows.failures import LOST_TO_CONTINUE_AS_NEW
 
 
 def lost() -> WorkflowUpdateFailedError:

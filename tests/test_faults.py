@@ -32,8 +32,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from onboarding.process import Trigger
-from onboarding.reconcile import DriftKind, ReconcileOptions, reconcile
+from onboarding.domain.process.definition import Trigger
+from onboarding.gateway.reconcile import DriftKind, ReconcileOptions, reconcile
 from onboarding.store import drift
 from tests.devserver_helpers import Rig
 from tests.fault_helpers import (

@@ -10,7 +10,7 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from onboarding.calendar import today_in_oslo
+from onboarding.domain.calendar import today_in_oslo
 from onboarding.store.tokens import Role
 from tests.test_api import EXERCISE, SIGN, Api, assert_rejected
 from tests.test_api import api as api  # noqa: F401  (the fixture)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from onboarding.api.known_numbers import require_known
-from onboarding.errors import UnknownMunicipality
+from onboarding.domain.errors import UnknownMunicipality
 from tests.test_store import register
 
 

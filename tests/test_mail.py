@@ -23,7 +23,7 @@ from temporalio.testing import ActivityEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.notifications import DELIVERY_FAILED, NotificationActivities
-from onboarding.notifications import (
+from onboarding.domain.notifications import (
     DeliveryInput,
     DeliveryResult,
     DueMessage,

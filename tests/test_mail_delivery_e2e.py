@@ -28,16 +28,16 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from onboarding.models import Municipality
-from onboarding.process import Trigger
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Trigger
 from onboarding.store import outbox
 from onboarding.store.tables import NotificationRow
-from onboarding.temporal import municipality_workflow_id
 from onboarding.worker import build_worker
 from tests.dates import at, business_day_on_or_before, friday_ahead, is_business_day, oslo_day
 from tests.helpers import Harness, eventually
 from tests.notification_helpers import Api, Sink, api_client, free_port, smtp_server, smtp_settings
 from tests.wave_helpers import own_time_skipping_env
+from workflows.names import municipality_workflow_id
 
 SENDER = "onboarding@helseplattformen.example"  # smtp_settings' sender
 PUBLIC_URL = "https://onboarding.example.no"  # smtp_settings' public_url

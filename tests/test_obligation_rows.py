@@ -5,8 +5,8 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from onboarding.models import ObligationView
-from onboarding.obligations import ObligationStatus
+from onboarding.domain.obligations.models import ObligationView
+from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.store.database import session_scope
 from onboarding.store.obligation_tables import ObligationRow
 from onboarding.store.projection import upsert_obligations

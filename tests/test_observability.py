@@ -21,11 +21,11 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
-from onboarding.connection import tls_config
-from onboarding.notifications import DeliveryInput
+from onboarding.domain.notifications import DeliveryInput
+from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.gateway.connection import tls_config
 from onboarding.observability.logs import JsonFormatter, configure_logging
 from onboarding.observability.runtime import temporal_runtime
-from onboarding.process import Stage, Trigger
 from onboarding.settings import Settings
 from onboarding.worker import build_worker
 from tests.devserver_helpers import free_port

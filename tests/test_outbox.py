@@ -20,10 +20,10 @@ from temporalio.client import Client
 from typer.testing import CliRunner
 
 from onboarding.api import create_app
-from onboarding.calendar import OSLO
 from onboarding.cli.main import app as cli
+from onboarding.domain.calendar import OSLO
+from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.embedded.services import running_api
-from onboarding.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.settings import Settings
 from onboarding.store import outbox
 from onboarding.store.tables import NotificationRow

@@ -20,18 +20,16 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from onboarding.calendar import OSLO
-from onboarding.models import (
-    Actor,
+from onboarding.domain.actor import Actor
+from onboarding.domain.calendar import OSLO
+from onboarding.domain.parties.correction_records import (
     CorrectionKind,
     CorrectionProjection,
     CorrectionRecord,
-    Municipality,
-    ProjectionInput,
-    RegistrationInput,
-    TransitionRecord,
 )
-from onboarding.process import (
+from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, TransitionRecord
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import (
     MILESTONE_RANK,
     MILESTONES,
     ProcessContext,
@@ -39,7 +37,7 @@ from onboarding.process import (
     Trigger,
     allowed_triggers,
 )
-from onboarding.reports import Interval
+from onboarding.domain.reports import Interval
 from onboarding.store import point_in_time, projection
 from onboarding.store.database import session_scope
 from onboarding.store.history_tables import CorrectionRow

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from onboarding.errors import RequestRejected
-from onboarding.notifications import RecipientRole
-from onboarding.obligations import schedule
-from onboarding.policy import EscalationStep, ReminderPolicy, load_policy
-from onboarding.process import Trigger
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.notifications import RecipientRole
+from onboarding.domain.obligations.policy import EscalationStep, ReminderPolicy, load_policy
+from onboarding.domain.obligations.schedule import schedule
+from onboarding.domain.process.definition import Trigger
 
 OSLO = ZoneInfo("Europe/Oslo")
 

@@ -9,9 +9,9 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from onboarding.errors import InvalidEvidence, TransitionRefused, UnknownTrigger
-from onboarding.models import TransitionRequest
-from onboarding.process import (
+from onboarding.domain.errors import InvalidEvidence, TransitionRefused, UnknownTrigger
+from onboarding.domain.parties.models import TransitionRequest
+from onboarding.domain.process.definition import (
     ProcessContext,
     Stage,
     Trigger,

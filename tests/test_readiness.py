@@ -6,20 +6,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from onboarding.checklist import DEFAULT_CHECKLIST, go_live_date, wave_relative_deadline
-from onboarding.errors import NotEligible, RequestRejected
-from onboarding.membership import check_joinable, membership_result
-from onboarding.models import (
-    Actor,
-    ChecklistCompletion,
-    Municipality,
-    MunicipalityState,
-    WaveMembership,
+from onboarding.domain.actor import Actor
+from onboarding.domain.errors import NotEligible, RequestRejected
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.obligations.schedule import Obligation, ObligationStatus, pending
+from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState, WaveMembership
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.waves.checklist import (
+    DEFAULT_CHECKLIST,
+    go_live_date,
+    wave_relative_deadline,
 )
-from onboarding.obligations import Obligation, ObligationStatus, pending
-from onboarding.policy import ReminderPolicy
-from onboarding.process import Stage, Trigger
-from onboarding.readiness import (
+from onboarding.domain.waves.membership import check_joinable, membership_result
+from onboarding.domain.waves.models import ChecklistCommand, JoinWaveCommand
+from onboarding.domain.waves.readiness import (
     already_done,
     arm_checklist,
     check_item,
@@ -28,7 +29,6 @@ from onboarding.readiness import (
     disarm_checklist,
     go_live_blockers,
 )
-from onboarding.wave_models import ChecklistCommand, JoinWaveCommand
 
 OSLO = ZoneInfo("Europe/Oslo")
 POLICY = ReminderPolicy()

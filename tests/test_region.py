@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from onboarding.errors import RequestRejected
-from onboarding.region import parse_region, read_region_file, shipped_region
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.parties.region import parse_region, read_region_file, shipped_region
 
 HEADER = "number,name,county,health_trust\n"
 TRONDHEIM = "5001,Trondheim,Trøndelag,St. Olavs hospital HF\n"

@@ -18,12 +18,12 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from onboarding import engine as gateway
-from onboarding.calendar import oslo_date
-from onboarding.errors import ObligationNotOpen, RequestRejected
-from onboarding.models import DeadlineCommand, ObligationView
-from onboarding.obligations import ObligationStatus
-from onboarding.process import Trigger
+from onboarding.domain.calendar import oslo_date
+from onboarding.domain.errors import ObligationNotOpen, RequestRejected
+from onboarding.domain.obligations.models import DeadlineCommand, ObligationView
+from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.process.definition import Trigger
+from onboarding.gateway import parties as gateway
 from onboarding.store.obligation_tables import DeadlineChangeRow, ObligationRow
 from onboarding.store.tables import NotificationRow
 from tests.dates import (

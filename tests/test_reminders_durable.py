@@ -43,12 +43,13 @@ from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
-from onboarding import engine as gateway
-from onboarding.models import DeadlineCommand, Municipality
-from onboarding.notifications import NotificationStatus
-from onboarding.obligations import schedule
-from onboarding.policy import ReminderPolicy
-from onboarding.process import Trigger
+from onboarding.domain.notifications import NotificationStatus
+from onboarding.domain.obligations.models import DeadlineCommand
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.obligations.schedule import schedule
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Trigger
+from onboarding.gateway import parties as gateway
 from onboarding.store.database import utc
 from onboarding.store.tables import NotificationRow
 from tests.devserver_helpers import Rig

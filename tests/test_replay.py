@@ -18,9 +18,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
-from onboarding.models import MunicipalityWorkflowInput
-from onboarding.process import Trigger
-from onboarding.wave_models import WaveWorkflowInput
+from onboarding.domain.parties.models import MunicipalityWorkflowInput
+from onboarding.domain.process.definition import Trigger
+from onboarding.domain.waves.models import WaveWorkflowInput
 from onboarding.worker import WORKFLOWS
 from workflows.municipality import MunicipalityWorkflow
 from workflows.wave import WaveWorkflow

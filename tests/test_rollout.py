@@ -17,14 +17,14 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from onboarding.checklist import DEFAULT_CHECKLIST
-from onboarding.errors import RequestRejected
-from onboarding.models import Municipality
-from onboarding.process import Stage, Trigger
-from onboarding.region import shipped_region
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.parties.region import shipped_region
+from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.waves.checklist import DEFAULT_CHECKLIST
+from onboarding.domain.waves.models import MemberStatus, WaveStatus
 from onboarding.store import queries
 from onboarding.store import waves as wave_store
-from onboarding.wave_models import MemberStatus, WaveStatus
 from tests.helpers import Harness
 from tests.rollout_2022_2024 import ROLLOUT, RealWave
 from tests.wave_helpers import (

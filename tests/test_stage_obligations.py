@@ -4,17 +4,20 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from onboarding.errors import ObligationNotOpen, RequestRejected
-from onboarding.models import Actor, DeadlineCommand, Municipality, MunicipalityState
-from onboarding.obligations import ObligationStatus
-from onboarding.policy import ReminderPolicy
-from onboarding.process import Stage, Trigger
-from onboarding.stage_obligations import (
+from onboarding.domain.actor import Actor
+from onboarding.domain.errors import ObligationNotOpen, RequestRejected
+from onboarding.domain.obligations.models import DeadlineCommand
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.obligations.stages import (
     follow_obligations,
     next_message_at,
     obligation_views,
     open_obligation,
 )
+from onboarding.domain.parties.models import MunicipalityState
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Stage, Trigger
 
 POLICY = ReminderPolicy()
 NOW = datetime(2030, 3, 1, 12, tzinfo=UTC)

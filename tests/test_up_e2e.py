@@ -25,10 +25,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from onboarding.binaries import find_binary
 from onboarding.cli.main import app
-from onboarding.temporal import connect, municipality_workflow_id
+from onboarding.embedded.binaries import find_binary
+from onboarding.gateway.client import connect
 from tests.ports import free_port
+from workflows.names import municipality_workflow_id
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(150)]
 

@@ -10,7 +10,6 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from onboarding.calendar import OSLO
 from onboarding.demo.wave_driver import (
     MemberDates,
     PastWave,
@@ -18,6 +17,7 @@ from onboarding.demo.wave_driver import (
     create_and_fill,
     go_live_in_past_wave,
 )
+from onboarding.domain.calendar import OSLO
 from onboarding.store.tokens import Role
 from tests.test_api import EXERCISE, SIGN, Api, api  # noqa: F401  (the fixture)
 

@@ -10,17 +10,19 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from onboarding.history.entries import AuditFilters
-from onboarding.history.log import audit_page, audit_stream, known_kinds, timeline
-from onboarding.models import Actor, ChecklistCompletion, Municipality
-from onboarding.store import waves as wave_store
-from onboarding.wave_models import (
+from onboarding.domain.actor import Actor
+from onboarding.domain.parties.models import ChecklistCompletion
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.waves.models import (
     ChecklistProjection,
     WaveEvent,
     WaveEventKind,
     WaveInfo,
     WaveProjection,
 )
+from onboarding.history.entries import AuditFilters
+from onboarding.history.log import audit_page, audit_stream, known_kinds, timeline
+from onboarding.store import waves as wave_store
 
 KARI = Actor(id="token:1", name="Kari Nordmann", role="coordinator")
 PER = Actor(id="token:2", name="Per Hansen", role="admin")

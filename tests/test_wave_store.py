@@ -6,13 +6,14 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from onboarding.checklist import ChecklistItemId
-from onboarding.models import Actor, ChecklistCompletion, Municipality, ObligationView
-from onboarding.obligations import ObligationStatus
-from onboarding.process import Stage, Trigger
-from onboarding.store import projection
-from onboarding.store import waves as store
-from onboarding.wave_models import (
+from onboarding.domain.actor import Actor
+from onboarding.domain.obligations.models import ObligationView
+from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.parties.models import ChecklistCompletion
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.waves.models import (
     ChecklistProjection,
     MemberStatus,
     WaveEvent,
@@ -22,6 +23,8 @@ from onboarding.wave_models import (
     WaveProjection,
     WaveStatus,
 )
+from onboarding.store import projection
+from onboarding.store import waves as store
 from tests.test_store import projected, register
 
 ACTOR = Actor(id="u-1", name="Kari Nordmann", role="coordinator")

@@ -18,22 +18,18 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from onboarding import wave_engine
-from onboarding.calendar import oslo_date
-from onboarding.checklist import ChecklistItemId
-from onboarding.errors import (
+from onboarding.domain.calendar import oslo_date
+from onboarding.domain.errors import (
     NotEligible,
     RequestRejected,
     TransitionRefused,
     UnknownWave,
     WaveRefused,
 )
-from onboarding.obligations import ObligationStatus
-from onboarding.process import Stage, Trigger
-from onboarding.store import waves as wave_store
-from onboarding.store.tables import NotificationRow
-from onboarding.temporal import municipality_workflow_id
-from onboarding.wave_models import (
+from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.waves.models import (
     DecisionCommand,
     GoLiveOutcome,
     JoinWaveCommand,
@@ -42,6 +38,9 @@ from onboarding.wave_models import (
     RemoveMemberCommand,
     WaveStatus,
 )
+from onboarding.gateway import waves as wave_engine
+from onboarding.store import waves as wave_store
+from onboarding.store.tables import NotificationRow
 from tests.dates import (
     at,
     business_day_on_or_before,
@@ -63,6 +62,7 @@ from tests.wave_helpers import (
     oslo,
     reschedule,
 )
+from workflows.names import municipality_workflow_id
 
 MINUTE = timedelta(minutes=1)
 SUNDAY = 6

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.history.entries import SYSTEM_ACTOR, AuditEntry, AuditFilters
 from onboarding.history.export import CSV_COLUMNS
 from onboarding.history.log import audit_page
-from onboarding.process import Stage, Trigger
 from onboarding.store import projection, tokens
 from onboarding.store.tokens import Role
 from onboarding.web.history_text import describe

@@ -11,7 +11,7 @@ import json
 import pytest
 from playwright.async_api import Page, expect
 
-from onboarding.process import Stage
+from onboarding.domain.process.definition import Stage
 from onboarding.store import queries
 from onboarding.store.tokens import Role
 from tests import test_web_browser as browser_tests

@@ -16,11 +16,11 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from onboarding.api.app import create_app
-from onboarding.calendar import today_in_oslo
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.notifications import DueMessage, MessageKind, RecipientRole
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Stage
 from onboarding.embedded.services import running_api
-from onboarding.models import Municipality
-from onboarding.notifications import DueMessage, MessageKind, RecipientRole
-from onboarding.process import Stage
 from onboarding.settings import Settings
 from onboarding.store import contacts, outbox, queries, tokens
 from onboarding.store.database import create_schema, make_engine

@@ -10,22 +10,22 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from onboarding.checklist import ChecklistItemId
-from onboarding.models import MunicipalityView
-from onboarding.notifications import MessageKind, NotificationStatus, RecipientRole
-from onboarding.obligations import ObligationStatus
-from onboarding.process import (
+from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
+from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.parties.models import MunicipalityView
+from onboarding.domain.process.definition import (
     EVIDENCE_FIELDS,
     MILESTONES,
     Stage,
     Trigger,
     transitions_by_trigger,
 )
+from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.waves.models import Decision, MemberStatus, WaveEventKind, WaveStatus
 from onboarding.store import projection, queries, tokens
 from onboarding.store.obligation_tables import ObligationRow
 from onboarding.store.sessions import Timeouts, end_session, find_session, open_session
 from onboarding.store.tokens import Role
-from onboarding.wave_models import Decision, MemberStatus, WaveEventKind, WaveStatus
 from onboarding.web.catalog import CATALOGS
 from onboarding.web.diagram import MAIN_ROAD, layout, render_svg
 from onboarding.web.i18n import Translator, negotiate

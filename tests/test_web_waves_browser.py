@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.async_api import Page, expect
 
-from onboarding import engine as gateway
-from onboarding.calendar import OSLO, today_in_oslo
-from onboarding.process import Trigger
+from onboarding.domain.calendar import OSLO, today_in_oslo
+from onboarding.domain.process.definition import Trigger
+from onboarding.gateway import parties as gateway
 from onboarding.store import waves as wave_store
 from onboarding.store.tokens import Role
 from tests.helpers import command

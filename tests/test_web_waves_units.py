@@ -8,21 +8,18 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from onboarding.blockers import ObligationFact, member_readiness
-from onboarding.models import Actor, Municipality, MunicipalityState
-from onboarding.obligations import ObligationStatus
-from onboarding.policy import ReminderPolicy
-from onboarding.process import Stage
-from onboarding.readiness import go_live_blockers
+from onboarding.domain.actor import Actor
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.parties.models import MunicipalityState
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Stage
+from onboarding.domain.waves.blockers import ObligationFact, member_readiness
+from onboarding.domain.waves.models import MemberStatus, WaveEvent, WaveInfo, WaveProjection
+from onboarding.domain.waves.readiness import go_live_blockers
 from onboarding.store import tokens
 from onboarding.store.tokens import Role
 from onboarding.store.waves import record_wave
-from onboarding.wave_models import (
-    MemberStatus,
-    WaveEvent,
-    WaveInfo,
-    WaveProjection,
-)
 from onboarding.web.conditions import condition_text
 from onboarding.web.i18n import Translator
 from onboarding.web.wave_chart import WaveDates, waves_timeline_svg

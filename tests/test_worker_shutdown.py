@@ -20,9 +20,9 @@ from sqlmodel import Session, func, select
 from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import WorkflowHandle
 
-from onboarding.engine import start_municipality, transition
-from onboarding.models import Municipality
-from onboarding.process import Trigger
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Trigger
+from onboarding.gateway.parties import start_municipality, transition
 from onboarding.store.tables import AuditEvent, MunicipalityRow
 from tests.devserver_helpers import Rig
 from tests.helpers import command

@@ -1,6 +1,6 @@
 """The municipality workflow on the real time-skipping test server, with a real worker and SQL.
 
-Workflows are started through the gateway (`onboarding.engine`), as the API
+Workflows are started through the gateway (`onboarding.gateway.parties`), as the API
 and seeding do, with made-up municipality numbers (see tests/helpers.py), and
 terminated when the test ends.
 """
@@ -22,17 +22,19 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from onboarding import engine as gateway
-from onboarding.binaries import find_binary
-from onboarding.calendar import oslo_date
-from onboarding.errors import RequestRejected, TransitionRefused, UnknownMunicipality
-from onboarding.models import Municipality, MunicipalityView, TransitionRecord
-from onboarding.process import Stage, Trigger
+from onboarding.domain.calendar import oslo_date
+from onboarding.domain.errors import RequestRejected, TransitionRefused, UnknownMunicipality
+from onboarding.domain.parties.models import MunicipalityView, TransitionRecord
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.embedded.binaries import find_binary
+from onboarding.gateway import parties as gateway
+from onboarding.gateway.client import register_search_attributes
 from onboarding.store import queries
 from onboarding.store.database import create_schema, make_engine
-from onboarding.temporal import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, register_search_attributes
 from tests.helpers import MAIN_ROAD, Harness, command, eventually
 from workflows.municipality import MunicipalityWorkflow
+from workflows.names import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE
 
 S = Stage
 T = Trigger

@@ -15,13 +15,10 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from onboarding import wave_engine
-from onboarding.binaries import find_binary
-from onboarding.checklist import ChecklistItemId
-from onboarding.models import Actor
-from onboarding.process import Trigger
-from onboarding.temporal import register_search_attributes, wave_workflow_id
-from onboarding.wave_models import (
+from onboarding.domain.actor import Actor
+from onboarding.domain.process.definition import Trigger
+from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,
     DecisionCommand,
@@ -29,7 +26,11 @@ from onboarding.wave_models import (
     WaveCreate,
     WaveView,
 )
+from onboarding.embedded.binaries import find_binary
+from onboarding.gateway import waves as wave_engine
+from onboarding.gateway.client import register_search_attributes
 from tests.helpers import ACTOR, Harness
+from workflows.names import wave_workflow_id
 
 OSLO = ZoneInfo("Europe/Oslo")
 ITEMS = [item.value for item in ChecklistItemId]

@@ -17,8 +17,8 @@ from playwright.async_api import Browser, BrowserContext, Page
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from onboarding import engine as gateway
-from onboarding.models import Municipality
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.gateway import parties as gateway
 from onboarding.settings import Settings
 from onboarding.store import queries
 from onboarding.store.tokens import Role

@@ -19,27 +19,46 @@ from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.projection import ProjectionActivities
-    from onboarding.calendar import oslo_date
-    from onboarding.corrections import apply_correction, plan_correction
-    from onboarding.errors import (
-        OnboardingError,
-        RequestRejected,
+    from onboarding.domain.actor import Actor
+    from onboarding.domain.calendar import oslo_date
+    from onboarding.domain.errors import OnboardingError, RequestRejected
+    from onboarding.domain.notifications import (
+        DeliveryInput,
+        DeliveryResult,
+        DueMessage,
+        EnqueueResult,
     )
-    from onboarding.membership import check_joinable, membership_result
-    from onboarding.models import (
-        Actor,
-        ChecklistCompletion,
+    from onboarding.domain.obligations.models import (
+        DeadlineChange,
+        DeadlineCommand,
+        ObligationProjection,
+        ObligationView,
+    )
+    from onboarding.domain.obligations.schedule import (
+        ObligationStatus,
+        effective_deadline,
+        pass_over_past,
+        pending,
+    )
+    from onboarding.domain.obligations.stages import (
+        follow_obligations,
+        next_message_at,
+        obligation_view,
+        obligation_views,
+        open_obligation,
+    )
+    from onboarding.domain.parties.correction_records import (
         CorrectionCommand,
         CorrectionProjection,
         CorrectionRecord,
+    )
+    from onboarding.domain.parties.corrections import apply_correction, plan_correction
+    from onboarding.domain.parties.models import (
+        ChecklistCompletion,
         CorrectionResult,
-        DeadlineChange,
-        DeadlineCommand,
         MunicipalityState,
         MunicipalityView,
         MunicipalityWorkflowInput,
-        ObligationProjection,
-        ObligationView,
         ProjectionInput,
         RegistrationInput,
         RunInput,
@@ -47,14 +66,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionRecord,
         WaveMembership,
     )
-    from onboarding.notifications import DeliveryInput, DeliveryResult, DueMessage, EnqueueResult
-    from onboarding.obligations import (
-        ObligationStatus,
-        effective_deadline,
-        pass_over_past,
-        pending,
-    )
-    from onboarding.process import (
+    from onboarding.domain.process.definition import (
         ProcessContext,
         Stage,
         Trigger,
@@ -63,25 +75,8 @@ with workflow.unsafe.imports_passed_through():
         check_evidence,
         decide,
     )
-    from onboarding.readiness import (
-        already_done,
-        arm_checklist,
-        check_item,
-        checklist_item,
-        checklist_view,
-        complete_item,
-        disarm_checklist,
-        go_live_blockers,
-    )
-    from onboarding.stage_obligations import (
-        follow_obligations,
-        next_message_at,
-        obligation_view,
-        obligation_views,
-        open_obligation,
-    )
-    from onboarding.temporal import STAGE_ATTRIBUTE, history_is_long, wave_workflow_id
-    from onboarding.wave_models import (
+    from onboarding.domain.waves.membership import check_joinable, membership_result
+    from onboarding.domain.waves.models import (
         ChecklistCommand,
         ChecklistItemView,
         ChecklistProjection,
@@ -95,6 +90,18 @@ with workflow.unsafe.imports_passed_through():
         WaveGoLiveCommand,
         WaveGoLiveResult,
     )
+    from onboarding.domain.waves.readiness import (
+        already_done,
+        arm_checklist,
+        check_item,
+        checklist_item,
+        checklist_view,
+        complete_item,
+        disarm_checklist,
+        go_live_blockers,
+    )
+    from workflows.names import STAGE_ATTRIBUTE, wave_workflow_id
+    from workflows.options import history_is_long
 
 # The read model may be down for a while: retry without limit, backing off to a
 # minute, so a transition is recorded as soon as the database is back.

@@ -23,19 +23,18 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from onboarding.checklist import go_live_date
-    from onboarding.errors import OnboardingError, RequestRejected, WaveRefused
-    from onboarding.models import Actor
-    from onboarding.notifications import (
+    from onboarding.domain.actor import Actor
+    from onboarding.domain.errors import OnboardingError, RequestRejected, WaveRefused
+    from onboarding.domain.notifications import (
         DeliveryInput,
         DeliveryResult,
         DueMessage,
         EnqueueResult,
         MessageKind,
     )
-    from onboarding.policy import ReminderPolicy
-    from onboarding.temporal import history_is_long, passed_on
-    from onboarding.wave_models import (
+    from onboarding.domain.obligations.policy import ReminderPolicy
+    from onboarding.domain.waves.checklist import go_live_date
+    from onboarding.domain.waves.models import (
         AddMemberCommand,
         Decision,
         DecisionCommand,
@@ -63,6 +62,7 @@ with workflow.unsafe.imports_passed_through():
         WaveView,
         WaveWorkflowInput,
     )
+    from workflows.failures import passed_on
     from workflows.municipality import (
         DELIVERY_HEARTBEAT,
         DELIVERY_RETRY,
@@ -70,6 +70,7 @@ with workflow.unsafe.imports_passed_through():
         SQL_WRITE_RETRY,
         SQL_WRITE_TIMEOUT,
     )
+    from workflows.options import history_is_long
 
 # A member's update runs its own SQL write; give it time, retry while Temporal is busy.
 MEMBER_CALL_TIMEOUT = timedelta(minutes=2)

@@ -19,8 +19,8 @@ from onboarding.access import API_RULES
 from onboarding.api.errors import install_error_handlers
 from onboarding.api.metrics import install_metrics
 from onboarding.api.routes import api_router
-from onboarding.connection import connect_to
 from onboarding.embedded.bootstrap import open_database, prepare_database
+from onboarding.gateway.connection import connect_to
 from onboarding.settings import Settings
 
 DESCRIPTION = """\

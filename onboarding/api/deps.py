@@ -16,7 +16,7 @@ from temporalio.client import Client
 
 from onboarding.access import API_RULES, MUNICIPALITY_PARAMETER, Rule, decide, find_rule
 from onboarding.api.errors import Forbidden, Unauthorized
-from onboarding.models import Actor
+from onboarding.domain.actor import Actor
 from onboarding.settings import Settings
 from onboarding.store.sessions import Timeouts, find_session
 from onboarding.store.tokens import (

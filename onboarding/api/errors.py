@@ -20,8 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.engine import EngineUnavailable
-from onboarding.errors import (
+from onboarding.domain.errors import (
     NotEligible,
     ObligationNotOpen,
     OnboardingError,
@@ -31,6 +30,7 @@ from onboarding.errors import (
     UnknownWave,
     WaveRefused,
 )
+from onboarding.gateway.parties import EngineUnavailable
 
 # Most specific first: the first class the error is an instance of wins.
 STATUS_BY_ERROR: tuple[tuple[type[OnboardingError], int], ...] = (

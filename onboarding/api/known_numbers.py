@@ -14,7 +14,7 @@ import weakref
 
 from sqlalchemy import Engine
 
-from onboarding.errors import UnknownMunicipality
+from onboarding.domain.errors import UnknownMunicipality
 from onboarding.store import queries
 
 # Per engine (one per app, and tests make many): the numbers its rows hold.

@@ -1,4 +1,4 @@
-"""Bodies the API takes and gives, beyond the domain models in onboarding.models.
+"""Bodies the API takes and gives, beyond the domain models in onboarding.domain.
 
 Declared as pydantic models so the OpenAPI document describes every answer.
 """
@@ -18,9 +18,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from onboarding.models import MunicipalityNumber, TransitionRecord, TransitionRequest
-from onboarding.notifications import MessageKind, NotificationStatus, RecipientRole
-from onboarding.process import Stage, Trigger
+from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
+from onboarding.domain.parties.models import TransitionRecord, TransitionRequest
+from onboarding.domain.parties.municipality import MunicipalityNumber
+from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.store.tables import ApiToken, MunicipalityRow, NotificationRow
 from onboarding.store.tokens import Role, scope_of
 

@@ -9,7 +9,7 @@ from onboarding.cli import history_output, inputs, output
 from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import BadInput
 from onboarding.cli.repeatable import repeatable
-from onboarding.reports import Interval
+from onboarding.domain.reports import Interval
 
 
 def _emit(data: Any, *, json: bool, render: Any) -> None:

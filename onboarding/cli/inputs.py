@@ -16,8 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from onboarding.cli.errors import BadInput
-from onboarding.notifications import NotificationStatus
-from onboarding.process import Stage
+from onboarding.domain.notifications import NotificationStatus
+from onboarding.domain.process.definition import Stage
 
 _NUMBER = re.compile(r"^[0-9]{4}$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")

@@ -27,7 +27,7 @@ from onboarding.cli.remote import fail as _fail
 from onboarding.cli.remote import remote as _remote
 from onboarding.cli.remote import settings as _settings
 from onboarding.cli.wave_commands import checklist_app, wave_app
-from onboarding.process import Stage, Trigger, mermaid_diagram
+from onboarding.domain.process.definition import Stage, Trigger, mermaid_diagram
 
 P = ParamSpec("P")
 
@@ -319,7 +319,7 @@ def keys_new(
     """
     from datetime import UTC, datetime
 
-    from onboarding.codec import KeyRing, new_key
+    from onboarding.gateway.codec import KeyRing, new_key
 
     key = new_key(key_id or datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
     print(KeyRing((key,)).serialize(), end="")

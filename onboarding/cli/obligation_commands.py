@@ -7,8 +7,8 @@ import typer
 from onboarding.cli import actions
 from onboarding.cli.options import Json, KeyOption, Number
 from onboarding.cli.remote import remote
-from onboarding.policy import DEFAULT_OBLIGATIONS
-from onboarding.process import Stage
+from onboarding.domain.obligations.policy import DEFAULT_OBLIGATIONS
+from onboarding.domain.process.definition import Stage
 
 deadline_app = typer.Typer(
     help="Set or move obligations' deadlines (re-arms their reminders and escalations).",

@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from onboarding.calendar import OSLO
 from onboarding.cli.client import error_message
+from onboarding.domain.calendar import OSLO
 
 
 def as_json(data: Any) -> str:

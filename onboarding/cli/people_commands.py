@@ -7,7 +7,7 @@ import typer
 from onboarding.cli import actions
 from onboarding.cli.options import Json, Number
 from onboarding.cli.remote import remote
-from onboarding.notifications import NotificationStatus
+from onboarding.domain.notifications import NotificationStatus
 
 users_app = typer.Typer(help="API users and their tokens.", no_args_is_help=True)
 

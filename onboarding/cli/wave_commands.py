@@ -4,10 +4,10 @@ from typing import Annotated
 
 import typer
 
-from onboarding.checklist import ChecklistItemId
 from onboarding.cli import wave_actions
 from onboarding.cli.options import Json, Number
 from onboarding.cli.remote import remote
+from onboarding.domain.waves.checklist import ChecklistItemId
 
 wave_app = typer.Typer(
     help="Production waves: members, go-live dates, go/no-go decisions and blockers.",

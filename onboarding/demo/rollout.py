@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from onboarding.process import Trigger
+from onboarding.domain.process.definition import Trigger
 
 SHIPPED_FILE = "demo-rollout.json"
 OSLO = ZoneInfo("Europe/Oslo")

@@ -8,7 +8,7 @@ is already past), add the members, mark their checklist items done
 decision takes every ready member live on the wave's own date. Each driver
 brings its own way of sending a request (`Send`): retries, timing, tokens.
 Drivers below the API (the history recorder, the time-skipping bench) use
-`go_live_through_engine`, the same steps through onboarding.wave_engine.
+`go_live_through_engine`, the same steps through onboarding.gateway.waves.
 """
 
 import asyncio
@@ -19,13 +19,12 @@ from typing import Any
 
 from temporalio.client import Client
 
-from onboarding import engine as gateway
-from onboarding import wave_engine
-from onboarding.calendar import OSLO, oslo_date
-from onboarding.checklist import ChecklistItemId
-from onboarding.models import Actor, TransitionCommand
-from onboarding.process import Trigger
-from onboarding.wave_models import (
+from onboarding.domain.actor import Actor
+from onboarding.domain.calendar import OSLO, oslo_date
+from onboarding.domain.parties.models import TransitionCommand
+from onboarding.domain.process.definition import Trigger
+from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,
     Decision,
@@ -33,6 +32,8 @@ from onboarding.wave_models import (
     WaveCreate,
     WaveView,
 )
+from onboarding.gateway import parties as gateway
+from onboarding.gateway import waves as wave_engine
 
 # method, path, JSON body (None: no body) -> the JSON answer; raises if refused.
 Send = Callable[[str, str, Any], Awaitable[Any]]

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 from temporalio.client import Client
 
+from onboarding.domain.parties.region import shipped_region
 from onboarding.embedded.datadir import DataDir
 from onboarding.embedded.errors import EmbeddedError
-from onboarding.engine import load_region
-from onboarding.region import shipped_region
+from onboarding.gateway.parties import load_region
 from onboarding.settings import Settings
 from onboarding.store.database import create_schema, make_engine
 from onboarding.store.schema import require_current_schema

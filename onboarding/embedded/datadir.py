@@ -4,7 +4,7 @@
 <data>/temporal.log      the dev server's output
 <data>/onboarding.db     the read model and audit log (SQLite), see Settings
 <data>/admin.token       the first admin token, mode 0600
-<data>/encryption.keys   the keys sealing Temporal payloads, mode 0600 (onboarding/codec.py)
+<data>/encryption.keys   the keys sealing Temporal payloads, mode 0600 (onboarding/gateway/codec.py)
 <data>/region.loaded     marker: the shipped region was loaded here once
 <data>/up.lock           held while `onboarding up` runs
 """

@@ -24,9 +24,10 @@ from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 from temporalio.service import RPCError
 
-from onboarding.binaries import find_binary
+from onboarding.embedded.binaries import find_binary
 from onboarding.embedded.errors import DevServerFailed
-from onboarding.temporal import SEARCH_ATTRIBUTES, connect
+from onboarding.gateway.client import connect
+from workflows.names import SEARCH_ATTRIBUTES
 
 _PR_SET_PDEATHSIG = 1
 
@@ -155,7 +156,7 @@ class DevServer:
     ) -> Client:
         """Wait until the server answers for its namespace; return a client of it.
 
-        `codec` seals the client's payloads (see onboarding/codec.py).
+        `codec` seals the client's payloads (see onboarding/gateway/codec.py).
         """
         deadline = time.monotonic() + timeout
         await self._wait_for_port(deadline)

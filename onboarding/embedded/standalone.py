@@ -12,17 +12,18 @@ from sqlalchemy import Engine
 from temporalio.service import RPCError
 
 from onboarding.api.app import create_app
-from onboarding.connection import connect_to
 from onboarding.embedded.bootstrap import open_database
 from onboarding.embedded.errors import DatabaseNotReady
 from onboarding.embedded.services import running_api, running_worker
 from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
+from onboarding.gateway.client import register_search_attributes
+from onboarding.gateway.connection import connect_to
 from onboarding.observability.logs import configure_logging
 from onboarding.observability.metrics import serve_metrics
 from onboarding.observability.runtime import temporal_runtime
 from onboarding.settings import Settings
 from onboarding.store.schema import SchemaNotCurrent
-from onboarding.temporal import SEARCH_ATTRIBUTES, register_search_attributes
+from workflows.names import SEARCH_ATTRIBUTES
 
 Say = Callable[[str], None]
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from onboarding.api.app import create_app
-from onboarding.codec import EncryptionCodec
 from onboarding.embedded.bootstrap import load_region_once, prepare_database
 from onboarding.embedded.datadir import DataDir
 from onboarding.embedded.demo import ensure_empty_audit_log, ensure_fresh_data_dir, load_demo_region
@@ -20,9 +19,10 @@ from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_
 from onboarding.embedded.ports import ensure_port_free, reserve_port
 from onboarding.embedded.services import running_api, running_worker
 from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
+from onboarding.gateway.client import register_search_attributes
+from onboarding.gateway.codec import EncryptionCodec
 from onboarding.settings import Settings
 from onboarding.store.tokens import ensure_admin_token
-from onboarding.temporal import register_search_attributes
 
 Say = Callable[[str], None]
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, true
 from sqlmodel import Session
 
-from onboarding.calendar import OSLO
-from onboarding.models import Actor
+from onboarding.domain.actor import Actor
+from onboarding.domain.calendar import OSLO
 
 SYSTEM_ACTOR = Actor(id="system", name="onboarding", role="system")
 

@@ -3,7 +3,7 @@
 The SDK's core (Rust) serves its own endpoint (task latencies, slots in use,
 sticky cache hits, poll counts...). A Runtime is per process and must exist
 before the first client connects, so `temporal_runtime` is called once by the
-command that starts the service and handed to `onboarding.temporal.connect`.
+command that starts the service and handed to `onboarding.gateway.client.connect`.
 """
 
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig

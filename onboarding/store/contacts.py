@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, Engine, delete, text
 from sqlmodel import Session, col, select
 
-from onboarding.contacts import Contact, ContactIn, check_contact_list
-from onboarding.errors import UnknownMunicipality
-from onboarding.models import Actor
-from onboarding.notifications import PROGRAM_ROLES, RecipientRole
+from onboarding.domain.actor import Actor
+from onboarding.domain.contacts import Contact, ContactIn, check_contact_list
+from onboarding.domain.errors import UnknownMunicipality
+from onboarding.domain.notifications import PROGRAM_ROLES, RecipientRole
 from onboarding.store.access_tables import ContactChangeRow
 from onboarding.store.database import session_scope, utc
 from onboarding.store.tables import ContactRow, MunicipalityRow

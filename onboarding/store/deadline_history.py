@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from onboarding.models import Actor
+from onboarding.domain.actor import Actor
 from onboarding.store.database import utc
 from onboarding.store.obligation_tables import DeadlineChangeRow
 

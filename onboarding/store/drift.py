@@ -1,4 +1,4 @@
-"""Reads and repairs of the read model for reconciliation (onboarding.reconcile).
+"""Reads and repairs of the read model for reconciliation (onboarding.gateway.reconcile).
 
 Repairs only ever write what a workflow says: an audit event it recorded (through
 store.projection, so the write stays idempotent) or its current stage.
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from onboarding.process import Stage
+from onboarding.domain.process.definition import Stage
 from onboarding.store.database import session_scope
 from onboarding.store.tables import AuditEvent, MunicipalityRow
 

@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from onboarding import messages
-from onboarding.notifications import (
+from onboarding.domain import messages
+from onboarding.domain.notifications import (
     PROGRAM_ROLES,
     DueMessage,
     NotificationStatus,

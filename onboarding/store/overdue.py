@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from onboarding.obligations import ObligationStatus
+from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.store.obligation_tables import ObligationRow
 from onboarding.store.tables import MunicipalityRow
 

@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import Engine, Subquery, case, func, select, text, true, union_all
 from sqlmodel import Session
 
-from onboarding.calendar import OSLO
-from onboarding.process import MILESTONE_RANK, MILESTONES, Stage
-from onboarding.reports import (
+from onboarding.domain.calendar import OSLO
+from onboarding.domain.process.definition import MILESTONE_RANK, MILESTONES, Stage
+from onboarding.domain.reports import (
     FunnelReport,
     Interval,
     MilestonePoint,

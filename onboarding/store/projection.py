@@ -13,16 +13,11 @@ from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from onboarding.models import (
-    CorrectionProjection,
-    Municipality,
-    ObligationProjection,
-    ObligationView,
-    ProjectionInput,
-    RegistrationInput,
-    TransitionRecord,
-)
-from onboarding.process import MILESTONE_RANK, Stage
+from onboarding.domain.obligations.models import ObligationProjection, ObligationView
+from onboarding.domain.parties.correction_records import CorrectionProjection
+from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, TransitionRecord
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import MILESTONE_RANK, Stage
 from onboarding.store import projection_sql as sql
 from onboarding.store.database import session_scope, write_connection
 from onboarding.store.history_tables import WorkflowRunRow

@@ -5,9 +5,10 @@ from datetime import date
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from onboarding.models import Actor, TransitionRecord
-from onboarding.process import Stage, Trigger
-from onboarding.reports import FunnelReport
+from onboarding.domain.actor import Actor
+from onboarding.domain.parties.models import TransitionRecord
+from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.reports import FunnelReport
 from onboarding.store import point_in_time
 from onboarding.store.database import utc
 from onboarding.store.history_tables import CorrectionRow, WorkflowRunRow

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from onboarding.models import Actor
+from onboarding.domain.actor import Actor
 from onboarding.settings import Settings
 from onboarding.store.database import utc
 from onboarding.store.session_tables import WebSessionRow

@@ -130,7 +130,7 @@ class NotificationRow(SQLModel, table=True):
     """One message to one recipient: the outbox, written before anything is sent.
 
     `key` is unique, so a retried or replayed enqueue never writes a message
-    twice; `status` says where delivery stands (onboarding.notifications).
+    twice; `status` says where delivery stands (onboarding.domain.notifications).
     """
 
     __tablename__ = "notification"

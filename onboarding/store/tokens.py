@@ -27,8 +27,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from onboarding.errors import RequestRejected
-from onboarding.models import Actor
+from onboarding.domain.actor import Actor
+from onboarding.domain.errors import RequestRejected
 from onboarding.store import token_cache
 from onboarding.store.access_tables import TokenEventRow
 from onboarding.store.database import utc

@@ -12,16 +12,25 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
-from onboarding.blockers import (
+from onboarding.domain.actor import Actor
+from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.parties.models import ChecklistCompletion
+from onboarding.domain.process.definition import Stage
+from onboarding.domain.waves.blockers import (
     MemberReadiness,
     ObligationFact,
     WaveBlockers,
     member_readiness,
     wave_blockers,
 )
-from onboarding.models import Actor, ChecklistCompletion
-from onboarding.obligations import ObligationStatus
-from onboarding.process import Stage
+from onboarding.domain.waves.models import (
+    ChecklistProjection,
+    MemberStatus,
+    WaveEvent,
+    WaveMember,
+    WaveProjection,
+    WaveStatus,
+)
 from onboarding.store.database import session_scope, utc
 from onboarding.store.obligation_tables import ObligationRow
 from onboarding.store.projection import upsert_obligations
@@ -31,14 +40,6 @@ from onboarding.store.wave_tables import (
     WaveEventRow,
     WaveMemberRow,
     WaveRow,
-)
-from onboarding.wave_models import (
-    ChecklistProjection,
-    MemberStatus,
-    WaveEvent,
-    WaveMember,
-    WaveProjection,
-    WaveStatus,
 )
 
 

@@ -1,6 +1,6 @@
 """The go-live conditions and blockers the engine names, in the page's language.
 
-The engine (onboarding.readiness, onboarding.blockers) names missing
+The engine (onboarding.domain.waves.readiness, onboarding.domain.waves.blockers) names missing
 conditions in English sentences, the API's contract. Pages show them through
 this one table of patterns; a sentence it does not know is shown as it is.
 """

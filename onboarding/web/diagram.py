@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from html import escape
 
-from onboarding.process import MILESTONES, Stage, Trigger, transitions_by_trigger
+from onboarding.domain.process.definition import MILESTONES, Stage, Trigger, transitions_by_trigger
 from onboarding.web.i18n import Translator
 
 NODE_W = 190

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from onboarding.calendar import OSLO
-from onboarding.process import STAGE_LABELS, TRIGGER_LABELS, Stage, Trigger
+from onboarding.domain.calendar import OSLO
+from onboarding.domain.process.definition import STAGE_LABELS, TRIGGER_LABELS, Stage, Trigger
 from onboarding.web.catalog import CATALOGS
 
 LANGUAGES: tuple[str, ...] = ("nb", "en")

@@ -12,8 +12,8 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from onboarding.obligations import ObligationStatus
-from onboarding.process import Stage
+from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.process.definition import Stage
 from onboarding.store import queries
 from onboarding.store.obligation_tables import ObligationRow
 from onboarding.store.waves import wave_names_by_member

@@ -18,9 +18,9 @@ from starlette.datastructures import FormData
 
 from onboarding.access import MUNICIPALITY_PARAMETER, PAGE_RULES, decide, find_rule, least_role
 from onboarding.api.deps import EngineDep, SettingsDep, refused, route_path_of
-from onboarding.engine import EngineUnavailable
-from onboarding.errors import OnboardingError, RequestRejected
-from onboarding.models import Actor
+from onboarding.domain.actor import Actor
+from onboarding.domain.errors import OnboardingError, RequestRejected
+from onboarding.gateway.parties import EngineUnavailable
 from onboarding.settings import Settings
 from onboarding.store.sessions import ActiveSession, Timeouts, find_session
 from onboarding.store.tokens import Role

@@ -3,7 +3,7 @@
 from urllib.parse import quote
 
 from onboarding.settings import Settings
-from onboarding.temporal import municipality_workflow_id
+from workflows.names import municipality_workflow_id
 
 
 def workflows_url(settings: Settings) -> str | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
 
-from onboarding.calendar import OSLO
+from onboarding.domain.calendar import OSLO
 from onboarding.web.i18n import Translator
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from onboarding.calendar import OSLO
+from onboarding.domain.calendar import OSLO
 from onboarding.store.waves import wave_events
 
 

@@ -36,22 +36,14 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from onboarding import engine as gateway
-from onboarding import wave_engine
-from onboarding.binaries import find_binary
-from onboarding.calendar import OSLO, oslo_date
-from onboarding.checklist import ChecklistItemId
 from onboarding.demo.wave_driver import go_live_through_engine
-from onboarding.models import CorrectionCommand, DeadlineCommand, Municipality
-from onboarding.process import Trigger as T
-from onboarding.store.database import create_schema, make_engine
-from onboarding.store.tables import AuditEvent
-from onboarding.temporal import (
-    municipality_workflow_id,
-    register_search_attributes,
-    wave_workflow_id,
-)
-from onboarding.wave_models import (
+from onboarding.domain.calendar import OSLO, oslo_date
+from onboarding.domain.obligations.models import DeadlineCommand
+from onboarding.domain.parties.correction_records import CorrectionCommand
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Trigger as T
+from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,
     Decision,
@@ -62,8 +54,15 @@ from onboarding.wave_models import (
     WaveStatus,
     WaveView,
 )
+from onboarding.embedded.binaries import find_binary
+from onboarding.gateway import parties as gateway
+from onboarding.gateway import waves as wave_engine
+from onboarding.gateway.client import register_search_attributes
+from onboarding.store.database import create_schema, make_engine
+from onboarding.store.tables import AuditEvent
 from onboarding.worker import build_worker
 from tests.helpers import ACTOR, command
+from workflows.names import municipality_workflow_id, wave_workflow_id
 
 HERE = Path(__file__).parent
 Step = Callable[["Recorder"], Awaitable[None]]

@@ -18,7 +18,7 @@ from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.municipalities import NumberPath
 from onboarding.api.schemas import IsoDay
-from onboarding.errors import RequestRejected
+from onboarding.domain.errors import RequestRejected
 from onboarding.history.entries import MAX_OFFSET, AuditEntry, AuditFilters, AuditPage
 from onboarding.history.export import ExportFormat, encode
 from onboarding.history.log import audit_page, audit_stream, known_kinds, timeline

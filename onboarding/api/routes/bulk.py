@@ -13,7 +13,6 @@ from fastapi import APIRouter
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from onboarding import engine as gateway
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep
 from onboarding.api.errors import error_responses
 from onboarding.api.schemas import (
@@ -24,9 +23,11 @@ from onboarding.api.schemas import (
     BulkTransitionRequest,
     BulkTransitionResult,
 )
-from onboarding.errors import OnboardingError, RequestRejected, UnknownMunicipality
-from onboarding.models import Actor, TransitionCommand
-from onboarding.process import Stage
+from onboarding.domain.actor import Actor
+from onboarding.domain.errors import OnboardingError, RequestRejected, UnknownMunicipality
+from onboarding.domain.parties.models import TransitionCommand
+from onboarding.domain.process.definition import Stage
+from onboarding.gateway import parties as gateway
 from onboarding.store import queries
 
 # Enough to finish a region in seconds without flooding the frontend.

@@ -4,18 +4,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from onboarding import wave_engine
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.municipalities import NumberPath
-from onboarding.checklist import ChecklistItemId
-from onboarding.wave_models import (
+from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.waves.models import (
     ChecklistCommand,
     ChecklistItemView,
     ChecklistRequest,
     ChecklistView,
 )
+from onboarding.gateway import waves as wave_engine
 
 router = APIRouter(
     prefix="/municipalities", tags=["checklist"], responses=error_responses(401, 403, 422)

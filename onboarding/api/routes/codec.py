@@ -18,8 +18,8 @@ from temporalio.api.common.v1 import Payloads
 
 from onboarding.api.deps import AdminActor, SettingsDep
 from onboarding.api.errors import error_responses
-from onboarding.codec import EncryptionCodec
-from onboarding.errors import RequestRejected
+from onboarding.domain.errors import RequestRejected
+from onboarding.gateway.codec import EncryptionCodec
 
 router = APIRouter(prefix="/codec", tags=["codec"], responses=error_responses(401, 403, 422))
 

@@ -12,8 +12,13 @@ from fastapi import APIRouter, Body
 from onboarding.api.deps import CoordinatorActor, EngineDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.routes.municipalities import NumberPath
-from onboarding.contacts import MAX_CONTACTS, Contact, MunicipalityContactIn, ProgramContactIn
-from onboarding.errors import UnknownMunicipality
+from onboarding.domain.contacts import (
+    MAX_CONTACTS,
+    Contact,
+    MunicipalityContactIn,
+    ProgramContactIn,
+)
+from onboarding.domain.errors import UnknownMunicipality
 from onboarding.store import contacts, queries
 
 router = APIRouter(tags=["contacts"], responses=error_responses(401, 403, 422))

@@ -9,13 +9,14 @@ import asyncio
 
 from fastapi import APIRouter
 
-from onboarding import engine as gateway
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.municipalities import NumberPath
-from onboarding.errors import RequestRejected
-from onboarding.models import CorrectionCommand, CorrectionRequest, CorrectionResult
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.parties.correction_records import CorrectionCommand, CorrectionRequest
+from onboarding.domain.parties.models import CorrectionResult
+from onboarding.gateway import parties as gateway
 from onboarding.store import queries
 
 router = APIRouter(

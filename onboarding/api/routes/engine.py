@@ -8,7 +8,7 @@ from onboarding.api.deps import AdminActor, EngineDep, SettingsDep, TemporalDep,
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.municipalities import NumberPath
-from onboarding.engine_history import (
+from onboarding.gateway.history import (
     EngineHistory,
     EngineLinks,
     EngineRun,
@@ -17,7 +17,7 @@ from onboarding.engine_history import (
 )
 from onboarding.store import queries
 from onboarding.store.database import utc
-from onboarding.temporal import municipality_workflow_id
+from workflows.names import municipality_workflow_id
 
 router = APIRouter(
     prefix="/municipalities", tags=["engine"], responses=error_responses(401, 403, 404, 422)

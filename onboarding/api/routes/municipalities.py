@@ -9,19 +9,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from onboarding import engine as gateway
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.schemas import MunicipalitySummary
-from onboarding.errors import UnknownMunicipality
-from onboarding.models import (
+from onboarding.domain.errors import UnknownMunicipality
+from onboarding.domain.parties.models import (
     MunicipalityView,
     TransitionCommand,
     TransitionRecord,
     TransitionRequest,
 )
-from onboarding.process import Stage
+from onboarding.domain.process.definition import Stage
+from onboarding.gateway import parties as gateway
 from onboarding.store import queries
 
 router = APIRouter(

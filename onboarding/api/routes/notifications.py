@@ -11,10 +11,10 @@ from fastapi import APIRouter, Query
 from onboarding.api.deps import EngineDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.schemas import IsoDay, NotificationPublic
-from onboarding.calendar import start_of_day_in_oslo
-from onboarding.errors import RequestRejected
+from onboarding.domain.calendar import start_of_day_in_oslo
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.notifications import NotificationStatus
 from onboarding.history.entries import MAX_OFFSET
-from onboarding.notifications import NotificationStatus
 from onboarding.store import outbox
 
 router = APIRouter(

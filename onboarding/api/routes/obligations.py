@@ -10,17 +10,17 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, JsonValue
 
-from onboarding import engine as gateway
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.bulk import BULK_CONCURRENCY, select_numbers
 from onboarding.api.routes.municipalities import NumberPath
 from onboarding.api.schemas import BulkFailed, BulkSelection, IsoDay
-from onboarding.calendar import today_in_oslo
-from onboarding.errors import OnboardingError, RequestRejected, UnknownMunicipality
-from onboarding.models import DeadlineCommand, DeadlineRequest, ObligationView
-from onboarding.policy import ReminderPolicy
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.errors import OnboardingError, RequestRejected, UnknownMunicipality
+from onboarding.domain.obligations.models import DeadlineCommand, DeadlineRequest, ObligationView
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.gateway import parties as gateway
 from onboarding.store.deadline_history import DeadlineChangeRecord, deadline_changes
 from onboarding.store.overdue import OverdueObligation, overdue_obligations
 

@@ -1,11 +1,11 @@
-"""/api/process: the process definition, read off onboarding.process."""
+"""/api/process: the process definition, read off onboarding.domain.process.definition."""
 
 from fastapi import APIRouter
 
 from onboarding.api.deps import ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.schemas import ProcessInfo, StageChange, StageInfo, TriggerInfo
-from onboarding.process import (
+from onboarding.domain.process.definition import (
     EVIDENCE_FIELDS,
     EVIDENCE_RULES,
     MILESTONES,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from onboarding.api.deps import AdminActor, EngineDep, SettingsDep, TemporalDep
 from onboarding.api.errors import error_responses
-from onboarding.reconcile import ReconcileOptions, ReconcileReport, reconcile
+from onboarding.gateway.reconcile import ReconcileOptions, ReconcileReport, reconcile
 
 router = APIRouter(
     prefix="/reconcile", tags=["reconcile"], responses=error_responses(401, 403, 503)

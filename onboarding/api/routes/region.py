@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter
 
-from onboarding import engine as gateway
 from onboarding.api.deps import AdminActor, SettingsDep, TemporalDep
 from onboarding.api.errors import error_responses
 from onboarding.api.schemas import RegionLoaded
-from onboarding.region import shipped_region
+from onboarding.domain.parties.region import shipped_region
+from onboarding.gateway import parties as gateway
 
 router = APIRouter(prefix="/region", tags=["region"], responses=error_responses(401, 403, 503))
 

@@ -1,7 +1,7 @@
 """/api/reports: where the region stood on a date, as known on a date, and over time.
 
 `as_of` is valid time (what had taken effect), `known_on` transaction time
-(only what had been recorded by the end of that day): see onboarding/reports.py.
+(only what had been recorded by the end of that day): see onboarding/domain/reports.py.
 """
 
 import asyncio
@@ -13,9 +13,9 @@ from fastapi import APIRouter, Query
 from onboarding.api.deps import EngineDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.schemas import IsoDay
-from onboarding.calendar import today_in_oslo
-from onboarding.errors import RequestRejected
-from onboarding.reports import FunnelReport, Interval, MilestoneSeries, StagesReport
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.reports import FunnelReport, Interval, MilestoneSeries, StagesReport
 from onboarding.store import point_in_time
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=error_responses(401, 403, 422))

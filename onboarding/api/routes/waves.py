@@ -11,18 +11,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 
-from onboarding import wave_engine
 from onboarding.api.deps import CoordinatorActor, EngineDep, SettingsDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.municipalities import NumberPath
 from onboarding.api.schemas import IsoDay
-from onboarding.blockers import ProgramBlockers, WaveBlockers, program_blockers
-from onboarding.calendar import today_in_oslo
-from onboarding.errors import RequestRejected, UnknownWave
-from onboarding.store import waves as wave_store
-from onboarding.store.waves import WaveEventRecord, WaveSummary
-from onboarding.wave_models import (
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.errors import RequestRejected, UnknownWave
+from onboarding.domain.waves.blockers import ProgramBlockers, WaveBlockers, program_blockers
+from onboarding.domain.waves.models import (
     AddMemberCommand,
     DecisionCommand,
     DecisionRequest,
@@ -33,6 +30,9 @@ from onboarding.wave_models import (
     WaveCreate,
     WaveView,
 )
+from onboarding.gateway import waves as wave_engine
+from onboarding.store import waves as wave_store
+from onboarding.store.waves import WaveEventRecord, WaveSummary
 
 router = APIRouter(tags=["waves"], responses=error_responses(401, 403, 422))
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
-from onboarding.calendar import oslo_date
+from onboarding.domain.calendar import oslo_date
 from onboarding.history.entries import (
     AuditEntry,
     AuditFilters,

@@ -17,7 +17,8 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from onboarding.calendar import OSLO, oslo_date
+from onboarding.domain.calendar import OSLO, oslo_date
+from onboarding.domain.waves.models import WaveEventKind
 from onboarding.history.entries import (
     AuditEntry,
     AuditFilters,
@@ -30,7 +31,6 @@ from onboarding.history.entries import (
 )
 from onboarding.store.database import utc
 from onboarding.store.wave_tables import WaveEventRow
-from onboarding.wave_models import WaveEventKind
 
 PREFIX = "wave_"
 EVENT_KINDS: tuple[str, ...] = get_args(WaveEventKind)

@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import RedirectResponse, Response
 
-from onboarding.calendar import OSLO, start_of_day_in_oslo
-from onboarding.errors import RequestRejected
-from onboarding.notifications import NotificationStatus
+from onboarding.domain.calendar import OSLO, start_of_day_in_oslo
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.notifications import NotificationStatus
 from onboarding.store import outbox, tokens
 from onboarding.store.tables import ApiToken
 from onboarding.store.tokens import Role

@@ -9,15 +9,15 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from onboarding import wave_engine
 from onboarding.api.deps import TemporalDep
-from onboarding.calendar import today_in_oslo
-from onboarding.wave_models import (
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.waves.models import (
     ChecklistCommand,
     ChecklistItemView,
     ChecklistRequest,
     ChecklistView,
 )
+from onboarding.gateway import waves as wave_engine
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.page import CoordinatorPage, Page, PageRefused, attempt
 from onboarding.web.pages.municipality import NumberPath, known_state

@@ -7,9 +7,9 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
-from onboarding.contacts import MAX_CONTACTS, MunicipalityContactIn
-from onboarding.errors import RequestRejected
-from onboarding.notifications import MUNICIPALITY_ROLES
+from onboarding.domain.contacts import MAX_CONTACTS, MunicipalityContactIn
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.notifications import MUNICIPALITY_ROLES
 from onboarding.store import contacts, queries
 from onboarding.store.tables import MunicipalityRow
 from onboarding.web.forms import FormErrors, text

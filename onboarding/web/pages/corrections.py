@@ -2,7 +2,7 @@
 
 Like POST /api/municipalities/{number}/corrections, it checks that the event is
 this municipality's transition and sends a CorrectionCommand through
-`onboarding.engine.correct`; the workflow checks the rest (only the last
+`onboarding.gateway.parties.correct`; the workflow checks the rest (only the last
 transition may be voided, dates stay in order) before anything is written.
 """
 
@@ -14,11 +14,12 @@ from fastapi import APIRouter, Path
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from onboarding import engine as gateway
 from onboarding.api.deps import TemporalDep
-from onboarding.calendar import today_in_oslo
-from onboarding.models import CorrectionCommand, CorrectionRequest, MunicipalityView
-from onboarding.process import EVIDENCE_FIELDS, EVIDENCE_RULES, Trigger
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.parties.correction_records import CorrectionCommand, CorrectionRequest
+from onboarding.domain.parties.models import MunicipalityView
+from onboarding.domain.process.definition import EVIDENCE_FIELDS, EVIDENCE_RULES, Trigger
+from onboarding.gateway import parties as gateway
 from onboarding.store import queries
 from onboarding.store.tables import AuditEvent
 from onboarding.web.forms import FormErrors, text

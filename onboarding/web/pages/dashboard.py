@@ -11,8 +11,8 @@ from datetime import date
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from onboarding.calendar import today_in_oslo
-from onboarding.process import MILESTONES, Stage
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.process.definition import MILESTONES, Stage
 from onboarding.store import point_in_time
 from onboarding.web.charts import funnel_svg, timeline_svg
 from onboarding.web.milestones import milestone_series

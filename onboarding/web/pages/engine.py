@@ -12,13 +12,13 @@ from fastapi.responses import Response
 from temporalio.service import RPCError
 
 from onboarding.api.deps import TemporalDep
-from onboarding.engine import EngineUnavailable
-from onboarding.engine_history import engine_history
+from onboarding.gateway.history import engine_history
+from onboarding.gateway.parties import EngineUnavailable
 from onboarding.store import queries
-from onboarding.temporal import municipality_workflow_id
 from onboarding.web.page import AdminPage, PageRefused
 from onboarding.web.pages.municipality import NumberPath
 from onboarding.web.temporal_ui import workflow_url
+from workflows.names import municipality_workflow_id
 
 router = APIRouter()
 

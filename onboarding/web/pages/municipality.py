@@ -4,7 +4,7 @@ the form that records a transition.
 The page asks the workflow for the stage and the allowed triggers (the guards
 live there) and reads everything else from the read model; the timeline is #5's
 (onboarding.history.log.timeline): every kind of entry, newest first. A transition goes
-through `onboarding.engine.transition`, exactly as the API's does.
+through `onboarding.gateway.parties.transition`, exactly as the API's does.
 """
 
 import asyncio
@@ -15,21 +15,12 @@ from fastapi import APIRouter, Path
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from onboarding import engine as gateway
-from onboarding import wave_engine
 from onboarding.api.deps import TemporalDep
-from onboarding.calendar import OSLO, today_in_oslo
-from onboarding.contacts import Contact
-from onboarding.engine import EngineUnavailable
-from onboarding.errors import OnboardingError, UnknownMunicipality
-from onboarding.history.entries import AuditEntry
-from onboarding.history.log import timeline
-from onboarding.models import (
-    MunicipalityView,
-    TransitionCommand,
-    TransitionRequest,
-)
-from onboarding.process import (
+from onboarding.domain.calendar import OSLO, today_in_oslo
+from onboarding.domain.contacts import Contact
+from onboarding.domain.errors import OnboardingError, UnknownMunicipality
+from onboarding.domain.parties.models import MunicipalityView, TransitionCommand, TransitionRequest
+from onboarding.domain.process.definition import (
     EVIDENCE_FIELDS,
     EVIDENCE_RULES,
     MILESTONE_RANK,
@@ -38,7 +29,12 @@ from onboarding.process import (
     Trigger,
     decide,
 )
-from onboarding.readiness import WAVE_STAGES
+from onboarding.domain.waves.readiness import WAVE_STAGES
+from onboarding.gateway import parties as gateway
+from onboarding.gateway import waves as wave_engine
+from onboarding.gateway.parties import EngineUnavailable
+from onboarding.history.entries import AuditEntry
+from onboarding.history.log import timeline
 from onboarding.store import contacts, queries
 from onboarding.store import waves as wave_store
 from onboarding.store.deadline_history import DeadlineChangeRecord, deadline_changes

@@ -7,10 +7,11 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from onboarding import engine as gateway
 from onboarding.api.deps import TemporalDep
-from onboarding.calendar import today_in_oslo
-from onboarding.models import DeadlineCommand, DeadlineRequest, MunicipalityView, ObligationView
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.obligations.models import DeadlineCommand, DeadlineRequest, ObligationView
+from onboarding.domain.parties.models import MunicipalityView
+from onboarding.gateway import parties as gateway
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.page import CoordinatorPage, Page, PageRefused, attempt
 from onboarding.web.pages.municipality import NumberPath, known_state

@@ -1,6 +1,6 @@
 """The forms of a wave's page: add, move and remove members, reschedule, go/no-go.
 
-Each posts to its own path, goes through the same `onboarding.wave_engine`
+Each posts to its own path, goes through the same `onboarding.gateway.waves`
 function as the API route, and on a refusal shows the wave's page again with
 the error next to the named field of that form (the others stay empty).
 """
@@ -12,9 +12,8 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from onboarding import wave_engine
 from onboarding.api.deps import TemporalDep
-from onboarding.wave_models import (
+from onboarding.domain.waves.models import (
     AddMemberCommand,
     DecisionCommand,
     DecisionRequest,
@@ -23,6 +22,7 @@ from onboarding.wave_models import (
     RescheduleCommand,
     RescheduleRequest,
 )
+from onboarding.gateway import waves as wave_engine
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.page import CoordinatorPage, Page, attempt
 from onboarding.web.pages.waves import Submitted, WavePath, parse_go_live, render_wave

@@ -3,7 +3,7 @@
 The list, the timeline and the blockers come from the SQL read model (one
 query set for every wave); a wave's page asks its workflow for the wave itself
 (members, every date, decisions). Writes live in `wave_actions` and go through
-`onboarding.wave_engine`, as the API's do.
+`onboarding.gateway.waves`, as the API's do.
 """
 
 import asyncio
@@ -15,18 +15,18 @@ from fastapi import APIRouter, Path
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from onboarding import wave_engine
 from onboarding.api.deps import TemporalDep
-from onboarding.blockers import WaveBlockers
-from onboarding.calendar import today_in_oslo
-from onboarding.engine import EngineUnavailable
-from onboarding.errors import UnknownWave
-from onboarding.readiness import WAVE_STAGES
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.errors import UnknownWave
+from onboarding.domain.waves.blockers import WaveBlockers
+from onboarding.domain.waves.models import WaveCreate, WaveStatus, WaveView
+from onboarding.domain.waves.readiness import WAVE_STAGES
+from onboarding.gateway import waves as wave_engine
+from onboarding.gateway.parties import EngineUnavailable
 from onboarding.store import queries
 from onboarding.store import waves as wave_store
 from onboarding.store.tables import MunicipalityRow
 from onboarding.store.waves import WaveEventRecord, WaveSummary
-from onboarding.wave_models import WaveCreate, WaveStatus, WaveView
 from onboarding.web.conditions import condition_text
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.page import CoordinatorPage, Page, PageRefused, ViewerPage, attempt

@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from onboarding.process import Stage
+from onboarding.domain.process.definition import Stage
 
 
 class FunnelReport(BaseModel):

@@ -11,17 +11,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from onboarding.models import (
-    Actor,
-    ChecklistCompletion,
-    Day,
-    Moment,
-    Municipality,
-    ObligationView,
-)
-from onboarding.obligations import ObligationStatus
-from onboarding.policy import ReminderPolicy
-from onboarding.process import Stage
+from onboarding.domain.actor import Actor
+from onboarding.domain.fields import Day, Moment
+from onboarding.domain.obligations.models import ObligationView
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.parties.models import ChecklistCompletion
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Stage
 
 WaveId = Annotated[
     str,

@@ -11,9 +11,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from onboarding.obligations import ObligationStatus
-from onboarding.process import Stage
-from onboarding.wave_models import MemberStatus, WaveStatus
+from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.process.definition import Stage
+from onboarding.domain.waves.models import MemberStatus, WaveStatus
 
 _SIGNED = frozenset({Stage.SERVICE_AGREEMENT_SIGNED, Stage.READY, Stage.LIVE})
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from onboarding.errors import RequestRejected
-from onboarding.models import Municipality
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.parties.municipality import Municipality
 
 COLUMNS = ("number", "name", "county", "health_trust")
 SHIPPED_FILE = "municipalities-2024.csv"

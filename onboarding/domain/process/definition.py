@@ -15,19 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from transitions import Machine, MachineError
 
-from onboarding.errors import (
+from onboarding.domain.errors import (
     InvalidEffectiveDate,
     InvalidEvidence,
     TransitionRefused,
     UnknownTrigger,
 )
-
-if TYPE_CHECKING:  # models imports this module
-    from onboarding.models import TransitionRecord
 
 PROCESS_VERSION = 1
 
@@ -401,9 +398,17 @@ def mermaid_diagram(current: Stage | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def check_effective_on(
-    effective_on: date, today: date, previous: "TransitionRecord | None"
-) -> None:
+class Dated(Protocol):
+    """What the date check needs of the previous transition (a TransitionRecord)."""
+
+    @property
+    def trigger(self) -> "Trigger": ...
+
+    @property
+    def effective_on(self) -> date: ...
+
+
+def check_effective_on(effective_on: date, today: date, previous: Dated | None) -> None:
     """A transition's date is not in the future (`today`, Europe/Oslo) nor before `previous`'s."""
     if effective_on > today:
         raise InvalidEffectiveDate(

@@ -6,7 +6,7 @@ Pure functions of the due message, so the outbox stores exactly what is sent
 
 from datetime import date
 
-from onboarding.notifications import DueMessage, MessageKind
+from onboarding.domain.notifications import DueMessage, MessageKind
 
 
 def municipality_link(base_url: str, number: str) -> str:

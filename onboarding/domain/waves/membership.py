@@ -5,10 +5,10 @@ is in one, so two coordinators moving it at once end with it in exactly one
 wave. These are the checks and answers of its membership updates.
 """
 
-from onboarding.errors import NotEligible, RequestRejected
-from onboarding.models import MunicipalityState
-from onboarding.readiness import WAVE_STAGES
-from onboarding.wave_models import JoinWaveCommand, MembershipResult
+from onboarding.domain.errors import NotEligible, RequestRejected
+from onboarding.domain.parties.models import MunicipalityState
+from onboarding.domain.waves.models import JoinWaveCommand, MembershipResult
+from onboarding.domain.waves.readiness import WAVE_STAGES
 
 
 def check_joinable(state: MunicipalityState, command: JoinWaveCommand) -> None:

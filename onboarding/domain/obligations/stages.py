@@ -9,9 +9,10 @@ and escalation level. `now` and `today` come from the workflow's clock.
 
 from datetime import date, datetime, timedelta
 
-from onboarding.errors import ObligationNotOpen, RequestRejected
-from onboarding.models import DeadlineCommand, MunicipalityState, ObligationView
-from onboarding.obligations import (
+from onboarding.domain.errors import ObligationNotOpen, RequestRejected
+from onboarding.domain.obligations.models import DeadlineCommand, ObligationView
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.obligations.schedule import (
     Obligation,
     ObligationStatus,
     effective_deadline,
@@ -19,8 +20,8 @@ from onboarding.obligations import (
     pass_over_past,
     pending,
 )
-from onboarding.policy import ReminderPolicy
-from onboarding.process import Stage, Trigger
+from onboarding.domain.parties.models import MunicipalityState
+from onboarding.domain.process.definition import Stage, Trigger
 
 _LIVE = (ObligationStatus.OPEN, ObligationStatus.PAUSED)
 

@@ -1,17 +1,17 @@
 """Connecting to the configured Temporal: address, namespace, TLS or mTLS, API key.
 
 Used by every production client (worker, API); the embedded default and the
-tests connect to their own dev server with `onboarding.temporal.connect`.
+tests connect to their own dev server with `onboarding.gateway.client.connect`.
 """
 
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
-from onboarding.codec import EncryptionCodec
 from onboarding.embedded.errors import TemporalUnreachable
+from onboarding.gateway.client import connect
+from onboarding.gateway.codec import EncryptionCodec
 from onboarding.settings import Settings
-from onboarding.temporal import connect
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:

@@ -24,7 +24,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.errors import (
+from onboarding.domain.errors import (
     NotEligible,
     ObligationNotOpen,
     OnboardingError,
@@ -33,26 +33,21 @@ from onboarding.errors import (
     UnknownMunicipality,
     WaveRefused,
 )
-from onboarding.models import (
-    CorrectionCommand,
+from onboarding.domain.obligations.models import DeadlineCommand, ObligationView
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.parties.correction_records import CorrectionCommand
+from onboarding.domain.parties.models import (
     CorrectionResult,
-    DeadlineCommand,
-    Municipality,
     MunicipalityState,
     MunicipalityView,
     MunicipalityWorkflowInput,
-    ObligationView,
     TransitionCommand,
 )
-from onboarding.policy import ReminderPolicy
-from onboarding.process import Stage
-from onboarding.temporal import (
-    NUMBER_ATTRIBUTE,
-    STAGE_ATTRIBUTE,
-    lost_to_continue_as_new,
-    municipality_workflow_id,
-)
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import Stage
+from workflows.failures import lost_to_continue_as_new
 from workflows.municipality import MunicipalityWorkflow
+from workflows.names import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, municipality_workflow_id
 
 _Outcome = TypeVar("_Outcome")
 

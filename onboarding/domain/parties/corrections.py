@@ -9,15 +9,14 @@ record of its own, and the state moves to what it says.
 
 from datetime import date, datetime
 
-from onboarding.errors import InvalidEffectiveDate, RequestRejected
-from onboarding.models import (
+from onboarding.domain.errors import InvalidEffectiveDate, RequestRejected
+from onboarding.domain.parties.correction_records import (
     CorrectionCommand,
     CorrectionKind,
     CorrectionRecord,
-    MunicipalityState,
-    TransitionRecord,
 )
-from onboarding.process import Stage, Trigger, check_effective_on, check_evidence
+from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
+from onboarding.domain.process.definition import Stage, Trigger, check_effective_on, check_evidence
 
 
 def plan_correction(

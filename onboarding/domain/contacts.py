@@ -14,8 +14,8 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from onboarding.errors import RequestRejected
-from onboarding.notifications import MUNICIPALITY_ROLES, PROGRAM_ROLES, RecipientRole
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.notifications import MUNICIPALITY_ROLES, PROGRAM_ROLES, RecipientRole
 
 # More than anyone would keep for one municipality; bounds a request's size.
 MAX_CONTACTS = 100

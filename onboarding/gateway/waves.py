@@ -12,12 +12,10 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from onboarding.engine import engine_errors, surviving_continue_as_new
-from onboarding.errors import RequestRejected, UnknownWave, WaveRefused
-from onboarding.models import Actor
-from onboarding.policy import ReminderPolicy
-from onboarding.temporal import municipality_workflow_id, wave_workflow_id
-from onboarding.wave_models import (
+from onboarding.domain.actor import Actor
+from onboarding.domain.errors import RequestRejected, UnknownWave, WaveRefused
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,
     ChecklistItemView,
@@ -33,7 +31,9 @@ from onboarding.wave_models import (
     WaveView,
     WaveWorkflowInput,
 )
+from onboarding.gateway.parties import engine_errors, surviving_continue_as_new
 from workflows.municipality import MunicipalityWorkflow
+from workflows.names import municipality_workflow_id, wave_workflow_id
 from workflows.wave import WaveWorkflow
 
 

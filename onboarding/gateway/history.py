@@ -15,7 +15,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.engine import EngineUnavailable
+from onboarding.gateway.parties import EngineUnavailable
 
 
 class EngineRun(BaseModel):

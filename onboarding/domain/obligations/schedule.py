@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from onboarding.business_days import (
+from onboarding.domain.business_days import (
     WorkdayRule,
     add_business_days,
     business_day_on_or_after,
@@ -23,8 +23,8 @@ from onboarding.business_days import (
     every_day,
     is_business_day,
 )
-from onboarding.notifications import MessageKind, RecipientRole
-from onboarding.policy import ReminderPolicy
+from onboarding.domain.notifications import MessageKind, RecipientRole
+from onboarding.domain.obligations.policy import ReminderPolicy
 
 
 class ObligationStatus(StrEnum):

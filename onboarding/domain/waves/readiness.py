@@ -9,13 +9,13 @@ or reads a clock: `now` comes from the workflow.
 
 from datetime import date, datetime
 
-from onboarding.checklist import wave_relative_deadline
-from onboarding.errors import RequestRejected
-from onboarding.models import ChecklistCompletion, MunicipalityState
-from onboarding.obligations import Obligation, ObligationStatus, pass_over_past
-from onboarding.policy import ReminderPolicy
-from onboarding.process import Stage, Trigger
-from onboarding.wave_models import ChecklistCommand, ChecklistItemView, ChecklistView
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.obligations.schedule import Obligation, ObligationStatus, pass_over_past
+from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState
+from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.waves.checklist import wave_relative_deadline
+from onboarding.domain.waves.models import ChecklistCommand, ChecklistItemView, ChecklistView
 
 # Stages from which a municipality may be put in a wave ("from option_exercised on").
 WAVE_STAGES: frozenset[Stage] = frozenset(

@@ -33,13 +33,14 @@ from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding import engine as gateway
-from onboarding.models import Municipality, MunicipalityView, ProjectionInput, RegistrationInput
-from onboarding.policy import ReminderPolicy
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.parties.models import MunicipalityView, ProjectionInput, RegistrationInput
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.gateway import parties as gateway
 from onboarding.store import drift, projection
 from onboarding.store.tables import MunicipalityRow
-from onboarding.temporal import municipality_workflow_id
 from workflows.municipality import MunicipalityWorkflow
+from workflows.names import municipality_workflow_id
 
 WORKFLOW_ID_PREFIX = municipality_workflow_id("")
 # Activities that write the read model or the outbox: retrying ones mean the

@@ -1,0 +1,1 @@
+"""Obligations with deadlines, their reminder schedule and the policy behind it."""

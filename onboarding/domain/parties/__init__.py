@@ -1,0 +1,1 @@
+"""A party on its road to go-live: its identity, transitions, state and corrections."""

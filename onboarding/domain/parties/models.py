@@ -1,0 +1,204 @@
+"""A party's transitions, state and workflow inputs: the models that cross its workflow's boundary.
+
+One input type and one result type per workflow, update, query and activity, so
+fields can be added later without breaking running workflows.
+"""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from onboarding.domain.actor import Actor
+from onboarding.domain.errors import InvalidEvidence
+from onboarding.domain.fields import Day, IdempotencyKey
+from onboarding.domain.obligations.models import ObligationView
+from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.obligations.schedule import Obligation
+from onboarding.domain.parties.correction_records import CorrectionRecord
+from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.process.definition import PROCESS_VERSION, Stage, Trigger, check_evidence
+
+
+class TransitionRequest(BaseModel):
+    """A transition as a coordinator asks for it (API body, CLI)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: Trigger
+    effective_on: Day | None = Field(
+        None, description="the date it took effect (default: today in Europe/Oslo)"
+    )
+    # validate_default: a request with no evidence at all must still be checked
+    # against what the trigger requires.
+    evidence: dict[str, str] = Field(default_factory=dict, validate_default=True)
+    comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    idempotency_key: IdempotencyKey | None = None
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_fits_trigger(cls, evidence: dict[str, str], info: object) -> dict[str, str]:
+        trigger = getattr(info, "data", {}).get("trigger")
+        if trigger is None:  # the trigger itself failed validation; reported there
+            return evidence
+        try:
+            return check_evidence(trigger, evidence)
+        except InvalidEvidence as err:
+            raise PydanticCustomError("evidence", "{field}: {message}", err.to_detail()) from None
+
+
+class TransitionCommand(TransitionRequest):
+    """The workflow update's input: the request plus who asked."""
+
+    actor: Actor
+
+
+class TransitionRecord(BaseModel):
+    """An accepted transition, exactly as the audit log keeps it."""
+
+    seq: int = Field(description="1, 2, ... per municipality, across continue-as-new")
+    trigger: Trigger
+    from_stage: Stage
+    to_stage: Stage
+    effective_on: date
+    evidence: dict[str, str]
+    comment: str | None
+    actor: Actor
+    recorded_at: datetime
+    idempotency_key: str | None
+    workflow_id: str
+    run_id: str
+
+
+class MunicipalityView(BaseModel):
+    """A municipality's current state: the query result and the API's answer."""
+
+    number: str
+    name: str
+    county: str
+    health_trust: str
+    stage: Stage
+    paused_from: Stage | None
+    allowed_triggers: list[Trigger]
+    last_transition: TransitionRecord | None
+    process_version: int = PROCESS_VERSION
+    wave_id: str | None = None
+    go_live_at: datetime | None = None
+    missed_go_live: str | None = Field(None, description="the wave whose go-live it missed")
+    go_live_blockers: list[str] = Field(
+        default_factory=list, description="conditions still missing for approve_go_live"
+    )
+
+
+class WaveMembership(BaseModel):
+    """Which wave a municipality belongs to, as its own workflow keeps it."""
+
+    wave_id: str
+    go_live_at: datetime
+    # 1, 2, ... per municipality: tells a stale "member left" from a current one.
+    seq: int
+    joined_at: datetime
+    # The wave it moved here from: the answer to a join repeated after its first
+    # answer was lost (a wave retrying its call) must still say it was a move.
+    moved_from: str | None = None
+
+
+class ChecklistCompletion(BaseModel):
+    """A checklist item marked done: when it was done, by whom, on what evidence."""
+
+    item: str
+    done_on: date
+    evidence: dict[str, str]
+    comment: str | None = None
+    actor: Actor
+    recorded_at: datetime
+
+
+class MunicipalityState(BaseModel):
+    """The whole state of a municipality workflow, handed through continue-as-new."""
+
+    municipality: Municipality
+    stage: Stage = Stage.PROSPECTIVE
+    paused_from: Stage | None = None
+    seq: int = 0
+    last_transition: TransitionRecord | None = None
+    registered: bool = False
+    # Results by idempotency key, oldest first, bounded (see workflow).
+    results_by_key: dict[str, MunicipalityView] = Field(default_factory=dict)
+    process_version: int = PROCESS_VERSION
+    obligations: dict[str, Obligation] = Field(default_factory=dict)
+    # Deadline changes by idempotency key, so a retried request changes nothing.
+    deadline_keys: list[str] = Field(default_factory=list)
+    # Production waves (#4): the wave it belongs to, its checklist, a missed go-live.
+    wave: WaveMembership | None = None
+    wave_seq: int = 0
+    checklist_done: dict[str, ChecklistCompletion] = Field(default_factory=dict)
+    missed_go_live: str | None = None
+    # approve_go_live needs a wave and a done checklist. None in workflows
+    # started before waves existed: on at their next update (a patch marker).
+    # False only for tests of the bare process.
+    readiness_guard: bool | None = None
+    # The transitions in force (not voided, amendments applied), oldest first:
+    # what a correction is checked against. A few dozen over a municipality's
+    # life. Empty for runs started before corrections existed (see the workflow).
+    records: list[TransitionRecord] = Field(default_factory=list)
+    # False for a state carried over from before corrections existed: its
+    # `records` miss the older transitions, so corrections are refused there.
+    records_complete: bool = False
+    correction_keys: dict[str, "CorrectionResult"] = Field(default_factory=dict)
+
+
+class MunicipalityWorkflowInput(BaseModel):
+    """Start (or continue-as-new) input of the municipality workflow."""
+
+    state: MunicipalityState
+    policy: ReminderPolicy = Field(default_factory=ReminderPolicy)
+    # Continue as new once the run's history passes this many events. Small in
+    # tests; the default keeps replay after a worker restart well under a second.
+    continue_as_new_after_events: int = Field(2_000, ge=50)
+    idempotency_keys_kept: int = Field(200, ge=1)
+
+
+class RegistrationInput(BaseModel):
+    """Activity input: make sure the municipality has its read-model row."""
+
+    municipality: Municipality
+    workflow_id: str
+    run_id: str
+
+
+class RunInput(BaseModel):
+    """Activity input: note a run of a municipality's workflow (continue-as-new makes new runs)."""
+
+    municipality: Municipality
+    workflow_id: str
+    run_id: str
+
+
+class ProjectionInput(BaseModel):
+    """Activity input: write one accepted transition to the read model."""
+
+    municipality: Municipality
+    record: TransitionRecord
+    stage: Stage
+    paused_from: Stage | None
+    # The obligations after the transition (opened, fulfilled, paused, cancelled).
+    obligations: list[ObligationView] = Field(default_factory=list)
+
+
+class CorrectionResult(BaseModel):
+    """The correction update's result: the correction and the state it leaves."""
+
+    correction: CorrectionRecord
+    municipality: MunicipalityView
+
+
+# MunicipalityState refers to CorrectionResult, defined after it.
+MunicipalityState.model_rebuild()

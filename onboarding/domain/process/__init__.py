@@ -1,0 +1,1 @@
+"""The onboarding process: its stages, triggers, evidence rules and transition table."""

@@ -1,0 +1,1 @@
+"""Production waves: members, go-live checklist, readiness and what blocks it."""
