@@ -20,7 +20,7 @@ from sqlmodel import Session, func, select
 from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import WorkflowHandle
 
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.process.definition import Trigger
 from onboarding.gateway.parties import start_municipality, transition
 from onboarding.store.tables import AuditEvent, MunicipalityRow
