@@ -4,6 +4,7 @@
     python -m bench --only latency --samples 1000
     python -m bench --only region --region-sizes 1000,10000
     python -m bench --only memory --memory-workflows 10000 --cache-limits 10000,500
+    python -m bench --only up --up-concurrency 1,10 --up-samples 600
 
 Sizes are parameters; the defaults suit a shared laptop. Nothing here is part
 of `make test`. Record what you ran, where, in bench/RESULTS.md (the latest
@@ -23,8 +24,9 @@ from bench.latency import run_latency
 from bench.memory import run_memory
 from bench.region import run_region
 from bench.timeskip import run_history, run_time_skipping_region
+from bench.up_http import run_up_http
 
-ALL = ("latency", "region", "timeskip", "memory", "history")
+ALL = ("up", "latency", "region", "timeskip", "memory", "history")
 
 
 def ints(text: str) -> list[int]:
@@ -41,6 +43,18 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         default=4,
         help="latency: alternating engine and floor blocks per level (spreads machine drift)",
+    )
+    parser.add_argument(
+        "--up-concurrency",
+        type=ints,
+        default=[1, 10],
+        help="up: coordinators at once, per level (at most the region's 67)",
+    )
+    parser.add_argument(
+        "--up-samples", type=int, default=600, help="up: transitions per side and level"
+    )
+    parser.add_argument(
+        "--up-rounds", type=int, default=4, help="up: alternating up and floor turns per level"
     )
     parser.add_argument("--region-sizes", type=ints, default=[200], help="municipalities per run")
     parser.add_argument("--region-concurrency", type=int, default=50)
@@ -101,6 +115,13 @@ async def main(args: argparse.Namespace) -> None:
         f"# bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}\n"
     )
+    if "up" in only:
+        up = await run_up_http(args.up_concurrency, args.up_samples, rounds=args.up_rounds)
+        title = (
+            "`onboarding up`: transitions over HTTP against the floor over HTTP, round by round"
+            " (per second; ms; x: up's cost over the floor's)"
+        )
+        print(table(title, up), flush=True)
     if "latency" in only:
         rows = await run_latency(
             args.concurrency, args.samples, processes=args.processes, rounds=args.rounds

@@ -3,7 +3,8 @@
 import asyncio
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -16,7 +17,9 @@ T = TypeVar("T")
 
 EVIDENCE: dict[Trigger, dict[str, str]] = {
     Trigger.SIGN_COLLABORATION: {"agreement_version": "2022", "document_ref": "ARK-2022/0042"},
+    Trigger.REQUIRE_RESIGNATURE: {"agreement_version": "2024"},
     Trigger.EXERCISE_OPTION: {"case_ref": "2021/1234"},
+    Trigger.DECLINE: {"case_ref": "2021/1250", "reason": "benchmark"},
     Trigger.START_PREPARATION: {},
     Trigger.SIGN_SERVICE_AGREEMENT: {"document_ref": "ARK-2022/0930"},
     Trigger.APPROVE_GO_LIVE: {},
@@ -26,17 +29,21 @@ EVIDENCE: dict[Trigger, dict[str, str]] = {
 }
 
 
-async def move(bench: Bench, number: str, trigger: Trigger, *, keyed: bool = False) -> float:
+async def move(
+    bench: Bench, number: str, trigger: Trigger, *, keyed: bool = False, step: int | None = None
+) -> float:
     """One transition through the API; the seconds until it was committed to the read model.
 
     The API answers only once the workflow's projection activity has written the
     audit event and the row, so the answer's arrival is the commit. `keyed`:
     with an idempotency key (for a trigger each municipality takes once), so a
-    503 can be repeated safely.
+    503 can be repeated safely; `step`: keyed by the municipality's step, for a
+    trigger it takes more than once.
     """
     body: dict[str, object] = {"trigger": trigger.value, "evidence": EVIDENCE[trigger]}
-    if keyed:
-        body["idempotency_key"] = f"bench:{number}:{trigger.value}"
+    if keyed or step is not None:
+        suffix = "" if step is None else f":{step}"
+        body["idempotency_key"] = f"bench:{number}:{trigger.value}{suffix}"
     began = time.perf_counter()
     response = await bench.post(f"/api/municipalities/{number}/transitions", body)
     elapsed = time.perf_counter() - began
@@ -82,6 +89,52 @@ async def go_live(bench: Bench, wave_id: str, members: Sequence[str]) -> list[fl
     if view["status"] != "live":
         raise RuntimeError(f"wave {wave.id} did not go live: {view}")
     return seconds
+
+
+@dataclass(frozen=True)
+class Block:
+    """One side's turn in a round (`round` None: all its turns pooled).
+
+    Each transition's seconds, and the turn's wall time.
+    """
+
+    side: str
+    round: int | None
+    seconds: list[float]
+    wall: float
+
+    @property
+    def rate(self) -> float:
+        """Transitions per second of wall time."""
+        return len(self.seconds) / self.wall
+
+
+async def alternate(
+    sides: Mapping[str, Callable[[int], Awaitable[list[float]]]], *, lanes: int, rounds: int
+) -> list[Block]:
+    """`rounds` rounds of one turn per side, in the given order, then reversed, and so on.
+
+    A side is a lane: given the lane's index, it runs its transitions one
+    after another and returns each one's seconds; a turn runs `lanes` of them
+    at once. On a shared machine the load drifts over minutes (a p50 moved by
+    a quarter to a half between runs of the same code), and alternating
+    spreads that drift over both sides of a ratio.
+    """
+    names = list(sides)
+    blocks = []
+    for round_ in range(rounds):
+        for side in names if round_ % 2 == 0 else names[::-1]:
+            began = time.perf_counter()
+            times = await asyncio.gather(*(sides[side](i) for i in range(lanes)))
+            wall = time.perf_counter() - began
+            blocks.append(Block(side, round_, [t for lane in times for t in lane], wall))
+    return blocks
+
+
+def pooled(blocks: Sequence[Block], side: str) -> Block:
+    """All of a side's turns as one."""
+    mine = [b for b in blocks if b.side == side]
+    return Block(side, None, [t for b in mine for t in b.seconds], sum(b.wall for b in mine))
 
 
 async def gather_limited(jobs: Sequence[Callable[[], Awaitable[T]]], concurrency: int) -> list[T]:

@@ -6,11 +6,12 @@ Each lane is one municipality at option_exercised doing pause, resume, pause,
 """
 
 import asyncio
+import functools
 import math
 import time
 from dataclasses import dataclass
 
-from bench.drive import gather_limited, move, summary
+from bench.drive import alternate, gather_limited, move, pooled, summary
 from bench.floor import FloorStep, FloorWorkflow
 from bench.rig import Bench, dev_bench, registered, synthetic
 from onboarding.domain.process.definition import Trigger
@@ -36,9 +37,7 @@ async def run_latency(
 
     `processes`: the workers in processes of their own (see bench/rig.py).
     Each level runs in `rounds` alternating blocks, engine then floor, then
-    floor then engine, ...: on a shared machine the load drifts over minutes
-    (a level's p50 moved by a quarter to a half between runs of the same
-    code), and alternation spreads that drift over both sides of the ratio.
+    floor then engine, ... (bench.drive.alternate).
     """
     lanes = max(concurrencies)
     async with dev_bench(processes=processes) as bench:
@@ -51,7 +50,8 @@ async def run_latency(
         ]
         paused = dict.fromkeys(numbers, False)
 
-        async def engine_lane(number: str, steps: int) -> list[float]:
+        async def engine_lane(index: int, steps: int) -> list[float]:
+            number = numbers[index]
             times = []
             for _ in range(steps):
                 trigger = Trigger.RESUME if paused[number] else Trigger.PAUSE
@@ -68,44 +68,29 @@ async def run_latency(
             return times
 
         # Warm up both (caches, connections, the server's first tasks).
-        await asyncio.gather(*(engine_lane(n, 2) for n in numbers))
+        await asyncio.gather(*(engine_lane(i, 2) for i in range(lanes)))
         await asyncio.gather(*(floor_lane(i, 2) for i in range(lanes)))
         rows = []
         for concurrency in concurrencies:
             steps = max(1, math.ceil(samples / concurrency / rounds))
-            engine_all: list[float] = []
-            floor_all: list[float] = []
-            engine_wall = floor_wall = 0.0
-            for round_ in range(rounds):
-                order = ("engine", "floor") if round_ % 2 == 0 else ("floor", "engine")
-                for side in order:
-                    began = time.perf_counter()
-                    lane_runs = (
-                        [engine_lane(n, steps) for n in numbers[:concurrency]]
-                        if side == "engine"
-                        else [floor_lane(i, steps) for i in range(concurrency)]
-                    )
-                    lanes_times = await asyncio.gather(*lane_runs)
-                    wall = time.perf_counter() - began
-                    flat = [t for lane in lanes_times for t in lane]
-                    if side == "engine":
-                        engine_all += flat
-                        engine_wall += wall
-                    else:
-                        floor_all += flat
-                        floor_wall += wall
-            e50, e99, _ = summary(engine_all)
-            f50, f99, _ = summary(floor_all)
+            sides = {
+                "engine": functools.partial(engine_lane, steps=steps),
+                "floor": functools.partial(floor_lane, steps=steps),
+            }
+            blocks = await alternate(sides, lanes=concurrency, rounds=rounds)
+            engine, floor = pooled(blocks, "engine"), pooled(blocks, "floor")
+            e50, e99, _ = summary(engine.seconds)
+            f50, f99, _ = summary(floor.seconds)
             rows.append(
                 LatencyRow(
                     concurrency,
-                    len(engine_all),
+                    len(engine.seconds),
                     e50,
                     e99,
                     f50,
                     f99,
-                    len(engine_all) / engine_wall,
-                    len(floor_all) / floor_wall,
+                    engine.rate,
+                    floor.rate,
                 )
             )
         for handle in floors:

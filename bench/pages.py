@@ -1,27 +1,27 @@
 """Page load times with the shipped region (67 municipalities) on `onboarding up`.
 
-Starts `python -m onboarding up` on free ports in a fresh data dir, records a
-few hundred transitions through the API so the history and charts have
-something in them, signs in through the sign-in form, then loads each main
-page ROUNDS times and prints the median and 95th percentile. Exits non-zero if
-any page's 95th percentile is over the target (300 ms).
+Starts `python -m onboarding up` on free ports in a fresh data dir
+(bench.rig.running_up), records a few hundred transitions through the API so
+the history and charts have something in them, signs in through the sign-in
+form, then loads each main page ROUNDS times and prints the median and 95th
+percentile. Exits non-zero if any page's 95th percentile is over the target
+(300 ms).
 
-    .venv/bin/python bench/pages.py [--rounds 30]
+    .venv/bin/python -m bench.pages [--rounds 30]
 """
 
 import argparse
-import os
+import asyncio
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+
+from bench.rig import Up, running_up
 
 TARGET_MS = 300.0
 MAIN_ROAD = [
@@ -34,27 +34,6 @@ MAIN_ROAD = [
     ("start_preparation", {}, "2021-09-01"),
     ("sign_service_agreement", {"document_ref": "ARK-2022/9"}, "2022-09-30"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"onboarding up exited:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    sys.exit(f"onboarding up did not answer:\n{log.read_text()}")
 
 
 def seed(url: str, token: str) -> str:
@@ -104,72 +83,50 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
+    return asyncio.run(run(args.rounds))
+
+
+async def run(rounds: int) -> int:
     with tempfile.TemporaryDirectory(prefix="onboarding-bench-") as root:
-        home = Path(root) / "data"
-        log = Path(root) / "up.log"
-        api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
-        env["ONBOARDING_HOME"] = str(home)
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "onboarding",
-                    "up",
-                    "--port",
-                    str(api_port),
-                    "--temporal-port",
-                    str(temporal_port),
-                    "--ui-port",
-                    str(ui_port),
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
-        url = f"http://127.0.0.1:{api_port}"
-        try:
-            wait_up(url, process, log)
-            token = (home / "admin.token").read_text().strip()
-            number = seed(url, token)
-            pages = {
-                "dashboard": "/",
-                "dashboard as of a date": "/?as_of=2022-10-11",
-                "municipality": f"/municipalities/{number}",
-                "transition form": f"/municipalities/{number}/transitions/sign_service_agreement",
-                "waves": "/waves",
-                "wave": "/waves/bench-wave",
-                "users": "/admin/users",
-                "outbox": "/admin/notifications",
-                "dashboard as known on": "/?as_of=2022-10-11&known_on=2022-10-11",
-                "audit log": "/admin/audit",
-                "audit log, one": f"/admin/audit?municipality={number}",
-                "engine history": f"/municipalities/{number}/engine",
-            }
-            failed = False
-            with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as browser:
-                sign_in(browser, token)
-                print(f"{'page':<26}{'median ms':>10}{'p95 ms':>10}")
-                for name, path in pages.items():
-                    browser.get(path).raise_for_status()  # warm
-                    times = []
-                    for _ in range(args.rounds):
-                        start = time.perf_counter()
-                        response = browser.get(path)
-                        times.append((time.perf_counter() - start) * 1000)
-                        response.raise_for_status()
-                    p95 = statistics.quantiles(times, n=20)[-1]
-                    failed |= p95 > TARGET_MS
-                    print(f"{name:<26}{statistics.median(times):>10.1f}{p95:>10.1f}")
-            print(f"target: p95 under {TARGET_MS:.0f} ms: {'MISSED' if failed else 'met'}")
-            return 1 if failed else 0
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        async with running_up(Path(root)) as up:
+            return await asyncio.to_thread(measure, up, rounds)
+
+
+def measure(up: Up, rounds: int) -> int:
+    """Seed `up`, load every page `rounds` times, print the figures; 1 if a target is missed."""
+    token = up.admin_token()
+    number = seed(up.url, token)
+    pages = {
+        "dashboard": "/",
+        "dashboard as of a date": "/?as_of=2022-10-11",
+        "municipality": f"/municipalities/{number}",
+        "transition form": f"/municipalities/{number}/transitions/sign_service_agreement",
+        "waves": "/waves",
+        "wave": "/waves/bench-wave",
+        "users": "/admin/users",
+        "outbox": "/admin/notifications",
+        "dashboard as known on": "/?as_of=2022-10-11&known_on=2022-10-11",
+        "audit log": "/admin/audit",
+        "audit log, one": f"/admin/audit?municipality={number}",
+        "engine history": f"/municipalities/{number}/engine",
+    }
+    failed = False
+    with httpx.Client(base_url=up.url, follow_redirects=True, timeout=30) as browser:
+        sign_in(browser, token)
+        print(f"{'page':<26}{'median ms':>10}{'p95 ms':>10}")
+        for name, path in pages.items():
+            browser.get(path).raise_for_status()  # warm
+            times = []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                response = browser.get(path)
+                times.append((time.perf_counter() - start) * 1000)
+                response.raise_for_status()
+            p95 = statistics.quantiles(times, n=20)[-1]
+            failed |= p95 > TARGET_MS
+            print(f"{name:<26}{statistics.median(times):>10.1f}{p95:>10.1f}")
+    print(f"target: p95 under {TARGET_MS:.0f} ms: {'MISSED' if failed else 'met'}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

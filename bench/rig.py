@@ -6,6 +6,8 @@ add the floor's worker beside it and drop everything afterwards. With
 `processes=True` the shape of a deployment instead: the engine's worker is
 `python -m onboarding worker` and the floor's `python -m bench.floor`, each a
 process of its own, while the API stays in the benchmark's process.
+
+`running_up` is `onboarding up` itself, as shipped, in a process of its own.
 """
 
 import asyncio
@@ -134,6 +136,37 @@ async def spawn_worker(
         env["ONBOARDING_POLICY_FILE"] = str(policy_file)
     argv = ["-m", "onboarding", "worker"]
     return await spawn(argv, env, root / f"worker-{task_queue}.log", b"Worker polling")
+
+
+@dataclass
+class Up:
+    """`python -m onboarding up` as shipped: its data dir, its API and its dev server."""
+
+    home: Path
+    url: str
+    temporal_address: str
+
+    def admin_token(self) -> str:
+        """The token `up` created for the admin on its first start."""
+        return (self.home / "admin.token").read_text().strip()
+
+
+@contextlib.asynccontextmanager
+async def running_up(root: Path) -> AsyncIterator[Up]:
+    """`onboarding up` on free ports with its data dir in `root`, once it has said it is up.
+
+    No ONBOARDING_* variable reaches it: every setting is the shipped default.
+    Stopped with SIGTERM afterwards; its output is `root/up.log`.
+    """
+    home = root / "data"
+    api, temporal, ui = free_port(), free_port(), free_port()
+    argv = ["-m", "onboarding", "up", "--data-dir", str(home), "--port", str(api)]
+    argv += ["--temporal-port", str(temporal), "--ui-port", str(ui)]
+    up = await spawn(argv, {}, root / "up.log", b"Press Ctrl-C to stop.")
+    try:
+        yield Up(home, f"http://127.0.0.1:{api}", f"127.0.0.1:{temporal}")
+    finally:
+        up.stop()
 
 
 @dataclass
