@@ -35,7 +35,7 @@ from onboarding.gateway.codec import EncryptionCodec
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.database import create_schema, make_engine
-from onboarding.store.tables import MunicipalityRow
+from onboarding.store.tables.parties import MunicipalityRow
 from onboarding.store.tokens import Role
 from onboarding.worker import build_worker
 

@@ -37,7 +37,7 @@ from onboarding.embedded.binaries import find_binary
 from onboarding.gateway import parties as gateway
 from onboarding.gateway.client import register_search_attributes
 from onboarding.store.database import create_schema, make_engine
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 from onboarding.worker import build_worker
 from workflows.municipality import MunicipalityWorkflow
 from workflows.names import municipality_workflow_id, wave_workflow_id

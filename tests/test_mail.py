@@ -33,7 +33,7 @@ from onboarding.domain.notifications import (
 )
 from onboarding.settings import Settings
 from onboarding.store import outbox
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 from onboarding.worker import build_worker
 from tests.notification_helpers import (
     Authenticator,

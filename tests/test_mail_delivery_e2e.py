@@ -31,7 +31,7 @@ from temporalio.worker import Worker
 from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Trigger
 from onboarding.store import outbox
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 from onboarding.worker import build_worker
 from tests.dates import at, business_day_on_or_before, friday_ahead, is_business_day, oslo_day
 from tests.helpers import Harness, eventually

@@ -32,10 +32,11 @@ from onboarding.domain.waves.models import (
     WaveStatus,
 )
 from onboarding.store.database import session_scope, utc
-from onboarding.store.obligation_tables import ObligationRow
 from onboarding.store.projection import upsert_obligations
-from onboarding.store.tables import MunicipalityRow
-from onboarding.store.wave_tables import (
+from onboarding.store.tables.actor import actor_columns
+from onboarding.store.tables.obligations import ObligationRow
+from onboarding.store.tables.parties import MunicipalityRow
+from onboarding.store.tables.waves import (
     ChecklistCompletionRow,
     WaveEventRow,
     WaveMemberRow,
@@ -130,9 +131,7 @@ def record_checklist(engine: Engine, projection: ChecklistProjection) -> None:
                     done_on=done.done_on,
                     evidence=dict(done.evidence),
                     comment=done.comment,
-                    actor_id=done.actor.id,
-                    actor_name=done.actor.name,
-                    actor_role=done.actor.role,
+                    **actor_columns(done.actor),
                     recorded_at=done.recorded_at.astimezone(UTC),
                 )
             )
@@ -151,9 +150,7 @@ def _event_row(wave_id: str, event: WaveEvent) -> WaveEventRow:
         reason=event.reason,
         evidence=dict(event.evidence),
         effective_on=event.effective_on,
-        actor_id=event.actor.id,
-        actor_name=event.actor.name,
-        actor_role=event.actor.role,
+        **actor_columns(event.actor),
         recorded_at=event.recorded_at.astimezone(UTC),
         workflow_id=event.workflow_id,
         run_id=event.run_id,

@@ -17,7 +17,7 @@ from onboarding.history.entries import (
     recorded_between,
 )
 from onboarding.store.database import utc
-from onboarding.store.wave_tables import ChecklistCompletionRow
+from onboarding.store.tables.waves import ChecklistCompletionRow
 
 
 class ChecklistSource(EventSource):

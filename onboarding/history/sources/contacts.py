@@ -21,8 +21,8 @@ from onboarding.history.entries import (
     narrowed,
     recorded_is_effective,
 )
-from onboarding.store.access_tables import ContactChangeRow
 from onboarding.store.database import utc
+from onboarding.store.tables.contacts import ContactChangeRow
 
 
 class ContactChangeSource(EventSource):

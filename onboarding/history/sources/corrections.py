@@ -17,7 +17,7 @@ from onboarding.history.entries import (
     recorded_between,
 )
 from onboarding.store.database import utc
-from onboarding.store.history_tables import CorrectionRow
+from onboarding.store.tables.parties import CorrectionRow
 
 
 class CorrectionSource(EventSource):

@@ -17,7 +17,7 @@ from onboarding.history.entries import (
     recorded_is_effective,
 )
 from onboarding.store.database import utc
-from onboarding.store.obligation_tables import DeadlineChangeRow
+from onboarding.store.tables.obligations import DeadlineChangeRow
 
 
 class DeadlineSource(EventSource):

@@ -20,8 +20,8 @@ from onboarding.history.entries import (
     key_select,
     recorded_is_effective,
 )
-from onboarding.store.access_tables import TokenEventRow
 from onboarding.store.database import utc
+from onboarding.store.tables.access import TokenEventRow
 
 
 class TokenEventSource(EventSource):

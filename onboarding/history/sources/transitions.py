@@ -17,8 +17,7 @@ from onboarding.history.entries import (
     recorded_between,
 )
 from onboarding.store.database import utc
-from onboarding.store.history_tables import CorrectionRow
-from onboarding.store.tables import AuditEvent
+from onboarding.store.tables.parties import AuditEventRow, CorrectionRow
 
 
 class TransitionSource(EventSource):
@@ -31,14 +30,16 @@ class TransitionSource(EventSource):
         if not self.wanted(filters) or filters.wave is not None:
             return None  # transitions belong to municipalities, not waves
         conditions = [
-            *recorded_between(col(AuditEvent.recorded_at), filters),
-            *effective_between(col(AuditEvent.effective_on), filters),
+            *recorded_between(col(AuditEventRow.recorded_at), filters),
+            *effective_between(col(AuditEventRow.effective_on), filters),
         ]
-        conditions += narrowed(AuditEvent, filters)
-        return key_select(self.name, col(AuditEvent.recorded_at), col(AuditEvent.id), conditions)
+        conditions += narrowed(AuditEventRow, filters)
+        return key_select(
+            self.name, col(AuditEventRow.recorded_at), col(AuditEventRow.id), conditions
+        )
 
     def load(self, session: Session, ids: Sequence[int]) -> list[AuditEntry]:
-        events = session.exec(select(AuditEvent).where(col(AuditEvent.id).in_(ids))).all()
+        events = session.exec(select(AuditEventRow).where(col(AuditEventRow.id).in_(ids))).all()
         corrected: dict[int, list[str]] = {}
         for correction_id, event_id in session.exec(
             select(CorrectionRow.id, CorrectionRow.event_id).where(

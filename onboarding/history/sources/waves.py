@@ -30,7 +30,7 @@ from onboarding.history.entries import (
     recorded_between,
 )
 from onboarding.store.database import utc
-from onboarding.store.wave_tables import WaveEventRow
+from onboarding.store.tables.waves import WaveEventRow
 
 PREFIX = "wave_"
 EVENT_KINDS: tuple[str, ...] = get_args(WaveEventKind)
