@@ -32,12 +32,6 @@ class AuditEntry(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-# The largest page offset any list takes: far beyond any log or outbox, and inside
-# what every database's OFFSET takes (SQLite and PostgreSQL: 64-bit). A larger one
-# is refused as 422 naming it, not failed on as 500.
-MAX_OFFSET = 2**31 - 1
-
-
 class AuditPage(BaseModel):
     """One page of entries; `next_offset` is None on the last page."""
 
