@@ -12,7 +12,6 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
-from onboarding.domain.actor import Actor
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
 from onboarding.domain.process.definition import Stage
@@ -238,7 +237,7 @@ def wave_events(
             reason=row.reason,
             evidence=dict(row.evidence),
             effective_on=row.effective_on,
-            actor=Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role),
+            actor=row.actor,
             recorded_at=utc(row.recorded_at),
             workflow_id=row.workflow_id,
             run_id=row.run_id,
@@ -293,7 +292,7 @@ def checklist_completions(engine: Engine, *, number: str) -> list[ChecklistCompl
             done_on=r.done_on,
             evidence=dict(r.evidence),
             comment=r.comment,
-            actor=Actor(id=r.actor_id, name=r.actor_name, role=r.actor_role),
+            actor=r.actor,
             recorded_at=utc(r.recorded_at),
         )
         for r in rows
