@@ -97,6 +97,11 @@ async def for_each_municipality(
     )
 
 
+def key_of(idempotency_key: str | None, number: str) -> str | None:
+    """The idempotency key of one municipality's part of a bulk request: `<key>:<number>`."""
+    return f"{idempotency_key}:{number}" if idempotency_key else None
+
+
 def select_numbers(engine: Engine, request: BulkSelection) -> tuple[list[str], set[str]]:
     """The numbers asked for, in order, and those of them the read model knows."""
     if request.numbers is not None:
@@ -112,13 +117,12 @@ def select_numbers(engine: Engine, request: BulkSelection) -> tuple[list[str], s
 async def _transition_one(
     client: Client, number: str, request: BulkTransitionRequest, actor: Actor
 ) -> BulkItem:
-    key = f"{request.idempotency_key}:{number}" if request.idempotency_key else None
     command = TransitionCommand(
         trigger=request.trigger,
         effective_on=request.effective_on,
         evidence=request.evidence,
         comment=request.comment,
-        idempotency_key=key,
+        idempotency_key=key_of(request.idempotency_key, number),
         actor=actor,
     )
     try:

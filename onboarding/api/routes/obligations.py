@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, JsonValue
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
-from onboarding.api.routes.bulk import for_each_municipality
+from onboarding.api.routes.bulk import for_each_municipality, key_of
 from onboarding.api.routes.municipalities import NumberPath
 from onboarding.api.schemas import BulkFailed, BulkSelection, IsoDay
 from onboarding.domain.calendar import today_in_oslo
@@ -127,11 +127,10 @@ async def bulk_set_deadline(
         )
 
     async def one(number: str) -> BulkDeadlineSet:
-        key = f"{request.idempotency_key}:{number}" if request.idempotency_key else None
         command = DeadlineCommand(
             deadline=request.deadline,
             reason=request.reason,
-            idempotency_key=key,
+            idempotency_key=key_of(request.idempotency_key, number),
             obligation_id=request.obligation_id,
             actor=actor,
         )
