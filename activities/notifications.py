@@ -14,7 +14,7 @@ from onboarding.observability.metrics import (
 )
 from onboarding.settings import Settings
 from onboarding.store import outbox
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 
 # The ApplicationError types a workflow may see from deliver_notifications.
 DELIVERY_FAILED = "delivery_failed"

@@ -30,7 +30,7 @@ from bench.rig import Bench, dev_bench, registered, synthetic
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.gateway import parties as gateway
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 
 OSLO = ZoneInfo("Europe/Oslo")
 TRANSITIONS_EACH = 6  # sign, exercise, start_preparation, sign_service, approve, go_live

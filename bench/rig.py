@@ -39,7 +39,7 @@ from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.database import make_engine
 from onboarding.store.schema import create_schema
-from onboarding.store.tables import MunicipalityRow
+from onboarding.store.tables.parties import MunicipalityRow
 from onboarding.store.tokens import Role
 
 

@@ -39,7 +39,7 @@ from onboarding.gateway import parties as gateway
 from onboarding.gateway.client import register_search_attributes
 from onboarding.store.database import make_engine
 from onboarding.store.schema import create_schema
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 from workflows.municipality import MunicipalityWorkflow
 from workflows.names import municipality_workflow_id, wave_workflow_id
 

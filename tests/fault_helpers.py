@@ -37,7 +37,7 @@ from onboarding.embedded.app import create_app
 from onboarding.gateway.reconcile import ReconcileOptions, ReconcileReport, reconcile
 from onboarding.settings import Settings
 from onboarding.store import drift, queries
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 from onboarding.store.tokens import Role
 from tests.helpers import EVIDENCE
 from tests.notification_helpers import role_tokens

@@ -54,7 +54,7 @@ from onboarding.history.log import audit_page
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.database import load_tables
-from onboarding.store.tables import ApiToken
+from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tokens import Role
 from onboarding.web.signin_limit import SignInLimiter
 from tests.access_expectations import API, COOKIE_ROUTES, EVERYONE, PAGES, PRINCIPALS, Expect
@@ -807,8 +807,8 @@ class PageSessions:
                 if principal == "expired":
                     with Session(self.world.engine) as session:
                         session.execute(
-                            update(ApiToken)
-                            .where(col(ApiToken.token_hash) == tokens.hash_secret(secret))
+                            update(ApiTokenRow)
+                            .where(col(ApiTokenRow.token_hash) == tokens.hash_secret(secret))
                             .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
                         )
                         session.commit()

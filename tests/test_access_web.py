@@ -20,7 +20,7 @@ from onboarding.embedded.app import create_app
 from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
 from onboarding.settings import Settings
 from onboarding.store import tokens
-from onboarding.store.tables import MunicipalityRow
+from onboarding.store.tables.parties import MunicipalityRow
 from onboarding.store.tokens import Role
 from onboarding.web.signin_limit import ATTEMPTS, SignInLimiter
 from tests.test_codec import SECRET_TEXT, UI, as_json, plain

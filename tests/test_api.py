@@ -52,7 +52,7 @@ from onboarding.gateway import parties as gateway
 from onboarding.settings import Settings
 from onboarding.store import projection, queries, tokens
 from onboarding.store.database import make_engine
-from onboarding.store.tables import ApiToken
+from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tokens import STAFF_ROLES, Role
 from workflows.names import municipality_workflow_id
 
@@ -927,7 +927,7 @@ async def test_unexpected_error_is_500_with_an_error_body(api: Api) -> None:
     # A role the code does not know can only come from a hand-edited table.
     with Session(api.engine) as session:
         session.add(
-            ApiToken(
+            ApiTokenRow(
                 name="odd",
                 role="root",
                 token_hash=tokens.hash_secret("onb_odd"),

@@ -22,7 +22,7 @@ from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page, audit_stream, timeline
 from onboarding.store import projection
-from onboarding.store.tables import AuditEvent
+from onboarding.store.tables.parties import AuditEventRow
 
 KARI = Actor(id="token:1", name="Kari Nordmann", role="coordinator")
 PER = Actor(id="token:2", name="Per Hansen", role="admin")
@@ -63,8 +63,8 @@ def _write(engine: Engine) -> None:
             )
     with Session(engine) as session:
         event_id = session.exec(
-            select(AuditEvent.id).where(
-                AuditEvent.municipality_number == "7001", AuditEvent.seq == 3
+            select(AuditEventRow.id).where(
+                AuditEventRow.municipality_number == "7001", AuditEventRow.seq == 3
             )
         ).one()
     projection.record_correction(

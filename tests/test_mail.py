@@ -34,7 +34,7 @@ from onboarding.domain.notifications import (
 from onboarding.embedded.worker import build_worker
 from onboarding.settings import Settings
 from onboarding.store import outbox
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 from tests.notification_helpers import (
     Authenticator,
     Sink,

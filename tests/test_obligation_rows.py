@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.store.database import session_scope
-from onboarding.store.obligation_tables import ObligationRow
 from onboarding.store.projection import upsert_obligations
+from onboarding.store.tables.obligations import ObligationRow
 
 NUMBER = "5001"
 

@@ -26,7 +26,7 @@ from onboarding.embedded.app import create_app
 from onboarding.embedded.services import running_api
 from onboarding.settings import Settings
 from onboarding.store import outbox
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 from onboarding.store.tokens import Role
 from tests.notification_helpers import (
     DEADLINE,

@@ -40,8 +40,7 @@ from onboarding.domain.process.definition import (
 from onboarding.domain.reports import Interval
 from onboarding.store import point_in_time, projection
 from onboarding.store.database import session_scope
-from onboarding.store.history_tables import CorrectionRow
-from onboarding.store.tables import AuditEvent, MunicipalityRow
+from onboarding.store.tables.parties import AuditEventRow, CorrectionRow, MunicipalityRow
 
 ACTOR = Actor(id="token:1", name="Kari Nordmann", role="coordinator")
 EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
@@ -132,8 +131,8 @@ def _transition(engine: Engine, model: Model, choice: int, day: int, hour: int) 
     )
     with session_scope(engine) as session:
         event_id = session.execute(
-            select(AuditEvent.id).where(
-                AuditEvent.municipality_number == model.number, AuditEvent.seq == record.seq
+            select(AuditEventRow.id).where(
+                AuditEventRow.municipality_number == model.number, AuditEventRow.seq == record.seq
             )
         ).scalar_one()
     model.records.append((event_id, record))
@@ -240,7 +239,7 @@ def _oslo_day(moment: datetime) -> date:
 def replay(engine: Engine, *, as_of: date, known_on: date | None) -> dict[str, tuple[Stage, int]]:
     """Per municipality with a transition in force by as_of: (stage, top milestone rank)."""
     with Session(engine, expire_on_commit=False) as session:
-        events = list(session.execute(select(AuditEvent)).scalars())
+        events = list(session.execute(select(AuditEventRow)).scalars())
         corrections = list(session.execute(select(CorrectionRow)).scalars())
     log: list[tuple[datetime, int, Any]] = [
         (e.recorded_at.replace(tzinfo=None), 0, e) for e in events
@@ -249,7 +248,7 @@ def replay(engine: Engine, *, as_of: date, known_on: date | None) -> dict[str, t
     for recorded_at, _, item in sorted(log, key=lambda x: (x[0], x[1], x[2].seq)):
         if known_on is not None and _oslo_day(recorded_at) > known_on:
             continue
-        if isinstance(item, AuditEvent):
+        if isinstance(item, AuditEventRow):
             assert item.id is not None
             in_force[item.id] = [item, item.effective_on]
         elif item.kind == "void":

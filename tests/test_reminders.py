@@ -24,8 +24,8 @@ from onboarding.domain.obligations.models import DeadlineCommand, ObligationView
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.process.definition import Trigger
 from onboarding.gateway import parties as gateway
-from onboarding.store.obligation_tables import DeadlineChangeRow, ObligationRow
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
+from onboarding.store.tables.obligations import DeadlineChangeRow, ObligationRow
 from tests.dates import (
     at,
     business_day_on_or_before,

@@ -51,7 +51,7 @@ from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.store.database import utc
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 from tests.devserver_helpers import Rig
 from tests.helpers import ACTOR, command
 

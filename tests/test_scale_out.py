@@ -40,7 +40,7 @@ from onboarding.demo.wave_driver import all_on, go_live_in_past_wave, wave_of_th
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.municipality import Municipality
 from onboarding.gateway.parties import load_region
-from onboarding.store.tables import AuditEvent, MunicipalityRow
+from onboarding.store.tables.parties import AuditEventRow, MunicipalityRow
 from onboarding.store.tokens import Role, create_token
 from tests.devserver_helpers import Rig, WorkerProcess, free_port
 
@@ -336,10 +336,12 @@ def _assert_nothing_lost(rig: Rig, region: list[Municipality]) -> None:
     expected = [*TO_SERVICE_AGREEMENT, "approve_go_live", "go_live"]
     with Session(rig.engine) as session:
         events = session.exec(
-            select(AuditEvent).order_by(col(AuditEvent.municipality_number), col(AuditEvent.seq))
+            select(AuditEventRow).order_by(
+                col(AuditEventRow.municipality_number), col(AuditEventRow.seq)
+            )
         ).all()
         rows = {row.number: row for row in session.exec(select(MunicipalityRow)).all()}
-    by_number: dict[str, list[AuditEvent]] = {}
+    by_number: dict[str, list[AuditEventRow]] = {}
     for event in events:
         by_number.setdefault(event.municipality_number, []).append(event)
     assert len(events) == len(region) * STEPS

@@ -17,7 +17,7 @@ from onboarding.domain.parties.models import ProjectionInput, RegistrationInput,
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.store import projection, queries
 from onboarding.store.schema import create_schema
-from onboarding.store.tables import AuditEvent
+from onboarding.store.tables.parties import AuditEventRow
 
 S = Stage
 T = Trigger
@@ -75,7 +75,7 @@ def projected(
 def audit_count(engine: Engine, number: str) -> int:
     with Session(engine) as session:
         return session.exec(
-            select(func.count()).where(AuditEvent.municipality_number == number)
+            select(func.count()).where(AuditEventRow.municipality_number == number)
         ).one()
 
 
@@ -237,7 +237,7 @@ def test_audit_events_cannot_be_changed_through_the_orm(sql_engine: Engine) -> N
     _with_one_event(sql_engine, "8107")
     with pytest.raises(DBAPIError, match="append-only"):
         with Session(sql_engine) as session:
-            event = session.exec(select(AuditEvent)).one()
+            event = session.exec(select(AuditEventRow)).one()
             event.to_stage = "live"
             session.add(event)
             session.commit()

@@ -40,7 +40,7 @@ from onboarding.domain.waves.models import (
 )
 from onboarding.gateway import waves as wave_engine
 from onboarding.store import waves as wave_store
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 from tests.dates import (
     at,
     business_day_on_or_before,

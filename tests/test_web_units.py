@@ -23,8 +23,8 @@ from onboarding.domain.process.definition import (
 )
 from onboarding.domain.waves.models import Decision, MemberStatus, WaveEventKind, WaveStatus
 from onboarding.store import projection, queries, tokens
-from onboarding.store.obligation_tables import ObligationRow
 from onboarding.store.sessions import Timeouts, end_session, find_session, open_session
+from onboarding.store.tables.obligations import ObligationRow
 from onboarding.store.tokens import Role
 from onboarding.web.catalog import CATALOGS
 from onboarding.web.diagram import MAIN_ROAD, layout, render_svg

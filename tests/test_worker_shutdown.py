@@ -23,7 +23,7 @@ from temporalio.client import WorkflowHandle
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.process.definition import Trigger
 from onboarding.gateway.parties import start_municipality, transition
-from onboarding.store.tables import AuditEvent, MunicipalityRow
+from onboarding.store.tables.parties import AuditEventRow, MunicipalityRow
 from tests.devserver_helpers import Rig
 from tests.helpers import command
 
@@ -108,7 +108,7 @@ async def test_sigterm_lets_the_running_activity_finish_before_the_worker_exits(
 
     with Session(rig.engine) as session:
         written = session.exec(
-            select(func.count()).where(AuditEvent.municipality_number == "7001")
+            select(func.count()).where(AuditEventRow.municipality_number == "7001")
         ).one()
     assert written == 1
     history = [event.event_type async for event in handle.fetch_history_events()]
@@ -121,6 +121,8 @@ async def test_sigterm_lets_the_running_activity_finish_before_the_worker_exits(
     assert view.stage.value == "collaboration_signed"
     with Session(rig.engine) as session:
         assert (
-            session.exec(select(func.count()).where(AuditEvent.municipality_number == "7001")).one()
+            session.exec(
+                select(func.count()).where(AuditEventRow.municipality_number == "7001")
+            ).one()
             == 1
         )

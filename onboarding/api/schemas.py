@@ -22,7 +22,9 @@ from onboarding.domain.municipality import MunicipalityNumber
 from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.domain.parties.models import TransitionRecord, TransitionRequest
 from onboarding.domain.process.definition import Stage, Trigger
-from onboarding.store.tables import ApiToken, MunicipalityRow, NotificationRow
+from onboarding.store.tables.access import ApiTokenRow
+from onboarding.store.tables.notifications import NotificationRow
+from onboarding.store.tables.parties import MunicipalityRow
 from onboarding.store.tokens import Role, scope_of
 
 # -- dates in query strings ----------------------------------------------------
@@ -239,7 +241,7 @@ class TokenPublic(BaseModel):
     revoked_at: datetime | None
 
     @classmethod
-    def from_table(cls, token: ApiToken) -> "TokenPublic":
+    def from_table(cls, token: ApiTokenRow) -> "TokenPublic":
         """The public view of a stored token."""
         assert token.id is not None, "a stored token has an id"
         return cls(

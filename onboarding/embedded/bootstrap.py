@@ -20,7 +20,7 @@ from onboarding.gateway.parties import load_region
 from onboarding.settings import Settings
 from onboarding.store.database import make_engine
 from onboarding.store.schema import create_schema, require_current_schema
-from onboarding.store.tables import MunicipalityRow
+from onboarding.store.tables.parties import MunicipalityRow
 
 
 def prepare_database(settings: Settings) -> Engine:

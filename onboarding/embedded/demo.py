@@ -15,7 +15,7 @@ from onboarding.demo.loader import DemoLoaded, load_demo
 from onboarding.demo.rollout import shipped_rollout
 from onboarding.embedded.datadir import DataDir
 from onboarding.embedded.errors import EmbeddedError
-from onboarding.store.tables import AuditEvent
+from onboarding.store.tables.parties import AuditEventRow
 from onboarding.store.tokens import Role, create_token, revoke_token
 
 DEMO_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
@@ -37,7 +37,7 @@ def ensure_fresh_data_dir(data: DataDir) -> None:
 def ensure_empty_audit_log(engine: Engine) -> None:
     """Refuse --demo on a database that already has transitions (ONBOARDING_DATABASE_URL)."""
     with Session(engine) as session:
-        recorded = session.exec(select(func.count()).select_from(AuditEvent)).one()
+        recorded = session.exec(select(func.count()).select_from(AuditEventRow)).one()
     if recorded:
         raise NotFresh(
             f"--demo needs an empty database, and this one holds {recorded} transitions; "

@@ -38,7 +38,7 @@ from onboarding.domain.parties.models import MunicipalityView, ProjectionInput, 
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.gateway import parties as gateway
 from onboarding.store import drift, projection
-from onboarding.store.tables import MunicipalityRow
+from onboarding.store.tables.parties import MunicipalityRow
 from workflows.municipality import MunicipalityWorkflow
 from workflows.names import municipality_workflow_id
 

@@ -32,12 +32,6 @@ class AuditEntry(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-# The largest page offset any list takes: far beyond any log or outbox, and inside
-# what every database's OFFSET takes (SQLite and PostgreSQL: 64-bit). A larger one
-# is refused as 422 naming it, not failed on as 500.
-MAX_OFFSET = 2**31 - 1
-
-
 class AuditPage(BaseModel):
     """One page of entries; `next_offset` is None on the last page."""
 
@@ -108,8 +102,8 @@ def actor_is(id_column: Any, name_column: Any, actor: str) -> ColumnElement[bool
 def narrowed(table: Any, filters: AuditFilters) -> list[ColumnElement[bool]]:
     """The municipality and actor filters, on a table of events about one municipality.
 
-    `table` has `municipality_number`, `actor_id` and `actor_name` columns, as
-    every append-only table of recorded events does.
+    `table` has a `municipality_number` column and the actor columns
+    (store/tables/actor.py), as every append-only table of recorded events does.
     """
     conditions: list[ColumnElement[bool]] = []
     if filters.municipality is not None:
@@ -117,11 +111,6 @@ def narrowed(table: Any, filters: AuditFilters) -> list[ColumnElement[bool]]:
     if filters.actor is not None:
         conditions.append(actor_is(table.actor_id, table.actor_name, filters.actor))
     return conditions
-
-
-def actor_of(row: Any) -> Actor:
-    """The actor a recorded row names (its actor_id, actor_name and actor_role)."""
-    return Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role)
 
 
 class EventSource(ABC):
@@ -162,3 +151,52 @@ def key_select(
     return select(
         recorded_at.label("recorded_at"), literal(source).label("source"), row_id.label("id")
     ).where(all_of(conditions))
+
+
+class TableSource(EventSource):
+    """A source that is one append-only table of recorded events (store/tables/).
+
+    Its rows have `id`, `recorded_at`, `municipality_number` and the actor
+    columns (a source whose table lacks `municipality_number` refuses the
+    municipality filter in its own `keys` first). Such an event belongs to no
+    wave: a `wave` filter keeps none. An event takes effect the (Oslo) day it
+    is recorded, unless `effective_on` names a column of the day it took
+    effect. Subclasses name the table and map a row onto an entry (`entry`);
+    `conditions` adds filters of their own.
+    """
+
+    #: the table's row class (store/tables/)
+    table: Any
+
+    def effective_on(self) -> Any | None:
+        """The column of the day an event took effect; None: the day it was recorded."""
+        return None
+
+    def keys(self, filters: AuditFilters) -> Select[Any, Any, Any] | None:
+        if not self.wanted(filters) or filters.wave is not None:
+            return None
+        recorded = self.table.recorded_at
+        effective = self.effective_on()
+        if effective is None:
+            conditions = recorded_is_effective(recorded, filters)
+        else:
+            conditions = recorded_between(recorded, filters)
+            conditions += effective_between(effective, filters)
+        conditions += narrowed(self.table, filters)
+        conditions += self.conditions(filters)
+        return key_select(self.name, recorded, self.table.id, conditions)
+
+    def conditions(self, filters: AuditFilters) -> list[ColumnElement[bool]]:
+        """What this source keeps beyond the periods, municipality and actor (nothing)."""
+        return []
+
+    def rows(self, session: Session, ids: Sequence[int]) -> Sequence[Any]:
+        """The rows of these ids."""
+        return session.scalars(select(self.table).where(self.table.id.in_(ids))).all()
+
+    def load(self, session: Session, ids: Sequence[int]) -> list[AuditEntry]:
+        return [self.entry(row) for row in self.rows(session, ids)]
+
+    @abstractmethod
+    def entry(self, row: Any) -> AuditEntry:
+        """The entry of one row."""

@@ -18,9 +18,10 @@ from onboarding.domain.actor import Actor
 from onboarding.domain.contacts import Contact, ContactIn, check_contact_list
 from onboarding.domain.errors import UnknownMunicipality
 from onboarding.domain.notifications import PROGRAM_ROLES, RecipientRole
-from onboarding.store.access_tables import ContactChangeRow
 from onboarding.store.database import session_scope, utc
-from onboarding.store.tables import ContactRow, MunicipalityRow
+from onboarding.store.tables.actor import actor_columns
+from onboarding.store.tables.contacts import ContactChangeRow, ContactRow
+from onboarding.store.tables.parties import MunicipalityRow
 
 
 def list_contacts(engine: Engine, *, municipality_number: str | None) -> list[Contact]:
@@ -65,9 +66,7 @@ def replace_contacts(
                 municipality_number=municipality_number,
                 contacts_before=[_entry(row.role, row.name, row.email) for row in before],
                 contacts_after=[_entry(c.role.value, c.name, c.email) for c in contacts],
-                actor_id=actor.id,
-                actor_name=actor.name,
-                actor_role=actor.role,
+                **actor_columns(actor),
                 recorded_at=now,
             )
         )

@@ -27,15 +27,15 @@ APPEND_ONLY_TABLES = (
 
 
 def load_tables() -> None:
-    """Import every module of onboarding.store, so each table is on SQLModel.metadata.
+    """Import every module of onboarding.store.tables, so each table is on SQLModel.metadata.
 
     Alembic compares the database with the metadata: a table module nobody
     imported would look like a table to drop. New table modules belong in
-    onboarding/store/ and are then found here without being listed.
+    onboarding/store/tables/ and are then found here without being listed.
     """
-    import onboarding.store as store
+    import onboarding.store.tables as tables
 
-    for module in pkgutil.iter_modules(store.__path__, f"{store.__name__}."):
+    for module in pkgutil.iter_modules(tables.__path__, f"{tables.__name__}."):
         if not module.ispkg:
             importlib.import_module(module.name)
 

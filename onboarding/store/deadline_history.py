@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from onboarding.domain.actor import Actor
 from onboarding.store.database import utc
-from onboarding.store.obligation_tables import DeadlineChangeRow
+from onboarding.store.tables.obligations import DeadlineChangeRow
 
 
 class DeadlineChangeRecord(BaseModel):
@@ -37,7 +37,7 @@ def deadline_changes(
             deadline_before=row.deadline_before,
             deadline_after=row.deadline_after,
             reason=row.reason,
-            actor=Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role),
+            actor=row.actor,
             recorded_at=utc(row.recorded_at),
         )
         for row in rows

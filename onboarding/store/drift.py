@@ -12,16 +12,16 @@ from sqlmodel import Session, select
 
 from onboarding.domain.process.definition import Stage
 from onboarding.store.database import session_scope
-from onboarding.store.tables import AuditEvent, MunicipalityRow
+from onboarding.store.tables.parties import AuditEventRow, MunicipalityRow
 
 
 def audit_seqs(engine: Engine) -> dict[str, list[int]]:
     """Every municipality's audit sequence numbers, ascending, duplicates kept."""
     found: dict[str, list[int]] = defaultdict(list)
     with Session(engine) as session:
-        query = select(AuditEvent.municipality_number, AuditEvent.seq).order_by(
-            AuditEvent.municipality_number,
-            AuditEvent.seq,  # type: ignore[arg-type]
+        query = select(AuditEventRow.municipality_number, AuditEventRow.seq).order_by(
+            AuditEventRow.municipality_number,
+            AuditEventRow.seq,  # type: ignore[arg-type]
         )
         for number, seq in session.exec(query).all():
             found[number].append(seq)

@@ -26,7 +26,8 @@ from onboarding.domain.notifications import (
 )
 from onboarding.store.contacts import contacts_by_role
 from onboarding.store.database import session_scope, utc
-from onboarding.store.tables import ContactRow, NotificationRow
+from onboarding.store.tables.contacts import ContactRow
+from onboarding.store.tables.notifications import NotificationRow
 
 
 class UnknownNotification(LookupError):

@@ -7,8 +7,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from onboarding.domain.obligations.schedule import ObligationStatus
-from onboarding.store.obligation_tables import ObligationRow
-from onboarding.store.tables import MunicipalityRow
+from onboarding.store.tables.obligations import ObligationRow
+from onboarding.store.tables.parties import MunicipalityRow
 
 
 class OverdueObligation(BaseModel):

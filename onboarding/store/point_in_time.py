@@ -33,10 +33,9 @@ from onboarding.domain.reports import (
     StageRow,
     StagesReport,
 )
-from onboarding.store.history_tables import CorrectionRow
-from onboarding.store.tables import AuditEvent, MunicipalityRow
+from onboarding.store.tables.parties import AuditEventRow, CorrectionRow, MunicipalityRow
 
-_audit = AuditEvent.__table__  # type: ignore[attr-defined]
+_audit = AuditEventRow.__table__  # type: ignore[attr-defined]
 _correction = CorrectionRow.__table__  # type: ignore[attr-defined]
 _municipality = MunicipalityRow.__table__  # type: ignore[attr-defined]
 

@@ -20,9 +20,9 @@ from onboarding.domain.parties.models import ProjectionInput, RegistrationInput,
 from onboarding.domain.process.definition import MILESTONE_RANK, Stage
 from onboarding.store import projection_sql as sql
 from onboarding.store.database import session_scope, write_connection
-from onboarding.store.history_tables import WorkflowRunRow
-from onboarding.store.obligation_tables import DeadlineChangeRow
-from onboarding.store.tables import MunicipalityRow
+from onboarding.store.tables.actor import actor_columns
+from onboarding.store.tables.obligations import DeadlineChangeRow
+from onboarding.store.tables.parties import MunicipalityRow, WorkflowRunRow
 
 
 def register_municipality(engine: Engine, registration: RegistrationInput) -> None:
@@ -63,9 +63,7 @@ def record_transition(engine: Engine, projection: ProjectionInput) -> bool:
             "to_stage": record.to_stage.value,
             "evidence": dict(record.evidence),
             "comment": record.comment,
-            "actor_id": record.actor.id,
-            "actor_name": record.actor.name,
-            "actor_role": record.actor.role,
+            **actor_columns(record.actor),
             "effective_on": record.effective_on,
             "recorded_at": record.recorded_at,
             "idempotency_key": record.idempotency_key,
@@ -170,9 +168,7 @@ def record_correction(engine: Engine, projection: CorrectionProjection) -> bool:
             "stage_before": record.stage_before.value,
             "stage_after": record.stage_after.value,
             "reason": record.reason,
-            "actor_id": record.actor.id,
-            "actor_name": record.actor.name,
-            "actor_role": record.actor.role,
+            **actor_columns(record.actor),
             "recorded_at": record.recorded_at,
             "idempotency_key": record.idempotency_key,
             "workflow_id": record.workflow_id,
@@ -224,9 +220,7 @@ def record_obligations(engine: Engine, projection: ObligationProjection) -> None
                         deadline_before=change.deadline_before,
                         deadline_after=change.deadline_after,
                         reason=change.reason,
-                        actor_id=change.actor.id,
-                        actor_name=change.actor.name,
-                        actor_role=change.actor.role,
+                        **actor_columns(change.actor),
                         recorded_at=change.recorded_at,
                         workflow_id=change.workflow_id,
                         run_id=change.run_id,

@@ -10,11 +10,10 @@ never collide with the columns a statement sets.
 
 from sqlalchemy import Table, bindparam, insert, select, update
 
-from onboarding.store.history_tables import CorrectionRow
-from onboarding.store.obligation_tables import ObligationRow
-from onboarding.store.tables import AuditEvent, MunicipalityRow
+from onboarding.store.tables.obligations import ObligationRow
+from onboarding.store.tables.parties import AuditEventRow, CorrectionRow, MunicipalityRow
 
-AUDIT: Table = AuditEvent.__table__  # type: ignore[attr-defined]
+AUDIT: Table = AuditEventRow.__table__  # type: ignore[attr-defined]
 CORRECTION: Table = CorrectionRow.__table__  # type: ignore[attr-defined]
 MUNICIPALITY: Table = MunicipalityRow.__table__  # type: ignore[attr-defined]
 OBLIGATION: Table = ObligationRow.__table__  # type: ignore[attr-defined]

@@ -5,14 +5,17 @@ from datetime import date
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from onboarding.domain.actor import Actor
 from onboarding.domain.parties.models import TransitionRecord
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.domain.reports import FunnelReport
 from onboarding.store import point_in_time
 from onboarding.store.database import utc
-from onboarding.store.history_tables import CorrectionRow, WorkflowRunRow
-from onboarding.store.tables import AuditEvent, MunicipalityRow
+from onboarding.store.tables.parties import (
+    AuditEventRow,
+    CorrectionRow,
+    MunicipalityRow,
+    WorkflowRunRow,
+)
 
 
 def list_municipalities(engine: Engine, *, stage: Stage | None = None) -> list[MunicipalityRow]:
@@ -33,9 +36,9 @@ def history(engine: Engine, *, number: str) -> list[TransitionRecord]:
     """Every recorded transition of one municipality, oldest first."""
     with Session(engine) as session:
         events = session.exec(
-            select(AuditEvent)
-            .where(AuditEvent.municipality_number == number)
-            .order_by(AuditEvent.seq)  # type: ignore[arg-type]
+            select(AuditEventRow)
+            .where(AuditEventRow.municipality_number == number)
+            .order_by(AuditEventRow.seq)  # type: ignore[arg-type]
         ).all()
         return [record_from_event(e) for e in events]
 
@@ -52,10 +55,10 @@ def workflow_runs(engine: Engine, *, number: str) -> list[WorkflowRunRow]:
         )
 
 
-def audit_event(engine: Engine, *, event_id: int) -> AuditEvent | None:
+def audit_event(engine: Engine, *, event_id: int) -> AuditEventRow | None:
     """One audit event by id."""
     with Session(engine) as session:
-        return session.get(AuditEvent, event_id)
+        return session.get(AuditEventRow, event_id)
 
 
 def last_transitions(
@@ -65,22 +68,22 @@ def last_transitions(
     voided = select(CorrectionRow.event_id).where(CorrectionRow.kind == "void")
     with Session(engine) as session:
         latest = (
-            select(AuditEvent.municipality_number, func.max(AuditEvent.seq).label("seq"))
-            .where(AuditEvent.id.not_in(voided))  # type: ignore[union-attr]
-            .group_by(AuditEvent.municipality_number)
+            select(AuditEventRow.municipality_number, func.max(AuditEventRow.seq).label("seq"))
+            .where(AuditEventRow.id.not_in(voided))  # type: ignore[union-attr]
+            .group_by(AuditEventRow.municipality_number)
             .subquery()
         )
-        query = select(AuditEvent).join(
+        query = select(AuditEventRow).join(
             latest,
-            (AuditEvent.municipality_number == latest.c.municipality_number)  # type: ignore[arg-type]
-            & (AuditEvent.seq == latest.c.seq),
+            (AuditEventRow.municipality_number == latest.c.municipality_number)  # type: ignore[arg-type]
+            & (AuditEventRow.seq == latest.c.seq),
         )
         if numbers is not None:
-            query = query.where(AuditEvent.municipality_number.in_(numbers))  # type: ignore[attr-defined]
+            query = query.where(AuditEventRow.municipality_number.in_(numbers))  # type: ignore[attr-defined]
         return {e.municipality_number: record_from_event(e) for e in session.exec(query).all()}
 
 
-def record_from_event(event: AuditEvent) -> TransitionRecord:
+def record_from_event(event: AuditEventRow) -> TransitionRecord:
     return TransitionRecord(
         seq=event.seq,
         trigger=Trigger(event.trigger),
@@ -89,7 +92,7 @@ def record_from_event(event: AuditEvent) -> TransitionRecord:
         effective_on=event.effective_on,
         evidence=dict(event.evidence),
         comment=event.comment,
-        actor=Actor(id=event.actor_id, name=event.actor_name, role=event.actor_role),
+        actor=event.actor,
         recorded_at=utc(event.recorded_at),
         idempotency_key=event.idempotency_key,
         workflow_id=event.workflow_id,

@@ -17,8 +17,7 @@ from sqlmodel import Session
 from onboarding.domain.actor import Actor
 from onboarding.settings import Settings
 from onboarding.store.database import utc
-from onboarding.store.session_tables import WebSessionRow
-from onboarding.store.tables import ApiToken
+from onboarding.store.tables.access import ApiTokenRow, WebSessionRow
 from onboarding.store.tokens import actor_of, find_active_token, hash_secret
 
 # The last-seen time is written at most this often, so reads stay reads.
@@ -93,7 +92,7 @@ def find_session(
         row = session.get(WebSessionRow, hash_secret(session_id))
         if row is None or row.ended_at is not None:
             return None
-        token = session.get(ApiToken, row.token_id)
+        token = session.get(ApiTokenRow, row.token_id)
         alive = (
             token is not None
             and token.revoked_at is None

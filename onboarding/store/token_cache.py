@@ -23,12 +23,12 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from onboarding.store.tables import ApiToken
+from onboarding.store.tables.access import ApiTokenRow
 
 
 @dataclass(frozen=True)
 class _Kept:
-    token: ApiToken
+    token: ApiTokenRow
     until: float  # time.monotonic()
 
 
@@ -37,7 +37,7 @@ _KEPT: "weakref.WeakKeyDictionary[Engine, dict[str, _Kept]]" = weakref.WeakKeyDi
 _GUARD = threading.Lock()
 
 
-def recall(engine: Engine, secret_hash: str, *, now: datetime) -> ApiToken | None:
+def recall(engine: Engine, secret_hash: str, *, now: datetime) -> ApiTokenRow | None:
     """The token kept under `secret_hash` if its moment has not passed nor the token expired."""
     with _GUARD:
         kept = _KEPT.get(engine, {}).get(secret_hash)
@@ -49,7 +49,7 @@ def recall(engine: Engine, secret_hash: str, *, now: datetime) -> ApiToken | Non
     return kept.token
 
 
-def keep(engine: Engine, secret_hash: str, token: ApiToken, *, seconds: float) -> None:
+def keep(engine: Engine, secret_hash: str, token: ApiTokenRow, *, seconds: float) -> None:
     """Keep an active token for `seconds` (nothing when 0)."""
     if seconds <= 0:
         return

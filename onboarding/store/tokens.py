@@ -30,9 +30,10 @@ from sqlmodel import Session, col, select
 from onboarding.domain.actor import Actor
 from onboarding.domain.errors import RequestRejected
 from onboarding.store import token_cache
-from onboarding.store.access_tables import TokenEventRow
 from onboarding.store.database import utc
-from onboarding.store.tables import ApiToken, MunicipalityRow
+from onboarding.store.tables.access import ApiTokenRow, TokenEventRow
+from onboarding.store.tables.actor import actor_columns
+from onboarding.store.tables.parties import MunicipalityRow
 
 TOKEN_PREFIX = "onb_"
 ADMIN_TOKEN_NAME = "admin"
@@ -92,7 +93,7 @@ def parse_scope(role: Role, scope: str | Sequence[str] | None) -> str | None:
     return ",".join(numbers)
 
 
-def scope_of(token: ApiToken) -> frozenset[str]:
+def scope_of(token: ApiTokenRow) -> frozenset[str]:
     """The municipality numbers a token is limited to (empty: not a municipality token)."""
     return frozenset(token.scope.split(",")) if token.scope else frozenset()
 
@@ -110,7 +111,7 @@ def create_token(
     expires_at: datetime | None = None,
     scope: str | Sequence[str] | None = None,
     by: Actor = SYSTEM_ACTOR,
-) -> tuple[ApiToken, str]:
+) -> tuple[ApiTokenRow, str]:
     """Create a token on behalf of `by`; returns it and its secret (the only time it is seen).
 
     A naive `expires_at` is taken as UTC. A municipality token's scope must
@@ -124,7 +125,7 @@ def create_token(
     stored_scope = parse_scope(parsed_role, scope)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = datetime.now(UTC)
-    token = ApiToken(
+    token = ApiTokenRow(
         name=cleaned,
         role=parsed_role.value,
         scope=stored_scope,
@@ -154,7 +155,7 @@ def _check_known(session: Session, numbers: Sequence[str]) -> None:
         raise RequestRejected("scope", f"unknown municipality number(s): {', '.join(unknown)}")
 
 
-def _event(token: ApiToken, kind: str, *, by: Actor, at: datetime) -> TokenEventRow:
+def _event(token: ApiTokenRow, kind: str, *, by: Actor, at: datetime) -> TokenEventRow:
     assert token.id is not None
     return TokenEventRow(
         token_id=token.id,
@@ -163,23 +164,21 @@ def _event(token: ApiToken, kind: str, *, by: Actor, at: datetime) -> TokenEvent
         token_role=token.role,
         token_scope=token.scope,
         expires_at=token.expires_at,
-        actor_id=by.id,
-        actor_name=by.name,
-        actor_role=by.role,
+        **actor_columns(by),
         recorded_at=at,
     )
 
 
 def find_active_token(
     engine: Engine, *, secret: str, now: datetime | None = None
-) -> ApiToken | None:
+) -> ApiTokenRow | None:
     """The token whose secret this is, unless unknown, revoked or expired."""
     if not secret:
         return None
     moment = now or datetime.now(UTC)
     with Session(engine) as session:
         token = session.exec(
-            select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))
+            select(ApiTokenRow).where(ApiTokenRow.token_hash == hash_secret(secret))
         ).first()
     if token is None or token.revoked_at is not None:
         return None
@@ -188,12 +187,12 @@ def find_active_token(
     return _aware(token)
 
 
-def recall_active_token(engine: Engine, *, secret: str) -> ApiToken | None:
+def recall_active_token(engine: Engine, *, secret: str) -> ApiTokenRow | None:
     """The active token of `secret` if it was looked up a moment ago (no SQL; see token_cache)."""
     return token_cache.recall(engine, hash_secret(secret), now=datetime.now(UTC))
 
 
-def find_active_token_kept(engine: Engine, *, secret: str, seconds: float) -> ApiToken | None:
+def find_active_token_kept(engine: Engine, *, secret: str, seconds: float) -> ApiTokenRow | None:
     """find_active_token, and keep what it found for `seconds` (see token_cache)."""
     token = find_active_token(engine, secret=secret)
     if token is not None:
@@ -201,20 +200,20 @@ def find_active_token_kept(engine: Engine, *, secret: str, seconds: float) -> Ap
     return token
 
 
-def list_tokens(engine: Engine) -> list[ApiToken]:
+def list_tokens(engine: Engine) -> list[ApiTokenRow]:
     """Every token, active or not, oldest first."""
     with Session(engine) as session:
-        tokens = session.exec(select(ApiToken).order_by(ApiToken.id)).all()  # type: ignore[arg-type]
+        tokens = session.exec(select(ApiTokenRow).order_by(ApiTokenRow.id)).all()  # type: ignore[arg-type]
     return [_aware(t) for t in tokens]
 
 
-def revoke_token(engine: Engine, *, token_id: int, by: Actor = SYSTEM_ACTOR) -> ApiToken | None:
+def revoke_token(engine: Engine, *, token_id: int, by: Actor = SYSTEM_ACTOR) -> ApiTokenRow | None:
     """Revoke a token (a second revoke keeps the first time); None if there is no such token.
 
     The revocation is recorded in `token_event`, once.
     """
     with Session(engine, expire_on_commit=False) as session:
-        token = session.get(ApiToken, token_id)
+        token = session.get(ApiTokenRow, token_id)
         if token is None:
             return None
         if token.revoked_at is None:
@@ -227,7 +226,7 @@ def revoke_token(engine: Engine, *, token_id: int, by: Actor = SYSTEM_ACTOR) -> 
     return _aware(token)
 
 
-def revoke_token_as(engine: Engine, *, token_id: int, actor: Actor) -> ApiToken | None:
+def revoke_token_as(engine: Engine, *, token_id: int, actor: Actor) -> ApiTokenRow | None:
     """Revoke a token on behalf of `actor_id`; a token may not revoke itself.
 
     Revoking the token in hand could lock the last admin out, so that is
@@ -238,7 +237,7 @@ def revoke_token_as(engine: Engine, *, token_id: int, actor: Actor) -> ApiToken 
     return revoke_token(engine, token_id=token_id, by=actor)
 
 
-def actor_of(token: ApiToken) -> Actor:
+def actor_of(token: ApiTokenRow) -> Actor:
     """Who acts with this token, as the audit log names them (API and pages alike)."""
     return Actor(id=f"token:{token.id}", name=token.name, role=token.role)
 
@@ -266,7 +265,7 @@ def ensure_admin_token(engine: Engine, path: Path) -> str | None:
     return secret
 
 
-def _aware(token: ApiToken) -> ApiToken:
+def _aware(token: ApiTokenRow) -> ApiTokenRow:
     """SQLite gives naive datetimes back; every time here is UTC."""
     token.created_at = utc(token.created_at)
     if token.expires_at is not None:

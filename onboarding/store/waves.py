@@ -12,7 +12,6 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
-from onboarding.domain.actor import Actor
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
 from onboarding.domain.process.definition import Stage
@@ -32,10 +31,11 @@ from onboarding.domain.waves.models import (
     WaveStatus,
 )
 from onboarding.store.database import session_scope, utc
-from onboarding.store.obligation_tables import ObligationRow
 from onboarding.store.projection import upsert_obligations
-from onboarding.store.tables import MunicipalityRow
-from onboarding.store.wave_tables import (
+from onboarding.store.tables.actor import actor_columns
+from onboarding.store.tables.obligations import ObligationRow
+from onboarding.store.tables.parties import MunicipalityRow
+from onboarding.store.tables.waves import (
     ChecklistCompletionRow,
     WaveEventRow,
     WaveMemberRow,
@@ -130,9 +130,7 @@ def record_checklist(engine: Engine, projection: ChecklistProjection) -> None:
                     done_on=done.done_on,
                     evidence=dict(done.evidence),
                     comment=done.comment,
-                    actor_id=done.actor.id,
-                    actor_name=done.actor.name,
-                    actor_role=done.actor.role,
+                    **actor_columns(done.actor),
                     recorded_at=done.recorded_at.astimezone(UTC),
                 )
             )
@@ -151,9 +149,7 @@ def _event_row(wave_id: str, event: WaveEvent) -> WaveEventRow:
         reason=event.reason,
         evidence=dict(event.evidence),
         effective_on=event.effective_on,
-        actor_id=event.actor.id,
-        actor_name=event.actor.name,
-        actor_role=event.actor.role,
+        **actor_columns(event.actor),
         recorded_at=event.recorded_at.astimezone(UTC),
         workflow_id=event.workflow_id,
         run_id=event.run_id,
@@ -241,7 +237,7 @@ def wave_events(
             reason=row.reason,
             evidence=dict(row.evidence),
             effective_on=row.effective_on,
-            actor=Actor(id=row.actor_id, name=row.actor_name, role=row.actor_role),
+            actor=row.actor,
             recorded_at=utc(row.recorded_at),
             workflow_id=row.workflow_id,
             run_id=row.run_id,
@@ -296,7 +292,7 @@ def checklist_completions(engine: Engine, *, number: str) -> list[ChecklistCompl
             done_on=r.done_on,
             evidence=dict(r.evidence),
             comment=r.comment,
-            actor=Actor(id=r.actor_id, name=r.actor_name, role=r.actor_role),
+            actor=r.actor,
             recorded_at=utc(r.recorded_at),
         )
         for r in rows

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from onboarding.domain.process.definition import MILESTONES, Stage
 from onboarding.domain.reports import Interval
 from onboarding.store import point_in_time
-from onboarding.store.tables import MunicipalityRow
+from onboarding.store.tables.parties import MunicipalityRow
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.process.definition import Stage
 from onboarding.store import queries
-from onboarding.store.obligation_tables import ObligationRow
+from onboarding.store.tables.obligations import ObligationRow
 from onboarding.store.waves import wave_names_by_member
 
 # Municipality number -> wave name; a test may hand in its own lookup.

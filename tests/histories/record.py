@@ -61,7 +61,7 @@ from onboarding.gateway import waves as wave_engine
 from onboarding.gateway.client import register_search_attributes
 from onboarding.store.database import make_engine
 from onboarding.store.schema import create_schema
-from onboarding.store.tables import AuditEvent
+from onboarding.store.tables.parties import AuditEventRow
 from tests.helpers import ACTOR, command
 from workflows.names import municipality_workflow_id, wave_workflow_id
 
@@ -119,8 +119,8 @@ class Recorder:
         assert self.engine is not None, "corrections look up the audit event: give an engine"
         with Session(self.engine) as session:
             event = session.exec(
-                select(AuditEvent).where(
-                    AuditEvent.municipality_number == self.number, AuditEvent.seq == seq
+                select(AuditEventRow).where(
+                    AuditEventRow.municipality_number == self.number, AuditEventRow.seq == seq
                 )
             ).one()
         assert event.id is not None

@@ -16,10 +16,11 @@ from fastapi.responses import StreamingResponse
 from onboarding.api.deps import AdminActor, EngineDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
+from onboarding.api.paging import LimitQuery, OffsetQuery
 from onboarding.api.routes.municipalities import NumberPath
 from onboarding.api.schemas import IsoDay
 from onboarding.domain.errors import RequestRejected
-from onboarding.history.entries import MAX_OFFSET, AuditEntry, AuditFilters, AuditPage
+from onboarding.history.entries import AuditEntry, AuditFilters, AuditPage
 from onboarding.history.export import ExportFormat, encode
 from onboarding.history.log import audit_page, audit_stream, known_kinds, timeline
 
@@ -98,8 +99,8 @@ async def audit_log(
     from_: FromQuery = None,
     to: ToQuery = None,
     order: Order = "newest",
-    limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: LimitQuery = 100,
+    offset: OffsetQuery = 0,
 ) -> AuditPage:
     """The program's audit log by recording time: every source, filtered, paginated (admin)."""
     filters = _audit_filters(

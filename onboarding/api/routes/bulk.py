@@ -3,11 +3,14 @@
 Each municipality's transition is its own workflow update, so some may succeed
 while others are refused; the answer lists every one. A given idempotency key
 becomes `<key>:<number>` per municipality, so repeating the whole request
-repeats nothing.
+repeats nothing. `for_each_municipality` is that fan-out, for every bulk route
+(/api/bulk/deadlines too).
 """
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypedDict, TypeVar
 
 from fastapi import APIRouter
 from sqlalchemy import Engine
@@ -35,6 +38,9 @@ BULK_CONCURRENCY = 10
 
 logger = logging.getLogger(__name__)
 
+# What a bulk request's `one` answers for a municipality that succeeded.
+ItemT = TypeVar("ItemT")
+
 router = APIRouter(prefix="/bulk", tags=["bulk"], responses=error_responses(401, 403, 422))
 
 
@@ -46,24 +52,54 @@ async def bulk_transition(
     actor: CoordinatorActor,
 ) -> BulkTransitionResult:
     """Run the transition for each selected municipality and report each outcome."""
+    outcomes = await for_each_municipality(
+        engine, request, lambda number: _transition_one(client, number, request, actor)
+    )
+    return BulkTransitionResult(trigger=request.trigger, **outcomes)
+
+
+class Outcomes(TypedDict, Generic[ItemT]):
+    """What a bulk request did: a result per municipality, in the order selected."""
+
+    requested: int
+    succeeded: int
+    failed: int
+    results: list[ItemT | BulkFailed]
+
+
+async def for_each_municipality(
+    engine: Engine, request: BulkSelection, one: Callable[[str], Awaitable[ItemT | BulkFailed]]
+) -> Outcomes[ItemT]:
+    """`one` for every selected municipality, BULK_CONCURRENCY at a time.
+
+    A number the read model does not know, or a domain error `one` raises,
+    fails that municipality alone (BulkFailed), as a single request would.
+    """
     numbers, known = await asyncio.to_thread(select_numbers, engine, request)
     gate = asyncio.Semaphore(BULK_CONCURRENCY)
 
-    async def one(number: str) -> BulkItem:
+    async def guarded(number: str) -> ItemT | BulkFailed:
         if number not in known:
             return BulkFailed(number=number, error=UnknownMunicipality(number).to_detail())
         async with gate:
-            return await _transition_one(client, number, request, actor)
+            try:
+                return await one(number)
+            except OnboardingError as err:
+                return BulkFailed(number=number, error=err.to_detail())
 
-    results = await asyncio.gather(*(one(number) for number in numbers))
-    succeeded = sum(1 for r in results if r.ok)
-    return BulkTransitionResult(
-        trigger=request.trigger,
+    results = list(await asyncio.gather(*(guarded(number) for number in numbers)))
+    failed = sum(1 for result in results if isinstance(result, BulkFailed))
+    return Outcomes(
         requested=len(results),
-        succeeded=succeeded,
-        failed=len(results) - succeeded,
-        results=list(results),
+        succeeded=len(results) - failed,
+        failed=failed,
+        results=results,
     )
+
+
+def key_of(idempotency_key: str | None, number: str) -> str | None:
+    """The idempotency key of one municipality's part of a bulk request: `<key>:<number>`."""
+    return f"{idempotency_key}:{number}" if idempotency_key else None
 
 
 def select_numbers(engine: Engine, request: BulkSelection) -> tuple[list[str], set[str]]:
@@ -81,19 +117,18 @@ def select_numbers(engine: Engine, request: BulkSelection) -> tuple[list[str], s
 async def _transition_one(
     client: Client, number: str, request: BulkTransitionRequest, actor: Actor
 ) -> BulkItem:
-    key = f"{request.idempotency_key}:{number}" if request.idempotency_key else None
     command = TransitionCommand(
         trigger=request.trigger,
         effective_on=request.effective_on,
         evidence=request.evidence,
         comment=request.comment,
-        idempotency_key=key,
+        idempotency_key=key_of(request.idempotency_key, number),
         actor=actor,
     )
     try:
         view = await gateway.transition(client, number, command)
-    except OnboardingError as err:
-        return BulkFailed(number=number, error=err.to_detail())
+    except OnboardingError:
+        raise  # the municipality's own failure (for_each_municipality)
     except Exception as err:
         # Others may already have moved: an answer that lists them beats a bare 500.
         logger.exception("bulk %s failed for %s", request.trigger.value, number)

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Query
 
 from onboarding.api.deps import EngineDep, ViewerActor
 from onboarding.api.errors import error_responses
+from onboarding.api.paging import LimitQuery, OffsetQuery
 from onboarding.api.schemas import IsoDay, NotificationPublic
 from onboarding.domain.calendar import start_of_day_in_oslo
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.notifications import NotificationStatus
-from onboarding.history.entries import MAX_OFFSET
 from onboarding.store import outbox
 
 router = APIRouter(
@@ -37,8 +37,8 @@ def list_notifications(
     to: Annotated[
         IsoDay | None, Query(description="due on or before this day (YYYY-MM-DD)")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: LimitQuery = 100,
+    offset: OffsetQuery = 0,
 ) -> list[NotificationPublic]:
     """Outbox rows, newest first: held, failed and no_recipient ones included."""
     if from_ is not None and to is not None and from_ > to:

@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field, JsonValue
 from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
-from onboarding.api.routes.bulk import BULK_CONCURRENCY, select_numbers
+from onboarding.api.routes.bulk import for_each_municipality, key_of
 from onboarding.api.routes.municipalities import NumberPath
 from onboarding.api.schemas import BulkFailed, BulkSelection, IsoDay
 from onboarding.domain.calendar import today_in_oslo
-from onboarding.domain.errors import OnboardingError, RequestRejected, UnknownMunicipality
+from onboarding.domain.errors import RequestRejected
 from onboarding.domain.obligations.models import DeadlineCommand, DeadlineRequest, ObligationView
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.gateway import parties as gateway
@@ -125,36 +125,20 @@ async def bulk_set_deadline(
             f"unknown obligation {request.obligation_id!r}; known: "
             + ", ".join(str(known) for known in OBLIGATION_IDS),
         )
-    numbers, known = await asyncio.to_thread(select_numbers, engine, request)
-    gate = asyncio.Semaphore(BULK_CONCURRENCY)
 
-    async def one(number: str) -> BulkDeadlineSet | BulkFailed:
-        if number not in known:
-            return BulkFailed(number=number, error=UnknownMunicipality(number).to_detail())
-        key = f"{request.idempotency_key}:{number}" if request.idempotency_key else None
+    async def one(number: str) -> BulkDeadlineSet:
         command = DeadlineCommand(
             deadline=request.deadline,
             reason=request.reason,
-            idempotency_key=key,
+            idempotency_key=key_of(request.idempotency_key, number),
             obligation_id=request.obligation_id,
             actor=actor,
         )
-        async with gate:
-            try:
-                view = await gateway.set_deadline(client, number, command)
-            except OnboardingError as err:
-                return BulkFailed(number=number, error=err.to_detail())
+        view = await gateway.set_deadline(client, number, command)
         return BulkDeadlineSet(number=number, obligation=view)
 
-    results = await asyncio.gather(*(one(number) for number in numbers))
-    succeeded = sum(1 for r in results if r.ok)
-    return BulkDeadlineResult(
-        obligation_id=request.obligation_id,
-        requested=len(results),
-        succeeded=succeeded,
-        failed=len(results) - succeeded,
-        results=list(results),
-    )
+    outcomes = await for_each_municipality(engine, request, one)
+    return BulkDeadlineResult(obligation_id=request.obligation_id, **outcomes)
 
 
 @router.get("/reports/overdue", tags=["reports"])

@@ -1,26 +1,15 @@
 """Corrections of transitions, from the append-only correction table."""
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select
-from sqlmodel import Session, col, select
+from sqlmodel import col
 
-from onboarding.history.entries import (
-    AuditEntry,
-    AuditFilters,
-    EventSource,
-    actor_of,
-    effective_between,
-    key_select,
-    narrowed,
-    recorded_between,
-)
+from onboarding.history.entries import AuditEntry, TableSource
 from onboarding.store.database import utc
-from onboarding.store.history_tables import CorrectionRow
+from onboarding.store.tables.parties import CorrectionRow
 
 
-class CorrectionSource(EventSource):
+class CorrectionSource(TableSource):
     """Amendments and voids: who, why, and what the transition said before and after.
 
     Its effective date is the corrected transition's (the corrected one for an
@@ -29,25 +18,12 @@ class CorrectionSource(EventSource):
 
     name = "correction"
     kinds = ("correction",)
+    table = CorrectionRow
 
-    def keys(self, filters: AuditFilters) -> Select[Any, Any, Any] | None:
-        if not self.wanted(filters) or filters.wave is not None:
-            return None
-        effective = col(CorrectionRow.effective_on_before)
-        conditions = [
-            *recorded_between(col(CorrectionRow.recorded_at), filters),
-            *effective_between(effective, filters),
-        ]
-        conditions += narrowed(CorrectionRow, filters)
-        return key_select(
-            self.name, col(CorrectionRow.recorded_at), col(CorrectionRow.id), conditions
-        )
+    def effective_on(self) -> Any:
+        return col(CorrectionRow.effective_on_before)
 
-    def load(self, session: Session, ids: Sequence[int]) -> list[AuditEntry]:
-        rows = session.exec(select(CorrectionRow).where(col(CorrectionRow.id).in_(ids))).all()
-        return [self._entry(row) for row in rows]
-
-    def _entry(self, row: CorrectionRow) -> AuditEntry:
+    def entry(self, row: CorrectionRow) -> AuditEntry:
         if row.kind == "void":
             summary = (
                 f"voided {row.trigger} (event {row.event_id}): "
@@ -69,7 +45,7 @@ class CorrectionSource(EventSource):
             id=f"{self.name}:{row.id}",
             kind="correction",
             municipality_number=row.municipality_number,
-            actor=actor_of(row),
+            actor=row.actor,
             effective_on=row.effective_on_after or row.effective_on_before,
             recorded_at=utc(row.recorded_at),
             summary=summary,

@@ -18,7 +18,7 @@ from onboarding.history.entries import (
     recorded_between,
 )
 from onboarding.store.database import utc
-from onboarding.store.tables import NotificationRow
+from onboarding.store.tables.notifications import NotificationRow
 
 
 class NotificationSource(EventSource):

@@ -3,42 +3,24 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
-from onboarding.history.entries import (
-    AuditEntry,
-    AuditFilters,
-    EventSource,
-    actor_of,
-    effective_between,
-    key_select,
-    narrowed,
-    recorded_between,
-)
+from onboarding.history.entries import AuditEntry, TableSource
 from onboarding.store.database import utc
-from onboarding.store.history_tables import CorrectionRow
-from onboarding.store.tables import AuditEvent
+from onboarding.store.tables.parties import AuditEventRow, CorrectionRow
 
 
-class TransitionSource(EventSource):
+class TransitionSource(TableSource):
     """Every transition as recorded; `details.corrected_by` lists corrections of it."""
 
     name = "transition"
     kinds = ("transition",)
+    table = AuditEventRow
 
-    def keys(self, filters: AuditFilters) -> Select[Any, Any, Any] | None:
-        if not self.wanted(filters) or filters.wave is not None:
-            return None  # transitions belong to municipalities, not waves
-        conditions = [
-            *recorded_between(col(AuditEvent.recorded_at), filters),
-            *effective_between(col(AuditEvent.effective_on), filters),
-        ]
-        conditions += narrowed(AuditEvent, filters)
-        return key_select(self.name, col(AuditEvent.recorded_at), col(AuditEvent.id), conditions)
+    def effective_on(self) -> Any:
+        return col(AuditEventRow.effective_on)
 
     def load(self, session: Session, ids: Sequence[int]) -> list[AuditEntry]:
-        events = session.exec(select(AuditEvent).where(col(AuditEvent.id).in_(ids))).all()
         corrected: dict[int, list[str]] = {}
         for correction_id, event_id in session.exec(
             select(CorrectionRow.id, CorrectionRow.event_id).where(
@@ -47,26 +29,28 @@ class TransitionSource(EventSource):
         ).all():
             corrected.setdefault(event_id, []).append(f"correction:{correction_id}")
         return [
-            AuditEntry(
-                id=f"{self.name}:{event.id}",
-                kind="transition",
-                municipality_number=event.municipality_number,
-                actor=actor_of(event),
-                effective_on=event.effective_on,
-                recorded_at=utc(event.recorded_at),
-                summary=f"{event.trigger}: {event.from_stage} → {event.to_stage}",
-                evidence=dict(event.evidence),
-                comment=event.comment,
-                details={
-                    "event_id": event.id,
-                    "seq": event.seq,
-                    "trigger": event.trigger,
-                    "from_stage": event.from_stage,
-                    "to_stage": event.to_stage,
-                    "workflow_id": event.workflow_id,
-                    "run_id": event.run_id,
-                    "corrected_by": corrected.get(event.id or 0, []),
-                },
-            )
-            for event in events
+            self.entry(event, corrected.get(event.id or 0, [])) for event in self.rows(session, ids)
         ]
+
+    def entry(self, row: AuditEventRow, corrected_by: list[str] | None = None) -> AuditEntry:
+        return AuditEntry(
+            id=f"{self.name}:{row.id}",
+            kind="transition",
+            municipality_number=row.municipality_number,
+            actor=row.actor,
+            effective_on=row.effective_on,
+            recorded_at=utc(row.recorded_at),
+            summary=f"{row.trigger}: {row.from_stage} → {row.to_stage}",
+            evidence=dict(row.evidence),
+            comment=row.comment,
+            details={
+                "event_id": row.id,
+                "seq": row.seq,
+                "trigger": row.trigger,
+                "from_stage": row.from_stage,
+                "to_stage": row.to_stage,
+                "workflow_id": row.workflow_id,
+                "run_id": row.run_id,
+                "corrected_by": corrected_by or [],
+            },
+        )

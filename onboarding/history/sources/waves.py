@@ -24,13 +24,12 @@ from onboarding.history.entries import (
     AuditFilters,
     EventSource,
     actor_is,
-    actor_of,
     day_start,
     key_select,
     recorded_between,
 )
 from onboarding.store.database import utc
-from onboarding.store.wave_tables import WaveEventRow
+from onboarding.store.tables.waves import WaveEventRow
 
 PREFIX = "wave_"
 EVENT_KINDS: tuple[str, ...] = get_args(WaveEventKind)
@@ -151,7 +150,7 @@ class WaveEventSource(EventSource):
                 kind=PREFIX + row.kind,
                 municipality_number=row.number,
                 wave=row.wave_id,
-                actor=actor_of(row),
+                actor=row.actor,
                 effective_on=row.effective_on or oslo_date(utc(row.recorded_at)),
                 recorded_at=utc(row.recorded_at),
                 summary=_summary(row),

@@ -15,7 +15,7 @@ from onboarding.domain.calendar import OSLO, start_of_day_in_oslo
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.notifications import NotificationStatus
 from onboarding.store import outbox, tokens
-from onboarding.store.tables import ApiToken
+from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tokens import Role
 from onboarding.web.filters import municipality_number, period
 from onboarding.web.forms import FormErrors, text
@@ -37,7 +37,7 @@ def _users(
     page: Page,
     errors: FormErrors,
     values: dict[str, str],
-    created: tuple[ApiToken, str] | None,
+    created: tuple[ApiTokenRow, str] | None,
     done: str | None = None,
 ) -> Response:
     response = page.render(

@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response, StreamingResponse
 
+from onboarding.api.paging import OffsetQuery
 from onboarding.domain.calendar import OSLO
-from onboarding.history.entries import MAX_OFFSET, AuditFilters, AuditPage
+from onboarding.history.entries import AuditFilters, AuditPage
 from onboarding.history.export import ExportFormat, encode
 from onboarding.history.log import audit_page, audit_stream, known_kinds
 from onboarding.web.filters import municipality_number, period
@@ -94,7 +95,7 @@ FilterValues = Annotated[dict[str, str], Depends(filter_values)]
 
 @router.get("/audit")
 async def audit_log_page(
-    page: AdminPage, values: FilterValues, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0
+    page: AdminPage, values: FilterValues, offset: OffsetQuery = 0
 ) -> Response:
     """The audit log by recording time, newest first, a page at a time, with export links."""
     query = read_filters(page, values)

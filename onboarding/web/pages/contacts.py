@@ -11,7 +11,7 @@ from onboarding.domain.contacts import MAX_CONTACTS, MunicipalityContactIn
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.notifications import MUNICIPALITY_ROLES
 from onboarding.store import contacts, queries
-from onboarding.store.tables import MunicipalityRow
+from onboarding.store.tables.parties import MunicipalityRow
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.page import CoordinatorPage, Page, PageRefused
 from onboarding.web.pages.municipality import NumberPath

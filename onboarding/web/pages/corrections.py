@@ -21,7 +21,7 @@ from onboarding.domain.parties.models import MunicipalityView
 from onboarding.domain.process.definition import EVIDENCE_FIELDS, EVIDENCE_RULES, Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.store import queries
-from onboarding.store.tables import AuditEvent
+from onboarding.store.tables.parties import AuditEventRow
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.page import CoordinatorPage, Page, PageRefused, attempt
 from onboarding.web.pages.municipality import NumberPath, known_state
@@ -31,14 +31,14 @@ router = APIRouter()
 EventPath = Annotated[int, Path(ge=1)]
 
 
-async def _transition(page: Page, number: str, event_id: int) -> AuditEvent:
+async def _transition(page: Page, number: str, event_id: int) -> AuditEventRow:
     event = await asyncio.to_thread(queries.audit_event, page.engine, event_id=event_id)
     if event is None or event.municipality_number != number:
         raise PageRefused(404, "correction.unknown_event", number=number, event=event_id)
     return event
 
 
-def evidence_names(event: AuditEvent) -> list[str]:
+def evidence_names(event: AuditEventRow) -> list[str]:
     """The evidence fields a correction of `event` may set: its trigger's and those it has."""
     required = EVIDENCE_RULES[Trigger(event.trigger)].required
     return [name for name in EVIDENCE_FIELDS if name in required or name in event.evidence]
@@ -97,7 +97,7 @@ async def record_correction(
 def _render(
     page: Page,
     view: MunicipalityView,
-    event: AuditEvent,
+    event: AuditEventRow,
     *,
     values: dict[str, str],
     errors: FormErrors,

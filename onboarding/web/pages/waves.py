@@ -25,7 +25,7 @@ from onboarding.gateway import waves as wave_engine
 from onboarding.gateway.parties import EngineUnavailable
 from onboarding.store import queries
 from onboarding.store import waves as wave_store
-from onboarding.store.tables import MunicipalityRow
+from onboarding.store.tables.parties import MunicipalityRow
 from onboarding.store.waves import WaveEventRecord, WaveSummary
 from onboarding.web.conditions import condition_text
 from onboarding.web.forms import FormErrors, text

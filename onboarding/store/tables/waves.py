@@ -4,7 +4,7 @@
 activities; `wave_event` is the wave's append-only history (every date it
 ever had, every member added, moved or removed, every decision and go-live);
 `checklist_completion` keeps every checklist item marked done. The two
-history tables refuse UPDATE and DELETE at the database (see database.py).
+history tables refuse UPDATE and DELETE at the database (see store/database.py).
 """
 
 from datetime import date, datetime
@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from onboarding.store.tables.actor import ActorColumns
 
 
 class WaveRow(SQLModel, table=True):
@@ -47,7 +49,7 @@ class WaveMemberRow(SQLModel, table=True):
     went_live_on: date | None = None
 
 
-class WaveEventRow(SQLModel, table=True):
+class WaveEventRow(ActorColumns, table=True):
     """One change of a wave. Never updated, never deleted."""
 
     __tablename__ = "wave_event"
@@ -68,15 +70,12 @@ class WaveEventRow(SQLModel, table=True):
     reason: str | None = None
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     effective_on: date | None = None
-    actor_id: str
-    actor_name: str
-    actor_role: str
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     workflow_id: str
     run_id: str
 
 
-class ChecklistCompletionRow(SQLModel, table=True):
+class ChecklistCompletionRow(ActorColumns, table=True):
     """A checklist item marked done. Never updated, never deleted."""
 
     __tablename__ = "checklist_completion"
@@ -92,7 +91,4 @@ class ChecklistCompletionRow(SQLModel, table=True):
     done_on: date
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     comment: str | None = None
-    actor_id: str
-    actor_name: str
-    actor_role: str
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

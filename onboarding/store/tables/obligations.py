@@ -9,6 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from onboarding.store.tables.actor import ActorColumns
+
 
 class ObligationRow(SQLModel, table=True):
     """One obligation of one municipality, as its workflow last recorded it."""
@@ -26,7 +28,7 @@ class ObligationRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class DeadlineChangeRow(SQLModel, table=True):
+class DeadlineChangeRow(ActorColumns, table=True):
     """A deadline set or moved by a coordinator. Never updated, never deleted."""
 
     __tablename__ = "deadline_change"
@@ -42,9 +44,6 @@ class DeadlineChangeRow(SQLModel, table=True):
     deadline_before: date | None = None
     deadline_after: date
     reason: str
-    actor_id: str
-    actor_name: str
-    actor_role: str
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     workflow_id: str
     run_id: str

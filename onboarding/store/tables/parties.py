@@ -1,0 +1,128 @@
+"""SQLModel tables of the parties (municipalities): current state, transitions, corrections.
+
+`municipality` holds one current-state row per municipality; `audit_event` is
+append-only (database triggers refuse UPDATE and DELETE, see store/database.py).
+Both are written only by the workflows' activities.
+
+`correction` is append-only like the audit log: a wrongly recorded transition
+is never edited; a correction row says what was wrong, what is true instead,
+who said so and why. Reports read the audit log through the corrections known
+at the time asked about (store/point_in_time.py).
+
+`workflow_run` remembers every Temporal run id a municipality's workflow had
+(continue-as-new starts a new run), so the domain log links to the engine's
+raw history for as long as Temporal keeps it, and says which runs there were
+after it no longer does.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from onboarding.store.tables.actor import ActorColumns
+
+
+class MunicipalityRow(SQLModel, table=True):
+    """Current state of one municipality, as its workflow last recorded it."""
+
+    __tablename__ = "municipality"
+
+    number: str = Field(primary_key=True, max_length=4)
+    name: str
+    county: str
+    health_trust: str
+    stage: str = Field(index=True)
+    paused_from: str | None = None
+    last_seq: int = 0
+    workflow_id: str
+    run_id: str
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class AuditEventRow(ActorColumns, table=True):
+    """One accepted transition. Never updated, never deleted."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        UniqueConstraint("municipality_number", "seq", name="uq_audit_event_seq"),
+        # The program audit log pages and exports in recording order.
+        Index("ix_audit_event_recorded_at", "recorded_at"),
+        # Point-in-time reports find each municipality's latest transition on a
+        # date with one probe of this index (store/point_in_time.py); on
+        # PostgreSQL the included columns make it an index-only probe.
+        Index(
+            "ix_audit_event_latest",
+            "municipality_number",
+            "effective_on",
+            "seq",
+            postgresql_include=["id", "to_stage", "reached_rank", "recorded_at"],
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_number: str = Field(index=True, max_length=4)
+    seq: int
+    trigger: str
+    from_stage: str
+    to_stage: str
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    comment: str | None = None
+    effective_on: date = Field(index=True)
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    idempotency_key: str | None = None
+    workflow_id: str
+    run_id: str
+    # The furthest milestone rank (process.MILESTONE_RANK) the municipality had
+    # reached with this transition, over the transitions in force when it was
+    # recorded. Written once with the row (store/projection.py), so a report
+    # needs only the latest transition on a date, not all of them.
+    reached_rank: int | None = None
+
+
+class CorrectionRow(ActorColumns, table=True):
+    """A compensating correction of one audit event. Never updated, never deleted."""
+
+    __tablename__ = "correction"
+    __table_args__ = (UniqueConstraint("municipality_number", "seq", name="uq_correction_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_number: str = Field(index=True, max_length=4)
+    # The workflow's sequence number: transitions and corrections share it, so
+    # the current-state row only ever moves forward.
+    seq: int
+    kind: str = Field(max_length=10)
+    event_id: int = Field(index=True, foreign_key="audit_event.id")
+    target_seq: int
+    trigger: str
+    effective_on_before: date
+    effective_on_after: date | None = None
+    evidence_before: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    evidence_after: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    stage_before: str
+    stage_after: str
+    reason: str
+    recorded_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    idempotency_key: str | None = None
+    workflow_id: str
+    run_id: str
+
+
+class WorkflowRunRow(SQLModel, table=True):
+    """A run of a municipality's workflow, noted the first time one of its activities ran."""
+
+    __tablename__ = "workflow_run"
+    __table_args__ = (UniqueConstraint("workflow_id", "run_id", name="uq_workflow_run"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_number: str = Field(index=True, max_length=4)
+    workflow_id: str
+    run_id: str
+    first_seen_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
