@@ -58,7 +58,7 @@ from onboarding.gateway.client import connect
 from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
 from onboarding.settings import Settings
 from onboarding.store.database import make_engine
-from onboarding.store.tables import MunicipalityRow
+from onboarding.store.tables.parties import MunicipalityRow
 
 # From prospective to preparing, then a loop that ends in preparing again.
 ROAD = (
