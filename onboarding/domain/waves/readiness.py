@@ -11,7 +11,12 @@ from datetime import date, datetime
 
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.obligations.policy import ReminderPolicy
-from onboarding.domain.obligations.schedule import Obligation, ObligationStatus, pass_over_past
+from onboarding.domain.obligations.schedule import (
+    ACTIVE_OBLIGATION_STATUSES,
+    Obligation,
+    ObligationStatus,
+    pass_over_past,
+)
 from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.domain.waves.checklist import wave_relative_deadline
@@ -30,7 +35,6 @@ WAVE_STAGES: frozenset[Stage] = frozenset(
 _AGREEMENT_SIGNED: frozenset[Stage] = frozenset(
     {Stage.SERVICE_AGREEMENT_SIGNED, Stage.READY, Stage.LIVE}
 )
-_LIVE_STATUSES = (ObligationStatus.OPEN, ObligationStatus.PAUSED)
 
 
 def go_live_blockers(state: MunicipalityState, policy: ReminderPolicy) -> list[str]:
@@ -84,7 +88,7 @@ def arm_checklist(
             obligation.status, obligation.paused_on = ObligationStatus.OPEN, None
         pass_over_past(obligation, policy, now)
     agreement = state.obligations.get(Trigger.SIGN_SERVICE_AGREEMENT.value)
-    if agreement is not None and agreement.status in _LIVE_STATUSES:
+    if agreement is not None and agreement.status in ACTIVE_OBLIGATION_STATUSES:
         agreement.deadline = wave_relative_deadline(
             membership.go_live_at, policy.service_agreement_days_before_go_live, policy.timezone
         )
@@ -95,7 +99,7 @@ def disarm_checklist(state: MunicipalityState, policy: ReminderPolicy, *, on: da
     """Cancel the open checklist items (the member left its wave); done ones stay done."""
     for rule in policy.checklist:
         obligation = state.obligations.get(rule.id.value)
-        if obligation is not None and obligation.status in _LIVE_STATUSES:
+        if obligation is not None and obligation.status in ACTIVE_OBLIGATION_STATUSES:
             obligation.status, obligation.closed_on = ObligationStatus.CANCELLED, on
             obligation.paused_on = None
 
