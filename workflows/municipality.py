@@ -54,7 +54,6 @@ with workflow.unsafe.imports_passed_through():
         plan_correction,
     )
     from onboarding.domain.parties.models import (
-        ChecklistCompletion,
         CorrectionResult,
         MunicipalityState,
         MunicipalityView,
@@ -72,16 +71,9 @@ with workflow.unsafe.imports_passed_through():
         plan_transition,
         transition_answers,
     )
+    from onboarding.domain.waves import membership, readiness
     from onboarding.domain.waves.go_live import plan_go_live
-    from onboarding.domain.waves.membership import (
-        check_joinable,
-        follow_wave,
-        join_wave,
-        leave_wave,
-        membership_result,
-        move_wave_date,
-        repeated_join,
-    )
+    from onboarding.domain.waves.membership import membership_result
     from onboarding.domain.waves.models import (
         ChecklistCommand,
         ChecklistItemView,
@@ -94,13 +86,6 @@ with workflow.unsafe.imports_passed_through():
         WaveDateCommand,
         WaveGoLiveCommand,
         WaveGoLiveResult,
-    )
-    from onboarding.domain.waves.readiness import (
-        already_done,
-        check_item,
-        checklist_item,
-        checklist_view,
-        complete_item,
     )
     from workflows.failures import refusals
     from workflows.names import STAGE_ATTRIBUTE, wave_workflow_id
@@ -192,7 +177,7 @@ class MunicipalityWorkflow:
                 if first is not None:
                     return first
                 record = self._plan(command)
-            view = await self._record(command, record)
+            view = await self._record(record)
             self._transitions.remember(command, view)
             return view
 
@@ -261,12 +246,7 @@ class MunicipalityWorkflow:
                     self._state, self._policy, command, today=self._today()
                 )
             change = set_deadline(
-                obligation,
-                self._policy,
-                command,
-                now=workflow.now(),
-                today=self._today(),
-                **self._run(),
+                obligation, self._policy, command, now=workflow.now(), **self._run()
             )
             self._timer.rearm()
             await self._record_obligations(change)
@@ -286,7 +266,7 @@ class MunicipalityWorkflow:
     @workflow.query
     def checklist(self) -> ChecklistView:
         """The readiness checklist: each item's deadline and completion, and the blockers."""
-        return checklist_view(self._state, self._policy)
+        return readiness.checklist_view(self._state, self._policy)
 
     @workflow.update
     async def join_wave(self, command: JoinWaveCommand) -> MembershipResult:
@@ -299,13 +279,11 @@ class MunicipalityWorkflow:
         """
         async with self._lock:
             self._upgrade_guard()
-            first = repeated_join(self._state, command)
+            first = membership.repeated_join(self._state, command)
             if first is not None:
                 return first
             with refusals():
-                left = join_wave(
-                    self._state, self._policy, command, today=self._today(), now=workflow.now()
-                )
+                left = membership.join_wave(self._state, self._policy, command, now=workflow.now())
             self._timer.rearm()
             await self._record_obligations()
             if left is not None:
@@ -318,14 +296,14 @@ class MunicipalityWorkflow:
     def validate_join_wave(self, command: JoinWaveCommand) -> None:
         """Reject a municipality in the wrong stage, and a move without a reason."""
         with refusals():
-            if repeated_join(self._state, command) is None:
-                check_joinable(self._state, command)
+            if membership.repeated_join(self._state, command) is None:
+                membership.check_joinable(self._state, command)
 
     @workflow.update
     async def leave_wave(self, command: LeaveWaveCommand) -> MembershipResult:
         """Leave the wave (removed from it): open checklist items are cancelled, done stay done."""
         async with self._lock:
-            left = leave_wave(self._state, self._policy, command, today=self._today())
+            left = membership.leave_wave(self._state, self._policy, command, today=self._today())
             if left is None:
                 return membership_result(self._state, member=False)
             self._timer.rearm()
@@ -336,8 +314,8 @@ class MunicipalityWorkflow:
     async def wave_rescheduled(self, command: WaveDateCommand) -> MembershipResult:
         """The wave's date moved: derive every wave-relative deadline again."""
         async with self._lock:
-            if not move_wave_date(
-                self._state, self._policy, command, today=self._today(), now=workflow.now()
+            if not membership.move_wave_date(
+                self._state, self._policy, command, now=workflow.now()
             ):
                 return membership_result(self._state, member=False)
             self._timer.rearm()
@@ -351,8 +329,8 @@ class MunicipalityWorkflow:
             plan = plan_go_live(
                 self._state, self._policy, command, now=workflow.now(), **self._run()
             )
-            if plan.command is not None and plan.record is not None:
-                await self._record(plan.command, plan.record)
+            if plan.record is not None:
+                await self._record(plan.record)
             return plan.result(self._state)
 
     @workflow.update
@@ -360,18 +338,11 @@ class MunicipalityWorkflow:
         """Mark a checklist item done with its date, actor and evidence."""
         async with self._lock:
             with refusals():
-                if already_done(self._state, command):
-                    return checklist_item(self._state, self._policy, command.item)
-                done_on = check_item(self._state, self._policy, command, today=self._today())
-            completion = ChecklistCompletion(
-                item=command.item,
-                done_on=done_on,
-                evidence=dict(command.evidence),
-                comment=command.comment,
-                actor=command.actor,
-                recorded_at=workflow.now(),
-            )
-            complete_item(self._state, completion)
+                if readiness.already_done(self._state, command):
+                    return readiness.checklist_item(self._state, self._policy, command.item)
+                completion = readiness.complete_checklist_item(
+                    self._state, self._policy, command, now=workflow.now()
+                )
             self._timer.rearm()
             await workflow.execute_activity_method(
                 Waves.record_checklist,
@@ -382,20 +353,18 @@ class MunicipalityWorkflow:
                 ),
                 **SQL_WRITE,
             )
-            return checklist_item(self._state, self._policy, command.item)
+            return readiness.checklist_item(self._state, self._policy, command.item)
 
     @complete_checklist_item.validator
     def validate_complete_checklist_item(self, command: ChecklistCommand) -> None:
         """Reject unknown items, a municipality in no wave, and dates in the future."""
         with refusals():
-            if not already_done(self._state, command):
-                check_item(self._state, self._policy, command, today=self._today())
+            if not readiness.already_done(self._state, command):
+                readiness.check_item(self._state, self._policy, command, today=self._today())
 
     # -- recording -----------------------------------------------------------
 
-    async def _record(
-        self, command: TransitionCommand, record: TransitionRecord
-    ) -> MunicipalityView:
+    async def _record(self, record: TransitionRecord) -> MunicipalityView:
         """Apply a planned transition, record it in SQL, and tell a wave it left."""
         apply_transition(self._state, record)
         self._upsert_stage()
@@ -403,9 +372,7 @@ class MunicipalityWorkflow:
             self._state, self._policy, record.trigger, record.effective_on, now=workflow.now()
         )
         self._timer.rearm()
-        left = follow_wave(
-            self._state, self._policy, record, today=self._today(), now=workflow.now()
-        )
+        left = membership.follow_wave(self._state, self._policy, record, now=workflow.now())
         await workflow.execute_activity_method(
             Projection.record_transition,
             ProjectionInput(

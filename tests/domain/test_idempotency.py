@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from onboarding.domain.actor import Actor
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.idempotency import FirstAnswers
 from onboarding.domain.obligations.deadlines import deadline_answers, repeated_deadline
@@ -14,8 +13,6 @@ from onboarding.domain.obligations.schedule import Obligation, ObligationStatus
 from onboarding.domain.obligations.stages import obligation_view
 from onboarding.domain.parties.correction_records import (
     CorrectionCommand,
-    CorrectionKind,
-    CorrectionRecord,
 )
 from onboarding.domain.parties.corrections import correction_answers
 from onboarding.domain.parties.models import (
@@ -23,16 +20,13 @@ from onboarding.domain.parties.models import (
     MunicipalityState,
     MunicipalityView,
     TransitionCommand,
-    TransitionRecord,
 )
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.parties.transitions import municipality_view, transition_answers
 from onboarding.domain.process.definition import Stage, Trigger
+from tests.domain.builders import ACTOR, municipality_state, transition_record, void_record
 
 POLICY = ReminderPolicy()
 NOW = datetime(2030, 3, 1, 12, tzinfo=UTC)
-ACTOR = Actor(id="u", name="Kari", role="coordinator")
-TESTBY = Municipality(number="8901", name="Testby", county="T", health_trust="HF")
 
 
 EVIDENCE = {
@@ -47,26 +41,11 @@ def transition(trigger: Trigger, key: str | None) -> TransitionCommand:
     )
 
 
-def recorded(trigger: Trigger, seq: int = 1) -> TransitionRecord:
-    return TransitionRecord(
-        seq=seq,
-        trigger=trigger,
-        from_stage=Stage.PROSPECTIVE,
-        to_stage=Stage.COLLABORATION_SIGNED,
-        effective_on=date(2030, 3, 1),
-        evidence={},
-        comment=None,
-        actor=ACTOR,
-        recorded_at=NOW,
-        idempotency_key=None,
-        workflow_id="municipality-8901",
-        run_id="run",
-    )
-
-
 def view_after(trigger: Trigger) -> MunicipalityView:
-    state = MunicipalityState(municipality=TESTBY, last_transition=recorded(trigger))
-    return municipality_view(state, POLICY)
+    signed = transition_record(
+        trigger, Stage.PROSPECTIVE, Stage.COLLABORATION_SIGNED, date(2030, 3, 1)
+    )
+    return municipality_view(municipality_state(last_transition=signed), POLICY)
 
 
 def test_a_repeat_gets_its_first_answer_and_a_new_key_none() -> None:
@@ -84,7 +63,7 @@ def test_a_repeat_gets_its_first_answer_and_a_new_key_none() -> None:
 
 def test_a_request_without_a_key_is_never_a_repeat_nor_kept() -> None:
     answers: dict[str, MunicipalityView] = {}
-    state = MunicipalityState(municipality=TESTBY, results_by_key=answers)
+    state = municipality_state(results_by_key=answers)
     kept = transition_answers(state, kept=10)
     sign = transition(Trigger.SIGN_COLLABORATION, None)
     kept.remember(sign, view_after(Trigger.SIGN_COLLABORATION))
@@ -93,7 +72,7 @@ def test_a_request_without_a_key_is_never_a_repeat_nor_kept() -> None:
 
 
 def test_a_key_used_for_another_trigger_is_refused_with_the_first_one_named() -> None:
-    state = MunicipalityState(municipality=TESTBY)
+    state = municipality_state()
     answers = transition_answers(state, kept=10)
     answers.remember(
         transition(Trigger.SIGN_COLLABORATION, "k"), view_after(Trigger.SIGN_COLLABORATION)
@@ -106,7 +85,7 @@ def test_a_key_used_for_another_trigger_is_refused_with_the_first_one_named() ->
 
 
 def test_answers_are_bounded_oldest_first() -> None:
-    state = MunicipalityState(municipality=TESTBY)
+    state = municipality_state()
     answers = transition_answers(state, kept=2)
     view = view_after(Trigger.SIGN_COLLABORATION)
     for key in ("a", "b", "c"):
@@ -126,27 +105,12 @@ def correction(event_id: int, key: str) -> CorrectionCommand:
 
 
 def test_a_correction_key_is_for_one_event() -> None:
-    state = MunicipalityState(municipality=TESTBY)
+    state = municipality_state()
     answers = correction_answers(state, kept=5)
-    record = CorrectionRecord(
-        seq=2,
-        kind=CorrectionKind.VOID,
-        event_id=7,
-        target_seq=1,
-        trigger=Trigger.SIGN_COLLABORATION,
-        effective_on_before=date(2030, 3, 1),
-        effective_on_after=None,
-        evidence_before={},
-        evidence_after=None,
-        stage_before=Stage.COLLABORATION_SIGNED,
-        stage_after=Stage.PROSPECTIVE,
-        reason="typo",
-        actor=ACTOR,
-        recorded_at=NOW,
-        idempotency_key="fix",
-        workflow_id="municipality-8901",
-        run_id="run",
+    signed = transition_record(
+        Trigger.SIGN_COLLABORATION, Stage.PROSPECTIVE, Stage.COLLABORATION_SIGNED, date(2030, 3, 1)
     )
+    record = void_record(signed, seq=2, event_id=7)
     view = view_after(Trigger.SIGN_COLLABORATION)
     result = CorrectionResult(correction=record, municipality=view)
     answers.remember(correction(7, "fix"), result)
@@ -162,7 +126,7 @@ def deadline(obligation: str, on: date, key: str | None) -> DeadlineCommand:
 
 
 def with_option(deadline_on: date) -> MunicipalityState:
-    state = MunicipalityState(municipality=TESTBY, stage=Stage.COLLABORATION_SIGNED)
+    state = municipality_state(Stage.COLLABORATION_SIGNED)
     state.obligations["exercise_option"] = Obligation(
         id="exercise_option", label="Exercise", opened_on=date(2030, 1, 1), deadline=deadline_on
     )

@@ -15,7 +15,6 @@ from onboarding.domain.parties.models import (
     MunicipalityState,
     TransitionRecord,
 )
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.parties.transitions import apply_transition
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.domain.waves.go_live import missed_go_live_message, plan_go_live
@@ -27,28 +26,27 @@ from onboarding.domain.waves.membership import (
     repeated_join,
 )
 from onboarding.domain.waves.models import (
+    ChecklistCommand,
     GoLiveOutcome,
     JoinWaveCommand,
     LeaveWaveCommand,
     WaveDateCommand,
     WaveGoLiveCommand,
-    WaveInfo,
 )
+from onboarding.domain.waves.readiness import complete_checklist_item
+from tests.domain.builders import ACTOR, RUN, municipality_state, transition_record, wave_info
 
 OSLO = ZoneInfo("Europe/Oslo")
 POLICY = ReminderPolicy()
 NOW = datetime(2030, 6, 1, 12, tzinfo=UTC)
 TODAY = date(2030, 6, 1)
 GO_LIVE_AT = datetime(2030, 10, 25, 22, tzinfo=OSLO)
-ACTOR = Actor(id="u", name="Kari", role="coordinator")
 WAVE = Actor(id="wave:w1", name="wave W1", role="system")
-RUN = {"workflow_id": "municipality-8901", "run_id": "run-1"}
 ITEMS = [rule.id.value for rule in POLICY.checklist]
 
 
 def fresh(stage: Stage = Stage.PREPARING) -> MunicipalityState:
-    municipality = Municipality(number="8901", name="Testby", county="T", health_trust="HF")
-    return MunicipalityState(municipality=municipality, stage=stage, readiness_guard=True)
+    return municipality_state(stage, readiness_guard=True)
 
 
 def join(wave_id: str, reason: str | None = None) -> JoinWaveCommand:
@@ -56,12 +54,12 @@ def join(wave_id: str, reason: str | None = None) -> JoinWaveCommand:
 
 
 def joined(state: MunicipalityState, wave_id: str = "w1") -> None:
-    join_wave(state, POLICY, join(wave_id), today=TODAY, now=NOW)
+    join_wave(state, POLICY, join(wave_id), now=NOW)
 
 
 def test_joining_numbers_the_membership_and_arms_the_checklist() -> None:
     state = fresh()
-    assert join_wave(state, POLICY, join("w1"), today=TODAY, now=NOW) is None
+    assert join_wave(state, POLICY, join("w1"), now=NOW) is None
     assert state.wave is not None
     assert (state.wave.wave_id, state.wave.seq, state.wave.joined_at) == ("w1", 1, NOW)
     assert {state.obligations[i].status for i in ITEMS} == {ObligationStatus.OPEN}
@@ -74,9 +72,9 @@ def test_moving_needs_a_reason_and_answers_which_wave_it_left() -> None:
     joined(state)
     state.missed_go_live = "w1"
     with pytest.raises(RequestRejected) as no_reason:
-        join_wave(state, POLICY, join("w2"), today=TODAY, now=NOW)
+        join_wave(state, POLICY, join("w2"), now=NOW)
     assert no_reason.value.field == "reason"
-    left = join_wave(state, POLICY, join("w2", reason="capacity"), today=TODAY, now=NOW)
+    left = join_wave(state, POLICY, join("w2", reason="capacity"), now=NOW)
     assert left is not None and left.wave_id == "w1"
     assert state.wave is not None
     assert (state.wave.wave_id, state.wave.seq, state.wave.moved_from) == ("w2", 2, "w1")
@@ -88,7 +86,7 @@ def test_moving_needs_a_reason_and_answers_which_wave_it_left() -> None:
 
 def test_a_municipality_before_option_exercised_cannot_join() -> None:
     with pytest.raises(NotEligible):
-        join_wave(fresh(Stage.COLLABORATION_SIGNED), POLICY, join("w1"), today=TODAY, now=NOW)
+        join_wave(fresh(Stage.COLLABORATION_SIGNED), POLICY, join("w1"), now=NOW)
 
 
 def test_leaving_cancels_open_items_and_another_wave_s_leave_changes_nothing() -> None:
@@ -108,27 +106,15 @@ def test_a_new_wave_date_moves_every_wave_relative_deadline() -> None:
     joined(state)
     before = state.obligations["go_no_go_meeting"].deadline
     later = WaveDateCommand(wave_id="w1", go_live_at=GO_LIVE_AT + timedelta(days=28))
-    assert move_wave_date(state, POLICY, later, today=TODAY, now=NOW)
+    assert move_wave_date(state, POLICY, later, now=NOW)
     assert before is not None
     assert state.obligations["go_no_go_meeting"].deadline == before + timedelta(days=28)
     other = WaveDateCommand(wave_id="w2", go_live_at=GO_LIVE_AT)
-    assert not move_wave_date(state, POLICY, other, today=TODAY, now=NOW)
+    assert not move_wave_date(state, POLICY, other, now=NOW)
 
 
 def transition_to(state: MunicipalityState, trigger: Trigger, to_stage: Stage) -> TransitionRecord:
-    record = TransitionRecord(
-        seq=state.seq + 1,
-        trigger=trigger,
-        from_stage=state.stage,
-        to_stage=to_stage,
-        effective_on=TODAY,
-        evidence={},
-        comment=None,
-        actor=ACTOR,
-        recorded_at=NOW,
-        idempotency_key=None,
-        **RUN,
-    )
+    record = transition_record(trigger, state.stage, to_stage, TODAY, seq=state.seq + 1)
     apply_transition(state, record)
     return record
 
@@ -137,13 +123,13 @@ def test_declining_leaves_the_wave_and_a_pause_keeps_the_items_on_its_date() -> 
     state = fresh()
     joined(state)
     pause = transition_to(state, Trigger.PAUSE, Stage.PAUSED)
-    assert follow_wave(state, POLICY, pause, today=TODAY, now=NOW) is None
+    assert follow_wave(state, POLICY, pause, now=NOW) is None
     assert {state.obligations[i].status for i in ITEMS} == {ObligationStatus.PAUSED}
     decline = transition_to(state, Trigger.DECLINE, Stage.DECLINED)
-    left = follow_wave(state, POLICY, decline, today=TODAY, now=NOW)
+    left = follow_wave(state, POLICY, decline, now=NOW)
     assert left is not None and left.wave_id == "w1" and state.wave is None
     assert {state.obligations[i].status for i in ITEMS} == {ObligationStatus.CANCELLED}
-    assert follow_wave(state, POLICY, decline, today=TODAY, now=NOW) is None  # in no wave
+    assert follow_wave(state, POLICY, decline, now=NOW) is None  # in no wave
 
 
 def go_live(wave_id: str = "w1") -> WaveGoLiveCommand:
@@ -155,8 +141,8 @@ def test_go_live_for_a_ready_member_is_its_go_live_transition() -> None:
     joined(state)
     plan = plan_go_live(state, POLICY, go_live(), now=GO_LIVE_AT, **RUN)
     assert plan.outcome is GoLiveOutcome.LIVE and plan.blockers == []
-    assert plan.command is not None and plan.record is not None
-    assert plan.command.comment == "went live with wave w1"
+    assert plan.record is not None
+    assert plan.record.comment == "went live with wave w1"
     assert (plan.record.trigger, plan.record.to_stage) == (Trigger.GO_LIVE, Stage.LIVE)
     assert plan.record.effective_on == date(2030, 10, 25)
     apply_transition(state, plan.record)
@@ -207,14 +193,7 @@ def test_a_missed_go_live_escalates_to_the_top_of_the_ladder() -> None:
     state = fresh(Stage.PREPARING)
     joined(state)
     result = plan_go_live(state, POLICY, go_live(), now=GO_LIVE_AT, **RUN).result(state)
-    wave = WaveInfo(
-        id="w1",
-        name="Autumn",
-        health_trust=None,
-        go_live_at=GO_LIVE_AT,
-        created_by=ACTOR,
-        created_at=NOW,
-    )
+    wave = wave_info(GO_LIVE_AT)
     message = missed_go_live_message(wave, result, POLICY, timezone="Europe/Oslo")
     top = POLICY.escalation_ladder[-1]
     assert (message.kind, message.level, message.recipient_roles) == (
@@ -225,3 +204,21 @@ def test_a_missed_go_live_escalates_to_the_top_of_the_ladder() -> None:
     assert message.message_key == "missed-go-live-w1"
     assert message.deadline == date(2030, 10, 25)  # the local date of the cutover
     assert message.obligation_label == "Go-live with wave Autumn (missed: not ready)"
+
+
+def test_completing_an_item_records_who_and_when_and_fulfils_it() -> None:
+    state = fresh()
+    joined(state)
+    command = ChecklistCommand(
+        item="integrations_tested", evidence={"ref": "t-1"}, comment="all green", actor=ACTOR
+    )
+    completion = complete_checklist_item(state, POLICY, command, now=NOW)
+    assert (completion.done_on, completion.actor, completion.recorded_at) == (TODAY, ACTOR, NOW)
+    assert completion.evidence == {"ref": "t-1"} and completion.comment == "all green"
+    assert state.checklist_done["integrations_tested"] == completion
+    assert state.obligations["integrations_tested"].status is ObligationStatus.FULFILLED
+    tomorrow = command.model_copy(update={"item": "go_no_go_meeting", "done_on": date(2030, 6, 2)})
+    with pytest.raises(RequestRejected) as future:
+        complete_checklist_item(state, POLICY, tomorrow, now=NOW)
+    assert future.value.field == "done_on"
+    assert "go_no_go_meeting" not in state.checklist_done

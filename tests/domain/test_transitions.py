@@ -4,11 +4,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from onboarding.domain.actor import Actor
 from onboarding.domain.errors import InvalidEffectiveDate, InvalidEvidence, TransitionRefused
 from onboarding.domain.obligations.policy import ReminderPolicy
-from onboarding.domain.parties.models import MunicipalityState, TransitionCommand, WaveMembership
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.parties.models import TransitionCommand, WaveMembership
 from onboarding.domain.parties.transitions import (
     apply_transition,
     municipality_view,
@@ -16,21 +14,13 @@ from onboarding.domain.parties.transitions import (
     process_context,
 )
 from onboarding.domain.process.definition import Stage, Trigger
+from tests.domain.builders import ACTOR, RUN, municipality_state
 
 POLICY = ReminderPolicy()
 # 23:30 UTC on 1 March is already 2 March in Oslo.
 NOW = datetime(2030, 3, 1, 23, 30, tzinfo=UTC)
 OSLO_TODAY = date(2030, 3, 2)
-ACTOR = Actor(id="u", name="Kari", role="coordinator")
-RUN = {"workflow_id": "municipality-8901", "run_id": "run-1"}
 SIGNED = {"agreement_version": "2022", "document_ref": "doc-1"}
-
-
-def fresh(stage: Stage = Stage.PROSPECTIVE, **fields: object) -> MunicipalityState:
-    municipality = Municipality(number="8901", name="Testby", county="T", health_trust="HF")
-    return MunicipalityState.model_validate(
-        {"municipality": municipality, "stage": stage, **fields}
-    )
 
 
 def command(trigger: Trigger, **fields: object) -> TransitionCommand:
@@ -38,7 +28,7 @@ def command(trigger: Trigger, **fields: object) -> TransitionCommand:
 
 
 def test_a_plan_is_the_record_the_transition_would_make() -> None:
-    state = fresh()
+    state = municipality_state()
     record = plan_transition(
         state, POLICY, command(Trigger.SIGN_COLLABORATION, evidence=SIGNED), now=NOW, **RUN
     )
@@ -54,7 +44,7 @@ def test_a_plan_is_the_record_the_transition_would_make() -> None:
 
 
 def test_a_plan_refuses_the_wrong_stage_a_future_date_and_missing_evidence() -> None:
-    state = fresh()
+    state = municipality_state()
     with pytest.raises(TransitionRefused) as refused:
         plan_transition(state, POLICY, command(Trigger.GO_LIVE), now=NOW, **RUN)
     assert refused.value.allowed_triggers == ["sign_collaboration", "withdraw"]
@@ -73,7 +63,7 @@ def test_a_plan_refuses_the_wrong_stage_a_future_date_and_missing_evidence() -> 
 
 
 def test_approve_go_live_waits_for_the_guard_s_conditions() -> None:
-    state = fresh(Stage.SERVICE_AGREEMENT_SIGNED, readiness_guard=True)
+    state = municipality_state(Stage.SERVICE_AGREEMENT_SIGNED, readiness_guard=True)
     assert "not a member of a production wave" in process_context(state, POLICY).go_live_blockers
     with pytest.raises(TransitionRefused) as refused:
         plan_transition(state, POLICY, command(Trigger.APPROVE_GO_LIVE), now=NOW, **RUN)
@@ -84,7 +74,7 @@ def test_approve_go_live_waits_for_the_guard_s_conditions() -> None:
 
 
 def test_applying_a_pause_and_a_resume_remembers_where_it_paused_from() -> None:
-    state = fresh(Stage.PREPARING, seq=4)
+    state = municipality_state(Stage.PREPARING, seq=4)
     pause = plan_transition(
         state, POLICY, command(Trigger.PAUSE, evidence={"reason": "election"}), now=NOW, **RUN
     )
@@ -99,7 +89,7 @@ def test_applying_a_pause_and_a_resume_remembers_where_it_paused_from() -> None:
 
 def test_the_view_shows_the_stage_what_is_allowed_and_the_wave() -> None:
     go_live_at = datetime(2030, 10, 25, 22, tzinfo=UTC)
-    state = fresh(Stage.SERVICE_AGREEMENT_SIGNED, readiness_guard=True)
+    state = municipality_state(Stage.SERVICE_AGREEMENT_SIGNED, readiness_guard=True)
     state.wave = WaveMembership(wave_id="w1", go_live_at=go_live_at, seq=1, joined_at=NOW)
     view = municipality_view(state, POLICY)
     assert (view.number, view.name, view.stage) == (

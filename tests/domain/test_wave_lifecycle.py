@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from onboarding.domain.actor import Actor
 from onboarding.domain.errors import RequestRejected, WaveRefused
 from onboarding.domain.waves.lifecycle import (
     check_active,
@@ -21,28 +20,18 @@ from onboarding.domain.waves.models import (
     Decision,
     DecisionCommand,
     MemberStatus,
-    WaveInfo,
     WaveMember,
     WaveState,
     WaveStatus,
 )
+from tests.domain.builders import ACTOR, wave_info
 
 NOW = datetime(2030, 6, 1, 12, tzinfo=UTC)
 AT = datetime(2030, 10, 25, 22, tzinfo=UTC)
-ACTOR = Actor(id="u", name="Kari", role="coordinator")
 
 
 def wave(status: WaveStatus = WaveStatus.PLANNED, *, after_the_fact: bool = False) -> WaveState:
-    info = WaveInfo(
-        id="w1",
-        name="Autumn",
-        health_trust=None,
-        go_live_at=AT,
-        status=status,
-        recorded_after_the_fact=after_the_fact,
-        created_by=ACTOR,
-        created_at=NOW,
-    )
+    info = wave_info(AT, status, after_the_fact=after_the_fact)
     return WaveState(info=info)
 
 

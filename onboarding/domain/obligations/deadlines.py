@@ -1,12 +1,13 @@
 """A coordinator setting or moving an obligation's deadline, and the answer to a repeat (pure).
 
 Which obligation may be given a deadline is `open_obligation`'s rule
-(obligations/stages.py); this is what setting it does. `now`, `today` and
-the run come from the workflow.
+(obligations/stages.py); this is what setting it does. `now` and the run come
+from the workflow.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 
+from onboarding.domain.calendar import oslo_date
 from onboarding.domain.idempotency import FirstAnswers
 from onboarding.domain.obligations.models import DeadlineChange, DeadlineCommand, ObligationView
 from onboarding.domain.obligations.policy import ReminderPolicy
@@ -21,7 +22,6 @@ def set_deadline(
     command: DeadlineCommand,
     *,
     now: datetime,
-    today: date,
     workflow_id: str,
     run_id: str,
 ) -> DeadlineChange:
@@ -29,7 +29,7 @@ def set_deadline(
 
     Reminders and escalations follow the new date: one whose time is already
     gone is passed over rather than sent late. A paused obligation's clock
-    stands still from `today`, not from when the pause began.
+    stands still from today (Europe/Oslo), not from when the pause began.
     """
     change = DeadlineChange(
         obligation_id=obligation.id,
@@ -43,7 +43,7 @@ def set_deadline(
     )
     obligation.deadline = command.deadline
     if obligation.status is ObligationStatus.PAUSED:
-        obligation.paused_on = today
+        obligation.paused_on = oslo_date(now)
     pass_over_past(obligation, policy, now)
     return change
 

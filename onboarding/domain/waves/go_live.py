@@ -31,7 +31,6 @@ class GoLivePlan:
 
     outcome: GoLiveOutcome
     blockers: list[str] = field(default_factory=list)
-    command: TransitionCommand | None = None
     record: TransitionRecord | None = None
 
     def result(self, state: MunicipalityState) -> WaveGoLiveResult:
@@ -78,7 +77,7 @@ def plan_go_live(
         return GoLivePlan(
             GoLiveOutcome.NOT_READY, blockers=go_live_blockers(state, policy) or [str(err)]
         )
-    return GoLivePlan(GoLiveOutcome.LIVE, command=go_live, record=record)
+    return GoLivePlan(GoLiveOutcome.LIVE, record=record)
 
 
 def missed_go_live_message(

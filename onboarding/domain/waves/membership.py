@@ -2,11 +2,13 @@
 
 The wave workflow owns the wave; the municipality's workflow owns whether it
 is in one, so two coordinators moving it at once end with it in exactly one
-wave. These are the checks and answers of its membership updates.
+wave. These are the checks and answers of its membership updates. Dates are
+Europe/Oslo dates at `now`, the workflow's clock.
 """
 
 from datetime import date, datetime
 
+from onboarding.domain.calendar import oslo_date
 from onboarding.domain.errors import NotEligible, RequestRejected
 from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.parties.models import MunicipalityState, TransitionRecord, WaveMembership
@@ -63,7 +65,6 @@ def join_wave(
     policy: ReminderPolicy,
     command: JoinWaveCommand,
     *,
-    today: date,
     now: datetime,
 ) -> WaveMembership | None:
     """Join the command's wave (see check_joinable) and arm the checklist on its date.
@@ -81,7 +82,7 @@ def join_wave(
         moved_from=current.wave_id if current else None,
     )
     state.missed_go_live = None
-    arm_checklist(state, policy, today=today, now=now)
+    arm_checklist(state, policy, today=oslo_date(now), now=now)
     return current
 
 
@@ -106,7 +107,6 @@ def move_wave_date(
     policy: ReminderPolicy,
     command: WaveDateCommand,
     *,
-    today: date,
     now: datetime,
 ) -> bool:
     """The wave's date moved: every wave-relative deadline follows. False if not in that wave."""
@@ -114,7 +114,7 @@ def move_wave_date(
     if current is None or current.wave_id != command.wave_id:
         return False
     current.go_live_at = command.go_live_at
-    arm_checklist(state, policy, today=today, now=now)
+    arm_checklist(state, policy, today=oslo_date(now), now=now)
     return True
 
 
@@ -123,7 +123,6 @@ def follow_wave(
     policy: ReminderPolicy,
     record: TransitionRecord,
     *,
-    today: date,
     now: datetime,
 ) -> WaveMembership | None:
     """Keep the checklist on the wave's date; a municipality leaving the road leaves its wave.
@@ -141,5 +140,5 @@ def follow_wave(
     if record.to_stage is not Stage.LIVE:
         # A pause or resume shifts deadlines by the time paused; in a wave
         # they hang on the wave's date instead.
-        arm_checklist(state, policy, today=today, now=now)
+        arm_checklist(state, policy, today=oslo_date(now), now=now)
     return None

@@ -9,6 +9,7 @@ or reads a clock: `now` comes from the workflow.
 
 from datetime import date, datetime
 
+from onboarding.domain.calendar import oslo_date
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import (
@@ -153,6 +154,26 @@ def check_item(
             "done_on", f"{done_on} is in the future (today is {today} in Europe/Oslo)"
         )
     return done_on
+
+
+def complete_checklist_item(
+    state: MunicipalityState,
+    policy: ReminderPolicy,
+    command: ChecklistCommand,
+    *,
+    now: datetime,
+) -> ChecklistCompletion:
+    """Check the command (see check_item), record the item done and fulfil its obligation."""
+    completion = ChecklistCompletion(
+        item=command.item,
+        done_on=check_item(state, policy, command, today=oslo_date(now)),
+        evidence=dict(command.evidence),
+        comment=command.comment,
+        actor=command.actor,
+        recorded_at=now,
+    )
+    complete_item(state, completion)
+    return completion
 
 
 def checklist_item(
