@@ -34,16 +34,20 @@ with workflow.unsafe.imports_passed_through():
         check_decision,
         check_new_date,
         check_removable,
+        drop_member,
         go_live_at,
         go_live_due,
         is_member,
+        missed_reason,
+        moved_on,
+        note_departure,
+        settle_member,
         status_after,
     )
     from onboarding.domain.waves.models import (
         AddMemberCommand,
         Decision,
         DecisionCommand,
-        GoLiveOutcome,
         JoinWaveCommand,
         LeaveWaveCommand,
         MemberCall,
@@ -157,7 +161,7 @@ class WaveWorkflow:
             )
             membership = joined.membership
             assert membership is not None, "join_wave answers with a membership"
-            if self._state.departed.get(command.number, 0) >= membership.seq:
+            if moved_on(self._state, command.number, membership.seq):
                 # It moved on while we waited for the answer: not a member any more.
                 return self.view()
             self._state.members[command.number] = WaveMember(
@@ -204,7 +208,7 @@ class WaveWorkflow:
                     ),
                 )
             )
-            self._drop(command.number, member.seq)
+            drop_member(self._state, command.number, member.seq)
             await self._record(
                 [
                     self._event(
@@ -228,13 +232,8 @@ class WaveWorkflow:
         """A member joined another wave, declined or withdrew: drop it from this wave."""
         await self._registered()
         async with self._lock:
-            member = self._state.members.get(left.number)
-            self._state.departed[left.number] = max(
-                left.seq, self._state.departed.get(left.number, 0)
-            )
-            if member is None or member.seq > left.seq:
+            if not note_departure(self._state, left):
                 return
-            self._drop(left.number, left.seq)
             await self._record(
                 [
                     self._event(
@@ -332,28 +331,20 @@ class WaveWorkflow:
         events: list[WaveEvent] = []
         missed: list[WaveGoLiveResult] = []
         for member, answer in zip(waiting, results, strict=True):
-            result = answer.go_live
-            if result is None:
-                # Its workflow is gone (terminated by an operator): nothing to take live.
-                self._drop(member.number, member.seq)
-                continue
-            if result.outcome is GoLiveOutcome.LIVE:
-                member.status, member.went_live_on = MemberStatus.LIVE, on
+            status = settle_member(self._state, member, answer.go_live, on)
+            if status is MemberStatus.LIVE:
                 events.append(self._event("member_went_live", system, number=member.number, on=on))
-            elif result.outcome is GoLiveOutcome.NOT_READY:
-                member.status = MemberStatus.MISSED_GO_LIVE
-                missed.append(result)
+            elif status is MemberStatus.MISSED_GO_LIVE and answer.go_live is not None:
+                missed.append(answer.go_live)
                 events.append(
                     self._event(
                         "member_missed_go_live",
                         system,
                         number=member.number,
-                        reason="; ".join(result.blockers) or f"stage {result.stage.value}",
+                        reason=missed_reason(answer.go_live),
                         on=on,
                     )
                 )
-            else:
-                self._drop(member.number, member.seq)
         info.status = WaveStatus.LIVE
         self._state.went_live = True
         events.append(self._event("went_live", system, on=on))
@@ -433,10 +424,6 @@ class WaveWorkflow:
         except ApplicationError as err:
             workflow.logger.warning("member %s left out of go-live: %s", call.number, err)
             return MemberCallResult()
-
-    def _drop(self, number: str, seq: int) -> None:
-        self._state.members.pop(number, None)
-        self._state.departed[number] = max(seq, self._state.departed.get(number, 0))
 
     def _event(
         self,

@@ -5,26 +5,35 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from onboarding.domain.errors import RequestRejected, WaveRefused
+from onboarding.domain.process.definition import Stage
 from onboarding.domain.waves.lifecycle import (
     check_active,
     check_decision,
     check_new_date,
     check_removable,
+    drop_member,
     go_live_at,
     go_live_due,
     is_member,
+    missed_reason,
+    moved_on,
+    note_departure,
+    settle_member,
     status_after,
 )
 from onboarding.domain.waves.models import (
     ACTIVE_WAVE_STATUSES,
     Decision,
     DecisionCommand,
+    GoLiveOutcome,
+    MemberLeft,
     MemberStatus,
+    WaveGoLiveResult,
     WaveMember,
     WaveState,
     WaveStatus,
 )
-from tests.domain.builders import ACTOR, wave_info
+from tests.domain.builders import ACTOR, TESTBY, wave_info
 
 NOW = datetime(2030, 6, 1, 12, tzinfo=UTC)
 AT = datetime(2030, 10, 25, 22, tzinfo=UTC)
@@ -130,3 +139,50 @@ def test_the_timer_waits_for_the_go_live_instant_of_an_active_wave() -> None:
     # Recorded after the fact: no timer; its approve decision takes it live.
     after = wave(after_the_fact=True)
     assert go_live_at(after) is None and not go_live_due(after, AT)
+
+
+def test_a_member_s_departure_is_remembered_so_a_late_join_answer_never_re_adds_it() -> None:
+    state = wave()
+    member(state, "5001")  # membership seq 1
+    assert not moved_on(state, "5001", 1)
+    assert note_departure(state, left("5001", 1))
+    assert "5001" not in state.members and moved_on(state, "5001", 1)
+    # It joins again (seq 3); a word about its old membership drops nothing.
+    state.members["5001"] = WaveMember(number="5001", name="M5001", seq=3, joined_at=NOW)
+    assert not note_departure(state, left("5001", 2))
+    assert "5001" in state.members and state.departed["5001"] == 2
+    drop_member(state, "5001", 3)
+    assert "5001" not in state.members and state.departed["5001"] == 3
+    assert not note_departure(state, left("5009", 1))
+    assert state.departed["5009"] == 1
+
+
+def left(number: str, seq: int) -> MemberLeft:
+    return MemberLeft(number=number, seq=seq, to_wave=None, actor=ACTOR)
+
+
+def answer(outcome: GoLiveOutcome, *blockers: str) -> WaveGoLiveResult:
+    return WaveGoLiveResult(
+        municipality=TESTBY,
+        outcome=outcome,
+        stage=Stage.SERVICE_AGREEMENT_SIGNED,
+        blockers=list(blockers),
+    )
+
+
+def test_members_settle_by_their_go_live_answers() -> None:
+    state = wave(WaveStatus.FROZEN)
+    for number in ("5001", "5002", "5003", "5004"):
+        member(state, number)
+    on = AT.date()
+    live, missed, gone, other = (state.members[n] for n in ("5001", "5002", "5003", "5004"))
+    assert settle_member(state, live, answer(GoLiveOutcome.LIVE), on) is MemberStatus.LIVE
+    assert live.went_live_on == on
+    not_ready = answer(GoLiveOutcome.NOT_READY, "service agreement not signed")
+    assert settle_member(state, missed, not_ready, on) is MemberStatus.MISSED_GO_LIVE
+    assert missed_reason(not_ready) == "service agreement not signed"
+    assert missed_reason(answer(GoLiveOutcome.NOT_READY)) == "stage service_agreement_signed"
+    assert settle_member(state, gone, None, on) is None  # its workflow is gone
+    assert settle_member(state, other, answer(GoLiveOutcome.NOT_MEMBER), on) is None
+    assert sorted(state.members) == ["5001", "5002"]
+    assert state.departed == {"5003": 1, "5004": 1}

@@ -1,4 +1,4 @@
-"""A wave's own rules: what it may do in each status, and when it goes live (pure).
+"""A wave's own rules: what it may do in each status, its members, its go-live (pure).
 
     planned ──approve──▶ frozen ──(go-live instant)──▶ live ──close──▶ closed
        ▲                   │
@@ -6,18 +6,24 @@
 
 The wave workflow asks these before it changes anything, in its validators
 and again under its lock; each raises the OnboardingError the client sees.
-`now` comes from the workflow.
+`now` comes from the workflow. Members carry their membership's seq: the
+highest each left with is kept, so a late answer never re-adds a member that
+has moved on.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from onboarding.domain.errors import RequestRejected, WaveRefused
 from onboarding.domain.waves.models import (
     ACTIVE_WAVE_STATUSES,
     Decision,
     DecisionCommand,
+    GoLiveOutcome,
+    MemberLeft,
     MemberStatus,
+    WaveGoLiveResult,
     WaveInfo,
+    WaveMember,
     WaveState,
     WaveStatus,
 )
@@ -111,3 +117,51 @@ def go_live_due(state: WaveState, now: datetime) -> bool:
     """Whether the wave's go-live instant has come and it has not gone live yet."""
     at = go_live_at(state)
     return at is not None and state.info.status in ACTIVE_WAVE_STATUSES and now >= at
+
+
+def drop_member(state: WaveState, number: str, seq: int) -> None:
+    """The member is gone (removed, moved, declined, its workflow gone) with membership `seq`."""
+    state.members.pop(number, None)
+    state.departed[number] = max(seq, state.departed.get(number, 0))
+
+
+def moved_on(state: WaveState, number: str, seq: int) -> bool:
+    """Whether `number` left with membership `seq` or a later one (a late join answer)."""
+    return state.departed.get(number, 0) >= seq
+
+
+def note_departure(state: WaveState, left: MemberLeft) -> bool:
+    """Note a member's own word that it left; True if that dropped a current member.
+
+    A word about an older membership (it has joined again since) changes only
+    what is remembered as departed.
+    """
+    member = state.members.get(left.number)
+    state.departed[left.number] = max(left.seq, state.departed.get(left.number, 0))
+    if member is None or member.seq > left.seq:
+        return False
+    drop_member(state, left.number, left.seq)
+    return True
+
+
+def settle_member(
+    state: WaveState, member: WaveMember, result: WaveGoLiveResult | None, on: date
+) -> MemberStatus | None:
+    """Where a member stands after the go-live on `on`, by its answer; None: dropped.
+
+    No answer (its workflow is gone) or not a member of this wave any more:
+    it is dropped. A member not ready has missed this go-live.
+    """
+    if result is None or result.outcome is GoLiveOutcome.NOT_MEMBER:
+        drop_member(state, member.number, member.seq)
+        return None
+    if result.outcome is GoLiveOutcome.LIVE:
+        member.status, member.went_live_on = MemberStatus.LIVE, on
+    else:
+        member.status = MemberStatus.MISSED_GO_LIVE
+    return member.status
+
+
+def missed_reason(result: WaveGoLiveResult) -> str:
+    """Why a member missed go-live: what still blocks it, or else its stage."""
+    return "; ".join(result.blockers) or f"stage {result.stage.value}"
