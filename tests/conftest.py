@@ -18,7 +18,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from onboarding.embedded.binaries import find_binary
 from onboarding.gateway.client import register_search_attributes
-from onboarding.store.database import create_schema, make_engine
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema
 
 POSTGRES_URL_VARIABLE = "ONBOARDING_TEST_POSTGRES_URL"
 

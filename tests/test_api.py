@@ -28,10 +28,10 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.api import create_app
 from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.checklist import ChecklistItemId
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import RegistrationInput
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.parties.region import shipped_region
 from onboarding.domain.process.definition import (
     EVIDENCE_FIELDS,
@@ -46,14 +46,14 @@ from onboarding.domain.process.definition import (
     mermaid_diagram,
     transitions_by_trigger,
 )
-from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.embedded.app import create_app
+from onboarding.embedded.worker import build_worker
 from onboarding.gateway import parties as gateway
 from onboarding.settings import Settings
 from onboarding.store import projection, queries, tokens
 from onboarding.store.database import make_engine
 from onboarding.store.tables import ApiToken
 from onboarding.store.tokens import STAFF_ROLES, Role
-from onboarding.worker import build_worker
 from workflows.names import municipality_workflow_id
 
 CHECKLIST_ITEMS = [item.value for item in ChecklistItemId]

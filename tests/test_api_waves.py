@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from onboarding.domain.calendar import today_in_oslo
-from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.checklist import ChecklistItemId
 from onboarding.store.tokens import Role
 from tests.dates import at, friday_ahead, oslo_day
 from tests.test_api import EXERCISE, SIGN, Api, api, assert_rejected  # noqa: F401  (the fixture)

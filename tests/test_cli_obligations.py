@@ -20,11 +20,11 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from typer.testing import CliRunner, Result
 
-from onboarding.api import create_app
 from onboarding.cli import output
 from onboarding.cli.main import app as cli
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.process.definition import Trigger
+from onboarding.embedded.app import create_app
 from onboarding.embedded.services import running_api
 from onboarding.settings import Settings
 from onboarding.store.overdue import overdue_obligations

@@ -15,17 +15,18 @@ from playwright.async_api import Page, async_playwright, expect
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from onboarding.api.app import create_app
 from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.notifications import DueMessage, MessageKind, RecipientRole
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage
+from onboarding.embedded.app import create_app
 from onboarding.embedded.services import running_api
+from onboarding.embedded.worker import build_worker
 from onboarding.settings import Settings
 from onboarding.store import contacts, outbox, queries, tokens
-from onboarding.store.database import create_schema, make_engine
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema
 from onboarding.store.tokens import STAFF_ROLES, Role
-from onboarding.worker import build_worker
 from tests.devserver_helpers import free_port
 from tests.helpers import Harness
 from tests.web_helpers import SCREENSHOTS, Site, axe_violations, chromium_path, sign_in

@@ -16,8 +16,8 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.process.definition import Trigger
-from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,

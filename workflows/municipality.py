@@ -23,25 +23,11 @@ with workflow.unsafe.imports_passed_through():
     from onboarding.domain.actor import Actor
     from onboarding.domain.calendar import oslo_date
     from onboarding.domain.notifications import DeliveryInput
-    from onboarding.domain.obligations.deadlines import (
-        deadline_answers,
-        repeated_deadline,
-        set_deadline,
-    )
     from onboarding.domain.obligations.models import (
         DeadlineChange,
         DeadlineCommand,
         ObligationProjection,
         ObligationView,
-    )
-    from onboarding.domain.obligations.stages import (
-        due_messages,
-        follow_obligations,
-        next_message_at,
-        obligation_view,
-        obligation_views,
-        obligations_after_void,
-        open_obligation,
     )
     from onboarding.domain.parties.correction_records import (
         CorrectionCommand,
@@ -52,6 +38,11 @@ with workflow.unsafe.imports_passed_through():
         apply_correction,
         correction_answers,
         plan_correction,
+    )
+    from onboarding.domain.parties.deadlines import (
+        deadline_answers,
+        repeated_deadline,
+        set_deadline,
     )
     from onboarding.domain.parties.models import (
         CorrectionResult,
@@ -64,6 +55,15 @@ with workflow.unsafe.imports_passed_through():
         TransitionCommand,
         TransitionRecord,
         WaveMembership,
+    )
+    from onboarding.domain.parties.obligations import (
+        due_messages,
+        follow_obligations,
+        next_message_at,
+        obligation_view,
+        obligation_views,
+        obligations_after_void,
+        open_obligation,
     )
     from onboarding.domain.parties.transitions import (
         apply_transition,

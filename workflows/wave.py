@@ -25,9 +25,9 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.interfaces import Notifications, Waves
     from onboarding.domain.actor import Actor
+    from onboarding.domain.checklist import go_live_date
     from onboarding.domain.notifications import DeliveryInput
-    from onboarding.domain.obligations.policy import ReminderPolicy
-    from onboarding.domain.waves.checklist import go_live_date
+    from onboarding.domain.policy import ReminderPolicy
     from onboarding.domain.waves.go_live import missed_go_live_message
     from onboarding.domain.waves.lifecycle import (
         check_active,

@@ -3,9 +3,9 @@
 from datetime import UTC, date, datetime
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.correction_records import CorrectionKind, CorrectionRecord
 from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.domain.waves.models import WaveInfo, WaveStatus
 

@@ -6,22 +6,22 @@ import pytest
 
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.idempotency import FirstAnswers
-from onboarding.domain.obligations.deadlines import deadline_answers, repeated_deadline
 from onboarding.domain.obligations.models import DeadlineCommand, ObligationView
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import Obligation, ObligationStatus
-from onboarding.domain.obligations.stages import obligation_view
 from onboarding.domain.parties.correction_records import (
     CorrectionCommand,
 )
 from onboarding.domain.parties.corrections import correction_answers
+from onboarding.domain.parties.deadlines import deadline_answers, repeated_deadline
 from onboarding.domain.parties.models import (
     CorrectionResult,
     MunicipalityState,
     MunicipalityView,
     TransitionCommand,
 )
+from onboarding.domain.parties.obligations import obligation_view
 from onboarding.domain.parties.transitions import municipality_view, transition_answers
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
 from tests.domain.builders import ACTOR, municipality_state, transition_record, void_record
 

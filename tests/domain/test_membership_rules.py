@@ -8,7 +8,6 @@ import pytest
 from onboarding.domain.actor import Actor
 from onboarding.domain.errors import NotEligible, RequestRejected
 from onboarding.domain.notifications import MessageKind
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import (
     ChecklistCompletion,
@@ -16,6 +15,7 @@ from onboarding.domain.parties.models import (
     TransitionRecord,
 )
 from onboarding.domain.parties.transitions import apply_transition
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.domain.waves.go_live import missed_go_live_message, plan_go_live
 from onboarding.domain.waves.membership import (

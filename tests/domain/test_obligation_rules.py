@@ -3,17 +3,17 @@
 from datetime import UTC, date, datetime, timedelta
 
 from onboarding.domain.notifications import MessageKind
-from onboarding.domain.obligations.deadlines import set_deadline
 from onboarding.domain.obligations.models import DeadlineCommand
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import ObligationStatus, pending
-from onboarding.domain.obligations.stages import (
+from onboarding.domain.parties.corrections import apply_correction
+from onboarding.domain.parties.deadlines import set_deadline
+from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
+from onboarding.domain.parties.obligations import (
     due_messages,
     follow_obligations,
     obligations_after_void,
 )
-from onboarding.domain.parties.corrections import apply_correction
-from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
 from tests.domain.builders import ACTOR, RUN, municipality_state, transition_record, void_record
 

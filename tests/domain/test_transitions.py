@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from onboarding.domain.errors import InvalidEffectiveDate, InvalidEvidence, TransitionRefused
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.parties.models import TransitionCommand, WaveMembership
 from onboarding.domain.parties.transitions import (
     apply_transition,
@@ -13,6 +12,7 @@ from onboarding.domain.parties.transitions import (
     plan_transition,
     process_context,
 )
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
 from tests.domain.builders import ACTOR, RUN, municipality_state
 

@@ -9,13 +9,13 @@ from datetime import datetime
 
 from onboarding.domain.calendar import oslo_date
 from onboarding.domain.idempotency import FirstAnswers
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.parties.models import (
     MunicipalityState,
     MunicipalityView,
     TransitionCommand,
     TransitionRecord,
 )
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import (
     ProcessContext,
     Stage,
@@ -25,7 +25,30 @@ from onboarding.domain.process.definition import (
     check_evidence,
     decide,
 )
-from onboarding.domain.waves.readiness import go_live_blockers
+
+_AGREEMENT_SIGNED: frozenset[Stage] = frozenset(
+    {Stage.SERVICE_AGREEMENT_SIGNED, Stage.READY, Stage.LIVE}
+)
+
+
+def go_live_blockers(state: MunicipalityState, policy: ReminderPolicy) -> list[str]:
+    """The conditions still missing for approve_go_live, in a stable order.
+
+    With the readiness guard on: a signed service agreement, membership of a
+    production wave, and every checklist item of the policy done.
+    """
+    if not state.readiness_guard:
+        return []
+    missing: list[str] = []
+    signed_stage = state.paused_from if state.stage is Stage.PAUSED else state.stage
+    if signed_stage not in _AGREEMENT_SIGNED:
+        missing.append("service agreement not signed")
+    if state.wave is None:
+        missing.append("not a member of a production wave")
+    for rule in policy.checklist:
+        if rule.id.value not in state.checklist_done:
+            missing.append(f"checklist item {rule.id.value} not done")
+    return missing
 
 
 def process_context(state: MunicipalityState, policy: ReminderPolicy) -> ProcessContext:

@@ -9,20 +9,19 @@ blocks it, and the top of the escalation ladder hears of it.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from onboarding.domain.checklist import go_live_date
 from onboarding.domain.errors import OnboardingError
 from onboarding.domain.notifications import DueMessage, MessageKind
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.parties.models import MunicipalityState, TransitionCommand, TransitionRecord
-from onboarding.domain.parties.transitions import plan_transition
+from onboarding.domain.parties.transitions import go_live_blockers, plan_transition
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
-from onboarding.domain.waves.checklist import go_live_date
 from onboarding.domain.waves.models import (
     GoLiveOutcome,
     WaveGoLiveCommand,
     WaveGoLiveResult,
     WaveInfo,
 )
-from onboarding.domain.waves.readiness import go_live_blockers
 
 
 @dataclass

@@ -10,8 +10,8 @@ from datetime import date, datetime
 
 from onboarding.domain.calendar import oslo_date
 from onboarding.domain.errors import NotEligible, RequestRejected
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.parties.models import MunicipalityState, TransitionRecord, WaveMembership
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage
 from onboarding.domain.waves.models import (
     JoinWaveCommand,

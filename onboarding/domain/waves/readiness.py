@@ -1,17 +1,18 @@
-"""Readiness of a wave member: its checklist obligations and the go-live guard (pure).
+"""Readiness of a wave member: its checklist obligations and their views (pure).
 
 The municipality workflow calls these on its own state: joining or moving to a
 wave arms (or re-arms) every checklist item with a deadline derived from the
-wave's date, leaving a wave cancels the open ones, and `go_live_blockers`
-names what still keeps `approve_go_live` from firing. Nothing here does I/O
-or reads a clock: `now` comes from the workflow.
+wave's date, leaving a wave cancels the open ones, and the checklist view
+names what still keeps `approve_go_live` from firing (the go-live guard is the
+party's own: `go_live_blockers` in parties/transitions.py). Nothing here does
+I/O or reads a clock: `now` comes from the workflow.
 """
 
 from datetime import date, datetime
 
 from onboarding.domain.calendar import oslo_date
+from onboarding.domain.checklist import wave_relative_deadline
 from onboarding.domain.errors import RequestRejected
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import (
     ACTIVE_OBLIGATION_STATUSES,
     Obligation,
@@ -19,8 +20,9 @@ from onboarding.domain.obligations.schedule import (
     pass_over_past,
 )
 from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState
+from onboarding.domain.parties.transitions import go_live_blockers
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
-from onboarding.domain.waves.checklist import wave_relative_deadline
 from onboarding.domain.waves.models import ChecklistCommand, ChecklistItemView, ChecklistView
 
 # Stages from which a municipality may be put in a wave ("from option_exercised on").
@@ -33,25 +35,6 @@ WAVE_STAGES: frozenset[Stage] = frozenset(
         Stage.PAUSED,
     }
 )
-_AGREEMENT_SIGNED: frozenset[Stage] = frozenset(
-    {Stage.SERVICE_AGREEMENT_SIGNED, Stage.READY, Stage.LIVE}
-)
-
-
-def go_live_blockers(state: MunicipalityState, policy: ReminderPolicy) -> list[str]:
-    """The conditions still missing for approve_go_live, in a stable order."""
-    if not state.readiness_guard:
-        return []
-    missing: list[str] = []
-    signed_stage = state.paused_from if state.stage is Stage.PAUSED else state.stage
-    if signed_stage not in _AGREEMENT_SIGNED:
-        missing.append("service agreement not signed")
-    if state.wave is None:
-        missing.append("not a member of a production wave")
-    for rule in policy.checklist:
-        if rule.id.value not in state.checklist_done:
-            missing.append(f"checklist item {rule.id.value} not done")
-    return missing
 
 
 def arm_checklist(

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from onboarding.domain.errors import ObligationNotOpen, RequestRejected
 from onboarding.domain.notifications import DueMessage
 from onboarding.domain.obligations.models import DeadlineCommand, ObligationView
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import (
     ACTIVE_OBLIGATION_STATUSES,
     Obligation,
@@ -25,6 +24,7 @@ from onboarding.domain.obligations.schedule import (
     pending,
 )
 from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
 
 

@@ -1,7 +1,7 @@
 """A coordinator setting or moving an obligation's deadline, and the answer to a repeat (pure).
 
 Which obligation may be given a deadline is `open_obligation`'s rule
-(obligations/stages.py); this is what setting it does. `now` and the run come
+(parties/obligations.py); this is what setting it does. `now` and the run come
 from the workflow.
 """
 
@@ -10,10 +10,10 @@ from datetime import datetime
 from onboarding.domain.calendar import oslo_date
 from onboarding.domain.idempotency import FirstAnswers
 from onboarding.domain.obligations.models import DeadlineChange, DeadlineCommand, ObligationView
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import Obligation, ObligationStatus, pass_over_past
-from onboarding.domain.obligations.stages import obligation_view
 from onboarding.domain.parties.models import MunicipalityState
+from onboarding.domain.parties.obligations import obligation_view
+from onboarding.domain.policy import ReminderPolicy
 
 
 def set_deadline(
