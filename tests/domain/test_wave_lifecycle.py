@@ -141,6 +141,10 @@ def test_the_timer_waits_for_the_go_live_instant_of_an_active_wave() -> None:
     assert go_live_at(after) is None and not go_live_due(after, AT)
 
 
+def left(number: str, seq: int) -> MemberLeft:
+    return MemberLeft(number=number, seq=seq, to_wave=None, actor=ACTOR)
+
+
 def test_a_member_s_departure_is_remembered_so_a_late_join_answer_never_re_adds_it() -> None:
     state = wave()
     member(state, "5001")  # membership seq 1
@@ -155,10 +159,6 @@ def test_a_member_s_departure_is_remembered_so_a_late_join_answer_never_re_adds_
     assert "5001" not in state.members and state.departed["5001"] == 3
     assert not note_departure(state, left("5009", 1))
     assert state.departed["5009"] == 1
-
-
-def left(number: str, seq: int) -> MemberLeft:
-    return MemberLeft(number=number, seq=seq, to_wave=None, actor=ACTOR)
 
 
 def answer(outcome: GoLiveOutcome, *blockers: str) -> WaveGoLiveResult:
