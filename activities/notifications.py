@@ -4,6 +4,7 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import interfaces
 from onboarding.domain.notifications import DeliveryInput, DeliveryResult, DueMessage, EnqueueResult
 from onboarding.mail import MailError, OutgoingMail, SmtpConfig, SmtpMailer
 from onboarding.observability.metrics import (
@@ -21,7 +22,7 @@ DELIVERY_FAILED = "delivery_failed"
 UNKNOWN_NOTIFICATION = "unknown_notification"
 
 
-class NotificationActivities:
+class NotificationActivities(interfaces.Notifications):
     """Outbox and delivery on behalf of the workflows (which must not do I/O).
 
     Without an SMTP relay in the settings (the embedded default) every message

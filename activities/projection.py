@@ -5,6 +5,7 @@ import threading
 from sqlalchemy import Engine
 from temporalio import activity
 
+from activities import interfaces
 from onboarding.domain.obligations.models import ObligationProjection
 from onboarding.domain.parties.correction_records import CorrectionProjection
 from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, RunInput
@@ -14,7 +15,7 @@ from onboarding.store import projection
 NOTED_RUNS_KEPT = 10_000
 
 
-class ProjectionActivities:
+class ProjectionActivities(interfaces.Projection):
     """Writes to SQL on behalf of the workflows (which must not do I/O)."""
 
     def __init__(self, engine: Engine) -> None:

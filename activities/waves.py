@@ -22,6 +22,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities import interfaces
 from onboarding.domain.errors import UnknownMunicipality
 from onboarding.domain.waves.models import (
     ChecklistProjection,
@@ -40,7 +41,7 @@ HEARTBEAT_EVERY = timedelta(seconds=2)
 _Answer = TypeVar("_Answer")
 
 
-class WaveActivities:
+class WaveActivities(interfaces.Waves):
     """SQL writes for waves and checklists, and calls into member workflows."""
 
     def __init__(self, client: Client, engine: Engine) -> None:

@@ -12,6 +12,7 @@ from onboarding.domain.errors import NotEligible, RequestRejected
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.schedule import Obligation, ObligationStatus, pending
 from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState, WaveMembership
+from onboarding.domain.parties.transitions import go_live_blockers
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.domain.waves.membership import check_joinable, membership_result
@@ -23,7 +24,6 @@ from onboarding.domain.waves.readiness import (
     checklist_view,
     complete_item,
     disarm_checklist,
-    go_live_blockers,
 )
 
 OSLO = ZoneInfo("Europe/Oslo")

@@ -481,3 +481,44 @@ async def test_bad_deadlines_are_refused_and_change_nothing(
         assert untouched.deadline is None and untouched.pending == []
     with Session(harness.engine) as session:
         assert session.exec(select(DeadlineChangeRow)).all() == []
+
+
+async def test_a_repeated_deadline_request_gets_its_first_answer(
+    own_env: WorkflowEnvironment, harness: Harness
+) -> None:
+    async with harness.worker():
+        place, _ = await harness.start()
+        await harness.move(place.number, Trigger.SIGN_COLLABORATION)
+        first_date = await today(own_env) + days(90)
+
+        def command(deadline: date, key: str) -> DeadlineCommand:
+            return DeadlineCommand(
+                obligation_id=Trigger.EXERCISE_OPTION.value,
+                deadline=deadline,
+                reason="program plan",
+                idempotency_key=key,
+                actor=ACTOR,
+            )
+
+        first = await gateway.set_deadline(harness.client, place.number, command(first_date, "d1"))
+        moved = await gateway.set_deadline(
+            harness.client, place.number, command(first_date + days(30), "d2")
+        )
+        assert moved.deadline == first_date + days(30)
+        # Its answer lost, the client repeats the first request: it changes nothing
+        # and is answered as it was then, not with the deadline as it is now.
+        repeat = await gateway.set_deadline(harness.client, place.number, command(first_date, "d1"))
+        assert repeat == first
+        now = await obligation(harness.client, place.number, Trigger.EXERCISE_OPTION)
+        assert now.deadline == first_date + days(30)
+        with pytest.raises(RequestRejected) as reused:
+            await gateway.set_deadline(
+                harness.client,
+                place.number,
+                command(first_date, "d1").model_copy(
+                    update={"obligation_id": Trigger.SIGN_SERVICE_AGREEMENT.value}
+                ),
+            )
+        assert reused.value.field == "idempotency_key"
+    with Session(harness.engine) as session:
+        assert len(session.exec(select(DeadlineChangeRow)).all()) == 2

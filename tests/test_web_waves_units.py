@@ -12,11 +12,11 @@ from onboarding.domain.actor import Actor
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import MunicipalityState
+from onboarding.domain.parties.transitions import go_live_blockers
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage
 from onboarding.domain.waves.blockers import ObligationFact, member_readiness
 from onboarding.domain.waves.models import MemberStatus, WaveEvent, WaveInfo, WaveProjection
-from onboarding.domain.waves.readiness import go_live_blockers
 from onboarding.store import tokens
 from onboarding.store.tokens import Role
 from onboarding.store.waves import record_wave

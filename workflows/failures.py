@@ -1,6 +1,35 @@
-"""Failures that cross between workflows, activities and clients."""
+"""Failures that cross between workflows, activities and clients.
+
+A workflow refuses a request by raising a domain error (`OnboardingError`)
+inside `refusals()`: it leaves as a non-retryable ApplicationError with the
+error's code as its type, its message, and its `to_detail()` as details, which
+the gateway (onboarding/gateway/parties.py) maps back to the domain error.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from temporalio.exceptions import ApplicationError
+
+from onboarding.domain.errors import OnboardingError
+
+
+def update_failure(err: OnboardingError) -> ApplicationError:
+    """The domain error as it crosses Temporal: its code as type, its detail as details."""
+    return ApplicationError(str(err), err.to_detail(), type=err.code, non_retryable=True)
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Turn a domain error raised inside into the update's (or validator's) failure.
+
+    Any other exception passes unchanged: inside a workflow it fails the
+    workflow task, which is retried, as a bug should be.
+    """
+    try:
+        yield
+    except OnboardingError as err:
+        raise update_failure(err) from None
 
 
 def passed_on(cause: ApplicationError) -> ApplicationError:

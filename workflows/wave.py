@@ -17,28 +17,37 @@ really went live.
 """
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.interfaces import Notifications, Waves
     from onboarding.domain.actor import Actor
     from onboarding.domain.checklist import go_live_date
-    from onboarding.domain.errors import OnboardingError, RequestRejected, WaveRefused
-    from onboarding.domain.notifications import (
-        DeliveryInput,
-        DeliveryResult,
-        DueMessage,
-        EnqueueResult,
-        MessageKind,
-    )
+    from onboarding.domain.notifications import DeliveryInput
     from onboarding.domain.policy import ReminderPolicy
+    from onboarding.domain.waves.go_live import missed_go_live_message
+    from onboarding.domain.waves.lifecycle import (
+        check_active,
+        check_decision,
+        check_new_date,
+        check_removable,
+        drop_member,
+        go_live_at,
+        go_live_due,
+        is_member,
+        missed_reason,
+        moved_on,
+        note_departure,
+        settle_member,
+        status_after,
+    )
     from onboarding.domain.waves.models import (
         AddMemberCommand,
         Decision,
         DecisionCommand,
-        GoLiveOutcome,
         JoinWaveCommand,
         LeaveWaveCommand,
         MemberCall,
@@ -62,24 +71,16 @@ with workflow.unsafe.imports_passed_through():
         WaveView,
         WaveWorkflowInput,
     )
-    from workflows.failures import passed_on
-    from workflows.municipality import (
-        DELIVERY_HEARTBEAT,
-        DELIVERY_RETRY,
-        DELIVERY_TIMEOUT,
-        SQL_WRITE_RETRY,
-        SQL_WRITE_TIMEOUT,
+    from workflows.failures import passed_on, refusals
+    from workflows.options import (
+        DELIVERY,
+        MEMBER_CALL,
+        MEMBER_CALLS_IN_FLIGHT,
+        SQL_WRITE,
+        continue_as_new,
+        history_is_long,
     )
-    from workflows.options import history_is_long
-
-# A member's update runs its own SQL write; give it time, retry while Temporal is busy.
-MEMBER_CALL_TIMEOUT = timedelta(minutes=2)
-# The call heartbeats (activities/waves.py): a worker killed mid-call costs this, not the above.
-MEMBER_CALL_HEARTBEAT = timedelta(seconds=10)
-# Member calls in flight per wave. Each holds an activity slot while the member's
-# own SQL write needs another: the worker keeps slots for those (see worker.py).
-MEMBER_CALLS_IN_FLIGHT = 4
-OPEN_STATUSES = (WaveStatus.PLANNED, WaveStatus.FROZEN)
+    from workflows.timer import RearmableTimer
 
 
 @workflow.defn(name="WaveWorkflow")
@@ -92,7 +93,8 @@ class WaveWorkflow:
         self._state: WaveState = input.state
         self._policy: ReminderPolicy = input.policy
         self._lock = asyncio.Lock()
-        self._changed = False
+        # Sleeps until the go-live instant; re-armed when the date moves.
+        self._timer = RearmableTimer()
         self._member_calls = asyncio.Semaphore(MEMBER_CALLS_IN_FLIGHT)
 
     @workflow.run
@@ -103,14 +105,13 @@ class WaveWorkflow:
                 await self._record([self._event("created", self._state.info.created_by)])
                 self._state.registered = True
         while not self._history_is_long():
-            if self._go_live_due():
+            if go_live_due(self._state, workflow.now()):
                 async with self._lock:
-                    if self._go_live_due():
+                    if go_live_due(self._state, workflow.now()):
                         await self._go_live()
                 continue
-            await self._sleep_until_go_live()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        workflow.continue_as_new(self._input.model_copy(update={"state": self._state}))
+            await self._timer.sleep_until(go_live_at(self._state), or_until=self._history_is_long)
+        await continue_as_new(self._input, self._state)
 
     @workflow.query
     def view(self) -> WaveView:
@@ -142,9 +143,10 @@ class WaveWorkflow:
         """Add a municipality, or move it here from its current wave."""
         await self._registered()
         async with self._lock:
-            if self._is_member(command.number):
+            if is_member(self._state, command.number):
                 return self.view()
-            self._refuse(self._check_open("take members"))
+            with refusals():
+                check_active(self._state.info, "take members")
             joined = await self._call(
                 MemberCall(
                     number=command.number,
@@ -159,7 +161,7 @@ class WaveWorkflow:
             )
             membership = joined.membership
             assert membership is not None, "join_wave answers with a membership"
-            if self._state.departed.get(command.number, 0) >= membership.seq:
+            if moved_on(self._state, command.number, membership.seq):
                 # It moved on while we waited for the answer: not a member any more.
                 return self.view()
             self._state.members[command.number] = WaveMember(
@@ -185,15 +187,17 @@ class WaveWorkflow:
     @add_member.validator
     def validate_add_member(self, command: AddMemberCommand) -> None:
         """Refuse members for a wave that is live or closed."""
-        if not self._is_member(command.number):
-            self._refuse(self._check_open("take members"))
+        with refusals():
+            if not is_member(self._state, command.number):
+                check_active(self._state.info, "take members")
 
     @workflow.update
     async def remove_member(self, command: RemoveMemberCommand) -> WaveView:
         """Remove a member; its open checklist items are cancelled, done ones kept."""
         await self._registered()
         async with self._lock:
-            self._refuse(self._check_removable(command.number))
+            with refusals():
+                check_removable(self._state, command.number)
             member = self._state.members[command.number]
             await self._call(
                 MemberCall(
@@ -204,7 +208,7 @@ class WaveWorkflow:
                     ),
                 )
             )
-            self._drop(command.number, member.seq)
+            drop_member(self._state, command.number, member.seq)
             await self._record(
                 [
                     self._event(
@@ -220,20 +224,16 @@ class WaveWorkflow:
     @remove_member.validator
     def validate_remove_member(self, command: RemoveMemberCommand) -> None:
         """Refuse a municipality that is not a member, or already went live with the wave."""
-        self._refuse(self._check_removable(command.number))
+        with refusals():
+            check_removable(self._state, command.number)
 
     @workflow.signal
     async def member_left(self, left: MemberLeft) -> None:
         """A member joined another wave, declined or withdrew: drop it from this wave."""
         await self._registered()
         async with self._lock:
-            member = self._state.members.get(left.number)
-            self._state.departed[left.number] = max(
-                left.seq, self._state.departed.get(left.number, 0)
-            )
-            if member is None or member.seq > left.seq:
+            if not note_departure(self._state, left):
                 return
-            self._drop(left.number, left.seq)
             await self._record(
                 [
                     self._event(
@@ -253,21 +253,24 @@ class WaveWorkflow:
         """Move the go-live; every member's wave-relative deadlines move with it."""
         await self._registered()
         async with self._lock:
-            self._refuse(self._check_new_date(command.go_live_at))
+            with refusals():
+                check_new_date(self._state.info, command.go_live_at, now=workflow.now())
             await self._move_date(command.go_live_at, command.reason, command.actor)
             return self.view()
 
     @reschedule.validator
     def validate_reschedule(self, command: RescheduleCommand) -> None:
         """Refuse a live or closed wave, a past date (unless after the fact), the same date."""
-        self._refuse(self._check_new_date(command.go_live_at))
+        with refusals():
+            check_new_date(self._state.info, command.go_live_at, now=workflow.now())
 
     @workflow.update
     async def decide(self, command: DecisionCommand) -> WaveView:
         """Record the wave's go/no-go: approve (go live now if after the fact), postpone, close."""
         await self._registered()
         async with self._lock:
-            self._refuse(self._check_decision(command))
+            with refusals():
+                check_decision(self._state.info, command, now=workflow.now())
             info = self._state.info
             self._state.decisions.append(
                 WaveDecisionRecord(
@@ -279,10 +282,7 @@ class WaveWorkflow:
                     recorded_at=workflow.now(),
                 )
             )
-            if command.decision is Decision.APPROVE:
-                info.status = WaveStatus.FROZEN
-            elif command.decision is Decision.CLOSE:
-                info.status = WaveStatus.CLOSED
+            info.status = status_after(info, command.decision)
             await self._record(
                 [
                     self._event(
@@ -305,31 +305,10 @@ class WaveWorkflow:
     @decide.validator
     def validate_decide(self, command: DecisionCommand) -> None:
         """Refuse a decision the wave's status does not allow, or a postpone without a date."""
-        self._refuse(self._check_decision(command))
+        with refusals():
+            check_decision(self._state.info, command, now=workflow.now())
 
     # -- go-live ---------------------------------------------------------------
-
-    def _go_live_due(self) -> bool:
-        info = self._state.info
-        return (
-            not self._state.went_live
-            and not info.recorded_after_the_fact
-            and info.status in OPEN_STATUSES
-            and workflow.now() >= info.go_live_at
-        )
-
-    async def _sleep_until_go_live(self) -> None:
-        info = self._state.info
-        timeout: timedelta | None = None
-        if not self._state.went_live and not info.recorded_after_the_fact:
-            timeout = max(info.go_live_at - workflow.now(), timedelta(0))
-        self._changed = False
-        try:
-            await workflow.wait_condition(
-                lambda: self._changed or self._history_is_long(), timeout=timeout
-            )
-        except TimeoutError:
-            pass
 
     async def _go_live(self) -> None:
         """Take every ready member live; mark the others, and escalate them to the program."""
@@ -352,28 +331,20 @@ class WaveWorkflow:
         events: list[WaveEvent] = []
         missed: list[WaveGoLiveResult] = []
         for member, answer in zip(waiting, results, strict=True):
-            result = answer.go_live
-            if result is None:
-                # Its workflow is gone (terminated by an operator): nothing to take live.
-                self._drop(member.number, member.seq)
-                continue
-            if result.outcome is GoLiveOutcome.LIVE:
-                member.status, member.went_live_on = MemberStatus.LIVE, on
+            status = settle_member(self._state, member, answer.go_live, on)
+            if status is MemberStatus.LIVE:
                 events.append(self._event("member_went_live", system, number=member.number, on=on))
-            elif result.outcome is GoLiveOutcome.NOT_READY:
-                member.status = MemberStatus.MISSED_GO_LIVE
-                missed.append(result)
+            elif status is MemberStatus.MISSED_GO_LIVE and answer.go_live is not None:
+                missed.append(answer.go_live)
                 events.append(
                     self._event(
                         "member_missed_go_live",
                         system,
                         number=member.number,
-                        reason="; ".join(result.blockers) or f"stage {result.stage.value}",
+                        reason=missed_reason(answer.go_live),
                         on=on,
                     )
                 )
-            else:
-                self._drop(member.number, member.seq)
         info.status = WaveStatus.LIVE
         self._state.went_live = True
         events.append(self._event("went_live", system, on=on))
@@ -385,33 +356,18 @@ class WaveWorkflow:
 
     async def _escalate_missed(self, result: WaveGoLiveResult) -> None:
         """The top of the ladder hears of a member that missed its wave's go-live."""
-        info = self._state.info
-        top = self._policy.escalation_ladder[-1]
-        queued = await workflow.execute_activity(
-            "enqueue_notifications",
-            DueMessage(
-                municipality=result.municipality,
-                obligation_id="go_live",
-                obligation_label=f"Go-live with wave {info.name} (missed: not ready)",
-                kind=MessageKind.ESCALATION,
-                message_key=f"missed-go-live-{info.id}",
-                level=top.level,
-                deadline=go_live_date(info.go_live_at, self._input.timezone),
-                due_at=info.go_live_at,
-                recipient_roles=list(top.recipients),
+        queued = await workflow.execute_activity_method(
+            Notifications.enqueue_notifications,
+            missed_go_live_message(
+                self._state.info, result, self._policy, timezone=self._input.timezone
             ),
-            result_type=EnqueueResult,
-            start_to_close_timeout=SQL_WRITE_TIMEOUT,
-            retry_policy=SQL_WRITE_RETRY,
+            **SQL_WRITE,
         )
         try:
-            await workflow.execute_activity(
-                "deliver_notifications",
+            await workflow.execute_activity_method(
+                Notifications.deliver_notifications,
                 DeliveryInput(notification_ids=queued.notification_ids),
-                result_type=DeliveryResult,
-                start_to_close_timeout=DELIVERY_TIMEOUT,
-                heartbeat_timeout=DELIVERY_HEARTBEAT,
-                retry_policy=DELIVERY_RETRY,
+                **DELIVERY,
             )
         except ActivityError as err:
             workflow.logger.warning("gave up delivering %s: %s", queued.notification_ids, err.cause)
@@ -446,21 +402,15 @@ class WaveWorkflow:
                 for m in members
             )
         )
-        self._changed = True
+        self._timer.rearm()
 
     async def _call(self, call: MemberCall) -> MemberCallResult:
         """Run one member update through the activity; its refusal becomes ours."""
         try:
             async with self._member_calls:
-                answer: MemberCallResult = await workflow.execute_activity(
-                    "call_member",
-                    call,
-                    result_type=MemberCallResult,
-                    start_to_close_timeout=MEMBER_CALL_TIMEOUT,
-                    heartbeat_timeout=MEMBER_CALL_HEARTBEAT,
-                    retry_policy=SQL_WRITE_RETRY,
+                return await workflow.execute_activity_method(
+                    Waves.call_member, call, **MEMBER_CALL
                 )
-            return answer
         except ActivityError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError):
@@ -474,83 +424,6 @@ class WaveWorkflow:
         except ApplicationError as err:
             workflow.logger.warning("member %s left out of go-live: %s", call.number, err)
             return MemberCallResult()
-
-    def _drop(self, number: str, seq: int) -> None:
-        self._state.members.pop(number, None)
-        self._state.departed[number] = max(seq, self._state.departed.get(number, 0))
-
-    def _is_member(self, number: str) -> bool:
-        member = self._state.members.get(number)
-        return member is not None and member.status is MemberStatus.MEMBER
-
-    def _check_open(self, what: str) -> OnboardingError | None:
-        info = self._state.info
-        if info.status not in OPEN_STATUSES:
-            return WaveRefused(
-                info.id, info.status.value, f"a {info.status.value} wave cannot {what}"
-            )
-        return None
-
-    def _check_removable(self, number: str) -> OnboardingError | None:
-        info = self._state.info
-        member = self._state.members.get(number)
-        if member is None:
-            members = ", ".join(sorted(self._state.members)) or "none"
-            return RequestRejected(
-                "number", f"{number} is not a member of wave {info.id} ({members})"
-            )
-        if member.status is MemberStatus.LIVE:
-            return WaveRefused(info.id, info.status.value, f"{number} went live with the wave")
-        return None
-
-    def _check_new_date(self, go_live_at: datetime) -> OnboardingError | None:
-        info = self._state.info
-        refused = self._check_open("be rescheduled")
-        if refused is not None:
-            return refused
-        if go_live_at.utcoffset() is None:
-            return RequestRejected("go_live_at", "give a local date-time with offset")
-        if go_live_at == info.go_live_at:
-            return RequestRejected("go_live_at", f"the wave already goes live at {go_live_at}")
-        if go_live_at <= workflow.now() and not info.recorded_after_the_fact:
-            return RequestRejected(
-                "go_live_at",
-                f"{go_live_at.isoformat()} is in the past; only a wave recorded after the "
-                "fact takes past dates",
-            )
-        return None
-
-    def _check_decision(self, command: DecisionCommand) -> OnboardingError | None:
-        info = self._state.info
-        if command.decision is Decision.CLOSE:
-            if info.status is not WaveStatus.LIVE:
-                return WaveRefused(info.id, info.status.value, "only a live wave can be closed")
-            return None
-        refused = self._check_open(f"be given an {command.decision.value} decision")
-        if refused is not None:
-            return refused
-        if command.decision is Decision.APPROVE and info.status is WaveStatus.FROZEN:
-            return WaveRefused(info.id, info.status.value, "its go-live is approved already")
-        if command.decision is Decision.POSTPONE:
-            if command.go_live_at is None:
-                return RequestRejected("go_live_at", "postponing needs the new go-live date")
-            if command.reason is None:
-                return RequestRejected("reason", "postponing needs a reason")
-            return self._check_new_date(command.go_live_at)
-        if info.recorded_after_the_fact and info.go_live_at > workflow.now():
-            return RequestRejected(
-                "decision",
-                f"wave {info.id} is recorded after the fact but its date "
-                f"{info.go_live_at.isoformat()} has not come yet",
-            )
-        return None
-
-    @staticmethod
-    def _refuse(error: OnboardingError | None) -> None:
-        if error is not None:
-            raise ApplicationError(
-                str(error), error.to_detail(), type=error.code, non_retryable=True
-            )
 
     def _event(
         self,
@@ -583,15 +456,12 @@ class WaveWorkflow:
         )
 
     async def _record(self, events: list[WaveEvent]) -> None:
-        await workflow.execute_activity(
-            "record_wave",
+        await workflow.execute_activity_method(
+            Waves.record_wave,
             WaveProjection(
-                wave=self._state.info,
-                members=list(self._state.members.values()),
-                events=events,
+                wave=self._state.info, members=list(self._state.members.values()), events=events
             ),
-            start_to_close_timeout=SQL_WRITE_TIMEOUT,
-            retry_policy=SQL_WRITE_RETRY,
+            **SQL_WRITE,
         )
 
     def _history_is_long(self) -> bool:

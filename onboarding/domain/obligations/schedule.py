@@ -34,6 +34,10 @@ class ObligationStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# Not closed: the obligation still runs (paused, its clock stands still).
+ACTIVE_OBLIGATION_STATUSES = (ObligationStatus.OPEN, ObligationStatus.PAUSED)
+
+
 class ScheduledMessage(BaseModel):
     """A reminder or escalation of an obligation, at its instant."""
 

@@ -10,12 +10,13 @@ record of its own, and the state moves to what it says.
 from datetime import date, datetime
 
 from onboarding.domain.errors import InvalidEffectiveDate, RequestRejected
+from onboarding.domain.idempotency import FirstAnswers
 from onboarding.domain.parties.correction_records import (
     CorrectionCommand,
     CorrectionKind,
     CorrectionRecord,
 )
-from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
+from onboarding.domain.parties.models import CorrectionResult, MunicipalityState, TransitionRecord
 from onboarding.domain.process.definition import Stage, Trigger, check_effective_on, check_evidence
 
 
@@ -135,3 +136,15 @@ def apply_correction(
     elif target.to_stage is Stage.PAUSED:
         state.paused_from = None
     return target
+
+
+def correction_answers(
+    state: MunicipalityState, *, kept: int
+) -> FirstAnswers[CorrectionCommand, CorrectionResult]:
+    """The first answers to corrections by idempotency key; a key is for one event."""
+    return FirstAnswers(
+        state.correction_keys,
+        kept=kept,
+        asked_for=lambda command: f"event {command.event_id}",
+        answered=lambda result: f"event {result.correction.event_id}",
+    )

@@ -130,11 +130,14 @@ class MunicipalityState(BaseModel):
     seq: int = 0
     last_transition: TransitionRecord | None = None
     registered: bool = False
-    # Results by idempotency key, oldest first, bounded (see workflow).
+    # First answers to transitions by idempotency key, oldest first, bounded.
     results_by_key: dict[str, MunicipalityView] = Field(default_factory=dict)
     process_version: int = PROCESS_VERSION
     obligations: dict[str, Obligation] = Field(default_factory=dict)
-    # Deadline changes by idempotency key, so a retried request changes nothing.
+    # Deadline changes by idempotency key: the first answer to each, so a
+    # retried request changes nothing and gets that answer (bounded, see workflow).
+    deadline_answers: dict[str, ObligationView] = Field(default_factory=dict)
+    # Keys only, kept by runs from before `deadline_answers`: read, never grown.
     deadline_keys: list[str] = Field(default_factory=list)
     # Production waves (#4): the wave it belongs to, its checklist, a missed go-live.
     wave: WaveMembership | None = None

@@ -48,6 +48,10 @@ class WaveStatus(StrEnum):
     CLOSED = "closed"
 
 
+# Not closed: the wave may still take members, move its date, be decided on.
+ACTIVE_WAVE_STATUSES = (WaveStatus.PLANNED, WaveStatus.FROZEN)
+
+
 class MemberStatus(StrEnum):
     """A member before go-live, live with the wave, or left behind (missed go-live)."""
 

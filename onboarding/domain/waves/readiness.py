@@ -1,18 +1,26 @@
-"""Readiness of a wave member: its checklist obligations and the go-live guard (pure).
+"""Readiness of a wave member: its checklist obligations and their views (pure).
 
 The municipality workflow calls these on its own state: joining or moving to a
 wave arms (or re-arms) every checklist item with a deadline derived from the
-wave's date, leaving a wave cancels the open ones, and `go_live_blockers`
-names what still keeps `approve_go_live` from firing. Nothing here does I/O
-or reads a clock: `now` comes from the workflow.
+wave's date, leaving a wave cancels the open ones, and the checklist view
+names what still keeps `approve_go_live` from firing (the go-live guard is the
+party's own: `go_live_blockers` in parties/transitions.py). Nothing here does
+I/O or reads a clock: `now` comes from the workflow.
 """
 
 from datetime import date, datetime
 
+from onboarding.domain.calendar import oslo_date
 from onboarding.domain.checklist import wave_relative_deadline
 from onboarding.domain.errors import RequestRejected
-from onboarding.domain.obligations.schedule import Obligation, ObligationStatus, pass_over_past
+from onboarding.domain.obligations.schedule import (
+    ACTIVE_OBLIGATION_STATUSES,
+    Obligation,
+    ObligationStatus,
+    pass_over_past,
+)
 from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState
+from onboarding.domain.parties.transitions import go_live_blockers
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.domain.waves.models import ChecklistCommand, ChecklistItemView, ChecklistView
@@ -27,26 +35,6 @@ WAVE_STAGES: frozenset[Stage] = frozenset(
         Stage.PAUSED,
     }
 )
-_AGREEMENT_SIGNED: frozenset[Stage] = frozenset(
-    {Stage.SERVICE_AGREEMENT_SIGNED, Stage.READY, Stage.LIVE}
-)
-_LIVE_STATUSES = (ObligationStatus.OPEN, ObligationStatus.PAUSED)
-
-
-def go_live_blockers(state: MunicipalityState, policy: ReminderPolicy) -> list[str]:
-    """The conditions still missing for approve_go_live, in a stable order."""
-    if not state.readiness_guard:
-        return []
-    missing: list[str] = []
-    signed_stage = state.paused_from if state.stage is Stage.PAUSED else state.stage
-    if signed_stage not in _AGREEMENT_SIGNED:
-        missing.append("service agreement not signed")
-    if state.wave is None:
-        missing.append("not a member of a production wave")
-    for rule in policy.checklist:
-        if rule.id.value not in state.checklist_done:
-            missing.append(f"checklist item {rule.id.value} not done")
-    return missing
 
 
 def arm_checklist(
@@ -84,7 +72,7 @@ def arm_checklist(
             obligation.status, obligation.paused_on = ObligationStatus.OPEN, None
         pass_over_past(obligation, policy, now)
     agreement = state.obligations.get(Trigger.SIGN_SERVICE_AGREEMENT.value)
-    if agreement is not None and agreement.status in _LIVE_STATUSES:
+    if agreement is not None and agreement.status in ACTIVE_OBLIGATION_STATUSES:
         agreement.deadline = wave_relative_deadline(
             membership.go_live_at, policy.service_agreement_days_before_go_live, policy.timezone
         )
@@ -95,7 +83,7 @@ def disarm_checklist(state: MunicipalityState, policy: ReminderPolicy, *, on: da
     """Cancel the open checklist items (the member left its wave); done ones stay done."""
     for rule in policy.checklist:
         obligation = state.obligations.get(rule.id.value)
-        if obligation is not None and obligation.status in _LIVE_STATUSES:
+        if obligation is not None and obligation.status in ACTIVE_OBLIGATION_STATUSES:
             obligation.status, obligation.closed_on = ObligationStatus.CANCELLED, on
             obligation.paused_on = None
 
@@ -149,6 +137,26 @@ def check_item(
             "done_on", f"{done_on} is in the future (today is {today} in Europe/Oslo)"
         )
     return done_on
+
+
+def complete_checklist_item(
+    state: MunicipalityState,
+    policy: ReminderPolicy,
+    command: ChecklistCommand,
+    *,
+    now: datetime,
+) -> ChecklistCompletion:
+    """Check the command (see check_item), record the item done and fulfil its obligation."""
+    completion = ChecklistCompletion(
+        item=command.item,
+        done_on=check_item(state, policy, command, today=oslo_date(now)),
+        evidence=dict(command.evidence),
+        comment=command.comment,
+        actor=command.actor,
+        recorded_at=now,
+    )
+    complete_item(state, completion)
+    return completion
 
 
 def checklist_item(

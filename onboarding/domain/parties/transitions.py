@@ -1,0 +1,140 @@
+"""A municipality's transitions: planned against the process, applied to its state (pure).
+
+The workflow's `transition` update and its validator plan with the same code,
+so a request the validator accepts is refused by the handler only if the state
+changed in between. `now`, the workflow id and run id come from the workflow.
+"""
+
+from datetime import datetime
+
+from onboarding.domain.calendar import oslo_date
+from onboarding.domain.idempotency import FirstAnswers
+from onboarding.domain.parties.models import (
+    MunicipalityState,
+    MunicipalityView,
+    TransitionCommand,
+    TransitionRecord,
+)
+from onboarding.domain.policy import ReminderPolicy
+from onboarding.domain.process.definition import (
+    ProcessContext,
+    Stage,
+    Trigger,
+    allowed_triggers,
+    check_effective_on,
+    check_evidence,
+    decide,
+)
+
+_AGREEMENT_SIGNED: frozenset[Stage] = frozenset(
+    {Stage.SERVICE_AGREEMENT_SIGNED, Stage.READY, Stage.LIVE}
+)
+
+
+def go_live_blockers(state: MunicipalityState, policy: ReminderPolicy) -> list[str]:
+    """The conditions still missing for approve_go_live, in a stable order.
+
+    With the readiness guard on: a signed service agreement, membership of a
+    production wave, and every checklist item of the policy done.
+    """
+    if not state.readiness_guard:
+        return []
+    missing: list[str] = []
+    signed_stage = state.paused_from if state.stage is Stage.PAUSED else state.stage
+    if signed_stage not in _AGREEMENT_SIGNED:
+        missing.append("service agreement not signed")
+    if state.wave is None:
+        missing.append("not a member of a production wave")
+    for rule in policy.checklist:
+        if rule.id.value not in state.checklist_done:
+            missing.append(f"checklist item {rule.id.value} not done")
+    return missing
+
+
+def process_context(state: MunicipalityState, policy: ReminderPolicy) -> ProcessContext:
+    """What the process's guards see: the stage, and what still blocks approve_go_live."""
+    return ProcessContext(
+        stage=state.stage,
+        paused_from=state.paused_from,
+        go_live_blockers=tuple(go_live_blockers(state, policy)),
+    )
+
+
+def plan_transition(
+    state: MunicipalityState,
+    policy: ReminderPolicy,
+    command: TransitionCommand,
+    *,
+    now: datetime,
+    workflow_id: str,
+    run_id: str,
+) -> TransitionRecord:
+    """The record `command` would produce, or an OnboardingError saying why not.
+
+    The trigger must be allowed from the stage, its date (default today in
+    Europe/Oslo) not in the future nor before the last transition's, its
+    evidence what the trigger asks for.
+    """
+    to_stage = decide(process_context(state, policy), command.trigger)
+    today = oslo_date(now)
+    effective_on = command.effective_on or today
+    check_effective_on(effective_on, today, state.last_transition)
+    return TransitionRecord(
+        seq=state.seq + 1,
+        trigger=command.trigger,
+        from_stage=state.stage,
+        to_stage=to_stage,
+        effective_on=effective_on,
+        evidence=check_evidence(command.trigger, command.evidence),
+        comment=command.comment,
+        actor=command.actor,
+        recorded_at=now,
+        idempotency_key=command.idempotency_key,
+        workflow_id=workflow_id,
+        run_id=run_id,
+    )
+
+
+def apply_transition(state: MunicipalityState, record: TransitionRecord) -> None:
+    """Move `state` to the planned `record`'s stage; a pause remembers where it paused from."""
+    if record.to_stage is Stage.PAUSED:
+        state.paused_from = record.from_stage
+    elif record.trigger is Trigger.RESUME:
+        state.paused_from = None
+    state.stage = record.to_stage
+    state.seq = record.seq
+    state.last_transition = record
+    state.records.append(record)
+
+
+def municipality_view(state: MunicipalityState, policy: ReminderPolicy) -> MunicipalityView:
+    """The municipality as its query and every transition answer show it."""
+    municipality = state.municipality
+    context = process_context(state, policy)
+    return MunicipalityView(
+        number=municipality.number,
+        name=municipality.name,
+        county=municipality.county,
+        health_trust=municipality.health_trust,
+        stage=state.stage,
+        paused_from=state.paused_from,
+        allowed_triggers=allowed_triggers(context),
+        last_transition=state.last_transition,
+        process_version=state.process_version,
+        wave_id=state.wave.wave_id if state.wave else None,
+        go_live_at=state.wave.go_live_at if state.wave else None,
+        missed_go_live=state.missed_go_live,
+        go_live_blockers=list(context.go_live_blockers),
+    )
+
+
+def transition_answers(
+    state: MunicipalityState, *, kept: int
+) -> FirstAnswers[TransitionCommand, MunicipalityView]:
+    """The first answers to transitions by idempotency key; a key is for one trigger."""
+    return FirstAnswers(
+        state.results_by_key,
+        kept=kept,
+        asked_for=lambda command: f"{command.trigger}",
+        answered=lambda view: f"{view.last_transition.trigger if view.last_transition else None}",
+    )
