@@ -9,6 +9,7 @@ without that variable they are skipped with the reason shown.
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -27,19 +28,24 @@ POSTGRES_URL_VARIABLE = "ONBOARDING_TEST_POSTGRES_URL"
 # collection order): starting these first keeps one of them from being the tail
 # that runs alone at the end.
 LONGEST_FIRST = (
-    "test_schemathesis_contract.py",
-    "test_faults.py",
-    "test_scale_out.py",
-    "test_fuzz_api.py",
-    "test_reminders_durable.py",
-    "test_demo_e2e.py",
+    "e2e/test_schemathesis_contract.py",
+    "e2e/test_faults.py",
+    "e2e/test_scale_out.py",
+    "e2e/test_fuzz_api.py",
+    "e2e/test_reminders_durable.py",
+    "e2e/test_demo_e2e.py",
 )
+TESTS = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A moved or renamed file would silently lose its place at the front.
+    missing = [path for path in LONGEST_FIRST if not (TESTS / path).is_file()]
+    assert not missing, f"LONGEST_FIRST names files that do not exist: {missing}"
+    ranks = {TESTS / path: rank for rank, path in enumerate(LONGEST_FIRST)}
+
     def rank(item: pytest.Item) -> int:
-        name = item.path.name
-        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+        return ranks.get(item.path, len(LONGEST_FIRST))
 
     items.sort(key=rank)  # stable: the order within a module, and of the rest, is kept
 
