@@ -1,7 +1,9 @@
-"""Shared fixtures: the real Temporal test server, and real SQLite and PostgreSQL.
+"""Shared fixtures: the real Temporal test server, a harness on it, and real SQLite and PostgreSQL.
 
-The time-skipping test server is one per test module; each test gets a fresh
-task queue and fresh workflow ids. PostgreSQL tests use the server named by
+The time-skipping test server is one per test module (`env`), or one per test
+for tests that skip months or years (`own_env`); each test gets a fresh task
+queue and fresh workflow ids, and `harness` (`sql_harness`, `own_harness`)
+terminates the workflows it started. PostgreSQL tests use the server named by
 ONBOARDING_TEST_POSTGRES_URL (set by .ci/run) and get a database of their own;
 without that variable they are skipped with the reason shown.
 """
@@ -14,12 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from onboarding.embedded.binaries import find_binary
-from onboarding.gateway.client import register_search_attributes
 from onboarding.store.database import create_schema, make_engine
+from tests.helpers import Harness
+from tests.helpers.servers import time_skipping_server
 
 POSTGRES_URL_VARIABLE = "ONBOARDING_TEST_POSTGRES_URL"
 
@@ -55,13 +56,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # order, and pytest-xdist's dealing of files, would otherwise decide).
 @pytest.fixture(scope="module")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    path = find_binary("temporal-test-server")
-    assert path, "temporal-test-server not found: install the test extras"
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(path), data_converter=pydantic_data_converter
-    )
-    await register_search_attributes(environment.client)
-    async with environment:
+    async with time_skipping_server() as environment:
+        yield environment
+
+
+@pytest.fixture
+async def own_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server for this test alone, for tests that skip months or years.
+
+    Skipping moves the clock of every workflow on a server: the module's other
+    tests would find their timers fired and their dates in the past.
+    """
+    async with time_skipping_server() as environment:
         yield environment
 
 
@@ -73,6 +79,31 @@ def client(env: WorkflowEnvironment) -> Client:
 @pytest.fixture
 def task_queue() -> str:
     return f"tq-{uuid.uuid4()}"
+
+
+@pytest.fixture
+async def harness(client: Client, sqlite_engine: Engine, task_queue: str) -> AsyncIterator[Harness]:
+    """The module's server, a fresh task queue and SQLite; terminates what the test started."""
+    async with Harness(client, sqlite_engine, task_queue) as test:
+        yield test
+
+
+@pytest.fixture
+async def sql_harness(
+    client: Client, sql_engine: Engine, task_queue: str
+) -> AsyncIterator[Harness]:
+    """`harness` on SQLite, then on PostgreSQL."""
+    async with Harness(client, sql_engine, task_queue) as test:
+        yield test
+
+
+@pytest.fixture
+async def own_harness(
+    own_env: WorkflowEnvironment, sqlite_engine: Engine, task_queue: str
+) -> AsyncIterator[Harness]:
+    """`harness` on the test's own server (`own_env`), for tests that skip time."""
+    async with Harness(own_env.client, sqlite_engine, task_queue) as test:
+        yield test
 
 
 @pytest.fixture

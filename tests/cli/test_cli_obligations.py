@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from temporalio.client import Client
 from typer.testing import CliRunner, Result
 
 from onboarding.api import create_app
@@ -88,18 +87,12 @@ class Served:
 
 
 @pytest.fixture
-async def served(
-    client: Client, task_queue: str, sqlite_engine: Engine, tmp_path: Path
-) -> AsyncIterator[Served]:
-    secrets = role_tokens(sqlite_engine, "cli")
-    settings = Settings(home=tmp_path, task_queue=task_queue)
-    app = create_app(settings, client=client, engine=sqlite_engine)
+async def served(harness: Harness, tmp_path: Path) -> AsyncIterator[Served]:
+    secrets = role_tokens(harness.engine, "cli")
+    settings = Settings(home=tmp_path, task_queue=harness.task_queue)
+    app = create_app(settings, client=harness.client, engine=harness.engine)
     port = free_port()
-    async with (
-        Harness(client, sqlite_engine, task_queue) as harness,
-        harness.worker(),
-        running_api(app, host="127.0.0.1", port=port),
-    ):
+    async with harness.worker(), running_api(app, host="127.0.0.1", port=port):
         yield Served(f"http://127.0.0.1:{port}", secrets, harness)
 
 

@@ -42,7 +42,6 @@ from tests.helpers.dates import (
     oslo_day,
 )
 from tests.helpers.notifications import Api, Sink, api_client, free_port, smtp_server, smtp_settings
-from tests.helpers.waves import own_time_skipping_env
 from workflows.names import municipality_workflow_id
 
 SENDER = "onboarding@helseplattformen.example"  # smtp_settings' sender
@@ -57,20 +56,6 @@ OLA = ("Ola Nordmann", "ola.nordmann@testby.kommune.example")
 KARI = ("Kari Nordmann", "Kari.Nordmann@testby.kommune.example")
 PER = ("Per Direktør", "per.direktor@testby.kommune.example")
 KIM = ("Kim Koordinator", "kim@hnt.example")
-
-
-@pytest.fixture
-async def own_env() -> AsyncIterator[WorkflowEnvironment]:
-    async with own_time_skipping_env() as environment:
-        yield environment
-
-
-@pytest.fixture
-async def harness(
-    own_env: WorkflowEnvironment, sqlite_engine: Engine, task_queue: str
-) -> AsyncIterator[Harness]:
-    async with Harness(own_env.client, sqlite_engine, task_queue) as h:
-        yield h
 
 
 @pytest.fixture
@@ -239,25 +224,25 @@ def assert_delivered_once(relay: Relay, reminder: Reminder, *people: tuple[str, 
 
 
 async def test_a_due_reminder_reaches_the_relay_once_through_the_workflow(
-    own_env: WorkflowEnvironment, harness: Harness, api: Api
+    own_env: WorkflowEnvironment, own_harness: Harness, api: Api
 ) -> None:
     with smtp_server(sink=Relay()) as relay:
         assert isinstance(relay, Relay)
-        async with production_worker(harness, relay.port):
-            reminder = await reminder_with_contacts(own_env, harness, api, OLA, KARI)
+        async with production_worker(own_harness, relay.port):
+            reminder = await reminder_with_contacts(own_env, own_harness, api, OLA, KARI)
             number = reminder.place.number
 
             await skip_to(own_env, reminder.at - MINUTE)
-            assert rows(harness.engine, number) == [] and relay.envelopes == []
+            assert rows(own_harness.engine, number) == [] and relay.envelopes == []
             await own_env.sleep(2 * MINUTE)
             await eventually(
-                lambda: all_rows(harness.engine, number, lambda r: r.status == "sent"),
+                lambda: all_rows(own_harness.engine, number, lambda r: r.status == "sent"),
                 what="the reminder sent to both contacts",
                 timeout=WAIT,
             )
 
             assert_delivered_once(relay, reminder, OLA, KARI)
-            sent = rows(harness.engine, number)
+            sent = rows(own_harness.engine, number)
             assert [(r.recipient_email, r.key) for r in sent] == [
                 (email, expected_key(reminder, email)) for _, email in (OLA, KARI)
             ]
@@ -272,26 +257,26 @@ async def test_a_due_reminder_reaches_the_relay_once_through_the_workflow(
             # Well past every retry DELIVERY_RETRY could make (about four hours),
             # short of the 30-day reminder: still exactly one message each.
             await own_env.sleep(timedelta(days=20))
-            assert await pending_deliveries(harness.client, number) == []
+            assert await pending_deliveries(own_harness.client, number) == []
             assert len(relay.envelopes) == 2
-            assert [r.attempts for r in rows(harness.engine, number)] == [1, 1]
+            assert [r.attempts for r in rows(own_harness.engine, number)] == [1, 1]
 
 
 async def test_a_relay_that_is_down_gets_the_reminder_once_it_is_back(
-    own_env: WorkflowEnvironment, harness: Harness, api: Api
+    own_env: WorkflowEnvironment, own_harness: Harness, api: Api
 ) -> None:
     port = free_port()  # nothing listens: connections are refused
-    async with production_worker(harness, port):
-        reminder = await reminder_with_contacts(own_env, harness, api, OLA, KARI)
+    async with production_worker(own_harness, port):
+        reminder = await reminder_with_contacts(own_env, own_harness, api, OLA, KARI)
         number = reminder.place.number
 
         await skip_to(own_env, reminder.at + timedelta(seconds=5))
         await eventually(
-            lambda: all_rows(harness.engine, number, lambda r: r.attempts >= 1),
+            lambda: all_rows(own_harness.engine, number, lambda r: r.attempts >= 1),
             what="a first delivery attempt on both rows",
             timeout=WAIT,
         )
-        for row in rows(harness.engine, number):
+        for row in rows(own_harness.engine, number):
             assert row.status == "failed" and row.sent_at is None
             assert row.last_error is not None
             assert f"127.0.0.1:{port}" in row.last_error
@@ -301,62 +286,62 @@ async def test_a_relay_that_is_down_gets_the_reminder_once_it_is_back(
         # DELIVERY_RETRY, not a default policy: ten attempts at most, and no retry
         # within half a minute of the failure (its first backoff is a minute; a
         # default policy's is a second, and would be on its fourth attempt).
-        delivery = await retry_scheduled(harness.client, number)
+        delivery = await retry_scheduled(own_harness.client, number)
         assert (delivery.attempt, delivery.maximum_attempts) == (2, 10)
         assert "ConnectionRefusedError" in delivery.last_failure.message
         await own_env.sleep(timedelta(seconds=30))
-        [delivery] = await pending_deliveries(harness.client, number)
+        [delivery] = await pending_deliveries(own_harness.client, number)
         assert delivery.attempt == 2
-        assert [r.attempts for r in rows(harness.engine, number)] == [1, 1]
+        assert [r.attempts for r in rows(own_harness.engine, number)] == [1, 1]
 
         # Still down at the first retry: a second failure, the row still failed.
         await own_env.sleep(2 * MINUTE)
         await eventually(
-            lambda: all_rows(harness.engine, number, lambda r: r.attempts >= 2),
+            lambda: all_rows(own_harness.engine, number, lambda r: r.attempts >= 2),
             what="a retried delivery on both rows",
             timeout=WAIT,
         )
-        assert {r.status for r in rows(harness.engine, number)} == {"failed"}
+        assert {r.status for r in rows(own_harness.engine, number)} == {"failed"}
 
         with smtp_server(port, sink=Relay()) as relay:
             assert isinstance(relay, Relay)
             # The next retries come 2 and 4 minutes on: well within an hour.
             await own_env.sleep(HOUR)
             await eventually(
-                lambda: all_rows(harness.engine, number, lambda r: r.status == "sent"),
+                lambda: all_rows(own_harness.engine, number, lambda r: r.status == "sent"),
                 what="the reminder sent once the relay is back",
                 timeout=WAIT,
             )
             assert_delivered_once(relay, reminder, OLA, KARI)
-            for row in rows(harness.engine, number):
+            for row in rows(own_harness.engine, number):
                 assert row.last_error is None and row.sent_at is not None
                 assert row.attempts >= 3
 
             await own_env.sleep(timedelta(days=1))
-            assert await pending_deliveries(harness.client, number) == []
+            assert await pending_deliveries(own_harness.client, number) == []
             assert len(relay.envelopes) == 2
 
 
 async def test_a_refused_recipient_stays_failed_and_visible_without_retries(
-    own_env: WorkflowEnvironment, harness: Harness, api: Api
+    own_env: WorkflowEnvironment, own_harness: Harness, api: Api
 ) -> None:
     with smtp_server(sink=Relay(refuse={OLA[1]})) as relay:
         assert isinstance(relay, Relay)
-        async with production_worker(harness, relay.port):
-            reminder = await reminder_with_contacts(own_env, harness, api, OLA)
+        async with production_worker(own_harness, relay.port):
+            reminder = await reminder_with_contacts(own_env, own_harness, api, OLA)
             number = reminder.place.number
 
             await skip_to(own_env, reminder.at + timedelta(seconds=5))
             await eventually(
-                lambda: all_rows(harness.engine, number, lambda r: r.attempts >= 1),
+                lambda: all_rows(own_harness.engine, number, lambda r: r.attempts >= 1),
                 what="the delivery attempt",
                 timeout=WAIT,
             )
             # Past every retry DELIVERY_RETRY would make if it retried a 5xx.
             await own_env.sleep(timedelta(days=1))
-            assert await pending_deliveries(harness.client, number) == []
+            assert await pending_deliveries(own_harness.client, number) == []
 
-            [row] = rows(harness.engine, number)
+            [row] = rows(own_harness.engine, number)
             assert (row.status, row.attempts, row.sent_at) == ("failed", 1, None)
             assert row.last_error is not None and "550" in row.last_error
             assert relay.refused == [OLA[1]]  # asked once, never again

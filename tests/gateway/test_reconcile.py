@@ -7,12 +7,11 @@ row was deleted for (the dev-server fault tests cover the listing).
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus
 from typer.testing import CliRunner, Result
 
 from onboarding.api import create_app
@@ -30,12 +29,6 @@ from tests.helpers.notifications import free_port, role_tokens
 from workflows.names import municipality_workflow_id
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-async def harness(client: Client, task_queue: str, sql_engine: Engine) -> AsyncIterator[Harness]:
-    async with Harness(client, sql_engine, task_queue) as test:
-        yield test
 
 
 def kinds(report: ReconcileReport) -> dict[str, set[DriftKind]]:
@@ -69,31 +62,31 @@ def delete_audit_event(engine: Engine, number: str, seq: int) -> None:
     create_schema(engine)  # the guard again
 
 
-async def test_a_consistent_read_model_has_no_drift(harness: Harness) -> None:
-    async with harness.worker():
-        municipality, _ = await harness.start()
-        await harness.move(municipality.number, T.SIGN_COLLABORATION)
-        await harness.move(municipality.number, T.EXERCISE_OPTION)
-        options = ReconcileOptions(task_queue=harness.task_queue)
-        report = await reconcile(harness.client, harness.engine, options)
+async def test_a_consistent_read_model_has_no_drift(sql_harness: Harness) -> None:
+    async with sql_harness.worker():
+        municipality, _ = await sql_harness.start()
+        await sql_harness.move(municipality.number, T.SIGN_COLLABORATION)
+        await sql_harness.move(municipality.number, T.EXERCISE_OPTION)
+        options = ReconcileOptions(task_queue=sql_harness.task_queue)
+        report = await reconcile(sql_harness.client, sql_harness.engine, options)
     assert report.clean, report.findings
     assert report.checked == 1
     assert not report.workflows_listed  # the time-skipping server cannot list
 
 
-async def test_drift_is_found_reported_and_repaired(harness: Harness) -> None:
-    engine = harness.engine
-    async with harness.worker():
-        behind, _ = await harness.start()
-        wrong_stage, _ = await harness.start()
-        no_row, _ = await harness.start()
-        gap, _ = await harness.start()
-        gone_fresh, gone_fresh_handle = await harness.start()
-        gone_recorded, gone_recorded_handle = await harness.start()
+async def test_drift_is_found_reported_and_repaired(sql_harness: Harness) -> None:
+    engine = sql_harness.engine
+    async with sql_harness.worker():
+        behind, _ = await sql_harness.start()
+        wrong_stage, _ = await sql_harness.start()
+        no_row, _ = await sql_harness.start()
+        gap, _ = await sql_harness.start()
+        gone_fresh, gone_fresh_handle = await sql_harness.start()
+        gone_recorded, gone_recorded_handle = await sql_harness.start()
         for m in (behind, wrong_stage, no_row, gap, gone_recorded):
-            await harness.move(m.number, T.SIGN_COLLABORATION)
-            await harness.move(m.number, T.EXERCISE_OPTION)
-        await harness.move(behind.number, T.START_PREPARATION)
+            await sql_harness.move(m.number, T.SIGN_COLLABORATION)
+            await sql_harness.move(m.number, T.EXERCISE_OPTION)
+        await sql_harness.move(behind.number, T.START_PREPARATION)
 
         # The drift, written behind the engine's back.
         set_row(engine, behind.number, "last_seq = 1, stage = 'collaboration_signed'")
@@ -118,8 +111,8 @@ async def test_drift_is_found_reported_and_repaired(harness: Harness) -> None:
             for m in (behind, wrong_stage, gap, gone_recorded)
         }
 
-        options = ReconcileOptions(task_queue=harness.task_queue, dry_run=True)
-        dry = await reconcile(harness.client, engine, options, numbers=[no_row.number])
+        options = ReconcileOptions(task_queue=sql_harness.task_queue, dry_run=True)
+        dry = await reconcile(sql_harness.client, engine, options, numbers=[no_row.number])
         expected = {
             behind.number: {DriftKind.ROW_BEHIND},
             wrong_stage.number: {DriftKind.STAGE_MISMATCH},
@@ -135,8 +128,8 @@ async def test_drift_is_found_reported_and_repaired(harness: Harness) -> None:
         assert no_row.number not in drift.rows(engine)
         assert drift.audit_seqs(engine)[gap.number] == [2, 7]
 
-        options = ReconcileOptions(task_queue=harness.task_queue)
-        report = await reconcile(harness.client, engine, options, numbers=[no_row.number])
+        options = ReconcileOptions(task_queue=sql_harness.task_queue)
+        report = await reconcile(sql_harness.client, engine, options, numbers=[no_row.number])
         assert kinds(report) == expected, report.findings
         left = {(f.number, f.kind) for f in report.unresolved}
         assert left == {
@@ -160,7 +153,7 @@ async def test_drift_is_found_reported_and_repaired(harness: Harness) -> None:
         assert restored[0].trigger is T.SIGN_COLLABORATION
         assert restored[0].actor == ACTOR
         # The fresh one got its workflow back; the recorded one was left alone.
-        described = await harness.client.get_workflow_handle(
+        described = await sql_harness.client.get_workflow_handle(
             municipality_workflow_id(gone_fresh.number)
         ).describe()
         assert described.status == WorkflowExecutionStatus.RUNNING
@@ -172,42 +165,42 @@ async def test_drift_is_found_reported_and_repaired(harness: Harness) -> None:
             assert [r for r in after if r.seq in {b.seq for b in before}] == before
 
         # Reconciling again: only what a person must decide is left.
-        again = await reconcile(harness.client, engine, options, numbers=[no_row.number])
+        again = await reconcile(sql_harness.client, engine, options, numbers=[no_row.number])
         assert {(f.number, f.kind) for f in again.findings} == left, again.findings
 
 
-async def test_missing_events_are_found_in_earlier_runs(harness: Harness) -> None:
+async def test_missing_events_are_found_in_earlier_runs(sql_harness: Harness) -> None:
     """An event recorded before continue-as-new is read from the run that recorded it."""
-    async with harness.worker():
-        municipality, handle = await harness.start(continue_as_new_after_events=60)
+    async with sql_harness.worker():
+        municipality, handle = await sql_harness.start(continue_as_new_after_events=60)
         number = municipality.number
         first_run = (await handle.describe()).run_id
-        await harness.move(number, T.SIGN_COLLABORATION)
-        await harness.move(number, T.EXERCISE_OPTION)
+        await sql_harness.move(number, T.SIGN_COLLABORATION)
+        await sql_harness.move(number, T.EXERCISE_OPTION)
         moves = 0
         while (await handle.describe()).run_id == first_run:
-            await harness.move(number, T.PAUSE)
-            await harness.move(number, T.RESUME)
+            await sql_harness.move(number, T.PAUSE)
+            await sql_harness.move(number, T.RESUME)
             moves += 1
             assert moves < 40, "never continued as new"
-        delete_audit_event(harness.engine, number, 1)
+        delete_audit_event(sql_harness.engine, number, 1)
 
-        options = ReconcileOptions(task_queue=harness.task_queue)
-        report = await reconcile(harness.client, harness.engine, options)
+        options = ReconcileOptions(task_queue=sql_harness.task_queue)
+        report = await reconcile(sql_harness.client, sql_harness.engine, options)
         assert kinds(report) == {number: {DriftKind.AUDIT_MISSING}}, report.findings
         assert report.findings[0].repaired, report.findings
-        history = queries.history(harness.engine, number=number)
+        history = queries.history(sql_harness.engine, number=number)
         assert history[0].seq == 1 and history[0].run_id == first_run
         assert [r.seq for r in history] == list(range(1, len(history) + 1))
 
 
 async def test_the_command_reports_and_repairs_through_the_api(
-    harness: Harness, tmp_path: Path
+    sql_harness: Harness, tmp_path: Path
 ) -> None:
-    engine = harness.engine
+    engine = sql_harness.engine
     secrets = role_tokens(engine, "reconcile")
-    settings = Settings(home=tmp_path, task_queue=harness.task_queue)
-    app = create_app(settings, client=harness.client, engine=engine)
+    settings = Settings(home=tmp_path, task_queue=sql_harness.task_queue)
+    app = create_app(settings, client=sql_harness.client, engine=engine)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
 
@@ -215,10 +208,10 @@ async def test_the_command_reports_and_repairs_through_the_api(
         runner = CliRunner(env={"ONBOARDING_URL": url, "ONBOARDING_TOKEN": secrets[role]})
         return await asyncio.to_thread(lambda: runner.invoke(cli, ["reconcile", *args]))
 
-    async with harness.worker(), running_api(app, host="127.0.0.1", port=port):
-        municipality, _ = await harness.start()
+    async with sql_harness.worker(), running_api(app, host="127.0.0.1", port=port):
+        municipality, _ = await sql_harness.start()
         number = municipality.number
-        await harness.move(number, T.SIGN_COLLABORATION)
+        await sql_harness.move(number, T.SIGN_COLLABORATION)
         set_row(engine, number, "stage = 'live'")
 
         refused = await run(role=Role.COORDINATOR)

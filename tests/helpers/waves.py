@@ -1,19 +1,15 @@
-"""Helpers for the wave tests: an own time-skipping server, waves, members, checklists.
+"""Helpers for the wave tests: waves, members, checklists.
 
 Wave ids, like municipality workflow ids, are global to a Temporal server; each
 helper makes unique ones. Times are Europe/Oslo.
 """
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.process.definition import Trigger
@@ -26,9 +22,7 @@ from onboarding.domain.waves.models import (
     WaveCreate,
     WaveView,
 )
-from onboarding.embedded.binaries import find_binary
 from onboarding.gateway import waves as wave_engine
-from onboarding.gateway.client import register_search_attributes
 from tests.helpers import ACTOR, Harness
 from workflows.names import wave_workflow_id
 
@@ -37,19 +31,6 @@ ITEMS = [item.value for item in ChecklistItemId]
 # What a municipality records before it can join a wave, and before approve.
 TO_OPTION = (Trigger.SIGN_COLLABORATION, Trigger.EXERCISE_OPTION)
 TO_AGREEMENT = (*TO_OPTION, Trigger.SIGN_SERVICE_AGREEMENT)
-
-
-@asynccontextmanager
-async def own_time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A time-skipping server of one's own: skipping months must not move others' clocks."""
-    path = find_binary("temporal-test-server")
-    assert path is not None
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(path), data_converter=pydantic_data_converter
-    )
-    await register_search_attributes(environment.client)
-    async with environment:
-        yield environment
 
 
 def oslo(year: int, month: int, day: int, hour: int = 22, minute: int = 0) -> datetime:

@@ -9,7 +9,7 @@ out by hand from the Norwegian calendar (see the comments) and checked against
 `tests.helpers.dates`, not computed by the code under test.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -35,7 +35,7 @@ from tests.helpers.dates import (
     friday_ahead,
     is_business_day,
 )
-from tests.helpers.waves import days, own_time_skipping_env
+from tests.helpers.waves import days
 
 MINUTE = timedelta(minutes=1)
 MONDAY, WEDNESDAY, FRIDAY, SATURDAY = 0, 2, 4, 5
@@ -51,20 +51,6 @@ ROLES_PER_MESSAGE = {
     "escalation-2": 1,
     "escalation-3": 2,
 }
-
-
-@pytest.fixture
-async def own_env() -> AsyncIterator[WorkflowEnvironment]:
-    async with own_time_skipping_env() as environment:
-        yield environment
-
-
-@pytest.fixture
-async def harness(
-    own_env: WorkflowEnvironment, sqlite_engine: Engine, task_queue: str
-) -> AsyncIterator[Harness]:
-    async with Harness(own_env.client, sqlite_engine, task_queue) as h:
-        yield h
 
 
 def at_eight(day: date) -> datetime:
@@ -182,11 +168,11 @@ async def fires_at(
 
 
 async def test_reminders_and_escalations_fire_on_business_days_across_easter(
-    own_env: WorkflowEnvironment, harness: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with harness.worker():
-        place, _ = await harness.start()
-        await harness.move(place.number, Trigger.SIGN_COLLABORATION)
+    async with own_harness.worker():
+        place, _ = await own_harness.start()
+        await own_harness.move(place.number, Trigger.SIGN_COLLABORATION)
         # An Easter late enough that the 7-day reminder goes out in summer time.
         easter_monday = easter_monday_where(
             await today(own_env), days=150, where=seven_day_reminder_in_summer_time
@@ -194,7 +180,7 @@ async def test_reminders_and_escalations_fire_on_business_days_across_easter(
         # Easter Monday is a holiday, and so are Good Friday and Maundy Thursday:
         # the deadline moves back to the Wednesday before, Easter Monday minus 5 days.
         view = await set_deadline(
-            harness.client, place.number, Trigger.EXERCISE_OPTION, easter_monday
+            own_harness.client, place.number, Trigger.EXERCISE_OPTION, easter_monday
         )
         deadline = easter_monday - days(5)
         assert deadline.weekday() == WEDNESDAY
@@ -234,29 +220,31 @@ async def test_reminders_and_escalations_fire_on_business_days_across_easter(
             ("escalation-3", at_eight(escalation_3)),
         ]
         for key, moment in expected:
-            await fires_at(own_env, harness.engine, place.number, key, moment)
-            level = await obligation(harness.client, place.number, Trigger.EXERCISE_OPTION)
+            await fires_at(own_env, own_harness.engine, place.number, key, moment)
+            level = await obligation(own_harness.client, place.number, Trigger.EXERCISE_OPTION)
             assert level.escalation_level == (int(key[-1]) if key.startswith("esc") else 0)
 
         # Nothing more, ever: a year later every message went out exactly once.
         await own_env.sleep(timedelta(days=365))
-        counts = {k: len(rows(harness.engine, place.number, k)) for k in ROLES_PER_MESSAGE}
+        counts = {k: len(rows(own_harness.engine, place.number, k)) for k in ROLES_PER_MESSAGE}
         assert counts == ROLES_PER_MESSAGE
-        final = await obligation(harness.client, place.number, Trigger.EXERCISE_OPTION)
+        final = await obligation(own_harness.client, place.number, Trigger.EXERCISE_OPTION)
         assert final.pending == [] and final.escalation_level == 3
 
 
 async def test_escalations_count_business_days_across_christmas(
-    own_env: WorkflowEnvironment, harness: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with harness.worker():
-        place, _ = await harness.start()
-        await harness.move(place.number, Trigger.SIGN_COLLABORATION)
+    async with own_harness.worker():
+        place, _ = await own_harness.start()
+        await own_harness.move(place.number, Trigger.SIGN_COLLABORATION)
         # A Friday deadline just before New Year (27, 28 or 29 December).
         deadline = friday_ahead(await today(own_env), days=150, where=friday_just_before_new_year)
         assert deadline.month == 12 and 27 <= deadline.day <= 29 and is_business_day(deadline)
-        await set_deadline(harness.client, place.number, Trigger.EXERCISE_OPTION, deadline)
-        await fires_at(own_env, harness.engine, place.number, "escalation-1", at_eight(deadline))
+        await set_deadline(own_harness.client, place.number, Trigger.EXERCISE_OPTION, deadline)
+        await fires_at(
+            own_env, own_harness.engine, place.number, "escalation-1", at_eight(deadline)
+        )
         # From that Friday: the weekdays up to New Year, (1 Jan off), then on into
         # January: ten business days are 11 weekdays, the Monday 17 days on (from
         # Fri 27 Dec: 30, 31 Dec, (1 Jan off), 2, 3, 6, 7, 8, 9, 10, 13 Jan).
@@ -264,21 +252,23 @@ async def test_escalations_count_business_days_across_christmas(
         assert escalation_2.weekday() == MONDAY and escalation_2.month == 1
         assert escalation_2 == business_days_after(deadline, 10)
         await fires_at(
-            own_env, harness.engine, place.number, "escalation-2", at_eight(escalation_2)
+            own_env, own_harness.engine, place.number, "escalation-2", at_eight(escalation_2)
         )
 
 
 async def test_escalations_count_business_days_across_may_holidays(
-    own_env: WorkflowEnvironment, harness: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with harness.worker():
-        place, _ = await harness.start()
-        await harness.move(place.number, Trigger.SIGN_COLLABORATION)
+    async with own_harness.worker():
+        place, _ = await own_harness.start()
+        await own_harness.move(place.number, Trigger.SIGN_COLLABORATION)
         # A spring deadline whose escalation counts take in 1 May and 17 May.
         deadline = day_ahead(
             await today(own_env), days=150, where=may_holidays_in_the_escalation_counts
         )
-        view = await set_deadline(harness.client, place.number, Trigger.EXERCISE_OPTION, deadline)
+        view = await set_deadline(
+            own_harness.client, place.number, Trigger.EXERCISE_OPTION, deadline
+        )
         assert view.effective_deadline == deadline
         may_1, may_17 = date(deadline.year, 5, 1), date(deadline.year, 5, 17)
         # 10 business days after the deadline, skipping 1 May (a weekday), and
@@ -293,58 +283,58 @@ async def test_escalations_count_business_days_across_may_holidays(
             ("escalation-2", escalation_2),
             ("escalation-3", escalation_3),
         ]:
-            await fires_at(own_env, harness.engine, place.number, key, at_eight(day))
-            level = await obligation(harness.client, place.number, Trigger.EXERCISE_OPTION)
+            await fires_at(own_env, own_harness.engine, place.number, key, at_eight(day))
+            level = await obligation(own_harness.client, place.number, Trigger.EXERCISE_OPTION)
             assert level.escalation_level == int(key[-1])
 
 
 async def test_fulfilment_cancels_what_is_pending(
-    own_env: WorkflowEnvironment, harness: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with harness.worker():
-        place, _ = await harness.start()
-        await harness.move(place.number, Trigger.SIGN_COLLABORATION)
+    async with own_harness.worker():
+        place, _ = await own_harness.start()
+        await own_harness.move(place.number, Trigger.SIGN_COLLABORATION)
         easter_monday = easter_monday_ahead(await today(own_env), days=150)
-        await set_deadline(harness.client, place.number, Trigger.EXERCISE_OPTION, easter_monday)
+        await set_deadline(own_harness.client, place.number, Trigger.EXERCISE_OPTION, easter_monday)
         # The deadline moves back to the Wednesday before Easter (Easter Monday
         # minus 5 days); 60 days before it is a Saturday: the Friday before.
         reminder_60d = easter_monday - days(66)
         assert reminder_60d.weekday() == FRIDAY and is_business_day(reminder_60d)
         await fires_at(
-            own_env, harness.engine, place.number, "reminder-60d", at_eight(reminder_60d)
+            own_env, own_harness.engine, place.number, "reminder-60d", at_eight(reminder_60d)
         )
-        await harness.move(place.number, Trigger.EXERCISE_OPTION)
-        done = await obligation(harness.client, place.number, Trigger.EXERCISE_OPTION)
+        await own_harness.move(place.number, Trigger.EXERCISE_OPTION)
+        done = await obligation(own_harness.client, place.number, Trigger.EXERCISE_OPTION)
         assert done.status is ObligationStatus.FULFILLED and done.pending == []
 
         await own_env.sleep(timedelta(days=200))
-        assert {r.message_key for r in rows(harness.engine, place.number)} == {"reminder-60d"}
-        with Session(harness.engine) as session:
+        assert {r.message_key for r in rows(own_harness.engine, place.number)} == {"reminder-60d"}
+        with Session(own_harness.engine) as session:
             stored = session.get(ObligationRow, (place.number, Trigger.EXERCISE_OPTION.value))
         assert stored is not None and stored.status == "fulfilled"
 
 
 async def test_moving_a_deadline_rearms_and_is_recorded(
-    own_env: WorkflowEnvironment, harness: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with harness.worker():
-        place, _ = await harness.start()
-        await harness.move(place.number, Trigger.SIGN_COLLABORATION)
+    async with own_harness.worker():
+        place, _ = await own_harness.start()
+        await own_harness.move(place.number, Trigger.SIGN_COLLABORATION)
         easter_monday = easter_monday_ahead(await today(own_env), days=150)
         old_deadline = easter_monday - days(5)  # the Wednesday before Maundy Thursday
         first = await set_deadline(
-            harness.client, place.number, Trigger.EXERCISE_OPTION, easter_monday
+            own_harness.client, place.number, Trigger.EXERCISE_OPTION, easter_monday
         )
         assert first.effective_deadline == old_deadline
         # 60 days before the Wednesday is a Saturday: the Friday before.
         old_60d = old_deadline - days(61)
         assert old_60d.weekday() == FRIDAY and is_business_day(old_60d)
-        await fires_at(own_env, harness.engine, place.number, "reminder-60d", at_eight(old_60d))
+        await fires_at(own_env, own_harness.engine, place.number, "reminder-60d", at_eight(old_60d))
         # Moved to a Friday in September (a business day): every message re-arms for it.
         new_deadline = friday_ahead(easter_monday, days=120, where=lambda f: f.month == 9)
         assert new_deadline.weekday() == FRIDAY and is_business_day(new_deadline)
         moved = await set_deadline(
-            harness.client,
+            own_harness.client,
             place.number,
             Trigger.EXERCISE_OPTION,
             new_deadline,
@@ -359,19 +349,21 @@ async def test_moving_a_deadline_rearms_and_is_recorded(
 
         # The old date's 30-day reminder does not go out any more.
         await skip_to(own_env, at_eight(old_30d + days(1)))
-        assert rows(harness.engine, place.number, "reminder-30d") == []
+        assert rows(own_harness.engine, place.number, "reminder-30d") == []
         # 60 days before the new Friday is a Monday in July: the new date makes it due again.
         new_60d = new_deadline - days(60)
         assert new_60d.weekday() == MONDAY and new_60d.month == 7 and is_business_day(new_60d)
         await skip_to(own_env, at_eight(new_60d) + MINUTE)
         await eventually(
-            lambda: len(rows(harness.engine, place.number, "reminder-60d")) == 2,
+            lambda: len(rows(own_harness.engine, place.number, "reminder-60d")) == 2,
             what="the 60-day reminder for the new date",
         )
-        deadlines = sorted(r.deadline for r in rows(harness.engine, place.number, "reminder-60d"))
+        deadlines = sorted(
+            r.deadline for r in rows(own_harness.engine, place.number, "reminder-60d")
+        )
         assert deadlines == [old_deadline, new_deadline]
 
-    with Session(harness.engine) as session:
+    with Session(own_harness.engine) as session:
         changes = session.exec(
             select(DeadlineChangeRow).where(DeadlineChangeRow.municipality_number == place.number)
         ).all()
@@ -384,25 +376,27 @@ async def test_moving_a_deadline_rearms_and_is_recorded(
 
 
 async def test_pause_stops_the_clock_and_resume_shifts_the_deadline(
-    own_env: WorkflowEnvironment, harness: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with harness.worker():
-        place, _ = await harness.start()
+    async with own_harness.worker():
+        place, _ = await own_harness.start()
         for trigger in (Trigger.SIGN_COLLABORATION, Trigger.EXERCISE_OPTION):
-            await harness.move(place.number, trigger)
+            await own_harness.move(place.number, trigger)
         start = await today(own_env)
         deadline = start + timedelta(days=100)
-        await set_deadline(harness.client, place.number, Trigger.SIGN_SERVICE_AGREEMENT, deadline)
-        await harness.move(place.number, Trigger.PAUSE)
-        paused = await obligation(harness.client, place.number, Trigger.SIGN_SERVICE_AGREEMENT)
+        await set_deadline(
+            own_harness.client, place.number, Trigger.SIGN_SERVICE_AGREEMENT, deadline
+        )
+        await own_harness.move(place.number, Trigger.PAUSE)
+        paused = await obligation(own_harness.client, place.number, Trigger.SIGN_SERVICE_AGREEMENT)
         assert paused.status is ObligationStatus.PAUSED and paused.pending == []
 
         # 50 days on hold: the 60-day reminder (due around day 40) must not go out.
         await own_env.sleep(timedelta(days=50))
-        assert rows(harness.engine, place.number) == []
-        await harness.move(place.number, Trigger.RESUME)
+        assert rows(own_harness.engine, place.number) == []
+        await own_harness.move(place.number, Trigger.RESUME)
         resumed_on = await today(own_env)
-        resumed = await obligation(harness.client, place.number, Trigger.SIGN_SERVICE_AGREEMENT)
+        resumed = await obligation(own_harness.client, place.number, Trigger.SIGN_SERVICE_AGREEMENT)
         assert resumed.status is ObligationStatus.OPEN
         assert resumed.deadline == deadline + (resumed_on - start)
         # The reminders now hang on the shifted date, all of them still ahead.
@@ -412,18 +406,21 @@ async def test_pause_stops_the_clock_and_resume_shifts_the_deadline(
 
 
 async def test_continue_as_new_keeps_pending_timers(
-    own_env: WorkflowEnvironment, harness: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with harness.worker():
-        place, handle = await harness.start(continue_as_new_after_events=60)
+    async with own_harness.worker():
+        place, handle = await own_harness.start(continue_as_new_after_events=60)
         first_run = (await handle.describe()).run_id
-        await harness.move(place.number, Trigger.SIGN_COLLABORATION)
+        await own_harness.move(place.number, Trigger.SIGN_COLLABORATION)
         easter_monday = easter_monday_ahead(await today(own_env), days=150)
         for offset in range(-2, 8):  # each move re-arms the timers and grows the history
             await set_deadline(
-                harness.client, place.number, Trigger.EXERCISE_OPTION, easter_monday + days(offset)
+                own_harness.client,
+                place.number,
+                Trigger.EXERCISE_OPTION,
+                easter_monday + days(offset),
             )
-        await set_deadline(harness.client, place.number, Trigger.EXERCISE_OPTION, easter_monday)
+        await set_deadline(own_harness.client, place.number, Trigger.EXERCISE_OPTION, easter_monday)
         later_run = (await handle.describe()).run_id
         assert later_run != first_run, "the history should have continued as new"
         # The deadline moves back to the Wednesday before Easter, Easter Monday minus
@@ -433,51 +430,55 @@ async def test_continue_as_new_keeps_pending_timers(
         assert deadline == business_day_on_or_before(easter_monday)
         assert reminder_60d == business_day_on_or_before(deadline - days(60))
         await fires_at(
-            own_env, harness.engine, place.number, "reminder-60d", at_eight(reminder_60d)
+            own_env, own_harness.engine, place.number, "reminder-60d", at_eight(reminder_60d)
         )
-        await fires_at(own_env, harness.engine, place.number, "escalation-1", at_eight(deadline))
+        await fires_at(
+            own_env, own_harness.engine, place.number, "escalation-1", at_eight(deadline)
+        )
 
 
 async def test_resignature_opens_a_window_from_the_policy(
-    own_env: WorkflowEnvironment, harness: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with harness.worker():
-        place, _ = await harness.start()
-        await harness.move(place.number, Trigger.SIGN_COLLABORATION)
-        await harness.move(place.number, Trigger.REQUIRE_RESIGNATURE)
-        opened = await obligation(harness.client, place.number, Trigger.SIGN_COLLABORATION)
+    async with own_harness.worker():
+        place, _ = await own_harness.start()
+        await own_harness.move(place.number, Trigger.SIGN_COLLABORATION)
+        await own_harness.move(place.number, Trigger.REQUIRE_RESIGNATURE)
+        opened = await obligation(own_harness.client, place.number, Trigger.SIGN_COLLABORATION)
         assert opened.status is ObligationStatus.OPEN
         assert opened.deadline == await today(own_env) + timedelta(days=120)
         # Re-signing fulfils it; the option obligation opens again.
-        await harness.move(place.number, Trigger.SIGN_COLLABORATION)
-        signed = await obligation(harness.client, place.number, Trigger.SIGN_COLLABORATION)
+        await own_harness.move(place.number, Trigger.SIGN_COLLABORATION)
+        signed = await obligation(own_harness.client, place.number, Trigger.SIGN_COLLABORATION)
         assert signed.status is ObligationStatus.FULFILLED
 
 
 async def test_bad_deadlines_are_refused_and_change_nothing(
-    own_env: WorkflowEnvironment, harness: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with harness.worker():
-        place, _ = await harness.start()
-        await harness.move(place.number, Trigger.SIGN_COLLABORATION)
+    async with own_harness.worker():
+        place, _ = await own_harness.start()
+        await own_harness.move(place.number, Trigger.SIGN_COLLABORATION)
         now = await today(own_env)
         with pytest.raises(RequestRejected) as past:
             await set_deadline(
-                harness.client, place.number, Trigger.EXERCISE_OPTION, now - timedelta(days=1)
+                own_harness.client, place.number, Trigger.EXERCISE_OPTION, now - timedelta(days=1)
             )
         assert past.value.field == "deadline"
         with pytest.raises(RequestRejected) as unknown:
             await gateway.set_deadline(
-                harness.client,
+                own_harness.client,
                 place.number,
                 DeadlineCommand(obligation_id="bake_cake", deadline=now, reason="x", actor=ACTOR),
             )
         assert unknown.value.field == "obligation_id"
         assert "exercise_option" in unknown.value.message
         with pytest.raises(ObligationNotOpen) as closed:
-            await set_deadline(harness.client, place.number, Trigger.SIGN_SERVICE_AGREEMENT, now)
+            await set_deadline(
+                own_harness.client, place.number, Trigger.SIGN_SERVICE_AGREEMENT, now
+            )
         assert closed.value.open_obligations == ["exercise_option"]
-        untouched = await obligation(harness.client, place.number, Trigger.EXERCISE_OPTION)
+        untouched = await obligation(own_harness.client, place.number, Trigger.EXERCISE_OPTION)
         assert untouched.deadline is None and untouched.pending == []
-    with Session(harness.engine) as session:
+    with Session(own_harness.engine) as session:
         assert session.exec(select(DeadlineChangeRow)).all() == []

@@ -10,11 +10,9 @@ right dates, and the counts reported at the time.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from onboarding.domain.errors import RequestRejected
@@ -32,17 +30,8 @@ from tests.helpers.waves import (
     approve_wave,
     check_items,
     create_wave,
-    own_time_skipping_env,
     reschedule,
 )
-
-
-@pytest.fixture
-async def own(
-    sqlite_engine: Engine, task_queue: str
-) -> AsyncIterator[tuple[WorkflowEnvironment, Harness]]:
-    async with own_time_skipping_env() as env, Harness(env.client, sqlite_engine, task_queue) as h:
-        yield env, h
 
 
 async def record_member(harness: Harness, wave: RealWave, municipality: Municipality) -> None:
@@ -64,9 +53,9 @@ async def record_member(harness: Harness, wave: RealWave, municipality: Municipa
 
 
 async def test_the_real_rollout_2022_2024_replays_to_the_right_end_state(
-    own: tuple[WorkflowEnvironment, Harness],
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    env, harness = own
+    env, harness = own_env, own_harness
     region = {m.name: m for m in shipped_region()}
     async with harness.worker():
         now = await env.get_current_time()

@@ -1,7 +1,7 @@
 """Production waves on the real Temporal test server: dates, members, checklists, go-live.
 
-Tests that skip months run on a time-skipping server of their own (see
-wave_helpers.own_time_skipping_env); the others share the session's server
+Tests that skip months run on a time-skipping server of their own (`own_env`,
+`own_harness` in tests/conftest.py); the others share the module's server
 and never skip time. Dates lie ahead of the server's clock, derived from it
 (tests/dates.py), never named by year; expected instants follow from the
 calendar rule in the comments (tests/dates.py's small oracle), not from the
@@ -9,13 +9,11 @@ code under test.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from onboarding.domain.calendar import oslo_date
@@ -68,28 +66,6 @@ MINUTE = timedelta(minutes=1)
 SUNDAY = 6
 
 
-@pytest.fixture
-async def own_env() -> AsyncIterator[WorkflowEnvironment]:
-    from tests.helpers.waves import own_time_skipping_env
-
-    async with own_time_skipping_env() as environment:
-        yield environment
-
-
-@pytest.fixture
-async def own(
-    own_env: WorkflowEnvironment, sqlite_engine: Engine, task_queue: str
-) -> AsyncIterator[Harness]:
-    async with Harness(own_env.client, sqlite_engine, task_queue) as h:
-        yield h
-
-
-@pytest.fixture
-async def shared(client: Client, sqlite_engine: Engine, task_queue: str) -> AsyncIterator[Harness]:
-    async with Harness(client, sqlite_engine, task_queue) as h:
-        yield h
-
-
 async def member(harness: Harness, *triggers: Trigger) -> str:
     """A municipality with the readiness guard on, moved along `triggers`."""
     municipality, _ = await harness.start(readiness_guard=True)
@@ -121,9 +97,9 @@ async def deadlines(harness: Harness, number: str) -> dict[str, date | None]:
 
 
 async def test_a_wave_rescheduled_twice_moves_every_member_timer(
-    own_env: WorkflowEnvironment, own: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with own.worker():
+    async with own_harness.worker():
         now = await own_env.get_current_time()
         today = oslo_day(now)
         # A first go-live whose T-120 deadline has its 60-day reminder on a Sunday:
@@ -131,28 +107,32 @@ async def test_a_wave_rescheduled_twice_moves_every_member_timer(
         first_date = friday_ahead(today, days=210, where=reminder_60d_on_a_sunday)
         third_date = friday_ahead(first_date, days=280, where=reminder_60d_on_a_sunday)
         second_date = friday_ahead(first_date, days=120)
-        first, second = [await member(own, *TO_OPTION, Trigger.START_PREPARATION) for _ in "ab"]
-        wave = await create_wave(own, at(first_date), now=now)
+        first, second = [
+            await member(own_harness, *TO_OPTION, Trigger.START_PREPARATION) for _ in "ab"
+        ]
+        wave = await create_wave(own_harness, at(first_date), now=now)
         for number in (first, second):
-            await add(own, wave.id, number)
+            await add(own_harness, wave.id, number)
         first_t120 = first_date - days(120)
-        assert (await deadlines(own, first))["technical_infrastructure"] == first_t120
+        assert (await deadlines(own_harness, first))["technical_infrastructure"] == first_t120
         first_sent = at(business_day_on_or_before(first_t120 - days(60)), 8)
         assert first_sent.weekday() < 5 and first_sent.date() < first_t120 - days(60)
         await skip_to(own_env, first_sent + MINUTE)
         for number in (first, second):
             await eventually(
-                lambda n=number: len(outbox(own.engine, n, "reminder-60d")) == 2,
+                lambda n=number: len(outbox(own_harness.engine, n, "reminder-60d")) == 2,
                 what="the 60-day reminders of the first date",
             )
-            assert {(r.obligation_id, r.deadline) for r in outbox(own.engine, number)} == {
+            assert {(r.obligation_id, r.deadline) for r in outbox(own_harness.engine, number)} == {
                 ("technical_infrastructure", first_t120),
                 ("sign_service_agreement", first_t120),  # T-120 too
             }
 
-        await reschedule(own, wave.id, at(second_date), "hospital cutover moved")
-        assert (await deadlines(own, first))["technical_infrastructure"] == second_date - days(120)
-        view = await reschedule(own, wave.id, at(third_date), "moved again by the boards")
+        await reschedule(own_harness, wave.id, at(second_date), "hospital cutover moved")
+        assert (await deadlines(own_harness, first))[
+            "technical_infrastructure"
+        ] == second_date - days(120)
+        view = await reschedule(own_harness, wave.id, at(third_date), "moved again by the boards")
         assert [d.go_live_at for d in view.dates] == [
             at(first_date),
             at(second_date),
@@ -160,7 +140,7 @@ async def test_a_wave_rescheduled_twice_moves_every_member_timer(
         ]
         for number in (first, second):
             # The third date minus 120, 90, 75, 60, 30 and 7 days.
-            assert await deadlines(own, number) == {
+            assert await deadlines(own_harness, number) == {
                 "technical_infrastructure": third_date - days(120),
                 "integrations_tested": third_date - days(90),
                 "super_users_trained": third_date - days(75),
@@ -174,20 +154,20 @@ async def test_a_wave_rescheduled_twice_moves_every_member_timer(
         third_sent = at(business_day_on_or_before(third_t120 - days(60)), 8)
         await skip_to(own_env, third_sent - MINUTE)
         for number in (first, second):
-            assert len(outbox(own.engine, number)) == 2  # still only the first date's
+            assert len(outbox(own_harness.engine, number)) == 2  # still only the first date's
         await own_env.sleep(2 * MINUTE)
         for number in (first, second):
             await eventually(
-                lambda n=number: len(outbox(own.engine, n)) == 4,
+                lambda n=number: len(outbox(own_harness.engine, n)) == 4,
                 what="the 60-day reminders of the third date",
             )
-            new = [r for r in outbox(own.engine, number) if r.deadline == third_t120]
+            new = [r for r in outbox(own_harness.engine, number) if r.deadline == third_t120]
             assert {(r.obligation_id, r.message_key) for r in new} == {
                 ("technical_infrastructure", "reminder-60d"),
                 ("sign_service_agreement", "reminder-60d"),
             }
             assert {r.due_at.astimezone(UTC) for r in new} == {third_sent.astimezone(UTC)}
-        events = wave_store.wave_events(own.engine, wave_id=wave.id)
+        events = wave_store.wave_events(own_harness.engine, wave_id=wave.id)
         assert [e.kind for e in events] == [
             "created",
             "member_added",
@@ -215,38 +195,40 @@ def cutover(now: datetime, days: int) -> datetime:
 
 
 async def test_only_ready_members_go_live_and_the_not_ready_one_escalates(
-    own_env: WorkflowEnvironment, own: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with own.worker():
+    async with own_harness.worker():
         now = await own_env.get_current_time()
         go_live_at = cutover(now, 14)
-        wave = await create_wave(own, go_live_at, now=now, health_trust="St. Olavs hospital HF")
-        ready = await member(own, *TO_AGREEMENT)
-        late = await member(own, *TO_OPTION, Trigger.START_PREPARATION)
+        wave = await create_wave(
+            own_harness, go_live_at, now=now, health_trust="St. Olavs hospital HF"
+        )
+        ready = await member(own_harness, *TO_AGREEMENT)
+        late = await member(own_harness, *TO_OPTION, Trigger.START_PREPARATION)
         for number in (ready, late):
-            await add(own, wave.id, number)
-        await check_items(own, ready)
-        await own.move(ready, Trigger.APPROVE_GO_LIVE)
-        await check_items(own, late, ["technical_infrastructure", "integrations_tested"])
+            await add(own_harness, wave.id, number)
+        await check_items(own_harness, ready)
+        await own_harness.move(ready, Trigger.APPROVE_GO_LIVE)
+        await check_items(own_harness, late, ["technical_infrastructure", "integrations_tested"])
 
         await skip_to(own_env, go_live_at - MINUTE)
-        assert (await own.state(ready)).stage is Stage.READY
+        assert (await own_harness.state(ready)).stage is Stage.READY
         await own_env.sleep(2 * MINUTE)
         await eventually(
-            lambda: wave_store.list_waves(own.engine)[0].status is WaveStatus.LIVE,
+            lambda: wave_store.list_waves(own_harness.engine)[0].status is WaveStatus.LIVE,
             what="the wave to go live",
         )
-        went = await own.state(ready)
+        went = await own_harness.state(ready)
         assert went.stage is Stage.LIVE
         assert went.last_transition is not None
         assert went.last_transition.effective_on == go_live_at.date()
         assert went.last_transition.actor.id == f"wave:{wave.id}"
         assert went.last_transition.actor.role == "system"
 
-        left = await own.state(late)
+        left = await own_harness.state(late)
         assert left.stage is Stage.PREPARING  # untouched
         assert left.missed_go_live == wave.id
-        view = await wave_engine.wave(own.client, wave.id)
+        view = await wave_engine.wave(own_harness.client, wave.id)
         assert view.status is WaveStatus.LIVE
         assert {m.number: m.status for m in view.members} == {
             ready: MemberStatus.LIVE,
@@ -254,53 +236,57 @@ async def test_only_ready_members_go_live_and_the_not_ready_one_escalates(
         }
         # Escalated to the program (level 3: program director and council; no
         # contacts are set, so one visible no_recipient row per role).
-        escalation = outbox(own.engine, late, f"missed-go-live-{wave.id}")
+        escalation = outbox(own_harness.engine, late, f"missed-go-live-{wave.id}")
         assert {(r.level, r.recipient_role) for r in escalation} == {
             (3, "program_director"),
             (3, "council"),
         }
-        assert outbox(own.engine, ready, f"missed-go-live-{wave.id}") == []
+        assert outbox(own_harness.engine, ready, f"missed-go-live-{wave.id}") == []
         blockers = wave_store.blockers_of(
-            own.engine, wave_ids=[wave.id], checklist=ITEMS, as_of=go_live_at.date()
+            own_harness.engine, wave_ids=[wave.id], checklist=ITEMS, as_of=go_live_at.date()
         )[0]
         assert blockers.missed_go_live == [late]
         behind = next(m for m in blockers.members if m.number == late)
         assert behind.checklist_done == 2
         assert "missed go-live: move it to another wave" in behind.missing
         assert "service agreement not signed" in behind.missing
-        kinds = [e.kind for e in wave_store.wave_events(own.engine, wave_id=wave.id)]
+        kinds = [e.kind for e in wave_store.wave_events(own_harness.engine, wave_id=wave.id)]
         assert kinds[-3:] == ["member_went_live", "member_missed_go_live", "went_live"] or kinds[
             -3:
         ] == ["member_missed_go_live", "member_went_live", "went_live"]
 
         # Moved to a later wave, it no longer shows as missed.
-        later = await create_wave(own, cutover(now, 200), now=await own_env.get_current_time())
-        await add(own, later.id, late, reason="not ready in time")
-        assert (await own.state(late)).missed_go_live is None
+        later = await create_wave(
+            own_harness, cutover(now, 200), now=await own_env.get_current_time()
+        )
+        await add(own_harness, later.id, late, reason="not ready in time")
+        assert (await own_harness.state(late)).missed_go_live is None
 
 
 async def test_postponing_a_member_carries_its_checklist(
-    own_env: WorkflowEnvironment, own: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with own.worker():
+    async with own_harness.worker():
         now = await own_env.get_current_time()
         spring_date = friday_ahead(oslo_day(now), days=150)
         autumn_date = friday_ahead(spring_date, days=180)
-        spring = await create_wave(own, at(spring_date), now=now)
-        autumn = await create_wave(own, at(autumn_date), now=now)
-        number = await member(own, *TO_OPTION, Trigger.START_PREPARATION)
-        await add(own, spring.id, number)
-        await check_items(own, number, ["technical_infrastructure"], done_on=oslo_date(now))
+        spring = await create_wave(own_harness, at(spring_date), now=now)
+        autumn = await create_wave(own_harness, at(autumn_date), now=now)
+        number = await member(own_harness, *TO_OPTION, Trigger.START_PREPARATION)
+        await add(own_harness, spring.id, number)
+        await check_items(own_harness, number, ["technical_infrastructure"], done_on=oslo_date(now))
         with pytest.raises(RequestRejected) as refused:
-            await add(own, autumn.id, number)
+            await add(own_harness, autumn.id, number)
         assert refused.value.field == "reason"
 
-        moved = await add(own, autumn.id, number, reason="Kristiansund postponed half a year")
+        moved = await add(
+            own_harness, autumn.id, number, reason="Kristiansund postponed half a year"
+        )
         assert [m.number for m in moved.members] == [number]
         await eventually_async(
-            lambda: wave_engine.wave(own.client, spring.id), lambda v: v.members == []
+            lambda: wave_engine.wave(own_harness.client, spring.id), lambda v: v.members == []
         )
-        checklist = await wave_engine.checklist(own.client, number)
+        checklist = await wave_engine.checklist(own_harness.client, number)
         assert checklist.wave_id == autumn.id
         items = {item.id: item for item in checklist.items}
         done = items["technical_infrastructure"]
@@ -311,19 +297,19 @@ async def test_postponing_a_member_carries_its_checklist(
         assert items["integrations_tested"].deadline == autumn_date - days(90)
         assert items["go_no_go_meeting"].deadline == autumn_date - days(7)
         assert items["integrations_tested"].status is ObligationStatus.OPEN
-        out = wave_store.wave_events(own.engine, wave_id=spring.id)[-1]
-        into = wave_store.wave_events(own.engine, wave_id=autumn.id)[-1]
+        out = wave_store.wave_events(own_harness.engine, wave_id=spring.id)[-1]
+        into = wave_store.wave_events(own_harness.engine, wave_id=autumn.id)[-1]
         assert (out.kind, out.number, out.other_wave) == ("member_moved_out", number, autumn.id)
         assert (into.kind, into.other_wave, into.reason) == (
             "member_moved_in",
             spring.id,
             "Kristiansund postponed half a year",
         )
-        assert [m.number for m in wave_store.wave_members(own.engine)] == [number]
+        assert [m.number for m in wave_store.wave_members(own_harness.engine)] == [number]
 
         # The autumn wave's call repeated, as after an answer lost to a continue-as-new:
         # the municipality answers it was a move, as the first time.
-        handle = own.client.get_workflow_handle(municipality_workflow_id(number))
+        handle = own_harness.client.get_workflow_handle(municipality_workflow_id(number))
         join = JoinWaveCommand(wave_id=autumn.id, go_live_at=at(autumn_date), actor=ACTOR)
         again = await handle.execute_update("join_wave", join, result_type=MembershipResult)
         assert (again.member, again.previous_wave) == (True, spring.id)
@@ -340,30 +326,30 @@ async def eventually_async(fetch, predicate, timeout: float = 10.0):  # type: ig
 
 
 async def test_two_coordinators_moving_one_municipality_leave_it_in_one_wave(
-    shared: Harness,
+    harness: Harness,
 ) -> None:
-    async with shared.worker():
+    async with harness.worker():
         now = datetime.now(UTC)
         friday = friday_ahead(oslo_day(now), days=365)
         home, there, elsewhere = [
-            await create_wave(shared, at(friday + days(i)), now=now) for i in range(3)
+            await create_wave(harness, at(friday + days(i)), now=now) for i in range(3)
         ]
-        number = await member(shared, *TO_OPTION)
-        await add(shared, home.id, number)
+        number = await member(harness, *TO_OPTION)
+        await add(harness, home.id, number)
         await asyncio.gather(
-            add(shared, there.id, number, reason="coordinator one"),
-            add(shared, elsewhere.id, number, reason="coordinator two"),
+            add(harness, there.id, number, reason="coordinator one"),
+            add(harness, elsewhere.id, number, reason="coordinator two"),
         )
-        final = (await shared.state(number)).wave_id
+        final = (await harness.state(number)).wave_id
         assert final in (there.id, elsewhere.id)
 
         async def holders() -> list[str]:
-            views = [await wave_engine.wave(shared.client, w.id) for w in (home, there, elsewhere)]
+            views = [await wave_engine.wave(harness.client, w.id) for w in (home, there, elsewhere)]
             return [v.id for v in views if any(m.number == number for m in v.members)]
 
         await eventually_async(holders, lambda held: held == [final])
         await eventually(
-            lambda: [m.number for m in wave_store.wave_members(shared.engine)] == [number],
+            lambda: [m.number for m in wave_store.wave_members(harness.engine)] == [number],
             what="one membership row",
         )
 
@@ -371,130 +357,130 @@ async def test_two_coordinators_moving_one_municipality_leave_it_in_one_wave(
 # -- the guard, and refusals ---------------------------------------------------------
 
 
-async def test_approve_go_live_lists_the_missing_conditions(shared: Harness) -> None:
-    async with shared.worker():
+async def test_approve_go_live_lists_the_missing_conditions(harness: Harness) -> None:
+    async with harness.worker():
         now = datetime.now(UTC)
-        number = await member(shared, *TO_OPTION)
+        number = await member(harness, *TO_OPTION)
         with pytest.raises(TransitionRefused) as refused:
-            await shared.move(number, Trigger.APPROVE_GO_LIVE)
+            await harness.move(number, Trigger.APPROVE_GO_LIVE)
         assert refused.value.missing_conditions == [
             "service agreement not signed",
             "not a member of a production wave",
             *(f"checklist item {item} not done" for item in ITEMS),
         ]
-        await shared.move(number, Trigger.SIGN_SERVICE_AGREEMENT)
-        wave = await create_wave(shared, at(friday_ahead(oslo_day(now), days=365)), now=now)
-        await add(shared, wave.id, number)
-        await check_items(shared, number, ITEMS[:-1])
+        await harness.move(number, Trigger.SIGN_SERVICE_AGREEMENT)
+        wave = await create_wave(harness, at(friday_ahead(oslo_day(now), days=365)), now=now)
+        await add(harness, wave.id, number)
+        await check_items(harness, number, ITEMS[:-1])
         with pytest.raises(TransitionRefused) as refused:
-            await shared.move(number, Trigger.APPROVE_GO_LIVE)
+            await harness.move(number, Trigger.APPROVE_GO_LIVE)
         assert refused.value.missing_conditions == ["checklist item go_no_go_meeting not done"]
-        assert Trigger.APPROVE_GO_LIVE not in (await shared.state(number)).allowed_triggers
-        await check_items(shared, number, ["go_no_go_meeting"])
-        assert (await shared.move(number, Trigger.APPROVE_GO_LIVE)).stage is Stage.READY
+        assert Trigger.APPROVE_GO_LIVE not in (await harness.state(number)).allowed_triggers
+        await check_items(harness, number, ["go_no_go_meeting"])
+        assert (await harness.move(number, Trigger.APPROVE_GO_LIVE)).stage is Stage.READY
 
 
-async def test_bad_requests_are_refused_naming_the_field(shared: Harness) -> None:
-    async with shared.worker():
+async def test_bad_requests_are_refused_naming_the_field(harness: Harness) -> None:
+    async with harness.worker():
         now = datetime.now(UTC)
         with pytest.raises(RequestRejected) as past:
-            await create_wave(shared, oslo(2022, 5, 7), now=now)
+            await create_wave(harness, oslo(2022, 5, 7), now=now)
         assert past.value.field == "go_live_at"
         go_live_at = at(friday_ahead(oslo_day(now), days=365))
-        wave = await create_wave(shared, go_live_at, now=now)
+        wave = await create_wave(harness, go_live_at, now=now)
         with pytest.raises(WaveRefused):
-            await create_wave(shared, go_live_at, now=now, wave_id=wave.id)
+            await create_wave(harness, go_live_at, now=now, wave_id=wave.id)
         with pytest.raises(UnknownWave):
-            await wave_engine.wave(shared.client, "no-such-wave")
-        early = await member(shared, Trigger.SIGN_COLLABORATION)
+            await wave_engine.wave(harness.client, "no-such-wave")
+        early = await member(harness, Trigger.SIGN_COLLABORATION)
         with pytest.raises(NotEligible) as stage:
-            await add(shared, wave.id, early)
+            await add(harness, wave.id, early)
         assert stage.value.stage == "collaboration_signed" and "preparing" in stage.value.eligible
         with pytest.raises(RequestRejected) as when:
-            await reschedule(shared, wave.id, oslo(2023, 1, 6), "back in time")
+            await reschedule(harness, wave.id, oslo(2023, 1, 6), "back in time")
         assert when.value.field == "go_live_at"
         with pytest.raises(RequestRejected) as nobody:
             await wave_engine.remove_member(
-                shared.client, wave.id, RemoveMemberCommand(number=early, actor=ACTOR)
+                harness.client, wave.id, RemoveMemberCommand(number=early, actor=ACTOR)
             )
         assert nobody.value.field == "number"
-        number = await member(shared, *TO_OPTION)
+        number = await member(harness, *TO_OPTION)
         with pytest.raises(RequestRejected) as no_wave:
-            await check_items(shared, number, ["go_no_go_meeting"])
+            await check_items(harness, number, ["go_no_go_meeting"])
         assert no_wave.value.field == "item"
-        await add(shared, wave.id, number)
+        await add(harness, wave.id, number)
         with pytest.raises(RequestRejected) as unknown:
-            await check_items(shared, number, ["coffee_machine"])
+            await check_items(harness, number, ["coffee_machine"])
         assert unknown.value.field == "item"
         future = oslo_date(now) + timedelta(days=3)
         with pytest.raises(RequestRejected) as ahead:
-            await check_items(shared, number, ["go_no_go_meeting"], done_on=future)
+            await check_items(harness, number, ["go_no_go_meeting"], done_on=future)
         assert ahead.value.field == "done_on"
         yesterday = oslo_date(now) - timedelta(days=1)
-        await check_items(shared, number, ["go_no_go_meeting"], done_on=yesterday)
-        await check_items(shared, number, ["go_no_go_meeting"])  # a repeat changes nothing
+        await check_items(harness, number, ["go_no_go_meeting"], done_on=yesterday)
+        await check_items(harness, number, ["go_no_go_meeting"])  # a repeat changes nothing
         with pytest.raises(RequestRejected) as rewrite:
-            await check_items(shared, number, ["go_no_go_meeting"], done_on=oslo_date(now))
+            await check_items(harness, number, ["go_no_go_meeting"], done_on=oslo_date(now))
         assert rewrite.value.field == "done_on" and "never rewritten" in rewrite.value.message
-        checklist = await wave_engine.checklist(shared.client, number)
+        checklist = await wave_engine.checklist(harness.client, number)
         [meeting] = [i for i in checklist.items if i.id == "go_no_go_meeting"]
         assert meeting.done is not None and meeting.done.done_on == yesterday
         with pytest.raises(RequestRejected) as postpone:
             await wave_engine.decide(
-                shared.client,
+                harness.client,
                 wave.id,
                 DecisionCommand(decision="postpone", reason="not ready", actor=ACTOR),  # type: ignore[arg-type]
             )
         assert postpone.value.field == "go_live_at"
         with pytest.raises(WaveRefused):
             await wave_engine.decide(
-                shared.client,
+                harness.client,
                 wave.id,
                 DecisionCommand(decision="close", actor=ACTOR),  # type: ignore[arg-type]
             )
 
 
-async def test_removing_and_declining_leave_the_wave(shared: Harness) -> None:
-    async with shared.worker():
+async def test_removing_and_declining_leave_the_wave(harness: Harness) -> None:
+    async with harness.worker():
         now = datetime.now(UTC)
-        wave = await create_wave(shared, at(friday_ahead(oslo_day(now), days=365)), now=now)
-        removed = await member(shared, *TO_OPTION)
-        declining = await member(shared, *TO_OPTION)
+        wave = await create_wave(harness, at(friday_ahead(oslo_day(now), days=365)), now=now)
+        removed = await member(harness, *TO_OPTION)
+        declining = await member(harness, *TO_OPTION)
         for number in (removed, declining):
-            await add(shared, wave.id, number)
-        await check_items(shared, removed, ["technical_infrastructure"])
+            await add(harness, wave.id, number)
+        await check_items(harness, removed, ["technical_infrastructure"])
         view = await wave_engine.remove_member(
-            shared.client,
+            harness.client,
             wave.id,
             RemoveMemberCommand(number=removed, reason="council asked", actor=ACTOR),
         )
         assert [m.number for m in view.members] == [declining]
-        checklist = await wave_engine.checklist(shared.client, removed)
+        checklist = await wave_engine.checklist(harness.client, removed)
         statuses = {i.id: i.status for i in checklist.items}
         assert statuses["technical_infrastructure"] is ObligationStatus.FULFILLED
         assert statuses["go_no_go_meeting"] is ObligationStatus.CANCELLED
         assert checklist.wave_id is None
 
-        await shared.move(declining, Trigger.DECLINE)
+        await harness.move(declining, Trigger.DECLINE)
         await eventually_async(
-            lambda: wave_engine.wave(shared.client, wave.id), lambda v: v.members == []
+            lambda: wave_engine.wave(harness.client, wave.id), lambda v: v.members == []
         )
-        kinds = [e.kind for e in wave_store.wave_events(shared.engine, wave_id=wave.id)]
+        kinds = [e.kind for e in wave_store.wave_events(harness.engine, wave_id=wave.id)]
         assert kinds[-2:] == ["member_removed", "member_moved_out"]
 
 
-async def test_postponing_the_wave_is_a_recorded_decision(shared: Harness) -> None:
-    async with shared.worker():
+async def test_postponing_the_wave_is_a_recorded_decision(harness: Harness) -> None:
+    async with harness.worker():
         now = datetime.now(UTC)
         first_date = friday_ahead(oslo_day(now), days=365)
         later_date = friday_ahead(first_date, days=180)
-        wave = await create_wave(shared, at(first_date), now=now)
-        approved = await approve_wave(shared, wave.id)
+        wave = await create_wave(harness, at(first_date), now=now)
+        approved = await approve_wave(harness, wave.id)
         assert approved.status is WaveStatus.FROZEN
         with pytest.raises(WaveRefused):
-            await approve_wave(shared, wave.id)  # recorded once, not twice
+            await approve_wave(harness, wave.id)  # recorded once, not twice
         postponed = await wave_engine.decide(
-            shared.client,
+            harness.client,
             wave.id,
             DecisionCommand(
                 decision="postpone",  # type: ignore[arg-type]
@@ -508,39 +494,41 @@ async def test_postponing_the_wave_is_a_recorded_decision(shared: Harness) -> No
         assert postponed.go_live_at == at(later_date)
         assert [d.decision for d in postponed.decisions] == ["approve", "postpone"]
         assert postponed.decisions[-1].evidence == {"document_ref": "go-no-go-minutes"}
-        kinds = [e.kind for e in wave_store.wave_events(shared.engine, wave_id=wave.id)]
+        kinds = [e.kind for e in wave_store.wave_events(harness.engine, wave_id=wave.id)]
         assert kinds == ["created", "decision", "decision", "rescheduled"]
 
 
 # -- a wave of thirty -------------------------------------------------------------------
 
 
-async def test_thirty_members_go_live_together(own_env: WorkflowEnvironment, own: Harness) -> None:
-    async with own.worker():
+async def test_thirty_members_go_live_together(
+    own_env: WorkflowEnvironment, own_harness: Harness
+) -> None:
+    async with own_harness.worker():
         now = await own_env.get_current_time()
         go_live_at = cutover(now, 30)
-        wave = await create_wave(own, go_live_at, now=now)
+        wave = await create_wave(own_harness, go_live_at, now=now)
         numbers = []
         # One member at a time: while its checklist is open it has timers, and
         # the time-skipping server copes with few timer workflows at once.
         for _ in range(30):
-            number = await member(own, *TO_AGREEMENT)
-            await add(own, wave.id, number)
-            await check_items(own, number)
-            await own.move(number, Trigger.APPROVE_GO_LIVE)
+            number = await member(own_harness, *TO_AGREEMENT)
+            await add(own_harness, wave.id, number)
+            await check_items(own_harness, number)
+            await own_harness.move(number, Trigger.APPROVE_GO_LIVE)
             numbers.append(number)
         await skip_to(own_env, go_live_at + MINUTE)
         await eventually(
-            lambda: wave_store.list_waves(own.engine)[0].status is WaveStatus.LIVE,
+            lambda: wave_store.list_waves(own_harness.engine)[0].status is WaveStatus.LIVE,
             what="the wave to go live",
             timeout=60,
         )
-        views = [await own.state(n) for n in numbers]
+        views = [await own_harness.state(n) for n in numbers]
         assert {v.stage for v in views} == {Stage.LIVE}
         assert {v.last_transition.effective_on for v in views if v.last_transition} == {
             go_live_at.date()
         }
-        members = wave_store.wave_members(own.engine, wave_id=wave.id)
+        members = wave_store.wave_members(own_harness.engine, wave_id=wave.id)
         assert len(members) == 30
         assert {m.status for m in members} == {MemberStatus.LIVE}
 
@@ -551,74 +539,76 @@ def test_go_live_outcomes_are_the_contract() -> None:
 
 
 async def test_a_long_lived_wave_continues_as_new_and_keeps_everything(
-    own_env: WorkflowEnvironment, own: Harness
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
-    async with own.worker():
+    async with own_harness.worker():
         now = await own_env.get_current_time()
         go_live_at = cutover(now, 40)
         wave = await create_wave(
-            own, go_live_at + days(300), now=now, continue_as_new_after_events=50
+            own_harness, go_live_at + days(300), now=now, continue_as_new_after_events=50
         )
         numbers = []
         for _ in range(4):
-            number = await member(own, *TO_AGREEMENT)
-            await add(own, wave.id, number)
-            await check_items(own, number)
-            await own.move(number, Trigger.APPROVE_GO_LIVE)
+            number = await member(own_harness, *TO_AGREEMENT)
+            await add(own_harness, wave.id, number)
+            await check_items(own_harness, number)
+            await own_harness.move(number, Trigger.APPROVE_GO_LIVE)
             numbers.append(number)
-        await reschedule(own, wave.id, go_live_at + days(200), "first move")
-        await reschedule(own, wave.id, go_live_at, "second move")
-        handle = own.client.get_workflow_handle(f"wave-{wave.id}")
+        await reschedule(own_harness, wave.id, go_live_at + days(200), "first move")
+        await reschedule(own_harness, wave.id, go_live_at, "second move")
+        handle = own_harness.client.get_workflow_handle(f"wave-{wave.id}")
         described = await handle.describe()
         first_run = described.raw_description.workflow_execution_info.first_run_id
         assert described.run_id != first_run, "the wave continued as new"
-        view = await wave_engine.wave(own.client, wave.id)
+        view = await wave_engine.wave(own_harness.client, wave.id)
         assert sorted(m.number for m in view.members) == sorted(numbers)
         assert len(view.dates) == 3
         await skip_to(own_env, go_live_at + MINUTE)
         await eventually(
-            lambda: wave_store.list_waves(own.engine)[0].status is WaveStatus.LIVE,
+            lambda: wave_store.list_waves(own_harness.engine)[0].status is WaveStatus.LIVE,
             what="the wave to go live after continuing as new",
         )
-        assert {(await own.state(n)).stage for n in numbers} == {Stage.LIVE}
-        seqs = [e.seq for e in wave_store.wave_events(own.engine, wave_id=wave.id)]
+        assert {(await own_harness.state(n)).stage for n in numbers} == {Stage.LIVE}
+        seqs = [e.seq for e in wave_store.wave_events(own_harness.engine, wave_id=wave.id)]
         assert seqs == list(range(1, len(seqs) + 1)), "one history across runs"
 
 
-async def test_after_the_fact_go_live_takes_only_what_could_go_live_then(shared: Harness) -> None:
-    async with shared.worker():
+async def test_after_the_fact_go_live_takes_only_what_could_go_live_then(harness: Harness) -> None:
+    async with harness.worker():
         wave = await create_wave(
-            shared, oslo(2024, 4, 27, 6), now=datetime.now(UTC), after_the_fact=True
+            harness, oslo(2024, 4, 27, 6), now=datetime.now(UTC), after_the_fact=True
         )
-        on_time, approved_late, preparing = [await member(shared) for _ in range(3)]
+        on_time, approved_late, preparing = [await member(harness) for _ in range(3)]
         for number in (on_time, approved_late, preparing):
-            await shared.move(number, Trigger.SIGN_COLLABORATION, effective_on=date(2017, 6, 1))
-            await shared.move(number, Trigger.EXERCISE_OPTION, effective_on=date(2023, 1, 10))
-            await add(shared, wave.id, number)
-            await check_items(shared, number, done_on=date(2024, 1, 15))
+            await harness.move(number, Trigger.SIGN_COLLABORATION, effective_on=date(2017, 6, 1))
+            await harness.move(number, Trigger.EXERCISE_OPTION, effective_on=date(2023, 1, 10))
+            await add(harness, wave.id, number)
+            await check_items(harness, number, done_on=date(2024, 1, 15))
         for number, approved_on in (
             (on_time, date(2024, 4, 20)),
             (approved_late, date(2024, 5, 2)),
         ):
-            await shared.move(number, Trigger.SIGN_SERVICE_AGREEMENT, effective_on=date(2023, 9, 1))
-            await shared.move(number, Trigger.APPROVE_GO_LIVE, effective_on=approved_on)
-        view = await approve_wave(shared, wave.id)
+            await harness.move(
+                number, Trigger.SIGN_SERVICE_AGREEMENT, effective_on=date(2023, 9, 1)
+            )
+            await harness.move(number, Trigger.APPROVE_GO_LIVE, effective_on=approved_on)
+        view = await approve_wave(harness, wave.id)
         assert {m.number: m.status for m in view.members} == {
             on_time: MemberStatus.LIVE,
             approved_late: MemberStatus.MISSED_GO_LIVE,
             preparing: MemberStatus.MISSED_GO_LIVE,
         }
-        went = await shared.state(on_time)
+        went = await harness.state(on_time)
         assert went.last_transition is not None
         assert went.last_transition.effective_on == date(2024, 4, 27)
-        assert (await shared.state(approved_late)).stage is Stage.READY
+        assert (await harness.state(approved_late)).stage is Stage.READY
         missed = {
             e.number: e.reason
-            for e in wave_store.wave_events(shared.engine, wave_id=wave.id)
+            for e in wave_store.wave_events(harness.engine, wave_id=wave.id)
             if e.kind == "member_missed_go_live"
         }
         assert "2024-04-27 is before 2024-05-02" in (missed[approved_late] or "")
         assert "service agreement not signed" in (missed[preparing] or "")
         # Recorded years later: nobody is escalated to about it now.
         for number in (approved_late, preparing):
-            assert outbox(shared.engine, number, f"missed-go-live-{wave.id}") == []
+            assert outbox(harness.engine, number, f"missed-go-live-{wave.id}") == []

@@ -7,7 +7,6 @@ terminated when the test ends.
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, date, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -18,7 +17,6 @@ from sqlalchemy import Engine
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
@@ -27,9 +25,7 @@ from onboarding.domain.errors import RequestRejected, TransitionRefused, Unknown
 from onboarding.domain.parties.models import MunicipalityView, TransitionRecord
 from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage, Trigger
-from onboarding.embedded.binaries import find_binary
 from onboarding.gateway import parties as gateway
-from onboarding.gateway.client import register_search_attributes
 from onboarding.store import queries
 from onboarding.store.database import create_schema, make_engine
 from tests.helpers import MAIN_ROAD, Harness, command, eventually
@@ -39,21 +35,6 @@ from workflows.names import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE
 S = Stage
 T = Trigger
 LONG_AGO = date(2015, 11, 2)  # the first collaboration agreements were signed in autumn 2015
-
-
-@pytest.fixture
-async def harness(client: Client, task_queue: str, sqlite_engine: Engine) -> AsyncIterator[Harness]:
-    async with Harness(client, sqlite_engine, task_queue) as test:
-        yield test
-
-
-@pytest.fixture
-async def sql_harness(
-    client: Client, task_queue: str, sql_engine: Engine
-) -> AsyncIterator[Harness]:
-    """A harness on SQLite, then on PostgreSQL."""
-    async with Harness(client, sql_engine, task_queue) as test:
-        yield test
 
 
 async def oslo_today(env: WorkflowEnvironment) -> date:
@@ -242,46 +223,39 @@ async def test_backdating_rules(harness: Harness, env: WorkflowEnvironment) -> N
 
 
 async def test_the_default_date_is_the_oslo_date_not_the_utc_one(
-    task_queue: str, sqlite_engine: Engine
+    own_env: WorkflowEnvironment, own_harness: Harness
 ) -> None:
     """Late evening in UTC is already tomorrow in Oslo.
 
     This test moves the clock, so it gets a test server of its own.
     """
-    path = find_binary("temporal-test-server")
-    assert path, "temporal-test-server not found: install the test extras"
-    async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(path), data_converter=pydantic_data_converter
-    ) as own_env:
-        await register_search_attributes(own_env.client)
-        now = await own_env.get_current_time()
-        late = now.astimezone(UTC).replace(hour=23, minute=30, second=0, microsecond=0)
-        if late <= now + timedelta(minutes=1):
-            late += timedelta(days=1)
-        await own_env.sleep(late - now)
-        moved_to = await own_env.get_current_time()
-        assert moved_to.astimezone(UTC).hour == 23
-        utc_today = moved_to.astimezone(UTC).date()
-        oslo_today_ = utc_today + timedelta(days=1)
+    now = await own_env.get_current_time()
+    late = now.astimezone(UTC).replace(hour=23, minute=30, second=0, microsecond=0)
+    if late <= now + timedelta(minutes=1):
+        late += timedelta(days=1)
+    await own_env.sleep(late - now)
+    moved_to = await own_env.get_current_time()
+    assert moved_to.astimezone(UTC).hour == 23
+    utc_today = moved_to.astimezone(UTC).date()
+    oslo_today_ = utc_today + timedelta(days=1)
 
-        async with (
-            Harness(own_env.client, sqlite_engine, task_queue) as test,
-            test.worker(),
-        ):
-            municipality, _ = await test.start()
-            view = await test.move(municipality.number, T.SIGN_COLLABORATION)
-            assert view.last_transition is not None
-            assert view.last_transition.effective_on == oslo_today_
-            # Tomorrow by UTC is today in Oslo, so it is not in the future.
-            view = await test.move(municipality.number, T.EXERCISE_OPTION, effective_on=oslo_today_)
-            assert view.stage is S.OPTION_EXERCISED
-            with pytest.raises(RequestRejected) as future:
-                await test.move(
-                    municipality.number,
-                    T.START_PREPARATION,
-                    effective_on=oslo_today_ + timedelta(days=1),
-                )
-            assert future.value.field == "effective_on"
+    async with own_harness.worker():
+        municipality, _ = await own_harness.start()
+        view = await own_harness.move(municipality.number, T.SIGN_COLLABORATION)
+        assert view.last_transition is not None
+        assert view.last_transition.effective_on == oslo_today_
+        # Tomorrow by UTC is today in Oslo, so it is not in the future.
+        view = await own_harness.move(
+            municipality.number, T.EXERCISE_OPTION, effective_on=oslo_today_
+        )
+        assert view.stage is S.OPTION_EXERCISED
+        with pytest.raises(RequestRejected) as future:
+            await own_harness.move(
+                municipality.number,
+                T.START_PREPARATION,
+                effective_on=oslo_today_ + timedelta(days=1),
+            )
+        assert future.value.field == "effective_on"
 
 
 # -- refused requests leave no trace -------------------------------------------------
