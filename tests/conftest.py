@@ -18,8 +18,13 @@ from sqlalchemy import Engine, create_engine, text
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from onboarding.api import create_app
+from onboarding.embedded.services import running_api
+from onboarding.settings import Settings
 from onboarding.store.database import create_schema, make_engine
 from tests.helpers import Harness
+from tests.helpers.cli import Served
+from tests.helpers.notifications import free_port, role_tokens
 from tests.helpers.servers import time_skipping_server
 
 POSTGRES_URL_VARIABLE = "ONBOARDING_TEST_POSTGRES_URL"
@@ -104,6 +109,17 @@ async def own_harness(
     """`harness` on the test's own server (`own_env`), for tests that skip time."""
     async with Harness(own_env.client, sqlite_engine, task_queue) as test:
         yield test
+
+
+@pytest.fixture
+async def served(harness: Harness, tmp_path: Path) -> AsyncIterator[Served]:
+    """The API served by uvicorn on a free port with a real worker, for the CLI's own client."""
+    secrets = role_tokens(harness.engine, "cli")
+    settings = Settings(home=tmp_path, task_queue=harness.task_queue)
+    app = create_app(settings, client=harness.client, engine=harness.engine)
+    port = free_port()
+    async with harness.worker(), running_api(app, host="127.0.0.1", port=port):
+        yield Served(f"http://127.0.0.1:{port}", secrets, harness)
 
 
 @pytest.fixture

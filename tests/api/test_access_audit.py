@@ -2,10 +2,10 @@
 
 from onboarding.store import tokens
 from onboarding.store.tokens import Role
-from tests.api.test_api import Api, api  # noqa: F401
+from tests.helpers.api import Api
 
 
-async def test_token_creation_and_revocation_are_in_the_audit_log(api: Api) -> None:  # noqa: F811
+async def test_token_creation_and_revocation_are_in_the_audit_log(api: Api) -> None:
     created = await api.post("/api/users", {"name": "Leaver", "role": "viewer"}, role=Role.ADMIN)
     assert created.status_code == 201, created.text
     token_id, secret = created.json()["id"], created.json()["token"]
@@ -27,7 +27,7 @@ async def test_token_creation_and_revocation_are_in_the_audit_log(api: Api) -> N
     assert exported.status_code == 200 and "token_revoked" in exported.text
 
 
-async def test_contact_list_changes_keep_before_after_and_who(api: Api) -> None:  # noqa: F811
+async def test_contact_list_changes_keep_before_after_and_who(api: Api) -> None:
     [number] = await api.start()
     first = [{"role": "municipality_contact", "name": "Kari", "email": "kari@kommune.no"}]
     second = [{"role": "municipal_director", "name": "Ola", "email": "ola@kommune.no"}]

@@ -57,7 +57,6 @@ from onboarding.store.database import load_tables
 from onboarding.store.tables import ApiToken
 from onboarding.store.tokens import Role
 from onboarding.web.signin_limit import SignInLimiter
-from tests.api.test_api import EXERCISE, SIGN, Api, api, fresh_number  # noqa: F401
 from tests.api.test_api_waves import AUTUMN, SPRING, wave_body
 from tests.helpers.access_expectations import (
     API,
@@ -67,6 +66,7 @@ from tests.helpers.access_expectations import (
     PRINCIPALS,
     Expect,
 )
+from tests.helpers.api import EXERCISE, SIGN, Api, fresh_number
 
 ITEMS = [item.value for item in ChecklistItemId]
 UNAUTHENTICATED = ("none", "expired", "revoked")
@@ -284,7 +284,7 @@ class World:
         return self.principal_secrets[principal]
 
 
-async def make_world(api: Api) -> World:  # noqa: F811
+async def make_world(api: Api) -> World:
     world = World(api)
     world.pool = await api.start(40)
     world.other = await world.fresh()
@@ -582,7 +582,7 @@ def report(outcome: Outcome, what: str) -> str:
 
 
 @pytest.fixture
-async def world(api: Api, monkeypatch: pytest.MonkeyPatch) -> World:  # noqa: F811
+async def world(api: Api, monkeypatch: pytest.MonkeyPatch) -> World:
     made = await make_world(api)
     # Loading "the shipped region" loads one made-up municipality per request: the real
     # 67 would collide with other tests' workflow ids and cost minutes.
@@ -947,7 +947,7 @@ async def test_a_route_without_a_rule_is_refused(
     assert any("no rule in the authorization matrix" in r.getMessage() for r in caplog.records)
 
 
-async def test_users_get_a_scope_through_the_api(api: Api) -> None:  # noqa: F811
+async def test_users_get_a_scope_through_the_api(api: Api) -> None:
     own, other = await api.start(2)
     response = await api.post(
         "/api/users",
@@ -969,7 +969,7 @@ async def test_users_get_a_scope_through_the_api(api: Api) -> None:  # noqa: F81
     assert [u["scope"] for u in listed if u["role"] == "municipality"] == [sorted([own, other])]
 
 
-async def test_a_municipality_tokens_write_names_it_in_the_audit_log(api: Api) -> None:  # noqa: F811
+async def test_a_municipality_tokens_write_names_it_in_the_audit_log(api: Api) -> None:
     own, _ = await api.start(2)
     _, secret = tokens.create_token(
         api.engine, name="Kari i kommunen", role=Role.MUNICIPALITY, scope=[own]

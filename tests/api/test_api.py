@@ -3,21 +3,18 @@
 Each test gets its own task queue, database and municipalities. Workflow ids
 are global to the session's test server, so the municipalities here are
 made-up ones with numbers from 9000-9999 (no real municipality has one),
-never reused within the session, and terminated when the test ends.
+never reused within the session, and terminated when the test ends (the `api`
+fixture is in tests/api/conftest.py, `Api` in tests/helpers/api.py).
 """
 
 import asyncio
-import random
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -47,138 +44,29 @@ from onboarding.domain.process.definition import (
     transitions_by_trigger,
 )
 from onboarding.domain.waves.checklist import ChecklistItemId
-from onboarding.gateway import parties as gateway
 from onboarding.settings import Settings
-from onboarding.store import projection, queries, tokens
+from onboarding.store import projection, tokens
 from onboarding.store.database import make_engine
 from onboarding.store.tables import ApiToken
 from onboarding.store.tokens import STAFF_ROLES, Role
-from onboarding.worker import build_worker
+from tests.helpers.api import (
+    EXERCISE,
+    SIGN,
+    Api,
+    assert_rejected,
+    fresh_number,
+    terminate_started,
+)
 from workflows.names import municipality_workflow_id
 
 CHECKLIST_ITEMS = [item.value for item in ChecklistItemId]
 
-# Made-up municipality numbers, each used once per session (see module docstring).
-_FREE_NUMBERS = iter(random.sample(range(9000, 10000), 1000))
 
-SIGN = {
-    "trigger": "sign_collaboration",
-    "effective_on": "2017-03-15",
-    "evidence": {"agreement_version": "2017", "document_ref": "ARK-2017/0042"},
-}
-EXERCISE = {
-    "trigger": "exercise_option",
-    "effective_on": "2019-08-29",
-    "evidence": {"case_ref": "2019/1234"},
-}
 RESIGN = {
     "trigger": "require_resignature",
     "effective_on": "2019-08-29",
     "evidence": {"agreement_version": "2022"},
 }
-
-
-def fresh_number() -> str:
-    return str(next(_FREE_NUMBERS))
-
-
-@dataclass
-class Api:
-    """The app under test, its collaborators and a token per role."""
-
-    app: FastAPI
-    http: httpx.AsyncClient
-    engine: Engine
-    client: Client
-    settings: Settings
-    secrets: dict[Role, str]
-    started: list[str] = field(default_factory=list)
-
-    def auth(self, role: Role) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.secrets[role]}"}
-
-    async def get(self, path: str, role: Role = Role.VIEWER, **kwargs: Any) -> httpx.Response:
-        return await self.http.get(path, headers=self.auth(role), **kwargs)
-
-    async def post(
-        self, path: str, body: dict[str, Any], role: Role = Role.COORDINATOR
-    ) -> httpx.Response:
-        return await self.http.post(path, json=body, headers=self.auth(role))
-
-    async def start(self, count: int = 1) -> list[str]:
-        """Start `count` made-up municipalities and wait until their rows exist."""
-        numbers = [fresh_number() for _ in range(count)]
-        municipalities = [
-            Municipality(
-                number=n, name=f"Testby {n}", county="Trøndelag", health_trust="St. Olavs hospital"
-            )
-            for n in numbers
-        ]
-        self.started.extend(numbers)
-        await gateway.load_region(self.client, municipalities, task_queue=self.settings.task_queue)
-        deadline = time.monotonic() + 10
-        while any(queries.get_municipality(self.engine, number=n) is None for n in numbers):
-            assert time.monotonic() < deadline, f"rows of {numbers} never appeared"
-            await asyncio.sleep(0.02)
-        return numbers
-
-    async def move(self, number: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Record a transition that must succeed."""
-        response = await self.post(f"/api/municipalities/{number}/transitions", body)
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
-
-    def history(self, number: str) -> list[dict[str, Any]]:
-        return [r.model_dump(mode="json") for r in queries.history(self.engine, number=number)]
-
-
-async def _terminate(client: Client, numbers: list[str], task_queue: str) -> None:
-    """End the workflows this test started on its own task queue."""
-
-    async def one(number: str) -> None:
-        handle = client.get_workflow_handle(municipality_workflow_id(number))
-        try:
-            described = await handle.describe()
-            if described.task_queue == task_queue and described.status == (
-                WorkflowExecutionStatus.RUNNING
-            ):
-                await handle.terminate(reason="test finished")
-        except RPCError:
-            pass  # never started or already closed
-
-    await asyncio.gather(*(one(n) for n in numbers))
-
-
-@pytest.fixture
-async def api(
-    client: Client, task_queue: str, sqlite_engine: Engine, tmp_path: Path
-) -> AsyncIterator[Api]:
-    settings = Settings(home=tmp_path, task_queue=task_queue)
-    secrets = {
-        role: tokens.create_token(sqlite_engine, name=f"test {role.value}", role=role)[1]
-        for role in STAFF_ROLES
-    }
-    app = create_app(settings, client=client, engine=sqlite_engine)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        build_worker(client, sqlite_engine, task_queue=task_queue),
-        httpx.AsyncClient(transport=transport, base_url="http://api.test") as http,
-    ):
-        harness = Api(app, http, sqlite_engine, client, settings, secrets)
-        try:
-            yield harness
-        finally:
-            await _terminate(client, harness.started, task_queue)
-
-
-def assert_rejected(response: httpx.Response, field_name: str) -> dict[str, Any]:
-    assert response.status_code == 422, response.text
-    body: dict[str, Any] = response.json()
-    assert body["error"] == "invalid_request"
-    assert body["field"] == field_name, body
-    assert body["message"]
-    return body
 
 
 # -- auth -------------------------------------------------------------------------
@@ -755,7 +643,7 @@ async def test_region_load_starts_every_shipped_municipality_once(
             assert again.json() == {"loaded": 67}
             assert (await handle.describe()).run_id == first.run_id
     finally:
-        await _terminate(client, numbers, task_queue)
+        await terminate_started(client, numbers, task_queue)
 
 
 async def test_health_is_ok_without_a_token(api: Api) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.store.overdue import overdue_obligations
 from onboarding.store.tokens import Role
-from tests.api.test_api import EXERCISE, SIGN, Api, api  # noqa: F401  (the fixture)
+from tests.helpers.api import SIGN, Api
 from tests.helpers.dates import business_day_on_or_after
 
 
@@ -20,7 +20,7 @@ async def put_deadline(
     )
 
 
-async def test_deadline_set_listed_moved_and_refused(api: Api) -> None:  # noqa: F811
+async def test_deadline_set_listed_moved_and_refused(api: Api) -> None:
     [number] = await api.start()
     await api.move(number, SIGN)
     listed = await api.get(f"/api/municipalities/{number}/obligations")
@@ -101,7 +101,7 @@ async def test_deadline_set_listed_moved_and_refused(api: Api) -> None:  # noqa:
     assert only.status_code == 200 and only.json() == []
 
 
-async def test_bulk_deadlines_report_each_municipality(api: Api) -> None:  # noqa: F811
+async def test_bulk_deadlines_report_each_municipality(api: Api) -> None:
     signed, prospective = await api.start(2)
     await api.move(signed, SIGN)
     deadline = today_in_oslo() + timedelta(days=90)
@@ -123,7 +123,7 @@ async def test_bulk_deadlines_report_each_municipality(api: Api) -> None:  # noq
     assert failed["error"]["error"] == "obligation_not_open"
 
 
-async def test_overdue_report(api: Api) -> None:  # noqa: F811
+async def test_overdue_report(api: Api) -> None:
     [number] = await api.start()
     await api.move(number, SIGN)
     today = today_in_oslo()

@@ -9,7 +9,7 @@ import httpx
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.store.tokens import Role
-from tests.api.test_api import EXERCISE, SIGN, Api, api, assert_rejected  # noqa: F401  (the fixture)
+from tests.helpers.api import EXERCISE, SIGN, Api, assert_rejected
 from tests.helpers.dates import at, friday_ahead, oslo_day
 
 ITEMS = [item.value for item in ChecklistItemId]
@@ -36,25 +36,25 @@ def wave_body(**overrides: Any) -> dict[str, Any]:
     return {**body, **overrides}
 
 
-async def create(api: Api, **overrides: Any) -> dict[str, Any]:  # noqa: F811
+async def create(api: Api, **overrides: Any) -> dict[str, Any]:
     response = await api.post("/api/waves", wave_body(**overrides))
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
 
 
-async def delete(api: Api, path: str, role: Role = Role.COORDINATOR) -> httpx.Response:  # noqa: F811
+async def delete(api: Api, path: str, role: Role = Role.COORDINATOR) -> httpx.Response:
     return await api.http.delete(path, headers=api.auth(role))
 
 
-async def optioned(api: Api, *more: dict[str, Any]) -> str:  # noqa: F811
+async def optioned(api: Api, *more: dict[str, Any]) -> str:
     [number] = await api.start()
     for body in (SIGN, EXERCISE, *more):
         await api.move(number, body)
     return number
 
 
-async def test_create_list_and_show_a_wave(api: Api) -> None:  # noqa: F811
+async def test_create_list_and_show_a_wave(api: Api) -> None:
     wave = await create(api, health_trust="Helse Møre og Romsdal HF")
     assert (wave["status"], wave["go_live_at"]) == ("planned", SPRING)
     listed = (await api.get("/api/waves")).json()
@@ -67,7 +67,7 @@ async def test_create_list_and_show_a_wave(api: Api) -> None:  # noqa: F811
     assert again.status_code == 409 and again.json()["error"] == "invalid_wave_state"
 
 
-async def test_wave_requests_are_checked_naming_the_field(api: Api) -> None:  # noqa: F811
+async def test_wave_requests_are_checked_naming_the_field(api: Api) -> None:
     assert_rejected(
         await api.post("/api/waves", wave_body(go_live_at="2022-05-07T06:00:00+02:00")),
         "go_live_at",
@@ -87,7 +87,7 @@ async def test_wave_requests_are_checked_naming_the_field(api: Api) -> None:  # 
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
 
 
-async def test_roles_reads_for_viewers_writes_for_coordinators(api: Api) -> None:  # noqa: F811
+async def test_roles_reads_for_viewers_writes_for_coordinators(api: Api) -> None:
     wave = await create(api)
     forbidden = await api.post("/api/waves", wave_body(), role=Role.VIEWER)
     assert forbidden.status_code == 403
@@ -101,7 +101,7 @@ async def test_roles_reads_for_viewers_writes_for_coordinators(api: Api) -> None
     assert reschedule.status_code == 403
 
 
-async def test_membership_checklist_and_the_go_live_guard(api: Api) -> None:  # noqa: F811
+async def test_membership_checklist_and_the_go_live_guard(api: Api) -> None:
     wave = await create(api)
     early = (await api.start())[0]
     await api.move(early, SIGN)
@@ -164,7 +164,7 @@ async def test_membership_checklist_and_the_go_live_guard(api: Api) -> None:  # 
     assert [(e["kind"], e["wave_id"]) for e in history] == [("member_added", wave["id"])]
 
 
-async def test_reschedule_decide_and_remove(api: Api) -> None:  # noqa: F811
+async def test_reschedule_decide_and_remove(api: Api) -> None:
     wave = await create(api)
     number = await optioned(api)
     await api.post(f"/api/waves/{wave['id']}/members", {"number": number})
@@ -204,7 +204,7 @@ async def test_reschedule_decide_and_remove(api: Api) -> None:  # noqa: F811
     assert_rejected(again, "number")
 
 
-async def test_a_wave_recorded_after_the_fact_goes_live_on_its_approve_decision(api: Api) -> None:  # noqa: F811
+async def test_a_wave_recorded_after_the_fact_goes_live_on_its_approve_decision(api: Api) -> None:
     number = await optioned(api, {**SIGN_AGREEMENT, "effective_on": "2023-09-30"})
     wave = await create(api, go_live_at="2024-04-27T06:00:00+02:00", recorded_after_the_fact=True)
     await api.post(f"/api/waves/{wave['id']}/members", {"number": number})

@@ -25,10 +25,8 @@ from onboarding.history.entries import AuditEntry
 from onboarding.history.export import CSV_COLUMNS, as_csv, defuse_formula
 from onboarding.store import projection, tokens
 from onboarding.store.tokens import Role
-from tests.api.test_api import SIGN, Api
-from tests.api.test_api import api as api  # noqa: F401  (the fixture)
-from tests.cli.test_cli_obligations import Served
-from tests.cli.test_cli_obligations import served as served  # noqa: F401  (the fixture)
+from tests.helpers.api import SIGN, Api
+from tests.helpers.cli import Served
 from tests.store.test_store import RECORDED, projected, register
 from tests.web import test_web_http as web_http_tests
 

@@ -12,8 +12,7 @@ from typing import Any
 
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.store.tokens import Role
-from tests.api.test_api import EXERCISE, SIGN, Api, assert_rejected
-from tests.api.test_api import api as api  # noqa: F401  (the fixture)
+from tests.helpers.api import EXERCISE, SIGN, Api, assert_rejected
 
 
 async def _events(api: Api, number: str) -> list[dict[str, Any]]:

@@ -26,8 +26,7 @@ from onboarding.access import API_RULES
 from onboarding.api import create_app
 from onboarding.settings import Settings
 from onboarding.store.tokens import Role
-from tests.api.test_api import SIGN, Api
-from tests.api.test_api import api as api  # noqa: F401  (the fixture)
+from tests.helpers.api import SIGN, Api
 
 # The operations anyone may call, without a token.
 PUBLIC_OPERATIONS = {("GET", "/api/health"), ("GET", "/api/health/ready")}

@@ -19,7 +19,7 @@ from onboarding.demo.wave_driver import (
 )
 from onboarding.domain.calendar import OSLO
 from onboarding.store.tokens import Role
-from tests.api.test_api import EXERCISE, SIGN, Api, api  # noqa: F401  (the fixture)
+from tests.helpers.api import EXERCISE, SIGN, Api
 
 PLANNED = datetime(2022, 4, 30, 6, tzinfo=OSLO)
 WENT_LIVE = datetime(2022, 5, 7, 6, tzinfo=OSLO)
@@ -71,7 +71,7 @@ def moved_wave() -> PastWave:
 
 
 async def test_a_past_wave_with_its_moves_takes_its_members_live_on_its_date(
-    api: Api,  # noqa: F811
+    api: Api,
 ) -> None:
     numbers = await signed(api, 2)
     wave = moved_wave()
@@ -117,7 +117,7 @@ async def test_a_past_wave_with_its_moves_takes_its_members_live_on_its_date(
     assert all(len(api.history(n)) == 5 for n in numbers)
 
 
-async def test_a_rerun_after_the_moves_does_not_move_the_wave_again(api: Api) -> None:  # noqa: F811
+async def test_a_rerun_after_the_moves_does_not_move_the_wave_again(api: Api) -> None:
     [number] = await signed(api, 1)
     wave = moved_wave()
     send, _ = sender(api)

@@ -7,11 +7,11 @@ from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page
 from onboarding.store import tokens
 from onboarding.store.tokens import Role
-from tests.cli.test_cli_obligations import Served, one_line_error, served  # noqa: F401
+from tests.helpers.cli import Served, one_line_error
 
 
 async def test_a_municipality_user_is_created_with_its_scope_and_expiry(
-    served: Served,  # noqa: F811
+    served: Served,
 ) -> None:
     first, second = await served.prospective(), await served.prospective()
     result = await served.run(
@@ -44,7 +44,7 @@ async def test_a_municipality_user_is_created_with_its_scope_and_expiry(
     assert created["token"] not in entry.model_dump_json()
 
 
-async def test_a_scope_is_refused_naming_the_field(served: Served) -> None:  # noqa: F811
+async def test_a_scope_is_refused_naming_the_field(served: Served) -> None:
     result = await served.run(
         "users", "add", "K", "--role", "municipality", "--scope", "9997", role=Role.ADMIN
     )

@@ -15,8 +15,7 @@ import pytest
 
 from onboarding.domain.process.definition import Trigger
 from onboarding.store.tokens import Role
-from tests.cli.test_cli_obligations import Served, one_line_error
-from tests.cli.test_cli_obligations import served as served  # noqa: F401  (the fixture)
+from tests.helpers.cli import Served, one_line_error
 
 
 def _json(result: Any) -> Any:

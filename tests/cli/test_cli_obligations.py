@@ -4,35 +4,24 @@ The API is served with uvicorn on a free port, a real worker runs the
 municipalities' workflows on the time-skipping test server, and the read model
 is SQLite; the commands run in a thread, so the CLI's own HTTP client talks to
 the real API. Local checks are tested against a port nothing listens on: a
-check that passed would show up as "cannot reach", so nothing was sent.
+check that passed would show up as "cannot reach", so nothing was sent. (The
+`served` fixture is in tests/conftest.py, `offline` in tests/cli/conftest.py.)
 """
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
-from onboarding.api import create_app
 from onboarding.cli import output
 from onboarding.cli.main import app as cli
 from onboarding.domain.calendar import today_in_oslo
-from onboarding.domain.process.definition import Trigger
-from onboarding.embedded.services import running_api
-from onboarding.settings import Settings
 from onboarding.store.overdue import overdue_obligations
 from onboarding.store.tokens import Role
-from tests.helpers import Harness
+from tests.helpers.cli import OPTION, Served, one_line_error
 from tests.helpers.dates import business_days_after, oslo_day
-from tests.helpers.notifications import free_port, role_tokens
 
-OPTION = "exercise_option"
 PENDING_KEYS = [
     "reminder-60d",
     "reminder-30d",
@@ -47,60 +36,6 @@ def saturday_after(days: int) -> date:
     """The first Saturday at least `days` from today: its effective deadline is earlier."""
     day = today_in_oslo() + timedelta(days=days)
     return day + timedelta(days=(5 - day.weekday()) % 7)
-
-
-@dataclass
-class Served:
-    """The API on a port, the harness that starts municipalities, a token per role."""
-
-    url: str
-    secrets: dict[Role, str]
-    harness: Harness
-
-    @property
-    def engine(self) -> Engine:
-        return self.harness.engine
-
-    async def signed(self) -> str:
-        """A fresh municipality with its collaboration signed: exercise_option is open."""
-        place, _ = await self.harness.start()
-        await self.harness.move(place.number, Trigger.SIGN_COLLABORATION)
-        return place.number
-
-    async def prospective(self) -> str:
-        """A fresh municipality with no obligation open."""
-        place, _ = await self.harness.start()
-        return place.number
-
-    async def run(self, *args: str, role: Role = Role.COORDINATOR) -> Result:
-        """Run `onboarding <args>` against the API (in a thread: the API serves on this loop)."""
-        runner = CliRunner(env={"ONBOARDING_URL": self.url, "ONBOARDING_TOKEN": self.secrets[role]})
-        return await asyncio.to_thread(lambda: runner.invoke(cli, list(args)))
-
-    async def obligation(self, number: str) -> dict[str, Any]:
-        """exercise_option as `obligations --json` shows it."""
-        result = await self.run("obligations", number, "--json", role=Role.VIEWER)
-        assert result.exit_code == 0, result.output
-        [found] = [o for o in json.loads(result.stdout) if o["id"] == OPTION]
-        assert isinstance(found, dict)
-        return found
-
-
-@pytest.fixture
-async def served(harness: Harness, tmp_path: Path) -> AsyncIterator[Served]:
-    secrets = role_tokens(harness.engine, "cli")
-    settings = Settings(home=tmp_path, task_queue=harness.task_queue)
-    app = create_app(settings, client=harness.client, engine=harness.engine)
-    port = free_port()
-    async with harness.worker(), running_api(app, host="127.0.0.1", port=port):
-        yield Served(f"http://127.0.0.1:{port}", secrets, harness)
-
-
-def one_line_error(result: Result) -> str:
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    return lines[0]
 
 
 # -- against the served API ----------------------------------------------------------
@@ -284,18 +219,6 @@ async def test_overdue_report(served: Served) -> None:
 
 
 # -- checked before any request -------------------------------------------------------
-
-
-@pytest.fixture
-def offline(tmp_path: Path) -> CliRunner:
-    """The CLI pointed at a port nothing listens on, with no token of a real instance."""
-    return CliRunner(
-        env={
-            "ONBOARDING_URL": f"http://127.0.0.1:{free_port()}",
-            "ONBOARDING_HOME": str(tmp_path),
-            "ONBOARDING_TOKEN": None,
-        }
-    )
 
 
 # A well-formed deadline the API would take: ahead of the wall clock, never a named year.

@@ -11,7 +11,7 @@ from onboarding.cli.main import app as cli
 from onboarding.domain.process.definition import Trigger
 from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.store.tokens import Role
-from tests.cli.test_cli_obligations import Served, offline, one_line_error, served  # noqa: F401
+from tests.helpers.cli import Served, one_line_error
 from tests.helpers.dates import at, friday_ahead, oslo_day
 
 ITEMS = [item.value for item in ChecklistItemId]
@@ -34,14 +34,14 @@ MOVED = friday_ahead(FIRST, days=1, where=winter_time)
 LATER = friday_ahead(MOVED, days=1, where=summer_time)
 
 
-async def optioned(served: Served) -> str:  # noqa: F811
+async def optioned(served: Served) -> str:
     place, _ = await served.harness.start(readiness_guard=True)
     for trigger in (Trigger.SIGN_COLLABORATION, Trigger.EXERCISE_OPTION):
         await served.harness.move(place.number, trigger)
     return place.number
 
 
-async def test_a_wave_from_the_command_line(served: Served) -> None:  # noqa: F811
+async def test_a_wave_from_the_command_line(served: Served) -> None:
     wave = f"cli-{uuid.uuid4().hex[:8]}"
     later = f"cli-{uuid.uuid4().hex[:8]}"
     created = await served.run(
@@ -129,13 +129,13 @@ async def test_a_wave_from_the_command_line(served: Served) -> None:  # noqa: F8
     ],
 )
 def test_bad_input_is_refused_before_any_request(
-    offline: CliRunner,  # noqa: F811
+    offline: CliRunner,
     args: list[str],
     message: str,
 ) -> None:
     assert message in one_line_error(offline.invoke(cli, args))
 
 
-def test_well_formed_wave_input_goes_to_the_api(offline: CliRunner) -> None:  # noqa: F811
+def test_well_formed_wave_input_goes_to_the_api(offline: CliRunner) -> None:
     result = offline.invoke(cli, ["wave", "create", "w1", "--name", "n", "--at", f"{FIRST}T22:00"])
     assert "cannot reach the API" in one_line_error(result)
