@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from temporalio.client import Client
@@ -76,7 +77,8 @@ async def own_env() -> AsyncIterator[WorkflowEnvironment]:
         yield environment
 
 
-@pytest.fixture
+# Module scope, as `env`: module-scoped fixtures (the web pages' `site`) use it.
+@pytest.fixture(scope="module")
 def client(env: WorkflowEnvironment) -> Client:
     return env.client
 
@@ -120,6 +122,15 @@ async def served(harness: Harness, tmp_path: Path) -> AsyncIterator[Served]:
     port = free_port()
     async with harness.worker(), running_api(app, host="127.0.0.1", port=port):
         yield Served(f"http://127.0.0.1:{port}", secrets, harness)
+
+
+@pytest.fixture
+async def http(sqlite_engine: Engine, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in-process over HTTPS without a Temporal client: what needs no workflow."""
+    app = create_app(Settings(home=tmp_path), client=object(), engine=sqlite_engine)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://pages.test") as client:
+        yield client
 
 
 @pytest.fixture

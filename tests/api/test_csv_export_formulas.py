@@ -27,11 +27,8 @@ from onboarding.store import projection, tokens
 from onboarding.store.tokens import Role
 from tests.helpers.api import SIGN, Api
 from tests.helpers.cli import Served
+from tests.helpers.web import sign_in_form
 from tests.store.test_store import RECORDED, projected, register
-from tests.web import test_web_http as web_http_tests
-
-# The app without a Temporal client, as in tests/test_web_http.py.
-http = web_http_tests.http
 
 # What users typed, each starting with a character a spreadsheet acts on.
 DANGEROUS = [
@@ -178,7 +175,7 @@ async def test_the_pages_csv_export_defuses_formulas_and_json_keeps_the_text(
         signed.record.comment = comment
         projection.record_transition(sqlite_engine, signed)
     _, secret = tokens.create_token(sqlite_engine, name="Test admin", role=Role.ADMIN)
-    assert (await web_http_tests._sign_in(http, secret)).status_code == 303
+    assert (await sign_in_form(http, secret)).status_code == 303
 
     exported = await http.get("/admin/audit/export", params={"format": "csv"})
     assert exported.status_code == 200, exported.text

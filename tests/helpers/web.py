@@ -7,12 +7,14 @@ the API tests 9000-9999); each is used once per session.
 
 import asyncio
 import random
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.async_api import Browser, BrowserContext, Page
 from sqlalchemy import Engine
 from temporalio.client import Client
@@ -100,3 +102,32 @@ async def axe_violations(page: Page) -> list[dict[str, Any]]:
         "async () => await axe.run(document, {resultTypes: ['violations']})"
     )
     return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+async def record_in_form(page: Page, number: str, trigger: str, fields: dict[str, str]) -> None:
+    """Record `trigger` through the municipality page's transition form."""
+    await page.goto(f"/municipalities/{number}")
+    await page.click(f"a[data-trigger='{trigger}']")
+    for name, value in fields.items():
+        await page.fill(f"[name='{name}']", value)
+    async with page.expect_navigation():
+        await page.click("#transition-form button[type=submit]")
+
+
+async def check_page(page: Page, name: str) -> None:
+    """Photograph the page into artifacts/screenshots/ and fail on serious axe-core violations."""
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    violations = await axe_violations(page)
+    assert violations == [], (name, [(v["id"], v["help"], v["nodes"][:2]) for v in violations])
+
+
+async def sign_in_form(
+    http: httpx.AsyncClient, secret: str, next_path: str = "/"
+) -> httpx.Response:
+    """Sign in over HTTP (no browser) through the form, with its CSRF token."""
+    form = await http.get("/signin")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert match
+    return await http.post(
+        "/signin", data={"csrf_token": match.group(1), "token": secret, "next": next_path}
+    )

@@ -22,20 +22,16 @@ from onboarding.store.tokens import Role
 from onboarding.web.history_text import describe
 from onboarding.web.i18n import Translator
 from onboarding.web.pages import audit
+from tests.helpers.web import sign_in_form
 from tests.store.test_store import RECORDED, projected, register
-from tests.web import test_web_http as web_http_tests
 
 S, T = Stage, Trigger
-
-
-# The app without a Temporal client, as in tests/test_web_http.py.
-http = web_http_tests.http
 
 
 async def _signed_in(http: httpx.AsyncClient, engine: Engine, role: Role) -> None:
     _, secret = tokens.create_token(engine, name=f"Test {role.value}", role=role)
     http.cookies.clear()  # a fresh browser: no earlier session
-    assert (await web_http_tests._sign_in(http, secret)).status_code == 303
+    assert (await sign_in_form(http, secret)).status_code == 303
 
 
 def _region(engine: Engine) -> None:

@@ -1,6 +1,6 @@
 """The audit log, the timeline with corrections and the engine history in a real browser
 (Debian's chromium driven by Playwright), against the same kind of site as
-tests/test_web_browser.py: uvicorn, a real worker on the time-skipping test server,
+tests/web/test_web_browser.py: uvicorn, a real worker on the time-skipping test server,
 real SQLite. Screenshots go to artifacts/screenshots/.
 """
 
@@ -14,25 +14,19 @@ from playwright.async_api import Page, expect
 from onboarding.domain.process.definition import Stage
 from onboarding.store import queries
 from onboarding.store.tokens import Role
-from tests.helpers.web import SCREENSHOTS, Site
-from tests.web import test_web_browser as browser_tests
+from tests.helpers.web import SCREENSHOTS, Site, check_page, record_in_form
 
 pytestmark = pytest.mark.timeout(120)
 expect.set_options(timeout=15_000)
 
 SIGN = "sign_collaboration"
-# The same site as the other browser tests (one per module), and their helpers.
-site = browser_tests.site
-client = browser_tests.client
-_check = browser_tests._check
-_record = browser_tests._record
 
 
 async def _sign(page: Page, number: str, ref: str, day: str | None = None) -> None:
     fields = {"evidence.agreement_version": "2022", "evidence.document_ref": ref}
     if day is not None:
         fields["effective_on"] = day
-    await _record(page, number, SIGN, fields)
+    await record_in_form(page, number, SIGN, fields)
 
 
 async def test_audit_log_filter_export_and_accessibility(site: Site) -> None:
@@ -60,7 +54,7 @@ async def test_audit_log_filter_export_and_accessibility(site: Site) -> None:
     # Backdated: the effective date beside the recording time.
     await expect(table).to_contain_text("1 Mar 2022")
     await expect(table).to_contain_text("effective")
-    await _check(page, "audit")
+    await check_page(page, "audit")
 
     async with page.expect_download() as event:
         await page.click("#export-csv")
@@ -82,7 +76,7 @@ async def test_audit_log_filter_export_and_accessibility(site: Site) -> None:
     # A wrong filter is named by its field and shows no rows.
     await page.goto("/admin/audit?from=2027-06-01&to=2027-05-01")
     await expect(page.locator("#f-from-error")).to_contain_text("after")
-    await _check(page, "audit-errors")
+    await check_page(page, "audit-errors")
     await page.context.close()
 
 
@@ -136,7 +130,7 @@ async def test_correct_a_transition_through_the_form_and_see_it_in_the_timeline(
     )
     row = queries.get_municipality(site.engine, number=number)
     assert row is not None and row.stage == Stage.PROSPECTIVE.value
-    await _check(page, "timeline-corrections")
+    await check_page(page, "timeline-corrections")
     await page.context.close()
 
 
@@ -146,24 +140,24 @@ async def test_admin_pages_of_history_screenshots_and_accessibility(site: Site) 
     page = await site.signed_in(Role.ADMIN)
     await _sign(page, number, "ARK-D1", "2022-03-01")
     await page.goto(f"/municipalities/{number}")
-    await _check(page, "municipality-timeline")
+    await check_page(page, "municipality-timeline")
     await page.click(f"a[href='/municipalities/{number}/engine']")
     await expect(page.locator("h1")).to_have_text("Engine history")
     await expect(page.locator("main")).to_contain_text("WORKFLOW_EXECUTION_STARTED")
     await expect(page.locator("main")).to_contain_text(f"municipality-{number}")
-    await _check(page, "engine-history")
+    await check_page(page, "engine-history")
     await page.goto(f"/municipalities/{number}")
     await page.locator("#history a[data-correct]").click()
     await expect(page.locator("h1")).to_have_text("Correct a transition")
-    await _check(page, "correction-form")
+    await check_page(page, "correction-form")
     await page.goto("/?as_of=2023-01-01&known_on=2023-01-01")
     await expect(page.locator("#known-on-note")).to_contain_text("As known on")
-    await _check(page, "dashboard-known-on")
+    await check_page(page, "dashboard-known-on")
     await page.context.close()
 
     norsk = await site.signed_in(Role.ADMIN, locale="nb-NO")
     await norsk.goto(f"/admin/audit?municipality={number}")
     await expect(norsk.locator("h1")).to_have_text("Revisjonslogg")
     await expect(norsk.locator("#audit tbody")).to_contain_text("1. mars 2022")
-    await _check(norsk, "audit-nb")
+    await check_page(norsk, "audit-nb")
     await norsk.context.close()

@@ -1,85 +1,33 @@
 """The pages in a real browser: Debian's chromium driven by Playwright, against the app
 served by uvicorn with a real worker on the time-skipping test server and real SQLite.
 
-Select with `pytest tests/test_web_browser.py`. Screenshots of each main page
-go to artifacts/screenshots/ (gitignored).
+Select with `pytest tests/web/test_web_browser.py`. Screenshots of each main page
+go to artifacts/screenshots/ (gitignored). The `site` fixture is in tests/web/conftest.py.
 """
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
-from sqlalchemy import Engine
-from temporalio.client import Client
+from playwright.async_api import Page, expect
 
-from onboarding.api.app import create_app
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.notifications import DueMessage, MessageKind, RecipientRole
 from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage
-from onboarding.embedded.services import running_api
-from onboarding.settings import Settings
 from onboarding.store import contacts, outbox, queries, tokens
-from onboarding.store.database import create_schema, make_engine
-from onboarding.store.tokens import STAFF_ROLES, Role
-from onboarding.worker import build_worker
-from tests.helpers import Harness
-from tests.helpers.devserver import free_port
-from tests.helpers.web import SCREENSHOTS, Site, axe_violations, chromium_path, sign_in
+from onboarding.store.tokens import Role
+from tests.helpers.web import (
+    SCREENSHOTS,
+    Site,
+    check_page,
+    record_in_form,
+    sign_in,
+)
 
 pytestmark = pytest.mark.timeout(120)
 # Pages that ask the workflow take longer on a loaded 2-core CI machine than the default 5 s allows.
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture(scope="module")
-async def site(client: Client, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
-    root: Path = tmp_path_factory.mktemp("web")
-    engine: Engine = make_engine(f"sqlite:///{root}/onboarding.db")
-    create_schema(engine)
-    settings = Settings(
-        home=root,
-        task_queue=f"tq-web-{free_port()}",
-        temporal_ui_url="http://127.0.0.1:8233",
-    )
-    secrets = {
-        role: tokens.create_token(engine, name=f"Test {role.value}", role=role)[1]
-        for role in STAFF_ROLES
-    }
-    app = create_app(settings, client=client, engine=engine)
-    port = free_port()
-    async with (
-        build_worker(client, engine, task_queue=settings.task_queue),
-        running_api(app, host="127.0.0.1", port=port),
-        async_playwright() as playwright,
-    ):
-        browser = await playwright.chromium.launch(executable_path=chromium_path())
-        site = Site(f"http://127.0.0.1:{port}", engine, client, settings, browser, secrets)
-        try:
-            yield site
-        finally:
-            await browser.close()
-            # Terminate this module's workflows, so the shared test server stays light.
-            await Harness(client, engine, settings.task_queue, started=site.started).close()
-            engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def client(env: object) -> Client:
-    # Module scope: the site above outlives single tests.
-    return env.client  # type: ignore[attr-defined, no-any-return]
-
-
-async def _record(page: Page, number: str, trigger: str, fields: dict[str, str]) -> None:
-    await page.goto(f"/municipalities/{number}")
-    await page.click(f"a[data-trigger='{trigger}']")
-    for name, value in fields.items():
-        await page.fill(f"[name='{name}']", value)
-    async with page.expect_navigation():
-        await page.click("#transition-form button[type=submit]")
 
 
 # -- sign-in and sessions -------------------------------------------------------
@@ -310,7 +258,7 @@ async def test_language_follows_the_browser_then_the_switch(site: Site) -> None:
 async def test_the_region_table_sorts_and_filters_without_reloading(site: Site) -> None:
     numbers = await site.start(2)
     page = await site.signed_in(Role.COORDINATOR)
-    await _record(
+    await record_in_form(
         page,
         numbers[0],
         "sign_collaboration",
@@ -358,7 +306,7 @@ async def test_as_of_date_in_the_future_is_refused(site: Site) -> None:
 async def test_set_a_deadline_and_edit_contacts(site: Site) -> None:
     [number] = await site.start()
     page = await site.signed_in(Role.COORDINATOR)
-    await _record(
+    await record_in_form(
         page,
         number,
         "sign_collaboration",
@@ -419,9 +367,9 @@ async def test_main_pages_screenshots_and_accessibility(site: Site) -> None:
     page = await context.new_page()
     pages: list[tuple[str, str]] = [("signin", "/signin")]
     await page.goto("/signin")
-    await _check(page, "signin")
+    await check_page(page, "signin")
     await sign_in(page, site.secrets[Role.ADMIN])
-    await _record(
+    await record_in_form(
         page,
         number,
         "sign_collaboration",
@@ -438,20 +386,14 @@ async def test_main_pages_screenshots_and_accessibility(site: Site) -> None:
     for name, path in pages:
         response = await page.goto(path)
         assert response is not None and response.status == 200, (path, response)
-        await _check(page, name)
+        await check_page(page, name)
     # A form showing its errors is checked too.
     await page.goto(f"/municipalities/{number}/transitions/exercise_option")
     await page.locator("#transition-form").evaluate("form => form.noValidate = true")
     async with page.expect_navigation():
         await page.click("#transition-form button[type=submit]")
-    await _check(page, "transition-form-errors")
+    await check_page(page, "transition-form-errors")
     await context.close()
-
-
-async def _check(page: Page, name: str) -> None:
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    violations = await axe_violations(page)
-    assert violations == [], (name, [(v["id"], v["help"], v["nodes"][:2]) for v in violations])
 
 
 async def test_the_outbox_filters_by_municipality_and_status(site: Site) -> None:
@@ -489,7 +431,7 @@ async def test_the_outbox_filters_by_municipality_and_status(site: Site) -> None
     await expect(table).to_contain_text(first)
     # Due at 06:00 UTC is 08:00 in Oslo.
     await expect(table).to_contain_text("12 May 2027 08:00")
-    await _check(page, "outbox")
+    await check_page(page, "outbox")
 
     await page.goto("/admin/notifications?from=2027-06-01&to=2027-05-01")
     await expect(page.locator("#f-from-error")).to_contain_text("after")

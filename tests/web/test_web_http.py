@@ -4,35 +4,12 @@ form's CSRF token, and the line between page sessions and the API's bearer token
 Only routes that need no workflow are called here, so the app gets no Temporal client.
 """
 
-import re
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
-import pytest
 from sqlalchemy import Engine
 
-from onboarding.api.app import create_app
-from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.tokens import Role
-
-
-@pytest.fixture
-async def http(sqlite_engine: Engine, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(home=tmp_path), client=object(), engine=sqlite_engine)  # type: ignore[arg-type]
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="https://pages.test") as client:
-        yield client
-
-
-async def _sign_in(http: httpx.AsyncClient, secret: str, next_path: str = "/") -> httpx.Response:
-    form = await http.get("/signin")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert match
-    return await http.post(
-        "/signin", data={"csrf_token": match.group(1), "token": secret, "next": next_path}
-    )
+from tests.helpers.web import sign_in_form
 
 
 async def test_cookies_are_httponly_samesite_and_secure_over_https(
@@ -43,7 +20,7 @@ async def test_cookies_are_httponly_samesite_and_secure_over_https(
     signin_cookie = form.headers["set-cookie"].lower()
     assert "httponly" in signin_cookie and "samesite=strict" in signin_cookie
     assert "secure" in signin_cookie
-    response = await _sign_in(http, secret, "/admin/users")
+    response = await sign_in_form(http, secret, "/admin/users")
     assert response.status_code == 303 and response.headers["location"] == "/admin/users"
     session_cookie = next(
         c for c in response.headers.get_list("set-cookie") if c.startswith("onb_session=")
@@ -65,7 +42,7 @@ async def test_a_page_session_does_not_open_the_api(
     http: httpx.AsyncClient, sqlite_engine: Engine
 ) -> None:
     _, secret = tokens.create_token(sqlite_engine, name="Kari", role=Role.ADMIN)
-    assert (await _sign_in(http, secret)).status_code == 303
+    assert (await sign_in_form(http, secret)).status_code == 303
     assert (await http.get("/admin/users")).status_code == 200
     # The API stays bearer-only: a cookie alone (what a forged cross-site request has) is 401.
     assert (await http.get("/api/users")).status_code == 401
@@ -92,7 +69,7 @@ async def test_signed_out_pages_send_to_sign_in_and_back(
     assert response.status_code == 303
     assert response.headers["location"] == "/signin?next=/admin/notifications%3Fstatus%3Dfailed"
     _, secret = tokens.create_token(sqlite_engine, name="Kari", role=Role.COORDINATOR)
-    await _sign_in(http, secret)
+    await sign_in_form(http, secret)
     # A coordinator is signed in but not an admin: a 403 page, in HTML.
     refused = await http.get("/admin/notifications")
     assert refused.status_code == 403 and "admin" in refused.text

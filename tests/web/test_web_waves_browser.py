@@ -19,15 +19,14 @@ from onboarding.store import waves as wave_store
 from onboarding.store.tokens import Role
 from tests.helpers import command
 from tests.helpers.waves import terminate_wave
-from tests.helpers.web import SCREENSHOTS, Site
-from tests.web.test_web_browser import _check, client, site  # noqa: F401  (the fixtures)
+from tests.helpers.web import SCREENSHOTS, Site, check_page
 
 pytestmark = pytest.mark.timeout(180)
 expect.set_options(timeout=15_000)
 
 
 @pytest.fixture
-async def wave_ids(site: Site) -> AsyncIterator[list[str]]:  # noqa: F811
+async def wave_ids(site: Site) -> AsyncIterator[list[str]]:
     """Wave ids a test creates; their workflows are terminated afterwards."""
     created: list[str] = []
     yield created
@@ -35,7 +34,7 @@ async def wave_ids(site: Site) -> AsyncIterator[list[str]]:  # noqa: F811
         await terminate_wave(site.client, wave_id)
 
 
-async def _optioned(site: Site) -> str:  # noqa: F811
+async def _optioned(site: Site) -> str:
     """A municipality that may join a wave (option exercised)."""
     [number] = await site.start()
     for trigger in (Trigger.SIGN_COLLABORATION, Trigger.EXERCISE_OPTION):
@@ -60,7 +59,7 @@ async def _create_wave(page: Page, wave_id: str, name: str, go_live: datetime) -
 
 
 async def test_a_wave_from_creation_to_reschedule_and_checklist(
-    site: Site,  # noqa: F811
+    site: Site,
     wave_ids: list[str],
 ) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -135,7 +134,7 @@ async def test_a_wave_from_creation_to_reschedule_and_checklist(
     )
     await expect(chart_row.locator("line.wave-move")).to_have_count(1)
     await expect(page.locator(f"#waves-table tr[data-wave='{wave_id}'] s")).to_have_count(1)
-    await _check(page, "waves")
+    await check_page(page, "waves")
 
     # The municipality's page: its wave, its checklist, an item marked done.
     await page.goto(f"/municipalities/{number}")
@@ -155,11 +154,11 @@ async def test_a_wave_from_creation_to_reschedule_and_checklist(
     )
     [done] = wave_store.checklist_completions(site.engine, number=number)
     assert done.item == "technical_infrastructure" and done.actor.name == "Test coordinator"
-    await _check(page, "municipality-checklist")
+    await check_page(page, "municipality-checklist")
 
     await page.goto(f"/waves/{wave_id}")
     await expect(page.locator(f"#members tr[data-number='{number}']")).to_contain_text("1 of 6")
-    await _check(page, "wave")
+    await check_page(page, "wave")
 
     # A viewer sees the same wave and no form.
     viewer = await site.signed_in(Role.VIEWER)
@@ -187,7 +186,7 @@ async def test_a_wave_from_creation_to_reschedule_and_checklist(
 
 
 async def test_checklist_date_refused_postpone_move_and_remove(
-    site: Site,  # noqa: F811
+    site: Site,
     wave_ids: list[str],
 ) -> None:
     number = await _optioned(site)
@@ -227,7 +226,7 @@ async def test_checklist_date_refused_postpone_move_and_remove(
     await expect(page.locator("#decisions")).to_contain_text("Styringsgruppen 2026-11-20")
     await expect(page.locator("#wave-dates tbody tr")).to_have_count(2)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await _check(page, "wave-nb")
+    await check_page(page, "wave-nb")
 
     # Move the member to a second wave (the reason is required), then remove it there.
     other = f"w-{uuid.uuid4().hex[:8]}"

@@ -24,7 +24,7 @@ from onboarding.web.conditions import condition_text
 from onboarding.web.i18n import Translator
 from onboarding.web.wave_chart import WaveDates, waves_timeline_svg
 from onboarding.web.wave_data import date_history, form_value, oslo_datetime
-from tests.web.test_web_http import _sign_in, http  # noqa: F401  (the fixture)
+from tests.helpers.web import sign_in_form
 
 NB, EN = Translator("nb"), Translator("en")
 ACTOR = Actor(id="u", name="Kari", role="coordinator")
@@ -178,12 +178,12 @@ def test_date_history_reads_created_and_rescheduled(
 
 
 async def test_the_waves_list_reads_sql_and_refuses_bad_input(
-    http: httpx.AsyncClient,  # noqa: F811
+    http: httpx.AsyncClient,
     sqlite_engine: Engine,
 ) -> None:
     _, viewer = tokens.create_token(sqlite_engine, name="Per", role=Role.VIEWER)
     _, coordinator = tokens.create_token(sqlite_engine, name="Kari", role=Role.COORDINATOR)
-    await _sign_in(http, viewer)
+    await sign_in_form(http, viewer)
     empty = await http.get("/waves", headers={"Accept-Language": "en"})
     assert empty.status_code == 200 and "No waves yet." in empty.text
     assert 'id="create-wave-form"' not in empty.text
@@ -221,7 +221,7 @@ async def test_the_waves_list_reads_sql_and_refuses_bad_input(
     assert refused.status_code == 403
 
     await http.post("/signout", data={"csrf_token": csrf.group(1)})
-    await _sign_in(http, coordinator)
+    await sign_in_form(http, coordinator)
     page = await http.get("/waves")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert csrf and 'id="create-wave-form"' in page.text
