@@ -27,8 +27,8 @@ from onboarding.store import projection, tokens
 from onboarding.store.tokens import Role
 from tests.helpers.api import SIGN, Api
 from tests.helpers.cli import Served
+from tests.helpers.store import RECORDED, projected, register
 from tests.helpers.web import sign_in_form
-from tests.store.test_store import RECORDED, projected, register
 
 # What users typed, each starting with a character a spreadsheet acts on.
 DANGEROUS = [

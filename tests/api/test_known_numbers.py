@@ -8,7 +8,7 @@ from sqlalchemy import Engine, event
 
 from onboarding.api.known_numbers import require_known
 from onboarding.domain.errors import UnknownMunicipality
-from tests.store.test_store import register
+from tests.helpers.store import register
 
 
 @contextmanager

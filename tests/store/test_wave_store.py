@@ -25,7 +25,7 @@ from onboarding.domain.waves.models import (
 )
 from onboarding.store import projection
 from onboarding.store import waves as store
-from tests.store.test_store import projected, register
+from tests.helpers.store import projected, register
 
 ACTOR = Actor(id="u-1", name="Kari Nordmann", role="coordinator")
 SYSTEM = Actor(id="wave:w", name="wave W", role="system")

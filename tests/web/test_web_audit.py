@@ -22,8 +22,8 @@ from onboarding.store.tokens import Role
 from onboarding.web.history_text import describe
 from onboarding.web.i18n import Translator
 from onboarding.web.pages import audit
+from tests.helpers.store import RECORDED, projected, register
 from tests.helpers.web import sign_in_form
-from tests.store.test_store import RECORDED, projected, register
 
 S, T = Stage, Trigger
 

@@ -33,7 +33,7 @@ from onboarding.web.milestones import milestone_series
 from onboarding.web.overview import region_rows
 from onboarding.web.pages.municipality import forward_triggers, next_stages
 from onboarding.web.pages.signin import safe_next
-from tests.store.test_store import projected, register
+from tests.helpers.store import projected, register
 
 S, T = Stage, Trigger
 TEMPLATES = Path(__file__).resolve().parents[2] / "onboarding" / "web" / "templates"

@@ -37,7 +37,7 @@ from tests.helpers.notifications import (
     smtp_settings,
 )
 from tests.helpers.notifications import register as register_place
-from tests.store.test_store import projected, register
+from tests.helpers.store import projected, register
 
 
 def _sample(name: str, **labels: str) -> float:
