@@ -57,7 +57,6 @@ from onboarding.store.database import load_tables
 from onboarding.store.tables import ApiToken
 from onboarding.store.tokens import Role
 from onboarding.web.signin_limit import SignInLimiter
-from tests.api.test_api_waves import AUTUMN, SPRING, wave_body
 from tests.helpers.access_expectations import (
     API,
     COOKIE_ROUTES,
@@ -66,7 +65,7 @@ from tests.helpers.access_expectations import (
     PRINCIPALS,
     Expect,
 )
-from tests.helpers.api import EXERCISE, SIGN, Api, fresh_number
+from tests.helpers.api import AUTUMN, EXERCISE, SIGN, SPRING, Api, fresh_number, wave_body
 
 ITEMS = [item.value for item in ChecklistItemId]
 UNAUTHENTICATED = ("none", "expired", "revoked")

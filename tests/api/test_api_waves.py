@@ -1,7 +1,6 @@
 """The waves API end to end: create, members, checklist, guard, reschedule, decision, blockers."""
 
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -9,31 +8,20 @@ import httpx
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.store.tokens import Role
-from tests.helpers.api import EXERCISE, SIGN, Api, assert_rejected
-from tests.helpers.dates import at, friday_ahead, oslo_day
+from tests.helpers.api import (
+    AUTUMN,
+    AUTUMN_DAY,
+    EXERCISE,
+    SIGN,
+    SPRING,
+    SPRING_DAY,
+    Api,
+    assert_rejected,
+    wave_body,
+)
 
 ITEMS = [item.value for item in ChecklistItemId]
 SIGN_AGREEMENT = {"trigger": "sign_service_agreement", "evidence": {"document_ref": "ARK-1"}}
-
-
-def summer_time(day: date) -> bool:
-    """22:00 in Oslo on `day` is summer time (UTC+2)."""
-    return at(day).utcoffset() == timedelta(hours=2)
-
-
-# Ahead of the wall clock, which the API and the shared (never skipping) test server use:
-# a Friday night in summer time at least 150 days ahead (so every T-minus deadline, T-120
-# the earliest, is ahead too), and the first Friday night in winter time after it.
-SPRING_DAY = friday_ahead(oslo_day(datetime.now(UTC)), days=150, where=summer_time)
-AUTUMN_DAY = friday_ahead(SPRING_DAY, days=1, where=lambda day: not summer_time(day))
-SPRING = at(SPRING_DAY).isoformat()  # a Friday night, summer time
-AUTUMN = at(AUTUMN_DAY).isoformat()  # a Friday night, winter time
-assert (SPRING[-6:], AUTUMN[-6:]) == ("+02:00", "+01:00")
-
-
-def wave_body(**overrides: Any) -> dict[str, Any]:
-    body = {"id": f"w-{uuid.uuid4().hex[:10]}", "name": "Sunnmøre", "go_live_at": SPRING}
-    return {**body, **overrides}
 
 
 async def create(api: Api, **overrides: Any) -> dict[str, Any]:

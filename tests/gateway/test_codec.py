@@ -28,13 +28,7 @@ from onboarding.gateway.connection import tls_config
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.tokens import Role
-
-SECRET_TEXT = "Kari Nordmann, kari@trondheim.kommune.no"
-
-
-def plain(text: str) -> Payload:
-    (payload,) = pydantic_data_converter.payload_converter.to_payloads([text])
-    return payload
+from tests.helpers.codec import SECRET_TEXT, UI, as_json, plain
 
 
 def text_of(payload: Payload) -> str:
@@ -210,8 +204,6 @@ def test_the_embedded_default_needs_nothing_set(tmp_path: Path) -> None:
 
 # -- the codec endpoint of the Temporal web UI -----------------------------------------
 
-UI = "http://127.0.0.1:8233"
-
 
 @pytest.fixture
 async def http(sqlite_engine: Engine, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
@@ -226,13 +218,6 @@ async def http(sqlite_engine: Engine, tmp_path: Path) -> AsyncIterator[httpx.Asy
 def bearer(engine: Engine, role: Role) -> dict[str, str]:
     secret = tokens.create_token(engine, name=f"codec {role.value}", role=role)[1]
     return {"Authorization": f"Bearer {secret}"}
-
-
-def as_json(payload: Payload) -> dict[str, object]:
-    return {
-        "metadata": {k: base64.b64encode(v).decode() for k, v in payload.metadata.items()},
-        "data": base64.b64encode(payload.data).decode(),
-    }
 
 
 async def test_an_admin_decodes_through_the_endpoint(

@@ -8,7 +8,9 @@ tests use 8000-8999), each once per session, terminated when the test ends.
 import asyncio
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,6 +27,7 @@ from onboarding.gateway import parties as gateway
 from onboarding.settings import Settings
 from onboarding.store import queries
 from onboarding.store.tokens import Role
+from tests.helpers.dates import at, friday_ahead, oslo_day
 from workflows.names import municipality_workflow_id
 
 # Made-up municipality numbers, each used once per session (see module docstring).
@@ -124,3 +127,23 @@ def assert_rejected(response: httpx.Response, field_name: str) -> dict[str, Any]
     assert body["field"] == field_name, body
     assert body["message"]
     return body
+
+
+def summer_time(day: date) -> bool:
+    """22:00 in Oslo on `day` is summer time (UTC+2)."""
+    return at(day).utcoffset() == timedelta(hours=2)
+
+
+# Ahead of the wall clock, which the API and the shared (never skipping) test server use:
+# a Friday night in summer time at least 150 days ahead (so every T-minus deadline, T-120
+# the earliest, is ahead too), and the first Friday night in winter time after it.
+SPRING_DAY = friday_ahead(oslo_day(datetime.now(UTC)), days=150, where=summer_time)
+AUTUMN_DAY = friday_ahead(SPRING_DAY, days=1, where=lambda day: not summer_time(day))
+SPRING = at(SPRING_DAY).isoformat()  # a Friday night, summer time
+AUTUMN = at(AUTUMN_DAY).isoformat()  # a Friday night, winter time
+assert (SPRING[-6:], AUTUMN[-6:]) == ("+02:00", "+01:00")
+
+
+def wave_body(**overrides: Any) -> dict[str, Any]:
+    body = {"id": f"w-{uuid.uuid4().hex[:10]}", "name": "Sunnmøre", "go_live_at": SPRING}
+    return {**body, **overrides}

@@ -23,7 +23,7 @@ from onboarding.store import tokens
 from onboarding.store.tables import MunicipalityRow
 from onboarding.store.tokens import Role
 from onboarding.web.signin_limit import ATTEMPTS, SignInLimiter
-from tests.gateway.test_codec import SECRET_TEXT, UI, as_json, plain
+from tests.helpers.codec import SECRET_TEXT, UI, as_json, plain
 
 NUMBER = "5001"
 
