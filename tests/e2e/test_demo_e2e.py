@@ -16,7 +16,7 @@ import pytest
 
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.reports import FunnelReport
-from tests.e2e.test_up_e2e import Up
+from tests.helpers.up import Up
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(480)]
 

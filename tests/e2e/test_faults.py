@@ -35,17 +35,19 @@ from sqlalchemy import Engine, text
 from onboarding.domain.process.definition import Trigger
 from onboarding.gateway.reconcile import DriftKind, ReconcileOptions, reconcile
 from onboarding.store import drift
-from tests.e2e.test_reminders_durable import EXPECTED, policy_and_deadline, whole_second_ahead
 from tests.helpers.devserver import Rig
 from tests.helpers.faults import (
+    EXPECTED,
     Driver,
     assert_recorded_exactly_once,
     driver,
     no_drift,
     outbox,
+    policy_and_deadline,
     region_numbers,
     reminders_out_once,
     rows_appear,
+    whole_second_ahead,
 )
 from tests.helpers.tcp_proxy import TcpProxy
 

@@ -33,10 +33,7 @@ with ONBOARDING_FUZZ_EXAMPLES for a deeper run.
 import copy
 import os
 import re
-import sqlite3
-import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +52,7 @@ from onboarding.access import API_RULES, MUNICIPALITY_PARAMETER
 from onboarding.api import create_app
 from onboarding.settings import Settings
 from onboarding.store.tokens import Role
-from tests.e2e.test_up_e2e import Up
+from tests.helpers.up import IN_SCOPE, OUT_OF_SCOPE, Served, changes, up_with_tokens
 
 FUZZ_EXAMPLES = int(os.environ.get("ONBOARDING_FUZZ_EXAMPLES", "8"))
 CHECKS = [
@@ -83,105 +80,8 @@ EVIDENCE_MUTATION = re.compile(
     re.S,
 )
 
-# The database settles when two reads SETTLE_QUIET apart agree (polled every
-# SETTLE_POLL); still changing after SETTLE_DEADLINE fails the test.
-SETTLE_POLL = 0.03
-SETTLE_QUIET = 0.1
-SETTLE_DEADLINE = 5.0
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(600)]
-
-
-# The municipality whose token is "in scope"; the other municipality token's scope
-# is a municipality no test request names.
-IN_SCOPE = "5001"
-OUT_OF_SCOPE = "5006"
-
-
-@dataclass
-class Served:
-    url: str
-    tokens: dict[Role, str]  # the municipality role's is scoped to IN_SCOPE
-    database: Path
-    out_of_scope: str  # a municipality token scoped to OUT_OF_SCOPE only
-    # The last request was an accepted write: workflows may still be writing.
-    unsettled: bool = False
-
-    def audit_count(self) -> int:
-        return self.table_counts()["audit_event"]
-
-    def table_counts(self) -> dict[str, int]:
-        """Every table's row count, read in one statement (one snapshot)."""
-        uri = f"file:{self.database}?mode=ro"
-        with closing(sqlite3.connect(uri, uri=True)) as connection:
-            names = [
-                name
-                for (name,) in connection.execute(
-                    "SELECT name FROM sqlite_master"
-                    " WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
-                )
-            ]
-            quoted = ['"' + name.replace('"', '""') + '"' for name in names]
-            counts = " UNION ALL ".join(f"SELECT ?, count(*) FROM {table}" for table in quoted)
-            return dict(connection.execute(counts, names).fetchall())
-
-    def settled_counts(self) -> dict[str, int]:
-        """The counts, once an accepted request's late writes (workflows) are done."""
-        counts = self.table_counts()
-        if not self.unsettled:
-            return counts
-        start = quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < SETTLE_QUIET:
-            if time.monotonic() - start > SETTLE_DEADLINE:
-                pytest.fail(
-                    f"the database still changes {SETTLE_DEADLINE:.0f} s after an accepted "
-                    f"request: {changes(counts, self.table_counts())}"
-                )
-            time.sleep(SETTLE_POLL)
-            now = self.table_counts()
-            if now != counts:
-                counts, quiet_since = now, time.monotonic()
-        self.unsettled = False
-        return counts
-
-
-def changes(before: dict[str, int], after: dict[str, int]) -> str:
-    """The tables whose counts differ, as `name: before -> after`."""
-    names = sorted(before.keys() | after.keys())
-    changed = [n for n in names if before.get(n) != after.get(n)]
-    return ", ".join(f"{n}: {before.get(n)} -> {after.get(n)}" for n in changed) or "none"
-
-
-@contextmanager
-def up_with_tokens(data_dir: Path, who: str) -> Iterator[Served]:
-    """A real `onboarding up` in `data_dir`, with a token for every role.
-
-    Two municipality tokens: one scoped to IN_SCOPE, one to OUT_OF_SCOPE.
-    """
-    up = Up(data_dir)
-    up.start()
-    try:
-        up.wait_healthy()
-        admin = (up.data_dir / "admin.token").read_text().strip()
-
-        def token(name: str, **body: Any) -> str:
-            answer = httpx.post(
-                f"{up.url}/api/users",
-                json={"name": f"{who} {name}", **body},
-                headers={"Authorization": f"Bearer {admin}"},
-            )
-            assert answer.status_code == 201, answer.text
-            return str(answer.json()["token"])
-
-        tokens = {Role.ADMIN: admin}
-        for role in (Role.VIEWER, Role.COORDINATOR):
-            tokens[role] = token(role.value, role=role.value)
-        municipality = Role.MUNICIPALITY.value
-        tokens[Role.MUNICIPALITY] = token(IN_SCOPE, role=municipality, scope=[IN_SCOPE])
-        elsewhere = token(OUT_OF_SCOPE, role=municipality, scope=[OUT_OF_SCOPE])
-        yield Served(up.url, tokens, up.data_dir / "onboarding.db", elsewhere)
-    finally:
-        up.kill_leftovers()
 
 
 @pytest.fixture(scope="module")

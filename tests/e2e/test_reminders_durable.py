@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
@@ -45,7 +44,6 @@ from temporalio.client import Client, WorkflowHandle
 
 from onboarding.domain.notifications import NotificationStatus
 from onboarding.domain.obligations.models import DeadlineCommand
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import schedule
 from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Trigger
@@ -54,10 +52,10 @@ from onboarding.store.database import utc
 from onboarding.store.tables import NotificationRow
 from tests.helpers import ACTOR, command
 from tests.helpers.devserver import Rig
+from tests.helpers.faults import EXPECTED, OSLO, policy_and_deadline, whole_second_ahead
 
 pytestmark = pytest.mark.timeout(420)
 
-OSLO = ZoneInfo("Europe/Oslo")
 # From choosing the instant to the instant, tried in turn. Arming takes well
 # under a second once the worker polls and stopping a process about one on a
 # quiet machine; a busy one (two CI runs at once) may take many times that. An
@@ -76,9 +74,6 @@ RECOVERY_TIMEOUT = 45.0
 # After the rows appeared: long enough for a duplicate to show up, if one were coming.
 SETTLE = 4.0
 
-# escalation-1 of the default ladder, one no_recipient row per role (no contacts).
-EXPECTED = {("escalation-1", "municipality_contact"), ("escalation-1", "program_coordinator")}
-
 
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
@@ -96,34 +91,10 @@ class Armed:
     handle: WorkflowHandle[Any, Any]
 
 
-def whole_second_ahead(lead: timedelta, *, now: datetime | None = None) -> datetime | None:
-    """The first whole second at least `lead` after `now` (UTC), if a send_time can name it.
-
-    Worked out here from the wall clock, not by the schedule under test: the
-    rows' due_at must come back as this very instant. None in the hour that
-    repeats when summer time ends, where a local time of day names two instants.
-    """
-    now = now or datetime.now(UTC)
-    instant = (now + lead).replace(microsecond=0) + timedelta(seconds=1)
-    local = instant.astimezone(OSLO)
-    # A send_time crosses the wire as HH:MM:SS, without `fold`: the first of two.
-    named = datetime.combine(local.date(), local.time().replace(fold=0), tzinfo=OSLO)
-    return instant if named.timestamp() == instant.timestamp() else None
-
-
 def municipality(number: str) -> Municipality:
     return Municipality(
         number=number, name=f"Testby {number}", county="Trøndelag", health_trust="St. Olavs HF"
     )
-
-
-def policy_and_deadline(instant: datetime) -> tuple[ReminderPolicy, date]:
-    """A policy sending at `instant`'s Oslo time of day, and a deadline that escalates then.
-
-    The deadline is the instant's Oslo date, not today's: right across midnight too.
-    """
-    local = instant.astimezone(OSLO)
-    return ReminderPolicy(calendar="every_day", send_time=local.time()), local.date()
 
 
 class TooClose(Exception):

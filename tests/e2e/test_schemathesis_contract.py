@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from onboarding.store.tokens import Role
-from tests.e2e.test_fuzz_api import Served, up_with_tokens
+from tests.helpers.up import Served, up_with_tokens
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(600)]
 

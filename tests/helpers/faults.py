@@ -20,9 +20,10 @@ from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Engine
@@ -278,3 +279,34 @@ async def no_drift(client: Client, engine: Engine, task_queue: str) -> Reconcile
 def live(engine: Engine, numbers: Sequence[str]) -> bool:
     rows = drift.rows(engine)
     return all(rows[n].stage == Stage.LIVE.value for n in numbers)
+
+
+# -- a reminder due at an instant a few seconds ahead (test_reminders_durable, test_faults)
+
+OSLO = ZoneInfo("Europe/Oslo")
+# escalation-1 of the default ladder, one no_recipient row per role (no contacts).
+EXPECTED = {("escalation-1", "municipality_contact"), ("escalation-1", "program_coordinator")}
+
+
+def whole_second_ahead(lead: timedelta, *, now: datetime | None = None) -> datetime | None:
+    """The first whole second at least `lead` after `now` (UTC), if a send_time can name it.
+
+    Worked out here from the wall clock, not by the schedule under test: the
+    rows' due_at must come back as this very instant. None in the hour that
+    repeats when summer time ends, where a local time of day names two instants.
+    """
+    now = now or datetime.now(UTC)
+    instant = (now + lead).replace(microsecond=0) + timedelta(seconds=1)
+    local = instant.astimezone(OSLO)
+    # A send_time crosses the wire as HH:MM:SS, without `fold`: the first of two.
+    named = datetime.combine(local.date(), local.time().replace(fold=0), tzinfo=OSLO)
+    return instant if named.timestamp() == instant.timestamp() else None
+
+
+def policy_and_deadline(instant: datetime) -> tuple[ReminderPolicy, date]:
+    """A policy sending at `instant`'s Oslo time of day, and a deadline that escalates then.
+
+    The deadline is the instant's Oslo date, not today's: right across midnight too.
+    """
+    local = instant.astimezone(OSLO)
+    return ReminderPolicy(calendar="every_day", send_time=local.time()), local.date()
