@@ -1,6 +1,6 @@
 """Every route and every page against a hand-written table of who may call it.
 
-The expectations (tests/access_expectations.py) are written from what the
+The expectations (tests/helpers/access_expectations.py) are written from what the
 docs promise (docs/access-control.md, docs/api.md, docs/web.md), not read
 from onboarding/access.py: this file tests that table of rules instead of
 repeating it. For every route of the running app

@@ -2,8 +2,8 @@
 
 The API is pointed at a port nothing listens on: a file that passed the local
 checks would show up as "cannot reach", so a refusal here means nothing was
-sent, let alone half-imported. (Region files: tests/test_region.py; dates,
-duplicate numbers and bulk selections: tests/test_cli*.py and tests/test_api.py.)
+sent, let alone half-imported. (Region files: tests/domain/test_region.py; dates,
+duplicate numbers and bulk selections: tests/cli/ and tests/api/test_api.py.)
 """
 
 from pathlib import Path

@@ -3,7 +3,7 @@
 The reports, read over HTTP like any client, must say what its sources say
 on their dates (docs/demo-region.md); a second `--demo` on the same data dir
 is refused. About 30 s (the load itself is ~480 transitions through the
-API); deselect with `--deselect tests/test_demo_e2e.py`.
+API); deselect with `--deselect tests/e2e/test_demo_e2e.py`.
 """
 
 from collections.abc import Iterator

@@ -3,7 +3,7 @@
 Real processes, no mocks: a Temporal dev server on a SQLite file, `python -m
 onboarding worker` processes, the shipped region loaded through the REST API,
 and the read model on SQLite, or on PostgreSQL behind a TCP proxy the test
-cuts. Each test streams transitions through the API (tests/fault_helpers.py)
+cuts. Each test streams transitions through the API (tests/helpers/faults.py)
 while reminders fall due, breaks something in the middle, repairs it, and then
 counts: every accepted transition once in the audit log and the row, every
 due reminder once in the outbox, and `reconcile` finds no drift.
@@ -11,9 +11,9 @@ due reminder once in the outbox, and `reconcile` finds no drift.
 The reminders: the policy has `calendar="every_day"` and a `send_time` (Oslo
 local time, to the second) a little ahead; ten municipalities get the
 exercise_option deadline of that day, so escalation-1 falls due for all ten at
-that instant (see tests/test_reminders_durable.py for the calendar edges).
+that instant (see tests/e2e/test_reminders_durable.py for the calendar edges).
 
-About a minute each; select with `pytest tests/test_faults.py`. The two with
+About a minute each; select with `pytest tests/e2e/test_faults.py`. The two with
 reminders falling due at an instant start again on a fresh rig with a longer
 lead when the machine was too slow to break things before that instant
 (with_longer_leads): such an attempt is thrown away, never counted as a pass.

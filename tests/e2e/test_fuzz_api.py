@@ -67,7 +67,7 @@ NEGATIVE_CHECKS = [*CHECKS, checks.negative_data_rejection]
 ADMIN_SKIPS = {("DELETE", "/api/users/{token_id}")}
 # schemathesis' negative mutation sometimes adds a required key to `evidence`, whose
 # schema requires none, so the request it calls invalid is valid (see EXCEPTIONS in
-# tests/test_schemathesis_contract.py). Excused only on these operations, only for that
+# tests/e2e/test_schemathesis_contract.py). Excused only on these operations, only for that
 # mutation, and only when the request sent is valid by the document after all.
 NEGATIVE_FALSE_POSITIVES = {
     ("POST", "/api/municipalities/{number}/transitions"),

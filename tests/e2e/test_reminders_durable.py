@@ -22,8 +22,8 @@ The calendar edges:
   of day names two instants and the schedule takes the first, already past;
   the test is skipped in that hour (once a year) rather than arm the wrong one.
 
-Select with `pytest tests/test_reminders_durable.py` (about 70 s);
-skip with `--deselect tests/test_reminders_durable.py`.
+Select with `pytest tests/e2e/test_reminders_durable.py` (about 70 s);
+skip with `--deselect tests/e2e/test_reminders_durable.py`.
 """
 
 import asyncio

@@ -5,8 +5,8 @@ with the CLI, stops it with SIGTERM, checks that nothing is left running, and
 starts it again on the same data dir to check that everything recorded is
 still there and the region was not loaded twice.
 
-Select it with `pytest tests/test_up_e2e.py`; skip it with
-`--deselect tests/test_up_e2e.py` (it takes about half a minute).
+Select it with `pytest tests/e2e/test_up_e2e.py`; skip it with
+`--deselect tests/e2e/test_up_e2e.py` (it takes about half a minute).
 """
 
 import asyncio

@@ -1,7 +1,7 @@
 """Who may call what, written by hand from docs/access-control.md, docs/api.md and docs/web.md.
 
 Deliberately NOT derived from onboarding/access.py: this table is what the
-product promises, and tests/test_access_matrix.py holds the running app to it.
+product promises, and tests/api/test_access_matrix.py holds the running app to it.
 A principal is one of PRINCIPALS:
 
 - `none`: no token (API) or no page session (pages);

@@ -1,4 +1,4 @@
-"""Record workflow histories from real runs, for the replay test (tests/test_replay.py).
+"""Record workflow histories from real runs, for the replay test (tests/workflows/test_replay.py).
 
     .venv/bin/python -m tests.histories.record              # every path below
     .venv/bin/python -m tests.histories.record waves corrections   # only these
@@ -19,7 +19,7 @@ and the run it continues into), an idempotent repeat, corrections (amend,
 void) and production waves: a wave rescheduled and going live at its instant
 with one member ready and one that misses it (escalated), a member moved to
 another wave and removed there, a live wave closed, and a wave recorded after
-the fact going live on its approve decision. `tests/test_replay.py` checks
+the fact going live on its approve decision. `tests/workflows/test_replay.py` checks
 that coverage, so a path that stops exercising what it claims fails too.
 """
 

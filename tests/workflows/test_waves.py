@@ -3,8 +3,8 @@
 Tests that skip months run on a time-skipping server of their own (`own_env`,
 `own_harness` in tests/conftest.py); the others share the module's server
 and never skip time. Dates lie ahead of the server's clock, derived from it
-(tests/dates.py), never named by year; expected instants follow from the
-calendar rule in the comments (tests/dates.py's small oracle), not from the
+(tests/helpers/dates.py), never named by year; expected instants follow from the
+calendar rule in the comments (tests/helpers/dates.py's small oracle), not from the
 code under test.
 """
 

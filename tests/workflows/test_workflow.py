@@ -1,7 +1,7 @@
 """The municipality workflow on the real time-skipping test server, with a real worker and SQL.
 
 Workflows are started through the gateway (`onboarding.gateway.parties`), as the API
-and seeding do, with made-up municipality numbers (see tests/helpers.py), and
+and seeding do, with made-up municipality numbers (see tests/helpers/__init__.py), and
 terminated when the test ends.
 """
 

@@ -1,5 +1,5 @@
 -- The read model as create_schema made it before migrations (main at c89923f), frozen.
--- tests/test_migrations.py upgrades a database built from this file.
+-- tests/store/test_migrations.py upgrades a database built from this file.
 CREATE TABLE api_token (
 	id SERIAL NOT NULL, 
 	name VARCHAR(200) NOT NULL, 

@@ -1,5 +1,5 @@
 -- The read model as create_schema made it before migrations (main at c89923f), frozen.
--- tests/test_migrations.py upgrades a database built from this file.
+-- tests/store/test_migrations.py upgrades a database built from this file.
 CREATE TABLE municipality (
 	number VARCHAR(4) NOT NULL, 
 	name VARCHAR NOT NULL, 
