@@ -42,6 +42,7 @@ from tests.helpers.dates import (
     oslo_day,
 )
 from tests.helpers.notifications import Api, Sink, api_client, free_port, smtp_server, smtp_settings
+from tests.helpers.servers import skip_to
 from workflows.names import municipality_workflow_id
 
 SENDER = "onboarding@helseplattformen.example"  # smtp_settings' sender
@@ -135,12 +136,6 @@ async def reminder_with_contacts(
     assert first["message_key"] == "reminder-60d"
     assert datetime.fromisoformat(first["at"]) == reminder_at
     return Reminder(place=place, deadline=deadline, at=reminder_at)
-
-
-async def skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
-    now = await env.get_current_time()
-    assert moment > now, f"cannot skip back to {moment} from {now}"
-    await env.sleep(moment - now)
 
 
 def rows(engine: Engine, number: str) -> list[NotificationRow]:

@@ -1,6 +1,8 @@
-"""Helpers for the engine tests: made-up municipalities, commands, a harness, polling.
+"""The tests' helpers; here those of the engine tests: made-up municipalities, commands,
+the harness (conftest's `harness`, `sql_harness`, `own_harness`), polling. The other
+modules of this package are listed in docs/testing.md ("The tree").
 
-Workflow ids (`municipality-<number>`) are global to the session's test server
+Workflow ids (`municipality-<number>`) are global to a test server
 and `start_municipality` reuses a running workflow of the same id, so every
 test needs numbers nobody else in the session uses. The engine tests take
 theirs from 8000-8999 (no real municipality has one; the API tests use

@@ -7,6 +7,7 @@ clock of every workflow on it, so those tests must not share one.
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -26,3 +27,10 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     await register_search_attributes(environment.client)
     async with environment:
         yield environment
+
+
+async def skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
+    """Skip `env`'s clock ahead to `moment` (firing the timers on the way)."""
+    now = await env.get_current_time()
+    assert moment > now, f"cannot skip back to {moment} from {now}"
+    await env.sleep(moment - now)

@@ -28,6 +28,7 @@ from onboarding.embedded.services import running_api
 from onboarding.settings import Settings
 from onboarding.store import contacts
 from onboarding.store.tokens import Role
+from tests.helpers.cli import one_line_error
 from tests.helpers.notifications import (
     ACTOR,
     Api,
@@ -271,13 +272,6 @@ async def served(client: Client, sqlite_engine: Engine, tmp_path: Path) -> Async
     port = free_port()
     async with running_api(app, host="127.0.0.1", port=port):
         yield Served(f"http://127.0.0.1:{port}", secrets, sqlite_engine)
-
-
-def one_line_error(result: Result) -> str:
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    return lines[0]
 
 
 async def test_cli_sets_and_shows_a_municipality_list(served: Served) -> None:

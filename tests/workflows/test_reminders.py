@@ -35,6 +35,7 @@ from tests.helpers.dates import (
     friday_ahead,
     is_business_day,
 )
+from tests.helpers.servers import skip_to
 from tests.helpers.waves import days
 
 MINUTE = timedelta(minutes=1)
@@ -125,12 +126,6 @@ def rows(engine: Engine, number: str, message_key: str | None = None) -> list[No
         if message_key is not None:
             query = query.where(NotificationRow.message_key == message_key)
         return list(session.exec(query).all())
-
-
-async def skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
-    now = await env.get_current_time()
-    assert moment > now, f"cannot skip back to {moment} from {now}"
-    await env.sleep(moment - now)
 
 
 async def today(env: WorkflowEnvironment) -> date:

@@ -47,6 +47,7 @@ from tests.helpers.dates import (
     is_business_day,
     oslo_day,
 )
+from tests.helpers.servers import skip_to
 from tests.helpers.waves import (
     ITEMS,
     OSLO,
@@ -80,12 +81,6 @@ def outbox(engine: Engine, number: str, key: str | None = None) -> list[Notifica
         if key is not None:
             query = query.where(NotificationRow.message_key == key)
         return list(session.exec(query).all())
-
-
-async def skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
-    now = await env.get_current_time()
-    assert moment > now, f"cannot skip back to {moment} from {now}"
-    await env.sleep(moment - now)
 
 
 async def deadlines(harness: Harness, number: str) -> dict[str, date | None]:
