@@ -56,9 +56,11 @@ revision: install
 run: install
 	$(BIN)/onboarding up
 
+# ruff, and the layers as import contracts (import-linter; pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy

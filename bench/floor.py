@@ -77,10 +77,10 @@ def floor_worker(client: Client, task_queue: str, *, max_cached_workflows: int =
 async def serve(address: str, task_queue: str, home: Path) -> None:
     """Run a floor worker on `task_queue` until SIGTERM, sealing payloads with `home`'s keys."""
     from onboarding.gateway.client import connect
-    from onboarding.gateway.codec import EncryptionCodec
+    from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
     from onboarding.settings import Settings
 
-    codec = EncryptionCodec(Settings(home=home).key_ring())
+    codec = EncryptionCodec(configured_key_ring(Settings(home=home)))
     client = await connect(address, "default", codec=codec)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

@@ -20,9 +20,10 @@ from onboarding.domain.actor import Actor
 from onboarding.domain.parties.models import TransitionCommand
 from onboarding.domain.process.definition import Trigger
 from onboarding.gateway import parties as gateway
-from onboarding.gateway.codec import EncryptionCodec
+from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
 from onboarding.settings import Settings
-from onboarding.store.database import create_schema, make_engine
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema
 
 ACTOR = Actor(id="bench", name="Benchmark", role="coordinator")
 SIGN = TransitionCommand(
@@ -60,7 +61,7 @@ async def run_memory(workflows: int, cache_limit: int) -> MemoryRow:
         worker: Spawned | None = None
         try:
             # The worker seals payloads with the keys of its home; so does this client.
-            keys = Settings(home=root / "home").key_ring()
+            keys = configured_key_ring(Settings(home=root / "home"))
             client = await server.wait_ready(codec=EncryptionCodec(keys))
             queue = f"bench-{uuid.uuid4()}"
             worker = await spawn_worker(

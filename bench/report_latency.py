@@ -38,7 +38,8 @@ from onboarding.history.entries import AuditFilters
 from onboarding.history.export import ExportFormat, encode
 from onboarding.history.log import audit_page, audit_stream
 from onboarding.store import point_in_time
-from onboarding.store.database import create_schema, make_engine
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema
 
 DEFAULT_URL = os.environ.get(
     "ONBOARDING_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

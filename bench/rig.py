@@ -27,17 +27,18 @@ from sqlmodel import Session, func, select
 from temporalio.client import Client
 
 from bench.floor import floor_worker
-from onboarding.api import create_app
-from onboarding.domain.obligations.policy import ReminderPolicy
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.municipality import Municipality
+from onboarding.domain.policy import ReminderPolicy
+from onboarding.embedded.app import create_app
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
-from onboarding.gateway.codec import EncryptionCodec
+from onboarding.embedded.worker import build_worker
+from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
 from onboarding.settings import Settings
 from onboarding.store import tokens
-from onboarding.store.database import create_schema, make_engine
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema
 from onboarding.store.tables import MunicipalityRow
 from onboarding.store.tokens import Role
-from onboarding.worker import build_worker
 
 
 def free_port() -> int:
@@ -214,7 +215,9 @@ async def dev_bench(
         try:
             # Payloads sealed as in production: the codec's cost is part of every figure.
             home = root / "home"
-            client = await server.wait_ready(codec=EncryptionCodec(Settings(home=home).key_ring()))
+            client = await server.wait_ready(
+                codec=EncryptionCodec(configured_key_ring(Settings(home=home)))
+            )
             task_queue = f"bench-{uuid.uuid4()}"
             floor_queue = f"floor-{uuid.uuid4()}"
             policy_file = None

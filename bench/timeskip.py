@@ -28,17 +28,18 @@ from bench.rig import synthetic
 from onboarding.demo.wave_driver import go_live_through_engine
 from onboarding.domain.actor import Actor
 from onboarding.domain.calendar import oslo_date
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import DeadlineCommand
 from onboarding.domain.parties.models import TransitionCommand
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Trigger
 from onboarding.domain.waves.models import WaveStatus
 from onboarding.embedded.binaries import find_binary
+from onboarding.embedded.worker import build_worker
 from onboarding.gateway import parties as gateway
 from onboarding.gateway.client import register_search_attributes
-from onboarding.store.database import create_schema, make_engine
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema
 from onboarding.store.tables import NotificationRow
-from onboarding.worker import build_worker
 from workflows.municipality import MunicipalityWorkflow
 from workflows.names import municipality_workflow_id, wave_workflow_id
 

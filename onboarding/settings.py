@@ -13,8 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, SecretStr, model_validator
 
 if TYPE_CHECKING:
-    from onboarding.domain.obligations.policy import ReminderPolicy
-    from onboarding.gateway.codec import KeyRing
+    from onboarding.domain.policy import ReminderPolicy
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values copied from documentation or examples; production refuses to start with them.
@@ -256,16 +255,6 @@ class Settings(BaseSettings):
             raise ValueError("refusing to start in production mode: " + "; ".join(problems))
         return self
 
-    def key_ring(self) -> "KeyRing":
-        """The payload encryption keys: given, from a file, or the data dir's own (embedded)."""
-        from onboarding.gateway.codec import ensure_key_file, parse_key_ring
-
-        if self.encryption_keys is not None:
-            return parse_key_ring(self.encryption_keys.get_secret_value())
-        if self.encryption_keys_file is not None:
-            return parse_key_ring(self.encryption_keys_file.read_text("ascii"))
-        return ensure_key_file(self.home / "encryption.keys")
-
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -279,7 +268,7 @@ class Settings(BaseSettings):
 
     def reminder_policy(self) -> "ReminderPolicy":
         """The reminder policy new workflows start with (policy_file, else the default)."""
-        from onboarding.domain.obligations.policy import load_policy
+        from onboarding.domain.policy import load_policy
 
         return load_policy(self.policy_file)
 

@@ -19,10 +19,11 @@ from sqlalchemy import Engine, create_engine, text
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from onboarding.api import create_app
+from onboarding.embedded.app import create_app
 from onboarding.embedded.services import running_api
 from onboarding.settings import Settings
-from onboarding.store.database import create_schema, make_engine
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema
 from tests.helpers import Harness
 from tests.helpers.cli import Served
 from tests.helpers.notifications import free_port, role_tokens

@@ -40,13 +40,6 @@ with workflow.unsafe.imports_passed_through():
         pass_over_past,
         pending,
     )
-    from onboarding.domain.obligations.stages import (
-        follow_obligations,
-        next_message_at,
-        obligation_view,
-        obligation_views,
-        open_obligation,
-    )
     from onboarding.domain.parties.correction_records import (
         CorrectionCommand,
         CorrectionProjection,
@@ -65,6 +58,13 @@ with workflow.unsafe.imports_passed_through():
         TransitionCommand,
         TransitionRecord,
         WaveMembership,
+    )
+    from onboarding.domain.parties.obligations import (
+        follow_obligations,
+        next_message_at,
+        obligation_view,
+        obligation_views,
+        open_obligation,
     )
     from onboarding.domain.process.definition import (
         ProcessContext,

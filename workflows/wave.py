@@ -24,6 +24,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from onboarding.domain.actor import Actor
+    from onboarding.domain.checklist import go_live_date
     from onboarding.domain.errors import OnboardingError, RequestRejected, WaveRefused
     from onboarding.domain.notifications import (
         DeliveryInput,
@@ -32,8 +33,7 @@ with workflow.unsafe.imports_passed_through():
         EnqueueResult,
         MessageKind,
     )
-    from onboarding.domain.obligations.policy import ReminderPolicy
-    from onboarding.domain.waves.checklist import go_live_date
+    from onboarding.domain.policy import ReminderPolicy
     from onboarding.domain.waves.models import (
         AddMemberCommand,
         Decision,

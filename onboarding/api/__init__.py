@@ -1,5 +1,1 @@
-"""The REST API: FastAPI over the municipality workflows and the SQL read model."""
-
-from onboarding.api.app import create_app
-
-__all__ = ["create_app"]
+"""The REST API: FastAPI routes over the workflows and the read model (app: embedded/app.py)."""

@@ -18,9 +18,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from onboarding.domain.municipality import MunicipalityNumber
 from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.domain.parties.models import TransitionRecord, TransitionRequest
-from onboarding.domain.parties.municipality import MunicipalityNumber
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.store.tables import ApiToken, MunicipalityRow, NotificationRow
 from onboarding.store.tokens import Role, scope_of

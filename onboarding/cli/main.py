@@ -116,6 +116,7 @@ def up(
     """Run everything on this machine: a Temporal dev server, the worker and the API."""
     from onboarding.embedded.errors import EmbeddedError
     from onboarding.embedded.up import UpOptions, run_up
+    from onboarding.gateway.connection import TemporalUnreachable
 
     try:
         options = UpOptions(
@@ -126,7 +127,7 @@ def up(
             demo=demo,
         )
         run_up(options, typer.echo)
-    except (EmbeddedError, CliError) as error:
+    except (EmbeddedError, TemporalUnreachable, CliError) as error:
         _exit_after_failure(error)
     _exit_after_clean_stop()
 
@@ -136,10 +137,11 @@ def worker() -> None:
     """Run the worker against ONBOARDING_TEMPORAL_ADDRESS (production shape)."""
     from onboarding.embedded.errors import EmbeddedError
     from onboarding.embedded.standalone import run_worker
+    from onboarding.gateway.connection import TemporalUnreachable
 
     try:
         run_worker(_settings(), typer.echo)
-    except (EmbeddedError, CliError) as error:
+    except (EmbeddedError, TemporalUnreachable, CliError) as error:
         _exit_after_failure(error)
     _exit_after_clean_stop()
 
@@ -152,10 +154,11 @@ def api(
     """Serve the REST API against ONBOARDING_TEMPORAL_ADDRESS (production shape)."""
     from onboarding.embedded.errors import EmbeddedError
     from onboarding.embedded.standalone import run_api
+    from onboarding.gateway.connection import TemporalUnreachable
 
     try:
         run_api(_settings(), typer.echo, host=host, port=port)
-    except (EmbeddedError, CliError) as error:
+    except (EmbeddedError, TemporalUnreachable, CliError) as error:
         _exit_after_failure(error)
     _exit_after_clean_stop()
 

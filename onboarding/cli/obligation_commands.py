@@ -7,7 +7,7 @@ import typer
 from onboarding.cli import actions
 from onboarding.cli.options import Json, KeyOption, Number
 from onboarding.cli.remote import remote
-from onboarding.domain.obligations.policy import DEFAULT_OBLIGATIONS
+from onboarding.domain.policy import DEFAULT_OBLIGATIONS
 from onboarding.domain.process.definition import Stage
 
 deadline_app = typer.Typer(

@@ -7,7 +7,7 @@ import typer
 from onboarding.cli import wave_actions
 from onboarding.cli.options import Json, Number
 from onboarding.cli.remote import remote
-from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.checklist import ChecklistItemId
 
 wave_app = typer.Typer(
     help="Production waves: members, go-live dates, go/no-go decisions and blockers.",

@@ -21,9 +21,9 @@ from temporalio.client import Client
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.calendar import OSLO, oslo_date
+from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.parties.models import TransitionCommand
 from onboarding.domain.process.definition import Trigger
-from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,

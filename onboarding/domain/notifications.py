@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.municipality import Municipality
 
 
 class RecipientRole(StrEnum):

@@ -18,8 +18,8 @@ from onboarding.embedded.datadir import DataDir
 from onboarding.embedded.errors import EmbeddedError
 from onboarding.gateway.parties import load_region
 from onboarding.settings import Settings
-from onboarding.store.database import create_schema, make_engine
-from onboarding.store.schema import require_current_schema
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema, require_current_schema
 from onboarding.store.tables import MunicipalityRow
 
 

@@ -4,7 +4,6 @@ EmbeddedError
 ├── DataDirBusy        another `onboarding up` holds the data dir
 ├── PortInUse          a port we need is taken
 ├── DevServerFailed    the Temporal dev server died or never became ready
-├── TemporalUnreachable  no connection to the Temporal server at an address
 ├── DatabaseNotReady   the read model is not migrated to this version's schema
 └── ServiceFailed      the worker or the API stopped on its own
 """
@@ -24,10 +23,6 @@ class PortInUse(EmbeddedError):
 
 class DevServerFailed(EmbeddedError):
     """The Temporal dev server exited, or did not become ready in time."""
-
-
-class TemporalUnreachable(EmbeddedError):
-    """No Temporal server answered at the configured address."""
 
 
 class DatabaseNotReady(EmbeddedError):

@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from onboarding.embedded.errors import ServiceFailed
+from onboarding.embedded.worker import build_worker
 from onboarding.settings import Settings
-from onboarding.worker import build_worker
 
 API_SHUTDOWN_TIMEOUT = 10.0
 

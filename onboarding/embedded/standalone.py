@@ -11,7 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from temporalio.service import RPCError
 
-from onboarding.api.app import create_app
+from onboarding.embedded.app import create_app
 from onboarding.embedded.bootstrap import open_database
 from onboarding.embedded.errors import DatabaseNotReady
 from onboarding.embedded.services import running_api, running_worker

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from onboarding.api.app import create_app
+from onboarding.embedded.app import create_app
 from onboarding.embedded.bootstrap import load_region_once, prepare_database
 from onboarding.embedded.datadir import DataDir
 from onboarding.embedded.demo import ensure_empty_audit_log, ensure_fresh_data_dir, load_demo_region
@@ -20,7 +20,7 @@ from onboarding.embedded.ports import ensure_port_free, reserve_port
 from onboarding.embedded.services import running_api, running_worker
 from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
 from onboarding.gateway.client import register_search_attributes
-from onboarding.gateway.codec import EncryptionCodec
+from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
 from onboarding.settings import Settings
 from onboarding.store.tokens import ensure_admin_token
 
@@ -96,7 +96,7 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
 
         say(f"Starting Temporal on {dev_options.address} (log: {data.temporal_log}) ...")
         dev = stack.enter_context(DevServer(dev_options))
-        codec = EncryptionCodec(settings.key_ring())
+        codec = EncryptionCodec(configured_key_ring(settings))
         client = await signals.until(dev.wait_ready(codec=codec))
         watch = asyncio.create_task(dev.watch(), name="dev server watch")
         stack.callback(watch.cancel)

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
+from onboarding.settings import Settings
+
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
 NONCE_BYTES = 12
@@ -122,6 +124,15 @@ def ensure_key_file(path: Path) -> KeyRing:
             out.write(ring.serialize())
         return ring
     return parse_key_ring(path.read_text("ascii"))
+
+
+def configured_key_ring(settings: Settings) -> KeyRing:
+    """The payload encryption keys: given, from a file, or the data dir's own (embedded)."""
+    if settings.encryption_keys is not None:
+        return parse_key_ring(settings.encryption_keys.get_secret_value())
+    if settings.encryption_keys_file is not None:
+        return parse_key_ring(settings.encryption_keys_file.read_text("ascii"))
+    return ensure_key_file(settings.home / "encryption.keys")
 
 
 class EncryptionCodec(PayloadCodec):

@@ -8,10 +8,13 @@ from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
-from onboarding.embedded.errors import TemporalUnreachable
 from onboarding.gateway.client import connect
-from onboarding.gateway.codec import EncryptionCodec
+from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
 from onboarding.settings import Settings
+
+
+class TemporalUnreachable(Exception):
+    """No Temporal server answered at the configured address (one line for the user)."""
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
@@ -44,7 +47,7 @@ async def connect_to(settings: Settings, runtime: Runtime | None = None) -> Clie
             api_key=api_key.get_secret_value() if api_key is not None else None,
             runtime=runtime,
             # Payloads hold personal data: sealed before they leave the process.
-            codec=EncryptionCodec(settings.key_ring()),
+            codec=EncryptionCodec(configured_key_ring(settings)),
         )
     except (RuntimeError, OSError) as err:
         raise TemporalUnreachable(

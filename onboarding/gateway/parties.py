@@ -33,8 +33,8 @@ from onboarding.domain.errors import (
     UnknownMunicipality,
     WaveRefused,
 )
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import DeadlineCommand, ObligationView
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.parties.correction_records import CorrectionCommand
 from onboarding.domain.parties.models import (
     CorrectionResult,
@@ -43,7 +43,7 @@ from onboarding.domain.parties.models import (
     MunicipalityWorkflowInput,
     TransitionCommand,
 )
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage
 from workflows.failures import lost_to_continue_as_new
 from workflows.municipality import MunicipalityWorkflow

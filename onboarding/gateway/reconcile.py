@@ -33,9 +33,9 @@ from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import MunicipalityView, ProjectionInput, RegistrationInput
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.gateway import parties as gateway
 from onboarding.store import drift, projection
 from onboarding.store.tables import MunicipalityRow

@@ -14,7 +14,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.errors import RequestRejected, UnknownWave, WaveRefused
-from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,

@@ -87,18 +87,6 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine) -> None:
-    """Bring the schema to the newest migration (tables and append-only guards); safe twice.
-
-    The embedded default and the tests call this; production runs the same
-    migrations as a separate step (`onboarding db upgrade`) and its services
-    only check the revision (onboarding.store.schema.require_current_schema).
-    """
-    from onboarding.store.schema import upgrade_schema
-
-    upgrade_schema(engine)
-
-
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session committed on success and rolled back on error.

@@ -13,10 +13,10 @@ from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationProjection, ObligationView
 from onboarding.domain.parties.correction_records import CorrectionProjection
 from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, TransitionRecord
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import MILESTONE_RANK, Stage
 from onboarding.store import projection_sql as sql
 from onboarding.store.database import session_scope, write_connection

@@ -152,3 +152,13 @@ def _lock(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         # Held until this transaction ends; released even if the process dies.
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY})
+
+
+def create_schema(engine: Engine) -> None:
+    """Bring the schema to the newest migration (tables and append-only guards); safe twice.
+
+    The embedded default and the tests call this; production runs the same
+    migrations as a separate step (`onboarding db upgrade`) and its services
+    only check the revision (`require_current_schema`).
+    """
+    upgrade_schema(engine)

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from onboarding.api import create_app
+from onboarding.embedded.app import create_app
+from onboarding.embedded.worker import build_worker
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.tokens import STAFF_ROLES
-from onboarding.worker import build_worker
 from tests.helpers.api import Api, terminate_started
 
 

@@ -44,11 +44,11 @@ from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session, SQLModel, col
 
 from onboarding.access import Rule, decide
-from onboarding.api.app import create_app
 from onboarding.api.deps import enforce_access
 from onboarding.domain.calendar import today_in_oslo
-from onboarding.domain.parties.municipality import Municipality
-from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.checklist import ChecklistItemId
+from onboarding.domain.municipality import Municipality
+from onboarding.embedded.app import create_app
 from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page
 from onboarding.settings import Settings

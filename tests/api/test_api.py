@@ -25,10 +25,10 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.api import create_app
 from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.checklist import ChecklistItemId
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import RegistrationInput
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.parties.region import shipped_region
 from onboarding.domain.process.definition import (
     EVIDENCE_FIELDS,
@@ -43,7 +43,7 @@ from onboarding.domain.process.definition import (
     mermaid_diagram,
     transitions_by_trigger,
 )
-from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.embedded.app import create_app
 from onboarding.settings import Settings
 from onboarding.store import projection, tokens
 from onboarding.store.database import make_engine

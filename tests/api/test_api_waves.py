@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 
 from onboarding.domain.calendar import today_in_oslo
-from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.checklist import ChecklistItemId
 from onboarding.store.tokens import Role
 from tests.helpers.api import (
     AUTUMN,

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from onboarding.access import API_RULES
-from onboarding.api import create_app
+from onboarding.embedded.app import create_app
 from onboarding.settings import Settings
 from onboarding.store.tokens import Role
 from tests.helpers.api import SIGN, Api

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from onboarding.api.app import create_app
+from onboarding.embedded.app import create_app
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.tokens import Role

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from onboarding.cli.main import app as cli
+from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.process.definition import Trigger
-from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.store.tokens import Role
 from tests.helpers.cli import Served, one_line_error
 from tests.helpers.dates import at, friday_ahead, oslo_day

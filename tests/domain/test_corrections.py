@@ -6,6 +6,7 @@ import pytest
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.errors import InvalidEffectiveDate, RequestRejected
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.correction_records import (
     CorrectionCommand,
     CorrectionKind,
@@ -13,7 +14,6 @@ from onboarding.domain.parties.correction_records import (
 )
 from onboarding.domain.parties.corrections import apply_correction, plan_correction
 from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage, Trigger
 
 ACTOR = Actor(id="test", name="Test", role="coordinator")

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.notifications import RecipientRole
-from onboarding.domain.obligations.policy import EscalationStep, ReminderPolicy, load_policy
 from onboarding.domain.obligations.schedule import schedule
+from onboarding.domain.policy import EscalationStep, ReminderPolicy, load_policy
 from onboarding.domain.process.definition import Trigger
 
 OSLO = ZoneInfo("Europe/Oslo")

@@ -7,17 +7,13 @@ import pytest
 from pydantic import ValidationError
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.checklist import DEFAULT_CHECKLIST, go_live_date, wave_relative_deadline
 from onboarding.domain.errors import NotEligible, RequestRejected
-from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.schedule import Obligation, ObligationStatus, pending
 from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState, WaveMembership
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
-from onboarding.domain.waves.checklist import (
-    DEFAULT_CHECKLIST,
-    go_live_date,
-    wave_relative_deadline,
-)
 from onboarding.domain.waves.membership import check_joinable, membership_result
 from onboarding.domain.waves.models import ChecklistCommand, JoinWaveCommand
 from onboarding.domain.waves.readiness import (

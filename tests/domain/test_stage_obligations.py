@@ -6,17 +6,17 @@ import pytest
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.errors import ObligationNotOpen, RequestRejected
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import DeadlineCommand
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import ObligationStatus
-from onboarding.domain.obligations.stages import (
+from onboarding.domain.parties.models import MunicipalityState
+from onboarding.domain.parties.obligations import (
     follow_obligations,
     next_message_at,
     obligation_views,
     open_obligation,
 )
-from onboarding.domain.parties.models import MunicipalityState
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
 
 POLICY = ReminderPolicy()

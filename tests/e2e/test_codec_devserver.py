@@ -14,7 +14,7 @@ from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.process.definition import Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.gateway.client import connect

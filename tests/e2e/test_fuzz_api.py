@@ -49,7 +49,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi import checks
 
 from onboarding.access import API_RULES, MUNICIPALITY_PARAMETER
-from onboarding.api import create_app
+from onboarding.embedded.app import create_app
 from onboarding.settings import Settings
 from onboarding.store.tokens import Role
 from tests.helpers.up import IN_SCOPE, OUT_OF_SCOPE, Served, changes, up_with_tokens

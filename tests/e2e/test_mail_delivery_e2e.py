@@ -28,11 +28,11 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.process.definition import Trigger
+from onboarding.embedded.worker import build_worker
 from onboarding.store import outbox
 from onboarding.store.tables import NotificationRow
-from onboarding.worker import build_worker
 from tests.helpers import Harness, eventually
 from tests.helpers.dates import (
     at,

@@ -42,10 +42,10 @@ from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.notifications import NotificationStatus
 from onboarding.domain.obligations.models import DeadlineCommand
 from onboarding.domain.obligations.schedule import schedule
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.store.database import utc

@@ -38,7 +38,7 @@ from sqlmodel import Session, col, select
 
 from onboarding.demo.wave_driver import all_on, go_live_in_past_wave, wave_of_the_day
 from onboarding.domain.calendar import today_in_oslo
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.municipality import Municipality
 from onboarding.gateway.parties import load_region
 from onboarding.store.tables import AuditEvent, MunicipalityRow
 from onboarding.store.tokens import Role, create_token

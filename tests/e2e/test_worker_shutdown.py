@@ -20,7 +20,7 @@ from sqlmodel import Session, func, select
 from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import WorkflowHandle
 
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.process.definition import Trigger
 from onboarding.gateway.parties import start_municipality, transition
 from onboarding.store.tables import AuditEvent, MunicipalityRow
@@ -72,10 +72,18 @@ async def test_sigterm_lets_the_running_activity_finish_before_the_worker_exits(
     handle = await start_municipality(rig.client, municipality, task_queue=rig.task_queue)
 
     async def registered() -> bool:
+        # The row alone is not enough: the registration's activity writes the
+        # row, then the run in a second transaction. Taking the lock between
+        # the two (a run beside a second CI did) stalled the registration
+        # behind it, and record_transition never started. So: row written
+        # and no activity of the workflow pending.
         with Session(rig.engine) as session:
-            return session.get(MunicipalityRow, "7001") is not None
+            if session.get(MunicipalityRow, "7001") is None:
+                return False
+        description = await handle.describe()
+        return not description.raw_description.pending_activities
 
-    await _until(registered, "the municipality to be registered")
+    await _until(registered, "the municipality to be registered", 120.0)
 
     database = rig.database_url.removeprefix("sqlite:///")
     lock = sqlite3.connect(database, isolation_level=None)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from onboarding.api import create_app
+from onboarding.embedded.app import create_app
 from onboarding.gateway.codec import (
     ENCODING,
     KEY_ID_METADATA,
@@ -20,6 +20,7 @@ from onboarding.gateway.codec import (
     EncryptionKey,
     KeyRing,
     KeyRingError,
+    configured_key_ring,
     ensure_key_file,
     new_key,
     parse_key_ring,
@@ -119,7 +120,7 @@ def test_the_embedded_key_file_is_made_once_readable_by_its_owner_only(tmp_path:
     first = ensure_key_file(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert ensure_key_file(path) == first
-    assert Settings(home=tmp_path / "home").key_ring() == first
+    assert configured_key_ring(Settings(home=tmp_path / "home")) == first
 
 
 def test_the_cli_makes_a_key_the_ring_accepts() -> None:
@@ -144,7 +145,7 @@ def production(**values: object) -> Settings:
 
 def test_production_starts_with_keys_and_an_authenticated_temporal() -> None:
     settings = production(encryption_keys=GOOD_KEYS, temporal_tls=True)
-    assert settings.key_ring().active.id == "2026-11"
+    assert configured_key_ring(settings).active.id == "2026-11"
     production(encryption_keys=GOOD_KEYS, temporal_api_key="tc-4f9a8e1d2c3b")
 
 
@@ -184,8 +185,8 @@ def test_a_private_network_can_be_vouched_for_explicitly() -> None:
     settings = production(encryption_keys=GOOD_KEYS, temporal_allow_plaintext=True)
     # Plaintext on the wire, as vouched for, and payloads still sealed with the given key.
     assert tls_config(settings) is False
-    assert settings.key_ring().active.id == "2026-11"
-    assert settings.key_ring().serialize() == GOOD_KEYS
+    assert configured_key_ring(settings).active.id == "2026-11"
+    assert configured_key_ring(settings).serialize() == GOOD_KEYS
 
 
 def test_the_embedded_default_needs_nothing_set(tmp_path: Path) -> None:
@@ -193,11 +194,11 @@ def test_the_embedded_default_needs_nothing_set(tmp_path: Path) -> None:
     assert settings.mode == "embedded"
     assert tls_config(settings) is False  # its own dev server on the loopback
     # The data dir gets a key of its own, made once and kept (mode 600).
-    ring = settings.key_ring()
+    ring = configured_key_ring(settings)
     key_file = tmp_path / "encryption.keys"
     assert key_file.is_file() and key_file.stat().st_mode & 0o777 == 0o600
     assert len(ring.active.secret) == 32
-    assert Settings(home=tmp_path).key_ring().serialize() == ring.serialize()
+    assert configured_key_ring(Settings(home=tmp_path)).serialize() == ring.serialize()
     database = (tmp_path / "onboarding.db").resolve()
     assert settings.resolved_database_url == f"sqlite:///{database}"
 
@@ -223,7 +224,7 @@ def bearer(engine: Engine, role: Role) -> dict[str, str]:
 async def test_an_admin_decodes_through_the_endpoint(
     http: httpx.AsyncClient, sqlite_engine: Engine, tmp_path: Path
 ) -> None:
-    codec = EncryptionCodec(Settings(home=tmp_path).key_ring())
+    codec = EncryptionCodec(configured_key_ring(Settings(home=tmp_path)))
     (sealed,) = await codec.encode([plain(SECRET_TEXT)])
     response = await http.post(
         "/api/codec/decode",

@@ -14,15 +14,15 @@ from sqlalchemy import Engine, text
 from temporalio.client import WorkflowExecutionStatus
 from typer.testing import CliRunner, Result
 
-from onboarding.api import create_app
 from onboarding.cli.main import app as cli
 from onboarding.domain.process.definition import Stage
 from onboarding.domain.process.definition import Trigger as T
+from onboarding.embedded.app import create_app
 from onboarding.embedded.services import running_api
 from onboarding.gateway.reconcile import DriftKind, ReconcileOptions, ReconcileReport, reconcile
 from onboarding.settings import Settings
 from onboarding.store import drift, queries
-from onboarding.store.database import create_schema
+from onboarding.store.schema import create_schema
 from onboarding.store.tokens import Role
 from tests.helpers import ACTOR, Harness
 from tests.helpers.notifications import free_port, role_tokens

@@ -23,12 +23,12 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import MunicipalityView, TransitionCommand
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.embedded.worker import build_worker
 from onboarding.gateway import parties as gateway
 from onboarding.store import queries
-from onboarding.worker import build_worker
 from workflows.names import municipality_workflow_id
 
 ACTOR = Actor(id="test-coordinator", name="Kari Nordmann", role="coordinator")

@@ -22,7 +22,7 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError
 
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.municipality import Municipality
 from onboarding.gateway import parties as gateway
 from onboarding.settings import Settings
 from onboarding.store import queries

@@ -25,7 +25,8 @@ from temporalio.client import Client
 
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
 from onboarding.gateway.codec import EncryptionCodec, KeyRing, new_key
-from onboarding.store.database import create_schema, make_engine
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema
 from tests.helpers.ports import free_port  # noqa: F401  (re-exported to the tests)
 
 START_TIMEOUT = 60.0

@@ -30,11 +30,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
-from onboarding.api import create_app
 from onboarding.demo.wave_driver import all_on, go_live_in_past_wave, wave_of_the_day
 from onboarding.domain.calendar import today_in_oslo
-from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.embedded.app import create_app
 from onboarding.gateway.reconcile import ReconcileOptions, ReconcileReport, reconcile
 from onboarding.settings import Settings
 from onboarding.store import drift, queries

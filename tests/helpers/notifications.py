@@ -24,12 +24,12 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from onboarding.api import create_app
 from onboarding.domain.actor import Actor
 from onboarding.domain.contacts import MunicipalityContactIn, ProgramContactIn
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.notifications import DueMessage, MessageKind, RecipientRole
 from onboarding.domain.parties.models import RegistrationInput
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.embedded.app import create_app
 from onboarding.settings import Settings
 from onboarding.store import contacts, projection, tokens
 from onboarding.store.tokens import STAFF_ROLES, Role

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, TransitionRecord
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.store import projection
 

@@ -22,8 +22,8 @@ import pytest
 from onboarding.store.tokens import Role
 from tests.helpers.ports import free_port
 
-START_TIMEOUT = 60.0
-STOP_TIMEOUT = 30.0
+START_TIMEOUT = 180.0
+STOP_TIMEOUT = 60.0
 
 
 def processes_mentioning(text: str) -> list[int]:

@@ -12,8 +12,8 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.process.definition import Trigger
-from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,

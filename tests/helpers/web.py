@@ -19,7 +19,7 @@ from playwright.async_api import Browser, BrowserContext, Page
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.municipality import Municipality
 from onboarding.gateway import parties as gateway
 from onboarding.settings import Settings
 from onboarding.store import queries

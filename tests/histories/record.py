@@ -37,11 +37,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from onboarding.demo.wave_driver import go_live_through_engine
 from onboarding.domain.calendar import OSLO, oslo_date
+from onboarding.domain.checklist import ChecklistItemId
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import DeadlineCommand
 from onboarding.domain.parties.correction_records import CorrectionCommand
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Trigger as T
-from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,
@@ -53,11 +53,12 @@ from onboarding.domain.waves.models import (
     WaveStatus,
     WaveView,
 )
+from onboarding.embedded.worker import build_worker
 from onboarding.gateway import parties as gateway
 from onboarding.gateway import waves as wave_engine
-from onboarding.store.database import create_schema, make_engine
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema
 from onboarding.store.tables import AuditEvent
-from onboarding.worker import build_worker
 from tests.helpers import ACTOR, command
 from tests.helpers.servers import time_skipping_server
 from workflows.names import municipality_workflow_id, wave_workflow_id

@@ -11,13 +11,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.correction_records import (
     CorrectionKind,
     CorrectionProjection,
     CorrectionRecord,
 )
 from onboarding.domain.parties.models import ProjectionInput, TransitionRecord
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page, audit_stream, timeline

@@ -19,11 +19,11 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from typer.testing import CliRunner
 
-from onboarding.api import create_app
 from onboarding.cli.main import app as cli
 from onboarding.domain.contacts import ContactIn, MunicipalityContactIn, ProgramContactIn
 from onboarding.domain.errors import RequestRejected, UnknownMunicipality
 from onboarding.domain.notifications import RecipientRole
+from onboarding.embedded.app import create_app
 from onboarding.embedded.services import running_api
 from onboarding.settings import Settings
 from onboarding.store import contacts

@@ -25,7 +25,6 @@ from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Table, ins
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel
 
-import onboarding.api.app  # noqa: F401  (every table the running code knows, on the metadata)
 from onboarding.store.database import APPEND_ONLY_TABLES, load_tables, make_engine
 from onboarding.store.schema import (
     UPGRADE_COMMAND,

@@ -19,10 +19,10 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 from typer.testing import CliRunner
 
-from onboarding.api import create_app
 from onboarding.cli.main import app as cli
 from onboarding.domain.calendar import OSLO
 from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
+from onboarding.embedded.app import create_app
 from onboarding.embedded.services import running_api
 from onboarding.settings import Settings
 from onboarding.store import outbox

@@ -22,13 +22,13 @@ from sqlmodel import Session
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.calendar import OSLO
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.correction_records import (
     CorrectionKind,
     CorrectionProjection,
     CorrectionRecord,
 )
 from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, TransitionRecord
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import (
     MILESTONE_RANK,
     MILESTONES,

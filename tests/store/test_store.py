@@ -11,11 +11,11 @@ from sqlalchemy import Engine, func, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import RegistrationInput
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.store import projection, queries
-from onboarding.store.database import create_schema
+from onboarding.store.schema import create_schema
 from onboarding.store.tables import AuditEvent
 from tests.helpers.store import projected, register
 

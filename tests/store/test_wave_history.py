@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import ChecklistCompletion
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.waves.models import (
     ChecklistProjection,
     WaveEvent,

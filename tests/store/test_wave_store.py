@@ -7,12 +7,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.checklist import ChecklistItemId
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage, Trigger
-from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.domain.waves.models import (
     ChecklistProjection,
     MemberStatus,

@@ -8,13 +8,14 @@ from playwright.async_api import async_playwright
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from onboarding.api.app import create_app
+from onboarding.embedded.app import create_app
 from onboarding.embedded.services import running_api
+from onboarding.embedded.worker import build_worker
 from onboarding.settings import Settings
 from onboarding.store import tokens
-from onboarding.store.database import create_schema, make_engine
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema
 from onboarding.store.tokens import STAFF_ROLES
-from onboarding.worker import build_worker
 from tests.helpers import Harness
 from tests.helpers.devserver import free_port
 from tests.helpers.web import Site, chromium_path

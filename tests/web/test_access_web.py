@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from onboarding.api.app import create_app
-from onboarding.gateway.codec import EncryptionCodec
+from onboarding.embedded.app import create_app
+from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.tables import MunicipalityRow
@@ -131,7 +131,7 @@ def test_the_limiter_counts_per_address_in_a_sliding_window() -> None:
 async def test_the_codec_takes_an_admins_page_session(
     http: httpx.AsyncClient, sqlite_engine: Engine, tmp_path: Path
 ) -> None:
-    codec = EncryptionCodec(Settings(home=tmp_path).key_ring())
+    codec = EncryptionCodec(configured_key_ring(Settings(home=tmp_path)))
     (sealed,) = await codec.encode([plain(SECRET_TEXT)])
     body = {"payloads": [as_json(sealed)]}
     _, admin = tokens.create_token(sqlite_engine, name="Kari", role=Role.ADMIN)

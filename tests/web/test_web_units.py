@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import MunicipalityView
@@ -20,7 +21,6 @@ from onboarding.domain.process.definition import (
     Trigger,
     transitions_by_trigger,
 )
-from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.domain.waves.models import Decision, MemberStatus, WaveEventKind, WaveStatus
 from onboarding.store import projection, queries, tokens
 from onboarding.store.obligation_tables import ObligationRow

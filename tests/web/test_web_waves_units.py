@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine
 
 from onboarding.domain.actor import Actor
-from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import MunicipalityState
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage
 from onboarding.domain.waves.blockers import ObligationFact, member_readiness
 from onboarding.domain.waves.models import MemberStatus, WaveEvent, WaveInfo, WaveProjection

@@ -31,10 +31,10 @@ from onboarding.domain.notifications import (
     NotificationStatus,
     RecipientRole,
 )
+from onboarding.embedded.worker import build_worker
 from onboarding.settings import Settings
 from onboarding.store import outbox
 from onboarding.store.tables import NotificationRow
-from onboarding.worker import build_worker
 from tests.helpers.notifications import (
     Authenticator,
     Sink,

@@ -23,11 +23,11 @@ from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from onboarding.domain.notifications import DeliveryInput
 from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.embedded.worker import build_worker
 from onboarding.gateway.connection import tls_config
 from onboarding.observability.logs import JsonFormatter, configure_logging
 from onboarding.observability.runtime import temporal_runtime
 from onboarding.settings import Settings
-from onboarding.worker import build_worker
 from tests.helpers.devserver import free_port
 from tests.helpers.notifications import (
     due_message,

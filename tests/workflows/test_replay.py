@@ -21,7 +21,7 @@ from temporalio.worker import Replayer
 from onboarding.domain.parties.models import MunicipalityWorkflowInput
 from onboarding.domain.process.definition import Trigger
 from onboarding.domain.waves.models import WaveWorkflowInput
-from onboarding.worker import WORKFLOWS
+from onboarding.embedded.worker import WORKFLOWS
 from workflows.municipality import MunicipalityWorkflow
 from workflows.wave import WaveWorkflow
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
 from onboarding.domain.calendar import oslo_date
+from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.errors import (
     NotEligible,
     RequestRejected,
@@ -26,7 +27,6 @@ from onboarding.domain.errors import (
 )
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.process.definition import Stage, Trigger
-from onboarding.domain.waves.checklist import ChecklistItemId
 from onboarding.domain.waves.models import (
     DecisionCommand,
     GoLiveOutcome,

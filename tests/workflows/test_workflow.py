@@ -22,12 +22,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from onboarding.domain.calendar import oslo_date
 from onboarding.domain.errors import RequestRejected, TransitionRefused, UnknownMunicipality
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import MunicipalityView, TransitionRecord
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.store import queries
-from onboarding.store.database import create_schema, make_engine
+from onboarding.store.database import make_engine
+from onboarding.store.schema import create_schema
 from tests.helpers import MAIN_ROAD, Harness, command, eventually
 from workflows.municipality import MunicipalityWorkflow
 from workflows.names import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE

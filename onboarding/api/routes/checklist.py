@@ -8,7 +8,7 @@ from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, Viewer
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.municipalities import NumberPath
-from onboarding.domain.waves.checklist import ChecklistItemId
+from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.waves.models import (
     ChecklistCommand,
     ChecklistItemView,

@@ -19,7 +19,7 @@ from temporalio.api.common.v1 import Payloads
 from onboarding.api.deps import AdminActor, SettingsDep
 from onboarding.api.errors import error_responses
 from onboarding.domain.errors import RequestRejected
-from onboarding.gateway.codec import EncryptionCodec
+from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
 
 router = APIRouter(prefix="/codec", tags=["codec"], responses=error_responses(401, 403, 422))
 
@@ -30,7 +30,7 @@ def get_codec(request: Request, settings: SettingsDep) -> EncryptionCodec:
     """The app's codec, made from the settings' key ring on first use."""
     codec: EncryptionCodec | None = getattr(request.app.state, "codec", None)
     if codec is None:
-        codec = EncryptionCodec(settings.key_ring())
+        codec = EncryptionCodec(configured_key_ring(settings))
         request.app.state.codec = codec
     return codec
 

@@ -19,7 +19,7 @@ from onboarding.api.schemas import BulkFailed, BulkSelection, IsoDay
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.errors import OnboardingError, RequestRejected, UnknownMunicipality
 from onboarding.domain.obligations.models import DeadlineCommand, DeadlineRequest, ObligationView
-from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.gateway import parties as gateway
 from onboarding.store.deadline_history import DeadlineChangeRecord, deadline_changes
 from onboarding.store.overdue import OverdueObligation, overdue_obligations

@@ -1,23 +1,12 @@
-"""/api/process: the process definition, read off onboarding.domain.process.definition."""
+"""/api/process: the newest municipality process, read off the process registry."""
 
 from fastapi import APIRouter
 
 from onboarding.api.deps import ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.schemas import ProcessInfo, StageChange, StageInfo, TriggerInfo
-from onboarding.domain.process.definition import (
-    EVIDENCE_FIELDS,
-    EVIDENCE_RULES,
-    MILESTONES,
-    PROCESS_VERSION,
-    STAGE_LABELS,
-    TERMINAL_STAGES,
-    TRIGGER_LABELS,
-    Stage,
-    Trigger,
-    mermaid_diagram,
-    transitions_by_trigger,
-)
+from onboarding.domain.process.definition import mermaid_diagram, transitions_by_trigger
+from onboarding.domain.process.registry import MUNICIPALITY, latest
 
 router = APIRouter(prefix="/process", tags=["process"], responses=error_responses(401, 403))
 
@@ -25,23 +14,28 @@ router = APIRouter(prefix="/process", tags=["process"], responses=error_response
 @router.get("")
 def describe_process(_: ViewerActor) -> ProcessInfo:
     """Stages, triggers with their edges and required evidence, milestones and the diagram."""
+    process = latest(MUNICIPALITY)
     edges = transitions_by_trigger()
     return ProcessInfo(
-        version=PROCESS_VERSION,
+        version=process.version,
         stages=[
-            StageInfo(id=stage, labels=STAGE_LABELS[stage], terminal=stage in TERMINAL_STAGES)
-            for stage in Stage
+            StageInfo(
+                id=stage,
+                labels=dict(process.stage_labels[stage]),
+                terminal=stage in process.terminal_stages,
+            )
+            for stage in process.stages
         ],
         triggers=[
             TriggerInfo(
                 id=trigger,
-                labels=TRIGGER_LABELS[trigger],
+                labels=dict(process.trigger_labels[trigger]),
                 transitions=[StageChange(from_=src, to=dst) for src, dst in edges.get(trigger, [])],
-                required_evidence=list(EVIDENCE_RULES[trigger].required),
+                required_evidence=list(process.evidence_rules[trigger].required),
             )
-            for trigger in Trigger
+            for trigger in process.triggers
         ],
-        milestones=list(MILESTONES),
-        evidence_fields={name: spec.description for name, spec in EVIDENCE_FIELDS.items()},
+        milestones=list(process.milestones),
+        evidence_fields={name: spec.description for name, spec in process.evidence_fields.items()},
         mermaid=mermaid_diagram(),
     )

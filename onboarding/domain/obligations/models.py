@@ -12,8 +12,8 @@ from pydantic import (
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.fields import Day, IdempotencyKey
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.schedule import ObligationStatus, ScheduledMessage
-from onboarding.domain.parties.municipality import Municipality
 
 
 class DeadlineRequest(BaseModel):

@@ -24,7 +24,7 @@ from onboarding.domain.business_days import (
     is_business_day,
 )
 from onboarding.domain.notifications import MessageKind, RecipientRole
-from onboarding.domain.obligations.policy import ReminderPolicy
+from onboarding.domain.policy import ReminderPolicy
 
 
 class ObligationStatus(StrEnum):

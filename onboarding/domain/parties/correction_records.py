@@ -15,8 +15,8 @@ from pydantic_core import PydanticCustomError
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.fields import Day, IdempotencyKey
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationView
-from onboarding.domain.parties.municipality import Municipality
 from onboarding.domain.process.definition import Stage, Trigger
 
 

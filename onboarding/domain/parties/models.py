@@ -19,11 +19,11 @@ from pydantic_core import PydanticCustomError
 from onboarding.domain.actor import Actor
 from onboarding.domain.errors import InvalidEvidence
 from onboarding.domain.fields import Day, IdempotencyKey
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationView
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import Obligation
 from onboarding.domain.parties.correction_records import CorrectionRecord
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import PROCESS_VERSION, Stage, Trigger, check_evidence
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from onboarding.domain.errors import RequestRejected
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.municipality import Municipality
 
 COLUMNS = ("number", "name", "county", "health_trust")
 SHIPPED_FILE = "municipalities-2024.csv"

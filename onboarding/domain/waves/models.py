@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.fields import Day, Moment
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationView
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
-from onboarding.domain.parties.municipality import Municipality
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage
 
 WaveId = Annotated[

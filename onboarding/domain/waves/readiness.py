@@ -9,12 +9,12 @@ or reads a clock: `now` comes from the workflow.
 
 from datetime import date, datetime
 
+from onboarding.domain.checklist import wave_relative_deadline
 from onboarding.domain.errors import RequestRejected
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import Obligation, ObligationStatus, pass_over_past
 from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
-from onboarding.domain.waves.checklist import wave_relative_deadline
 from onboarding.domain.waves.models import ChecklistCommand, ChecklistItemView, ChecklistView
 
 # Stages from which a municipality may be put in a wave ("from option_exercised on").

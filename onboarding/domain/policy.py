@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from onboarding.domain.errors import RequestRejected
-from onboarding.domain.notifications import RecipientRole
-from onboarding.domain.process.definition import Stage, Trigger
-from onboarding.domain.waves.checklist import (
+from onboarding.domain.checklist import (
     DEFAULT_CHECKLIST,
     SERVICE_AGREEMENT_DAYS_BEFORE_GO_LIVE,
     ChecklistItemRule,
 )
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.notifications import RecipientRole
+from onboarding.domain.process.definition import Stage, Trigger
 
 
 class EscalationStep(BaseModel):

@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 
 from onboarding.domain.errors import ObligationNotOpen, RequestRejected
 from onboarding.domain.obligations.models import DeadlineCommand, ObligationView
-from onboarding.domain.obligations.policy import ReminderPolicy
 from onboarding.domain.obligations.schedule import (
     Obligation,
     ObligationStatus,
@@ -21,6 +20,7 @@ from onboarding.domain.obligations.schedule import (
     pending,
 )
 from onboarding.domain.parties.models import MunicipalityState
+from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.definition import Stage, Trigger
 
 _LIVE = (ObligationStatus.OPEN, ObligationStatus.PAUSED)
