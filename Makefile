@@ -38,7 +38,7 @@ browser:
 		echo "Installing chromium (Debian) for the browser tests ..."; \
 		$(APT) update -qq && $(APT) install -y -qq chromium; }
 
-# A Compose client for tests/deploy/test_deploy.py (`docker compose config` validates
+# A Compose client for tests/project/test_deploy.py (`docker compose config` validates
 # deploy/compose offline). Docker's own plugin if present, else Debian's
 # docker-compose. Failing here only skips those tests outside CI.
 tools:
