@@ -16,10 +16,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import Engine
-from temporalio.client import (
-    Client,
-    WorkflowExecutionStatus,
-)
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from onboarding.domain.municipality import Municipality

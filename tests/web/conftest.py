@@ -17,7 +17,7 @@ from onboarding.store.database import make_engine
 from onboarding.store.schema import create_schema
 from onboarding.store.tokens import STAFF_ROLES
 from tests.helpers import Harness
-from tests.helpers.devserver import free_port
+from tests.helpers.ports import free_port
 from tests.helpers.web import Site, chromium_path
 
 
