@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # openapi-python-client in a venv of its own: it caps httpx and typer below what the
-# project runs on, and tests/test_openapi_contract.py only runs it as a command.
+# project runs on, and tests/api/test_openapi_contract.py only runs it as a command.
 CODEGEN := .venv-codegen
 
 # Browser tests drive Debian's chromium; installed here when missing (CI runs as root).
@@ -38,7 +38,7 @@ browser:
 		echo "Installing chromium (Debian) for the browser tests ..."; \
 		$(APT) update -qq && $(APT) install -y -qq chromium; }
 
-# A Compose client for tests/test_deploy.py (`docker compose config` validates
+# A Compose client for tests/project/test_deploy.py (`docker compose config` validates
 # deploy/compose offline). Docker's own plugin if present, else Debian's
 # docker-compose. Failing here only skips those tests outside CI.
 tools:

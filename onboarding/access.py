@@ -6,7 +6,7 @@ may call it, and whether the municipality role may call it for the
 municipalities in its scope (the route's `{number}` path parameter). One
 dependency enforces it on every route (onboarding/api/deps.py:
 `enforce_access`, onboarding/web/page.py: `enforce_page_access`); a route
-with no rule is refused (deny by default), and tests/test_access_matrix.py
+with no rule is refused (deny by default), and tests/api/test_access_matrix.py
 walks the OpenAPI document and the page routers so a new route without a rule
 fails the tests.
 

@@ -6,7 +6,7 @@ After changing a setting, regenerate the page:
 
     .venv/bin/python -m onboarding.settings_doc > docs/settings.md
 
-tests/test_settings_doc.py fails while docs/settings.md and this rendering differ.
+tests/project/test_settings_doc.py fails while docs/settings.md and this rendering differ.
 """
 
 import inspect
@@ -137,7 +137,7 @@ def render() -> str:
     lines += [
         "",
         "This page is generated: after changing a setting, run",
-        f"`{REGENERATE}`. `tests/test_settings_doc.py` fails while the two differ.",
+        f"`{REGENERATE}`. `tests/project/test_settings_doc.py` fails while the two differ.",
     ]
     return "\n".join(lines) + "\n"
 

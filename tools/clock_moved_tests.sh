@@ -3,7 +3,7 @@
 #
 #   tools/clock_moved_tests.sh            # a year ahead, then three years ahead
 #   tools/clock_moved_tests.sh +730d      # any offsets libfaketime takes
-#   PYTEST_ARGS="tests/test_waves.py" tools/clock_moved_tests.sh +365d
+#   PYTEST_ARGS="tests/workflows/test_waves.py" tools/clock_moved_tests.sh +365d
 #
 # Debian's libfaketime (`apt-get install faketime`) moves the clock of this
 # process and of what it starts: the Python tests and the time-skipping test

@@ -5,7 +5,7 @@ describe one that moved. After adding, moving or re-describing a module:
 
     .venv/bin/python -m tools.module_map > docs/modules.md
 
-tests/test_module_map.py fails while docs/modules.md and this rendering differ.
+tests/project/test_module_map.py fails while docs/modules.md and this rendering differ.
 Reads the files with `ast`; nothing is imported.
 """
 

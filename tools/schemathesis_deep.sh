@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The contract test (tests/test_schemathesis_contract.py), deeper and unseeded:
+# The contract test (tests/e2e/test_schemathesis_contract.py), deeper and unseeded:
 # schemathesis with every check and phase against a fresh `onboarding up`, as
 # admin (EXAMPLES per operation) and as viewer and coordinator (a tenth of it).
 # Prints schemathesis's summary for each role; findings the contract test lists

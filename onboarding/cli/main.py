@@ -209,7 +209,7 @@ def db_revision(
     from onboarding.store.schema import new_revision
 
     path = new_revision(message)
-    typer.echo(f"Wrote {path}; read it, then run the tests (tests/test_migrations.py).")
+    typer.echo(f"Wrote {path}; read it, then run the tests (tests/store/test_migrations.py).")
 
 
 # -- the API's client ----------------------------------------------------------

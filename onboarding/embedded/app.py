@@ -82,7 +82,7 @@ def operation_id_of(route: APIRoute) -> str:
     """A route's operationId: its own `operation_id`, else its function's name.
 
     Short and stable (`record_transition`, not the path and method spelled out),
-    so generated clients get readable names; tests/test_openapi_contract.py
+    so generated clients get readable names; tests/api/test_openapi_contract.py
     checks that they are unique.
     """
     return route.name

