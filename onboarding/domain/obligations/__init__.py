@@ -1,1 +1,1 @@
-"""Obligations with deadlines, their reminder schedule and the policy behind it."""
+"""Obligations with deadlines: their reminder schedule and the models of deadline changes."""

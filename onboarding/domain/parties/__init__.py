@@ -1,1 +1,1 @@
-"""A party on its road to go-live: its identity, transitions, state and corrections."""
+"""A party on its road to go-live: transitions, state, deadlines, corrections, obligations."""
