@@ -82,8 +82,7 @@ test: lint typecheck audit pytest
 # The suite with the clock a year and three years ahead (Debian's faketime), on demand:
 #   make clock-moved [OFFSETS="+730d"]
 clock-moved: install
-	@command -v faketime >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; }
+	@command -v faketime >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq faketime; }
 	tools/clock_moved_tests.sh $(OFFSETS)
 
 # Benchmarks, on demand only (never part of `make test`): see bench/RESULTS.md.
