@@ -81,7 +81,7 @@ test: lint typecheck audit pytest
 
 # The suite with the clock a year and three years ahead (Debian's faketime), on demand:
 #   make clock-moved [OFFSETS="+730d"]
-clock-moved: install
+clock-moved: install codegen
 	@command -v faketime >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq faketime; }
 	tools/clock_moved_tests.sh $(OFFSETS)
 
