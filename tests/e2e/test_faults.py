@@ -39,8 +39,10 @@ from tests.helpers.devserver import Rig
 from tests.helpers.faults import (
     EXPECTED,
     Driver,
+    TooClose,
     assert_recorded_exactly_once,
     driver,
+    ensure_time_left,
     no_drift,
     outbox,
     policy_and_deadline,
@@ -114,17 +116,6 @@ async def armed_region(
 
 async def sleep_until(moment: datetime) -> None:
     await asyncio.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
-
-
-class TooClose(Exception):
-    """The machine was too slow for this lead: the attempt proves nothing either way."""
-
-
-def seconds_before(instant: datetime, what: str, *, margin: float = 1.0) -> None:
-    left = (instant - datetime.now(UTC)).total_seconds()
-    if left < margin:
-        raise TooClose(f"{what} only {left:.1f} s before the instant")
-    print(f"{what} {left:.1f} s before the instant")
 
 
 @dataclass
@@ -201,11 +192,11 @@ async def workers_killed_mid_stream(attempt: Attempt) -> None:
         assert second.alive()
 
         # The other dies too, with transitions in flight and reminders about to fall due.
-        seconds_before(instant, "the first stream ended", margin=4.0)
+        ensure_time_left(instant, "the first stream ended", timedelta(seconds=4))
         stream = [attempt.spawn(api.drive_to_live(n, pause=0.3)) for n in late]
         await sleep_until(instant - timedelta(seconds=3))
         second.kill()
-        seconds_before(instant, "the last worker was killed")
+        ensure_time_left(instant, "the last worker was killed", timedelta(seconds=1))
         await sleep_until(instant + timedelta(seconds=2))
         assert outbox(rig.engine, reminded) == [], "written while no worker ran"
 
@@ -236,7 +227,7 @@ async def dev_server_killed(attempt: Attempt) -> None:
         stream = [attempt.spawn(api.drive_to_live(n, pause=0.5)) for n in streamed]
         await asyncio.sleep(1.5)
         rig.stop_server(signal.SIGKILL)
-        seconds_before(instant, "the dev server was killed", margin=8.0)
+        ensure_time_left(instant, "the dev server was killed", timedelta(seconds=8))
 
         # While it is down: a clear 503 soon, for writes and for the workflow's own view.
         body = {

@@ -52,7 +52,14 @@ from onboarding.store.database import utc
 from onboarding.store.tables.notifications import NotificationRow
 from tests.helpers import ACTOR, command
 from tests.helpers.devserver import Rig
-from tests.helpers.faults import EXPECTED, OSLO, policy_and_deadline, whole_second_ahead
+from tests.helpers.faults import (
+    EXPECTED,
+    OSLO,
+    TooClose,
+    ensure_time_left,
+    policy_and_deadline,
+    whole_second_ahead,
+)
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -97,17 +104,6 @@ def municipality(number: str) -> Municipality:
     )
 
 
-class TooClose(Exception):
-    """The machine was too slow for this lead: the attempt proves nothing either way."""
-
-
-def ensure_time_left(instant: datetime, what: str) -> None:
-    left = instant - datetime.now(UTC)
-    if left < MARGIN:
-        raise TooClose(f"{what} only {left} before the instant")
-    print(f"{what} {left.total_seconds():.1f} s before the instant")
-
-
 async def arm(client: Client, rig: Rig, number: str, lead: timedelta) -> Armed:
     """Start `number` with a send time `lead` ahead and set a deadline that escalates then."""
     instant = whole_second_ahead(lead)
@@ -118,7 +114,7 @@ async def arm(client: Client, rig: Rig, number: str, lead: timedelta) -> Armed:
         client, municipality(number), task_queue=rig.task_queue, policy=policy
     )
     await gateway.transition(client, number, command(Trigger.SIGN_COLLABORATION))
-    ensure_time_left(instant, "the deadline is set")
+    ensure_time_left(instant, "the deadline is set", MARGIN)
     view = await gateway.set_deadline(
         client,
         number,
@@ -263,7 +259,7 @@ async def test_a_worker_killed_between_arming_and_firing(rig: Rig) -> None:
         try:
             armed = await arm(rig.client, rig, f"881{attempt}", lead)
             first.kill()
-            ensure_time_left(armed.instant, "the worker was killed")
+            ensure_time_left(armed.instant, "the worker was killed", MARGIN)
             break
         except TooClose as slow:
             first.kill()
@@ -289,7 +285,7 @@ async def test_a_dev_server_restarted_on_its_sqlite_file_between_arming_and_firi
         try:
             armed = await arm(client, rig, f"882{attempt}", lead)
             rig.stop_server(how)
-            ensure_time_left(armed.instant, f"the dev server was stopped ({how.name})")
+            ensure_time_left(armed.instant, f"the dev server was stopped ({how.name})", MARGIN)
             break
         except TooClose as slow:
             if rig.server_running():

@@ -310,3 +310,15 @@ def policy_and_deadline(instant: datetime) -> tuple[ReminderPolicy, date]:
     """
     local = instant.astimezone(OSLO)
     return ReminderPolicy(calendar="every_day", send_time=local.time()), local.date()
+
+
+class TooClose(Exception):
+    """The machine was too slow for this lead: the attempt proves nothing either way."""
+
+
+def ensure_time_left(instant: datetime, what: str, margin: timedelta) -> None:
+    """Raise TooClose unless `what` happened at least `margin` before `instant`."""
+    left = instant - datetime.now(UTC)
+    if left < margin:
+        raise TooClose(f"{what} only {left.total_seconds():.1f} s before the instant")
+    print(f"{what} {left.total_seconds():.1f} s before the instant")
