@@ -41,7 +41,7 @@ from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import DeadlineCommand
 from onboarding.domain.parties.correction_records import CorrectionCommand
-from onboarding.domain.process.definition import Trigger as T
+from onboarding.domain.vocabulary import Trigger as T
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,

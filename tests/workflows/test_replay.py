@@ -19,7 +19,7 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from onboarding.domain.parties.models import MunicipalityWorkflowInput
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.domain.waves.models import WaveWorkflowInput
 from onboarding.embedded.worker import WORKFLOWS
 from workflows.municipality import MunicipalityWorkflow
