@@ -51,7 +51,7 @@ from onboarding.store import projection, tokens
 from onboarding.store.database import make_engine
 from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tokens import STAFF_ROLES, Role
-from tests.helpers import V1
+from tests.helpers import EVIDENCE, V1
 from tests.helpers.api import (
     EXERCISE,
     SIGN,
@@ -320,7 +320,41 @@ async def test_validation_lists_every_fault(api: Api) -> None:
     )
     body = assert_rejected(response, "effective_on")
     fields = {e["field"] for e in body["errors"]}
-    assert {"effective_on", "comment", "evidence.agreement_version"} <= fields
+    assert {"effective_on", "comment"} <= fields
+    # What the trigger requires depends on the municipality's version of the
+    # process: checked by its workflow once the request is well formed.
+    response = await api.post(
+        f"/api/municipalities/{number}/transitions", {"trigger": "sign_collaboration"}
+    )
+    body = assert_rejected(response, "evidence.agreement_version")
+    assert "municipality v1" in body["message"]
+
+
+async def test_the_evidence_required_is_the_municipalitys_versions(api: Api) -> None:
+    [v1] = await api.start()
+    [v2] = await api.start(process=latest(MUNICIPALITY))
+    for number in (v1, v2):
+        for trigger in ("sign_collaboration", "exercise_option", "start_preparation"):
+            await api.move(number, {"trigger": trigger, "evidence": EVIDENCE[Trigger(trigger)]})
+    signed = {"trigger": "sign_service_agreement", "evidence": {"document_ref": "ARK-1"}}
+    view = await api.move(v1, signed)
+    assert (view["stage"], view["process_version"]) == ("service_agreement_signed", 1)
+    assert view["last_transition"]["process_version"] == 1
+    refused = await api.post(f"/api/municipalities/{v2}/transitions", signed)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["allowed_triggers"] == [
+        "decline",
+        "sign_call_off_agreement",
+        "pause",
+        "withdraw",
+    ]
+    call_off = {"trigger": "sign_call_off_agreement", "evidence": {"document_ref": "ARK-2"}}
+    body = assert_rejected(
+        await api.post(f"/api/municipalities/{v2}/transitions", call_off), "evidence.signed_by"
+    )
+    assert "municipality v2" in body["message"]
+    unknown = await api.post(f"/api/municipalities/{v1}/transitions", call_off)
+    assert_rejected(unknown, "trigger")
 
 
 async def test_unknown_number_is_404_and_never_reaches_temporal(api: Api) -> None:
@@ -449,10 +483,29 @@ async def test_bulk_selection_must_be_exactly_one_non_empty(
 
 async def test_bulk_validates_evidence_like_a_single_transition(api: Api) -> None:
     [number] = await api.start()
-    response = await api.post(
-        "/api/bulk/transitions", {"trigger": "sign_collaboration", "numbers": [number]}
+    malformed = await api.post(
+        "/api/bulk/transitions",
+        {"trigger": "sign_collaboration", "numbers": [number], "evidence": {"colour": "red"}},
     )
-    assert_rejected(response, "evidence.agreement_version")
+    assert_rejected(malformed, "evidence.colour")
+    # What the trigger requires is each municipality's version's: refused per municipality.
+    [v2] = await api.start(process=latest(MUNICIPALITY))
+    for n in (number, v2):
+        for trigger in ("sign_collaboration", "exercise_option", "start_preparation"):
+            await api.move(n, {"trigger": trigger, "evidence": EVIDENCE[Trigger(trigger)]})
+    response = await api.post(
+        "/api/bulk/transitions",
+        {
+            "trigger": "sign_call_off_agreement",
+            "numbers": [number, v2],
+            "evidence": {"document_ref": "ARK-9"},
+        },
+    )
+    assert response.status_code == 200, response.text
+    by_number = {r["number"]: r for r in response.json()["results"]}
+    assert by_number[number]["error"]["field"] == "trigger"  # v1 has no call-off agreement
+    assert by_number[v2]["error"]["field"] == "evidence.signed_by"
+    assert api.history(v2)[-1]["trigger"] == "start_preparation"
 
 
 async def test_viewer_cannot_bulk(api: Api) -> None:
