@@ -25,6 +25,7 @@ from onboarding.domain.obligations.schedule import Obligation
 from onboarding.domain.parties.correction_records import CorrectionRecord
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.machine import check_evidence_fields
+from onboarding.domain.process.migration_plan import MigrationEffect
 from onboarding.domain.vocabulary import Stage, Trigger
 
 # What a state or view recorded before versions existed runs: every workflow
@@ -165,6 +166,8 @@ class MunicipalityState(BaseModel):
     # `records` miss the older transitions, so corrections are refused there.
     records_complete: bool = False
     correction_keys: dict[str, "CorrectionResult"] = Field(default_factory=dict)
+    # Migrations applied, by id, with their effect: each once (a repeat answers it).
+    migrations: dict[str, MigrationEffect] = Field(default_factory=dict)
 
 
 class MunicipalityWorkflowInput(BaseModel):
