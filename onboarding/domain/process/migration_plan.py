@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.checklist import ChecklistItemId
+from onboarding.domain.municipality import Municipality
 from onboarding.domain.notifications import MessageKind
+from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.policy import EscalationStep
 from onboarding.domain.vocabulary import Stage
 
@@ -113,3 +115,17 @@ class MigrationEffect(BaseModel):
         False, description="the party had this migration already: nothing changes again"
     )
     recorded_at: datetime | None = Field(None, description="when it was applied")
+
+
+class MigrationProjection(BaseModel):
+    """Activity input: record a migration applied to one party, and its obligations after it."""
+
+    municipality: Municipality
+    effect: MigrationEffect
+    reason: str
+    actor: Actor
+    stage: Stage
+    paused_from: Stage | None
+    obligations: list[ObligationView]
+    workflow_id: str
+    run_id: str
