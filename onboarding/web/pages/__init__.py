@@ -19,12 +19,14 @@ from onboarding.web.pages import (
     municipality,
     obligations,
     signin,
+    sso,
     wave_actions,
     waves,
 )
 
 PAGE_MODULES = (
     signin,
+    sso,
     dashboard,
     municipality,
     obligations,
