@@ -138,6 +138,12 @@ class Settings(BaseSettings):
     oidc_client_secret: SecretStr | None = Field(
         None, description="the client's secret at the provider; unset: a public client (PKCE)"
     )
+    oidc_cli_client_id: str | None = Field(
+        None,
+        description="a public client's id at the provider for `onboarding signin` (the device "
+        "authorization flow); the API then takes that client's ID tokens as bearer tokens; "
+        "unset: the CLI and the API take API tokens only",
+    )
     oidc_scopes: str = Field(
         "openid profile email", description="scopes asked for at sign-in, space-separated"
     )
@@ -340,6 +346,11 @@ class Settings(BaseSettings):
     @property
     def admin_token_file(self) -> Path:
         return self.home / "admin.token"
+
+    @property
+    def person_token_file(self) -> Path:
+        """Where `onboarding signin` keeps the person's ID token (mode 600)."""
+        return self.home / "person.token"
 
 
 def _is_placeholder(value: str) -> bool:

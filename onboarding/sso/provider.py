@@ -27,6 +27,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="The httpx module is deprecated")
     from authlib.integrations.base_client import OAuthError
     from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
+    from authlib.oidc.core import IDToken
 
 # Clocks of the provider and this server may differ a little; an ID token is
 # accepted this long past its `exp` (Authlib's default of 120 s is generous).
@@ -51,12 +52,16 @@ class Authorization:
 class Provider:
     """One identity provider, as the settings name it (`ONBOARDING_OIDC_*`)."""
 
-    def __init__(self, settings: Settings) -> None:
-        if settings.oidc_issuer is None or settings.oidc_client_id is None:
-            raise ValueError("single sign-on needs ONBOARDING_OIDC_ISSUER and _CLIENT_ID")
+    def __init__(self, settings: Settings, *, cli: bool = False) -> None:
+        """The pages' client (`ONBOARDING_OIDC_CLIENT_ID` and secret), or with `cli` the CLI's
+        public one (`ONBOARDING_OIDC_CLI_CLIENT_ID`, no secret)."""
+        client_id = settings.oidc_cli_client_id if cli else settings.oidc_client_id
+        if settings.oidc_issuer is None or client_id is None:
+            raise ValueError("single sign-on needs ONBOARDING_OIDC_ISSUER and a client id")
         self.issuer = settings.oidc_issuer.rstrip("/")
-        self.client_id = settings.oidc_client_id
-        secret = settings.oidc_client_secret
+        self.client_id = client_id
+        self.scopes = settings.oidc_scopes
+        secret = None if cli else settings.oidc_client_secret
         client: StarletteOAuth2App = OAuth().register(
             "onboarding",
             client_id=self.client_id,
@@ -97,7 +102,17 @@ class Provider:
             raise SignInFailed("the provider's answer has no ID token")
         return await self.verify(token, nonce=nonce), id_token
 
-    async def verify(self, token: dict[str, Any], *, nonce: str) -> dict[str, Any]:
+    async def verify_bearer(self, id_token: str) -> dict[str, Any]:
+        """An ID token sent as a bearer token (the CLI's): its claims, once they hold.
+
+        No nonce here: the CLI's device flow has none; the audience (this client
+        id), issuer, signature and expiry are what make it ours and current.
+        """
+        return await self.verify({"id_token": id_token}, nonce=None, claims_cls=IDToken)
+
+    async def verify(
+        self, token: dict[str, Any], *, nonce: str | None, claims_cls: Any = None
+    ) -> dict[str, Any]:
         """The ID token's claims, once signature, issuer, audience, expiry and nonce hold.
 
         `token` is the token endpoint's answer: with its access token, Authlib also
@@ -112,6 +127,7 @@ class Provider:
                 token,
                 nonce=nonce,
                 claims_options=options,
+                claims_cls=claims_cls,
                 leeway=CLOCK_LEEWAY_SECONDS,
             )
         except (JoseError, ValueError, httpx.HTTPError) as err:
@@ -130,6 +146,14 @@ class Provider:
         )
         url: str = made["url"]
         return url
+
+    async def metadata(self) -> dict[str, Any]:
+        """The provider's discovery document (fetched once); SignInFailed if unreachable."""
+        try:
+            found: dict[str, Any] = await self._client.load_server_metadata()
+        except Exception as err:  # noqa: BLE001 - network, or not a discovery document
+            raise SignInFailed(f"the provider's discovery failed: {err}") from err
+        return found
 
     async def _metadata(self) -> dict[str, Any]:
         try:

@@ -11,13 +11,17 @@ RP-initiated logout), given three things the tests need around it:
   out, so a test can hand the app a forged, expired or foreign ID token exactly
   where a compromised network or provider would;
 - `sign_in(...)`: the provider's sign-in page filled in (its form takes the
-  subject), answering the redirect back to the app.
-
-The provider has no device authorization endpoint (RFC 8628).
+  subject), answering the redirect back to the app;
+- the device authorization grant (RFC 8628), which the mock lacks: added here
+  on Authlib's server side (its `DeviceAuthorizationEndpoint` and
+  `DeviceCodeGrant`), with a verification page where a person types the user
+  code and signs in (`approve`), and an ID token with the tokens, as Entra ID
+  issues for the `openid` scope. Its discovery document names the endpoint.
 """
 
 import json
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,8 +29,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import authlib.deprecate  # noqa: F401 - its warning filter first, so ours below wins
+import flask
 import httpx
 import werkzeug.serving
+from authlib.oauth2.rfc8628 import (
+    DEVICE_CODE_GRANT_TYPE,
+    DeviceAuthorizationEndpoint,
+    DeviceCodeGrant,
+    DeviceCredentialDict,
+)
 from joserfc import jwt
 from joserfc.jwk import RSAKey as JoseRSAKey
 
@@ -37,8 +48,8 @@ with warnings.catch_warnings():
     from authlib import jose
     from oidc_provider_mock import User
     from oidc_provider_mock import app as provider_app
-    from oidc_provider_mock._app import OpenIDCode
-    from oidc_provider_mock._storage import Storage
+    from oidc_provider_mock._app import OpenIDCode, _user_claims_for_scope
+    from oidc_provider_mock._storage import Client, Storage
 
 Answer = dict[str, Any]
 
@@ -56,6 +67,8 @@ def _with_key_id(get_jwt_config: Callable[..., dict[str, Any]]) -> Callable[...,
 # Real providers (Entra ID, ID-porten) name the signing key in every ID token's header;
 # the mock does not, and a client can only notice a rotation by an unknown key id.
 OpenIDCode.get_jwt_config = _with_key_id(OpenIDCode.get_jwt_config)  # type: ignore[method-assign]
+# Any client may use the device grant (the mock lets any client id in).
+Client.GRANT_TYPES_SUPPORTED = (*Client.GRANT_TYPES_SUPPORTED, DEVICE_CODE_GRANT_TYPE)
 
 
 class KeyedStorage(Storage):
@@ -80,7 +93,11 @@ class OidcProvider:
     issuer: str
     storage: KeyedStorage
     tamper: Callable[[Answer], Answer] | None = None
-    token_requests: list[dict[str, str]] = field(default_factory=list)
+    # Device flow: credentials by device code, and each user code's answer (sub, approved).
+    devices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    answers: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # False: discovery leaves the device endpoint out, as a provider without one does.
+    device_flow: bool = True
 
     def add_user(self, sub: str, **claims: Any) -> None:
         """A person the provider knows, with the claims of their ID token (name, groups...)."""
@@ -108,6 +125,115 @@ class OidcProvider:
         answer = await http.post(authorize_url, data={"sub": sub})
         assert answer.status_code in (302, 303), answer.text[:500]
         return answer.headers["location"]
+
+    def pending_user_codes(self) -> list[str]:
+        """The user codes of device sign-ins nobody has answered yet."""
+        return [d["user_code"] for d in self.devices.values() if d["user_code"] not in self.answers]
+
+    def approve(self, user_code: str, sub: str, *, allow: bool = True) -> None:
+        """A person at the verification page: types the user code, signs in as `sub`."""
+        answer = httpx.post(
+            f"{self.issuer}/device",
+            data={"user_code": user_code, "sub": sub, "action": "allow" if allow else "deny"},
+        )
+        assert answer.status_code == 200, answer.text[:300]
+
+
+def _device_grant(provider: "OidcProvider") -> tuple[type, type]:
+    """Authlib's device endpoint and grant, kept in `provider`, issuing an ID token too."""
+
+    class Endpoint(DeviceAuthorizationEndpoint):  # type: ignore[misc]
+        INTERVAL = 1  # seconds between polls: the tests wait for a person, not for minutes
+
+        def get_verification_uri(self) -> str:
+            return f"{provider.issuer}/device"
+
+        def save_device_credential(self, client_id: str, scope: str, data: Answer) -> None:
+            provider.devices[data["device_code"]] = {
+                **data,
+                "client_id": client_id,
+                "scope": scope,
+                "expires_at": int(time.time()) + data["expires_in"],
+            }
+
+    class Grant(DeviceCodeGrant):  # type: ignore[misc]
+        def query_device_credential(self, device_code: str) -> Any:
+            found = provider.devices.get(device_code)
+            return DeviceCredentialDict(found) if found else None
+
+        def query_user_grant(self, user_code: str) -> Any:
+            answer = provider.answers.get(user_code)
+            if answer is None:
+                return None
+            sub, approved = answer
+            return provider.storage.get_user(sub), approved
+
+        def should_slow_down(self, credential: Any) -> bool:
+            return False
+
+        def create_token_response(self) -> Any:
+            status, token, headers = super().create_token_response()
+            user, client = self.request.user, self.request.client
+            now = int(time.time())
+            claims = {
+                "iss": provider.issuer,
+                "sub": user.sub,
+                "aud": client.get_client_id(),
+                "iat": now,
+                "exp": now + 3600,
+                **_user_claims_for_scope(user, token.get("scope", "")),
+            }
+            return status, {**token, "id_token": provider.sign(claims)}, headers
+
+    return Endpoint, Grant
+
+
+def _add_device_flow(app: flask.Flask, provider: "OidcProvider") -> None:
+    with app.test_request_context():
+        app.preprocess_request()
+        server = flask.g._authlib_authorization_server
+    endpoint, grant = _device_grant(provider)
+    server.register_endpoint(endpoint)
+    server.register_grant(grant)
+
+    @app.before_request
+    def device_token() -> Any:
+        # The mock's token view takes only its own grants; this one is answered here.
+        form = flask.request.form
+        if (
+            flask.request.path == "/oauth2/token"
+            and form.get("grant_type") == DEVICE_CODE_GRANT_TYPE
+        ):
+            return server.create_token_response()
+        return None
+
+    @app.post("/oauth2/device_authorization")
+    def device_authorization() -> Any:
+        return server.create_endpoint_response("device_authorization")
+
+    @app.route("/device", methods=["GET", "POST"])
+    def device() -> Any:
+        if flask.request.method == "GET":
+            return (
+                '<form method="post"><input name="user_code"><input name="sub">'
+                '<button name="action" value="allow">Allow</button></form>'
+            )
+        user_code = flask.request.form["user_code"]
+        sub = flask.request.form["sub"]
+        if provider.storage.get_user(sub) is None:
+            provider.storage.store_user(User(sub=sub, claims={}))
+        provider.answers[user_code] = (sub, flask.request.form.get("action") == "allow")
+        return "done"
+
+    @app.after_request
+    def discovery_names_the_device_endpoint(response: flask.Response) -> flask.Response:
+        if flask.request.path == "/.well-known/openid-configuration" and provider.device_flow:
+            document = json.loads(response.get_data())
+            document["device_authorization_endpoint"] = (
+                f"{provider.issuer}/oauth2/device_authorization"
+            )
+            response.set_data(json.dumps(document))
+        return response
 
 
 class _Watch:
@@ -150,14 +276,13 @@ def running_provider(*, require_nonce: bool = True) -> Iterator[OidcProvider]:
     @app.before_request
     def _our_storage() -> None:
         # Runs after the mock's own (registered first), so every endpoint sees this storage.
-        import flask
-
         flask.g.oidc_provider_mock_storage = storage
 
     server = werkzeug.serving.make_server(
         "127.0.0.1", 0, app, threaded=True, request_handler=_Quiet
     )
     provider = OidcProvider(f"http://127.0.0.1:{server.server_port}", storage)
+    _add_device_flow(app, provider)
     app.wsgi_app = _Watch(app.wsgi_app, provider)  # type: ignore[method-assign]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
@@ -178,3 +303,20 @@ async def sso_sign_in(
     async with httpx.AsyncClient() as at_provider:
         back = await provider.sign_in(at_provider, began.headers["location"], sub)
     return await http.get(back)
+
+
+def approve_when_asked(provider: OidcProvider, sub: str, *, allow: bool = True) -> threading.Thread:
+    """A person who, once a device code is pending, types it at the provider as `sub`."""
+
+    def answer() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            pending = provider.pending_user_codes()
+            if pending:
+                provider.approve(pending[-1], sub, allow=allow)
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return thread
