@@ -783,6 +783,7 @@ class PageSessions:
         self.stack = stack
         self.browsers: dict[str, Browser] = {}
         self.failures: list[str] = []
+        self.used: dict[str, str] = {}  # the token each principal signed in with
 
     def client(self) -> httpx.AsyncClient:
         http = httpx.AsyncClient(
@@ -812,8 +813,7 @@ class PageSessions:
             return self.browsers[principal]
         browser = Browser(self.client())
         if principal != "none":
-            secret = self.secret(principal)
-            signed = await self.sign_in(browser.http, secret)
+            signed = await self.signed_in(browser.http, principal)
             if principal in MUNICIPALITY_PRINCIPALS:
                 if signed.status_code != 403 or "onb_session" in browser.http.cookies:
                     self.failures.append(f"SIGN-IN {principal}: {signed.status_code}")
@@ -823,21 +823,32 @@ class PageSessions:
                 match = CSRF.search(home.text)
                 assert match, (principal, home.status_code, home.text[:300])
                 browser.csrf = match.group(1)
-                if principal == "expired":
-                    with Session(self.world.engine) as session:
-                        session.execute(
-                            update(ApiTokenRow)
-                            .where(col(ApiTokenRow.token_hash) == tokens.hash_secret(secret))
-                            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
-                        )
-                        session.commit()
-                if principal == "revoked":
-                    token = tokens.find_active_token(self.world.engine, secret=secret)
-                    assert token is not None and token.id is not None
-                    tokens.revoke_token(self.world.engine, token_id=token.id)
+                if principal in ("expired", "revoked"):
+                    self.end(browser.http, principal)
         if not fresh:
             self.browsers[principal] = browser
         return browser
+
+    async def signed_in(self, http: httpx.AsyncClient, principal: str) -> httpx.Response:
+        """Sign `http` in as `principal`: here with its token."""
+        self.used[principal] = secret = self.secret(principal)
+        return await self.sign_in(http, secret)
+
+    def end(self, http: httpx.AsyncClient, principal: str) -> None:
+        """Once signed in, make the session of `expired` or `revoked` so: here, its token."""
+        secret = self.used[principal]
+        if principal == "expired":
+            with Session(self.world.engine) as session:
+                session.execute(
+                    update(ApiTokenRow)
+                    .where(col(ApiTokenRow.token_hash) == tokens.hash_secret(secret))
+                    .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+                )
+                session.commit()
+        else:
+            token = tokens.find_active_token(self.world.engine, secret=secret)
+            assert token is not None and token.id is not None
+            tokens.revoke_token(self.world.engine, token_id=token.id)
 
     async def send(self, principal: str, call: Call) -> Callable[[], Awaitable[httpx.Response]]:
         if call.path == "/signin" and call.method == "POST":
@@ -891,30 +902,12 @@ class SsoPageSessions(PageSessions):
         for principal, group in SSO_GROUPS.items():
             provider.add_user(principal, name=f"Person {principal}", groups=[group])
 
-    async def browser(self, principal: str, *, fresh: bool = False) -> Browser:
-        if not fresh and principal in self.browsers:
-            return self.browsers[principal]
-        browser = Browser(self.client())
-        if principal != "none":
-            signed = await sso_sign_in(browser.http, self.provider, principal)
-            if principal in MUNICIPALITY_PRINCIPALS:
-                if signed.status_code != 403 or "onb_session" in browser.http.cookies:
-                    self.failures.append(f"SSO SIGN-IN {principal}: {signed.status_code}")
-            else:
-                assert signed.status_code == 303, (principal, signed.text[:300])
-                home = await browser.http.get("/")
-                match = CSRF.search(home.text)
-                assert match, (principal, home.status_code, home.text[:300])
-                browser.csrf = match.group(1)
-                if principal in ("expired", "revoked"):
-                    self._end(browser.http.cookies["onb_session"], principal)
-        if not fresh:
-            self.browsers[principal] = browser
-        return browser
+    async def signed_in(self, http: httpx.AsyncClient, principal: str) -> httpx.Response:
+        return await sso_sign_in(http, self.provider, principal)
 
-    def _end(self, session_id: str, principal: str) -> None:
+    def end(self, http: httpx.AsyncClient, principal: str) -> None:
         with Session(self.world.engine) as session:
-            row = session.get(WebSessionRow, tokens.hash_secret(session_id))
+            row = session.get(WebSessionRow, tokens.hash_secret(http.cookies["onb_session"]))
             assert row is not None
             if principal == "expired":
                 row.created_at = datetime.now(UTC) - timedelta(days=2)
