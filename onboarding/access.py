@@ -66,6 +66,9 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/health"): PUBLIC,
     ("GET", "/api/health/ready"): PUBLIC,
     ("GET", "/api/process"): ANY_TOKEN,
+    ("GET", "/api/processes"): ANY_TOKEN,
+    ("GET", "/api/processes/{key}/{version}"): ANY_TOKEN,
+    ("GET", "/api/processes/{key}/{version}/diff"): ANY_TOKEN,
     # One municipality: its own contact reads it and writes contacts and evidence.
     ("GET", M): READ_OWN,
     ("GET", f"{M}/history"): READ_OWN,

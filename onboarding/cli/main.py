@@ -19,6 +19,7 @@ from onboarding.cli import (
     history_commands,
     obligation_commands,
     people_commands,
+    process_commands,
     signin_commands,
 )
 from onboarding.cli.errors import CliError
@@ -28,7 +29,7 @@ from onboarding.cli.remote import fail as _fail
 from onboarding.cli.remote import remote as _remote
 from onboarding.cli.remote import settings as _settings
 from onboarding.cli.wave_commands import checklist_app, wave_app
-from onboarding.domain.process.definition import Stage, Trigger, mermaid_diagram
+from onboarding.domain.vocabulary import Stage, Trigger
 
 P = ParamSpec("P")
 
@@ -45,6 +46,7 @@ app.add_typer(history_commands.audit_app, name="audit")
 app.add_typer(people_commands.users_app, name="users")
 app.add_typer(people_commands.contacts_app, name="contacts")
 app.add_typer(obligation_commands.deadline_app, name="deadline")
+app.add_typer(process_commands.process_app, name="process")
 app.add_typer(wave_app, name="wave")
 app.add_typer(checklist_app, name="checklist")
 db_app = typer.Typer(
@@ -341,15 +343,10 @@ def keys_new(
     print(KeyRing((key,)).serialize(), end="")
 
 
-@app.command()
-def diagram() -> None:
-    """Print the process as a Mermaid state diagram (no server needed)."""
-    typer.echo(mermaid_diagram(), nl=False)
-
-
 # Top-level commands defined beside their command groups.
 app.command()(history_commands.timeline)
 app.command()(history_commands.correct)
 app.command()(people_commands.notifications)
+app.command()(process_commands.diagram)
 app.command()(obligation_commands.obligations)
 app.command()(obligation_commands.overdue)

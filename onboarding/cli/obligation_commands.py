@@ -8,7 +8,7 @@ from onboarding.cli import actions
 from onboarding.cli.options import Json, KeyOption, Number
 from onboarding.cli.remote import remote
 from onboarding.domain.policy import DEFAULT_OBLIGATIONS
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 
 deadline_app = typer.Typer(
     help="Set or move obligations' deadlines (re-arms their reminders and escalations).",

@@ -432,6 +432,13 @@ API_CALLS: dict[tuple[str, str], Factory] = {
     ("GET", "/docs/oauth2-redirect"): fixed(lambda w: Call("GET", "/docs/oauth2-redirect")),
     ("GET", "/redoc"): fixed(lambda w: Call("GET", "/redoc")),
     ("GET", "/api/process"): fixed(lambda w: Call("GET", "/api/process")),
+    ("GET", "/api/processes"): fixed(lambda w: Call("GET", "/api/processes")),
+    ("GET", "/api/processes/{key}/{version}"): fixed(
+        lambda w: Call("GET", "/api/processes/municipality/2")
+    ),
+    ("GET", "/api/processes/{key}/{version}/diff"): fixed(
+        lambda w: Call("GET", "/api/processes/municipality/2/diff")
+    ),
     ("GET", M): _own(M),
     ("GET", f"{M}/history"): _own(f"{M}/history"),
     ("GET", f"{M}/timeline"): _own(f"{M}/timeline"),

@@ -81,6 +81,9 @@ API: dict[tuple[str, str], Expect] = {
     ("GET", "/redoc"): read(EVERYONE),
     # The process definition: every token, the municipality role's included.
     ("GET", "/api/process"): read(ANY_TOKEN),
+    ("GET", "/api/processes"): read(ANY_TOKEN),
+    ("GET", "/api/processes/{key}/{version}"): read(ANY_TOKEN),
+    ("GET", "/api/processes/{key}/{version}/diff"): read(ANY_TOKEN),
     # One municipality: staff, and the municipality role for its own.
     ("GET", M): read(OWN_READ),
     ("GET", f"{M}/history"): read(OWN_READ),

@@ -33,7 +33,7 @@ from temporalio.client import Client
 from onboarding.demo.wave_driver import all_on, go_live_in_past_wave, wave_of_the_day
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.embedded.app import create_app
 from onboarding.gateway.reconcile import ReconcileOptions, ReconcileReport, reconcile
 from onboarding.settings import Settings

@@ -14,7 +14,7 @@ from playwright.async_api import Page, expect
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.notifications import DueMessage, MessageKind, RecipientRole
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 from onboarding.store import contacts, outbox, queries, tokens
 from onboarding.store.tokens import Role
 from tests.helpers.web import (

@@ -19,7 +19,8 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from onboarding.domain.parties.models import MunicipalityWorkflowInput
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.process.registry import MUNICIPALITY, PROCESSES
+from onboarding.domain.vocabulary import Trigger
 from onboarding.domain.waves.models import WaveWorkflowInput
 from onboarding.embedded.worker import WORKFLOWS
 from workflows.municipality import MunicipalityWorkflow
@@ -94,6 +95,7 @@ def test_the_histories_cover_every_path() -> None:
     signals: set[str] = set()
     messages: set[str] = set()
     workflow_types: set[str] = set()
+    versions: set[int] = set()
     continued = timers_fired = 0
     for path in FILES:
         for event in load(path).events:
@@ -101,6 +103,9 @@ def test_the_histories_cover_every_path() -> None:
             if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
                 attributes = event.workflow_execution_started_event_attributes
                 workflow_types.add(attributes.workflow_type.name)
+                if attributes.workflow_type.name == "MunicipalityWorkflow":
+                    [start] = converter.from_payloads(attributes.input.payloads, [dict])
+                    versions.add(start["state"].get("process_version", 1))
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request
                 updates.add(request.input.name)
@@ -119,6 +124,9 @@ def test_the_histories_cover_every_path() -> None:
             elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
                 timers_fired += 1
     assert triggers == {t.value for t in Trigger}, {t.value for t in Trigger} - triggers
+    # Every released version of the process has a history that must keep replaying.
+    released = {v for (key, v) in PROCESSES if key == MUNICIPALITY}
+    assert versions == released, f"no recorded history of version(s) {released - versions}"
     # Every workflow type, and every update and signal they declare (a new one,
     # e.g. a correction, needs its path in tests/histories/record.py).
     definitions = [d for w in WORKFLOWS if (d := workflow._Definition.from_class(w)) is not None]
