@@ -81,7 +81,11 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 # auto_error=False: a missing token gets our 401 body, not FastAPI's.
-_bearer = HTTPBearer(auto_error=False, description="an API token: `Authorization: Bearer onb_...`")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="an API token (`Authorization: Bearer onb_...`), or with single sign-on the "
+    "ID token `onboarding signin` got for the CLI's client (docs/sso.md)",
+)
 
 # The page session's cookie (onboarding.web.page.SESSION_COOKIE; not imported:
 # the pages import this module).
