@@ -11,12 +11,14 @@ library leaves to its caller: where the pending sign-in is kept (the store,
 onboarding/store/sso_sign_ins.py) and which issuer and audience to insist on.
 """
 
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import authlib.deprecate  # noqa: F401 - its warning filter first, so ours below wins
 import httpx
+from joserfc import jws
 from joserfc.errors import JoseError
 
 from onboarding.settings import Settings
@@ -33,6 +35,8 @@ with warnings.catch_warnings():
 # accepted this long past its `exp` (Authlib's default of 120 s is generous).
 CLOCK_LEEWAY_SECONDS = 30
 HTTP_TIMEOUT_SECONDS = 10.0
+# A key id the cached JWKS lacks makes a bearer token's check fetch it again at most this often.
+JWKS_REFETCH_SECONDS = 60.0
 
 
 class SignInFailed(Exception):
@@ -76,6 +80,8 @@ class Provider:
             },
         )
         self._client = client
+        # When the JWKS was last fetched again for an unknown key id (bearer tokens).
+        self._jwks_fetched_at = -JWKS_REFETCH_SECONDS
 
     async def authorization(self, redirect_uri: str) -> Authorization:
         """A new authorization request: its URL, and its state, nonce and PKCE verifier."""
@@ -107,8 +113,29 @@ class Provider:
 
         No nonce here: the CLI's device flow has none; the audience (this client
         id), issuer, signature and expiry are what make it ours and current.
+        Anyone may send a bearer token, so a key id the cached JWKS lacks makes
+        us fetch the JWKS again at most once a `JWKS_REFETCH_SECONDS`: otherwise
+        every forged token would cost a request to the provider.
         """
+        try:
+            header = jws.extract_compact(id_token.encode()).headers()
+        except (JoseError, ValueError) as err:
+            raise SignInFailed(f"not an ID token: {err}") from err
+        kid = header.get("kid")
+        if isinstance(kid, str) and not await self._knows_key(kid):
+            raise SignInFailed(f"the provider has no key {kid!r}")
         return await self.verify({"id_token": id_token}, nonce=None, claims_cls=IDToken)
+
+    async def _knows_key(self, kid: str) -> bool:
+        try:
+            if _has_key(await self._client.fetch_jwk_set(), kid):
+                return True
+            if time.monotonic() - self._jwks_fetched_at < JWKS_REFETCH_SECONDS:
+                return False
+            self._jwks_fetched_at = time.monotonic()
+            return _has_key(await self._client.fetch_jwk_set(force=True), kid)
+        except (httpx.HTTPError, RuntimeError) as err:
+            raise SignInFailed(f"the provider's keys could not be fetched: {err}") from err
 
     async def verify(
         self, token: dict[str, Any], *, nonce: str | None, claims_cls: Any = None
@@ -161,3 +188,7 @@ class Provider:
         except Exception:  # noqa: BLE001 - an unreachable provider has no sign-out to offer
             return {}
         return metadata
+
+
+def _has_key(jwks: dict[str, Any], kid: str) -> bool:
+    return any(key.get("kid") == kid for key in jwks.get("keys", []))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from joserfc.jwk import RSAKey
 from typer.testing import CliRunner, Result
 
 from onboarding.cli.main import app as cli
@@ -148,6 +149,25 @@ async def test_the_api_takes_only_id_tokens_that_hold_and_name_someone_with_a_ro
             "/api/municipalities", headers={"Authorization": f"Bearer {scoped}"}
         )
         assert answer.status_code == 403
+
+
+async def test_forged_key_ids_do_not_make_the_api_fetch_the_jwks_each_time(
+    signed: Signed,
+) -> None:
+    now = int(time.time())
+    claims = {"iss": signed.provider.issuer, "sub": "kari", "aud": CLI_CLIENT, "iat": now}
+    async with httpx.AsyncClient(base_url=signed.url) as http:
+        before = signed.provider.jwks_requests
+        for n in range(5):
+            key = RSAKey.generate_key(2048, parameters={"kid": f"forged-{n}"}, private=True)
+            forged = signed.provider.sign({**claims, "exp": now + 600}, key=key)
+            answer = await http.get(
+                "/api/municipalities", headers={"Authorization": f"Bearer {forged}"}
+            )
+            assert answer.status_code == 401
+        # Once to fill the cache, once again for the first unknown key id; then not at all
+        # for a minute (a key rotated at the provider reaches the API within it).
+        assert signed.provider.jwks_requests - before <= 2
 
 
 async def test_a_provider_without_device_flow_is_named(signed: Signed) -> None:

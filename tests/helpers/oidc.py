@@ -98,6 +98,7 @@ class OidcProvider:
     answers: dict[str, tuple[str, bool]] = field(default_factory=dict)
     # False: discovery leaves the device endpoint out, as a provider without one does.
     device_flow: bool = True
+    jwks_requests: int = 0
 
     def add_user(self, sub: str, **claims: Any) -> None:
         """A person the provider knows, with the claims of their ID token (name, groups...)."""
@@ -244,6 +245,8 @@ class _Watch:
         self.provider = provider
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == "/jwks":
+            self.provider.jwks_requests += 1
         if environ.get("PATH_INFO") != "/oauth2/token" or self.provider.tamper is None:
             return self.app(environ, start_response)
         captured: dict[str, Any] = {}
