@@ -128,6 +128,8 @@ PAGE_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/signout"): READ,
     ("GET", "/language/{language}"): PUBLIC,
     ("GET", "/"): READ,
+    ("GET", "/processes"): READ,
+    ("GET", "/processes/{key}/{version}"): READ,
     ("GET", "/municipalities/{number}"): READ,
     ("GET", "/municipalities/{number}/transitions/{trigger}"): WRITE,
     ("POST", "/municipalities/{number}/transitions/{trigger}"): WRITE,

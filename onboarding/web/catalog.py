@@ -7,7 +7,7 @@ English, and `tests/web/test_web_units.py` (test_both_catalogs_have_every_key_th
 checks that both catalogs have the same keys and every key the templates use.
 """
 
-from onboarding.web import catalog_waves
+from onboarding.web import catalog_process, catalog_waves
 
 NB: dict[str, str] = {
     "app.name": "Innføring felles journal",
@@ -572,5 +572,7 @@ EN: dict[str, str] = {
 # The wave pages' texts live in their own module.
 NB.update(catalog_waves.NB)
 EN.update(catalog_waves.EN)
+NB.update(catalog_process.NB)
+EN.update(catalog_process.EN)
 
 CATALOGS: dict[str, dict[str, str]] = {"nb": NB, "en": EN}

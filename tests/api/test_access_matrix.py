@@ -752,6 +752,8 @@ PAGE_CALLS: dict[tuple[str, str], Factory] = {
     ("POST", "/municipalities/{number}/corrections/{event_id}"): _page_correction,
     ("GET", "/municipalities/{number}/engine"): _page(lambda w: f"/municipalities/{w.own}/engine"),
     ("GET", "/waves"): _page(lambda w: "/waves"),
+    ("GET", "/processes"): _page(lambda w: "/processes"),
+    ("GET", "/processes/{key}/{version}"): _page(lambda w: "/processes/municipality/2"),
     ("POST", "/waves"): _page_create_wave,
     ("GET", "/waves/{wave_id}"): _page(lambda w: f"/waves/{w.wave}"),
     ("POST", "/waves/{wave_id}/members"): _page_add,

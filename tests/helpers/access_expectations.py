@@ -171,6 +171,8 @@ PAGES: dict[tuple[str, str], Expect] = {
     ),
     ("GET", "/municipalities/{number}/engine"): read(ADMINS),
     ("GET", "/waves"): read(STAFF),
+    ("GET", "/processes"): read(STAFF),
+    ("GET", "/processes/{key}/{version}"): read(STAFF),
     ("POST", "/waves"): write(WRITERS, "wave", "wave_event", status=303),
     ("GET", "/waves/{wave_id}"): read(STAFF),
     ("POST", "/waves/{wave_id}/members"): write(WRITERS, "wave_member", "wave_event", status=303),
