@@ -122,6 +122,9 @@ API_RULES: dict[tuple[str, str], Rule] = {
 PAGE_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/signin"): PUBLIC,
     ("POST", "/signin"): PUBLIC,
+    # Single sign-on: off to the identity provider, and back (docs/sso.md).
+    ("GET", "/signin/sso"): PUBLIC,
+    ("GET", "/signin/sso/callback"): PUBLIC,
     ("POST", "/signout"): READ,
     ("GET", "/language/{language}"): PUBLIC,
     ("GET", "/"): READ,

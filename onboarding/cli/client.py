@@ -6,7 +6,6 @@ message: the API's own `{"error", "message", "field"}` body when there is one.
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -20,15 +19,19 @@ RECONCILE_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 
 
 def resolve_token(settings: Settings) -> str | None:
-    """ONBOARDING_TOKEN, else the admin token `onboarding up` wrote under the data dir."""
+    """ONBOARDING_TOKEN, else the person `onboarding signin` signed in, else the admin token
+    `onboarding up` wrote under the data dir."""
     if settings.token:
         return settings.token
-    path: Path = settings.admin_token_file
-    try:
-        return path.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        # No local instance (or no access): the API will answer 401 and we say why.
-        return None
+    for path in (settings.person_token_file, settings.admin_token_file):
+        try:
+            found = path.read_text(encoding="utf-8").strip()
+        except OSError:
+            # No local instance (or no access): the API will answer 401 and we say why.
+            continue
+        if found:
+            return found
+    return None
 
 
 class ApiClient:

@@ -20,6 +20,7 @@ from onboarding.cli import (
     obligation_commands,
     people_commands,
     process_commands,
+    signin_commands,
 )
 from onboarding.cli.errors import CliError
 from onboarding.cli.group import OneLineErrorsGroup
@@ -132,6 +133,18 @@ def up(
     except (EmbeddedError, TemporalUnreachable, CliError) as error:
         _exit_after_failure(error)
     _exit_after_clean_stop()
+
+
+@app.command()
+def signin() -> None:
+    """Sign in as a person at the identity provider (device flow), instead of a token."""
+    signin_commands.sign_in()
+
+
+@app.command()
+def signout() -> None:
+    """Forget the person signed in with `signin`."""
+    signin_commands.sign_out()
 
 
 @app.command()

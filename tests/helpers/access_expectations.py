@@ -143,6 +143,10 @@ PAGES: dict[tuple[str, str], Expect] = {
     ("GET", "/signin"): read(EVERYONE, 200, 303),
     # The sign-in form takes the principal's own token: staff get a session.
     ("POST", "/signin"): write(STAFF, "web_session", status=303),
+    # Single sign-on: off to the identity provider and back; without one configured
+    # (this table's app), both lead to the token sign-in (303).
+    ("GET", "/signin/sso"): read(EVERYONE, 303),
+    ("GET", "/signin/sso/callback"): read(EVERYONE, 303),
     ("POST", "/signout"): read(STAFF, 303),  # ends the session (a row updated, none added)
     ("GET", "/language/{language}"): read(EVERYONE, 303),
     ("GET", "/"): read(STAFF),

@@ -20,12 +20,14 @@ from onboarding.web.pages import (
     obligations,
     processes,
     signin,
+    sso,
     wave_actions,
     waves,
 )
 
 PAGE_MODULES = (
     signin,
+    sso,
     dashboard,
     municipality,
     obligations,
