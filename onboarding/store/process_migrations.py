@@ -51,7 +51,7 @@ def record_migration(engine: Engine, projection: MigrationProjection) -> bool:
             )
         # The stage moves only through a stage map; the row follows the workflow.
         session.exec(
-            update(MunicipalityRow)  # type: ignore[call-overload]
+            update(MunicipalityRow)
             .where(col(MunicipalityRow.number) == number)
             .values(
                 stage=projection.stage.value,

@@ -15,7 +15,6 @@ from onboarding.domain.parties.process import fit_policy
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.migration_plan import (
     MigrationPlan,
-    PolicyChanges,
     TimerChange,
 )
 from onboarding.domain.process.registry import MUNICIPALITY, process_definition
