@@ -69,6 +69,13 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/processes"): ANY_TOKEN,
     ("GET", "/api/processes/{key}/{version}"): ANY_TOKEN,
     ("GET", "/api/processes/{key}/{version}/diff"): ANY_TOKEN,
+    # Process migrations: admins only (they move every selected party).
+    ("POST", "/api/migrations/dry-run"): ADMIN,
+    ("POST", "/api/migrations"): ADMIN,
+    ("GET", "/api/migrations/{migration_id}"): ADMIN,
+    ("POST", "/api/migrations/{migration_id}/pause"): ADMIN,
+    ("POST", "/api/migrations/{migration_id}/resume"): ADMIN,
+    ("GET", "/api/migrations/{migration_id}/effects"): ADMIN,
     # One municipality: its own contact reads it and writes contacts and evidence.
     ("GET", M): READ_OWN,
     ("GET", f"{M}/history"): READ_OWN,
