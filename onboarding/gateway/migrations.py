@@ -6,6 +6,8 @@ party's `migrate` update. Both run the same pure function on the same
 state, so what the dry-run lists is what the apply does, party by party.
 """
 
+from collections.abc import Callable
+
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -72,14 +74,21 @@ async def progress(client: Client, migration_id: str) -> MigrationProgress:
 
 
 async def pause(client: Client, migration_id: str) -> MigrationProgress:
-    """Stop the run before its next batch."""
-    with engine_errors(migration_id, missing=UnknownMigration(migration_id)):
-        await _handle(client, migration_id).signal(MigrationWorkflow.pause)
-    return await progress(client, migration_id)
+    """Stop the run before its next batch; a finished run is answered as it is."""
+    return await _signal(client, migration_id, MigrationWorkflow.pause)
 
 
 async def resume(client: Client, migration_id: str) -> MigrationProgress:
-    """Go on from where the run stopped."""
+    """Go on from where the run stopped; a finished run is answered as it is."""
+    return await _signal(client, migration_id, MigrationWorkflow.resume)
+
+
+async def _signal(
+    client: Client, migration_id: str, signal: Callable[[MigrationWorkflow], None]
+) -> MigrationProgress:
+    before = await progress(client, migration_id)
+    if before.finished:
+        return before
     with engine_errors(migration_id, missing=UnknownMigration(migration_id)):
-        await _handle(client, migration_id).signal(MigrationWorkflow.resume)
+        await _handle(client, migration_id).signal(signal)
     return await progress(client, migration_id)

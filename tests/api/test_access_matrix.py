@@ -37,6 +37,7 @@ reason, scopes on tokens).
 import asyncio
 import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -126,7 +127,7 @@ def test_every_route_and_page_has_a_row_and_every_row_a_route(tmp_path: Path) ->
 def test_the_table_names_only_known_principals() -> None:
     for expect in (*API.values(), *PAGES.values()):
         assert expect.allowed <= set(PRINCIPALS)
-        assert expect.success and expect.success <= {200, 201, 204, 303}
+        assert expect.success and expect.success <= {200, 201, 202, 204, 303}
         assert expect.writes <= table_names(), expect.writes - table_names()
     # Whatever lets in someone without a token lets in everyone (it is public).
     for expect in (*API.values(), *PAGES.values()):
@@ -215,6 +216,7 @@ class World:
     api: Api
     pool: list[str] = field(default_factory=list)
     own: str = ""  # optioned and a member of `wave`: the municipality every read is about
+    migration: str = ""  # a finished migration run (of a party of its own)
     other: str = ""  # the municipality_out token's scope
     signed: str = ""  # collaboration_signed: its exercise_option deadline is open
     wave: str = ""
@@ -294,6 +296,29 @@ class World:
         return self.principal_secrets[principal]
 
 
+def _migration(w: World, number: str) -> dict[str, Any]:
+    plan = {"id": f"matrix-{uuid.uuid4().hex[:8]}", "to_version": 2, "reason": "matrix"}
+    return {"plan": plan, "selection": {"numbers": [number]}}
+
+
+async def _migrate(w: World) -> Call:
+    # A party of its own (version 1), moved to version 2 by the admin's call.
+    return Call("POST", "/api/migrations", json=_migration(w, await w.fresh()))
+
+
+async def finished_migration(w: World) -> str:
+    body = _migration(w, await w.fresh())
+    started = await w.api.http.post("/api/migrations", json=body, headers=w.api.auth(Role.ADMIN))
+    assert started.status_code == 202, started.text
+    run = body["plan"]["id"]
+    for _ in range(600):
+        progress = await w.api.http.get(f"/api/migrations/{run}", headers=w.api.auth(Role.ADMIN))
+        if progress.json()["finished"]:
+            return str(run)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"migration {run} did not finish")
+
+
 async def make_world(api: Api) -> World:
     world = World(api)
     world.pool = await api.start(40)
@@ -302,6 +327,7 @@ async def make_world(api: Api) -> World:
     world.wave = await world.new_wave()
     world.wave2 = await world.new_wave()
     world.own = await world.member(world.wave)
+    world.migration = await finished_migration(world)
     _, expired = tokens.create_token(
         api.engine,
         name="expired admin",
@@ -483,6 +509,22 @@ API_CALLS: dict[tuple[str, str], Factory] = {
     ),
     ("DELETE", "/api/users/{token_id}"): _revoke,
     ("POST", "/api/region/load"): _region,
+    ("POST", "/api/migrations/dry-run"): fixed(
+        lambda w: Call("POST", "/api/migrations/dry-run", json=_migration(w, w.signed))
+    ),
+    ("POST", "/api/migrations"): _migrate,
+    ("GET", "/api/migrations/{migration_id}"): fixed(
+        lambda w: Call("GET", f"/api/migrations/{w.migration}")
+    ),
+    ("POST", "/api/migrations/{migration_id}/pause"): fixed(
+        lambda w: Call("POST", f"/api/migrations/{w.migration}/pause")
+    ),
+    ("POST", "/api/migrations/{migration_id}/resume"): fixed(
+        lambda w: Call("POST", f"/api/migrations/{w.migration}/resume")
+    ),
+    ("GET", "/api/migrations/{migration_id}/effects"): fixed(
+        lambda w: Call("GET", f"/api/migrations/{w.migration}/effects")
+    ),
     ("POST", "/api/reconcile"): fixed(
         lambda w: Call("POST", "/api/reconcile", params={"dry_run": "true"})
     ),

@@ -128,6 +128,13 @@ API: dict[tuple[str, str], Expect] = {
     ("DELETE", "/api/users/{token_id}"): write(ADMINS, "token_event"),
     ("POST", "/api/region/load"): write(ADMINS, "municipality"),
     ("POST", "/api/reconcile"): read(ADMINS),  # writes only where it finds drift
+    # Process migrations (admin): the dry-run writes nothing; a run migrates its parties.
+    ("POST", "/api/migrations/dry-run"): read(ADMINS),
+    ("POST", "/api/migrations"): write(ADMINS, "process_migration", status=202),
+    ("GET", "/api/migrations/{migration_id}"): read(ADMINS),
+    ("POST", "/api/migrations/{migration_id}/pause"): read(ADMINS),  # a finished run: as it is
+    ("POST", "/api/migrations/{migration_id}/resume"): read(ADMINS),
+    ("GET", "/api/migrations/{migration_id}/effects"): read(ADMINS),
     ("GET", "/api/audit"): read(ADMINS),
     ("GET", "/api/audit/export"): read(ADMINS),
     # The Temporal UI's codec (admin); its CORS preflight carries no credentials.
