@@ -38,9 +38,11 @@ from temporalio.testing import WorkflowEnvironment
 from onboarding.demo.wave_driver import go_live_through_engine
 from onboarding.domain.calendar import OSLO, oslo_date
 from onboarding.domain.checklist import ChecklistItemId
+from onboarding.domain.migrations.run import MigrationRunInput
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import DeadlineCommand
 from onboarding.domain.parties.correction_records import CorrectionCommand
+from onboarding.domain.process.migration_plan import MigrationPlan
 from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.registry import MUNICIPALITY, process_definition
 from onboarding.domain.vocabulary import Trigger as T
@@ -63,7 +65,8 @@ from onboarding.store.schema import create_schema
 from onboarding.store.tables.parties import AuditEventRow
 from tests.helpers import ACTOR, V1, command
 from tests.helpers.servers import time_skipping_server
-from workflows.names import municipality_workflow_id, wave_workflow_id
+from workflows.migration import MigrationWorkflow
+from workflows.names import migration_workflow_id, municipality_workflow_id, wave_workflow_id
 
 HERE = Path(__file__).parent
 # The paths run version 1 of the municipality process, but for these; a path's
@@ -420,11 +423,47 @@ async def corrections(session: WaveSession, out: Path) -> list[Path]:
     return await write_and_end([(member.handle, "corrections")], out)
 
 
+async def migration(session: WaveSession, out: Path) -> list[Path]:
+    """Two version-1 parties moved to version 2 by a migration run, paused and resumed.
+
+    One is preparing with its service agreement's deadline set (cancelled by
+    v2, which opens the call-off agreement instead), the other has signed the
+    collaboration agreement; the run is paused before it starts and resumed.
+    """
+    preparing, signed = session.member("7201"), session.member("7202")
+    for member in (preparing, signed):
+        await member.start()
+        await member.move(T.SIGN_COLLABORATION)
+    await preparing.move(T.EXERCISE_OPTION)
+    await preparing.deadline(T.SIGN_SERVICE_AGREEMENT, 120, "the program's date")
+    await preparing.move(T.START_PREPARATION)
+    plan = MigrationPlan(id="history-v1-to-v2", to_version=2, reason="the call-off step")
+    run = await session.client.start_workflow(
+        MigrationWorkflow.run,
+        MigrationRunInput(plan=plan, actor=ACTOR, numbers=["7201", "7202"], paused=True),
+        id=migration_workflow_id(plan.id),
+        task_queue=session.task_queue,
+    )
+    await run.signal(MigrationWorkflow.pause)
+    await run.signal(MigrationWorkflow.resume)
+    progress = await run.result()
+    assert progress.migrated == 2, progress
+    await preparing.move(T.SIGN_CALL_OFF_AGREEMENT)  # the v2 road, after the move
+    finished = await write(run, out / "migration_run.json")  # it ended on its own
+    return [
+        finished,
+        *await write_and_end(
+            [(preparing.handle, "migration_preparing"), (signed.handle, "migration_signed")], out
+        ),
+    ]
+
+
 SessionPath = Callable[[WaveSession, Path], Awaitable[list[Path]]]
 SESSIONS: dict[str, SessionPath] = {
     "waves": waves,
     "wave_after_the_fact": wave_after_the_fact,
     "corrections": corrections,
+    "migration": migration,
 }
 
 

@@ -18,11 +18,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
+from onboarding.domain.migrations.run import MigrationProgress, MigrationRunInput
 from onboarding.domain.parties.models import MunicipalityWorkflowInput
 from onboarding.domain.process.registry import MUNICIPALITY, PROCESSES
 from onboarding.domain.vocabulary import Trigger
 from onboarding.domain.waves.models import WaveWorkflowInput
 from onboarding.embedded.worker import WORKFLOWS
+from workflows.migration import MigrationWorkflow
 from workflows.municipality import MunicipalityWorkflow
 from workflows.wave import WaveWorkflow
 
@@ -69,10 +71,21 @@ class TimerFirstWaveWorkflow(WaveWorkflow):
         await super().run(input)
 
 
+@workflow.defn(name="MigrationWorkflow", sandboxed=False)
+class TimerFirstMigrationWorkflow(MigrationWorkflow):
+    """The same unpatched change in a migration run's workflow."""
+
+    @workflow.run
+    async def run(self, input: MigrationRunInput) -> MigrationProgress:
+        await workflow.sleep(timedelta(seconds=1))
+        return await super().run(input)
+
+
 async def test_a_change_that_breaks_replay_fails() -> None:
     """The replay test can fail: an unpatched change is caught on every history."""
     replayer = Replayer(
-        workflows=[TimerFirstWorkflow, TimerFirstWaveWorkflow], data_converter=replay_converter()
+        workflows=[TimerFirstWorkflow, TimerFirstWaveWorkflow, TimerFirstMigrationWorkflow],
+        data_converter=replay_converter(),
     )
     for path in FILES:
         history = load(path)
