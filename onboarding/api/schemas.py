@@ -57,6 +57,16 @@ class Health(BaseModel):
     temporal: Literal["ok", "unavailable"]
 
 
+class RegionLoad(BaseModel):
+    """Options of loading the region; without a body, new municipalities run the newest process."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    process_version: int | None = Field(
+        None, ge=1, le=10_000, description="the municipality process version new ones start on"
+    )
+
+
 class RegionLoaded(BaseModel):
     """How many municipalities the region has (each has its workflow now)."""
 

@@ -134,3 +134,19 @@ def test_a_version_2_party_cannot_move_back() -> None:
     with pytest.raises(RequestRejected) as refused:
         migrate(state, fit_policy(V2, ReminderPolicy()), plan(to_version=1), now=NOW)
     assert refused.value.field == "to_version"
+
+
+def test_a_paused_party_gets_what_v2_opens_for_the_stage_it_paused_from_paused() -> None:
+    state, policy = preparing_on_v1(deadline_in=100)
+    state.stage, state.paused_from = Stage.PAUSED, Stage.PREPARING  # type: ignore[attr-defined]
+    state.obligations["sign_service_agreement"].status = ObligationStatus.PAUSED  # type: ignore[attr-defined]
+    after, _, effect = migrate(state, policy, plan(), now=NOW)  # type: ignore[arg-type]
+    assert (after.stage, after.paused_from) == (Stage.PAUSED, Stage.PREPARING)
+    status = {o.id: o.status for o in after.obligations.values()}
+    assert status == {
+        "sign_service_agreement": ObligationStatus.CANCELLED,
+        "sign_call_off_agreement": ObligationStatus.PAUSED,
+    }
+    assert effect.obligations_opened == ["sign_call_off_agreement"]
+    # Its clock stands still: no timer runs while it is paused.
+    assert all(t.change is TimerChange.CANCELLED for t in effect.timers) or not effect.timers

@@ -13,7 +13,7 @@ when a deadline is re-derived is passed over, as when a deadline is set; one
 the new schedule makes due now that was never due before goes out at once.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import ValidationError
 
@@ -87,7 +87,10 @@ def migrate(
         if known is None and obligation.status in ACTIVE_OBLIGATION_STATUSES:
             obligation.status, obligation.closed_on = ObligationStatus.CANCELLED, today
             obligation.paused_on = None
-    follow_obligations(after, new_policy, None, today, now=now)
+    if after.stage is Stage.PAUSED and after.paused_from is not None:
+        _follow_while_paused(after, new_policy, today=today, now=now)
+    else:
+        follow_obligations(after, new_policy, None, today, now=now)
     if after.wave is not None:
         arm_checklist(after, new_policy, today=today, now=now)
     effect = MigrationEffect(
@@ -102,6 +105,32 @@ def migrate(
         timers=_timer_changes(_timers(state, policy), _timers(after, new_policy), now),
     )
     return after, new_policy, effect
+
+
+def _follow_while_paused(
+    state: MunicipalityState, policy: ReminderPolicy, *, today: date, now: datetime
+) -> None:
+    """Obligations as the new version has them for the stage it paused from, all paused.
+
+    On resume the party finds what it would have had on that stage; meanwhile
+    no clock runs (a pause stops every obligation's clock).
+    """
+    assert state.paused_from is not None
+    for obligation in state.obligations.values():
+        rule = policy.rule(obligation.id)
+        if (
+            obligation.status is ObligationStatus.PAUSED
+            and rule is not None
+            and state.paused_from not in rule.stages
+        ):
+            obligation.status, obligation.closed_on = ObligationStatus.CANCELLED, today
+            obligation.paused_on = None
+    state.stage = state.paused_from
+    follow_obligations(state, policy, None, today, now=now)
+    state.stage = Stage.PAUSED
+    for obligation in state.obligations.values():
+        if obligation.status is ObligationStatus.OPEN:
+            obligation.status, obligation.paused_on = ObligationStatus.PAUSED, today
 
 
 def _target(plan: MigrationPlan, source: ProcessDefinition) -> ProcessDefinition:
