@@ -251,6 +251,20 @@ class ApiClient:
 
     # -- plumbing ------------------------------------------------------------
 
+    def migration_dry_run(self, body: dict[str, Any]) -> Any:
+        """POST /api/migrations/dry-run: what a plan would do to each selected party."""
+        return self._request("POST", "/api/migrations/dry-run", json=body)
+
+    def migration_apply(self, body: dict[str, Any]) -> Any:
+        """POST /api/migrations: start migrating the selected parties."""
+        return self._request("POST", "/api/migrations", json=body)
+
+    def migration(self, migration_id: str, action: str | None = None) -> Any:
+        """GET /api/migrations/{id}, or POST .../pause and .../resume."""
+        if action is None:
+            return self._request("GET", f"/api/migrations/{migration_id}")
+        return self._request("POST", f"/api/migrations/{migration_id}/{action}")
+
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         with self._transport_errors():
             response = self._http.request(method, path, **kwargs)

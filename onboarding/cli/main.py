@@ -17,6 +17,7 @@ from onboarding.cli import (
     actions,
     history_actions,
     history_commands,
+    migration_commands,
     obligation_commands,
     people_commands,
     process_commands,
@@ -47,6 +48,7 @@ app.add_typer(people_commands.users_app, name="users")
 app.add_typer(people_commands.contacts_app, name="contacts")
 app.add_typer(obligation_commands.deadline_app, name="deadline")
 app.add_typer(process_commands.process_app, name="process")
+app.add_typer(migration_commands.migration_app, name="migration")
 app.add_typer(wave_app, name="wave")
 app.add_typer(checklist_app, name="checklist")
 db_app = typer.Typer(
