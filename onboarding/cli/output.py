@@ -57,6 +57,7 @@ def municipality_details(view: Mapping[str, Any]) -> str:
         ("County", view.get("county")),
         ("Health trust", view.get("health_trust")),
         ("Stage", _stage(view)),
+        ("Process", f"version {view.get('process_version', 1)}"),
         ("Allowed triggers", ", ".join(view.get("allowed_triggers") or []) or "none"),
     ]
     last = view.get("last_transition")

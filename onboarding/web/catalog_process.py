@@ -42,6 +42,8 @@ NB: dict[str, str] = {
     "diff_change.changed": "endret",
     "municipality.process_version": "Prosessversjon {version}",
     "error.unknown_process": "Ingen prosess {process} versjon {version}.",
+    "history.process_migration": "Flyttet fra prosessversjon {before} til {after} ({migration})",
+    "history.policy_migration": "Ny varslingspolicy for versjon {after} ({migration})",
 }
 
 EN: dict[str, str] = {
@@ -82,4 +84,6 @@ EN: dict[str, str] = {
     "diff_change.changed": "changed",
     "municipality.process_version": "Process version {version}",
     "error.unknown_process": "No process {process} version {version}.",
+    "history.process_migration": "Moved from process version {before} to {after} ({migration})",
+    "history.policy_migration": "New reminder policy for version {after} ({migration})",
 }

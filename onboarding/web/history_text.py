@@ -64,10 +64,23 @@ def _notification(t: Translator, d: dict[str, Any]) -> str:
     )
 
 
+def _migration(t: Translator, d: dict[str, Any]) -> str:
+    key = (
+        "history.process_migration"
+        if d["from_version"] != d["to_version"]
+        else "history.policy_migration"
+    )
+    text = t(key, before=d["from_version"], after=d["to_version"], migration=d["migration_id"])
+    if d["from_stage"] != d["to_stage"]:
+        text += f": {t.stage(d['from_stage'])} → {t.stage(d['to_stage'])}"
+    return text
+
+
 DESCRIBERS: dict[str, Callable[[Translator, dict[str, Any]], str]] = {
     "transition": _transition,
     "correction": _correction,
     "deadline_change": _deadline,
+    "process_migration": _migration,
     "reminder": _notification,
     "escalation": _notification,
 }

@@ -120,9 +120,12 @@ async def test_the_dry_run_is_what_the_apply_then_does(api: Api) -> None:
     # A dry-run changes nothing.
     assert (await api.get(f"/api/municipalities/{preparing}")).json()["process_version"] == 1
 
+    funnel_before = (await api.get("/api/reports/funnel")).json()
     started = await admin_post(api, "/api/migrations", body)
     assert started.status_code == 202, started.text
     progress = await finished(api, run)
+    # Where the region stood is unchanged by moving it to another version.
+    assert (await api.get("/api/reports/funnel")).json() == funnel_before
     assert (progress["total"], progress["migrated"], progress["refused"]) == (3, 3, 0)
     effects = (
         await api.http.get(f"/api/migrations/{run}/effects", headers=api.auth(Role.ADMIN))
