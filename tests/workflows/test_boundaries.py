@@ -9,6 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import interfaces
+from activities.migrations import MigrationActivities
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.waves import WaveActivities
@@ -19,6 +20,7 @@ IMPLEMENTATIONS = [
     (interfaces.Projection, ProjectionActivities),
     (interfaces.Notifications, NotificationActivities),
     (interfaces.Waves, WaveActivities),
+    (interfaces.Migrations, MigrationActivities),
 ]
 # What a workflow must never import, even through another module: I/O and the client side.
 FORBIDDEN = (
