@@ -436,3 +436,32 @@ async def test_the_outbox_filters_by_municipality_and_status(site: Site) -> None
     await page.goto("/admin/notifications?from=2027-06-01&to=2027-05-01")
     await expect(page.locator("#f-from-error")).to_contain_text("after")
     await page.context.close()
+
+
+# -- the API documentation -------------------------------------------------------
+
+
+async def test_the_api_docs_render_from_the_package_under_the_csp(site: Site) -> None:
+    context = await site.context()
+    page = await context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    response = await page.goto("/docs")
+    assert response is not None
+    assert "script-src 'self';" in response.headers["content-security-policy"]
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
+    # Operations of the OpenAPI document, drawn by Swagger UI.
+    await expect(page.locator(".opblock").first).to_be_visible()
+    assert await page.locator(".opblock").count() > 40
+    await expect(
+        page.locator(".opblock-summary-path", has_text="/transitions").first
+    ).to_be_visible()
+    # An operation opens with its parameters and responses, still under the CSP.
+    await page.locator(".opblock-summary-path", has_text="/transitions").first.click()
+    await expect(page.locator(".opblock-body .responses-wrapper").first).to_be_visible()
+    await page.screenshot(path=str(SCREENSHOTS / "api-docs.png"))
+    assert refused == []
+    assert all(url.startswith(site.url) for url in requests), requests
+    await context.close()
