@@ -59,11 +59,35 @@ def municipality_details(view: Mapping[str, Any]) -> str:
         ("Stage", _stage(view)),
         ("Allowed triggers", ", ".join(view.get("allowed_triggers") or []) or "none"),
     ]
+    blocked = blocked_lines(view)
+    if blocked:
+        pairs.append(("Blocked triggers", blocked[0]))
     last = view.get("last_transition")
     if isinstance(last, Mapping):
         pairs.append(("Last transition", transition_summary(last)))
     width = max(len(label) for label, _ in pairs) + 1
-    return "\n".join(f"{label + ':':<{width}} {_cell(value)}" for label, value in pairs)
+    lines = []
+    for label, value in pairs:
+        lines.append(f"{label + ':':<{width}} {_cell(value)}")
+        if label == "Blocked triggers":
+            lines.extend(" " * (width + 1) + line for line in blocked[1:])
+    return "\n".join(lines)
+
+
+def blocked_lines(view: Mapping[str, Any]) -> list[str]:
+    """Each trigger a guard holds back, then what it still lacks, one per line."""
+    from onboarding.domain.parties.blocked import blocked_triggers
+    from onboarding.domain.parties.models import MunicipalityView
+
+    try:
+        parsed = MunicipalityView.model_validate(view)
+    except ValueError:  # an answer from another version: say nothing rather than guess
+        return []
+    lines: list[str] = []
+    for blocked in blocked_triggers(parsed):
+        lines.append(f"{blocked.trigger.value}, until:")
+        lines.extend(f"  - {condition}" for condition in blocked.missing)
+    return lines
 
 
 def transition_result(view: Mapping[str, Any]) -> str:

@@ -154,7 +154,16 @@ async def test_a_wave_from_creation_to_reschedule_and_checklist(
     )
     [done] = wave_store.checklist_completions(site.engine, number=number)
     assert done.item == "technical_infrastructure" and done.actor.name == "Test coordinator"
+    # approve_go_live is listed as blocked, with what it lacks, and its form says the same.
+    blocked = page.locator("#blocked-triggers li[data-blocked='approve_go_live']")
+    await expect(blocked).to_contain_text("Service agreement not signed")
+    await expect(blocked).to_contain_text("Checklist item not done")
     await check_page(page, "municipality-checklist")
+    await blocked.get_by_role("link").click()
+    await expect(page.locator("#blocked-by")).to_contain_text("Service agreement not signed")
+    await expect(page.locator("main")).not_to_contain_text("not allowed from stage")
+    await expect(page.locator("#transition-form")).to_have_count(0)
+    await check_page(page, "transition-blocked")
 
     await page.goto(f"/waves/{wave_id}")
     await expect(page.locator(f"#members tr[data-number='{number}']")).to_contain_text("1 of 6")

@@ -19,6 +19,7 @@ from onboarding.api.deps import TemporalDep
 from onboarding.domain.calendar import OSLO, today_in_oslo
 from onboarding.domain.contacts import Contact
 from onboarding.domain.errors import OnboardingError, UnknownMunicipality
+from onboarding.domain.parties.blocked import blocked_triggers
 from onboarding.domain.parties.models import MunicipalityView, TransitionCommand, TransitionRequest
 from onboarding.domain.process.definition import (
     EVIDENCE_FIELDS,
@@ -83,6 +84,7 @@ async def municipality_page(
         view=view,
         diagram=render_svg(page.t, view.stage, next_stages(view)),
         forward=forward_triggers(view),
+        blocked=blocked_triggers(view),
         obligations=obligations,
         history=history,
         oslo=OSLO,
@@ -198,12 +200,15 @@ def _render_form(
     errors: FormErrors,
 ) -> Response:
     last = view.last_transition
+    held = {b.trigger: b.missing for b in blocked_triggers(view)}
     return page.render(
         "transition.html",
         status=errors.status,
         view=view,
         trigger=trigger,
         allowed=trigger in view.allowed_triggers,
+        # Held back by its guard (approve_go_live: wave, checklist, agreement), in words.
+        blocked_by=[condition_text(page.t, c) for c in held.get(trigger, ())],
         evidence_fields=[EVIDENCE_FIELDS[name] for name in EVIDENCE_RULES[trigger].required],
         values=values,
         errors=errors,
