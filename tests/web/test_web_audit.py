@@ -236,6 +236,29 @@ def test_entries_are_described_in_the_page_language() -> None:
         },
     )
     assert describe(nb, reminder) != describe(en, reminder)
+    # Checklist items, contacts, tokens and wave events have sentences of their own.
+    done = _entry("checklist_completion", {"item": "integrations_tested"})
+    assert describe(nb, done) == "Sjekklistepunkt utført: Integrasjoner testet"
+    moved_wave = _entry(
+        "wave_rescheduled",
+        {
+            "event": "rescheduled",
+            "go_live_at": "2028-04-16T22:00:00+02:00",
+            "previous_go_live_at": "2028-01-07T22:00:00+01:00",
+            "other_wave": None,
+        },
+    ).model_copy(update={"wave": "2028-sunnmore"})
+    assert describe(nb, moved_wave) == (
+        "Bølge 2028-sunnmore flyttet: 7. januar 2028 22:00 → 16. april 2028 22:00"
+    )
+    added = _entry("wave_member_added", {"event": "member_added"}).model_copy(
+        update={"wave": "2028-sunnmore"}
+    )
+    assert describe(nb, added) == "8801 lagt til bølge 2028-sunnmore"
+    revoked = _entry("token_revoked", {"name": "Kari", "role": "coordinator"})
+    assert describe(nb, revoked) == "Kari (koordinator)"
+    for kind in ("checklist_completion", "token_revoked", "wave_decision", "wave_member_added"):
+        assert nb(f"kind.{kind}") != kind and en(f"kind.{kind}") != kind
     # A kind added later, or details of another shape: the source's own summary.
     assert describe(en, _entry("wave_rescheduled", {})) == "from the source"
     assert describe(en, _entry("transition", {"trigger": "no-such-trigger"})) == "from the source"
