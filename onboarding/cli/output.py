@@ -5,6 +5,9 @@ terminals, and cost no dependency. Functions return text; the caller prints it.
 """
 
 import json
+import shutil
+import sys
+import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -18,16 +21,56 @@ def as_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Columns padded to their widest cell, two spaces apart, a rule under the headers."""
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, width: int | None = None
+) -> str:
+    """Columns padded to their widest cell, two spaces apart, a rule under the headers.
+
+    On a terminal, a table wider than `width` (default: the terminal's, at most
+    120) wraps the text of its widest columns onto more lines of the same row;
+    in a pipe every row stays one line, for grep (and --json for scripts).
+    """
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, value in enumerate(row):
             widths[i] = max(widths[i], len(value))
+    limit = width or table_width()
+    if limit is not None:
+        widths = _fitted(widths, headers, limit)
     lines = [_line(headers, widths), _line(["-" * w for w in widths], widths)]
-    lines.extend(_line(row, widths) for row in cells)
+    for row in cells:
+        wrapped = [
+            textwrap.wrap(v, w, break_on_hyphens=False) or [""]
+            for v, w in zip(row, widths, strict=True)
+        ]
+        for n in range(max(len(c) for c in wrapped)):
+            lines.append(_line([c[n] if n < len(c) else "" for c in wrapped], widths))
     return "\n".join(lines)
+
+
+def table_width() -> int | None:
+    """The width tables fit on a terminal: its own (COLUMNS), at most 120; None in a pipe."""
+    if not sys.stdout.isatty():
+        return None
+    return min(shutil.get_terminal_size((120, 24)).columns, 120)
+
+
+# A column is never wrapped narrower than this (or its header).
+_MIN_COLUMN = 10
+
+
+def _fitted(widths: list[int], headers: Sequence[str], limit: int) -> list[int]:
+    """Narrow the widest columns until the table (two spaces apart) fits `limit`."""
+    fitted = list(widths)
+    floor = [max(len(h), _MIN_COLUMN) for h in headers]
+    while sum(fitted) + 2 * (len(fitted) - 1) > limit:
+        candidates = [i for i, w in enumerate(fitted) if w > floor[i]]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: fitted[i])
+        fitted[widest] -= 1
+    return fitted
 
 
 def _cell(value: object) -> str:
@@ -142,7 +185,7 @@ def funnel_report(report: Mapping[str, Any]) -> str:
     parts = [
         f"As of {report.get('as_of')}: {report.get('total')} municipalities",
         "",
-        table(["STAGE", "NOW"], list(stages.items())),
+        table(["STAGE", "MUNICIPALITIES"], list(stages.items())),
         "",
         table(["MILESTONE", "REACHED"], list(reached.items())),
     ]
@@ -352,7 +395,8 @@ def _deadline(obligation: Mapping[str, Any]) -> str:
         return "none"
     effective = obligation.get("effective_deadline")
     if effective and effective != deadline:
-        return f"{deadline} (effective {effective})"
+        # Falls on a weekend or holiday: due the business day before.
+        return f"{deadline} (business day: {effective})"
     return str(deadline)
 
 
