@@ -8,6 +8,8 @@ token and wave sources say (onboarding/web/history_text.py). Kept beside
 """
 
 NB: dict[str, str] = {
+    "field.evidence.source": "Kilde",
+    "field.evidence.decision": "Beslutning",
     "kind.checklist_completion": "Sjekklistepunkt",
     "kind.contact_change": "Kontakter",
     "kind.token_created": "Nøkkel laget",
@@ -42,6 +44,8 @@ NB: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "field.evidence.source": "Source",
+    "field.evidence.decision": "Decision",
     "kind.checklist_completion": "Checklist item",
     "kind.contact_change": "Contacts",
     "kind.token_created": "Token created",

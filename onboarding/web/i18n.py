@@ -36,6 +36,24 @@ _MONTHS = {
     ),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
+# For tables: the abbreviations of the Norwegian Language Council (mars to juli stay whole).
+_SHORT_MONTHS = {
+    "nb": (
+        "jan.",
+        "feb.",
+        "mars",
+        "apr.",
+        "mai",
+        "juni",
+        "juli",
+        "aug.",
+        "sep.",
+        "okt.",
+        "nov.",
+        "des.",
+    ),
+    "en": _MONTHS["en"],
+}
 
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
@@ -84,6 +102,22 @@ class Translator:
             return self.trigger(obligation_id)
         except ValueError:
             return self.catalog.get(f"checklist_item.{obligation_id}", fallback)
+
+    # Before `date` and `datetime`: their names would shadow the types in these annotations.
+    def short_date(self, day: date | None) -> str:
+        """A calendar date for a table cell: 15. mars 2017, 3. des. 2026 / 3 Dec 2026."""
+        if day is None:
+            return ""
+        month = _SHORT_MONTHS[self.language][day.month - 1]
+        separator = ". " if self.language == "nb" else " "
+        return f"{day.day}{separator}{month} {day.year}"
+
+    def short_datetime(self, moment: datetime | None) -> str:
+        """An instant for a table cell, in Europe/Oslo: 3. des. 2026 14:05."""
+        if moment is None:
+            return ""
+        local = moment.astimezone(OSLO)
+        return f"{self.short_date(local.date())} {local:%H:%M}"
 
     def date(self, day: date | None) -> str:
         """A calendar date: 15. mars 2017 / 15 Mar 2017."""
