@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (sentences of the page text stay whole on one line, as in catalog.py)
-"""The texts of history entries beyond transitions and deadlines, in bokmål and English.
+"""The texts of history entries beyond transitions and deadlines (and a chart note), in bokmål and English.
 
 Every entry kind's label (`kind.<kind>`: the badges of the timeline and the
 audit log, the audit filter) and what the entries of the checklist, contact,
@@ -10,6 +10,7 @@ token and wave sources say (onboarding/web/history_text.py). Kept beside
 NB: dict[str, str] = {
     "field.evidence.source": "Kilde",
     "field.evidence.decision": "Beslutning",
+    "dashboard.chart_marked": "den valgte datoen {day} er markert",
     "kind.checklist_completion": "Sjekklistepunkt",
     "kind.contact_change": "Kontakter",
     "kind.token_created": "Nøkkel laget",
@@ -46,6 +47,7 @@ NB: dict[str, str] = {
 EN: dict[str, str] = {
     "field.evidence.source": "Source",
     "field.evidence.decision": "Decision",
+    "dashboard.chart_marked": "the chosen date {day} is marked",
     "kind.checklist_completion": "Checklist item",
     "kind.contact_change": "Contacts",
     "kind.token_created": "Token created",
