@@ -262,3 +262,14 @@ def test_entries_are_described_in_the_page_language() -> None:
     # A kind added later, or details of another shape: the source's own summary.
     assert describe(en, _entry("wave_rescheduled", {})) == "from the source"
     assert describe(en, _entry("transition", {"trigger": "no-such-trigger"})) == "from the source"
+
+
+def test_every_kind_of_entry_has_a_label_and_a_sentence_in_both_languages() -> None:
+    from onboarding.history.log import known_kinds
+    from onboarding.web.catalog import CATALOGS
+    from onboarding.web.history_text import DESCRIBERS
+
+    for language, catalog in CATALOGS.items():
+        for kind in known_kinds():
+            assert f"kind.{kind}" in catalog, (language, kind)
+            assert kind in DESCRIBERS or f"history.{kind}" in catalog, (language, kind)
