@@ -167,7 +167,7 @@ async def test_missing_evidence_is_named_by_the_server(site: Site) -> None:
     async with page.expect_navigation():
         await page.click("#transition-form button[type=submit]")
     await expect(page.locator("#error-summary")).to_contain_text("Document reference")
-    await expect(page.locator("#f-evidence-document_ref-error")).to_contain_text("required")
+    await expect(page.locator("#f-evidence-document_ref-error")).to_contain_text("Required for")
     assert queries.history(site.engine, number=number) == []
     await page.context.close()
 
