@@ -12,10 +12,12 @@ client, so importing it keeps a workflow free of I/O.
 
 from temporalio import activity
 
+from onboarding.domain.migrations.run import MigrationCall, MigrationCallResult
 from onboarding.domain.notifications import DeliveryInput, DeliveryResult, DueMessage, EnqueueResult
 from onboarding.domain.obligations.models import ObligationProjection
 from onboarding.domain.parties.correction_records import CorrectionProjection
 from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, RunInput
+from onboarding.domain.process.migration_plan import MigrationProjection
 from onboarding.domain.waves.models import (
     ChecklistProjection,
     MemberCall,
@@ -54,6 +56,11 @@ class Projection:
         """Remember a new run of the workflow (after continue-as-new)."""
         raise NotImplementedError(_ON_THE_WORKER)
 
+    @activity.defn(name="record_migration")
+    def record_migration(self, projection_input: MigrationProjection) -> None:
+        """Append the process migration (once), move the row, write the obligations."""
+        raise NotImplementedError(_ON_THE_WORKER)
+
 
 class Notifications:
     """The notification outbox and its delivery by email (activities/notifications.py)."""
@@ -85,4 +92,13 @@ class Waves:
     @activity.defn(name="call_member")
     async def call_member(self, call: MemberCall) -> MemberCallResult:
         """Run one update on a member's workflow and hand back its answer."""
+        raise NotImplementedError(_ON_THE_WORKER)
+
+
+class Migrations:
+    """The migration workflow's calls into party workflows (activities/migrations.py)."""
+
+    @activity.defn(name="migrate_party")
+    async def migrate_party(self, call: MigrationCall) -> MigrationCallResult:
+        """Run one party's migrate update; a refusal is an answer, not a failure."""
         raise NotImplementedError(_ON_THE_WORKER)

@@ -9,8 +9,9 @@ from activities import interfaces
 from onboarding.domain.obligations.models import ObligationProjection
 from onboarding.domain.parties.correction_records import CorrectionProjection
 from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, RunInput
+from onboarding.domain.process.migration_plan import MigrationProjection
 from onboarding.observability.metrics import TRANSITIONS_RECORDED, observe_projection_lag
-from onboarding.store import projection
+from onboarding.store import process_migrations, projection
 
 NOTED_RUNS_KEPT = 10_000
 
@@ -61,6 +62,18 @@ class ProjectionActivities(interfaces.Projection):
             activity.logger.info(
                 "correction %s of %s was already recorded",
                 projection_input.record.seq,
+                projection_input.municipality.number,
+            )
+
+    @activity.defn(name="record_migration")
+    def record_migration(self, projection_input: MigrationProjection) -> None:
+        """Append the process migration (once), move the row, write the obligations."""
+        written = process_migrations.record_migration(self._engine, projection_input)
+        self._note_run(projection_input.municipality.number)
+        if not written:
+            activity.logger.info(
+                "migration %s of %s was already recorded",
+                projection_input.effect.migration_id,
                 projection_input.municipality.number,
             )
 

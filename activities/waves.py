@@ -67,7 +67,7 @@ class WaveActivities(interfaces.Waves):
         # The same for every attempt of this activity, unique to this call.
         update_id = f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
         try:
-            answer = await _heartbeating(
+            answer = await heartbeating(
                 handle.execute_update(
                     call.update, call.argument(), id=update_id, result_type=result_type
                 )
@@ -96,7 +96,7 @@ class WaveActivities(interfaces.Waves):
         return MemberCallResult(membership=answer)
 
 
-async def _heartbeating(awaitable: Awaitable[_Answer]) -> _Answer:
+async def heartbeating(awaitable: Awaitable[_Answer]) -> _Answer:
     """Await `awaitable`, heartbeating every HEARTBEAT_EVERY until it is done."""
     task = asyncio.ensure_future(awaitable)
     try:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from bench.rig import Bench
 from onboarding.demo.wave_driver import all_on, go_live_in_past_wave, wave_of_the_day
 from onboarding.domain.calendar import today_in_oslo
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 
 T = TypeVar("T")
 

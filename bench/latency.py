@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bench.drive import alternate, gather_limited, move, pooled, summary
 from bench.floor import FloorStep, FloorWorkflow
 from bench.rig import Bench, dev_bench, registered, synthetic
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.gateway import parties as gateway
 
 

@@ -18,7 +18,7 @@ from bench.drive import gather_limited
 from bench.rig import Spawned, registered, spawn_worker, start_dev_server, synthetic
 from onboarding.domain.actor import Actor
 from onboarding.domain.parties.models import TransitionCommand
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
 from onboarding.settings import Settings

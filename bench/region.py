@@ -28,7 +28,7 @@ from bench.drive import gather_limited, go_live, move, set_deadline
 from bench.floor import FloorStep, FloorWorkflow
 from bench.rig import Bench, dev_bench, registered, synthetic
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.store.tables.notifications import NotificationRow
 

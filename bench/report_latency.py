@@ -26,14 +26,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
 
-from onboarding.domain.process.definition import (
-    MILESTONE_RANK,
-    ProcessContext,
-    Stage,
-    allowed_triggers,
-    decide,
-)
+from onboarding.domain.process.machine import ProcessContext, allowed_triggers, decide
+from onboarding.domain.process.registry import MUNICIPALITY, latest
 from onboarding.domain.reports import Interval
+from onboarding.domain.vocabulary import MILESTONE_RANK, Stage
 from onboarding.history.entries import AuditFilters
 from onboarding.history.export import ExportFormat, encode
 from onboarding.history.log import audit_page, audit_stream
@@ -52,20 +48,24 @@ COLUMNS = (
     "reached_rank"
 )
 
+# What `onboarding up` registers a municipality on: the newest version.
+PROCESS = latest(MUNICIPALITY)
+
 
 def _journey(rng: random.Random, length: int) -> list[tuple[str, str, str]]:
     """`length` transitions the process allows: (trigger, from, to), wandering the road."""
-    context = ProcessContext(stage=Stage.PROSPECTIVE)
+    context = ProcessContext(definition=PROCESS, stage=Stage.PROSPECTIVE)
     steps: list[tuple[str, str, str]] = []
     while len(steps) < length:
         allowed = allowed_triggers(context)
         if not allowed:  # live or withdrawn: a fresh cycle keeps the count (a synthetic log)
-            context = ProcessContext(stage=Stage.PROSPECTIVE)
+            context = ProcessContext(definition=PROCESS, stage=Stage.PROSPECTIVE)
             continue
         trigger = rng.choice(allowed)
         to = decide(context, trigger)
         steps.append((trigger.value, context.stage.value, to.value))
         context = ProcessContext(
+            definition=PROCESS,
             stage=to,
             paused_from=context.stage
             if to is Stage.PAUSED

@@ -31,7 +31,7 @@ from onboarding.domain.calendar import oslo_date
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import DeadlineCommand
 from onboarding.domain.parties.models import TransitionCommand
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.domain.waves.models import WaveStatus
 from onboarding.embedded.binaries import find_binary
 from onboarding.embedded.worker import build_worker

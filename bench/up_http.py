@@ -53,7 +53,9 @@ from sqlmodel import Session, select
 from bench.drive import Block, alternate, move, percentile, pooled
 from bench.floor import FloorWorkflow
 from bench.rig import Bench, Up, free_port, running_up, spawn
-from onboarding.domain.process.definition import ProcessContext, Stage, Trigger, decide
+from onboarding.domain.process.machine import ProcessContext, decide
+from onboarding.domain.process.registry import MUNICIPALITY, latest
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.gateway.client import connect
 from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
 from onboarding.settings import Settings
@@ -86,6 +88,9 @@ LIMITS = httpx.Limits(keepalive_expiry=2.0)
 Send = Callable[[str, int], Awaitable[float]]
 Lane = Callable[[int], Awaitable[list[float]]]
 
+# What `onboarding up` registers a municipality on: the newest version.
+PROCESS = latest(MUNICIPALITY)
+
 
 def planned(step: int) -> Trigger:
     """A municipality's `step`-th transition (from 0)."""
@@ -94,11 +99,11 @@ def planned(step: int) -> Trigger:
 
 def stage_after(steps: int) -> Stage:
     """The stage after the plan's first `steps` transitions; raises if the process refuses one."""
-    context = ProcessContext(stage=Stage.PROSPECTIVE)
+    context = ProcessContext(definition=PROCESS, stage=Stage.PROSPECTIVE)
     for step in range(steps):
         stage = decide(context, planned(step))
         paused_from = context.stage if stage is Stage.PAUSED else None
-        context = ProcessContext(stage=stage, paused_from=paused_from)
+        context = ProcessContext(definition=PROCESS, stage=stage, paused_from=paused_from)
     return context.stage
 
 

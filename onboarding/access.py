@@ -66,6 +66,16 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/health"): PUBLIC,
     ("GET", "/api/health/ready"): PUBLIC,
     ("GET", "/api/process"): ANY_TOKEN,
+    ("GET", "/api/processes"): ANY_TOKEN,
+    ("GET", "/api/processes/{key}/{version}"): ANY_TOKEN,
+    ("GET", "/api/processes/{key}/{version}/diff"): ANY_TOKEN,
+    # Process migrations: admins only (they move every selected party).
+    ("POST", "/api/migrations/dry-run"): ADMIN,
+    ("POST", "/api/migrations"): ADMIN,
+    ("GET", "/api/migrations/{migration_id}"): ADMIN,
+    ("POST", "/api/migrations/{migration_id}/pause"): ADMIN,
+    ("POST", "/api/migrations/{migration_id}/resume"): ADMIN,
+    ("GET", "/api/migrations/{migration_id}/effects"): ADMIN,
     # One municipality: its own contact reads it and writes contacts and evidence.
     ("GET", M): READ_OWN,
     ("GET", f"{M}/history"): READ_OWN,
@@ -123,9 +133,14 @@ API_RULES: dict[tuple[str, str], Rule] = {
 PAGE_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/signin"): PUBLIC,
     ("POST", "/signin"): PUBLIC,
+    # Single sign-on: off to the identity provider, and back (docs/sso.md).
+    ("GET", "/signin/sso"): PUBLIC,
+    ("GET", "/signin/sso/callback"): PUBLIC,
     ("POST", "/signout"): READ,
     ("GET", "/language/{language}"): PUBLIC,
     ("GET", "/"): READ,
+    ("GET", "/processes"): READ,
+    ("GET", "/processes/{key}/{version}"): READ,
     ("GET", "/municipalities/{number}"): READ,
     ("GET", "/municipalities/{number}/transitions/{trigger}"): WRITE,
     ("POST", "/municipalities/{number}/transitions/{trigger}"): WRITE,

@@ -6,6 +6,7 @@ own Temporal dev server. Production sets the Temporal address, namespace and
 database URL.
 """
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values copied from documentation or examples; production refuses to start with them.
+# A role of ONBOARDING_OIDC_ROLES (parsed into roles in onboarding/sso/roles.py).
+_OIDC_ROLE = re.compile(r"viewer|coordinator|admin|municipality:\d{4}(\s*,\s*\d{4})*")
 PLACEHOLDER_MARKERS = ("changeme", "change-me", "change_me", "placeholder", "example", "secret")
 
 
@@ -121,6 +124,46 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(
         12, ge=1, le=24 * 30, description="a page session ends this long after sign-in"
     )
+    # Single sign-on for the pages (OpenID Connect, docs/sso.md). Unset issuer: people sign
+    # in with a token, as in the embedded default.
+    oidc_issuer: str | None = Field(
+        None,
+        description="issuer URL of the OpenID provider (its discovery document is "
+        "`<issuer>/.well-known/openid-configuration`); unset: no single sign-on, the pages "
+        "take a token",
+    )
+    oidc_client_id: str | None = Field(
+        None, description="this app's client id at the provider; required with the issuer"
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="the client's secret at the provider; unset: a public client (PKCE)"
+    )
+    oidc_cli_client_id: str | None = Field(
+        None,
+        description="a public client's id at the provider for `onboarding signin` (the device "
+        "authorization flow); the API then takes that client's ID tokens as bearer tokens; "
+        "unset: the CLI and the API take API tokens only",
+    )
+    oidc_scopes: str = Field(
+        "openid profile email", description="scopes asked for at sign-in, space-separated"
+    )
+    oidc_role_claim: str = Field(
+        "groups",
+        description="the ID token claim (a list or a string) whose values `ONBOARDING_OIDC_ROLES` "
+        "maps to roles, e.g. `groups` (Entra ID) or `roles` (app roles)",
+    )
+    oidc_roles: dict[str, str] | None = Field(
+        None,
+        description="JSON object from a value of the role claim to a role: `viewer`, "
+        "`coordinator`, `admin` or `municipality:5001,5006` (a scope), e.g. "
+        '`{"onboarding-admins": "admin", "kommune-5001": "municipality:5001"}`; a person '
+        "with several gets the highest staff role; one with none is refused",
+    )
+    oidc_name_claim: str = Field(
+        "name",
+        description="the ID token claim that names the person in the audit log (then "
+        "`preferred_username`, `email`, the subject)",
+    )
     token_cache_seconds: float = Field(
         1.0,
         ge=0,
@@ -223,12 +266,38 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _oidc_is_complete(self) -> Self:
+        """`ONBOARDING_OIDC_ISSUER` and `ONBOARDING_OIDC_CLIENT_ID` go together, and
+        `ONBOARDING_OIDC_ROLES` is required with them (nobody would get a role otherwise);
+        each of its roles is `viewer`, `coordinator`, `admin` or `municipality:` followed by
+        4-digit municipality numbers separated by commas."""
+        if (self.oidc_issuer is None) != (self.oidc_client_id is None):
+            raise ValueError(
+                "ONBOARDING_OIDC_ISSUER and ONBOARDING_OIDC_CLIENT_ID go together: "
+                "set both or neither"
+            )
+        if self.oidc_issuer is None:
+            return self
+        if not self.oidc_roles:
+            raise ValueError(
+                "ONBOARDING_OIDC_ROLES is required with ONBOARDING_OIDC_ISSUER, e.g. "
+                '{"onboarding-admins": "admin"}: without it nobody gets a role'
+            )
+        for value, role in self.oidc_roles.items():
+            if not _OIDC_ROLE.fullmatch(role.strip()):
+                raise ValueError(
+                    f"ONBOARDING_OIDC_ROLES: {value!r} maps to {role!r}; allowed: viewer, "
+                    "coordinator, admin, or municipality:5001,5006 (4-digit numbers)"
+                )
+        return self
+
+    @model_validator(mode="after")
     def _production_is_locked_down(self) -> Self:
         """With `ONBOARDING_MODE=production`: encryption keys are required; no secret (keys,
-        SMTP password, Temporal API key) may be a placeholder such as `changeme` or
-        `example`; the Temporal connection needs TLS or an API key, unless
+        SMTP password, Temporal API key, OpenID client secret) may be a placeholder such as
+        `changeme` or `example`; the Temporal connection needs TLS or an API key, unless
         `ONBOARDING_TEMPORAL_ALLOW_PLAINTEXT=true` (a private network the operator vouches
-        for)."""
+        for); an OpenID issuer must be https."""
         if self.mode != "production":
             return self
         problems = []
@@ -237,7 +306,9 @@ class Settings(BaseSettings):
                 "ONBOARDING_ENCRYPTION_KEYS or ONBOARDING_ENCRYPTION_KEYS_FILE is required "
                 "(Temporal payloads hold personal data)"
             )
-        for name in ("encryption_keys", "smtp_password", "temporal_api_key"):
+        if self.oidc_issuer is not None and not self.oidc_issuer.startswith("https://"):
+            problems.append("ONBOARDING_OIDC_ISSUER must be an https:// URL")
+        for name in ("encryption_keys", "smtp_password", "temporal_api_key", "oidc_client_secret"):
             value = getattr(self, name)
             if value is not None and _is_placeholder(value.get_secret_value()):
                 problems.append(f"ONBOARDING_{name.upper()} is a placeholder: set a real secret")
@@ -275,6 +346,11 @@ class Settings(BaseSettings):
     @property
     def admin_token_file(self) -> Path:
         return self.home / "admin.token"
+
+    @property
+    def person_token_file(self) -> Path:
+        """Where `onboarding signin` keeps the person's ID token (mode 600)."""
+        return self.home / "person.token"
 
 
 def _is_placeholder(value: str) -> bool:

@@ -31,6 +31,7 @@ _TYPE_NAMES: dict[Any, str] = {
     bool: "`true` or `false`",
     Path: "path",
     SecretStr: "secret",
+    dict[str, str]: "JSON object",
 }
 
 

@@ -22,6 +22,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.interfaces import Notifications, Projection, Waves
     from onboarding.domain.actor import Actor
     from onboarding.domain.calendar import oslo_date
+    from onboarding.domain.errors import OnboardingError
+    from onboarding.domain.migrations.apply import migrate as migrate_state
+    from onboarding.domain.migrations.run import MigrationCallResult
     from onboarding.domain.notifications import DeliveryInput
     from onboarding.domain.obligations.models import (
         DeadlineChange,
@@ -70,6 +73,11 @@ with workflow.unsafe.imports_passed_through():
         municipality_view,
         plan_transition,
         transition_answers,
+    )
+    from onboarding.domain.process.migration_plan import (
+        MigrationCommand,
+        MigrationEffect,
+        MigrationProjection,
     )
     from onboarding.domain.waves import membership, readiness
     from onboarding.domain.waves.go_live import plan_go_live
@@ -232,6 +240,69 @@ class MunicipalityWorkflow:
         with refusals():
             if self._corrections.repeat(command) is None:
                 self._plan_correction(command)
+
+    # -- process migrations ---------------------------------------------------
+
+    @workflow.query
+    def preview_migration(self, command: MigrationCommand) -> MigrationCallResult:
+        """What `migrate` would do now (the dry-run): the same function on the same state.
+
+        A plan that does not fit is an answer here (`error`), not a failed query.
+        """
+        try:
+            effect = migrate_state(self._state, self._policy, command.plan, now=workflow.now())[2]
+        except OnboardingError as err:
+            return MigrationCallResult(error=err.to_detail())
+        return MigrationCallResult(effect=effect)
+
+    @workflow.update
+    async def migrate(self, command: MigrationCommand) -> MigrationEffect:
+        """Move to another version of the process (or policy); once per migration id.
+
+        A new update handler changes no existing history, so running workflows
+        take it without a patch; after it, every decision interprets the new
+        version (the state records it) under the new policy (carried through
+        continue-as-new).
+        """
+        async with self._lock:
+            with refusals():
+                after, policy, effect = migrate_state(
+                    self._state, self._policy, command.plan, now=workflow.now()
+                )
+            if effect.already_applied:
+                return effect
+            effect = effect.model_copy(update={"recorded_at": workflow.now()})
+            # Field by field: the answers kept by key refer to this state's own dicts.
+            state = self._state
+            state.process_version = after.process_version
+            state.stage, state.paused_from = after.stage, after.paused_from
+            state.obligations = after.obligations
+            state.migrations[effect.migration_id] = effect
+            self._policy = policy
+            self._input = self._input.model_copy(update={"policy": policy})
+            self._upsert_stage()
+            self._timer.rearm()
+            await workflow.execute_activity_method(
+                Projection.record_migration,
+                MigrationProjection(
+                    municipality=state.municipality,
+                    effect=effect,
+                    reason=command.plan.reason,
+                    actor=command.actor,
+                    stage=state.stage,
+                    paused_from=state.paused_from,
+                    obligations=obligation_views(state, policy, workflow.now()),
+                    **self._run(),
+                ),
+                **SQL_WRITE,
+            )
+            return effect
+
+    @migrate.validator
+    def validate_migrate(self, command: MigrationCommand) -> None:
+        """Reject a plan that does not fit this party, before anything is written."""
+        with refusals():
+            migrate_state(self._state, self._policy, command.plan, now=workflow.now())
 
     # -- deadlines -----------------------------------------------------------
 

@@ -19,3 +19,8 @@ def municipality_workflow_id(number: str) -> str:
 def wave_workflow_id(wave_id: str) -> str:
     """The workflow id of a production wave: `wave-<id>`."""
     return f"wave-{wave_id}"
+
+
+def migration_workflow_id(migration_id: str) -> str:
+    """The workflow id of a migration run: `migration-<id>`."""
+    return f"migration-{migration_id}"

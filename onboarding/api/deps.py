@@ -16,10 +16,12 @@ from temporalio.client import Client
 
 from onboarding.access import API_RULES, MUNICIPALITY_PARAMETER, Rule, decide, find_rule
 from onboarding.api.errors import Forbidden, Unauthorized
+from onboarding.api.people import cli_provider, person_of_bearer
 from onboarding.domain.actor import Actor
 from onboarding.settings import Settings
 from onboarding.store.sessions import Timeouts, find_session
 from onboarding.store.tokens import (
+    TOKEN_PREFIX,
     Role,
     actor_of,
     find_active_token_kept,
@@ -79,7 +81,11 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 # auto_error=False: a missing token gets our 401 body, not FastAPI's.
-_bearer = HTTPBearer(auto_error=False, description="an API token: `Authorization: Bearer onb_...`")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="an API token (`Authorization: Bearer onb_...`), or with single sign-on the "
+    "ID token `onboarding signin` got for the CLI's client (docs/sso.md)",
+)
 
 # The page session's cookie (onboarding.web.page.SESSION_COOKIE; not imported:
 # the pages import this module).
@@ -106,8 +112,10 @@ async def enforce_access(
     A route with no rule is refused (403), a public one lets everyone through
     (None: nobody is asking), any other needs an active token (401) whose role
     the rule allows, for a municipality in its scope if it is a municipality
-    token (403). Routes whose rule takes a page session (the codec, called
-    from the Temporal UI in the browser) also accept the session's cookie.
+    token (403). With the CLI's sign-in configured, a bearer that is not an API
+    token is taken as a person's ID token (onboarding/api/people.py). Routes
+    whose rule takes a page session (the codec, called from the Temporal UI in
+    the browser) also accept the session's cookie.
     """
     path, route_path = route_path_of(request)
     found = find_rule(API_RULES, request.method, path, route_path)
@@ -132,6 +140,15 @@ async def enforce_access(
         refused(request, "no bearer token")
         raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
     secret, seconds = credentials.credentials, settings.token_cache_seconds
+    provider = cli_provider(request, settings)
+    if provider is not None and not secret.startswith(TOKEN_PREFIX):
+        person = await person_of_bearer(provider, settings, secret)
+        if person.actor is None:
+            refused(request, f"ID token refused: {person.problem}")
+            if person.status == 403:
+                raise Forbidden(f"the person {person.problem}")
+            raise Unauthorized(f"the ID token does not hold ({person.problem}); sign in again")
+        return _decided(request, rule, person.actor, scope=person.scope)
     token = recall_active_token(engine, secret=secret)
     if token is None:
         token = await asyncio.to_thread(

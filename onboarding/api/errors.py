@@ -21,11 +21,13 @@ from starlette.routing import BaseRoute
 from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding.domain.errors import (
+    MigrationExists,
     NotEligible,
     ObligationNotOpen,
     OnboardingError,
     RequestRejected,
     TransitionRefused,
+    UnknownMigration,
     UnknownMunicipality,
     UnknownWave,
     WaveRefused,
@@ -38,9 +40,11 @@ STATUS_BY_ERROR: tuple[tuple[type[OnboardingError], int], ...] = (
     (ObligationNotOpen, 409),
     (WaveRefused, 409),
     (NotEligible, 409),
+    (MigrationExists, 409),
     (RequestRejected, 422),
     (UnknownMunicipality, 404),
     (UnknownWave, 404),
+    (UnknownMigration, 404),
     (EngineUnavailable, 503),
 )
 
@@ -142,6 +146,13 @@ class WaveConflictBody(ErrorBody):
     status: str
 
 
+class MigrationConflictBody(ErrorBody):
+    """A migration run with that id was started already. Nothing was started."""
+
+    error: str = Field(examples=["migration_exists"])
+    migration_id: str
+
+
 class NotEligibleBody(ErrorBody):
     """The municipality's stage keeps it out of a wave. Nothing was changed."""
 
@@ -152,7 +163,13 @@ class NotEligibleBody(ErrorBody):
 
 
 # Every 409 the API gives; one schema for all, so each route documents them whole.
-ConflictBody = RefusedBody | ObligationConflictBody | WaveConflictBody | NotEligibleBody
+ConflictBody = (
+    RefusedBody
+    | ObligationConflictBody
+    | WaveConflictBody
+    | NotEligibleBody
+    | MigrationConflictBody
+)
 
 _RESPONSES: dict[int, tuple[Any, str]] = {
     401: (ErrorBody, "missing, unknown, revoked or expired bearer token"),

@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 from onboarding.domain.municipality import MunicipalityNumber
 from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.domain.parties.models import TransitionRecord, TransitionRequest
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tables.notifications import NotificationRow
 from onboarding.store.tables.parties import MunicipalityRow
@@ -55,6 +55,16 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     database: Literal["ok", "unavailable"]
     temporal: Literal["ok", "unavailable"]
+
+
+class RegionLoad(BaseModel):
+    """Options of loading the region; without a body, new municipalities run the newest process."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    process_version: int | None = Field(
+        None, ge=1, le=10_000, description="the municipality process version new ones start on"
+    )
 
 
 class RegionLoaded(BaseModel):
@@ -213,14 +223,46 @@ class TriggerInfo(BaseModel):
     required_evidence: list[str]
 
 
-class ProcessInfo(BaseModel):
+class ObligationInfo(BaseModel):
+    """An obligation a stage opens: the trigger that fulfils it, and its deadline rule."""
+
+    id: Trigger = Field(description="the trigger that fulfils it")
+    label: str
+    stages: list[Stage] = Field(description="the stages where it is open")
+    default_deadline_days: int | None = Field(
+        description="deadline this many days after it opens; null: the program sets it"
+    )
+
+
+class ChecklistItemInfo(BaseModel):
+    """An item of the readiness checklist a wave member works through."""
+
+    id: str
+    label: str
+    days_before_go_live: int
+
+
+class ProcessSummary(BaseModel):
+    """One version of one process, as the list of versions shows it."""
+
+    key: str = Field(examples=["municipality"])
+    version: int = Field(ge=1)
+    title: str
+    released_on: date
+    changes: list[str] = Field(description="what this version changed, in sentences")
+    latest: bool = Field(description="new parties of this key start on this version")
+
+
+class ProcessInfo(ProcessSummary):
     """The whole process definition, as the engine runs it."""
 
-    version: int
     stages: list[StageInfo]
+    main_road: list[Stage] = Field(description="the stages of the main road, in order")
     triggers: list[TriggerInfo]
     milestones: list[Stage]
     evidence_fields: dict[str, str] = Field(description="name: what it holds")
+    obligations: list[ObligationInfo]
+    checklist: list[ChecklistItemInfo]
     mermaid: str = Field(description="the process as a Mermaid state diagram")
 
 

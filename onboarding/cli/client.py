@@ -6,7 +6,6 @@ message: the API's own `{"error", "message", "field"}` body when there is one.
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -20,15 +19,19 @@ RECONCILE_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 
 
 def resolve_token(settings: Settings) -> str | None:
-    """ONBOARDING_TOKEN, else the admin token `onboarding up` wrote under the data dir."""
+    """ONBOARDING_TOKEN, else the person `onboarding signin` signed in, else the admin token
+    `onboarding up` wrote under the data dir."""
     if settings.token:
         return settings.token
-    path: Path = settings.admin_token_file
-    try:
-        return path.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        # No local instance (or no access): the API will answer 401 and we say why.
-        return None
+    for path in (settings.person_token_file, settings.admin_token_file):
+        try:
+            found = path.read_text(encoding="utf-8").strip()
+        except OSError:
+            # No local instance (or no access): the API will answer 401 and we say why.
+            continue
+        if found:
+            return found
+    return None
 
 
 class ApiClient:
@@ -247,6 +250,20 @@ class ApiClient:
         )
 
     # -- plumbing ------------------------------------------------------------
+
+    def migration_dry_run(self, body: dict[str, Any]) -> Any:
+        """POST /api/migrations/dry-run: what a plan would do to each selected party."""
+        return self._request("POST", "/api/migrations/dry-run", json=body)
+
+    def migration_apply(self, body: dict[str, Any]) -> Any:
+        """POST /api/migrations: start migrating the selected parties."""
+        return self._request("POST", "/api/migrations", json=body)
+
+    def migration(self, migration_id: str, action: str | None = None) -> Any:
+        """GET /api/migrations/{id}, or POST .../pause and .../resume."""
+        if action is None:
+            return self._request("GET", f"/api/migrations/{migration_id}")
+        return self._request("POST", f"/api/migrations/{migration_id}/{action}")
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         with self._transport_errors():

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from onboarding.cli.errors import BadInput
 from onboarding.domain.notifications import NotificationStatus
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 
 _NUMBER = re.compile(r"^[0-9]{4}$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")

@@ -15,8 +15,11 @@ import typer
 
 from onboarding.cli import (
     history_commands,
+    migration_commands,
     obligation_commands,
     people_commands,
+    process_commands,
+    signin_commands,
 )
 from onboarding.cli.errors import CliError
 from onboarding.cli.group import OneLineErrorsGroup
@@ -26,7 +29,7 @@ from onboarding.cli.remote import fail as _fail
 from onboarding.cli.remote import remote as _remote
 from onboarding.cli.remote import settings as _settings
 from onboarding.cli.wave_commands import checklist_app, wave_app
-from onboarding.domain.process.definition import Stage, Trigger, mermaid_diagram
+from onboarding.domain.vocabulary import Stage, Trigger
 
 # What the commands do, loaded when one runs (not for --help): onboarding/cli/lazy.py.
 if TYPE_CHECKING:
@@ -51,6 +54,8 @@ app.add_typer(history_commands.audit_app, name="audit")
 app.add_typer(people_commands.users_app, name="users")
 app.add_typer(people_commands.contacts_app, name="contacts")
 app.add_typer(obligation_commands.deadline_app, name="deadline")
+app.add_typer(process_commands.process_app, name="process")
+app.add_typer(migration_commands.migration_app, name="migration")
 app.add_typer(wave_app, name="wave")
 app.add_typer(checklist_app, name="checklist")
 db_app = typer.Typer(
@@ -138,6 +143,18 @@ def up(
     except (EmbeddedError, TemporalUnreachable, CliError) as error:
         _exit_after_failure(error)
     _exit_after_clean_stop()
+
+
+@app.command()
+def signin() -> None:
+    """Sign in as a person at the identity provider (device flow), instead of a token."""
+    signin_commands.sign_in()
+
+
+@app.command()
+def signout() -> None:
+    """Forget the person signed in with `signin`."""
+    signin_commands.sign_out()
 
 
 @app.command()
@@ -338,15 +355,10 @@ def keys_new(
     print(KeyRing((key,)).serialize(), end="")
 
 
-@app.command()
-def diagram() -> None:
-    """Print the process as a Mermaid state diagram (no server needed)."""
-    typer.echo(mermaid_diagram(), nl=False)
-
-
 # Top-level commands defined beside their command groups.
 app.command()(history_commands.timeline)
 app.command()(history_commands.correct)
 app.command()(people_commands.notifications)
+app.command()(process_commands.diagram)
 app.command()(obligation_commands.obligations)
 app.command()(obligation_commands.overdue)

@@ -7,7 +7,7 @@ import typer
 from onboarding.cli.lazy import lazy_module
 from onboarding.cli.options import Json, KeyOption, Number
 from onboarding.cli.remote import remote
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 
 # What the commands do, loaded when one runs (not for --help): onboarding/cli/lazy.py.
 if TYPE_CHECKING:

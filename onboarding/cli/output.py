@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from onboarding.cli.client import error_message
 from onboarding.domain.calendar import OSLO
 
 
@@ -100,6 +99,7 @@ def municipality_details(view: Mapping[str, Any]) -> str:
         ("County", view.get("county")),
         ("Health trust", view.get("health_trust")),
         ("Stage", _stage(view)),
+        ("Process", f"version {view.get('process_version', 1)}"),
         ("Allowed triggers", ", ".join(view.get("allowed_triggers") or []) or "none"),
     ]
     blocked = blocked_lines(view)
@@ -355,7 +355,7 @@ def bulk_deadlines(result: Mapping[str, Any]) -> str:
             rows.append((item.get("number"), "ok", f"deadline {_deadline(item['obligation'])}"))
         else:
             rows.append(
-                (item.get("number"), "failed", error_message(item.get("error")) or "refused")
+                (item.get("number"), "failed", _error_message(item.get("error")) or "refused")
             )
     summary = (
         f"{result.get('obligation_id')}: {result.get('succeeded')} of "
@@ -441,3 +441,10 @@ def reconcile_report(report: Mapping[str, Any]) -> str:
         for f in findings
     ]
     return f"{head}\n" + table(["number", "kind", "detail", "state", "action"], rows)
+
+
+def _error_message(error: object) -> str | None:
+    # The client (httpx) is loaded when a result is printed, not for --help.
+    from onboarding.cli.client import error_message
+
+    return error_message(error)

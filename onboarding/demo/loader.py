@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from onboarding.demo.rollout import DemoEvent, DemoRollout, DemoWave
 from onboarding.demo.wave_driver import MemberDates, PastWave, go_live_in_past_wave
 from onboarding.domain.errors import OnboardingError
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 
 CONCURRENCY = 8
 

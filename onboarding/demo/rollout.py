@@ -8,9 +8,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 
 SHIPPED_FILE = "demo-rollout.json"
+
+# The facts are the rollout as it ran, under the first process: version 1 (its
+# preparation has no call-off step). The demo's municipalities run it, beside
+# version 2 for any registered later.
+PROCESS_VERSION = 1
 OSLO = ZoneInfo("Europe/Oslo")
 
 

@@ -23,7 +23,7 @@ from onboarding.domain.actor import Actor
 from onboarding.domain.calendar import OSLO, oslo_date
 from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.parties.models import TransitionCommand
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,

@@ -9,8 +9,10 @@
     ├── ObligationNotOpen          a deadline for an obligation that is not open (HTTP 409)
     ├── WaveRefused                the wave's status does not allow the request (HTTP 409)
     ├── NotEligible                a municipality in a stage no wave takes (HTTP 409)
+    ├── MigrationExists            a migration run with that id exists already (HTTP 409)
     ├── UnknownMunicipality        no municipality with that number (HTTP 404)
-    └── UnknownWave                no wave with that id (HTTP 404)
+    ├── UnknownWave                no wave with that id (HTTP 404)
+    └── UnknownMigration           no migration run with that id (HTTP 404)
 
 Each carries the field or the facts a client needs to correct itself, and
 `to_detail()` gives the JSON-safe form that crosses Temporal and HTTP.
@@ -183,3 +185,26 @@ class NotEligible(OnboardingError):
             "stage": self.stage,
             "eligible_stages": self.eligible,
         }
+
+
+class UnknownMigration(OnboardingError):
+    """No migration run has that id."""
+
+    code = "not_found"
+
+    def __init__(self, migration_id: str) -> None:
+        super().__init__(f"no migration with id {migration_id}")
+        self.migration_id = migration_id
+
+
+class MigrationExists(OnboardingError):
+    """A migration run with that id was started already; ids are never reused (HTTP 409)."""
+
+    code = "migration_exists"
+
+    def __init__(self, migration_id: str) -> None:
+        super().__init__(f"migration {migration_id} was started already; give a new plan a new id")
+        self.migration_id = migration_id
+
+    def to_detail(self) -> dict[str, Any]:
+        return {"error": self.code, "message": str(self), "migration_id": self.migration_id}

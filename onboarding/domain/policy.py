@@ -20,7 +20,7 @@ from onboarding.domain.checklist import (
 )
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.notifications import RecipientRole
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 
 
 class EscalationStep(BaseModel):

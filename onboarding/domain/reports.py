@@ -23,7 +23,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 
 
 class FunnelReport(BaseModel):

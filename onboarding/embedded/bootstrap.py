@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 
 from onboarding.domain.parties.region import shipped_region
+from onboarding.domain.process.model import ProcessDefinition
 from onboarding.embedded.datadir import DataDir
 from onboarding.embedded.errors import EmbeddedError
 from onboarding.gateway.parties import load_region
@@ -63,8 +64,11 @@ async def load_region_once(
     settings: Settings,
     say: Callable[[str], None],
     timeout: float = 60.0,
+    process: ProcessDefinition | None = None,
 ) -> int:
     """Start the shipped region's workflows on the first start; return how many were started.
+
+    They run `process` (default: the newest municipality process).
 
     Waits until the worker has registered every municipality in the read model,
     so the API lists all of them as soon as it answers. The marker is written
@@ -80,6 +84,7 @@ async def load_region_once(
         task_queue=settings.task_queue,
         continue_as_new_after_events=settings.continue_as_new_after_events,
         policy=settings.reminder_policy(),
+        process=process,
     )
     deadline = time.monotonic() + timeout
     while await asyncio.to_thread(registered_count, engine) < len(region):

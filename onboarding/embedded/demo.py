@@ -12,7 +12,9 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from onboarding.demo.loader import DemoLoaded, load_demo
-from onboarding.demo.rollout import shipped_rollout
+from onboarding.demo.rollout import PROCESS_VERSION, shipped_rollout
+from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.registry import MUNICIPALITY, process_definition
 from onboarding.embedded.datadir import DataDir
 from onboarding.embedded.errors import EmbeddedError
 from onboarding.store.tables.parties import AuditEventRow
@@ -23,6 +25,11 @@ DEMO_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 
 class NotFresh(EmbeddedError):
     """--demo was asked for on a data dir (or database) that already holds records."""
+
+
+def demo_process() -> ProcessDefinition:
+    """The process the demo's facts were recorded under (version 1)."""
+    return process_definition(MUNICIPALITY, PROCESS_VERSION)
 
 
 def ensure_fresh_data_dir(data: DataDir) -> None:

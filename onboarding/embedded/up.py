@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from onboarding.embedded.app import create_app
 from onboarding.embedded.bootstrap import load_region_once, prepare_database
 from onboarding.embedded.datadir import DataDir
-from onboarding.embedded.demo import ensure_empty_audit_log, ensure_fresh_data_dir, load_demo_region
+from onboarding.embedded.demo import (
+    demo_process,
+    ensure_empty_audit_log,
+    ensure_fresh_data_dir,
+    load_demo_region,
+)
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
 from onboarding.embedded.ports import ensure_port_free, reserve_port
 from onboarding.embedded.services import running_api, running_worker
@@ -118,7 +123,11 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
         worker = await stack.enter_async_context(
             running_worker(client, engine, task_queue=settings.task_queue, settings=settings)
         )
-        await signals.until(load_region_once(client, engine, data=data, settings=settings, say=say))
+        # The demo replays the rollout as it ran, on the process of then: version 1.
+        process = demo_process() if options.demo else None
+        await signals.until(
+            load_region_once(client, engine, data=data, settings=settings, say=say, process=process)
+        )
 
         app = create_app(settings, client=client, engine=engine, ui_codec_secret=ui_codec_secret)
         api = await signals.until(

@@ -1,4 +1,4 @@
-"""The worker: municipality workflows and the activities they call."""
+"""The worker: the municipality, wave and migration workflows and the activities they call."""
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -7,15 +7,17 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.migrations import MigrationActivities
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.waves import WaveActivities
 from onboarding.embedded.bytecode import keep_bytecode
 from onboarding.settings import Settings
+from workflows.migration import MigrationWorkflow
 from workflows.municipality import MunicipalityWorkflow
 from workflows.wave import WaveWorkflow
 
-WORKFLOWS = [MunicipalityWorkflow, WaveWorkflow]
+WORKFLOWS = [MunicipalityWorkflow, WaveWorkflow, MigrationWorkflow]
 # Room for the member calls of several waves at once (4 in flight per wave).
 MEMBER_CALL_SLOTS = 32
 
@@ -47,6 +49,7 @@ def build_worker(
     projection = ProjectionActivities(engine)
     notifications = NotificationActivities(engine, settings)
     waves = WaveActivities(client, engine)
+    migrations = MigrationActivities(client)
     return Worker(
         client,
         task_queue=task_queue,
@@ -57,11 +60,13 @@ def build_worker(
             projection.record_obligations,
             projection.record_correction,
             projection.note_run,
+            projection.record_migration,
             notifications.enqueue_notifications,
             notifications.deliver_notifications,
             waves.record_wave,
             waves.record_checklist,
             waves.call_member,
+            migrations.migrate_party,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=activity_threads + MEMBER_CALL_SLOTS),
         # call_member (async) waits on a member's update, which needs a slot for

@@ -43,8 +43,11 @@ from onboarding.domain.parties.models import (
     MunicipalityWorkflowInput,
     TransitionCommand,
 )
+from onboarding.domain.parties.process import fit_policy
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.registry import MUNICIPALITY, latest
+from onboarding.domain.vocabulary import Stage
 from workflows.failures import lost_to_continue_as_new
 from workflows.municipality import MunicipalityWorkflow
 from workflows.names import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, municipality_workflow_id
@@ -80,18 +83,26 @@ async def start_municipality(
     continue_as_new_after_events: int = 2_000,
     policy: ReminderPolicy | None = None,
     readiness_guard: bool = True,
+    process: ProcessDefinition | None = None,
 ) -> WorkflowHandle[MunicipalityWorkflow, None]:
     """Start the municipality's workflow, or return the running one (idempotent).
 
+    A new workflow runs `process` (default: the newest municipality process)
+    with the policy fitted to it; a running one keeps the version it runs.
     `readiness_guard=False` starts it without the go-live guard of production
     waves (wave, checklist): only the engine's own tests of the bare process do.
     """
+    definition = process or latest(MUNICIPALITY)
     return await client.start_workflow(
         MunicipalityWorkflow.run,
         MunicipalityWorkflowInput(
-            state=MunicipalityState(municipality=municipality, readiness_guard=readiness_guard),
+            state=MunicipalityState(
+                municipality=municipality,
+                readiness_guard=readiness_guard,
+                process_version=definition.version,
+            ),
             continue_as_new_after_events=continue_as_new_after_events,
-            policy=policy or ReminderPolicy(),
+            policy=fit_policy(definition, policy or ReminderPolicy()),
         ),
         id=municipality_workflow_id(municipality.number),
         task_queue=task_queue,
@@ -116,8 +127,12 @@ async def load_region(
     continue_as_new_after_events: int = 2_000,
     policy: ReminderPolicy | None = None,
     concurrency: int = 10,
+    process: ProcessDefinition | None = None,
 ) -> int:
-    """Start a workflow for every municipality (existing ones are kept). Returns the count."""
+    """Start a workflow for every municipality (existing ones are kept). Returns the count.
+
+    New ones run `process` (default: the newest municipality process).
+    """
     gate = asyncio.Semaphore(concurrency)
 
     async def start(municipality: Municipality) -> None:
@@ -128,6 +143,7 @@ async def load_region(
                 task_queue=task_queue,
                 continue_as_new_after_events=continue_as_new_after_events,
                 policy=policy,
+                process=process,
             )
 
     await asyncio.gather(*(start(m) for m in municipalities))

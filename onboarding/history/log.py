@@ -20,6 +20,7 @@ from onboarding.history.sources.checklist import ChecklistSource
 from onboarding.history.sources.contacts import ContactChangeSource
 from onboarding.history.sources.corrections import CorrectionSource
 from onboarding.history.sources.deadlines import DeadlineSource
+from onboarding.history.sources.migrations import MigrationSource
 from onboarding.history.sources.notifications import NotificationSource
 from onboarding.history.sources.tokens import TokenEventSource
 from onboarding.history.sources.transitions import TransitionSource
@@ -35,6 +36,7 @@ SOURCES: tuple[EventSource, ...] = (
     ChecklistSource(),
     ContactChangeSource(),
     TokenEventSource(),
+    MigrationSource(),
 )
 EXPORT_BATCH = 1_000
 

@@ -23,6 +23,7 @@ APPEND_ONLY_TABLES = (
     "correction",
     "token_event",
     "contact_change",
+    "process_migration",
 )
 
 

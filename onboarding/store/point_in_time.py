@@ -24,7 +24,6 @@ from sqlalchemy import Engine, Subquery, case, func, select, text, true, union_a
 from sqlmodel import Session
 
 from onboarding.domain.calendar import OSLO
-from onboarding.domain.process.definition import MILESTONE_RANK, MILESTONES, Stage
 from onboarding.domain.reports import (
     FunnelReport,
     Interval,
@@ -33,6 +32,7 @@ from onboarding.domain.reports import (
     StageRow,
     StagesReport,
 )
+from onboarding.domain.vocabulary import MILESTONE_RANK, MILESTONES, Stage
 from onboarding.store.tables.parties import AuditEventRow, CorrectionRow, MunicipalityRow
 
 _audit = AuditEventRow.__table__  # type: ignore[attr-defined]

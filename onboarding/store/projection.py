@@ -17,7 +17,7 @@ from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationProjection, ObligationView
 from onboarding.domain.parties.correction_records import CorrectionProjection
 from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, TransitionRecord
-from onboarding.domain.process.definition import MILESTONE_RANK, Stage
+from onboarding.domain.vocabulary import MILESTONE_RANK, Stage
 from onboarding.store import projection_sql as sql
 from onboarding.store.database import session_scope, write_connection
 from onboarding.store.tables.actor import actor_columns

@@ -6,8 +6,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from onboarding.domain.parties.models import TransitionRecord
-from onboarding.domain.process.definition import Stage, Trigger
 from onboarding.domain.reports import FunnelReport
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store import point_in_time
 from onboarding.store.database import utc
 from onboarding.store.tables.parties import (

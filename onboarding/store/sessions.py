@@ -1,15 +1,19 @@
-"""Page sessions: opened by signing in with an API token, ended by sign-out or timeouts.
+"""Page sessions: opened by signing in (a token, or the identity provider), ended by sign-out
+or timeouts.
 
 The browser holds a random session id in an HttpOnly cookie; the table holds
-its SHA-256, the token it acts as, and the session's CSRF token. A session
-ends when it has been idle too long, when it is too old, when its token is
-revoked or expires, or at sign-out. Ended sessions keep their row (with
+its SHA-256, the token it acts as or the person it names, and the session's
+CSRF token. A session ends when it has been idle too long, when it is too old,
+when its token is revoked or expires, or at sign-out. A person's role is the
+one their claims mapped to at sign-in, until the session ends (the absolute
+timeout bounds how long a change at the provider waits). Ended sessions keep their row (with
 `ended_at`), so a stolen cookie of an ended session never works again.
 """
 
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -65,20 +69,47 @@ def open_session(
     token = find_active_token(engine, secret=token_secret.strip(), now=moment)
     if token is None or token.id is None:
         return None
+    return _open(engine, actor_of(token), moment, token_id=token.id)
+
+
+def open_person_session(
+    engine: Engine, *, actor: Actor, id_token: str, now: datetime | None = None
+) -> OpenedSession:
+    """Sign in a person the identity provider vouched for, as `actor` (id, name, role)."""
+    return _open(
+        engine,
+        actor,
+        now or datetime.now(UTC),
+        person_id=actor.id,
+        person_name=actor.name,
+        person_role=actor.role,
+        id_token=id_token,
+    )
+
+
+def _open(engine: Engine, actor: Actor, moment: datetime, **who: Any) -> OpenedSession:
     session_id = secrets.token_urlsafe(32)
     csrf_token = secrets.token_urlsafe(32)
     with Session(engine) as session:
         session.add(
             WebSessionRow(
                 id_hash=hash_secret(session_id),
-                token_id=token.id,
                 csrf_token=csrf_token,
                 created_at=moment,
                 last_seen_at=moment,
+                **who,
             )
         )
         session.commit()
-    return OpenedSession(session_id, csrf_token, actor_of(token))
+    return OpenedSession(session_id, csrf_token, actor)
+
+
+def _actor(row: WebSessionRow, token: ApiTokenRow | None) -> Actor | None:
+    if token is not None:
+        return actor_of(token)
+    if row.person_id and row.person_name is not None and row.person_role:
+        return Actor(id=row.person_id, name=row.person_name, role=row.person_role)
+    return None
 
 
 def find_session(
@@ -92,15 +123,22 @@ def find_session(
         row = session.get(WebSessionRow, hash_secret(session_id))
         if row is None or row.ended_at is not None:
             return None
-        token = session.get(ApiTokenRow, row.token_id)
+        token = None if row.token_id is None else session.get(ApiTokenRow, row.token_id)
+        actor = _actor(row, token)
         alive = (
-            token is not None
-            and token.revoked_at is None
-            and (token.expires_at is None or utc(token.expires_at) > moment)
+            actor is not None
+            and (
+                row.token_id is None
+                or (
+                    token is not None
+                    and token.revoked_at is None
+                    and (token.expires_at is None or utc(token.expires_at) > moment)
+                )
+            )
             and moment - utc(row.last_seen_at) < timeouts.idle
             and moment - utc(row.created_at) < timeouts.absolute
         )
-        if not alive or token is None:
+        if not alive or actor is None:
             row.ended_at = moment
             session.add(row)
             session.commit()
@@ -109,14 +147,21 @@ def find_session(
             row.last_seen_at = moment
             session.add(row)
             session.commit()
-        return ActiveSession(actor=actor_of(token), csrf_token=row.csrf_token)
+        return ActiveSession(actor=actor, csrf_token=row.csrf_token)
 
 
-def end_session(engine: Engine, *, session_id: str, now: datetime | None = None) -> None:
-    """Sign out: the session's id never works again (repeating it changes nothing)."""
+def end_session(engine: Engine, *, session_id: str, now: datetime | None = None) -> str | None:
+    """Sign out: the session's id never works again (repeating it changes nothing).
+
+    Returns the ID token a person's session was opened with (the hint for signing
+    out at the provider), None for a token's session or one already ended.
+    """
     with Session(engine) as session:
         row = session.get(WebSessionRow, hash_secret(session_id))
-        if row is not None and row.ended_at is None:
-            row.ended_at = now or datetime.now(UTC)
-            session.add(row)
-            session.commit()
+        if row is None or row.ended_at is not None:
+            return None
+        row.ended_at = now or datetime.now(UTC)
+        id_token = row.id_token
+        session.add(row)
+        session.commit()
+        return id_token

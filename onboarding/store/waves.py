@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 from onboarding.domain.waves.blockers import (
     MemberReadiness,
     ObligationFact,

@@ -7,7 +7,7 @@ English, and `tests/web/test_web_units.py` (test_both_catalogs_have_every_key_th
 checks that both catalogs have the same keys and every key the templates use.
 """
 
-from onboarding.web import catalog_history, catalog_waves
+from onboarding.web import catalog_history, catalog_process, catalog_waves
 
 NB: dict[str, str] = {
     "app.name": "Innføring felles journal",
@@ -27,6 +27,17 @@ NB: dict[str, str] = {
     "signin.municipality": "Sidene er for programmets ansatte. En kommunenøkkel gir tilgang til egne kommuners kontakter, sjekkliste og historikk gjennom API-et.",
     "signin.too_many": "For mange innloggingsforsøk. Prøv igjen om {seconds} sekunder.",
     "field.scope": "Kommunenummer (kun kommunerollen, f.eks. 5001,5006)",
+    "sso.intro": "Logg inn med kontoen fra organisasjonen din (enkel pålogging). Innloggingen gjelder denne nettleseren til du logger ut eller den går ut på tid.",
+    "sso.submit": "Logg inn med organisasjonskonto",
+    "sso.token_heading": "Eller med API-nøkkel",
+    "sso.token_intro": "For administratorer i en nødsituasjon; skript og andre systemer bruker nøkler mot API-et.",
+    "sso.off": "Enkel pålogging (OpenID Connect) er ikke slått på. Administratoren slår den på med ONBOARDING_OIDC_ISSUER, ONBOARDING_OIDC_CLIENT_ID, ONBOARDING_OIDC_CLIENT_SECRET og ONBOARDING_OIDC_ROLES (se docs/sso.md).",
+    "sso.failed": "Innloggingen hos identitetsleverandøren kunne ikke fullføres. Prøv igjen.",
+    "sso.unavailable": "Identitetsleverandøren svarer ikke. Prøv igjen om litt, eller logg inn med API-nøkkel.",
+    "sso.no_role_title": "Ingen rolle her",
+    "sso.no_role": "Du er logget inn hos identitetsleverandøren som {name}, men kontoen din har ingen rolle i denne tjenesten.",
+    "sso.no_role_help": "Be en administrator om å legge deg i en gruppe som gir en rolle (kravet {claim} i ID-tokenet).",
+    "sso.again": "Logg inn som en annen",
     "signin.title": "Logg inn",
     "signin.intro": "Lim inn API-nøkkelen din. Innloggingen gjelder denne nettleseren til du logger ut eller den går ut på tid.",
     "signin.token": "API-nøkkel",
@@ -162,10 +173,12 @@ NB: dict[str, str] = {
     "field.evidence.document_ref": "Dokumentreferanse",
     "field.evidence.case_ref": "Saksnummer",
     "field.evidence.reason": "Begrunnelse",
+    "field.evidence.signed_by": "Signert av",
     "hint.evidence.agreement_version": "Versjonen av samarbeidsavtalen, f.eks. 2022.",
     "hint.evidence.document_ref": "Arkivreferanse eller lenke til det signerte dokumentet.",
     "hint.evidence.case_ref": "Saksnummeret for kommunestyrets vedtak.",
     "hint.evidence.reason": "Hvorfor, med en setning eller to.",
+    "hint.evidence.signed_by": "Hvem som signerte for kommunen: navn og rolle.",
     "field.deadline": "Frist",
     "field.reason": "Begrunnelse",
     "field.name": "Navn",
@@ -253,6 +266,7 @@ NB: dict[str, str] = {
     "kind.transition": "Overgang",
     "kind.correction": "Korreksjon",
     "kind.deadline_change": "Fristendring",
+    "kind.process_migration": "Prosessmigrering",
     "kind.reminder": "Påminnelse",
     "kind.escalation": "Eskalering",
     "col.when": "Når",
@@ -315,6 +329,17 @@ EN: dict[str, str] = {
     "signin.municipality": "The pages are for the program's staff. A municipality token reaches its own municipalities' contacts, checklist and history through the API.",
     "signin.too_many": "Too many sign-in attempts. Try again in {seconds} seconds.",
     "field.scope": "Municipality numbers (municipality role only, e.g. 5001,5006)",
+    "sso.intro": "Sign in with your organisation's account (single sign-on). You stay signed in in this browser until you sign out or the session times out.",
+    "sso.submit": "Sign in with your organisation's account",
+    "sso.token_heading": "Or with an API token",
+    "sso.token_intro": "For admins in an emergency; scripts and other systems use tokens with the API.",
+    "sso.off": "Single sign-on (OpenID Connect) is off. An admin turns it on with ONBOARDING_OIDC_ISSUER, ONBOARDING_OIDC_CLIENT_ID, ONBOARDING_OIDC_CLIENT_SECRET and ONBOARDING_OIDC_ROLES (see docs/sso.md).",
+    "sso.failed": "Signing in at the identity provider could not be completed. Try again.",
+    "sso.unavailable": "The identity provider does not answer. Try again shortly, or sign in with an API token.",
+    "sso.no_role_title": "No role here",
+    "sso.no_role": "You are signed in at the identity provider as {name}, but your account has no role in this service.",
+    "sso.no_role_help": "Ask an admin to add you to a group that gives a role (the {claim} claim of the ID token).",
+    "sso.again": "Sign in as someone else",
     "signin.title": "Sign in",
     "signin.intro": "Paste your API token. You stay signed in in this browser until you sign out or the session times out.",
     "signin.token": "API token",
@@ -450,10 +475,12 @@ EN: dict[str, str] = {
     "field.evidence.document_ref": "Document reference",
     "field.evidence.case_ref": "Case number",
     "field.evidence.reason": "Reason",
+    "field.evidence.signed_by": "Signed by",
     "hint.evidence.agreement_version": "The version of the collaboration agreement, e.g. 2022.",
     "hint.evidence.document_ref": "Archive id or link to the signed document.",
     "hint.evidence.case_ref": "Case number (saksnummer) of the council decision.",
     "hint.evidence.reason": "Why, in a sentence or two.",
+    "hint.evidence.signed_by": "Who signed for the municipality: name and role.",
     "field.deadline": "Deadline",
     "field.reason": "Reason",
     "field.name": "Name",
@@ -541,6 +568,7 @@ EN: dict[str, str] = {
     "kind.transition": "Transition",
     "kind.correction": "Correction",
     "kind.deadline_change": "Deadline change",
+    "kind.process_migration": "Process migration",
     "kind.reminder": "Reminder",
     "kind.escalation": "Escalation",
     "col.when": "When",
@@ -588,6 +616,8 @@ EN: dict[str, str] = {
 # The wave pages' texts live in their own module.
 NB.update(catalog_waves.NB)
 EN.update(catalog_waves.EN)
+NB.update(catalog_process.NB)
+EN.update(catalog_process.EN)
 # So do the history entries' kinds and sentences beyond transitions and deadlines.
 NB.update(catalog_history.NB)
 EN.update(catalog_history.EN)

@@ -8,7 +8,7 @@ page, so nothing is only in the picture.
 from datetime import date
 from html import escape
 
-from onboarding.domain.process.definition import MILESTONES, Stage
+from onboarding.domain.vocabulary import MILESTONES, Stage
 from onboarding.web.i18n import Translator
 from onboarding.web.milestones import MilestoneSeries
 

@@ -1,6 +1,6 @@
 """The process diagram as server-side SVG, laid out from the process definition.
 
-The main road (prospective, then the milestones) runs top to bottom in one
+The main road of the definition drawn (its `main_road`) runs top to bottom in one
 column. Every other stage sits in the next column, level with the mean of the
 main-road stages it is connected to. A trigger that leads into one stage from
 four or more stages (`withdraw`) is not drawn as a fan of arrows: its stage
@@ -9,11 +9,14 @@ stage carry their trigger's name; the others name it in a tooltip. The text
 description (`<desc>`) lists every transition, for screen readers.
 """
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from html import escape
 
-from onboarding.domain.process.definition import MILESTONES, Stage, Trigger, transitions_by_trigger
+from onboarding.domain.process.machine import transitions_by_trigger
+from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.web.i18n import Translator
 
 NODE_W = 190
@@ -23,8 +26,6 @@ COL_W = 330
 MARGIN_X = 190
 MARGIN_Y = 24
 FAN_IN = 4
-
-MAIN_ROAD: tuple[Stage, ...] = (Stage.PROSPECTIVE, *MILESTONES)
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,16 @@ class Layout:
     position: dict[Stage, tuple[float, float]]
     edges: list[Edge]
     fan_in: dict[Stage, tuple[Trigger, int]]
+    main_road: tuple[Stage, ...]
 
 
-def layout() -> Layout:
-    """Positions and arrows of the whole process, from `transitions_by_trigger()`."""
+@functools.cache
+def layout(definition: ProcessDefinition) -> Layout:
+    """Positions and arrows of one version of the process, from its transitions."""
+    main_road = definition.main_road
     pairs: dict[tuple[Stage, Stage], list[Trigger]] = defaultdict(list)
     fan_in: dict[Stage, tuple[Trigger, int]] = {}
-    for trigger, edges in transitions_by_trigger().items():
+    for trigger, edges in transitions_by_trigger(definition).items():
         by_dest: dict[Stage, list[Stage]] = defaultdict(list)
         for source, dest in edges:
             by_dest[dest].append(source)
@@ -60,9 +64,9 @@ def layout() -> Layout:
             for source in sources:
                 pairs[(source, dest)].append(trigger)
     position: dict[Stage, tuple[float, float]] = {
-        stage: (0.0, float(row)) for row, stage in enumerate(MAIN_ROAD)
+        stage: (0.0, float(row)) for row, stage in enumerate(main_road)
     }
-    for stage in Stage:
+    for stage in definition.stages:
         if stage in position:
             continue
         rows = sorted(
@@ -70,16 +74,16 @@ def layout() -> Layout:
                 position[other][1]
                 for (source, dest) in pairs
                 for other in (source, dest)
-                if stage in (source, dest) and other in MAIN_ROAD and other != stage
+                if stage in (source, dest) and other in main_road and other != stage
             }
         )
-        row = sum(rows) / len(rows) if rows else float(len(MAIN_ROAD) - 1)
+        row = sum(rows) / len(rows) if rows else float(len(main_road) - 1)
         column = 1.0
         while any(abs(c - column) < 0.5 and abs(r - row) < 0.9 for c, r in position.values()):
             column += 1.0
         position[stage] = (column, row)
     drawn = [Edge(s, d, tuple(triggers)) for (s, d), triggers in pairs.items()]
-    return Layout(position, drawn, fan_in)
+    return Layout(position, drawn, fan_in, main_road)
 
 
 def _centre(cell: tuple[float, float]) -> tuple[float, float]:
@@ -116,7 +120,10 @@ def _text(x: float, y: float, lines: list[str], cls: str, anchor: str = "middle"
 
 
 def render_svg(
-    t: Translator, current: Stage | None = None, next_steps: set[Stage] | None = None
+    t: Translator,
+    definition: ProcessDefinition,
+    current: Stage | None = None,
+    next_steps: set[Stage] | None = None,
 ) -> str:
     """The diagram as an inline SVG element, `current` highlighted.
 
@@ -124,7 +131,7 @@ def render_svg(
     triggers' destinations); their arrows are highlighted. Without it, every
     arrow leaving `current` is.
     """
-    plan = layout()
+    plan = layout(definition)
     columns = max(c for c, _ in plan.position.values()) + 1
     rows = max(r for _, r in plan.position.values()) + 1
     width = MARGIN_X + columns * COL_W - (COL_W - NODE_W) + 40
@@ -137,10 +144,10 @@ def render_svg(
     for stage, cell in plan.position.items():
         fan = plan.fan_in.get(stage)
         lit = fan is not None and next_steps is not None and stage in next_steps
-        parts.append(_node(stage, cell, t, current, fan, lit))
+        parts.append(_node(stage, cell, t, current, fan, lit, stage in plan.main_road))
     description = "; ".join(
         f"{t.trigger(trigger)}: {t.stage(s)} → {t.stage(d)}"
-        for trigger, pairs in transitions_by_trigger().items()
+        for trigger, pairs in transitions_by_trigger(definition).items()
         for s, d in pairs
     )
     title = t("diagram.title") + (
@@ -167,9 +174,9 @@ def _node(
     current: Stage | None,
     fan: tuple[Trigger, int] | None,
     lit: bool = False,
+    main: bool = False,
 ) -> str:
     cx, cy = _centre(cell)
-    main = stage in MAIN_ROAD
     cls = "node current" if stage is current else ("node main" if main else "node side")
     label = _text(cx, cy, _wrap(t.stage(stage)), "node-label")
     caption = ""
@@ -194,7 +201,7 @@ def _edge(edge: Edge, plan: Layout, t: Translator, leaving: bool, paired: bool) 
     names = ", ".join(t.trigger(trigger) for trigger in edge.triggers)
     cls = "edge now" if leaving else "edge"
     marker = "arrow-now" if leaving else "arrow"
-    both_main = edge.source in MAIN_ROAD and edge.dest in MAIN_ROAD
+    both_main = edge.source in plan.main_road and edge.dest in plan.main_road
     tip = f"<title>{escape(names)}</title>"
     if both_main and abs(y2 - y1) > ROW_H * 1.5:
         # Skips a stage on the main road: an arc to the left of the column.

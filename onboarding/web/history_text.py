@@ -64,6 +64,18 @@ def _notification(t: Translator, d: dict[str, Any]) -> str:
     )
 
 
+def _migration(t: Translator, d: dict[str, Any]) -> str:
+    key = (
+        "history.process_migration"
+        if d["from_version"] != d["to_version"]
+        else "history.policy_migration"
+    )
+    text = t(key, before=d["from_version"], after=d["to_version"], migration=d["migration_id"])
+    if d["from_stage"] != d["to_stage"]:
+        text += f": {t.stage(d['from_stage'])} → {t.stage(d['to_stage'])}"
+    return text
+
+
 def _moment(t: Translator, value: Any) -> str:
     return t.datetime(datetime.fromisoformat(value)) if value else "—"
 
@@ -117,6 +129,7 @@ DESCRIBERS: dict[str, Callable[[Translator, AuditEntry], str]] = {
     "deadline_change": _on_details(_deadline),
     "reminder": _on_details(_notification),
     "escalation": _on_details(_notification),
+    "process_migration": _on_details(_migration),
     "checklist_completion": _checklist,
     "contact_change": _contacts,
     "token_created": _token,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from onboarding.domain.calendar import OSLO
-from onboarding.domain.process.definition import STAGE_LABELS, TRIGGER_LABELS, Stage, Trigger
+from onboarding.domain.vocabulary import STAGE_LABELS, TRIGGER_LABELS, Stage, Trigger
 from onboarding.web.catalog import CATALOGS
 
 LANGUAGES: tuple[str, ...] = ("nb", "en")

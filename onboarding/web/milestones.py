@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from onboarding.domain.process.definition import MILESTONES, Stage
 from onboarding.domain.reports import Interval
+from onboarding.domain.vocabulary import MILESTONES, Stage
 from onboarding.store import point_in_time
 from onboarding.store.tables.parties import MunicipalityRow
 

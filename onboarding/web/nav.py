@@ -21,6 +21,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/", "nav.dashboard", Role.VIEWER),
     NavItem("/waves", "nav.waves", Role.VIEWER),
+    NavItem("/processes", "nav.processes", Role.VIEWER),
     NavItem("/admin/users", "nav.users", Role.ADMIN),
     NavItem("/admin/notifications", "nav.outbox", Role.ADMIN),
     NavItem("/admin/audit", "nav.audit", Role.ADMIN),

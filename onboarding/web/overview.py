@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from onboarding.domain.obligations.schedule import ObligationStatus
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 from onboarding.store import queries
 from onboarding.store.tables.obligations import ObligationRow
 from onboarding.store.waves import wave_names_by_member

@@ -51,7 +51,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^postponing needs a reason$", "refusal.postpone_reason"),
         (r"^the correction changes nothing: the transition already says so$", "refusal.no_change"),
         # Evidence (the process definition's check_evidence).
-        (r"^is required for (?P<trigger>[a-z_]+) \(.*\)$", "refusal.evidence_required"),
+        (
+            r"^is required for (?P<trigger>[a-z_]+)( in [a-z_]+ v\d+)? \(.*\)$",
+            "refusal.evidence_required",
+        ),
         (r"^must be a non-empty string$", "refusal.empty"),
         (r"^must be at most (?P<count>\d+) characters$", "refusal.too_long"),
         # Pydantic's own, as the forms meet them.

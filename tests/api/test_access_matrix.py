@@ -23,6 +23,12 @@ serve every cell of a surface; the failures are collected and reported
 together. A prepared request nobody used up (a refused one, or a read) serves
 the next principal, so a write's state is prepared only after it was used.
 
+The pages' matrix runs twice: with browsers signed in by token, and with
+browsers signed in through a real OpenID provider (tests/helpers/oidc.py),
+each principal a person whose group maps to its role (`expired`: a session
+past its absolute timeout, `revoked`: one ended; the municipality principals
+are refused at sign-in).
+
 Below the matrix: an admin's page session cookie opens the codec and no other
 API route, and the rules' own machinery (deny by default, the refusal's
 reason, scopes on tokens).
@@ -31,7 +37,9 @@ reason, scopes on tokens).
 import asyncio
 import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +48,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
+from pydantic import SecretStr
 from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session, SQLModel, col
 
@@ -54,7 +63,7 @@ from onboarding.history.log import audit_page
 from onboarding.settings import Settings
 from onboarding.store import tokens
 from onboarding.store.database import load_tables
-from onboarding.store.tables.access import ApiTokenRow
+from onboarding.store.tables.access import ApiTokenRow, WebSessionRow
 from onboarding.store.tokens import Role
 from onboarding.web.signin_limit import SignInLimiter
 from tests.helpers.access_expectations import (
@@ -66,6 +75,7 @@ from tests.helpers.access_expectations import (
     Expect,
 )
 from tests.helpers.api import AUTUMN, EXERCISE, SIGN, SPRING, Api, fresh_number, wave_body
+from tests.helpers.oidc import running_provider, sso_sign_in
 
 ITEMS = [item.value for item in ChecklistItemId]
 UNAUTHENTICATED = ("none", "expired", "revoked")
@@ -117,7 +127,7 @@ def test_every_route_and_page_has_a_row_and_every_row_a_route(tmp_path: Path) ->
 def test_the_table_names_only_known_principals() -> None:
     for expect in (*API.values(), *PAGES.values()):
         assert expect.allowed <= set(PRINCIPALS)
-        assert expect.success and expect.success <= {200, 201, 204, 303}
+        assert expect.success and expect.success <= {200, 201, 202, 204, 303}
         assert expect.writes <= table_names(), expect.writes - table_names()
     # Whatever lets in someone without a token lets in everyone (it is public).
     for expect in (*API.values(), *PAGES.values()):
@@ -126,6 +136,8 @@ def test_the_table_names_only_known_principals() -> None:
     for (_, path), expect in PAGES.items():
         assert not expect.allowed & set(MUNICIPALITY_PRINCIPALS) or path in {
             "/signin",
+            "/signin/sso",
+            "/signin/sso/callback",
             "/language/{language}",
         }
 
@@ -204,6 +216,7 @@ class World:
     api: Api
     pool: list[str] = field(default_factory=list)
     own: str = ""  # optioned and a member of `wave`: the municipality every read is about
+    migration: str = ""  # a finished migration run (of a party of its own)
     other: str = ""  # the municipality_out token's scope
     signed: str = ""  # collaboration_signed: its exercise_option deadline is open
     wave: str = ""
@@ -283,6 +296,29 @@ class World:
         return self.principal_secrets[principal]
 
 
+def _migration(w: World, number: str) -> dict[str, Any]:
+    plan = {"id": f"matrix-{uuid.uuid4().hex[:8]}", "to_version": 2, "reason": "matrix"}
+    return {"plan": plan, "selection": {"numbers": [number]}}
+
+
+async def _migrate(w: World) -> Call:
+    # A party of its own (version 1), moved to version 2 by the admin's call.
+    return Call("POST", "/api/migrations", json=_migration(w, await w.fresh()))
+
+
+async def finished_migration(w: World) -> str:
+    body = _migration(w, await w.fresh())
+    started = await w.api.http.post("/api/migrations", json=body, headers=w.api.auth(Role.ADMIN))
+    assert started.status_code == 202, started.text
+    run = body["plan"]["id"]
+    for _ in range(600):
+        progress = await w.api.http.get(f"/api/migrations/{run}", headers=w.api.auth(Role.ADMIN))
+        if progress.json()["finished"]:
+            return str(run)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"migration {run} did not finish")
+
+
 async def make_world(api: Api) -> World:
     world = World(api)
     world.pool = await api.start(40)
@@ -291,6 +327,7 @@ async def make_world(api: Api) -> World:
     world.wave = await world.new_wave()
     world.wave2 = await world.new_wave()
     world.own = await world.member(world.wave)
+    world.migration = await finished_migration(world)
     _, expired = tokens.create_token(
         api.engine,
         name="expired admin",
@@ -421,6 +458,13 @@ API_CALLS: dict[tuple[str, str], Factory] = {
     ("GET", "/openapi.json"): fixed(lambda w: Call("GET", "/openapi.json")),
     ("GET", "/docs"): fixed(lambda w: Call("GET", "/docs")),
     ("GET", "/api/process"): fixed(lambda w: Call("GET", "/api/process")),
+    ("GET", "/api/processes"): fixed(lambda w: Call("GET", "/api/processes")),
+    ("GET", "/api/processes/{key}/{version}"): fixed(
+        lambda w: Call("GET", "/api/processes/municipality/2")
+    ),
+    ("GET", "/api/processes/{key}/{version}/diff"): fixed(
+        lambda w: Call("GET", "/api/processes/municipality/2/diff")
+    ),
     ("GET", M): _own(M),
     ("GET", f"{M}/history"): _own(f"{M}/history"),
     ("GET", f"{M}/timeline"): _own(f"{M}/timeline"),
@@ -465,6 +509,22 @@ API_CALLS: dict[tuple[str, str], Factory] = {
     ),
     ("DELETE", "/api/users/{token_id}"): _revoke,
     ("POST", "/api/region/load"): _region,
+    ("POST", "/api/migrations/dry-run"): fixed(
+        lambda w: Call("POST", "/api/migrations/dry-run", json=_migration(w, w.signed))
+    ),
+    ("POST", "/api/migrations"): _migrate,
+    ("GET", "/api/migrations/{migration_id}"): fixed(
+        lambda w: Call("GET", f"/api/migrations/{w.migration}")
+    ),
+    ("POST", "/api/migrations/{migration_id}/pause"): fixed(
+        lambda w: Call("POST", f"/api/migrations/{w.migration}/pause")
+    ),
+    ("POST", "/api/migrations/{migration_id}/resume"): fixed(
+        lambda w: Call("POST", f"/api/migrations/{w.migration}/resume")
+    ),
+    ("GET", "/api/migrations/{migration_id}/effects"): fixed(
+        lambda w: Call("GET", f"/api/migrations/{w.migration}/effects")
+    ),
     ("POST", "/api/reconcile"): fixed(
         lambda w: Call("POST", "/api/reconcile", params={"dry_run": "true"})
     ),
@@ -724,6 +784,8 @@ PAGE_CALLS: dict[tuple[str, str], Factory] = {
     ("GET", "/signin"): _page(lambda w: "/signin"),
     ("POST", "/signin"): _form(lambda w: "/signin", lambda w: {}),  # see PageSessions.send
     ("POST", "/signout"): _form(lambda w: "/signout", lambda w: {}),
+    ("GET", "/signin/sso"): _page(lambda w: "/signin/sso"),
+    ("GET", "/signin/sso/callback"): _page(lambda w: "/signin/sso/callback"),
     ("GET", "/language/{language}"): _page(lambda w: "/language/en"),
     ("GET", "/"): _page(lambda w: "/"),
     ("GET", "/municipalities/{number}"): _page(lambda w: f"/municipalities/{w.own}"),
@@ -745,6 +807,8 @@ PAGE_CALLS: dict[tuple[str, str], Factory] = {
     ("POST", "/municipalities/{number}/corrections/{event_id}"): _page_correction,
     ("GET", "/municipalities/{number}/engine"): _page(lambda w: f"/municipalities/{w.own}/engine"),
     ("GET", "/waves"): _page(lambda w: "/waves"),
+    ("GET", "/processes"): _page(lambda w: "/processes"),
+    ("GET", "/processes/{key}/{version}"): _page(lambda w: "/processes/municipality/2"),
     ("POST", "/waves"): _page_create_wave,
     ("GET", "/waves/{wave_id}"): _page(lambda w: f"/waves/{w.wave}"),
     ("POST", "/waves/{wave_id}/members"): _page_add,
@@ -783,6 +847,7 @@ class PageSessions:
         self.stack = stack
         self.browsers: dict[str, Browser] = {}
         self.failures: list[str] = []
+        self.used: dict[str, str] = {}  # the token each principal signed in with
 
     def client(self) -> httpx.AsyncClient:
         http = httpx.AsyncClient(
@@ -812,8 +877,7 @@ class PageSessions:
             return self.browsers[principal]
         browser = Browser(self.client())
         if principal != "none":
-            secret = self.secret(principal)
-            signed = await self.sign_in(browser.http, secret)
+            signed = await self.signed_in(browser.http, principal)
             if principal in MUNICIPALITY_PRINCIPALS:
                 if signed.status_code != 403 or "onb_session" in browser.http.cookies:
                     self.failures.append(f"SIGN-IN {principal}: {signed.status_code}")
@@ -823,21 +887,32 @@ class PageSessions:
                 match = CSRF.search(home.text)
                 assert match, (principal, home.status_code, home.text[:300])
                 browser.csrf = match.group(1)
-                if principal == "expired":
-                    with Session(self.world.engine) as session:
-                        session.execute(
-                            update(ApiTokenRow)
-                            .where(col(ApiTokenRow.token_hash) == tokens.hash_secret(secret))
-                            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
-                        )
-                        session.commit()
-                if principal == "revoked":
-                    token = tokens.find_active_token(self.world.engine, secret=secret)
-                    assert token is not None and token.id is not None
-                    tokens.revoke_token(self.world.engine, token_id=token.id)
+                if principal in ("expired", "revoked"):
+                    self.end(browser.http, principal)
         if not fresh:
             self.browsers[principal] = browser
         return browser
+
+    async def signed_in(self, http: httpx.AsyncClient, principal: str) -> httpx.Response:
+        """Sign `http` in as `principal`: here with its token."""
+        self.used[principal] = secret = self.secret(principal)
+        return await self.sign_in(http, secret)
+
+    def end(self, http: httpx.AsyncClient, principal: str) -> None:
+        """Once signed in, make the session of `expired` or `revoked` so: here, its token."""
+        secret = self.used[principal]
+        if principal == "expired":
+            with Session(self.world.engine) as session:
+                session.execute(
+                    update(ApiTokenRow)
+                    .where(col(ApiTokenRow.token_hash) == tokens.hash_secret(secret))
+                    .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+                )
+                session.commit()
+        else:
+            token = tokens.find_active_token(self.world.engine, secret=secret)
+            assert token is not None and token.id is not None
+            tokens.revoke_token(self.world.engine, token_id=token.id)
 
     async def send(self, principal: str, call: Call) -> Callable[[], Awaitable[httpx.Response]]:
         if call.path == "/signin" and call.method == "POST":
@@ -858,10 +933,92 @@ class PageSessions:
         return lambda: browser.http.request(call.method, call.path, data=fields)
 
 
-async def test_every_page_cell_gets_what_the_table_promises(world: World) -> None:
-    stack: list[httpx.AsyncClient] = []
-    sessions = PageSessions(world, stack)
+# People signed in through the identity provider, by the principal they stand for: the
+# group their ID token carries (tests/helpers/oidc.py), mapped by SSO_ROLES.
+SSO_ROLES = {
+    "onb-viewers": "viewer",
+    "onb-coordinators": "coordinator",
+    "onb-admins": "admin",
+    "kommune": "municipality:5001",
+}
+SSO_GROUPS = {
+    "viewer": "onb-viewers",
+    "coordinator": "onb-coordinators",
+    "admin": "onb-admins",
+    "expired": "onb-admins",
+    "revoked": "onb-admins",
+    "municipality_in": "kommune",
+    "municipality_out": "kommune",
+}
 
+
+class SsoPageSessions(PageSessions):
+    """A browser per principal signed in through the identity provider instead of a token.
+
+    `expired`: an admin's session past its absolute timeout; `revoked`: an admin's
+    session ended (signed out in another tab); the municipality principals are
+    refused at sign-in (the pages are the staff's), so they browse with no session.
+    """
+
+    def __init__(self, world: World, stack: list[httpx.AsyncClient], provider: Any) -> None:
+        super().__init__(world, stack)
+        self.provider = provider
+        for principal, group in SSO_GROUPS.items():
+            provider.add_user(principal, name=f"Person {principal}", groups=[group])
+
+    async def signed_in(self, http: httpx.AsyncClient, principal: str) -> httpx.Response:
+        return await sso_sign_in(http, self.provider, principal)
+
+    def end(self, http: httpx.AsyncClient, principal: str) -> None:
+        with Session(self.world.engine) as session:
+            row = session.get(WebSessionRow, tokens.hash_secret(http.cookies["onb_session"]))
+            assert row is not None
+            if principal == "expired":
+                row.created_at = datetime.now(UTC) - timedelta(days=2)
+            else:
+                row.ended_at = datetime.now(UTC)
+            session.add(row)
+            session.commit()
+
+    async def send(self, principal: str, call: Call) -> Callable[[], Awaitable[httpx.Response]]:
+        if call.path == "/signin/sso/callback":
+            # A real way back from the provider: begun by a new browser, signed in there.
+            http = self.client()
+            began = await http.get("/signin/sso")
+            async with httpx.AsyncClient() as at_provider:
+                back = await self.provider.sign_in(at_provider, began.headers["location"], "admin")
+            return lambda: http.get(back)
+        return await super().send(principal, call)
+
+
+@pytest.mark.parametrize("signed_in_by", ["token", "sso"])
+async def test_every_page_cell_gets_what_the_table_promises(
+    world: World, signed_in_by: str
+) -> None:
+    stack: list[httpx.AsyncClient] = []
+    sessions: PageSessions
+    with ExitStack() as exits:
+        if signed_in_by == "sso":
+            provider = exits.enter_context(running_provider())
+            settings = world.api.app.state.settings
+            world.api.app.state.settings = settings.model_copy(
+                update={
+                    "oidc_issuer": provider.issuer,
+                    "oidc_client_id": "onboarding-pages",
+                    "oidc_client_secret": SecretStr("a-client-secret-for-tests"),
+                    "oidc_roles": SSO_ROLES,
+                }
+            )
+            exits.callback(setattr, world.api.app.state, "settings", settings)
+            sessions = SsoPageSessions(world, stack, provider)
+        else:
+            sessions = PageSessions(world, stack)
+        await _every_page_cell(world, sessions, stack)
+
+
+async def _every_page_cell(
+    world: World, sessions: PageSessions, stack: list[httpx.AsyncClient]
+) -> None:
     def refused(principal: str, response: httpx.Response) -> bool:
         if response.status_code == 303:  # no live session: to the sign-in page, and back
             return principal not in ("viewer", "coordinator", "admin") and response.headers[

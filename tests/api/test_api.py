@@ -30,18 +30,20 @@ from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import RegistrationInput
 from onboarding.domain.parties.region import shipped_region
-from onboarding.domain.process.definition import (
-    EVIDENCE_FIELDS,
-    EVIDENCE_RULES,
-    MILESTONES,
-    PROCESS_VERSION,
-    TERMINAL_STAGES,
+from onboarding.domain.process.machine import (
     ProcessContext,
-    Stage,
-    Trigger,
     allowed_triggers,
     mermaid_diagram,
     transitions_by_trigger,
+)
+from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.registry import MUNICIPALITY, latest, process_definition
+from onboarding.domain.vocabulary import (
+    EVIDENCE_FIELDS,
+    MILESTONES,
+    TERMINAL_STAGES,
+    Stage,
+    Trigger,
 )
 from onboarding.embedded.app import create_app
 from onboarding.settings import Settings
@@ -49,6 +51,7 @@ from onboarding.store import projection, tokens
 from onboarding.store.database import make_engine
 from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tokens import STAFF_ROLES, Role
+from tests.helpers import EVIDENCE, V1
 from tests.helpers.api import (
     EXERCISE,
     SIGN,
@@ -189,7 +192,7 @@ async def test_show_municipality_comes_from_the_workflow(api: Api) -> None:
         "paused_from": None,
         "allowed_triggers": ["sign_collaboration", "withdraw"],
         "last_transition": None,
-        "process_version": PROCESS_VERSION,
+        "process_version": 1,
         "wave_id": None,
         "go_live_at": None,
         "missed_go_live": None,
@@ -218,7 +221,7 @@ async def test_transition_answers_the_new_state_and_records_who(api: Api) -> Non
     [number] = await api.start()
     view = await api.move(number, {**SIGN, "comment": "signed in the council hall"})
     assert view["stage"] == "collaboration_signed"
-    expected = allowed_triggers(ProcessContext(stage=Stage.COLLABORATION_SIGNED))
+    expected = allowed_triggers(ProcessContext(definition=V1, stage=Stage.COLLABORATION_SIGNED))
     assert view["allowed_triggers"] == [t.value for t in expected]
     last = view["last_transition"]
     assert last["seq"] == 1
@@ -317,7 +320,41 @@ async def test_validation_lists_every_fault(api: Api) -> None:
     )
     body = assert_rejected(response, "effective_on")
     fields = {e["field"] for e in body["errors"]}
-    assert {"effective_on", "comment", "evidence.agreement_version"} <= fields
+    assert {"effective_on", "comment"} <= fields
+    # What the trigger requires depends on the municipality's version of the
+    # process: checked by its workflow once the request is well formed.
+    response = await api.post(
+        f"/api/municipalities/{number}/transitions", {"trigger": "sign_collaboration"}
+    )
+    body = assert_rejected(response, "evidence.agreement_version")
+    assert "municipality v1" in body["message"]
+
+
+async def test_the_evidence_required_is_the_municipalitys_versions(api: Api) -> None:
+    [v1] = await api.start()
+    [v2] = await api.start(process=latest(MUNICIPALITY))
+    for number in (v1, v2):
+        for trigger in ("sign_collaboration", "exercise_option", "start_preparation"):
+            await api.move(number, {"trigger": trigger, "evidence": EVIDENCE[Trigger(trigger)]})
+    signed = {"trigger": "sign_service_agreement", "evidence": {"document_ref": "ARK-1"}}
+    view = await api.move(v1, signed)
+    assert (view["stage"], view["process_version"]) == ("service_agreement_signed", 1)
+    assert view["last_transition"]["process_version"] == 1
+    refused = await api.post(f"/api/municipalities/{v2}/transitions", signed)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["allowed_triggers"] == [
+        "decline",
+        "sign_call_off_agreement",
+        "pause",
+        "withdraw",
+    ]
+    call_off = {"trigger": "sign_call_off_agreement", "evidence": {"document_ref": "ARK-2"}}
+    body = assert_rejected(
+        await api.post(f"/api/municipalities/{v2}/transitions", call_off), "evidence.signed_by"
+    )
+    assert "municipality v2" in body["message"]
+    unknown = await api.post(f"/api/municipalities/{v1}/transitions", call_off)
+    assert_rejected(unknown, "trigger")
 
 
 async def test_unknown_number_is_404_and_never_reaches_temporal(api: Api) -> None:
@@ -446,10 +483,29 @@ async def test_bulk_selection_must_be_exactly_one_non_empty(
 
 async def test_bulk_validates_evidence_like_a_single_transition(api: Api) -> None:
     [number] = await api.start()
-    response = await api.post(
-        "/api/bulk/transitions", {"trigger": "sign_collaboration", "numbers": [number]}
+    malformed = await api.post(
+        "/api/bulk/transitions",
+        {"trigger": "sign_collaboration", "numbers": [number], "evidence": {"colour": "red"}},
     )
-    assert_rejected(response, "evidence.agreement_version")
+    assert_rejected(malformed, "evidence.colour")
+    # What the trigger requires is each municipality's version's: refused per municipality.
+    [v2] = await api.start(process=latest(MUNICIPALITY))
+    for n in (number, v2):
+        for trigger in ("sign_collaboration", "exercise_option", "start_preparation"):
+            await api.move(n, {"trigger": trigger, "evidence": EVIDENCE[Trigger(trigger)]})
+    response = await api.post(
+        "/api/bulk/transitions",
+        {
+            "trigger": "sign_call_off_agreement",
+            "numbers": [number, v2],
+            "evidence": {"document_ref": "ARK-9"},
+        },
+    )
+    assert response.status_code == 200, response.text
+    by_number = {r["number"]: r for r in response.json()["results"]}
+    assert by_number[number]["error"]["field"] == "trigger"  # v1 has no call-off agreement
+    assert by_number[v2]["error"]["field"] == "evidence.signed_by"
+    assert api.history(v2)[-1]["trigger"] == "start_preparation"
 
 
 async def test_viewer_cannot_bulk(api: Api) -> None:
@@ -516,29 +572,88 @@ async def test_funnel_refuses_tomorrow(api: Api) -> None:
 # -- the process ----------------------------------------------------------------
 
 
-async def test_process_is_read_off_the_process_module(api: Api) -> None:
-    response = await api.get("/api/process")
-    assert response.status_code == 200
-    process = response.json()
-    assert process["version"] == PROCESS_VERSION
-    assert [s["id"] for s in process["stages"]] == [s.value for s in Stage]
-    assert {s["id"] for s in process["stages"] if s["terminal"]} == {
+def assert_describes(described: dict[str, Any], process: ProcessDefinition) -> None:
+    """The API's account of a version is the definition's, item by item."""
+    assert described["key"] == process.key
+    assert described["version"] == process.version
+    assert [s["id"] for s in described["stages"]] == [s.value for s in process.stages]
+    assert {s["id"] for s in described["stages"] if s["terminal"]} == {
         s.value for s in TERMINAL_STAGES
     }
-    assert all(set(s["labels"]) == {"nb", "en"} for s in process["stages"])
-    edges = transitions_by_trigger()
-    assert [t["id"] for t in process["triggers"]] == [t.value for t in Trigger]
-    for described in process["triggers"]:
-        trigger = Trigger(described["id"])
-        assert [(e["from"], e["to"]) for e in described["transitions"]] == [
+    assert all(set(s["labels"]) == {"nb", "en"} for s in described["stages"])
+    assert described["main_road"] == [s.value for s in process.main_road]
+    edges = transitions_by_trigger(process)
+    assert [t["id"] for t in described["triggers"]] == [t.value for t in process.triggers]
+    for trigger_info in described["triggers"]:
+        trigger = Trigger(trigger_info["id"])
+        assert [(e["from"], e["to"]) for e in trigger_info["transitions"]] == [
             (src.value, dst.value) for src, dst in edges[trigger]
         ]
-        assert described["required_evidence"] == list(EVIDENCE_RULES[trigger].required)
-        for edge in described["transitions"]:
-            assert f"{edge['from']} --> {edge['to']}: {trigger.value}" in process["mermaid"]
-    assert process["milestones"] == [m.value for m in MILESTONES]
-    assert set(process["evidence_fields"]) == set(EVIDENCE_FIELDS)
-    assert process["mermaid"] == mermaid_diagram()
+        assert trigger_info["required_evidence"] == list(process.required_evidence(trigger))
+        for edge in trigger_info["transitions"]:
+            assert f"{edge['from']} --> {edge['to']}: {trigger.value}" in described["mermaid"]
+    assert described["milestones"] == [m.value for m in MILESTONES]
+    assert set(described["evidence_fields"]) == set(EVIDENCE_FIELDS)
+    assert [o["id"] for o in described["obligations"]] == [o.id.value for o in process.obligations]
+    assert [(c["id"], c["days_before_go_live"]) for c in described["checklist"]] == [
+        (c.id.value, c.days_before_go_live) for c in process.checklist
+    ]
+    assert described["mermaid"] == mermaid_diagram(process)
+
+
+async def test_process_is_the_newest_version_read_off_the_registry(api: Api) -> None:
+    response = await api.get("/api/process")
+    assert response.status_code == 200
+    assert_describes(response.json(), latest(MUNICIPALITY))
+    assert response.json()["latest"] is True
+
+
+async def test_every_version_is_listed_and_described(api: Api) -> None:
+    listed = (await api.get("/api/processes")).json()
+    assert [(p["key"], p["version"], p["latest"]) for p in listed] == [
+        ("municipality", 1, False),
+        ("municipality", 2, True),
+    ]
+    assert all(p["changes"] and p["title"] for p in listed)
+    for version in (1, 2):
+        response = await api.get(f"/api/processes/municipality/{version}")
+        assert response.status_code == 200
+        assert_describes(response.json(), process_definition(MUNICIPALITY, version))
+
+
+async def test_the_diff_of_two_versions_names_what_changed(api: Api) -> None:
+    response = await api.get("/api/processes/municipality/2/diff")
+    assert response.status_code == 200
+    diff = response.json()
+    assert (diff["from_version"], diff["to_version"]) == (1, 2)
+    items = {(c["part"], c["name"], c["change"]) for c in diff["changes"]}
+    assert ("stage", "call_off_signed", "added") in items
+    assert ("trigger", "sign_call_off_agreement", "added") in items
+    assert (
+        "transition",
+        "sign_service_agreement: option_exercised -> service_agreement_signed",
+        "removed",
+    ) in items
+    assert ("evidence", "sign_service_agreement", "changed") in items
+    assert ("obligation", "sign_call_off_agreement", "added") in items
+    assert ("checklist", "end_user_training_started", "changed") in items
+    same = (await api.get("/api/processes/municipality/2/diff?against=2")).json()
+    assert same["changes"] == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/processes/municipality/9",
+        "/api/processes/hospital/1",
+        "/api/processes/municipality/2/diff?against=9",
+        "/api/processes/municipality/1/diff",
+    ],
+)
+async def test_an_unknown_version_is_404_naming_what_exists(api: Api, path: str) -> None:
+    response = await api.get(path)
+    assert response.status_code == 404
+    assert "municipality v1, municipality v2" in response.json()["message"]
 
 
 # -- users ----------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Engine
 
 from onboarding.domain.actor import Actor
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.history.entries import AuditEntry
 from onboarding.history.export import CSV_COLUMNS, as_csv, defuse_formula
 from onboarding.store import projection, tokens

@@ -15,7 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from onboarding.cli.main import app
-from onboarding.domain.process.definition import mermaid_diagram
+from onboarding.domain.process.machine import mermaid_diagram
+from onboarding.domain.process.registry import MUNICIPALITY, latest
 from onboarding.embedded.datadir import DataDir
 from tests.helpers.ports import free_port
 
@@ -48,7 +49,7 @@ def test_diagram_is_printed_without_a_server(runner: CliRunner) -> None:
     result = runner.invoke(app, ["diagram"])
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == mermaid_diagram()
+    assert result.stdout == mermaid_diagram(latest(MUNICIPALITY))
     assert "prospective --> collaboration_signed: sign_collaboration" in result.stdout
 
 
@@ -171,7 +172,7 @@ def test_python_dash_m_runs_the_same_cli(tmp_path: Path) -> None:
     result = _run_module("diagram", tmp_path=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == mermaid_diagram()
+    assert result.stdout == mermaid_diagram(latest(MUNICIPALITY))
 
 
 def test_up_refuses_a_taken_port_before_starting_anything(tmp_path: Path) -> None:

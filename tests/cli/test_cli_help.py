@@ -6,6 +6,9 @@ from typer.testing import CliRunner
 from onboarding.cli.main import app
 
 COMMANDS = [
+    ["process", "show"],
+    ["migration"],
+    ["signin"],
     [],
     ["list"],
     ["show"],

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.store.tokens import Role
 from tests.helpers.cli import Served, one_line_error
 

@@ -72,3 +72,10 @@ def test_the_funnel_of_a_past_date_counts_municipalities_not_now() -> None:
 def test_a_deadline_on_a_holiday_names_its_business_day() -> None:
     moved = {"deadline": "2027-06-12", "effective_deadline": "2027-06-11"}
     assert output._deadline(moved) == "2027-06-12 (business day: 2027-06-11)"
+
+
+def test_the_default_process_of_the_commands_is_the_registrys() -> None:
+    from onboarding.cli.process_commands import MUNICIPALITY
+    from onboarding.domain.process import registry
+
+    assert registry.MUNICIPALITY == MUNICIPALITY

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from onboarding.cli.main import app as cli
 from onboarding.domain.checklist import ChecklistItemId
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.store.tokens import Role
 from tests.helpers.cli import Served, one_line_error
 from tests.helpers.dates import at, friday_ahead, oslo_day

@@ -6,7 +6,7 @@ from onboarding.domain.actor import Actor
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.correction_records import CorrectionKind, CorrectionRecord
 from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.models import WaveInfo, WaveStatus
 
 ACTOR = Actor(id="u", name="Kari", role="coordinator")

@@ -14,7 +14,7 @@ from onboarding.domain.parties.correction_records import (
 )
 from onboarding.domain.parties.corrections import apply_correction, plan_correction
 from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 
 ACTOR = Actor(id="test", name="Test", role="coordinator")
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)

@@ -9,16 +9,13 @@ from datetime import date
 
 import pytest
 
-from onboarding.demo.rollout import DemoEvent, shipped_rollout
+from onboarding.demo.rollout import PROCESS_VERSION, DemoEvent, shipped_rollout
 from onboarding.domain.parties.region import shipped_region
-from onboarding.domain.process.definition import (
-    MILESTONE_RANK,
-    ProcessContext,
-    Stage,
-    Trigger,
-    check_evidence,
-    decide,
-)
+from onboarding.domain.process.machine import ProcessContext, check_evidence, decide
+from onboarding.domain.process.registry import MUNICIPALITY, process_definition
+from onboarding.domain.vocabulary import MILESTONE_RANK, Stage, Trigger
+
+DEMO = process_definition(MUNICIPALITY, PROCESS_VERSION)
 
 
 def _steps(event: DemoEvent) -> list[Trigger]:
@@ -31,7 +28,7 @@ def _steps(event: DemoEvent) -> list[Trigger]:
 
 def stage_on(events: list[DemoEvent], day: date) -> tuple[Stage, int]:
     """(stage, top milestone rank) on `day`, by replaying the facts through the process."""
-    context = ProcessContext(stage=Stage.PROSPECTIVE)
+    context = ProcessContext(definition=DEMO, stage=Stage.PROSPECTIVE)
     top = 0
     for event in events:
         if event.on > day:
@@ -39,7 +36,7 @@ def stage_on(events: list[DemoEvent], day: date) -> tuple[Stage, int]:
         for trigger in _steps(event):
             stage = decide(context, trigger)
             paused_from = context.stage if stage is Stage.PAUSED else None
-            context = ProcessContext(stage=stage, paused_from=paused_from)
+            context = ProcessContext(definition=DEMO, stage=stage, paused_from=paused_from)
             top = max(top, MILESTONE_RANK.get(stage, 0))
     return context.stage, top
 
@@ -66,7 +63,7 @@ def test_every_fact_is_allowed_in_order_with_its_evidence() -> None:
         assert dates == sorted(dates), number
         assert all(day <= date(2025, 6, 30) for day in dates), number  # in the past
         for event in events:
-            check_evidence(event.trigger, event.evidence)
+            check_evidence(DEMO, event.trigger, event.evidence)
         stage_on(events, date(2100, 1, 1))  # raises if a transition is not allowed
 
 

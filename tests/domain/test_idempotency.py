@@ -22,7 +22,7 @@ from onboarding.domain.parties.models import (
 from onboarding.domain.parties.obligations import obligation_view
 from onboarding.domain.parties.transitions import municipality_view, transition_answers
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from tests.domain.builders import ACTOR, municipality_state, transition_record, void_record
 
 POLICY = ReminderPolicy()

@@ -16,7 +16,7 @@ from onboarding.domain.parties.models import (
 )
 from onboarding.domain.parties.transitions import apply_transition
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.go_live import missed_go_live_message, plan_go_live
 from onboarding.domain.waves.membership import (
     follow_wave,

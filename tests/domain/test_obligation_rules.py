@@ -14,7 +14,7 @@ from onboarding.domain.parties.obligations import (
     obligations_after_void,
 )
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from tests.domain.builders import ACTOR, RUN, municipality_state, transition_record, void_record
 
 POLICY = ReminderPolicy()

@@ -12,7 +12,7 @@ from onboarding.domain.errors import RequestRejected
 from onboarding.domain.notifications import RecipientRole
 from onboarding.domain.obligations.schedule import schedule
 from onboarding.domain.policy import EscalationStep, ReminderPolicy, load_policy
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 
 OSLO = ZoneInfo("Europe/Oslo")
 

@@ -14,7 +14,7 @@ from onboarding.domain.obligations.schedule import Obligation, ObligationStatus,
 from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState, WaveMembership
 from onboarding.domain.parties.transitions import go_live_blockers
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.membership import check_joinable, membership_result
 from onboarding.domain.waves.models import ChecklistCommand, JoinWaveCommand
 from onboarding.domain.waves.readiness import (

@@ -17,7 +17,7 @@ from onboarding.domain.parties.obligations import (
     open_obligation,
 )
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 
 POLICY = ReminderPolicy()
 NOW = datetime(2030, 3, 1, 12, tzinfo=UTC)

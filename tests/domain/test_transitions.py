@@ -13,7 +13,7 @@ from onboarding.domain.parties.transitions import (
     process_context,
 )
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from tests.domain.builders import ACTOR, RUN, municipality_state
 
 POLICY = ReminderPolicy()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from onboarding.domain.errors import RequestRejected, WaveRefused
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 from onboarding.domain.waves.lifecycle import (
     check_active,
     check_decision,

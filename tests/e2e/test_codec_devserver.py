@@ -15,7 +15,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 
 from onboarding.domain.municipality import Municipality
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.gateway.client import connect
 from onboarding.gateway.codec import ENCODING, KEY_ID_METADATA, EncryptionCodec, KeyRing, new_key

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.gateway.reconcile import DriftKind, ReconcileOptions, reconcile
 from onboarding.store import drift
 from tests.helpers.devserver import Rig

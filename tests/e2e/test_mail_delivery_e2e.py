@@ -29,7 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from onboarding.domain.municipality import Municipality
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.embedded.worker import build_worker
 from onboarding.store import outbox
 from onboarding.store.tables.notifications import NotificationRow

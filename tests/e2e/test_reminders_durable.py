@@ -46,7 +46,7 @@ from onboarding.domain.municipality import Municipality
 from onboarding.domain.notifications import NotificationStatus
 from onboarding.domain.obligations.models import DeadlineCommand
 from onboarding.domain.obligations.schedule import schedule
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.store.database import utc
 from onboarding.store.tables.notifications import NotificationRow

@@ -67,9 +67,18 @@ REQUEST_TIMEOUT = 120.0  # an update waits out the activity timeout of a killed 
 EVIDENCE = {
     "sign_collaboration": {"agreement_version": "2022", "document_ref": "ARK-2022/0001"},
     "exercise_option": {"case_ref": "2023/0042"},
-    "sign_service_agreement": {"document_ref": "ARK-2024/0007"},
+    "sign_call_off_agreement": {"document_ref": "ARK-2023/0101", "signed_by": "Kari, rådmann"},
+    "sign_service_agreement": {"document_ref": "ARK-2024/0007", "signed_by": "Kari, rådmann"},
 }
-TO_SERVICE_AGREEMENT = ("sign_collaboration", "exercise_option", "sign_service_agreement")
+# A region registered now runs the newest process (version 2): its preparation
+# ends in the call-off agreement.
+TO_SERVICE_AGREEMENT = (
+    "sign_collaboration",
+    "exercise_option",
+    "start_preparation",
+    "sign_call_off_agreement",
+    "sign_service_agreement",
+)
 STEPS = len(TO_SERVICE_AGREEMENT) + 2  # + approve_go_live and the wave's go_live
 
 

@@ -21,7 +21,7 @@ from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import WorkflowHandle
 
 from onboarding.domain.municipality import Municipality
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.gateway.parties import start_municipality, transition
 from onboarding.store.tables.parties import AuditEventRow, MunicipalityRow
 from tests.helpers import command

@@ -15,8 +15,8 @@ from temporalio.client import WorkflowExecutionStatus
 from typer.testing import CliRunner, Result
 
 from onboarding.cli.main import app as cli
-from onboarding.domain.process.definition import Stage
-from onboarding.domain.process.definition import Trigger as T
+from onboarding.domain.vocabulary import Stage
+from onboarding.domain.vocabulary import Trigger as T
 from onboarding.embedded.app import create_app
 from onboarding.embedded.services import running_api
 from onboarding.gateway.reconcile import DriftKind, ReconcileOptions, ReconcileReport, reconcile

@@ -25,7 +25,9 @@ from temporalio.worker import Worker
 from onboarding.domain.actor import Actor
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import MunicipalityView, TransitionCommand
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.registry import MUNICIPALITY, process_definition
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.embedded.worker import build_worker
 from onboarding.gateway import parties as gateway
 from onboarding.store import queries
@@ -33,14 +35,22 @@ from workflows.names import municipality_workflow_id
 
 ACTOR = Actor(id="test-coordinator", name="Kari Nordmann", role="coordinator")
 
-# The smallest valid evidence for each trigger.
+# The smallest valid evidence for each trigger, in every version of the process
+# (signed_by: version 2 requires it of the agreements, version 1 keeps it).
 EVIDENCE: dict[Trigger, dict[str, str]] = {
     Trigger.SIGN_COLLABORATION: {"agreement_version": "2022", "document_ref": "ARK-2022/0042"},
     Trigger.REQUIRE_RESIGNATURE: {"agreement_version": "2023"},
     Trigger.EXERCISE_OPTION: {"case_ref": "2021/1234"},
     Trigger.DECLINE: {"case_ref": "2023/0815", "reason": "the investment is too high"},
     Trigger.START_PREPARATION: {},
-    Trigger.SIGN_SERVICE_AGREEMENT: {"document_ref": "ARK-2022/0930"},
+    Trigger.SIGN_CALL_OFF_AGREEMENT: {
+        "document_ref": "ARK-2021/1012",
+        "signed_by": "Ola Normann, rådmann",
+    },
+    Trigger.SIGN_SERVICE_AGREEMENT: {
+        "document_ref": "ARK-2022/0930",
+        "signed_by": "Ola Normann, rådmann",
+    },
     Trigger.APPROVE_GO_LIVE: {},
     Trigger.GO_LIVE: {},
     Trigger.PAUSE: {"reason": "put on hold by the council"},
@@ -48,7 +58,12 @@ EVIDENCE: dict[Trigger, dict[str, str]] = {
     Trigger.WITHDRAW: {"reason": "the council withdrew"},
 }
 
-# prospective -> live, each trigger with the stage it leads to.
+# Version 1 of the municipality process: what most engine tests drive (a
+# municipality registered now starts on the newest version; V1 parties keep
+# running beside it, and these tests show they do).
+V1 = process_definition(MUNICIPALITY, 1)
+
+# prospective -> live on version 1, each trigger with the stage it leads to.
 MAIN_ROAD: tuple[tuple[Trigger, Stage], ...] = (
     (Trigger.SIGN_COLLABORATION, Stage.COLLABORATION_SIGNED),
     (Trigger.EXERCISE_OPTION, Stage.OPTION_EXERCISED),
@@ -56,6 +71,13 @@ MAIN_ROAD: tuple[tuple[Trigger, Stage], ...] = (
     (Trigger.SIGN_SERVICE_AGREEMENT, Stage.SERVICE_AGREEMENT_SIGNED),
     (Trigger.APPROVE_GO_LIVE, Stage.READY),
     (Trigger.GO_LIVE, Stage.LIVE),
+)
+
+# The same on version 2: the pre-project ends in a signed call-off agreement.
+MAIN_ROAD_V2: tuple[tuple[Trigger, Stage], ...] = (
+    *MAIN_ROAD[:3],
+    (Trigger.SIGN_CALL_OFF_AGREEMENT, Stage.CALL_OFF_SIGNED),
+    *MAIN_ROAD[3:],
 )
 
 _FREE_NUMBERS = iter(random.sample(range(8000, 9000), 1000))
@@ -139,11 +161,13 @@ class Harness:
         continue_as_new_after_events: int = 2_000,
         readiness_guard: bool = False,
         municipality: Municipality | None = None,
+        process: ProcessDefinition = V1,
     ) -> tuple[Municipality, WorkflowHandle[Any, Any]]:
         """Start a fresh municipality's workflow (a worker must run) and wait for its row.
 
         The engine tests of the bare process run without the go-live guard of
         production waves (`readiness_guard=False`); the wave tests turn it on.
+        They run version 1 unless they say otherwise (`process`).
         """
         municipality = municipality or await self.fresh_municipality()
         self.started.append(municipality.number)
@@ -153,6 +177,7 @@ class Harness:
             task_queue=self.task_queue,
             continue_as_new_after_events=continue_as_new_after_events,
             readiness_guard=readiness_guard,
+            process=process,
         )
         await eventually(
             lambda: queries.get_municipality(self.engine, number=municipality.number) is not None,

@@ -79,6 +79,9 @@ API: dict[tuple[str, str], Expect] = {
     ("GET", "/docs"): read(EVERYONE),
     # The process definition: every token, the municipality role's included.
     ("GET", "/api/process"): read(ANY_TOKEN),
+    ("GET", "/api/processes"): read(ANY_TOKEN),
+    ("GET", "/api/processes/{key}/{version}"): read(ANY_TOKEN),
+    ("GET", "/api/processes/{key}/{version}/diff"): read(ANY_TOKEN),
     # One municipality: staff, and the municipality role for its own.
     ("GET", M): read(OWN_READ),
     ("GET", f"{M}/history"): read(OWN_READ),
@@ -123,6 +126,13 @@ API: dict[tuple[str, str], Expect] = {
     ("DELETE", "/api/users/{token_id}"): write(ADMINS, "token_event"),
     ("POST", "/api/region/load"): write(ADMINS, "municipality"),
     ("POST", "/api/reconcile"): read(ADMINS),  # writes only where it finds drift
+    # Process migrations (admin): the dry-run writes nothing; a run migrates its parties.
+    ("POST", "/api/migrations/dry-run"): read(ADMINS),
+    ("POST", "/api/migrations"): write(ADMINS, "process_migration", status=202),
+    ("GET", "/api/migrations/{migration_id}"): read(ADMINS),
+    ("POST", "/api/migrations/{migration_id}/pause"): read(ADMINS),  # a finished run: as it is
+    ("POST", "/api/migrations/{migration_id}/resume"): read(ADMINS),
+    ("GET", "/api/migrations/{migration_id}/effects"): read(ADMINS),
     ("GET", "/api/audit"): read(ADMINS),
     ("GET", "/api/audit/export"): read(ADMINS),
     # The Temporal UI's codec (admin); its CORS preflight carries no credentials.
@@ -142,6 +152,10 @@ PAGES: dict[tuple[str, str], Expect] = {
     ("GET", "/signin"): read(EVERYONE, 200, 303),
     # The sign-in form takes the principal's own token: staff get a session.
     ("POST", "/signin"): write(STAFF, "web_session", status=303),
+    # Single sign-on: off to the identity provider and back; without one configured
+    # (this table's app), both lead to the token sign-in (303).
+    ("GET", "/signin/sso"): read(EVERYONE, 303),
+    ("GET", "/signin/sso/callback"): read(EVERYONE, 303),
     ("POST", "/signout"): read(STAFF, 303),  # ends the session (a row updated, none added)
     ("GET", "/language/{language}"): read(EVERYONE, 303),
     ("GET", "/"): read(STAFF),
@@ -166,6 +180,8 @@ PAGES: dict[tuple[str, str], Expect] = {
     ),
     ("GET", "/municipalities/{number}/engine"): read(ADMINS),
     ("GET", "/waves"): read(STAFF),
+    ("GET", "/processes"): read(STAFF),
+    ("GET", "/processes/{key}/{version}"): read(STAFF),
     ("POST", "/waves"): write(WRITERS, "wave", "wave_event", status=303),
     ("GET", "/waves/{wave_id}"): read(STAFF),
     ("POST", "/waves/{wave_id}/members"): write(WRITERS, "wave_member", "wave_event", status=303),

@@ -20,10 +20,12 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from onboarding.domain.municipality import Municipality
+from onboarding.domain.process.model import ProcessDefinition
 from onboarding.gateway import parties as gateway
 from onboarding.settings import Settings
 from onboarding.store import queries
 from onboarding.store.tokens import Role
+from tests.helpers import V1
 from tests.helpers.dates import at, friday_ahead, oslo_day
 from workflows.names import municipality_workflow_id
 
@@ -72,8 +74,11 @@ class Api:
     ) -> httpx.Response:
         return await self.http.post(path, json=body, headers=self.auth(role))
 
-    async def start(self, count: int = 1) -> list[str]:
-        """Start `count` made-up municipalities and wait until their rows exist."""
+    async def start(self, count: int = 1, *, process: ProcessDefinition = V1) -> list[str]:
+        """Start `count` made-up municipalities and wait until their rows exist.
+
+        They run version 1 of the process unless `process` says otherwise.
+        """
         numbers = [fresh_number() for _ in range(count)]
         municipalities = [
             Municipality(
@@ -82,7 +87,9 @@ class Api:
             for n in numbers
         ]
         self.started.extend(numbers)
-        await gateway.load_region(self.client, municipalities, task_queue=self.settings.task_queue)
+        await gateway.load_region(
+            self.client, municipalities, task_queue=self.settings.task_queue, process=process
+        )
         deadline = time.monotonic() + 10
         while any(queries.get_municipality(self.engine, number=n) is None for n in numbers):
             assert time.monotonic() < deadline, f"rows of {numbers} never appeared"

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
 
 from onboarding.cli.main import app as cli
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.store.tokens import Role
 from tests.helpers import Harness
 

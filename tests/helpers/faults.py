@@ -33,7 +33,7 @@ from temporalio.client import Client
 from onboarding.demo.wave_driver import all_on, go_live_in_past_wave, wave_of_the_day
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.embedded.app import create_app
 from onboarding.gateway.reconcile import ReconcileOptions, ReconcileReport, reconcile
 from onboarding.settings import Settings
@@ -48,11 +48,14 @@ from tests.helpers.notifications import role_tokens
 REQUEST_TIMEOUT = 45.0
 RETRY_PAUSE = 0.5
 
-# prospective -> service_agreement_signed; go_live() does the rest.
+# prospective -> service_agreement_signed on the newest process (version 2: the
+# region is loaded through the API, as a new deployment loads it); go_live() does
+# the rest.
 BEFORE_GO_LIVE = (
     Trigger.SIGN_COLLABORATION,
     Trigger.EXERCISE_OPTION,
     Trigger.START_PREPARATION,
+    Trigger.SIGN_CALL_OFF_AGREEMENT,
     Trigger.SIGN_SERVICE_AGREEMENT,
 )
 

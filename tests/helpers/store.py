@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from onboarding.domain.actor import Actor
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, TransitionRecord
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store import projection
 
 ACTOR = Actor(id="u-1", name="Kari Nordmann", role="coordinator")

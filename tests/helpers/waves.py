@@ -13,7 +13,7 @@ from temporalio.service import RPCError
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.checklist import ChecklistItemId
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,

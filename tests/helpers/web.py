@@ -20,10 +20,12 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from onboarding.domain.municipality import Municipality
+from onboarding.domain.process.model import ProcessDefinition
 from onboarding.gateway import parties as gateway
 from onboarding.settings import Settings
 from onboarding.store import queries
 from onboarding.store.tokens import Role
+from tests.helpers import V1
 
 _FREE_NUMBERS = iter(random.sample(range(7000, 8000), 1000))
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -52,8 +54,11 @@ class Site:
     secrets: dict[Role, str]
     started: list[str] = field(default_factory=list)
 
-    async def start(self, count: int = 1) -> list[str]:
-        """Start `count` made-up municipalities and wait until their rows exist."""
+    async def start(self, count: int = 1, *, process: ProcessDefinition = V1) -> list[str]:
+        """Start `count` made-up municipalities and wait until their rows exist.
+
+        They run version 1 of the process unless `process` says otherwise.
+        """
         numbers = [str(next(_FREE_NUMBERS)) for _ in range(count)]
         municipalities = [
             Municipality(
@@ -65,7 +70,9 @@ class Site:
             for n in numbers
         ]
         self.started.extend(numbers)
-        await gateway.load_region(self.client, municipalities, task_queue=self.settings.task_queue)
+        await gateway.load_region(
+            self.client, municipalities, task_queue=self.settings.task_queue, process=process
+        )
         deadline = time.monotonic() + 10
         while any(queries.get_municipality(self.engine, number=n) is None for n in numbers):
             assert time.monotonic() < deadline, f"rows of {numbers} never appeared"

@@ -38,10 +38,14 @@ from temporalio.testing import WorkflowEnvironment
 from onboarding.demo.wave_driver import go_live_through_engine
 from onboarding.domain.calendar import OSLO, oslo_date
 from onboarding.domain.checklist import ChecklistItemId
+from onboarding.domain.migrations.run import MigrationRunInput
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import DeadlineCommand
 from onboarding.domain.parties.correction_records import CorrectionCommand
-from onboarding.domain.process.definition import Trigger as T
+from onboarding.domain.process.migration_plan import MigrationPlan
+from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.registry import MUNICIPALITY, process_definition
+from onboarding.domain.vocabulary import Trigger as T
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,
@@ -59,11 +63,15 @@ from onboarding.gateway import waves as wave_engine
 from onboarding.store.database import make_engine
 from onboarding.store.schema import create_schema
 from onboarding.store.tables.parties import AuditEventRow
-from tests.helpers import ACTOR, command
+from tests.helpers import ACTOR, V1, command
 from tests.helpers.servers import time_skipping_server
-from workflows.names import municipality_workflow_id, wave_workflow_id
+from workflows.migration import MigrationWorkflow
+from workflows.names import migration_workflow_id, municipality_workflow_id, wave_workflow_id
 
 HERE = Path(__file__).parent
+# The paths run version 1 of the municipality process, but for these; a path's
+# file keeps the version it was recorded on, so every released version replays.
+VERSION_OF_PATH = {"main_road_v2": 2}
 Step = Callable[["Recorder"], Awaitable[None]]
 
 
@@ -71,9 +79,15 @@ class Recorder:
     """One path's municipality, moved through the gateway as the API moves it."""
 
     def __init__(
-        self, env: WorkflowEnvironment, number: str, task_queue: str, engine: Engine | None = None
+        self,
+        env: WorkflowEnvironment,
+        number: str,
+        task_queue: str,
+        engine: Engine | None = None,
+        process: ProcessDefinition = V1,
     ) -> None:
         self.env = env
+        self.process = process
         self.client: Client = env.client
         self.number = number
         self.task_queue = task_queue
@@ -95,6 +109,7 @@ class Recorder:
             municipality,
             task_queue=self.task_queue,
             continue_as_new_after_events=continue_as_new_after_events,
+            process=self.process,
         )
 
     async def move(
@@ -212,6 +227,17 @@ async def deadline_through_a_pause(r: Recorder) -> None:
     await r.move(T.SIGN_SERVICE_AGREEMENT)
 
 
+async def main_road_v2(r: Recorder) -> None:
+    """Version 2's road: the pre-project's call-off agreement, with its obligation's reminders."""
+    await r.move(T.SIGN_COLLABORATION, T.EXERCISE_OPTION, T.START_PREPARATION)
+    await r.deadline(T.SIGN_CALL_OFF_AGREEMENT, 40, "the call-off date of the wave")
+    await r.sleep(15)  # the 30-day reminder
+    await r.move(T.PAUSE)
+    await r.move(T.RESUME)
+    await r.move(T.SIGN_CALL_OFF_AGREEMENT, T.PAUSE, T.RESUME, T.SIGN_SERVICE_AGREEMENT)
+    await r.go_live()
+
+
 PATHS: dict[str, Step] = {
     "main_road": main_road,
     "pause_resume": pause_resume,
@@ -220,6 +246,8 @@ PATHS: dict[str, Step] = {
     "resignature": resignature,
     "reminders_and_escalations": reminders_and_escalations,
     "deadline_through_a_pause": deadline_through_a_pause,
+    # Last, so the paths before it keep their municipality numbers when re-recorded.
+    "main_road_v2": main_road_v2,
 }
 
 
@@ -395,11 +423,47 @@ async def corrections(session: WaveSession, out: Path) -> list[Path]:
     return await write_and_end([(member.handle, "corrections")], out)
 
 
+async def migration(session: WaveSession, out: Path) -> list[Path]:
+    """Two version-1 parties moved to version 2 by a migration run, paused and resumed.
+
+    One is preparing with its service agreement's deadline set (cancelled by
+    v2, which opens the call-off agreement instead), the other has signed the
+    collaboration agreement; the run is paused before it starts and resumed.
+    """
+    preparing, signed = session.member("7201"), session.member("7202")
+    for member in (preparing, signed):
+        await member.start()
+        await member.move(T.SIGN_COLLABORATION)
+    await preparing.move(T.EXERCISE_OPTION)
+    await preparing.deadline(T.SIGN_SERVICE_AGREEMENT, 120, "the program's date")
+    await preparing.move(T.START_PREPARATION)
+    plan = MigrationPlan(id="history-v1-to-v2", to_version=2, reason="the call-off step")
+    run = await session.client.start_workflow(
+        MigrationWorkflow.run,
+        MigrationRunInput(plan=plan, actor=ACTOR, numbers=["7201", "7202"], paused=True),
+        id=migration_workflow_id(plan.id),
+        task_queue=session.task_queue,
+    )
+    await run.signal(MigrationWorkflow.pause)
+    await run.signal(MigrationWorkflow.resume)
+    progress = await run.result()
+    assert progress.migrated == 2, progress
+    await preparing.move(T.SIGN_CALL_OFF_AGREEMENT)  # the v2 road, after the move
+    finished = await write(run, out / "migration_run.json")  # it ended on its own
+    return [
+        finished,
+        *await write_and_end(
+            [(preparing.handle, "migration_preparing"), (signed.handle, "migration_signed")], out
+        ),
+    ]
+
+
 SessionPath = Callable[[WaveSession, Path], Awaitable[list[Path]]]
 SESSIONS: dict[str, SessionPath] = {
     "waves": waves,
     "wave_after_the_fact": wave_after_the_fact,
     "corrections": corrections,
+    "migration": migration,
 }
 
 
@@ -423,7 +487,8 @@ async def record(out: Path = HERE, names: Sequence[str] = ()) -> list[Path]:
             for index, (name, path) in enumerate(PATHS.items()):
                 if name not in chosen:
                     continue
-                recorder = Recorder(env, f"{7000 + index}", f"history-{name}")
+                process = process_definition(MUNICIPALITY, VERSION_OF_PATH.get(name, 1))
+                recorder = Recorder(env, f"{7000 + index}", f"history-{name}", process=process)
                 async with build_worker(env.client, engine, task_queue=recorder.task_queue):
                     handle = await recorder.start()
                     await path(recorder)

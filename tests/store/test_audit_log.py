@@ -18,7 +18,7 @@ from onboarding.domain.parties.correction_records import (
     CorrectionRecord,
 )
 from onboarding.domain.parties.models import ProjectionInput, TransitionRecord
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page, audit_stream, timeline
 from onboarding.store import projection

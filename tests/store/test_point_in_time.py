@@ -29,18 +29,13 @@ from onboarding.domain.parties.correction_records import (
     CorrectionRecord,
 )
 from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, TransitionRecord
-from onboarding.domain.process.definition import (
-    MILESTONE_RANK,
-    MILESTONES,
-    ProcessContext,
-    Stage,
-    Trigger,
-    allowed_triggers,
-)
+from onboarding.domain.process.machine import ProcessContext, allowed_triggers
 from onboarding.domain.reports import Interval
+from onboarding.domain.vocabulary import MILESTONE_RANK, MILESTONES, Stage, Trigger
 from onboarding.store import point_in_time, projection
 from onboarding.store.database import session_scope
 from onboarding.store.tables.parties import AuditEventRow, CorrectionRow, MunicipalityRow
+from tests.helpers import V1
 
 ACTOR = Actor(id="token:1", name="Kari Nordmann", role="coordinator")
 EPOCH = datetime(2015, 1, 1, tzinfo=UTC)
@@ -76,7 +71,9 @@ def _recorded(day: int, hour: int) -> datetime:
 
 
 def _transition(engine: Engine, model: Model, choice: int, day: int, hour: int) -> None:
-    allowed = allowed_triggers(ProcessContext(stage=model.stage, paused_from=model.paused_from))
+    allowed = allowed_triggers(
+        ProcessContext(definition=V1, stage=model.stage, paused_from=model.paused_from)
+    )
     if not allowed:
         return
     trigger = allowed[choice % len(allowed)]

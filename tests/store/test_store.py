@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import RegistrationInput
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store import projection, queries
 from onboarding.store.schema import create_schema
 from onboarding.store.tables.parties import AuditEventRow

@@ -12,7 +12,7 @@ from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.models import (
     ChecklistProjection,
     MemberStatus,

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.history.entries import SYSTEM_ACTOR, AuditEntry, AuditFilters
 from onboarding.history.export import CSV_COLUMNS
 from onboarding.history.log import audit_page

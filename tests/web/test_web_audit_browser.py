@@ -11,7 +11,7 @@ import json
 import pytest
 from playwright.async_api import Page, expect
 
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 from onboarding.store import queries
 from onboarding.store.tokens import Role
 from tests.helpers.web import SCREENSHOTS, Site, check_page, record_in_form

@@ -14,9 +14,13 @@ from playwright.async_api import Page, expect
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.notifications import DueMessage, MessageKind, RecipientRole
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.process.registry import MUNICIPALITY, latest
+from onboarding.domain.vocabulary import Stage
+from onboarding.domain.vocabulary import Trigger as T
+from onboarding.gateway import parties as gateway
 from onboarding.store import contacts, outbox, queries, tokens
 from onboarding.store.tokens import Role
+from tests.helpers import command
 from tests.helpers.web import (
     SCREENSHOTS,
     Site,
@@ -80,6 +84,27 @@ async def test_revoking_the_token_ends_its_sessions(site: Site) -> None:
     assert "/signin" in page.url
     await context.close()
     await admin.context.close()
+
+
+async def test_a_version_2_municipality_signs_its_call_off_agreement(site: Site) -> None:
+    [number] = await site.start(process=latest(MUNICIPALITY))
+    for trigger in (T.SIGN_COLLABORATION, T.EXERCISE_OPTION, T.START_PREPARATION):
+        await gateway.transition(site.client, number, command(trigger))
+    page = await site.signed_in(Role.COORDINATOR)
+    await page.goto(f"/municipalities/{number}")
+    await expect(page.locator("#process-version")).to_contain_text("Process version 2")
+    # Version 2's road: the call-off agreement comes before the service agreement.
+    await expect(page.locator("a[data-trigger='sign_service_agreement']")).to_have_count(0)
+    await page.click("a[data-trigger='sign_call_off_agreement']")
+    for name in ("evidence.document_ref", "evidence.signed_by"):
+        await expect(page.locator(f"[name='{name}']")).to_have_attribute("required", "")
+    await page.fill("[name='evidence.document_ref']", "ARK-2021/1012")
+    await page.fill("[name='evidence.signed_by']", "Ola Normann, rådmann")
+    async with page.expect_navigation():
+        await page.click("#transition-form button[type=submit]")
+    await expect(page.locator("#current-stage")).to_have_text("Call-off agreement signed")
+    await page.click("#process-version a")
+    await expect(page.locator("#diff-table")).to_contain_text("call_off_signed")
 
 
 # -- recording a transition -----------------------------------------------------

@@ -93,3 +93,28 @@ async def test_language_switch_sets_a_cookie_and_stays_on_the_site(
     assert elsewhere.headers["location"] == "/" and "set-cookie" not in elsewhere.headers
     http.cookies.set("onb_lang", "nb", domain="pages.test")
     assert "Logg inn" in (await http.get("/signin", headers={"Accept-Language": "en"})).text
+
+
+async def test_the_process_pages_show_every_version_and_what_changed(
+    http: httpx.AsyncClient, sqlite_engine: Engine
+) -> None:
+    _, secret = tokens.create_token(sqlite_engine, name="Kari", role=Role.VIEWER)
+    await sign_in_form(http, secret)
+    listed = await http.get("/processes", headers={"Accept-Language": "nb"})
+    assert listed.status_code == 200
+    assert 'data-version="municipality-1"' in listed.text
+    assert 'data-version="municipality-2"' in listed.text
+    page = await http.get("/processes/municipality/2", headers={"Accept-Language": "nb"})
+    assert page.status_code == 200
+    text = page.text
+    # The diff from version 1, item by item, and version 2's own diagram and rules.
+    assert 'data-change="stage:call_off_signed"' in text
+    assert 'data-change="checklist:end_user_training_started"' in text
+    assert 'data-stage="call_off_signed"' in text
+    assert 'data-obligation="sign_call_off_agreement"' in text
+    assert "Signer avropsavtale" in text and "Signert av" in text
+    first = await http.get("/processes/municipality/1")
+    assert first.status_code == 200
+    assert 'id="diff-table"' not in first.text and 'data-stage="call_off_signed"' not in first.text
+    missing = await http.get("/processes/municipality/9")
+    assert missing.status_code == 404 and "9" in missing.text

@@ -14,25 +14,23 @@ from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import MunicipalityView
-from onboarding.domain.process.definition import (
-    EVIDENCE_FIELDS,
-    MILESTONES,
-    Stage,
-    Trigger,
-    transitions_by_trigger,
-)
+from onboarding.domain.process.machine import transitions_by_trigger
+from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.registry import PROCESSES
+from onboarding.domain.vocabulary import EVIDENCE_FIELDS, MILESTONES, Stage, Trigger
 from onboarding.domain.waves.models import Decision, MemberStatus, WaveEventKind, WaveStatus
 from onboarding.store import projection, queries, tokens
 from onboarding.store.sessions import Timeouts, end_session, find_session, open_session
 from onboarding.store.tables.obligations import ObligationRow
 from onboarding.store.tokens import Role
 from onboarding.web.catalog import CATALOGS
-from onboarding.web.diagram import MAIN_ROAD, layout, render_svg
+from onboarding.web.diagram import layout, render_svg
 from onboarding.web.i18n import Translator, negotiate
 from onboarding.web.milestones import milestone_series
 from onboarding.web.overview import region_rows
 from onboarding.web.pages.municipality import forward_triggers, next_stages
 from onboarding.web.pages.signin import safe_next
+from tests.helpers import V1
 from tests.helpers.store import projected, register
 
 S, T = Stage, Trigger
@@ -200,34 +198,38 @@ def test_revoking_the_token_or_signing_out_ends_the_session(sqlite_engine: Engin
 # -- the diagram ---------------------------------------------------------------------------
 
 
-def test_the_diagram_has_every_stage_and_transition() -> None:
-    plan = layout()
-    assert set(plan.position) == set(Stage)
-    assert [plan.position[s] for s in MAIN_ROAD] == [(0.0, float(i)) for i in range(len(MAIN_ROAD))]
+@pytest.mark.parametrize("process", PROCESSES.values(), ids=lambda p: p.name)
+def test_the_diagram_has_every_stage_and_transition(process: ProcessDefinition) -> None:
+    plan = layout(process)
+    road = process.main_road
+    assert set(plan.position) == set(process.stages)
+    assert [plan.position[s] for s in road] == [(0.0, float(i)) for i in range(len(road))]
     cells = list(plan.position.values())
     assert len(cells) == len(set(cells)), "two stages on one spot"
     # Every transition is either an arrow or the fan-in caption of its stage.
-    pairs = {(s, d) for ps in transitions_by_trigger().values() for s, d in ps}
+    edges = transitions_by_trigger(process)
+    pairs = {(s, d) for ps in edges.values() for s, d in ps}
     drawn = {(e.source, e.dest) for e in plan.edges}
     fanned = {
         (s, d)
-        for trigger, ps in transitions_by_trigger().items()
+        for trigger, ps in edges.items()
         for s, d in ps
         if plan.fan_in.get(d, (None,))[0] is trigger
     }
     assert drawn | fanned == pairs
     assert plan.fan_in[Stage.WITHDRAWN][0] is Trigger.WITHDRAW
 
-    svg = render_svg(Translator("en"), Stage.PREPARING)
-    assert svg.count('<g class="node') == len(Stage)
+    svg = render_svg(Translator("en"), process, Stage.PREPARING)
+    assert svg.count('<g class="node') == len(process.stages)
     assert re.findall(r'class="node current" data-stage="(\w+)"', svg) == ["preparing"]
-    assert svg.count("→") == len([p for ps in transitions_by_trigger().values() for p in ps])
+    assert svg.count("→") == len([p for ps in edges.values() for p in ps])
     assert "Start preparation" in svg and "<script" not in svg
 
 
 def test_the_diagram_escapes_its_labels() -> None:
-    assert "<title" in render_svg(Translator("nb"))
-    assert "&" not in render_svg(Translator("nb")).replace("&amp;", "").replace("&#x27;", "")
+    svg = render_svg(Translator("nb"), V1)
+    assert "<title" in svg
+    assert "&" not in svg.replace("&amp;", "").replace("&#x27;", "")
 
 
 # -- milestones over time and the region table ----------------------------------------
@@ -343,7 +345,7 @@ def test_only_the_arrows_the_municipality_may_take_now_are_lit() -> None:
     )
     assert next_stages(paused) == {S.PREPARING, S.WITHDRAWN}
     assert forward_triggers(paused) == {T.RESUME}
-    svg = render_svg(Translator("en"), S.PAUSED, next_stages(paused))
+    svg = render_svg(Translator("en"), V1, S.PAUSED, next_stages(paused))
     # Of the three resume arrows, only the one back to preparing (withdraw is a caption).
     assert svg.count('class="edge now"') == 1
     assert "Resume" in svg

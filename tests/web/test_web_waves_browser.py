@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from onboarding.domain.calendar import OSLO, today_in_oslo
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.store import waves as wave_store
 from onboarding.store.tokens import Role

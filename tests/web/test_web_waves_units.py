@@ -14,7 +14,7 @@ from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import MunicipalityState
 from onboarding.domain.parties.transitions import go_live_blockers
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import MILESTONES, Stage
+from onboarding.domain.vocabulary import MILESTONES, Stage
 from onboarding.domain.waves.blockers import ObligationFact, member_readiness
 from onboarding.domain.waves.models import MemberStatus, WaveEvent, WaveInfo, WaveProjection
 from onboarding.store import tokens

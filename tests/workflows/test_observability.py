@@ -22,7 +22,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from onboarding.domain.notifications import DeliveryInput
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.embedded.worker import build_worker
 from onboarding.gateway.connection import tls_config
 from onboarding.observability.logs import JsonFormatter, configure_logging

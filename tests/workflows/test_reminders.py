@@ -22,7 +22,7 @@ from onboarding.domain.calendar import oslo_date
 from onboarding.domain.errors import ObligationNotOpen, RequestRejected
 from onboarding.domain.obligations.models import DeadlineCommand, ObligationView
 from onboarding.domain.obligations.schedule import ObligationStatus
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.vocabulary import Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.store.tables.notifications import NotificationRow
 from onboarding.store.tables.obligations import DeadlineChangeRow, ObligationRow

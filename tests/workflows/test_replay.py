@@ -18,10 +18,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
+from onboarding.domain.migrations.run import MigrationProgress, MigrationRunInput
 from onboarding.domain.parties.models import MunicipalityWorkflowInput
-from onboarding.domain.process.definition import Trigger
+from onboarding.domain.process.registry import MUNICIPALITY, PROCESSES
+from onboarding.domain.vocabulary import Trigger
 from onboarding.domain.waves.models import WaveWorkflowInput
 from onboarding.embedded.worker import WORKFLOWS
+from workflows.migration import MigrationWorkflow
 from workflows.municipality import MunicipalityWorkflow
 from workflows.wave import WaveWorkflow
 
@@ -68,10 +71,21 @@ class TimerFirstWaveWorkflow(WaveWorkflow):
         await super().run(input)
 
 
+@workflow.defn(name="MigrationWorkflow", sandboxed=False)
+class TimerFirstMigrationWorkflow(MigrationWorkflow):
+    """The same unpatched change in a migration run's workflow."""
+
+    @workflow.run
+    async def run(self, input: MigrationRunInput) -> MigrationProgress:
+        await workflow.sleep(timedelta(seconds=1))
+        return await super().run(input)
+
+
 async def test_a_change_that_breaks_replay_fails() -> None:
     """The replay test can fail: an unpatched change is caught on every history."""
     replayer = Replayer(
-        workflows=[TimerFirstWorkflow, TimerFirstWaveWorkflow], data_converter=replay_converter()
+        workflows=[TimerFirstWorkflow, TimerFirstWaveWorkflow, TimerFirstMigrationWorkflow],
+        data_converter=replay_converter(),
     )
     for path in FILES:
         history = load(path)
@@ -94,6 +108,7 @@ def test_the_histories_cover_every_path() -> None:
     signals: set[str] = set()
     messages: set[str] = set()
     workflow_types: set[str] = set()
+    versions: set[int] = set()
     continued = timers_fired = 0
     for path in FILES:
         for event in load(path).events:
@@ -101,6 +116,9 @@ def test_the_histories_cover_every_path() -> None:
             if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
                 attributes = event.workflow_execution_started_event_attributes
                 workflow_types.add(attributes.workflow_type.name)
+                if attributes.workflow_type.name == "MunicipalityWorkflow":
+                    [start] = converter.from_payloads(attributes.input.payloads, [dict])
+                    versions.add(start["state"].get("process_version", 1))
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request
                 updates.add(request.input.name)
@@ -119,6 +137,9 @@ def test_the_histories_cover_every_path() -> None:
             elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
                 timers_fired += 1
     assert triggers == {t.value for t in Trigger}, {t.value for t in Trigger} - triggers
+    # Every released version of the process has a history that must keep replaying.
+    released = {v for (key, v) in PROCESSES if key == MUNICIPALITY}
+    assert versions == released, f"no recorded history of version(s) {released - versions}"
     # Every workflow type, and every update and signal they declare (a new one,
     # e.g. a correction, needs its path in tests/histories/record.py).
     definitions = [d for w in WORKFLOWS if (d := workflow._Definition.from_class(w)) is not None]

@@ -19,7 +19,7 @@ from onboarding.domain.checklist import DEFAULT_CHECKLIST
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.region import shipped_region
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.models import MemberStatus, WaveStatus
 from onboarding.store import queries
 from onboarding.store import waves as wave_store

@@ -26,7 +26,7 @@ from onboarding.domain.errors import (
     WaveRefused,
 )
 from onboarding.domain.obligations.schedule import ObligationStatus
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.models import (
     DecisionCommand,
     GoLiveOutcome,

@@ -24,7 +24,7 @@ from onboarding.domain.calendar import oslo_date
 from onboarding.domain.errors import RequestRejected, TransitionRefused, UnknownMunicipality
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import MunicipalityView, TransitionRecord
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.store import queries
 from onboarding.store.database import make_engine

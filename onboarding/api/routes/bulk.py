@@ -29,7 +29,7 @@ from onboarding.api.schemas import (
 from onboarding.domain.actor import Actor
 from onboarding.domain.errors import OnboardingError, RequestRejected, UnknownMunicipality
 from onboarding.domain.parties.models import TransitionCommand
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 from onboarding.gateway import parties as gateway
 from onboarding.store import queries
 

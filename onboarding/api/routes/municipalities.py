@@ -20,7 +20,7 @@ from onboarding.domain.parties.models import (
     TransitionRecord,
     TransitionRequest,
 )
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 from onboarding.gateway import parties as gateway
 from onboarding.store import queries
 

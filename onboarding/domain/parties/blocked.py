@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from onboarding.domain.errors import OnboardingError, TransitionRefused
 from onboarding.domain.parties.models import MunicipalityView
-from onboarding.domain.process.definition import ProcessContext, Stage, Trigger, decide
+from onboarding.domain.parties.process import process_of
+from onboarding.domain.process.machine import ProcessContext, decide
+from onboarding.domain.vocabulary import Stage, Trigger
 
 # On the way to go-live: approve_go_live is the next milestone, guarded or not yet
 # offered; what it lacks (the agreement among it) is worth saying from here on.
@@ -31,13 +33,15 @@ class BlockedTrigger:
 
 def blocked_triggers(view: MunicipalityView) -> list[BlockedTrigger]:
     """The triggers of `view` that guards hold back, in definition order."""
+    definition = process_of(view)
     context = ProcessContext(
+        definition=definition,
         stage=view.stage,
         paused_from=view.paused_from,
         go_live_blockers=tuple(view.go_live_blockers),
     )
     found: list[BlockedTrigger] = []
-    for trigger in Trigger:
+    for trigger in definition.triggers:
         if trigger in view.allowed_triggers:
             continue
         if trigger is Trigger.APPROVE_GO_LIVE and view.stage not in _TOWARDS_GO_LIVE:

@@ -17,7 +17,7 @@ from onboarding.domain.actor import Actor
 from onboarding.domain.fields import Day, IdempotencyKey
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationView
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 
 
 class CorrectionKind(StrEnum):

@@ -17,7 +17,9 @@ from onboarding.domain.parties.correction_records import (
     CorrectionRecord,
 )
 from onboarding.domain.parties.models import CorrectionResult, MunicipalityState, TransitionRecord
-from onboarding.domain.process.definition import Stage, Trigger, check_effective_on, check_evidence
+from onboarding.domain.process.machine import check_effective_on, check_evidence
+from onboarding.domain.process.registry import MUNICIPALITY, process_definition
+from onboarding.domain.vocabulary import Stage, Trigger
 
 
 def plan_correction(
@@ -64,8 +66,11 @@ def plan_correction(
     else:
         effective_after = command.effective_on or target.effective_on
         _check_amended_date(records, index, effective_after, today)
+        # By the rules of the version the transition was decided by.
         evidence_after = check_evidence(
-            target.trigger, {**target.evidence, **(command.evidence or {})}
+            process_definition(MUNICIPALITY, target.process_version),
+            target.trigger,
+            {**target.evidence, **(command.evidence or {})},
         )
         if effective_after == target.effective_on and evidence_after == target.evidence:
             raise RequestRejected(

@@ -24,7 +24,13 @@ from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.obligations.schedule import Obligation
 from onboarding.domain.parties.correction_records import CorrectionRecord
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import PROCESS_VERSION, Stage, Trigger, check_evidence
+from onboarding.domain.process.machine import check_evidence_fields
+from onboarding.domain.process.migration_plan import MigrationEffect
+from onboarding.domain.vocabulary import Stage, Trigger
+
+# What a state or view recorded before versions existed runs: every workflow
+# then ran version 1, and the default must keep its recorded payloads reading so.
+FIRST_VERSION = 1
 
 
 class TransitionRequest(BaseModel):
@@ -36,20 +42,21 @@ class TransitionRequest(BaseModel):
     effective_on: Day | None = Field(
         None, description="the date it took effect (default: today in Europe/Oslo)"
     )
-    # validate_default: a request with no evidence at all must still be checked
-    # against what the trigger requires.
-    evidence: dict[str, str] = Field(default_factory=dict, validate_default=True)
+    evidence: dict[str, str] = Field(
+        default_factory=dict,
+        description="what the decision rests on; which fields a trigger requires depends on "
+        "the version of the party's process (GET /api/processes)",
+    )
     comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
     idempotency_key: IdempotencyKey | None = None
 
     @field_validator("evidence")
     @classmethod
-    def _evidence_fits_trigger(cls, evidence: dict[str, str], info: object) -> dict[str, str]:
-        trigger = getattr(info, "data", {}).get("trigger")
-        if trigger is None:  # the trigger itself failed validation; reported there
-            return evidence
+    def _evidence_well_formed(cls, evidence: dict[str, str]) -> dict[str, str]:
+        # Field by field only: which fields the trigger requires depends on the
+        # version of the party's process, which the workflow checks (plan_transition).
         try:
-            return check_evidence(trigger, evidence)
+            return check_evidence_fields(evidence)
         except InvalidEvidence as err:
             raise PydanticCustomError("evidence", "{field}: {message}", err.to_detail()) from None
 
@@ -75,6 +82,9 @@ class TransitionRecord(BaseModel):
     idempotency_key: str | None
     workflow_id: str
     run_id: str
+    process_version: int = Field(
+        FIRST_VERSION, description="the version of the process the transition was decided by"
+    )
 
 
 class MunicipalityView(BaseModel):
@@ -88,7 +98,7 @@ class MunicipalityView(BaseModel):
     paused_from: Stage | None
     allowed_triggers: list[Trigger]
     last_transition: TransitionRecord | None
-    process_version: int = PROCESS_VERSION
+    process_version: int = FIRST_VERSION
     wave_id: str | None = None
     go_live_at: datetime | None = None
     missed_go_live: str | None = Field(None, description="the wave whose go-live it missed")
@@ -132,7 +142,7 @@ class MunicipalityState(BaseModel):
     registered: bool = False
     # First answers to transitions by idempotency key, oldest first, bounded.
     results_by_key: dict[str, MunicipalityView] = Field(default_factory=dict)
-    process_version: int = PROCESS_VERSION
+    process_version: int = FIRST_VERSION
     obligations: dict[str, Obligation] = Field(default_factory=dict)
     # Deadline changes by idempotency key: the first answer to each, so a
     # retried request changes nothing and gets that answer (bounded, see workflow).
@@ -156,6 +166,8 @@ class MunicipalityState(BaseModel):
     # `records` miss the older transitions, so corrections are refused there.
     records_complete: bool = False
     correction_keys: dict[str, "CorrectionResult"] = Field(default_factory=dict)
+    # Migrations applied, by id, with their effect: each once (a repeat answers it).
+    migrations: dict[str, MigrationEffect] = Field(default_factory=dict)
 
 
 class MunicipalityWorkflowInput(BaseModel):

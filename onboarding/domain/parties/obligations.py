@@ -25,7 +25,7 @@ from onboarding.domain.obligations.schedule import (
 )
 from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 
 
 def open_obligation(

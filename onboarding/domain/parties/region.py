@@ -5,13 +5,12 @@ file with any bad row is refused whole, naming the line, so nothing is
 half-imported.
 """
 
-import csv
-import io
 from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from onboarding.domain.csv_lines import csv_lines
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.municipality import Municipality
 
@@ -21,25 +20,9 @@ SHIPPED_FILE = "municipalities-2024.csv"
 
 def parse_region(text: str, *, source: str = "region file") -> list[Municipality]:
     """Parse region CSV text; raise RequestRejected naming the first bad line."""
-    reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != COLUMNS:
-        raise RequestRejected(
-            source, f"header must be {','.join(COLUMNS)}, got {','.join(reader.fieldnames or [])}"
-        )
     seen: dict[str, int] = {}
     municipalities: list[Municipality] = []
-    for row in reader:
-        line = reader.line_num
-        # DictReader files surplus fields under None and fills missing ones with
-        # None: an unquoted comma in a name would otherwise shift the columns
-        # silently.
-        fields = [v for k, v in row.items() if k is not None and v is not None]
-        fields += row.get(None, [])
-        if len(fields) != len(COLUMNS):
-            raise RequestRejected(
-                f"{source} line {line}",
-                f"expected {len(COLUMNS)} fields ({','.join(COLUMNS)}), got {len(fields)}",
-            )
+    for line, row in csv_lines(text, COLUMNS, source):
         try:
             municipality = Municipality.model_validate(row)
         except ValidationError as err:

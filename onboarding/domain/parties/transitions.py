@@ -15,16 +15,16 @@ from onboarding.domain.parties.models import (
     TransitionCommand,
     TransitionRecord,
 )
+from onboarding.domain.parties.process import process_of
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import (
+from onboarding.domain.process.machine import (
     ProcessContext,
-    Stage,
-    Trigger,
     allowed_triggers,
     check_effective_on,
     check_evidence,
     decide,
 )
+from onboarding.domain.vocabulary import Stage, Trigger
 
 _AGREEMENT_SIGNED: frozenset[Stage] = frozenset(
     {Stage.SERVICE_AGREEMENT_SIGNED, Stage.READY, Stage.LIVE}
@@ -52,8 +52,9 @@ def go_live_blockers(state: MunicipalityState, policy: ReminderPolicy) -> list[s
 
 
 def process_context(state: MunicipalityState, policy: ReminderPolicy) -> ProcessContext:
-    """What the process's guards see: the stage, and what still blocks approve_go_live."""
+    """What the process's guards see: its version, the stage, what still blocks approve_go_live."""
     return ProcessContext(
+        definition=process_of(state),
         stage=state.stage,
         paused_from=state.paused_from,
         go_live_blockers=tuple(go_live_blockers(state, policy)),
@@ -75,7 +76,8 @@ def plan_transition(
     Europe/Oslo) not in the future nor before the last transition's, its
     evidence what the trigger asks for.
     """
-    to_stage = decide(process_context(state, policy), command.trigger)
+    context = process_context(state, policy)
+    to_stage = decide(context, command.trigger)
     today = oslo_date(now)
     effective_on = command.effective_on or today
     check_effective_on(effective_on, today, state.last_transition)
@@ -85,13 +87,14 @@ def plan_transition(
         from_stage=state.stage,
         to_stage=to_stage,
         effective_on=effective_on,
-        evidence=check_evidence(command.trigger, command.evidence),
+        evidence=check_evidence(context.definition, command.trigger, command.evidence),
         comment=command.comment,
         actor=command.actor,
         recorded_at=now,
         idempotency_key=command.idempotency_key,
         workflow_id=workflow_id,
         run_id=run_id,
+        process_version=state.process_version,
     )
 
 

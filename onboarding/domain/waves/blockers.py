@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from onboarding.domain.obligations.schedule import ObligationStatus
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 from onboarding.domain.waves.models import MemberStatus, WaveStatus
 
 _SIGNED = frozenset({Stage.SERVICE_AGREEMENT_SIGNED, Stage.READY, Stage.LIVE})

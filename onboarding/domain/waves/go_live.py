@@ -15,7 +15,7 @@ from onboarding.domain.notifications import DueMessage, MessageKind
 from onboarding.domain.parties.models import MunicipalityState, TransitionCommand, TransitionRecord
 from onboarding.domain.parties.transitions import go_live_blockers, plan_transition
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.models import (
     GoLiveOutcome,
     WaveGoLiveCommand,

@@ -12,7 +12,7 @@ from onboarding.domain.calendar import oslo_date
 from onboarding.domain.errors import NotEligible, RequestRejected
 from onboarding.domain.parties.models import MunicipalityState, TransitionRecord, WaveMembership
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 from onboarding.domain.waves.models import (
     JoinWaveCommand,
     LeaveWaveCommand,

@@ -18,7 +18,7 @@ from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage
+from onboarding.domain.vocabulary import Stage
 
 WaveId = Annotated[
     str,

@@ -22,7 +22,7 @@ from onboarding.domain.obligations.schedule import (
 from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState
 from onboarding.domain.parties.transitions import go_live_blockers
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.definition import Stage, Trigger
+from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.models import ChecklistCommand, ChecklistItemView, ChecklistView
 
 # Stages from which a municipality may be put in a wave ("from option_exercised on").
@@ -30,6 +30,7 @@ WAVE_STAGES: frozenset[Stage] = frozenset(
     {
         Stage.OPTION_EXERCISED,
         Stage.PREPARING,
+        Stage.CALL_OFF_SIGNED,
         Stage.SERVICE_AGREEMENT_SIGNED,
         Stage.READY,
         Stage.PAUSED,

@@ -3,7 +3,7 @@
 parties.py        municipality, audit_event, correction, workflow_run
 obligations.py    obligation, deadline_change
 waves.py          wave, wave_member, wave_event, checklist_completion
-access.py         api_token, token_event, web_session
+access.py         api_token, token_event, web_session, sso_sign_in
 contacts.py       contact, contact_change
 notifications.py  notification (the outbox)
 actor.py          the actor columns of the seven append-only event tables

@@ -5,12 +5,14 @@ written by store/tokens.py. `token_event` records every token created or
 revoked, by whom, with the token's name, role, scope and expiry (never its
 secret or hash); it is append-only (database triggers refuse UPDATE and
 DELETE, see store/database.py). `web_session` holds the pages' sign-in
-sessions (server side; the cookie holds only an id), store/sessions.py.
+sessions (server side; the cookie holds only an id), store/sessions.py, and
+`sso_sign_in` the sign-ins under way at the identity provider (their state,
+nonce and PKCE verifier until the browser comes back), store/sso_sign_ins.py.
 """
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
 from onboarding.store.tables.actor import ActorColumns
@@ -58,14 +60,21 @@ class TokenEventRow(ActorColumns, table=True):
 class WebSessionRow(SQLModel, table=True):
     """One signed-in browser. Only the SHA-256 of the cookie's id is kept.
 
-    A session acts as the API token it was opened with: revoking the token ends
-    every session opened with it at the next request.
+    A session signed in with a token acts as that token: revoking the token ends
+    every session opened with it at the next request. A session signed in through
+    the identity provider has no token: it names the person (the `person_*`
+    columns, from the ID token) and keeps the ID token for signing out at the
+    provider.
     """
 
     __tablename__ = "web_session"
 
     id_hash: str = Field(primary_key=True, max_length=64)
-    token_id: int = Field(index=True, foreign_key="api_token.id")
+    token_id: int | None = Field(default=None, index=True, foreign_key="api_token.id")
+    person_id: str | None = Field(default=None, max_length=300)
+    person_name: str | None = Field(default=None, max_length=300)
+    person_role: str | None = Field(default=None, max_length=20)
+    id_token: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # The synchronizer token every form of this session carries (CSRF).
     csrf_token: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
@@ -73,3 +82,19 @@ class WebSessionRow(SQLModel, table=True):
     ended_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class SsoSignInRow(SQLModel, table=True):
+    """A sign-in under way at the identity provider, deleted when the browser comes back.
+
+    Keyed by the SHA-256 of its `state`; the nonce and the PKCE verifier never leave
+    the server.
+    """
+
+    __tablename__ = "sso_sign_in"
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    nonce: str = Field(max_length=200)
+    code_verifier: str = Field(max_length=200)
+    next_path: str = Field(max_length=2000)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

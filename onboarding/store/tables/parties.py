@@ -126,3 +126,29 @@ class WorkflowRunRow(SQLModel, table=True):
     workflow_id: str
     run_id: str
     first_seen_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ProcessMigrationRow(ActorColumns, table=True):
+    """A party moved to another process version or policy, once. Never updated, never deleted."""
+
+    __tablename__ = "process_migration"
+    __table_args__ = (
+        UniqueConstraint("municipality_number", "migration_id", name="uq_process_migration"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    migration_id: str = Field(index=True, max_length=63)
+    municipality_number: str = Field(index=True, max_length=4)
+    from_version: int
+    to_version: int
+    from_stage: str
+    to_stage: str
+    reason: str
+    # The effect as the workflow applied it: obligations opened and cancelled,
+    # timers cancelled, re-armed or firing at once (MigrationEffect).
+    effect: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    recorded_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    workflow_id: str
+    run_id: str

@@ -18,13 +18,16 @@ from onboarding.web.pages import (
     engine,
     municipality,
     obligations,
+    processes,
     signin,
+    sso,
     wave_actions,
     waves,
 )
 
 PAGE_MODULES = (
     signin,
+    sso,
     dashboard,
     municipality,
     obligations,
@@ -32,6 +35,7 @@ PAGE_MODULES = (
     checklist,
     waves,
     wave_actions,
+    processes,
     admin,
     audit,
     corrections,

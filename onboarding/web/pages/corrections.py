@@ -18,7 +18,8 @@ from onboarding.api.deps import TemporalDep
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.parties.correction_records import CorrectionCommand, CorrectionRequest
 from onboarding.domain.parties.models import MunicipalityView
-from onboarding.domain.process.definition import EVIDENCE_FIELDS, EVIDENCE_RULES, Trigger
+from onboarding.domain.parties.process import process_of
+from onboarding.domain.vocabulary import EVIDENCE_FIELDS, Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.store import queries
 from onboarding.store.tables.parties import AuditEventRow
@@ -38,9 +39,13 @@ async def _transition(page: Page, number: str, event_id: int) -> AuditEventRow:
     return event
 
 
-def evidence_names(event: AuditEventRow) -> list[str]:
-    """The evidence fields a correction of `event` may set: its trigger's and those it has."""
-    required = EVIDENCE_RULES[Trigger(event.trigger)].required
+def evidence_names(view: MunicipalityView, event: AuditEventRow) -> list[str]:
+    """The evidence fields a correction of `event` may set: its trigger's and those it has.
+
+    The trigger's as the party's version asks for them; the workflow checks the
+    amendment against the version the transition was decided by.
+    """
+    required = process_of(view).required_evidence(Trigger(event.trigger))
     return [name for name in EVIDENCE_FIELDS if name in required or name in event.evidence]
 
 
@@ -72,7 +77,7 @@ async def record_correction(
     changed_day = None if void or day == event.effective_on.isoformat() else day
     evidence = {
         name: values.get(f"evidence.{name}", "")
-        for name in evidence_names(event)
+        for name in evidence_names(view, event)
         if values.get(f"evidence.{name}", "") != str(event.evidence.get(name, ""))
     }
     try:
@@ -108,7 +113,7 @@ def _render(
         view=view,
         event=event,
         trigger=Trigger(event.trigger),
-        evidence_fields=[EVIDENCE_FIELDS[name] for name in evidence_names(event)],
+        evidence_fields=[EVIDENCE_FIELDS[name] for name in evidence_names(view, event)],
         values=values,
         errors=errors,
         today=today_in_oslo(),

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from onboarding.domain.calendar import today_in_oslo
-from onboarding.domain.process.definition import MILESTONES, Stage
+from onboarding.domain.vocabulary import MILESTONES, Stage
 from onboarding.store import point_in_time
 from onboarding.web.charts import funnel_svg, timeline_svg
 from onboarding.web.milestones import milestone_series

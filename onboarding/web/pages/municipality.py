@@ -21,15 +21,9 @@ from onboarding.domain.contacts import Contact
 from onboarding.domain.errors import OnboardingError, UnknownMunicipality
 from onboarding.domain.parties.blocked import blocked_triggers
 from onboarding.domain.parties.models import MunicipalityView, TransitionCommand, TransitionRequest
-from onboarding.domain.process.definition import (
-    EVIDENCE_FIELDS,
-    EVIDENCE_RULES,
-    MILESTONE_RANK,
-    ProcessContext,
-    Stage,
-    Trigger,
-    decide,
-)
+from onboarding.domain.parties.process import process_of
+from onboarding.domain.process.machine import ProcessContext, decide
+from onboarding.domain.vocabulary import EVIDENCE_FIELDS, Stage, Trigger
 from onboarding.domain.waves.readiness import WAVE_STAGES
 from onboarding.gateway import parties as gateway
 from onboarding.gateway import waves as wave_engine
@@ -82,7 +76,8 @@ async def municipality_page(
     return page.render(
         "municipality.html",
         view=view,
-        diagram=render_svg(page.t, view.stage, next_stages(view)),
+        diagram=render_svg(page.t, process_of(view), view.stage, next_stages(view)),
+        process=process_of(view),
         forward=forward_triggers(view),
         blocked=blocked_triggers(view),
         obligations=obligations,
@@ -105,7 +100,9 @@ async def municipality_page(
 
 def _destinations(view: MunicipalityView) -> dict[Trigger, Stage]:
     """Where each allowed trigger leads, as the process definition decides it."""
-    context = ProcessContext(stage=view.stage, paused_from=view.paused_from)
+    context = ProcessContext(
+        definition=process_of(view), stage=view.stage, paused_from=view.paused_from
+    )
     found: dict[Trigger, Stage] = {}
     for trigger in view.allowed_triggers:
         try:
@@ -123,11 +120,10 @@ def next_stages(view: MunicipalityView) -> set[Stage]:
 
 def forward_triggers(view: MunicipalityView) -> set[Trigger]:
     """The allowed triggers that move the municipality on along the main road."""
-    here = MILESTONE_RANK.get(view.stage, 0)
+    process = process_of(view)
+    here = process.road_rank(view.stage)
     return {
-        trigger
-        for trigger, dest in _destinations(view).items()
-        if MILESTONE_RANK.get(dest, 0) > here
+        trigger for trigger, dest in _destinations(view).items() if process.road_rank(dest) > here
     }
 
 
@@ -209,7 +205,9 @@ def _render_form(
         allowed=trigger in view.allowed_triggers,
         # Held back by its guard (approve_go_live: wave, checklist, agreement), in words.
         blocked_by=[condition_text(page.t, c) for c in held.get(trigger, ())],
-        evidence_fields=[EVIDENCE_FIELDS[name] for name in EVIDENCE_RULES[trigger].required],
+        evidence_fields=[
+            EVIDENCE_FIELDS[name] for name in process_of(view).required_evidence(trigger)
+        ],
         values=values,
         errors=errors,
         today=today_in_oslo(),

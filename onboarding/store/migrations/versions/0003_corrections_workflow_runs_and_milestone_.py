@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from onboarding.domain.process.definition import MILESTONE_RANK
+from onboarding.domain.vocabulary import MILESTONE_RANK
 from onboarding.store.database import append_only_statements
 
 revision: str = "0003"

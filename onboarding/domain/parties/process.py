@@ -1,0 +1,56 @@
+"""Which process definition a party's state runs, and a policy fitted to it (pure).
+
+The state records the version (`process_version`); everything that decides
+for the party (transitions, corrections, obligations, readiness) interprets
+the definition looked up here, so a party migrated to another version
+decides by that version's table from its next step on.
+"""
+
+from typing import Protocol
+
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.policy import ReminderPolicy
+from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.registry import MUNICIPALITY, process_definition
+
+
+class Versioned(Protocol):
+    """A party's state or view: it names the version of the process it runs."""
+
+    @property
+    def process_version(self) -> int: ...
+
+
+def process_of(party: Versioned) -> ProcessDefinition:
+    """The definition the party's workflow runs."""
+    return process_definition(MUNICIPALITY, party.process_version)
+
+
+def fit_policy(definition: ProcessDefinition, policy: ReminderPolicy) -> ReminderPolicy:
+    """The policy a party on `definition` starts with (or moves to).
+
+    Obligations and the checklist are the definition's unless the policy file
+    sets its own; what it sets must name only triggers and stages the
+    definition has (a RequestRejected names the first that does not).
+    """
+    update: dict[str, object] = {}
+    if "obligations" not in policy.model_fields_set:
+        update["obligations"] = list(definition.obligations)
+    if "checklist" not in policy.model_fields_set:
+        update["checklist"] = list(definition.checklist)
+    fitted = policy.model_copy(update=update) if update else policy
+    for index, rule in enumerate(fitted.obligations):
+        if rule.id not in definition.triggers:
+            raise RequestRejected(
+                f"policy.obligations[{index}].id",
+                f"{rule.id.value} is not a trigger of {definition.name}; "
+                f"allowed: {', '.join(t.value for t in definition.triggers)}",
+            )
+        for stage in rule.stages:
+            if not definition.has_stage(stage):
+                raise RequestRejected(
+                    f"policy.obligations[{index}].stages",
+                    f"{stage.value} is not a stage of {definition.name}; "
+                    f"allowed: {', '.join(s.value for s in definition.stages)}",
+                )
+    return fitted

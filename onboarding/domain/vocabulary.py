@@ -1,0 +1,139 @@
+"""The words every version of every process uses: stages, triggers, evidence, milestones.
+
+A process definition (process/model.py) picks its stages and triggers from here and
+wires them with a transition table. The values are the contract (API bodies,
+the read model, recorded histories): a value is added here once and never
+renamed. A stage or trigger a version no longer uses stays, because parties on
+older versions and the audit log still name it.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """Where a party stands. The values are the contract."""
+
+    PROSPECTIVE = "prospective"
+    COLLABORATION_SIGNED = "collaboration_signed"
+    RESIGNATURE_REQUIRED = "resignature_required"
+    OPTION_EXERCISED = "option_exercised"
+    PREPARING = "preparing"
+    SERVICE_AGREEMENT_SIGNED = "service_agreement_signed"
+    READY = "ready"
+    LIVE = "live"
+    DECLINED = "declined"
+    PAUSED = "paused"
+    WITHDRAWN = "withdrawn"
+    # Version 2: the call-off agreement (avropsavtale) signed after the pre-project.
+    CALL_OFF_SIGNED = "call_off_signed"
+
+
+class Trigger(StrEnum):
+    """What a coordinator records. The values are the contract."""
+
+    SIGN_COLLABORATION = "sign_collaboration"
+    REQUIRE_RESIGNATURE = "require_resignature"
+    EXERCISE_OPTION = "exercise_option"
+    DECLINE = "decline"
+    START_PREPARATION = "start_preparation"
+    SIGN_SERVICE_AGREEMENT = "sign_service_agreement"
+    APPROVE_GO_LIVE = "approve_go_live"
+    GO_LIVE = "go_live"
+    PAUSE = "pause"
+    RESUME = "resume"
+    WITHDRAW = "withdraw"
+    # Version 2.
+    SIGN_CALL_OFF_AGREEMENT = "sign_call_off_agreement"
+
+
+STAGE_LABELS: dict[Stage, dict[str, str]] = {
+    Stage.PROSPECTIVE: {"nb": "Aktuell", "en": "Prospective"},
+    Stage.COLLABORATION_SIGNED: {
+        "nb": "Samarbeidsavtale signert",
+        "en": "Collaboration agreement signed",
+    },
+    Stage.RESIGNATURE_REQUIRED: {"nb": "Ny signatur påkrevd", "en": "Re-signature required"},
+    Stage.OPTION_EXERCISED: {"nb": "Opsjon utløst", "en": "Option exercised"},
+    Stage.PREPARING: {"nb": "Forberedelser", "en": "Preparing"},
+    Stage.CALL_OFF_SIGNED: {"nb": "Avropsavtale signert", "en": "Call-off agreement signed"},
+    Stage.SERVICE_AGREEMENT_SIGNED: {
+        "nb": "Tjenesteavtale signert",
+        "en": "Service agreement signed",
+    },
+    Stage.READY: {"nb": "Klar for produksjon", "en": "Ready for go-live"},
+    Stage.LIVE: {"nb": "I produksjon", "en": "Live"},
+    Stage.DECLINED: {"nb": "Takket nei", "en": "Declined"},
+    Stage.PAUSED: {"nb": "På vent", "en": "Paused"},
+    Stage.WITHDRAWN: {"nb": "Trukket seg", "en": "Withdrawn"},
+}
+
+TRIGGER_LABELS: dict[Trigger, dict[str, str]] = {
+    Trigger.SIGN_COLLABORATION: {
+        "nb": "Signer samarbeidsavtale og fullmakt",
+        "en": "Sign collaboration agreement",
+    },
+    Trigger.REQUIRE_RESIGNATURE: {"nb": "Krev ny signatur", "en": "Require re-signature"},
+    Trigger.EXERCISE_OPTION: {"nb": "Utløs opsjon", "en": "Exercise option"},
+    Trigger.DECLINE: {"nb": "Takk nei", "en": "Decline"},
+    Trigger.START_PREPARATION: {"nb": "Start forberedelser", "en": "Start preparation"},
+    Trigger.SIGN_CALL_OFF_AGREEMENT: {
+        "nb": "Signer avropsavtale",
+        "en": "Sign call-off agreement",
+    },
+    Trigger.SIGN_SERVICE_AGREEMENT: {
+        "nb": "Signer tjenesteavtale",
+        "en": "Sign service agreement",
+    },
+    Trigger.APPROVE_GO_LIVE: {"nb": "Godkjenn produksjonssetting", "en": "Approve go-live"},
+    Trigger.GO_LIVE: {"nb": "Produksjonssett", "en": "Go live"},
+    Trigger.PAUSE: {"nb": "Sett på vent", "en": "Pause"},
+    Trigger.RESUME: {"nb": "Gjenoppta", "en": "Resume"},
+    Trigger.WITHDRAW: {"nb": "Trekk seg", "en": "Withdraw"},
+}
+
+# Milestones for reports, in order along the main road. Their ranks are stored
+# in the read model (audit_event.reached_rank), so this tuple only ever grows
+# at its end: a stage a later version adds between two milestones (the call-off
+# agreement) is not a milestone of its own.
+MILESTONES: tuple[Stage, ...] = (
+    Stage.COLLABORATION_SIGNED,
+    Stage.OPTION_EXERCISED,
+    Stage.PREPARING,
+    Stage.SERVICE_AGREEMENT_SIGNED,
+    Stage.READY,
+    Stage.LIVE,
+)
+MILESTONE_RANK: dict[Stage, int] = {stage: rank for rank, stage in enumerate(MILESTONES, 1)}
+
+# Pause and resume are the engine's own mechanics (a paused party resumes to
+# the stage it paused from), so every version shares these two stages' meaning.
+TERMINAL_STAGES: frozenset[Stage] = frozenset({Stage.LIVE, Stage.WITHDRAWN})
+
+
+@dataclass(frozen=True)
+class EvidenceField:
+    """One kind of evidence a coordinator may attach to a transition."""
+
+    name: str
+    description: str
+    max_length: int = 200
+
+
+EVIDENCE_FIELDS: dict[str, EvidenceField] = {
+    f.name: f
+    for f in (
+        EvidenceField("agreement_version", "version of the collaboration agreement, e.g. 2022"),
+        EvidenceField("document_ref", "reference to the signed document (archive id or URL)"),
+        EvidenceField("case_ref", "case number (saksnummer) of the council decision"),
+        EvidenceField("reason", "why, in a sentence", max_length=2000),
+        EvidenceField("signed_by", "who signed for the party: name and role"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class EvidenceRule:
+    """Which evidence a trigger requires; any other known field is optional."""
+
+    required: tuple[str, ...] = ()

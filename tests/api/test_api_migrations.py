@@ -1,0 +1,204 @@
+"""Process migrations through the API: dry-run, apply, progress, and the dry-run equal to the apply.
+
+On the module's time-skipping server with a real worker, on SQLite and on
+PostgreSQL. Running parties are on version 1; the plan moves them to version
+2, and a policy change moves the 60-day reminder to 45 days.
+"""
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.process.registry import MUNICIPALITY, latest
+from onboarding.domain.vocabulary import Trigger
+from onboarding.embedded.app import create_app
+from onboarding.embedded.worker import build_worker
+from onboarding.history.log import timeline
+from onboarding.settings import Settings
+from onboarding.store import tokens
+from onboarding.store.tokens import STAFF_ROLES, Role
+from tests.helpers import EVIDENCE
+from tests.helpers.api import Api, terminate_started
+
+
+@pytest.fixture
+async def api(
+    client: Client, task_queue: str, sql_engine: Engine, tmp_path: Path
+) -> AsyncIterator[Api]:
+    settings = Settings(home=tmp_path, task_queue=task_queue)
+    secrets = {
+        role: tokens.create_token(sql_engine, name=f"test {role.value}", role=role)[1]
+        for role in STAFF_ROLES
+    }
+    app = create_app(settings, client=client, engine=sql_engine)
+    async with (
+        build_worker(client, sql_engine, task_queue=task_queue),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        harness = Api(app, http, sql_engine, client, settings, secrets)
+        try:
+            yield harness
+        finally:
+            await terminate_started(client, harness.started, task_queue)
+
+
+async def drive(api: Api, number: str, *triggers: Trigger) -> None:
+    for trigger in triggers:
+        await api.move(number, {"trigger": trigger.value, "evidence": EVIDENCE[trigger]})
+
+
+async def deadline(api: Api, number: str, obligation: str, days: int) -> None:
+    day = today_in_oslo() + timedelta(days=days)
+    response = await api.http.put(
+        f"/api/municipalities/{number}/obligations/{obligation}",
+        json={"deadline": day.isoformat(), "reason": "the program's date"},
+        headers=api.auth(Role.COORDINATOR),
+    )
+    assert response.status_code == 200, response.text
+
+
+async def admin_post(api: Api, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+    return await api.http.post(path, json=body, headers=api.auth(Role.ADMIN))
+
+
+async def finished(api: Api, migration_id: str, timeout: float = 60) -> dict[str, Any]:
+    limit = time.monotonic() + timeout
+    while True:
+        response = await api.http.get(
+            f"/api/migrations/{migration_id}", headers=api.auth(Role.ADMIN)
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        if body["finished"]:
+            return body
+        assert time.monotonic() < limit, f"migration {migration_id} did not finish: {body}"
+        await asyncio.sleep(0.1)
+
+
+def fresh_id(prefix: str) -> str:
+    """A migration id no other test on the module's server has used."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def comparable(effect: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in effect.items() if k not in ("recorded_at", "already_applied")}
+
+
+async def test_the_dry_run_is_what_the_apply_then_does(api: Api) -> None:
+    preparing, signed, exercised = await api.start(3)
+    await drive(api, preparing, Trigger.SIGN_COLLABORATION, Trigger.EXERCISE_OPTION)
+    await deadline(api, preparing, "sign_service_agreement", 200)
+    await drive(api, preparing, Trigger.START_PREPARATION)
+    await drive(api, signed, Trigger.SIGN_COLLABORATION)
+    await deadline(api, signed, "exercise_option", 90)
+    await drive(api, exercised, Trigger.SIGN_COLLABORATION, Trigger.EXERCISE_OPTION)
+    run = fresh_id("v1-to-v2")
+    plan = {"id": run, "to_version": 2, "reason": "the call-off agreement is a step"}
+    body = {"plan": plan, "selection": {"numbers": [preparing, signed, exercised]}}
+
+    dry = await admin_post(api, "/api/migrations/dry-run", body)
+    assert dry.status_code == 200, dry.text
+    preview = dry.json()
+    assert (preview["parties"], preview["fit"], preview["refused"]) == (3, 3, 0)
+    by_number = {p["number"]: p["effect"] for p in preview["previews"]}
+    # The one preparing: its service agreement waits for the call-off agreement now.
+    assert by_number[preparing]["obligations_cancelled"] == ["sign_service_agreement"]
+    assert by_number[preparing]["obligations_opened"] == ["sign_call_off_agreement"]
+    assert {t["change"] for t in by_number[preparing]["timers"]} == {"cancelled"}
+    assert by_number[signed]["timers"] == [], "its option deadline is the same in v2"
+    assert preview["timers"]["cancelled"] == len(by_number[preparing]["timers"])
+    # A dry-run changes nothing.
+    assert (await api.get(f"/api/municipalities/{preparing}")).json()["process_version"] == 1
+
+    funnel_before = (await api.get("/api/reports/funnel")).json()
+    started = await admin_post(api, "/api/migrations", body)
+    assert started.status_code == 202, started.text
+    progress = await finished(api, run)
+    # Where the region stood is unchanged by moving it to another version.
+    assert (await api.get("/api/reports/funnel")).json() == funnel_before
+    assert (progress["total"], progress["migrated"], progress["refused"]) == (3, 3, 0)
+    effects = (
+        await api.http.get(f"/api/migrations/{run}/effects", headers=api.auth(Role.ADMIN))
+    ).json()
+    assert {e["number"]: comparable(e) for e in effects} == {
+        n: comparable(e) for n, e in by_number.items()
+    }
+    for number in (preparing, signed, exercised):
+        view = (await api.get(f"/api/municipalities/{number}")).json()
+        assert view["process_version"] == 2
+    obligations = (await api.get(f"/api/municipalities/{preparing}/obligations")).json()
+    status = {o["id"]: o["status"] for o in obligations}
+    assert status["sign_service_agreement"] == "cancelled"
+    assert status["sign_call_off_agreement"] == "open"
+    # The migration is on the party's timeline, and the v2 road is open to it.
+    kinds = [e.kind for e in timeline(api.engine, number=preparing)]
+    assert "process_migration" in kinds
+    await api.move(
+        preparing,
+        {
+            "trigger": "sign_call_off_agreement",
+            "evidence": EVIDENCE[Trigger.SIGN_CALL_OFF_AGREEMENT],
+        },
+    )
+    # Each migration id once: a second apply is refused, and repeating changes nothing.
+    again = await admin_post(api, "/api/migrations", body)
+    assert again.status_code == 409 and again.json()["migration_id"] == run
+
+
+async def test_moving_the_60_day_reminder_to_45_rearms_what_the_dry_run_listed(api: Api) -> None:
+    [number] = await api.start(process=latest(MUNICIPALITY))
+    await drive(api, number, Trigger.SIGN_COLLABORATION)
+    await deadline(api, number, "exercise_option", 100)
+    run = fresh_id("reminders-45")
+    plan = {
+        "id": run,
+        "to_version": 2,
+        "reason": "the program reminds later",
+        "policy": {"reminder_offsets_days": [45, 30, 7]},
+    }
+    body = {"plan": plan, "selection": {"numbers": [number]}}
+    preview = (await admin_post(api, "/api/migrations/dry-run", body)).json()
+    [effect] = [p["effect"] for p in preview["previews"]]
+    changes = {(t["message_key"], t["change"]) for t in effect["timers"]}
+    assert changes == {("reminder-60d", "cancelled"), ("reminder-45d", "rearmed")}
+    assert (await admin_post(api, "/api/migrations", body)).status_code == 202
+    await finished(api, run)
+    [obligation] = [
+        o
+        for o in (await api.get(f"/api/municipalities/{number}/obligations")).json()
+        if o["id"] == "exercise_option"
+    ]
+    pending = {m["message_key"] for m in obligation["pending"]}
+    assert "reminder-45d" in pending and "reminder-60d" not in pending
+    assert {"reminder-30d", "reminder-7d"} <= pending
+
+
+async def test_a_plan_that_does_not_fit_is_refused_per_party_and_by_field(api: Api) -> None:
+    [v1] = await api.start()
+    [v2] = await api.start(process=latest(MUNICIPALITY))
+    body = {
+        "plan": {"id": "back-to-v1", "to_version": 1, "reason": "no"},
+        "selection": {"numbers": [v1, v2]},
+    }
+    preview = (await admin_post(api, "/api/migrations/dry-run", body)).json()
+    errors = {p["number"]: p["error"] for p in preview["previews"]}
+    assert errors[v2]["field"] == "to_version"  # a migration moves forward only
+    assert errors[v1]["field"] == "to_version"  # v1 to v1 changes nothing
+    bad = await admin_post(api, "/api/migrations/dry-run", {**body, "selection": {}})
+    assert bad.status_code == 422 and bad.json()["field"] == "selection"
+    coordinator = await api.http.post(
+        "/api/migrations/dry-run", json=body, headers=api.auth(Role.COORDINATOR)
+    )
+    assert coordinator.status_code == 403
+    missing = await api.http.get("/api/migrations/no-such-run", headers=api.auth(Role.ADMIN))
+    assert missing.status_code == 404

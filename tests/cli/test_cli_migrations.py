@@ -1,0 +1,69 @@
+"""Process versions and migrations from the command line.
+
+`process list|show|diff` read the definitions this installation ships (no
+server); `migration dry-run|apply|status|pause|resume` drive the served API
+(the `served` fixture: uvicorn on a free port, a real worker, the
+time-skipping test server).
+"""
+
+import asyncio
+import json
+import uuid
+
+from typer.testing import CliRunner
+
+from onboarding.cli.main import app as cli
+from onboarding.store.tokens import Role
+from tests.helpers.cli import Served, one_line_error
+
+
+def test_process_versions_are_listed_shown_and_compared_without_a_server(
+    offline: CliRunner,
+) -> None:
+    listed = offline.invoke(cli, ["process", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert [line.split()[:2] for line in listed.stdout.splitlines()[2:]] == [
+        ["municipality", "1"],
+        ["municipality", "2"],
+    ]
+    shown = offline.invoke(cli, ["process", "show", "--version", "2"])
+    assert "preparing -> call_off_signed -> service_agreement_signed" in shown.stdout
+    assert "sign_call_off_agreement  document_ref, signed_by" in shown.stdout
+    diff = offline.invoke(cli, ["process", "diff", "1", "2"])
+    assert "+ stage       call_off_signed" in diff.stdout
+    assert max(len(line) for line in diff.stdout.splitlines()) <= 120
+    as_json = json.loads(offline.invoke(cli, ["process", "diff", "1", "2", "--json"]).stdout)
+    assert as_json["to_version"] == 2 and as_json["changes"]
+    unknown = offline.invoke(cli, ["process", "show", "--version", "9"])
+    assert unknown.exit_code == 1
+    assert one_line_error(unknown).startswith("error: --version: no process 'municipality'")
+    diagram = offline.invoke(cli, ["diagram", "--version", "1"])
+    assert "call_off_signed" not in diagram.stdout and "stateDiagram-v2" in diagram.stdout
+
+
+async def test_a_migration_dry_run_apply_and_status(served: Served) -> None:
+    number = await served.signed()  # on version 1, its option deadline open
+    run = f"cli-{uuid.uuid4().hex[:8]}"
+    common = ("--to-version", "2", "--reason", "the call-off step", "--numbers", number)
+    dry = await served.run("migration", "dry-run", run, *common, role=Role.ADMIN)
+    assert dry.exit_code == 0, dry.output
+    assert number in dry.stdout and "1 of 1 fit, 0 refused" in dry.stdout
+    refused = await served.run("migration", "dry-run", run, *common, role=Role.COORDINATOR)
+    assert "needs one of the roles admin" in one_line_error(refused)
+    started = await served.run("migration", "apply", run, *common, role=Role.ADMIN)
+    assert started.exit_code == 0, started.output
+    for _ in range(200):
+        status = await served.run("migration", "status", run, "--json", role=Role.ADMIN)
+        progress = json.loads(status.stdout)
+        if progress["finished"]:
+            break
+        await asyncio.sleep(0.05)
+    assert (progress["migrated"], progress["total"]) == (1, 1)
+    paused = await served.run("migration", "pause", run, role=Role.ADMIN)
+    assert "finished, 1 of 1 done (1 migrated" in paused.stdout
+    again = await served.run("migration", "apply", run, *common, role=Role.ADMIN)
+    assert again.exit_code == 1 and "started already" in one_line_error(again)
+    bad = await served.run(
+        "migration", "dry-run", run, *common, "--reminder-offsets", "soon", role=Role.ADMIN
+    )
+    assert bad.exit_code == 1 and "--reminder-offsets" in one_line_error(bad)
