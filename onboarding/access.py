@@ -72,7 +72,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     # Process migrations: admins only (they move every selected party).
     ("POST", "/api/migrations/dry-run"): ADMIN,
     ("POST", "/api/migrations"): ADMIN,
-    ("GET", "/api/migrations/{migration_id}"): ADMIN,
+    ("GET", "/api/migrations/{migration_id}/progress"): ADMIN,
     ("POST", "/api/migrations/{migration_id}/pause"): ADMIN,
     ("POST", "/api/migrations/{migration_id}/resume"): ADMIN,
     ("GET", "/api/migrations/{migration_id}/effects"): ADMIN,

@@ -10,6 +10,7 @@ batches) and reads its progress by query, while it runs and after.
 import asyncio
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.interfaces import Migrations
@@ -17,13 +18,14 @@ with workflow.unsafe.imports_passed_through():
         MigrationCall,
         MigrationProgress,
         MigrationRunInput,
+        failed_outcome,
         outcome_of,
         progress_of,
     )
     from onboarding.domain.process.migration_plan import MigrationCommand
     from workflows.options import (
-        MEMBER_CALL,
         MEMBER_CALLS_IN_FLIGHT,
+        MIGRATION_CALL,
         history_is_long,
     )
 
@@ -54,9 +56,16 @@ class MigrationWorkflow:
         return self.progress()
 
     async def _migrate(self, number: str, command: MigrationCommand) -> None:
-        result = await workflow.execute_activity_method(
-            Migrations.migrate_party, MigrationCall(number=number, command=command), **MEMBER_CALL
-        )
+        try:
+            result = await workflow.execute_activity_method(
+                Migrations.migrate_party,
+                MigrationCall(number=number, command=command),
+                **MIGRATION_CALL,
+            )
+        except ActivityError as err:
+            # One party's failure is its own outcome: the run goes on with the others.
+            self._run.outcomes[number] = failed_outcome(number, str(err.cause or err))
+            return
         self._run.outcomes[number] = outcome_of(number, result)
 
     @workflow.signal

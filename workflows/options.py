@@ -60,6 +60,18 @@ MEMBER_CALL = ActivityOptions(
     heartbeat_timeout=MEMBER_CALL_HEARTBEAT,
     retry_policy=SQL_WRITE_RETRY,
 )
+# A migration's call into one party: as a member call, but it gives up after a few
+# attempts (a worker killed mid-call costs one), so one broken party fails alone.
+MIGRATION_CALL = ActivityOptions(
+    start_to_close_timeout=MEMBER_CALL_TIMEOUT,
+    heartbeat_timeout=MEMBER_CALL_HEARTBEAT,
+    retry_policy=RetryPolicy(
+        initial_interval=timedelta(seconds=1),
+        backoff_coefficient=2.0,
+        maximum_interval=timedelta(seconds=30),
+        maximum_attempts=8,
+    ),
+)
 # Member calls in flight per wave. Each holds an activity slot while the member's
 # own SQL write needs another: the worker keeps slots for those (see worker.py).
 MEMBER_CALLS_IN_FLIGHT = 4

@@ -260,9 +260,9 @@ class ApiClient:
         return self._request("POST", "/api/migrations", json=body)
 
     def migration(self, migration_id: str, action: str | None = None) -> Any:
-        """GET /api/migrations/{id}, or POST .../pause and .../resume."""
+        """GET /api/migrations/{id}/progress, or POST .../pause and .../resume."""
         if action is None:
-            return self._request("GET", f"/api/migrations/{migration_id}")
+            return self._request("GET", f"/api/migrations/{migration_id}/progress")
         return self._request("POST", f"/api/migrations/{migration_id}/{action}")
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:

@@ -108,7 +108,7 @@ def _print_progress(progress: dict[str, Any], json: bool) -> None:
     typer.echo(
         f"{progress['id']} to v{progress['to_version']}: {state}, {progress['done']} of "
         f"{progress['total']} done ({progress['migrated']} migrated, {progress['already']} "
-        f"already, {progress['refused']} refused)"
+        f"already, {progress['refused']} refused, {progress['failed']} failed)"
     )
 
 

@@ -30,7 +30,7 @@ class EscalationStep(BaseModel):
 
     level: int = Field(ge=1)
     business_days_after_deadline: int = Field(
-        ge=0, description="0 = on the deadline day itself ('at the deadline')"
+        ge=0, le=3650, description="0 = on the deadline day itself ('at the deadline')"
     )
     recipients: list[RecipientRole] = Field(min_length=1)
 
@@ -118,8 +118,8 @@ class ReminderPolicy(BaseModel):
     @field_validator("reminder_offsets_days")
     @classmethod
     def _positive_unique(cls, offsets: list[int]) -> list[int]:
-        if any(o <= 0 for o in offsets) or len(set(offsets)) != len(offsets):
-            raise ValueError("offsets must be distinct positive numbers of days")
+        if any(not 0 < o <= 3650 for o in offsets) or len(set(offsets)) != len(offsets):
+            raise ValueError("offsets must be distinct numbers of days from 1 to 3650")
         return sorted(offsets, reverse=True)
 
     @field_validator("send_time")

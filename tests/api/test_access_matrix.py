@@ -312,7 +312,9 @@ async def finished_migration(w: World) -> str:
     assert started.status_code == 202, started.text
     run = body["plan"]["id"]
     for _ in range(600):
-        progress = await w.api.http.get(f"/api/migrations/{run}", headers=w.api.auth(Role.ADMIN))
+        progress = await w.api.http.get(
+            f"/api/migrations/{run}/progress", headers=w.api.auth(Role.ADMIN)
+        )
         if progress.json()["finished"]:
             return str(run)
         await asyncio.sleep(0.05)
@@ -513,8 +515,8 @@ API_CALLS: dict[tuple[str, str], Factory] = {
         lambda w: Call("POST", "/api/migrations/dry-run", json=_migration(w, w.signed))
     ),
     ("POST", "/api/migrations"): _migrate,
-    ("GET", "/api/migrations/{migration_id}"): fixed(
-        lambda w: Call("GET", f"/api/migrations/{w.migration}")
+    ("GET", "/api/migrations/{migration_id}/progress"): fixed(
+        lambda w: Call("GET", f"/api/migrations/{w.migration}/progress")
     ),
     ("POST", "/api/migrations/{migration_id}/pause"): fixed(
         lambda w: Call("POST", f"/api/migrations/{w.migration}/pause")

@@ -75,7 +75,7 @@ async def finished(api: Api, migration_id: str, timeout: float = 60) -> dict[str
     limit = time.monotonic() + timeout
     while True:
         response = await api.http.get(
-            f"/api/migrations/{migration_id}", headers=api.auth(Role.ADMIN)
+            f"/api/migrations/{migration_id}/progress", headers=api.auth(Role.ADMIN)
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -196,9 +196,27 @@ async def test_a_plan_that_does_not_fit_is_refused_per_party_and_by_field(api: A
     assert errors[v1]["field"] == "to_version"  # v1 to v1 changes nothing
     bad = await admin_post(api, "/api/migrations/dry-run", {**body, "selection": {}})
     assert bad.status_code == 422 and bad.json()["field"] == "selection"
+    # What can be checked of a plan before any party is checked first: nothing starts,
+    # and its id stays unused.
+    for plan, field in (
+        ({"id": "to-v9", "to_version": 9, "reason": "no"}, "to_version"),
+        ({"id": "to-v9", "key": "hospital", "to_version": 1, "reason": "no"}, "key"),
+        (
+            {"id": "to-v9", "to_version": 2, "reason": "no", "stage_map": {"preparing": "live"}},
+            "stage_map.preparing",
+        ),
+    ):
+        for path in ("/api/migrations/dry-run", "/api/migrations"):
+            refused = await admin_post(api, path, {**body, "plan": plan})
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["field"] == field
+    unused = await api.http.get("/api/migrations/to-v9/progress", headers=api.auth(Role.ADMIN))
+    assert unused.status_code == 404
     coordinator = await api.http.post(
         "/api/migrations/dry-run", json=body, headers=api.auth(Role.COORDINATOR)
     )
     assert coordinator.status_code == 403
-    missing = await api.http.get("/api/migrations/no-such-run", headers=api.auth(Role.ADMIN))
+    missing = await api.http.get(
+        "/api/migrations/no-such-run/progress", headers=api.auth(Role.ADMIN)
+    )
     assert missing.status_code == 404

@@ -94,6 +94,17 @@ def test_voiding_the_last_transition_returns_to_where_it_began() -> None:
     assert current.last_transition is not None and current.last_transition.seq == 2
 
 
+def test_a_transition_decided_under_another_version_cannot_be_voided() -> None:
+    current = state()
+    current.process_version = 2  # migrated since the pause was recorded (under version 1)
+    with pytest.raises(RequestRejected) as refused:
+        plan(current, command(3, void=True))
+    assert refused.value.field == "event_id" and "version 1" in refused.value.message
+    # An amendment is checked against the rules of the version that decided it.
+    amended = plan(current, command(2, effective_on=date(2021, 5, 26)))
+    assert amended.effective_on_after == date(2021, 5, 26)
+
+
 def test_an_amendment_keeps_the_stage_and_replaces_the_record_in_force() -> None:
     current = state()
     record = plan(current, command(2, effective_on=date(2021, 5, 26)))

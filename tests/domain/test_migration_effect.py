@@ -10,7 +10,7 @@ import pytest
 
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.migrations.apply import migrate
-from onboarding.domain.obligations.schedule import Obligation, ObligationStatus
+from onboarding.domain.obligations.schedule import Obligation, ObligationStatus, pending
 from onboarding.domain.parties.process import fit_policy
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.migration_plan import (
@@ -97,12 +97,39 @@ def test_moving_the_60_day_reminder_to_45_rearms_only_what_is_pending() -> None:
     assert f"{obligation.deadline}:reminder-60d" in after.obligations[obligation.id].done
 
 
-def test_a_new_reminder_whose_time_is_gone_fires_at_once() -> None:
+def test_a_new_reminder_whose_time_is_gone_is_passed_over_not_sent_late() -> None:
     state, policy = preparing_on_v1(deadline_in=40)  # the new 45-day instant is past
     changes = plan(id="reminders-45", to_version=1, policy={"reminder_offsets_days": [45, 30, 7]})
-    _, _, effect = migrate(state, policy, changes, now=NOW)  # type: ignore[arg-type]
+    after, new_policy, effect = migrate(state, policy, changes, now=NOW)  # type: ignore[arg-type]
     by_key = {t.message_key: t.change for t in effect.timers}
-    assert by_key == {"reminder-60d": TimerChange.CANCELLED, "reminder-45d": TimerChange.FIRES_NOW}
+    assert by_key == {
+        "reminder-60d": TimerChange.CANCELLED,
+        "reminder-45d": TimerChange.PASSED_OVER,
+    }
+    obligation = after.obligations["sign_service_agreement"]
+    assert "reminder-45d" not in {m.message_key for m in pending(obligation, new_policy)}
+
+
+def test_an_overdue_obligation_escalates_at_once_to_the_level_the_new_ladder_reached() -> None:
+    state, policy = preparing_on_v1(deadline_in=-30)  # 30 days overdue; nothing sent yet
+    obligation = state.obligations["sign_service_agreement"]  # type: ignore[attr-defined]
+    # Under the old ladder every message had gone out (or been passed over).
+    obligation.done.extend(
+        f"{obligation.deadline}:{key}"
+        for key in ("reminder-60d", "reminder-30d", "reminder-7d")
+        + tuple(f"escalation-{level}" for level in (1, 2, 3))
+    )
+    ladder = [
+        {"level": 1, "business_days_after_deadline": 0, "recipients": ["municipality_contact"]},
+        {"level": 2, "business_days_after_deadline": 5, "recipients": ["municipal_director"]},
+        {"level": 3, "business_days_after_deadline": 15, "recipients": ["council"]},
+        {"level": 4, "business_days_after_deadline": 19, "recipients": ["program_director"]},
+    ]
+    changes = plan(id="ladder-4", to_version=1, policy={"escalation_ladder": ladder})
+    _, _, effect = migrate(state, policy, changes, now=NOW)  # type: ignore[arg-type]
+    assert [(t.message_key, t.change) for t in effect.timers] == [
+        ("escalation-4", TimerChange.FIRES_NOW)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -111,7 +138,12 @@ def test_a_new_reminder_whose_time_is_gone_fires_at_once() -> None:
         ({"to_version": 9}, "to_version"),
         ({"key": "hospital"}, "key"),
         ({"to_version": 1}, "to_version"),  # changes nothing
-        ({"stage_map": {"preparing": "call_off_signed"}, "to_version": 1}, "stage_map"),
+        ({"stage_map": {"preparing": "call_off_signed"}, "to_version": 1}, "stage_map.preparing"),
+        ({"stage_map": {"preparing": "ready"}}, "stage_map.preparing"),  # past the guard
+        ({"stage_map": {"preparing": "paused"}}, "stage_map.preparing"),
+        ({"stage_map": {"paused": "preparing"}}, "stage_map.paused"),
+        ({"stage_map": {"call_off_signed": "preparing"}}, "stage_map.call_off_signed"),
+        ({"policy": {"reminder_offsets_days": [1_000_000]}}, None),
         ({"policy": {"checklist": [{"id": "go_no_go_meeting", "days_before_go_live": -1}]}}, None),
         ({"policy": {"reminder_offsets_days": [30, 30]}}, "policy.reminder_offsets_days"),
     ],

@@ -82,16 +82,21 @@ async def test_the_demo_region_moves_to_v2_with_its_worker_killed_midway(tmp_pat
                 "/api/migrations", json=body, headers=api.auth(Role.ADMIN)
             )
             assert started.status_code == 202, started.text
-            worker.kill()  # its first calls in flight
+            # Killed midway: once the first municipalities are recorded, the run going on.
+            limit = time.monotonic() + 60
+            while migrated(rig.engine, run) == 0:
+                assert time.monotonic() < limit, "the run never started"
+                await asyncio.sleep(0.01)
+            worker.kill()
             at_kill = migrated(rig.engine, run)
             await asyncio.sleep(2)
-            assert migrated(rig.engine, run) == at_kill < REGION_SIZE, "moved with no worker"
+            assert 0 < migrated(rig.engine, run) == at_kill < REGION_SIZE, "moved with no worker"
 
             await rig.start_worker()
             deadline = time.monotonic() + 240
             while True:
                 response = await api.http.get(
-                    f"/api/migrations/{run}", headers=api.auth(Role.ADMIN)
+                    f"/api/migrations/{run}/progress", headers=api.auth(Role.ADMIN)
                 )
                 if response.status_code == 200 and response.json()["finished"]:
                     progress = response.json()

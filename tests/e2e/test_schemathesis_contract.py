@@ -96,13 +96,29 @@ EXCEPTIONS: tuple[Exception_, ...] = (
         "ST202",
         r'"field":"evidence\.',
         "the evidence a trigger requires (and each field's trimmed length) depends on the "
-        "trigger: process.EVIDENCE_RULES, checked with the field and what is required",
+        "trigger and the version of the municipality's process, checked with the field",
     ),
     _rule(
         "POST /api/bulk/transitions",
         "ST202",
         r'"field":"evidence\.',
         "the evidence a trigger requires depends on the trigger (see the single transition)",
+    ),
+    _rule(
+        "POST /api/region/load",
+        "ST202",
+        r'"field":"process_version".*no process',
+        "the versions new municipalities can start on are the registry's: data, not schema",
+    ),
+    *(
+        _rule(
+            path,
+            "ST202",
+            r'"field":"(plan\.)?(selection|to_version|key|stage_map|policy)',
+            "a plan must fit the registry's versions (a stage map, the target's checklist); "
+            "a selection gives numbers or filters and must match some municipality",
+        )
+        for path in ("POST /api/migrations/dry-run", "POST /api/migrations")
     ),
     _rule(
         "POST /api/bulk/transitions",

@@ -129,7 +129,7 @@ API: dict[tuple[str, str], Expect] = {
     # Process migrations (admin): the dry-run writes nothing; a run migrates its parties.
     ("POST", "/api/migrations/dry-run"): read(ADMINS),
     ("POST", "/api/migrations"): write(ADMINS, "process_migration", status=202),
-    ("GET", "/api/migrations/{migration_id}"): read(ADMINS),
+    ("GET", "/api/migrations/{migration_id}/progress"): read(ADMINS),
     ("POST", "/api/migrations/{migration_id}/pause"): read(ADMINS),  # a finished run: as it is
     ("POST", "/api/migrations/{migration_id}/resume"): read(ADMINS),
     ("GET", "/api/migrations/{migration_id}/effects"): read(ADMINS),

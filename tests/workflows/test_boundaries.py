@@ -9,6 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import interfaces
+from activities.migrations import MigrationActivities
 from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.waves import WaveActivities
@@ -19,6 +20,7 @@ IMPLEMENTATIONS = [
     (interfaces.Projection, ProjectionActivities),
     (interfaces.Notifications, NotificationActivities),
     (interfaces.Waves, WaveActivities),
+    (interfaces.Migrations, MigrationActivities),
 ]
 # What a workflow must never import, even through another module: I/O and the client side.
 FORBIDDEN = (
@@ -77,13 +79,15 @@ def test_the_activity_names_stay_as_recorded_in_histories() -> None:
         "record_wave",
         "record_checklist",
         "call_member",
+        "record_migration",
+        "migrate_party",
     }
 
 
 def test_workflows_import_neither_the_store_nor_the_client_side() -> None:
     # A fresh interpreter: this one has imported everything already.
     probe = (
-        "import sys, workflows.municipality, workflows.wave; "
+        "import sys, workflows.municipality, workflows.wave, workflows.migration; "
         f"print('\\n'.join(m for m in sys.modules if m.startswith({FORBIDDEN!r})))"
     )
     found = subprocess.run(

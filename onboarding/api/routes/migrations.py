@@ -2,7 +2,7 @@
 
 Plan, dry-run, apply: `POST /dry-run` asks each selected party what the plan
 would do to it now (nothing changes); `POST` starts a durable run that
-migrates each party once; `GET /{id}` is its progress; `pause` and `resume`
+migrates each party once; `GET /{id}/progress` is its progress; `pause` and `resume`
 stop and restart it between batches; `GET /{id}/effects` is what it did,
 from the read model, to compare with the dry-run.
 """
@@ -24,6 +24,7 @@ from onboarding.api.migration_schemas import (
     PartyPreview,
 )
 from onboarding.domain.errors import OnboardingError, RequestRejected, UnknownMigration
+from onboarding.domain.migrations.apply import check_plan
 from onboarding.domain.migrations.run import MigrationProgress
 from onboarding.domain.process.migration_plan import (
     MigrationCommand,
@@ -80,6 +81,7 @@ async def dry_run(
     client: TemporalDep,
 ) -> DryRunResult:
     """What the plan would do to each selected party now; nothing changes."""
+    check_plan(request.plan)
     numbers = await asyncio.to_thread(select, engine, request.selection)
     command = MigrationCommand(plan=request.plan, actor=actor)
     previews = await _previews(client, numbers, command)
@@ -122,12 +124,17 @@ async def apply(
     client: TemporalDep,
     settings: SettingsDep,
 ) -> MigrationProgress:
-    """Start migrating the selected parties; `GET /api/migrations/{id}` follows it."""
+    """Start migrating the selected parties; `GET /api/migrations/{id}/progress` follows it.
+
+    The plan is checked first (422 naming the field): a plan that cannot fit
+    any party starts nothing and leaves its id unused.
+    """
+    check_plan(request.plan)
     numbers = await asyncio.to_thread(select, engine, request.selection)
     return await gateway.start(client, request.plan, actor, numbers, task_queue=settings.task_queue)
 
 
-@router.get("/{migration_id}", responses=error_responses(404))
+@router.get("/{migration_id}/progress", responses=error_responses(404))
 async def progress(
     migration_id: MigrationPath, _: AdminActor, client: TemporalDep
 ) -> MigrationProgress:

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from onboarding.domain.calendar import oslo_date
 from onboarding.domain.errors import RequestRejected
+from onboarding.domain.notifications import MessageKind
 from onboarding.domain.obligations.schedule import (
     ACTIVE_OBLIGATION_STATUSES,
     ObligationStatus,
@@ -37,7 +38,7 @@ from onboarding.domain.process.migration_plan import (
     TimerEffect,
 )
 from onboarding.domain.process.model import ProcessDefinition
-from onboarding.domain.process.registry import process_definition
+from onboarding.domain.process.registry import process_definition, versions
 from onboarding.domain.vocabulary import Stage
 from onboarding.domain.waves.readiness import arm_checklist
 
@@ -57,22 +58,21 @@ def migrate(
     if first is not None:
         return state, policy, first.model_copy(update={"already_applied": True})
     source = process_of(state)
-    target = _target(plan, source)
-    stage = _mapped(plan, target, state.stage, "stage")
+    target = check_plan(plan, source)
+    # A paused party keeps its pause: the stage it paused from is what maps.
+    stage = state.stage if state.stage is Stage.PAUSED else _mapped(plan, target, state.stage)
     paused_from = (
-        _mapped(plan, target, state.paused_from, "paused_from")
-        if state.paused_from is not None
-        else None
+        _mapped(plan, target, state.paused_from) if state.paused_from is not None else None
     )
     if paused_from is not None and paused_from not in target.pausable_stages:
         raise RequestRejected(
             "stage_map",
-            f"municipality {state.municipality.number} is paused from {paused_from.value}, which "
-            f"{target.name} cannot pause from; map it to one of "
+            f"municipality {state.municipality.number} is paused from {paused_from.value}, "
+            f"which {target.name} cannot pause from; map it to one of "
             f"{', '.join(s.value for s in target.pausable_stages)}",
         )
     new_policy = _policy_for(source, target, policy, plan.policy)
-    if target is source and new_policy == policy and stage is state.stage:
+    if target is source and new_policy == policy:
         raise RequestRejected(
             "to_version",
             f"municipality {state.municipality.number} runs {source.name} with this "
@@ -93,6 +93,7 @@ def migrate(
         follow_obligations(after, new_policy, None, today, now=now)
     if after.wave is not None:
         arm_checklist(after, new_policy, today=today, now=now)
+    passed_over = _catch_up(after, new_policy, now)
     effect = MigrationEffect(
         migration_id=plan.id,
         number=state.municipality.number,
@@ -102,7 +103,8 @@ def migrate(
         to_stage=stage,
         obligations_opened=sorted(_active(after) - _active(state)),
         obligations_cancelled=sorted(_active(state) - _active(after)),
-        timers=_timer_changes(_timers(state, policy), _timers(after, new_policy), now),
+        timers=_timer_changes(_timers(state, policy), _timers(after, new_policy), now)
+        + passed_over,
     )
     return after, new_policy, effect
 
@@ -133,31 +135,91 @@ def _follow_while_paused(
             obligation.status, obligation.paused_on = ObligationStatus.PAUSED, today
 
 
-def _target(plan: MigrationPlan, source: ProcessDefinition) -> ProcessDefinition:
-    if plan.key != source.key:
-        raise RequestRejected("key", f"the party runs {source.name}, not a {plan.key!r} process")
+def check_plan(plan: MigrationPlan, source: ProcessDefinition | None = None) -> ProcessDefinition:
+    """The target of `plan`, after checking what can be checked of it before any party.
+
+    The key and version exist; the stage map names stages of the source (when
+    given) and lands only in stages of the target a party can stand in without
+    a transition (not paused, not past the go-live guard, not an end); a stage
+    map needs a new version (moving a stage within one is a transition's job);
+    the policy changes fit the target's template. RequestRejected names the field.
+    """
+    try:
+        versions(plan.key)
+    except RequestRejected as err:
+        raise RequestRejected("key", err.message) from None
     try:
         target = process_definition(plan.key, plan.to_version)
     except RequestRejected as err:
         raise RequestRejected("to_version", err.message) from None
-    if target.version < source.version:
-        raise RequestRejected(
-            "to_version",
-            f"the party runs {source.name}; a migration moves forward, "
-            f"not back to v{target.version}",
-        )
+    if source is not None:
+        if plan.key != source.key:
+            raise RequestRejected(
+                "key", f"the party runs {source.name}, not a {plan.key!r} process"
+            )
+        if target.version < source.version:
+            raise RequestRejected(
+                "to_version",
+                f"the party runs {source.name}; a migration moves forward, "
+                f"not back to v{target.version}",
+            )
+    forbidden = {Stage.PAUSED, Stage.READY, *target.terminal_stages}
+    for key, landed in plan.stage_map.items():
+        field = f"stage_map.{key.value}"
+        if source is not None and not source.has_stage(key):
+            raise RequestRejected(field, f"{key.value} is not a stage of {source.name}")
+        if key in (Stage.PAUSED, *target.terminal_stages):
+            hint = "; map the stage it paused from instead" if key is Stage.PAUSED else ""
+            raise RequestRejected(field, f"a party in {key.value} stays there{hint}")
+        if not target.has_stage(landed) or landed in forbidden:
+            allowed = [s.value for s in target.stages if s not in forbidden]
+            raise RequestRejected(
+                field,
+                f"a party cannot land in {landed.value} without a transition; "
+                f"allowed: {', '.join(allowed)}",
+            )
+        if source is not None and target is source:
+            raise RequestRejected(
+                "stage_map", "within one version a stage moves by a transition, not a migration"
+            )
+    _policy_for(source or target, target, ReminderPolicy(), plan.policy, check_only=True)
     return target
 
 
-def _mapped(plan: MigrationPlan, target: ProcessDefinition, stage: Stage, field: str) -> Stage:
+def _mapped(plan: MigrationPlan, target: ProcessDefinition, stage: Stage) -> Stage:
     landed = plan.stage_map.get(stage, stage)
     if not target.has_stage(landed):
         raise RequestRejected(
-            "stage_map" if stage in plan.stage_map else f"stage_map.{stage.value}",
-            f"the party's {field} {stage.value} lands in {landed.value}, which {target.name} "
-            f"does not have; map it to one of {', '.join(s.value for s in target.stages)}",
+            f"stage_map.{stage.value}",
+            f"the party is in {stage.value}, which {target.name} does not have; map it to "
+            f"one of {', '.join(s.value for s in target.stages if s is not Stage.PAUSED)}",
         )
     return landed
+
+
+def _catch_up(state: MunicipalityState, policy: ReminderPolicy, now: datetime) -> list[TimerEffect]:
+    """Reminders the new schedule puts in the past are passed over, not sent late; of the
+    escalations it puts in the past, the highest fires at once (the level the obligation
+    has reached) and the lower ones are passed over."""
+    effects: list[TimerEffect] = []
+    for obligation in state.obligations.values():
+        due = [m for m in pending(obligation, policy) if m.at <= now]
+        escalations = [m for m in due if m.kind is MessageKind.ESCALATION]
+        highest = max(escalations, key=lambda m: m.level or 0, default=None)
+        for message in due:
+            if message is highest:
+                continue
+            obligation.done.append(obligation.done_key(message))
+            effects.append(
+                TimerEffect(
+                    obligation_id=obligation.id,
+                    message_key=message.message_key,
+                    kind=message.kind,
+                    change=TimerChange.PASSED_OVER,
+                    after=message.at,
+                )
+            )
+    return effects
 
 
 def _policy_for(
@@ -165,9 +227,11 @@ def _policy_for(
     target: ProcessDefinition,
     policy: ReminderPolicy,
     changes: PolicyChanges,
+    *,
+    check_only: bool = False,
 ) -> ReminderPolicy:
     data = policy.model_dump()
-    if target is not source:
+    if target is not source or check_only:
         # A new version brings its own obligations and checklist.
         data["obligations"] = [rule.model_dump() for rule in target.obligations]
         data["checklist"] = [item.model_dump() for item in target.checklist]

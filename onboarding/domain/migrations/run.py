@@ -26,6 +26,7 @@ class PartyOutcomeStatus(StrEnum):
     MIGRATED = "migrated"
     ALREADY = "already"  # it had this migration: nothing changed again
     REFUSED = "refused"  # the plan does not fit it (`error` says why); nothing changed
+    FAILED = "failed"  # the call kept failing (`error` says how); it may be run again
 
 
 class PartyOutcome(BaseModel):
@@ -72,6 +73,7 @@ class MigrationProgress(BaseModel):
     migrated: int
     already: int
     refused: int
+    failed: int
     paused: bool
     finished: bool
     outcomes: list[PartyOutcome]
@@ -92,6 +94,7 @@ def progress_of(run: MigrationRunInput, *, paused: bool, finished: bool) -> Migr
         migrated=count(PartyOutcomeStatus.MIGRATED),
         already=count(PartyOutcomeStatus.ALREADY),
         refused=count(PartyOutcomeStatus.REFUSED),
+        failed=count(PartyOutcomeStatus.FAILED),
         paused=paused,
         finished=finished,
         outcomes=outcomes,
@@ -105,3 +108,12 @@ def outcome_of(number: str, result: MigrationCallResult) -> PartyOutcome:
         return PartyOutcome(number=number, status=PartyOutcomeStatus.REFUSED, error=result.error)
     status = PartyOutcomeStatus.ALREADY if effect.already_applied else PartyOutcomeStatus.MIGRATED
     return PartyOutcome(number=number, status=status, to_stage=effect.to_stage)
+
+
+def failed_outcome(number: str, message: str) -> PartyOutcome:
+    """A party whose call kept failing: the run goes on with the others."""
+    return PartyOutcome(
+        number=number,
+        status=PartyOutcomeStatus.FAILED,
+        error={"error": "migration_failed", "message": message},
+    )

@@ -62,6 +62,15 @@ def plan_correction(
                 f"only the last transition in force can be voided: {last.trigger.value} "
                 f"effective {last.effective_on}; void that one first",
             )
+        if target.process_version != state.process_version:
+            # Voiding moves the party back to a stage of the version the record was
+            # decided by; since a migration it runs another one.
+            raise RequestRejected(
+                "event_id",
+                f"{target.trigger.value} was decided under process version "
+                f"{target.process_version}; the municipality runs version "
+                f"{state.process_version} since a migration, so it cannot be voided",
+            )
         stage_after = target.from_stage
     else:
         effective_after = command.effective_on or target.effective_on

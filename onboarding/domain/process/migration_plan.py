@@ -46,13 +46,13 @@ class PolicyChanges(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reminder_offsets_days: list[int] | None = Field(
-        None, description="calendar days before the deadline, e.g. [45, 30, 7]"
+    reminder_offsets_days: list[Annotated[int, Field(ge=1, le=3650)]] | None = Field(
+        None, max_length=20, description="calendar days before the deadline, e.g. [45, 30, 7]"
     )
-    escalation_ladder: list[EscalationStep] | None = None
+    escalation_ladder: list[EscalationStep] | None = Field(None, max_length=10)
     send_time: time | None = Field(None, description="local time of day messages go out")
     checklist: list[ChecklistOffset] | None = Field(
-        None, description="checklist items due at new offsets (others keep theirs)"
+        None, max_length=50, description="checklist items due at new offsets (others keep theirs)"
     )
 
 
@@ -85,7 +85,8 @@ class TimerChange(StrEnum):
 
     CANCELLED = "cancelled"
     REARMED = "rearmed"
-    FIRES_NOW = "fires_now"
+    FIRES_NOW = "fires_now"  # an escalation level already reached under the new schedule
+    PASSED_OVER = "passed_over"  # its new instant is gone: not sent late
 
 
 class TimerEffect(BaseModel):
