@@ -5,6 +5,7 @@
     python -m bench --only region --region-sizes 1000,10000
     python -m bench --only memory --memory-workflows 10000 --cache-limits 10000,500
     python -m bench --only up --up-concurrency 1,10 --up-samples 600
+    python -m bench --only cli --cli-samples 20
 
 Sizes are parameters; the defaults suit a shared laptop. Nothing here is part
 of `make test`. Record what you ran, where, in bench/RESULTS.md (the latest
@@ -20,13 +21,14 @@ from dataclasses import astuple, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from bench.cli_start import run_cli_start
 from bench.latency import run_latency
 from bench.memory import run_memory
 from bench.region import run_region
 from bench.timeskip import run_history, run_time_skipping_region
 from bench.up_http import run_up_http
 
-ALL = ("up", "latency", "region", "timeskip", "memory", "history")
+ALL = ("cli", "up", "latency", "region", "timeskip", "memory", "history")
 
 
 def ints(text: str) -> list[int]:
@@ -86,6 +88,7 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cache-limits", type=ints, default=[], help="default: all, then a tenth")
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--continue-as-new-after", type=ints, default=[2000, 500])
+    parser.add_argument("--cli-samples", type=int, default=20, help="cli: runs per command")
     return parser.parse_args(argv)
 
 
@@ -115,6 +118,12 @@ async def main(args: argparse.Namespace) -> None:
         f"# bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}\n"
     )
+    if "cli" in only:
+        title = (
+            "CLI start-up: wall time of a fresh process, against `python -c pass`"
+            " (ms; target: first output within 200)"
+        )
+        print(table(title, run_cli_start(args.cli_samples)), flush=True)
     if "up" in only:
         up = await run_up_http(args.up_concurrency, args.up_samples, rounds=args.up_rounds)
         title = (

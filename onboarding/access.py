@@ -124,6 +124,10 @@ API_RULES: dict[tuple[str, str], Rule] = {
     # preflight carries no credentials by the browser's rules.
     ("POST", "/api/codec/{action}"): Rule(ADMIN.roles, page_session=True),
     ("OPTIONS", "/api/codec/{action}"): PUBLIC,
+    # The dev server's own UI (`onboarding up`): no token, but a per-start secret in
+    # the path, checked by the route (404 without it; onboarding/api/routes/codec.py).
+    ("POST", "/api/codec/ui/{secret}/{action}"): PUBLIC,
+    ("OPTIONS", "/api/codec/ui/{secret}/{action}"): PUBLIC,
 }
 
 PAGE_RULES: dict[tuple[str, str], Rule] = {

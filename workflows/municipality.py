@@ -138,6 +138,7 @@ class MunicipalityWorkflow:
 
     @workflow.run
     async def run(self, input: MunicipalityWorkflowInput) -> None:
+        self._show_stage()
         if not self._state.registered:
             async with self._lock:
                 await workflow.execute_activity_method(
@@ -494,6 +495,12 @@ class MunicipalityWorkflow:
 
     def _upsert_stage(self) -> None:
         workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self._state.stage.value)])
+        self._show_stage()
+
+    def _show_stage(self) -> None:
+        # The Temporal UI's "current details" (the summary is set at start); not a
+        # history command, so replay is unchanged.
+        workflow.set_current_details(f"Stage: **{self._state.stage.value}**")
 
     def _upgrade_guard(self) -> None:
         """Turn the readiness guard on for workflows started before waves existed.

@@ -1,22 +1,30 @@
 """Commands of reports, history and corrections: report, audit, timeline, correct."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from onboarding.cli import history_actions
 from onboarding.cli.errors import CliError
+from onboarding.cli.lazy import lazy_module
 from onboarding.cli.options import Json, KeyOption, Number
 from onboarding.cli.remote import fail, remote
+
+# What the commands do, loaded when one runs (not for --help): onboarding/cli/lazy.py.
+if TYPE_CHECKING:
+    from onboarding.cli import history_actions
+else:
+    history_actions = lazy_module("onboarding.cli.history_actions")
 
 # -- reports, history, corrections ----------------------------------------------
 
 
 report_app = typer.Typer(
+    rich_markup_mode=None,
     help="Reports on a date: the funnel (default), stages, milestones over time.",
     invoke_without_command=True,
 )
 audit_app = typer.Typer(
+    rich_markup_mode=None,
     help="The program's audit log (admin): every source, filtered; 'export' for all of it.",
     invoke_without_command=True,
 )

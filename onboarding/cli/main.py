@@ -9,13 +9,11 @@ asked for, so the client commands start fast.
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, ParamSpec
+from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec
 
 import typer
 
 from onboarding.cli import (
-    actions,
-    history_actions,
     history_commands,
     migration_commands,
     obligation_commands,
@@ -25,6 +23,7 @@ from onboarding.cli import (
 )
 from onboarding.cli.errors import CliError
 from onboarding.cli.group import OneLineErrorsGroup
+from onboarding.cli.lazy import lazy_module
 from onboarding.cli.options import Json, KeyOption, Number
 from onboarding.cli.remote import fail as _fail
 from onboarding.cli.remote import remote as _remote
@@ -32,9 +31,17 @@ from onboarding.cli.remote import settings as _settings
 from onboarding.cli.wave_commands import checklist_app, wave_app
 from onboarding.domain.vocabulary import Stage, Trigger
 
+# What the commands do, loaded when one runs (not for --help): onboarding/cli/lazy.py.
+if TYPE_CHECKING:
+    from onboarding.cli import actions, history_actions
+else:
+    actions = lazy_module("onboarding.cli.actions")
+    history_actions = lazy_module("onboarding.cli.history_actions")
+
 P = ParamSpec("P")
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="onboarding",
     cls=OneLineErrorsGroup,
     help="Move the region's municipalities onto the shared health record platform.",
@@ -52,6 +59,7 @@ app.add_typer(migration_commands.migration_app, name="migration")
 app.add_typer(wave_app, name="wave")
 app.add_typer(checklist_app, name="checklist")
 db_app = typer.Typer(
+    rich_markup_mode=None,
     help="The read model's schema: migrate it (ONBOARDING_DATABASE_URL), or see where it is.",
     no_args_is_help=True,
 )
@@ -323,7 +331,9 @@ def history(
     _remote(actions.show_history, number=number, json=json)
 
 
-keys_app = typer.Typer(help="Keys that encrypt Temporal payloads.", no_args_is_help=True)
+keys_app = typer.Typer(
+    rich_markup_mode=None, help="Keys that encrypt Temporal payloads.", no_args_is_help=True
+)
 app.add_typer(keys_app, name="keys")
 
 
@@ -339,7 +349,7 @@ def keys_new(
     """
     from datetime import UTC, datetime
 
-    from onboarding.gateway.codec import KeyRing, new_key
+    from onboarding.gateway.keys import KeyRing, new_key
 
     key = new_key(key_id or datetime.now(UTC).strftime("%Y%m%d%H%M%S"))
     print(KeyRing((key,)).serialize(), end="")

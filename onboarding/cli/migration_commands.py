@@ -1,16 +1,19 @@
 """`onboarding migration ...`: dry-run, apply, status, pause and resume (admin, over the API)."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import BadInput
 from onboarding.cli.options import Json
 from onboarding.cli.output import as_json, table
 from onboarding.cli.remote import remote
 
+if TYPE_CHECKING:  # httpx is loaded when a command runs (onboarding/cli/lazy.py)
+    from onboarding.cli.client import ApiClient
+
 migration_app = typer.Typer(
+    rich_markup_mode=None,
     help="Move running municipalities to another process version or policy (admin).",
     no_args_is_help=True,
 )
@@ -71,7 +74,7 @@ def _body(
     return {"plan": plan, "selection": chosen}
 
 
-def _print_dry_run(api: ApiClient, body: dict[str, Any], json: bool) -> None:
+def _print_dry_run(api: "ApiClient", body: dict[str, Any], json: bool) -> None:
     result = api.migration_dry_run(body)
     if json:
         typer.echo(as_json(result))

@@ -1,16 +1,22 @@
 """Commands of obligations: obligations, deadline set|bulk, overdue."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from onboarding.cli import actions
+from onboarding.cli.lazy import lazy_module
 from onboarding.cli.options import Json, KeyOption, Number
 from onboarding.cli.remote import remote
-from onboarding.domain.policy import DEFAULT_OBLIGATIONS
 from onboarding.domain.vocabulary import Stage
 
+# What the commands do, loaded when one runs (not for --help): onboarding/cli/lazy.py.
+if TYPE_CHECKING:
+    from onboarding.cli import actions
+else:
+    actions = lazy_module("onboarding.cli.actions")
+
 deadline_app = typer.Typer(
+    rich_markup_mode=None,
     help="Set or move obligations' deadlines (re-arms their reminders and escalations).",
     no_args_is_help=True,
 )
@@ -18,12 +24,20 @@ deadline_app = typer.Typer(
 
 # -- obligations and deadlines ----------------------------------------------------
 
+
+def _obligation_ids() -> list[str]:
+    # The policy is imported for completion only: it costs a tenth of a second.
+    from onboarding.domain.policy import DEFAULT_OBLIGATIONS
+
+    return [rule.id.value for rule in DEFAULT_OBLIGATIONS]
+
+
 ObligationArg = Annotated[
     str,
     typer.Argument(
         metavar="OBLIGATION",
         help="The obligation: the trigger that fulfils it, e.g. exercise_option.",
-        autocompletion=lambda: [rule.id.value for rule in DEFAULT_OBLIGATIONS],
+        autocompletion=_obligation_ids,
     ),
 ]
 DeadlineOn = Annotated[

@@ -5,11 +5,13 @@ terminals, and cost no dependency. Functions return text; the caller prints it.
 """
 
 import json
+import shutil
+import sys
+import textwrap
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from onboarding.cli.client import error_message
 from onboarding.domain.calendar import OSLO
 
 
@@ -18,16 +20,56 @@ def as_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Columns padded to their widest cell, two spaces apart, a rule under the headers."""
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, width: int | None = None
+) -> str:
+    """Columns padded to their widest cell, two spaces apart, a rule under the headers.
+
+    On a terminal, a table wider than `width` (default: the terminal's, at most
+    120) wraps the text of its widest columns onto more lines of the same row;
+    in a pipe every row stays one line, for grep (and --json for scripts).
+    """
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, value in enumerate(row):
             widths[i] = max(widths[i], len(value))
+    limit = width or table_width()
+    if limit is not None:
+        widths = _fitted(widths, headers, limit)
     lines = [_line(headers, widths), _line(["-" * w for w in widths], widths)]
-    lines.extend(_line(row, widths) for row in cells)
+    for row in cells:
+        wrapped = [
+            textwrap.wrap(v, w, break_on_hyphens=False) or [""]
+            for v, w in zip(row, widths, strict=True)
+        ]
+        for n in range(max(len(c) for c in wrapped)):
+            lines.append(_line([c[n] if n < len(c) else "" for c in wrapped], widths))
     return "\n".join(lines)
+
+
+def table_width() -> int | None:
+    """The width tables fit on a terminal: its own (COLUMNS), at most 120; None in a pipe."""
+    if not sys.stdout.isatty():
+        return None
+    return min(shutil.get_terminal_size((120, 24)).columns, 120)
+
+
+# A column is never wrapped narrower than this (or its header).
+_MIN_COLUMN = 10
+
+
+def _fitted(widths: list[int], headers: Sequence[str], limit: int) -> list[int]:
+    """Narrow the widest columns until the table (two spaces apart) fits `limit`."""
+    fitted = list(widths)
+    floor = [max(len(h), _MIN_COLUMN) for h in headers]
+    while sum(fitted) + 2 * (len(fitted) - 1) > limit:
+        candidates = [i for i, w in enumerate(fitted) if w > floor[i]]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: fitted[i])
+        fitted[widest] -= 1
+    return fitted
 
 
 def _cell(value: object) -> str:
@@ -60,11 +102,35 @@ def municipality_details(view: Mapping[str, Any]) -> str:
         ("Process", f"version {view.get('process_version', 1)}"),
         ("Allowed triggers", ", ".join(view.get("allowed_triggers") or []) or "none"),
     ]
+    blocked = blocked_lines(view)
+    if blocked:
+        pairs.append(("Blocked triggers", blocked[0]))
     last = view.get("last_transition")
     if isinstance(last, Mapping):
         pairs.append(("Last transition", transition_summary(last)))
     width = max(len(label) for label, _ in pairs) + 1
-    return "\n".join(f"{label + ':':<{width}} {_cell(value)}" for label, value in pairs)
+    lines = []
+    for label, value in pairs:
+        lines.append(f"{label + ':':<{width}} {_cell(value)}")
+        if label == "Blocked triggers":
+            lines.extend(" " * (width + 1) + line for line in blocked[1:])
+    return "\n".join(lines)
+
+
+def blocked_lines(view: Mapping[str, Any]) -> list[str]:
+    """Each trigger a guard holds back, then what it still lacks, one per line."""
+    from onboarding.domain.parties.blocked import blocked_triggers
+    from onboarding.domain.parties.models import MunicipalityView
+
+    try:
+        parsed = MunicipalityView.model_validate(view)
+    except ValueError:  # an answer from another version: say nothing rather than guess
+        return []
+    lines: list[str] = []
+    for blocked in blocked_triggers(parsed):
+        lines.append(f"{blocked.trigger.value}, until:")
+        lines.extend(f"  - {condition}" for condition in blocked.missing)
+    return lines
 
 
 def transition_result(view: Mapping[str, Any]) -> str:
@@ -119,7 +185,7 @@ def funnel_report(report: Mapping[str, Any]) -> str:
     parts = [
         f"As of {report.get('as_of')}: {report.get('total')} municipalities",
         "",
-        table(["STAGE", "NOW"], list(stages.items())),
+        table(["STAGE", "MUNICIPALITIES"], list(stages.items())),
         "",
         table(["MILESTONE", "REACHED"], list(reached.items())),
     ]
@@ -289,7 +355,7 @@ def bulk_deadlines(result: Mapping[str, Any]) -> str:
             rows.append((item.get("number"), "ok", f"deadline {_deadline(item['obligation'])}"))
         else:
             rows.append(
-                (item.get("number"), "failed", error_message(item.get("error")) or "refused")
+                (item.get("number"), "failed", _error_message(item.get("error")) or "refused")
             )
     summary = (
         f"{result.get('obligation_id')}: {result.get('succeeded')} of "
@@ -329,7 +395,8 @@ def _deadline(obligation: Mapping[str, Any]) -> str:
         return "none"
     effective = obligation.get("effective_deadline")
     if effective and effective != deadline:
-        return f"{deadline} (effective {effective})"
+        # Falls on a weekend or holiday: due the business day before.
+        return f"{deadline} (business day: {effective})"
     return str(deadline)
 
 
@@ -374,3 +441,10 @@ def reconcile_report(report: Mapping[str, Any]) -> str:
         for f in findings
     ]
     return f"{head}\n" + table(["number", "kind", "detail", "state", "action"], rows)
+
+
+def _error_message(error: object) -> str | None:
+    # The client (httpx) is loaded when a result is printed, not for --help.
+    from onboarding.cli.client import error_message
+
+    return error_message(error)

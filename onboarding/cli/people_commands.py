@@ -1,15 +1,26 @@
 """Commands about people: API users and tokens, contact lists, the notification outbox."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from onboarding.cli import actions
+from onboarding.cli.lazy import lazy_module
 from onboarding.cli.options import Json, Number
 from onboarding.cli.remote import remote
-from onboarding.domain.notifications import NotificationStatus
 
-users_app = typer.Typer(help="API users and their tokens.", no_args_is_help=True)
+# What the commands do, loaded when one runs (not for --help): onboarding/cli/lazy.py.
+if TYPE_CHECKING:
+    from onboarding.cli import actions
+else:
+    actions = lazy_module("onboarding.cli.actions")
+
+# NotificationStatus's values, written out: importing the domain's notifications module
+# (pydantic models) would cost --help a tenth of a second; a test keeps them equal.
+OUTBOX_STATUSES = ("pending", "sent", "held", "failed", "no_recipient")
+
+users_app = typer.Typer(
+    rich_markup_mode=None, help="API users and their tokens.", no_args_is_help=True
+)
 
 
 @users_app.command("add")
@@ -52,6 +63,7 @@ def users_list(json: Json = False) -> None:
 
 
 contacts_app = typer.Typer(
+    rich_markup_mode=None,
     help="Who reminders and escalations go to: per municipality, and the program's.",
     no_args_is_help=True,
 )
@@ -131,8 +143,8 @@ def notifications(
         str | None,
         typer.Option(
             "--status",
-            help=f"Only this status: {', '.join(s.value for s in NotificationStatus)}.",
-            autocompletion=lambda: [s.value for s in NotificationStatus],
+            help=f"Only this status: {', '.join(OUTBOX_STATUSES)}.",
+            autocompletion=lambda: list(OUTBOX_STATUSES),
         ),
     ] = None,
     due_from: Annotated[

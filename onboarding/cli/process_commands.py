@@ -4,20 +4,33 @@ They read the definitions this installation ships (no server needed): the
 worker runs the same code, so what they print is what the engine runs.
 """
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from onboarding.cli.lazy import lazy_module
 from onboarding.cli.options import Json
 from onboarding.cli.output import as_json, table
 from onboarding.cli.remote import fail
 from onboarding.domain.errors import RequestRejected
-from onboarding.domain.process.diff import process_diff
-from onboarding.domain.process.machine import mermaid_diagram
-from onboarding.domain.process.model import ProcessDefinition
-from onboarding.domain.process.registry import MUNICIPALITY, PROCESSES, latest, process_definition
+
+# The definitions (pydantic models, the machine) load when a command runs, not for
+# --help (onboarding/cli/lazy.py).
+if TYPE_CHECKING:
+    from onboarding.domain.process import diff as differ
+    from onboarding.domain.process import machine, registry
+    from onboarding.domain.process.model import ProcessDefinition
+else:
+    differ = lazy_module("onboarding.domain.process.diff")
+    machine = lazy_module("onboarding.domain.process.machine")
+    registry = lazy_module("onboarding.domain.process.registry")
+
+# registry.MUNICIPALITY, written out so the option's default needs no import (a test
+# keeps them equal).
+MUNICIPALITY = "municipality"
 
 process_app = typer.Typer(
+    rich_markup_mode=None,
     help="The process definitions and their versions (no server needed).",
     no_args_is_help=True,
 )
@@ -31,9 +44,11 @@ VersionOpt = Annotated[
 ]
 
 
-def _definition(key: str, version: int | None) -> ProcessDefinition:
+def _definition(key: str, version: int | None) -> "ProcessDefinition":
     try:
-        return latest(key) if version is None else process_definition(key, version)
+        return (
+            registry.latest(key) if version is None else registry.process_definition(key, version)
+        )
     except RequestRejected as err:
         option = "--key" if err.message.startswith(f"no process {key!r};") else "--version"
         raise fail(Exception(f"{option}: {err.message}")) from None
@@ -42,7 +57,7 @@ def _definition(key: str, version: int | None) -> ProcessDefinition:
 @process_app.command("list")
 def list_versions(json: Json = False) -> None:
     """List every version of every process, and which one new parties start on."""
-    processes = [p for _, p in sorted(PROCESSES.items())]
+    processes = [p for _, p in sorted(registry.PROCESSES.items())]
     if json:
         typer.echo(
             as_json(
@@ -52,7 +67,7 @@ def list_versions(json: Json = False) -> None:
                         "version": p.version,
                         "title": p.title,
                         "released_on": p.released_on,
-                        "latest": latest(p.key) is p,
+                        "latest": registry.latest(p.key) is p,
                         "changes": list(p.changes),
                     }
                     for p in processes
@@ -61,7 +76,7 @@ def list_versions(json: Json = False) -> None:
         )
         return
     rows = [
-        [p.key, p.version, p.released_on, "yes" if latest(p.key) is p else "", p.title]
+        [p.key, p.version, p.released_on, "yes" if registry.latest(p.key) is p else "", p.title]
         for p in processes
     ]
     typer.echo(table(["KEY", "VERSION", "RELEASED", "NEW PARTIES", "TITLE"], rows))
@@ -120,7 +135,7 @@ def diff(
     json: Json = False,
 ) -> None:
     """What changed between two versions: stages, triggers, evidence, obligations, checklist."""
-    changes = process_diff(_definition(key, older), _definition(key, newer))
+    changes = differ.process_diff(_definition(key, older), _definition(key, newer))
     if json:
         typer.echo(as_json(changes.model_dump(mode="json")))
         return
@@ -141,4 +156,4 @@ def diff(
 
 def diagram(key: KeyOpt = MUNICIPALITY, version: VersionOpt = None) -> None:
     """Print the process as a Mermaid state diagram (no server needed)."""
-    typer.echo(mermaid_diagram(_definition(key, version)), nl=False)
+    typer.echo(machine.mermaid_diagram(_definition(key, version)), nl=False)

@@ -2,14 +2,17 @@
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Concatenate, ParamSpec
+from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
 import typer
-from pydantic import ValidationError
 
-from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import CliError
-from onboarding.settings import Settings
+
+# httpx and pydantic-settings cost a third of a second: loaded when a command
+# runs, not for --help (onboarding/cli/lazy.py).
+if TYPE_CHECKING:
+    from onboarding.cli.client import ApiClient
+    from onboarding.settings import Settings
 
 P = ParamSpec("P")
 
@@ -21,9 +24,11 @@ def fail(error: Exception) -> typer.Exit:
 
 
 def remote(
-    action: Callable[Concatenate[ApiClient, P], None], *args: P.args, **kwargs: P.kwargs
+    action: "Callable[Concatenate[ApiClient, P], None]", *args: P.args, **kwargs: P.kwargs
 ) -> None:
     """Run `action` against the configured API; any CliError is one line and exit 1."""
+    from onboarding.cli.client import ApiClient
+
     try:
         with ApiClient.from_settings(settings()) as api:
             action(api, *args, **kwargs)
@@ -31,8 +36,12 @@ def remote(
         raise fail(error) from None
 
 
-def settings(data_dir: Path | None = None) -> Settings:
+def settings(data_dir: Path | None = None) -> "Settings":
     """Settings from the environment, with the command's options on top."""
+    from pydantic import ValidationError
+
+    from onboarding.settings import Settings
+
     try:
         loaded = Settings()
     except ValidationError as err:

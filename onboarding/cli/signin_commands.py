@@ -11,18 +11,25 @@ says (an hour at Entra ID); then `signin` again. `signout` forgets it.
 import asyncio
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from onboarding.cli.errors import CliError
 from onboarding.cli.remote import fail, settings
-from onboarding.sso.device import SignedIn, request_device_code, wait_for_person
-from onboarding.sso.provider import Provider, SignInFailed
-from onboarding.sso.roles import person_of
+
+# The provider's protocol (authlib, httpx, the store) is loaded when one signs in,
+# not for --help (onboarding/cli/lazy.py).
+if TYPE_CHECKING:
+    from onboarding.sso.device import SignedIn
+    from onboarding.sso.provider import Provider
 
 
 def sign_in() -> None:
     """Sign in at the identity provider from any browser; keep the person's ID token."""
+    from onboarding.sso.provider import Provider, SignInFailed
+    from onboarding.sso.roles import person_of
+
     try:
         loaded = settings()
         if loaded.oidc_issuer is None or loaded.oidc_cli_client_id is None:
@@ -45,7 +52,9 @@ def sign_in() -> None:
     typer.echo(f"signed in as {person.name} ({person.role.value})")
 
 
-async def _device_flow(provider: Provider) -> SignedIn:
+async def _device_flow(provider: "Provider") -> "SignedIn":
+    from onboarding.sso.device import request_device_code, wait_for_person
+
     device = await request_device_code(provider)
     where = device.verification_uri_complete or device.verification_uri
     typer.echo(f"Open {where} in a browser and enter the code {device.user_code}", err=True)

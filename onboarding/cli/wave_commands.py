@@ -1,19 +1,37 @@
 """`onboarding wave ...` and `onboarding checklist ...`: options here, the work in wave_actions."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from onboarding.cli import wave_actions
+from onboarding.cli.lazy import lazy_module
 from onboarding.cli.options import Json, Number
 from onboarding.cli.remote import remote
-from onboarding.domain.checklist import ChecklistItemId
+
+# What the commands do, loaded when one runs (not for --help): onboarding/cli/lazy.py.
+if TYPE_CHECKING:
+    from onboarding.cli import wave_actions
+else:
+    wave_actions = lazy_module("onboarding.cli.wave_actions")
+
+# ChecklistItemId's values, written out: importing the domain's checklist module
+# (pydantic models) would cost --help a tenth of a second; a test keeps them equal.
+CHECKLIST_ITEMS = (
+    "technical_infrastructure",
+    "integrations_tested",
+    "super_users_trained",
+    "end_user_training_started",
+    "data_migration_rehearsed",
+    "go_no_go_meeting",
+)
 
 wave_app = typer.Typer(
+    rich_markup_mode=None,
     help="Production waves: members, go-live dates, go/no-go decisions and blockers.",
     no_args_is_help=True,
 )
 checklist_app = typer.Typer(
+    rich_markup_mode=None,
     help="A wave member's readiness checklist (items due before go-live).",
     no_args_is_help=True,
 )
@@ -166,8 +184,8 @@ def checklist_done(
     item: Annotated[
         str,
         typer.Argument(
-            help=f"One of: {', '.join(i.value for i in ChecklistItemId)}.",
-            autocompletion=lambda: [i.value for i in ChecklistItemId],
+            help=f"One of: {', '.join(CHECKLIST_ITEMS)}.",
+            autocompletion=lambda: list(CHECKLIST_ITEMS),
         ),
     ],
     on: Annotated[

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from onboarding.access import API_RULES
+from onboarding.api.docs import install_docs
 from onboarding.api.errors import install_error_handlers
 from onboarding.api.metrics import install_metrics
 from onboarding.api.routes import api_router
@@ -34,9 +35,17 @@ stable code) and `message`; a refused request changes nothing.
 
 
 def create_app(
-    settings: Settings, *, client: Client | None = None, engine: Engine | None = None
+    settings: Settings,
+    *,
+    client: Client | None = None,
+    engine: Engine | None = None,
+    ui_codec_secret: str | None = None,
 ) -> FastAPI:
-    """The API for `settings`, connecting to Temporal and SQL unless given a client and engine."""
+    """The API for `settings`, connecting to Temporal and SQL unless given a client and engine.
+
+    `ui_codec_secret` opens the codec at /api/codec/ui/<secret>/ for the dev
+    server's own UI (`onboarding up`; onboarding/api/routes/codec.py).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,10 +67,14 @@ def create_app(
         version=version("onboarding"),
         description=DESCRIPTION,
         openapi_url="/openapi.json",
+        # /docs is Swagger UI from the package (onboarding/api/docs.py), not from a CDN.
+        docs_url=None,
+        redoc_url=None,
         lifespan=lifespan,
         generate_unique_id_function=operation_id_of,
     )
     app.state.settings = settings
+    app.state.ui_codec_secret = ui_codec_secret
     if engine is not None:
         app.state.engine = engine
     if client is not None:
@@ -69,6 +82,7 @@ def create_app(
     install_error_handlers(app)
     install_metrics(app)
     app.include_router(api_router)
+    install_docs(app)
     # The pages (/, /municipalities/..., /admin/...) beside the API (/api/...). Imported
     # here: the pages use the API's dependencies, so a module-level import would be a cycle.
     from onboarding.web import install_web

@@ -45,7 +45,7 @@ class DevServerOptions:
     # An IP, not "localhost": the port check, the server and the client must agree,
     # and "localhost" may resolve to ::1 first.
     host: str = "127.0.0.1"
-    # The web UI asks this endpoint (our API's /api/codec) to decode payloads.
+    # The web UI asks this endpoint (our API's /api/codec/ui/<secret>) to decode payloads.
     ui_codec_endpoint: str | None = None
 
     @property

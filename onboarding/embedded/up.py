@@ -8,6 +8,7 @@ dev server goes last, after the worker has stopped polling it.
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -77,6 +78,9 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
             else f"http://{options.host}:{options.resolved_ui_port}",
         }
     )
+    # The dev server's UI decodes payloads through a path only it knows, new each
+    # start (onboarding/api/routes/codec.py); other callers need an admin token.
+    ui_codec_secret = secrets.token_urlsafe(32)
     dev_options = DevServerOptions(
         binary=temporal_binary(),
         db_file=data.temporal_db,
@@ -85,7 +89,7 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
         ui_port=options.resolved_ui_port,
         namespace=settings.temporal_namespace,
         host=options.host,
-        ui_codec_endpoint=f"{options.api_url}/api/codec",
+        ui_codec_endpoint=f"{options.api_url}/api/codec/ui/{ui_codec_secret}",
     )
     async with contextlib.AsyncExitStack() as stack:
         stack.enter_context(data.lock())
@@ -125,7 +129,7 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
             load_region_once(client, engine, data=data, settings=settings, say=say, process=process)
         )
 
-        app = create_app(settings, client=client, engine=engine)
+        app = create_app(settings, client=client, engine=engine, ui_codec_secret=ui_codec_secret)
         api = await signals.until(
             stack.enter_async_context(
                 running_api(app, host=options.host, port=options.api_port, sock=api_socket)

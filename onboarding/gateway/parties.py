@@ -107,6 +107,9 @@ async def start_municipality(
         id=municipality_workflow_id(municipality.number),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        # Shown by the Temporal UI (sealed like every payload; its codec opens them).
+        static_summary=f"{municipality.name} ({municipality.number})",
+        static_details=f"{municipality.name}, {municipality.county}; {municipality.health_trust}",
         search_attributes=TypedSearchAttributes(
             [
                 SearchAttributePair(STAGE_ATTRIBUTE, Stage.PROSPECTIVE.value),

@@ -15,21 +15,13 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Scope
 
 from onboarding.api.response_watcher import ResponseWatcher
+from onboarding.api.security_headers import SECURITY_HEADERS
 from onboarding.settings import Settings
 from onboarding.web.page import PageRefused, SignInRequired, current_page
 from onboarding.web.pages import page_router
 from onboarding.web.templating import STATIC_DIR
 
 # Pages use no inline script or style: everything comes from /static.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 
 
 def install_web(app: FastAPI) -> None:

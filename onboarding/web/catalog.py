@@ -7,7 +7,7 @@ English, and `tests/web/test_web_units.py` (test_both_catalogs_have_every_key_th
 checks that both catalogs have the same keys and every key the templates use.
 """
 
-from onboarding.web import catalog_process, catalog_waves
+from onboarding.web import catalog_history, catalog_process, catalog_waves
 
 NB: dict[str, str] = {
     "app.name": "Innføring felles journal",
@@ -109,6 +109,7 @@ NB: dict[str, str] = {
     "col.stage_change": "Trinn",
     "col.evidence": "Dokumentasjon",
     "col.comment": "Kommentar",
+    "col.evidence_comment": "Dokumentasjon og kommentar",
     "col.id": "Id",
     "col.created": "Opprettet",
     "col.expires": "Utløper",
@@ -142,6 +143,26 @@ NB: dict[str, str] = {
     "done.contacts": "Kontaktene er lagret.",
     "transition.lead": "Registrer overgangen for {name}, som nå står i trinnet",
     "transition.not_allowed": "Denne overgangen er ikke tillatt fra trinnet {stage}.",
+    "transition.blocked": "Denne overgangen er sperret til dette er på plass:",
+    "refusal.future": "{day} er fram i tid (i dag er {today})",
+    "refusal.past": "{day} er passert (i dag er {today})",
+    "refusal.before_previous": "{day} er før {other}, da forrige overgang ({trigger}) fikk virkning",
+    "refusal.after_next": "{day} er etter {other}, da neste overgang ({trigger}) fikk virkning",
+    "refusal.wave_past": "{moment} er passert; bare en bølge registrert i ettertid kan ha datoer bakover i tid",
+    "refusal.wave_same": "Bølgen går allerede i produksjon {moment}",
+    "refusal.postpone_date": "Utsettelse krever ny dato for produksjonssetting",
+    "refusal.postpone_reason": "Utsettelse krever en begrunnelse",
+    "refusal.no_change": "Korreksjonen endrer ingenting: overgangen sier dette allerede",
+    "refusal.evidence_required": "Må fylles ut for {trigger}",
+    "refusal.empty": "Kan ikke være tomt",
+    "refusal.too_long": "Kan ha høyst {count} tegn",
+    "refusal.required": "Må fylles ut",
+    "refusal.bad_date": "Ikke en gyldig dato",
+    "refusal.conditions": "{trigger} er ikke tillatt fra trinnet {stage}: {missing}",
+    "refusal.not_allowed": "{trigger} er ikke tillatt fra trinnet {stage} (tillatt: {allowed})",
+    "refusal.none": "ingen",
+    "municipality.blocked_hint": "Sperret til vilkårene er oppfylt:",
+    "municipality.blocked": "sperret",
     "transition.allowed_are": "Tillatt nå:",
     "transition.effective_hint": "Datoen overgangen fikk virkning. Ikke i fremtiden.",
     "transition.earliest": "Tidligst {day} (forrige overgang).",
@@ -390,6 +411,7 @@ EN: dict[str, str] = {
     "col.stage_change": "Stage",
     "col.evidence": "Evidence",
     "col.comment": "Comment",
+    "col.evidence_comment": "Evidence and comment",
     "col.id": "Id",
     "col.created": "Created",
     "col.expires": "Expires",
@@ -423,6 +445,26 @@ EN: dict[str, str] = {
     "done.contacts": "The contacts are saved.",
     "transition.lead": "Record the transition for {name}, now in stage",
     "transition.not_allowed": "This transition is not allowed from stage {stage}.",
+    "transition.blocked": "This transition is blocked until these are in place:",
+    "refusal.future": "{day} is in the future (today is {today})",
+    "refusal.past": "{day} is in the past (today is {today})",
+    "refusal.before_previous": "{day} is before {other}, when the previous transition ({trigger}) took effect",
+    "refusal.after_next": "{day} is after {other}, when the next transition ({trigger}) took effect",
+    "refusal.wave_past": "{moment} is in the past; only a wave recorded after the fact takes past dates",
+    "refusal.wave_same": "The wave already goes live at {moment}",
+    "refusal.postpone_date": "Postponing needs the new go-live date",
+    "refusal.postpone_reason": "Postponing needs a reason",
+    "refusal.no_change": "The correction changes nothing: the transition already says so",
+    "refusal.evidence_required": "Required for {trigger}",
+    "refusal.empty": "Must not be empty",
+    "refusal.too_long": "At most {count} characters",
+    "refusal.required": "Required",
+    "refusal.bad_date": "Not a valid date",
+    "refusal.conditions": "{trigger} is not allowed from stage {stage}: {missing}",
+    "refusal.not_allowed": "{trigger} is not allowed from stage {stage} (allowed: {allowed})",
+    "refusal.none": "none",
+    "municipality.blocked_hint": "Blocked until their conditions are met:",
+    "municipality.blocked": "blocked",
     "transition.allowed_are": "Allowed now:",
     "transition.effective_hint": "The date the transition took effect. Not in the future.",
     "transition.earliest": "No earlier than {day} (the previous transition).",
@@ -576,5 +618,8 @@ NB.update(catalog_waves.NB)
 EN.update(catalog_waves.EN)
 NB.update(catalog_process.NB)
 EN.update(catalog_process.EN)
+# So do the history entries' kinds and sentences beyond transitions and deadlines.
+NB.update(catalog_history.NB)
+EN.update(catalog_history.EN)
 
 CATALOGS: dict[str, dict[str, str]] = {"nb": NB, "en": EN}

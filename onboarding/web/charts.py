@@ -50,8 +50,11 @@ def funnel_svg(t: Translator, reached: dict[str, int], total: int) -> str:
     )
 
 
-def timeline_svg(t: Translator, series: MilestoneSeries) -> str:
-    """Milestones reached over time: one step line per milestone, month by month."""
+def timeline_svg(t: Translator, series: MilestoneSeries, *, marked: date | None = None) -> str:
+    """Milestones reached over time: one step line per milestone, month by month.
+
+    `marked` (the dashboard's chosen date) is drawn as a line with its date.
+    """
     width, height = 1100, 300
     left, right, top, bottom = 44, 290, 16, 36
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -78,6 +81,15 @@ def timeline_svg(t: Translator, series: MilestoneSeries) -> str:
                 f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" class="grid"/>'
                 f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
                 f'class="axis">{year}</text>'
+            )
+        if marked is not None and first <= marked <= last:
+            x = x_of(marked)
+            parts.append(
+                f'<g class="as-of-mark" data-date="{marked.isoformat()}">'
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" '
+                f'class="as-of-line"/><text x="{x + 4:.1f}" y="{top + 2}" '
+                f'dominant-baseline="hanging" class="axis as-of-label">'
+                f"{escape(t.short_date(marked))}</text></g>"
             )
         for i, milestone in enumerate(MILESTONES):
             coords = []
@@ -111,6 +123,8 @@ def timeline_svg(t: Translator, series: MilestoneSeries) -> str:
         f'class="axis-line"/>'
     )
     desc = "; ".join(f"{t.stage(m)}: {points[-1].reached[m]}" for m in MILESTONES) if points else ""
+    if marked is not None and points:
+        desc += f" ({t('dashboard.chart_marked', day=t.date(marked))})"
     return (
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="timeline-title timeline-desc" xmlns="http://www.w3.org/2000/svg">'

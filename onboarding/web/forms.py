@@ -1,5 +1,6 @@
 """Form helpers: errors by field, the way the API names fields, and the form's own values."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -26,6 +27,13 @@ class FormErrors:
     def add(self, name: str, message: str) -> None:
         """Keep the first error of each field."""
         self.fields.setdefault(name, message)
+
+    def translated(self, text: Callable[[str], str]) -> "FormErrors":
+        """The same errors with every message passed through `text` (the page's language)."""
+        return FormErrors(
+            {name: text(message) for name, message in self.fields.items()},
+            [text(message) for message in self.general],
+        )
 
     def add_validation(self, err: ValidationError) -> None:
         """Every fault of a pydantic validation, named as the API names them."""

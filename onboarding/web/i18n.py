@@ -6,7 +6,7 @@ language). Text lives in `onboarding.web.catalog`; stage and trigger names come
 from the process definition's own labels.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -36,6 +36,24 @@ _MONTHS = {
     ),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
+# For tables: the abbreviations of the Norwegian Language Council (mars to juli stay whole).
+_SHORT_MONTHS = {
+    "nb": (
+        "jan.",
+        "feb.",
+        "mars",
+        "apr.",
+        "mai",
+        "juni",
+        "juli",
+        "aug.",
+        "sep.",
+        "okt.",
+        "nov.",
+        "des.",
+    ),
+    "en": _MONTHS["en"],
+}
 
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
@@ -55,6 +73,20 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
         if primary in _ALIASES and quality > 0:
             ranked.append((-quality, position, _ALIASES[primary]))
     return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
+def _day_text(language: str, day: date | None, months: Mapping[str, tuple[str, ...]]) -> str:
+    if day is None:
+        return ""
+    separator = ". " if language == "nb" else " "
+    return f"{day.day}{separator}{months[language][day.month - 1]} {day.year}"
+
+
+def _moment_text(moment: datetime | None, day_text: Callable[[date], str]) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(OSLO)
+    return f"{day_text(local.date())} {local:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -85,18 +117,19 @@ class Translator:
         except ValueError:
             return self.catalog.get(f"checklist_item.{obligation_id}", fallback)
 
+    # Before `date` and `datetime`: their names would shadow the types in these annotations.
+    def short_date(self, day: date | None) -> str:
+        """A calendar date for a table cell: 15. mars 2017, 3. des. 2026 / 3 Dec 2026."""
+        return _day_text(self.language, day, _SHORT_MONTHS)
+
+    def short_datetime(self, moment: datetime | None) -> str:
+        """An instant for a table cell, in Europe/Oslo: 3. des. 2026 14:05."""
+        return _moment_text(moment, self.short_date)
+
     def date(self, day: date | None) -> str:
         """A calendar date: 15. mars 2017 / 15 Mar 2017."""
-        if day is None:
-            return ""
-        month = _MONTHS[self.language][day.month - 1]
-        if self.language == "nb":
-            return f"{day.day}. {month} {day.year}"
-        return f"{day.day} {month} {day.year}"
+        return _day_text(self.language, day, _MONTHS)
 
     def datetime(self, moment: datetime | None) -> str:
         """An instant as date and time in Europe/Oslo."""
-        if moment is None:
-            return ""
-        local = moment.astimezone(OSLO)
-        return f"{self.date(local.date())} {local:%H:%M}"
+        return _moment_text(moment, self.date)

@@ -27,6 +27,7 @@ from onboarding.store.tokens import Role
 from onboarding.web.forms import FormErrors
 from onboarding.web.i18n import LANGUAGE_COOKIE, Translator, negotiate
 from onboarding.web.nav import nav_items
+from onboarding.web.refusals import refusal_text
 from onboarding.web.templating import templates
 
 SESSION_COOKIE = "onb_session"
@@ -81,6 +82,13 @@ class Page:
         """The template, with what every page shows (language, user, navigation, CSRF token)."""
         url = self.request.url
         here = url.path + (f"?{url.query}" if url.query else "")
+        # Refusals arrive in the API's English: every form's errors in the page's language.
+        context = {
+            name: value.translated(lambda m: refusal_text(self.t, m))
+            if isinstance(value, FormErrors)
+            else value
+            for name, value in context.items()
+        }
         return templates.TemplateResponse(
             self.request,
             template,

@@ -14,6 +14,9 @@ from html import escape
 from onboarding.domain.calendar import OSLO
 from onboarding.web.i18n import Translator
 
+# The width of one character of an earlier date's label (11 px font), for spacing.
+OLD_LABEL_CHAR_PX = 6.2
+
 
 @dataclass(frozen=True)
 class WaveDates:
@@ -87,20 +90,27 @@ def waves_timeline_svg(t: Translator, waves: list[WaveDates], *, today: date) ->
                     f'<line x1="{x1 + shift:.1f}" x2="{x2 - shift:.1f}" y1="{y:.1f}" '
                     f'y2="{y:.1f}" class="wave-move" marker-end="url(#wave-arrow)"/>'
                 )
+        # Earlier dates' labels under their markers; one that would run into the
+        # label before it drops a line, so dates close together stay legible.
+        right_of_last = {0: -1e9, 1: -1e9}
         for moment, x in zip(wave.dates[:-1], xs[:-1], strict=True):
+            text = t.short_date(_day(moment))
+            half = len(text) * OLD_LABEL_CHAR_PX / 2
+            line = 0 if x - half > right_of_last[0] + 4 else 1
+            right_of_last[line] = x + half
             parts.append(
                 f'<g class="wave-old" data-date="{_day(moment).isoformat()}">'
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5"/>'
                 f'<line x1="{x - 7:.1f}" x2="{x + 7:.1f}" y1="{y + 7:.1f}" y2="{y - 7:.1f}"/>'
-                f'<text x="{x:.1f}" y="{y + 18:.1f}" text-anchor="middle" class="wave-old-label">'
-                f"{escape(t.date(_day(moment)))}</text></g>"
+                f'<text x="{x:.1f}" y="{y + 18 + 12 * line:.1f}" text-anchor="middle" '
+                f'class="wave-old-label">{escape(text)}</text></g>'
             )
         current = wave.dates[-1]
         parts.append(
             f'<g class="wave-current" data-date="{_day(current).isoformat()}">'
             f'<circle cx="{xs[-1]:.1f}" cy="{y:.1f}" r="7"/>'
             f'<text x="{xs[-1] + 12:.1f}" y="{y:.1f}" dominant-baseline="middle" '
-            f'class="chart-value">{escape(t.date(_day(current)))}</text></g></g>'
+            f'class="chart-value">{escape(t.short_date(_day(current)))}</text></g></g>'
         )
         earlier = ", ".join(t.date(_day(d)) for d in wave.dates[:-1])
         descriptions.append(

@@ -451,14 +451,14 @@ async def _region(w: World) -> Call:
     return Call("POST", "/api/region/load")
 
 
+UI_CODEC_SECRET = "per-start-secret"
+
 API_CALLS: dict[tuple[str, str], Factory] = {
     ("GET", "/api/health"): fixed(lambda w: Call("GET", "/api/health")),
     ("GET", "/api/health/ready"): fixed(lambda w: Call("GET", "/api/health/ready")),
     ("GET", "/metrics"): fixed(lambda w: Call("GET", "/metrics")),
     ("GET", "/openapi.json"): fixed(lambda w: Call("GET", "/openapi.json")),
     ("GET", "/docs"): fixed(lambda w: Call("GET", "/docs")),
-    ("GET", "/docs/oauth2-redirect"): fixed(lambda w: Call("GET", "/docs/oauth2-redirect")),
-    ("GET", "/redoc"): fixed(lambda w: Call("GET", "/redoc")),
     ("GET", "/api/process"): fixed(lambda w: Call("GET", "/api/process")),
     ("GET", "/api/processes"): fixed(lambda w: Call("GET", "/api/processes")),
     ("GET", "/api/processes/{key}/{version}"): fixed(
@@ -541,6 +541,17 @@ API_CALLS: dict[tuple[str, str], Factory] = {
         lambda w: Call(
             "OPTIONS",
             "/api/codec/decode",
+            headers={"Origin": "http://ui.test", "Access-Control-Request-Method": "POST"},
+        )
+    ),
+    # The dev server UI's path, with the secret the app was given (`world`).
+    ("POST", "/api/codec/ui/{secret}/{action}"): fixed(
+        lambda w: Call("POST", f"/api/codec/ui/{UI_CODEC_SECRET}/decode", json={"payloads": []})
+    ),
+    ("OPTIONS", "/api/codec/ui/{secret}/{action}"): fixed(
+        lambda w: Call(
+            "OPTIONS",
+            f"/api/codec/ui/{UI_CODEC_SECRET}/decode",
             headers={"Origin": "http://ui.test", "Access-Control-Request-Method": "POST"},
         )
     ),
@@ -649,6 +660,8 @@ async def world(api: Api, monkeypatch: pytest.MonkeyPatch) -> World:
     # 67 would collide with other tests' workflow ids and cost minutes.
     monkeypatch.setattr("onboarding.api.routes.region.shipped_region", lambda: list(made.region))
     api.app.state.signin_limiter = SignInLimiter(attempts=1_000_000)
+    # As `onboarding up` opens it for the dev server's UI (onboarding/api/routes/codec.py).
+    api.app.state.ui_codec_secret = UI_CODEC_SECRET
     return made
 
 

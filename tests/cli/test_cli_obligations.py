@@ -53,7 +53,7 @@ async def test_set_a_deadline_see_it_and_move_it(served: Served) -> None:
         "deadline", "set", number, OPTION, "--on", deadline.isoformat(), "--reason", "program date"
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"{number} {OPTION}: deadline {deadline} (effective ")
+    assert result.stdout.startswith(f"{number} {OPTION}: deadline {deadline} (business day: ")
     assert f"{OPTION}: 6 pending" in result.stdout
 
     listed = await served.obligation(number)
@@ -66,7 +66,7 @@ async def test_set_a_deadline_see_it_and_move_it(served: Served) -> None:
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["OBLIGATION", "LABEL", "STATUS", "DEADLINE", "LEVEL", "OPENED"]
     [row] = [line for line in lines if line.startswith(OPTION + " ")]
-    assert f"{deadline} (effective {listed['effective_deadline']})" in row
+    assert f"{deadline} (business day: {listed['effective_deadline']})" in row
     assert " open " in row
     # Each pending message at its local instant: the API's offset kept, 08:00 in Oslo.
     for message in listed["pending"]:

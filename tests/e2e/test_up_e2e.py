@@ -29,6 +29,7 @@ from onboarding.cli.main import app
 from onboarding.embedded.binaries import find_binary
 from onboarding.gateway.client import connect
 from tests.helpers.ports import free_port
+from tests.helpers.temporal_ui import check_workflow_page
 from tests.helpers.up import START_TIMEOUT, STOP_TIMEOUT, Up, processes_mentioning
 from workflows.names import municipality_workflow_id
 
@@ -185,6 +186,14 @@ async def test_up_runs_everything_and_keeps_it_across_a_restart(up: Up) -> None:
     shown = cli_json(admin, "show", "5001")
     assert shown["stage"] == "collaboration_signed"
     assert "exercise_option" in shown["allowed_triggers"]
+
+    # The dev server's own UI decodes the sealed payloads out of the box (its codec
+    # path), and shows the municipality's summary and its stage as current details.
+    await check_workflow_page(
+        f"http://127.0.0.1:{up.ui_port}",
+        municipality_workflow_id("5001"),
+        shows=["Trondheim (5001)", "Stage: collaboration_signed"],
+    )
 
     # Refusals: one line, non-zero, nothing recorded.
     refused(

@@ -71,14 +71,12 @@ def write(allowed: frozenset[str], *tables: str, status: int = 200) -> Expect:
 M = "/api/municipalities/{number}"
 
 API: dict[tuple[str, str], Expect] = {
-    # No token: the probes, the metrics and the framework's API documentation.
+    # No token: the probes, the metrics and the API docs (onboarding/api/docs.py).
     ("GET", "/api/health"): read(EVERYONE),
     ("GET", "/api/health/ready"): read(EVERYONE),
     ("GET", "/metrics"): read(EVERYONE),
     ("GET", "/openapi.json"): read(EVERYONE),
     ("GET", "/docs"): read(EVERYONE),
-    ("GET", "/docs/oauth2-redirect"): read(EVERYONE),
-    ("GET", "/redoc"): read(EVERYONE),
     # The process definition: every token, the municipality role's included.
     ("GET", "/api/process"): read(ANY_TOKEN),
     ("GET", "/api/processes"): read(ANY_TOKEN),
@@ -140,6 +138,10 @@ API: dict[tuple[str, str], Expect] = {
     # The Temporal UI's codec (admin); its CORS preflight carries no credentials.
     ("POST", "/api/codec/{action}"): read(ADMINS),
     ("OPTIONS", "/api/codec/{action}"): read(EVERYONE, 204),
+    # The dev server UI's path (`onboarding up` only): no token, a per-start secret
+    # in the path instead (without it, 404: tests/web/test_access_web.py).
+    ("POST", "/api/codec/ui/{secret}/{action}"): read(EVERYONE),
+    ("OPTIONS", "/api/codec/ui/{secret}/{action}"): read(EVERYONE, 204),
 }
 
 # Pages. A municipality token cannot sign in, so on every page but the public

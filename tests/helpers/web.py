@@ -82,7 +82,7 @@ class Site:
     async def context(self, *, locale: str = "en-GB", **kwargs: Any) -> BrowserContext:
         """A fresh browser context (no cookies), in `locale` (Accept-Language follows it)."""
         return await self.browser.new_context(
-            base_url=self.url, locale=locale, viewport={"width": 1360, "height": 900}, **kwargs
+            base_url=self.url, locale=locale, viewport={"width": 1366, "height": 900}, **kwargs
         )
 
     async def signed_in(self, role: Role, *, locale: str = "en-GB") -> Page:

@@ -180,3 +180,36 @@ async def test_an_admin_creates_a_municipality_token_on_the_users_page(
     [token] = [t for t in tokens.list_tokens(sqlite_engine) if t.role == "municipality"]
     assert tokens.scope_of(token) == {NUMBER}
     assert f"({NUMBER})" in (await http.get("/admin/users")).text
+
+
+async def test_the_dev_servers_ui_decodes_on_its_secret_path_without_a_token(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    settings = Settings(home=tmp_path, temporal_ui_url=UI)
+    app = create_app(settings, client=object(), engine=sqlite_engine, ui_codec_secret="s3cret")  # type: ignore[arg-type]
+    codec = EncryptionCodec(configured_key_ring(settings))
+    (sealed,) = await codec.encode([plain(SECRET_TEXT)])
+    body = {"payloads": [as_json(sealed)]}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://api.test"
+    ) as http:
+        preflight = await http.options(
+            "/api/codec/ui/s3cret/decode",
+            headers={"Origin": UI, "Access-Control-Request-Method": "POST"},
+        )
+        assert preflight.status_code == 204
+        assert preflight.headers["access-control-allow-origin"] == UI
+        response = await http.post("/api/codec/ui/s3cret/decode", json=body, headers={"Origin": UI})
+        assert response.status_code == 200, response.text
+        assert response.headers["access-control-allow-origin"] == UI
+        (decoded,) = response.json()["payloads"]
+        assert SECRET_TEXT in base64.b64decode(decoded["data"]).decode()
+        # Another secret, or none: not there; the token-guarded codec is unchanged.
+        assert (await http.post("/api/codec/ui/s3cres/decode", json=body)).status_code == 404
+        assert (await http.post("/api/codec/ui//decode", json=body)).status_code in (404, 405)
+        assert (await http.post("/api/codec/decode", json=body)).status_code == 401
+        # Another origin gets no CORS headers, so a browser page elsewhere cannot read it.
+        other = await http.post(
+            "/api/codec/ui/s3cret/decode", json=body, headers={"Origin": "http://evil.test"}
+        )
+        assert "access-control-allow-origin" not in other.headers

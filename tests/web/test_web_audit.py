@@ -84,7 +84,7 @@ async def test_the_audit_page_is_for_admins_and_newest_first(
     kinds = sorted(entry.kind for entry in expected)
     assert kinds == ["token_created", "token_created", "transition", "transition", "transition"]
     # Backdated: both the effective date and the recording time are shown.
-    assert "29 Aug 2019" in page.text or "29. august 2019" in page.text
+    assert "29 Aug 2019" in page.text or "29. aug. 2019" in page.text
 
 
 async def test_filters_pages_and_export_links_keep_the_filters(
@@ -236,6 +236,40 @@ def test_entries_are_described_in_the_page_language() -> None:
         },
     )
     assert describe(nb, reminder) != describe(en, reminder)
+    # Checklist items, contacts, tokens and wave events have sentences of their own.
+    done = _entry("checklist_completion", {"item": "integrations_tested"})
+    assert describe(nb, done) == "Sjekklistepunkt utført: Integrasjoner testet"
+    moved_wave = _entry(
+        "wave_rescheduled",
+        {
+            "event": "rescheduled",
+            "go_live_at": "2028-04-16T22:00:00+02:00",
+            "previous_go_live_at": "2028-01-07T22:00:00+01:00",
+            "other_wave": None,
+        },
+    ).model_copy(update={"wave": "2028-sunnmore"})
+    assert describe(nb, moved_wave) == (
+        "Bølge 2028-sunnmore flyttet: 7. januar 2028 22:00 → 16. april 2028 22:00"
+    )
+    added = _entry("wave_member_added", {"event": "member_added"}).model_copy(
+        update={"wave": "2028-sunnmore"}
+    )
+    assert describe(nb, added) == "8801 lagt til bølge 2028-sunnmore"
+    revoked = _entry("token_revoked", {"name": "Kari", "role": "coordinator"})
+    assert describe(nb, revoked) == "Kari (koordinator)"
+    for kind in ("checklist_completion", "token_revoked", "wave_decision", "wave_member_added"):
+        assert nb(f"kind.{kind}") != kind and en(f"kind.{kind}") != kind
     # A kind added later, or details of another shape: the source's own summary.
     assert describe(en, _entry("wave_rescheduled", {})) == "from the source"
     assert describe(en, _entry("transition", {"trigger": "no-such-trigger"})) == "from the source"
+
+
+def test_every_kind_of_entry_has_a_label_and_a_sentence_in_both_languages() -> None:
+    from onboarding.history.log import known_kinds
+    from onboarding.web.catalog import CATALOGS
+    from onboarding.web.history_text import DESCRIBERS
+
+    for language, catalog in CATALOGS.items():
+        for kind in known_kinds():
+            assert f"kind.{kind}" in catalog, (language, kind)
+            assert kind in DESCRIBERS or f"history.{kind}" in catalog, (language, kind)

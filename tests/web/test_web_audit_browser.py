@@ -160,4 +160,25 @@ async def test_admin_pages_of_history_screenshots_and_accessibility(site: Site) 
     await expect(norsk.locator("h1")).to_have_text("Revisjonslogg")
     await expect(norsk.locator("#audit tbody")).to_contain_text("1. mars 2022")
     await check_page(norsk, "audit-nb")
+    # At 1366 px the table fits, and no word of "what happened" is broken: each cell
+    # is at least as wide as its longest word (the longest here: "Dokumentreferanse").
+    fits = await norsk.evaluate(
+        """() => {
+        const table = document.querySelector('#audit');
+        const cells = [...table.querySelectorAll('td.what')];
+        const fitsWords = cells.every(td => {
+            const probe = document.createElement('span');
+            probe.style.whiteSpace = 'nowrap';
+            const words = td.innerText.split(/\\s+/);
+            const longest = words.reduce((a, b) => (b.length > a.length ? b : a), '');
+            probe.textContent = longest;
+            td.appendChild(probe);
+            const ok = probe.offsetWidth <= td.clientWidth;
+            probe.remove();
+            return ok;
+        });
+        return {width: document.documentElement.scrollWidth, fitsWords, cells: cells.length};
+    }"""
+    )
+    assert fits["width"] <= 1366 and fits["cells"] > 0 and fits["fitsWords"], fits
     await norsk.context.close()

@@ -192,7 +192,7 @@ async def test_missing_evidence_is_named_by_the_server(site: Site) -> None:
     async with page.expect_navigation():
         await page.click("#transition-form button[type=submit]")
     await expect(page.locator("#error-summary")).to_contain_text("Document reference")
-    await expect(page.locator("#f-evidence-document_ref-error")).to_contain_text("required")
+    await expect(page.locator("#f-evidence-document_ref-error")).to_contain_text("Required for")
     assert queries.history(site.engine, number=number) == []
     await page.context.close()
 
@@ -461,3 +461,125 @@ async def test_the_outbox_filters_by_municipality_and_status(site: Site) -> None
     await page.goto("/admin/notifications?from=2027-06-01&to=2027-05-01")
     await expect(page.locator("#f-from-error")).to_contain_text("after")
     await page.context.close()
+
+
+async def _submit_unchecked(page: Page, fields: dict[str, str]) -> None:
+    """Fill the transition form and post it past the browser's own checks."""
+    await page.evaluate(
+        """() => {
+        const form = document.querySelector('#transition-form');
+        form.noValidate = true;
+        form.querySelectorAll('[maxlength]').forEach(el => el.removeAttribute('maxlength'));
+        form.querySelectorAll('input[type=date]').forEach(el => el.type = 'text');
+    }"""
+    )
+    for name, value in fields.items():
+        await page.fill(f"[name='{name}']", value)
+    async with page.expect_navigation():
+        await page.click("#transition-form button[type=submit]")
+
+
+ENGLISH = re.compile(r"is in the future|is before|required|not allowed|characters|took effect")
+
+
+async def test_every_error_on_a_transition_form_is_in_the_pages_language(site: Site) -> None:
+    [number] = await site.start()
+    english = await site.signed_in(Role.COORDINATOR)
+    signed_on = date(2022, 3, 1)
+    await record_in_form(
+        english,
+        number,
+        "sign_collaboration",
+        {
+            "effective_on": signed_on.isoformat(),
+            "evidence.agreement_version": "2022",
+            "evidence.document_ref": "ARK-2022/7",
+        },
+    )
+    page = await site.signed_in(Role.COORDINATOR, locale="nb-NO")
+    form = f"/municipalities/{number}/transitions/exercise_option"
+    errors = page.locator("main .alert.error, main .field-error")
+    tomorrow = today_in_oslo() + timedelta(days=1)
+    cases = [
+        # (fields, the field's error id, what it says in bokmål)
+        ({"evidence.case_ref": ""}, "#f-evidence-case_ref-error", "Må fylles ut for Utløs opsjon"),
+        (
+            {"evidence.case_ref": "2022/1", "effective_on": tomorrow.isoformat()},
+            "#f-effective_on-error",
+            f"{tomorrow.day}. ",
+        ),
+        (
+            {"evidence.case_ref": "2022/1", "effective_on": "2022-02-01"},
+            "#f-effective_on-error",
+            "1. februar 2022 er før 1. mars 2022, da forrige overgang "
+            "(Signer samarbeidsavtale og fullmakt) fikk virkning",
+        ),
+        ({"evidence.case_ref": "x" * 201}, "#f-evidence-case_ref-error", "Kan ha høyst 200 tegn"),
+        ({"evidence.case_ref": "2022/1", "comment": "x" * 4001}, "#f-comment-error", "høyst 4000"),
+        (
+            {"evidence.case_ref": "2022/1", "effective_on": "1. mars"},
+            "#f-effective_on-error",
+            "Ikke en gyldig dato",
+        ),
+    ]
+    for fields, where, says in cases:
+        await page.goto(form)
+        await _submit_unchecked(page, fields)
+        await expect(page.locator(where)).to_contain_text(says)
+        await expect(page.locator("#error-summary")).to_contain_text(says)
+        for text in await errors.all_inner_texts():
+            assert not ENGLISH.search(text), (fields, text)
+    await expect(page.locator("#f-effective_on-error")).to_have_count(1)
+    # A refusal of the process itself: the stage moved on while the form was open.
+    await page.goto(form)
+    await record_in_form(
+        english,
+        number,
+        "exercise_option",
+        {"evidence.case_ref": "2022/2", "effective_on": "2022-04-01"},
+    )
+    await _submit_unchecked(page, {"evidence.case_ref": "2022/3"})
+    await expect(page.locator("#error-summary")).to_contain_text(
+        "Utløs opsjon er ikke tillatt fra trinnet Opsjon utløst"
+    )
+    for text in await errors.all_inner_texts():
+        assert not ENGLISH.search(text), text
+    await check_page(page, "transition-errors-nb")
+    # The English page says the same in English, with its own dates.
+    await english.goto(f"/municipalities/{number}/transitions/start_preparation")
+    await _submit_unchecked(english, {"effective_on": "2022-03-15"})
+    await expect(english.locator("#f-effective_on-error")).to_contain_text(
+        "15 Mar 2022 is before 1 Apr 2022, when the previous transition (Exercise option) "
+        "took effect"
+    )
+    await page.context.close()
+    await english.context.close()
+
+
+# -- the API documentation -------------------------------------------------------
+
+
+async def test_the_api_docs_render_from_the_package_under_the_csp(site: Site) -> None:
+    context = await site.context()
+    page = await context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    response = await page.goto("/docs")
+    assert response is not None
+    assert "script-src 'self';" in response.headers["content-security-policy"]
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
+    # Operations of the OpenAPI document, drawn by Swagger UI.
+    await expect(page.locator(".opblock").first).to_be_visible()
+    assert await page.locator(".opblock").count() > 40
+    await expect(
+        page.locator(".opblock-summary-path", has_text="/transitions").first
+    ).to_be_visible()
+    # An operation opens with its parameters and responses, still under the CSP.
+    await page.locator(".opblock-summary-path", has_text="/transitions").first.click()
+    await expect(page.locator(".opblock-body .responses-wrapper").first).to_be_visible()
+    await page.screenshot(path=str(SCREENSHOTS / "api-docs.png"))
+    assert refused == []
+    assert all(url.startswith(site.url) for url in requests), requests
+    await context.close()

@@ -108,6 +108,10 @@ def test_dates_and_times_in_each_language_in_oslo() -> None:
     # 06:00 UTC is 08:00 in Oslo in summer, 07:00 in winter.
     assert en.datetime(datetime(2027, 5, 12, 6, 0, tzinfo=UTC)) == "12 May 2027 08:00"
     assert nb.datetime(datetime(2027, 1, 12, 6, 0, tzinfo=UTC)) == "12. januar 2027 07:00"
+    # Table cells: the Language Council's abbreviations (mars to juli stay whole).
+    assert nb.short_datetime(datetime(2026, 12, 3, 13, 5, tzinfo=UTC)) == "3. des. 2026 14:05"
+    assert nb.short_date(date(2026, 3, 3)) == "3. mars 2026"
+    assert en.short_date(date(2026, 12, 3)) == "3 Dec 2026"
     assert nb.stage(Stage.LIVE) == "I produksjon" and en.trigger(Trigger.GO_LIVE) == "Go live"
     assert en("filter.count", shown=3, total=67) == "Showing 3 of 67 municipalities."
 

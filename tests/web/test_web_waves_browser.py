@@ -154,7 +154,16 @@ async def test_a_wave_from_creation_to_reschedule_and_checklist(
     )
     [done] = wave_store.checklist_completions(site.engine, number=number)
     assert done.item == "technical_infrastructure" and done.actor.name == "Test coordinator"
+    # approve_go_live is listed as blocked, with what it lacks, and its form says the same.
+    blocked = page.locator("#blocked-triggers li[data-blocked='approve_go_live']")
+    await expect(blocked).to_contain_text("Service agreement not signed")
+    await expect(blocked).to_contain_text("Checklist item not done")
     await check_page(page, "municipality-checklist")
+    await blocked.get_by_role("link").click()
+    await expect(page.locator("#blocked-by")).to_contain_text("Service agreement not signed")
+    await expect(page.locator("main")).not_to_contain_text("not allowed from stage")
+    await expect(page.locator("#transition-form")).to_have_count(0)
+    await check_page(page, "transition-blocked")
 
     await page.goto(f"/waves/{wave_id}")
     await expect(page.locator(f"#members tr[data-number='{number}']")).to_contain_text("1 of 6")
@@ -206,7 +215,8 @@ async def test_checklist_date_refused_postpone_move_and_remove(
     await done_on.fill(tomorrow)
     async with page.expect_navigation():
         await page.click("#checklist-form button[type=submit]")
-    await expect(page.locator("#f-done_on-error")).to_contain_text("future")
+    # In bokmål, as the page is (the engine says it in English: onboarding/web/refusals.py).
+    await expect(page.locator("#f-done_on-error")).to_contain_text("er fram i tid")
     await expect(page.locator("#error-summary")).to_contain_text("Utført dato")
     assert wave_store.checklist_completions(site.engine, number=number) == []
 

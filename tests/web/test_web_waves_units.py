@@ -14,14 +14,16 @@ from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import MunicipalityState
 from onboarding.domain.parties.transitions import go_live_blockers
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.vocabulary import Stage
+from onboarding.domain.vocabulary import MILESTONES, Stage
 from onboarding.domain.waves.blockers import ObligationFact, member_readiness
 from onboarding.domain.waves.models import MemberStatus, WaveEvent, WaveInfo, WaveProjection
 from onboarding.store import tokens
 from onboarding.store.tokens import Role
 from onboarding.store.waves import record_wave
+from onboarding.web.charts import timeline_svg
 from onboarding.web.conditions import condition_text
 from onboarding.web.i18n import Translator
+from onboarding.web.milestones import MilestonePoint, MilestoneSeries
 from onboarding.web.wave_chart import WaveDates, waves_timeline_svg
 from onboarding.web.wave_data import date_history, form_value, oslo_datetime
 from tests.helpers.web import sign_in_form
@@ -250,3 +252,32 @@ def _event(seq: int, kind: str, **fields: object) -> WaveEvent:
         run_id="r",
         **fields,
     )
+
+
+def test_earlier_dates_close_together_get_labels_on_two_lines() -> None:
+    close = WaveDates(
+        "trondheim",
+        "Trondheim",
+        "live",
+        [
+            datetime(2021, 11, 13, 6, tzinfo=CET),
+            datetime(2021, 12, 4, 6, tzinfo=CET),
+            datetime(2022, 5, 7, 6, tzinfo=CEST),
+        ],
+    )
+    svg = waves_timeline_svg(NB, [close], today=date(2022, 12, 1))
+    label_rows = re.findall(r'<text x="[0-9.]+" y="([0-9.]+)"[^>]*class="wave-old-label"', svg)
+    assert len(label_rows) == 2 and label_rows[0] != label_rows[1], label_rows
+    assert "13. nov. 2021" in svg and "4. des. 2021" in svg
+
+
+def test_the_dashboard_chart_marks_the_chosen_date() -> None:
+    points = [
+        MilestonePoint(day=date(2022, month, 28), reached=dict.fromkeys(MILESTONES, month))
+        for month in range(1, 13)
+    ]
+    series = MilestoneSeries(total=67, points=points)
+    marked = timeline_svg(NB, series, marked=date(2022, 6, 30))
+    assert 'class="as-of-mark" data-date="2022-06-30"' in marked
+    assert "30. juni 2022" in marked
+    assert "as-of-mark" not in timeline_svg(NB, series)

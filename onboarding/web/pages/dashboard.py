@@ -64,7 +64,8 @@ def _dashboard(page: Page, as_of: str | None, known_on: str | None) -> Response:
         stages=list(Stage),
         milestones=list(MILESTONES),
         funnel_svg=funnel_svg(page.t, funnel.reached, funnel.total),
-        timeline_svg=timeline_svg(page.t, series),
+        # The chosen date, if one was asked for, marked on the chart.
+        timeline_svg=timeline_svg(page.t, series, marked=chosen),
         rows=rows,
         counties=sorted({row.county for row in rows}),
         trusts=sorted({row.health_trust for row in rows}),

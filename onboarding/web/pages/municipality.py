@@ -19,6 +19,7 @@ from onboarding.api.deps import TemporalDep
 from onboarding.domain.calendar import OSLO, today_in_oslo
 from onboarding.domain.contacts import Contact
 from onboarding.domain.errors import OnboardingError, UnknownMunicipality
+from onboarding.domain.parties.blocked import blocked_triggers
 from onboarding.domain.parties.models import MunicipalityView, TransitionCommand, TransitionRequest
 from onboarding.domain.parties.process import process_of
 from onboarding.domain.process.machine import ProcessContext, decide
@@ -78,6 +79,7 @@ async def municipality_page(
         diagram=render_svg(page.t, process_of(view), view.stage, next_stages(view)),
         process=process_of(view),
         forward=forward_triggers(view),
+        blocked=blocked_triggers(view),
         obligations=obligations,
         history=history,
         oslo=OSLO,
@@ -194,12 +196,15 @@ def _render_form(
     errors: FormErrors,
 ) -> Response:
     last = view.last_transition
+    held = {b.trigger: b.missing for b in blocked_triggers(view)}
     return page.render(
         "transition.html",
         status=errors.status,
         view=view,
         trigger=trigger,
         allowed=trigger in view.allowed_triggers,
+        # Held back by its guard (approve_go_live: wave, checklist, agreement), in words.
+        blocked_by=[condition_text(page.t, c) for c in held.get(trigger, ())],
         evidence_fields=[
             EVIDENCE_FIELDS[name] for name in process_of(view).required_evidence(trigger)
         ],

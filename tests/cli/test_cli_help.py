@@ -1,0 +1,33 @@
+"""`--help` of every command: plain text, no type placeholders for flags, within 120 columns."""
+
+import pytest
+from typer.testing import CliRunner
+
+from onboarding.cli.main import app
+
+COMMANDS = [
+    ["process", "show"],
+    ["migration"],
+    ["signin"],
+    [],
+    ["list"],
+    ["show"],
+    ["transition"],
+    ["report"],
+    ["audit"],
+    ["users", "add"],
+    ["deadline", "set"],
+    ["wave", "show"],
+    ["checklist", "done"],
+    ["notifications"],
+    ["up"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "onboarding")
+def test_help_is_plain_and_fits(command: list[str]) -> None:
+    result = CliRunner(env={"COLUMNS": "120"}).invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "<bool>" not in result.output
+    assert "╭" not in result.output  # no boxes: it survives pipes and grep
+    assert max(len(line) for line in result.output.splitlines()) <= 120
