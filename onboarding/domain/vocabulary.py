@@ -48,7 +48,7 @@ class Trigger(StrEnum):
 
 
 STAGE_LABELS: dict[Stage, dict[str, str]] = {
-    Stage.PROSPECTIVE: {"nb": "Aktuell", "en": "Prospective"},
+    Stage.PROSPECTIVE: {"nb": "Ikke startet", "en": "Prospective"},
     Stage.COLLABORATION_SIGNED: {
         "nb": "Samarbeidsavtale signert",
         "en": "Collaboration agreement signed",
