@@ -1,16 +1,11 @@
 """The bodies of /api/migrations: a plan with its selection, and the dry-run's answer."""
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
 
+from onboarding.api.schemas import reject_field
 from onboarding.domain.municipality import MunicipalityNumber
 from onboarding.domain.process.migration_plan import MigrationEffect, MigrationPlan, TimerChange
 from onboarding.domain.vocabulary import Stage
-
-
-def _reject(field: str, message: str) -> PydanticCustomError:
-    # The validation handler reads `field` from the context (see api/errors.py).
-    return PydanticCustomError("invalid_request", "{message}", {"field": field, "message": message})
 
 
 class MigrationSelection(BaseModel):
@@ -36,14 +31,14 @@ class MigrationSelection(BaseModel):
         filters = [self.stage, self.county, self.health_trust, self.wave_id]
         given = any(f is not None for f in filters)
         if self.numbers is not None and (given or self.every):
-            raise _reject("selection.numbers", "give numbers, or filters, not both")
+            raise reject_field("selection.numbers", "give numbers, or filters, not both")
         if self.numbers is None and not given and not self.every:
-            raise _reject(
+            raise reject_field(
                 "selection",
                 "give numbers, a filter (stage, county, health_trust, wave_id), or every",
             )
         if self.numbers is not None and len(set(self.numbers)) != len(self.numbers):
-            raise _reject("selection.numbers", "each number once")
+            raise reject_field("selection.numbers", "each number once")
         return self
 
 

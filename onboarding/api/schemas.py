@@ -111,7 +111,8 @@ BulkIdempotencyKey = Annotated[
 ]
 
 
-def _reject(field: str, message: str) -> PydanticCustomError:
+def reject_field(field: str, message: str) -> PydanticCustomError:
+    """A model validator's refusal that the API's 422 names `field` in (api/errors.py)."""
     # The validation handler reads `field` from the context (see api/errors.py).
     return PydanticCustomError("invalid_request", "{message}", {"field": field, "message": message})
 
@@ -149,12 +150,12 @@ class BulkSelection(BaseModel):
     @model_validator(mode="after")
     def _one_selection(self) -> "BulkSelection":
         if (self.numbers is None) == (self.stage is None):
-            raise _reject("numbers", "give exactly one of numbers and stage")
+            raise reject_field("numbers", "give exactly one of numbers and stage")
         if self.numbers is not None:
             seen: set[str] = set()
             for number in self.numbers:
                 if number in seen:
-                    raise _reject("numbers", f"{number} is listed twice")
+                    raise reject_field("numbers", f"{number} is listed twice")
                 seen.add(number)
         return self
 
@@ -348,7 +349,7 @@ class TokenCreate(BaseModel):
             return None
         aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         if aware <= datetime.now(UTC):
-            raise _reject("expires_at", f"{aware.isoformat()} is not in the future")
+            raise reject_field("expires_at", f"{aware.isoformat()} is not in the future")
         return aware
 
 

@@ -20,10 +20,11 @@ from onboarding.api.schemas import (
     StageInfo,
     TriggerInfo,
 )
+from onboarding.domain.errors import RequestRejected
 from onboarding.domain.process.diff import ProcessDiff, process_diff
 from onboarding.domain.process.machine import mermaid_diagram, transitions_by_trigger
 from onboarding.domain.process.model import ProcessDefinition
-from onboarding.domain.process.registry import MUNICIPALITY, PROCESSES, latest
+from onboarding.domain.process.registry import MUNICIPALITY, PROCESSES, latest, process_definition
 
 router = APIRouter(tags=["process"], responses=error_responses(401, 403))
 
@@ -89,11 +90,11 @@ def process_info(process: ProcessDefinition) -> ProcessInfo:
 
 
 def _known(key: str, version: int) -> ProcessDefinition:
-    found = PROCESSES.get((key, version))
-    if found is None:
-        known = ", ".join(f"{k} v{v}" for k, v in sorted(PROCESSES))
-        raise NotFound(f"no process {key!r} version {version}; known: {known}")
-    return found
+    # A version in the path that does not exist is a missing resource, not a bad body.
+    try:
+        return process_definition(key, version)
+    except RequestRejected as err:
+        raise NotFound(err.message) from None
 
 
 @router.get("/process")
