@@ -47,8 +47,23 @@ def _body(
     reason: str,
     offsets: str | None,
     stage_map: list[str] | None,
-    selection: dict[str, Any],
+    *,
+    numbers: str | None,
+    stage: str | None,
+    county: str | None,
+    health_trust: str | None,
+    wave: str | None,
+    every: bool,
 ) -> dict[str, Any]:
+    """The request body of a dry-run or an apply; BadInput names the option that is wrong."""
+    selection: dict[str, Any] = {
+        "numbers": numbers,
+        "stage": stage,
+        "county": county,
+        "health_trust": health_trust,
+        "wave_id": wave,
+        "every": every,
+    }
     policy: dict[str, Any] = {}
     if offsets:
         try:
@@ -128,18 +143,22 @@ def dry_run(
     json: Json = False,
 ) -> None:
     """List what the plan would do to each selected municipality now; nothing changes."""
-    selection = {
-        "numbers": numbers,
-        "stage": stage,
-        "county": county,
-        "health_trust": health_trust,
-        "wave_id": wave,
-        "every": every,
-    }
     remote(
         lambda api: _print_dry_run(
             api,
-            _body(migration_id, to_version, reason, reminder_offsets, stage_map, selection),
+            _body(
+                migration_id,
+                to_version,
+                reason,
+                reminder_offsets,
+                stage_map,
+                numbers=numbers,
+                stage=stage,
+                county=county,
+                health_trust=health_trust,
+                wave=wave,
+                every=every,
+            ),
             json,
         )
     )
@@ -161,18 +180,22 @@ def apply(
     json: Json = False,
 ) -> None:
     """Start migrating the selected municipalities (durable: follow it with `status`)."""
-    selection = {
-        "numbers": numbers,
-        "stage": stage,
-        "county": county,
-        "health_trust": health_trust,
-        "wave_id": wave,
-        "every": every,
-    }
     remote(
         lambda api: _print_progress(
             api.migration_apply(
-                _body(migration_id, to_version, reason, reminder_offsets, stage_map, selection)
+                _body(
+                    migration_id,
+                    to_version,
+                    reason,
+                    reminder_offsets,
+                    stage_map,
+                    numbers=numbers,
+                    stage=stage,
+                    county=county,
+                    health_trust=health_trust,
+                    wave=wave,
+                    every=every,
+                )
             ),
             json,
         )

@@ -21,35 +21,20 @@ from temporalio.client import Client
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.process.registry import MUNICIPALITY, latest
 from onboarding.domain.vocabulary import Trigger
-from onboarding.embedded.app import create_app
-from onboarding.embedded.worker import build_worker
 from onboarding.history.log import timeline
-from onboarding.settings import Settings
-from onboarding.store import tokens
-from onboarding.store.tokens import STAFF_ROLES, Role
+from onboarding.store.tokens import Role
+from tests.api.conftest import served_api
 from tests.helpers import EVIDENCE
-from tests.helpers.api import Api, terminate_started
+from tests.helpers.api import Api
 
 
 @pytest.fixture
 async def api(
     client: Client, task_queue: str, sql_engine: Engine, tmp_path: Path
 ) -> AsyncIterator[Api]:
-    settings = Settings(home=tmp_path, task_queue=task_queue)
-    secrets = {
-        role: tokens.create_token(sql_engine, name=f"test {role.value}", role=role)[1]
-        for role in STAFF_ROLES
-    }
-    app = create_app(settings, client=client, engine=sql_engine)
-    async with (
-        build_worker(client, sql_engine, task_queue=task_queue),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
-    ):
-        harness = Api(app, http, sql_engine, client, settings, secrets)
-        try:
-            yield harness
-        finally:
-            await terminate_started(client, harness.started, task_queue)
+    """The `api` harness of tests/api, on SQLite and on PostgreSQL."""
+    async with served_api(client, task_queue, sql_engine, tmp_path) as harness:
+        yield harness
 
 
 async def drive(api: Api, number: str, *triggers: Trigger) -> None:
