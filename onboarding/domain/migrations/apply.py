@@ -28,7 +28,7 @@ from onboarding.domain.obligations.schedule import (
 )
 from onboarding.domain.parties.models import MunicipalityState
 from onboarding.domain.parties.obligations import follow_obligations
-from onboarding.domain.parties.process import process_of
+from onboarding.domain.parties.process import fit_policy, process_of
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.migration_plan import (
     MigrationEffect,
@@ -182,7 +182,8 @@ def check_plan(plan: MigrationPlan, source: ProcessDefinition | None = None) -> 
             raise RequestRejected(
                 "stage_map", "within one version a stage moves by a transition, not a migration"
             )
-    _policy_for(source or target, target, ReminderPolicy(), plan.policy, check_only=True)
+    # The changes must fit the target's own template (a party's policy is checked again).
+    _policy_for(target, target, fit_policy(target, ReminderPolicy()), plan.policy)
     return target
 
 
@@ -227,11 +228,9 @@ def _policy_for(
     target: ProcessDefinition,
     policy: ReminderPolicy,
     changes: PolicyChanges,
-    *,
-    check_only: bool = False,
 ) -> ReminderPolicy:
     data = policy.model_dump()
-    if target is not source or check_only:
+    if target is not source:
         # A new version brings its own obligations and checklist.
         data["obligations"] = [rule.model_dump() for rule in target.obligations]
         data["checklist"] = [item.model_dump() for item in target.checklist]
