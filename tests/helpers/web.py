@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import Error as PlaywrightError
 from sqlalchemy import Engine
 from temporalio.client import Client
 
@@ -121,9 +122,28 @@ async def record_in_form(page: Page, number: str, trigger: str, fields: dict[str
         await page.click("#transition-form button[type=submit]")
 
 
+async def photograph(page: Page, path: Path, attempts: int = 3) -> None:
+    """A full-page screenshot, tried again when Chromium has no frame to capture.
+
+    Under load headless Chromium now and then answers Page.captureScreenshot with
+    "Unable to capture screenshot" (its compositor had not produced a frame yet); the
+    page itself is fine, so the capture is tried again after the next frame.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            await page.screenshot(path=str(path), full_page=True)
+            return
+        except PlaywrightError as error:
+            if "Unable to capture screenshot" not in str(error) or attempt == attempts:
+                raise
+            await page.wait_for_load_state("load")
+            await page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(null)))")
+            await asyncio.sleep(0.5 * attempt)
+
+
 async def check_page(page: Page, name: str) -> None:
     """Photograph the page into artifacts/screenshots/ and fail on serious axe-core violations."""
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    await photograph(page, SCREENSHOTS / f"{name}.png")
     violations = await axe_violations(page)
     assert violations == [], (name, [(v["id"], v["help"], v["nodes"][:2]) for v in violations])
 
