@@ -16,7 +16,7 @@ from onboarding.domain.errors import UnknownMunicipality
 from onboarding.domain.migrations.run import MigrationCall, MigrationCallResult
 from onboarding.domain.process.migration_plan import MigrationEffect
 from workflows.failures import lost_to_continue_as_new
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 
 class MigrationActivities(interfaces.Migrations):
@@ -28,7 +28,7 @@ class MigrationActivities(interfaces.Migrations):
     @activity.defn(name="migrate_party")
     async def migrate_party(self, call: MigrationCall) -> MigrationCallResult:
         """Run one party's migrate update; a refusal is an answer, not a failure."""
-        handle = self._client.get_workflow_handle(municipality_workflow_id(call.number))
+        handle = self._client.get_workflow_handle(party_workflow_id(call.number))
         info = activity.info()
         update_id = f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
         try:

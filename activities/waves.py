@@ -34,7 +34,7 @@ from onboarding.domain.waves.models import (
 )
 from onboarding.store import waves
 from workflows.failures import lost_to_continue_as_new, passed_on
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 # Well inside the wave workflow's heartbeat timeout for member calls.
 HEARTBEAT_EVERY = timedelta(seconds=2)
@@ -61,7 +61,7 @@ class WaveActivities(interfaces.Waves):
     @activity.defn(name="call_member")
     async def call_member(self, call: MemberCall) -> MemberCallResult:
         """Run one update on a member's workflow and hand back its answer."""
-        handle = self._client.get_workflow_handle(municipality_workflow_id(call.number))
+        handle = self._client.get_workflow_handle(party_workflow_id(call.number))
         result_type = WaveGoLiveResult if call.update == "wave_go_live" else MembershipResult
         info = activity.info()
         # The same for every attempt of this activity, unique to this call.

@@ -40,8 +40,8 @@ from onboarding.gateway.client import register_search_attributes
 from onboarding.store.database import make_engine
 from onboarding.store.schema import create_schema
 from onboarding.store.tables.notifications import NotificationRow
-from workflows.municipality import MunicipalityWorkflow
-from workflows.names import municipality_workflow_id, wave_workflow_id
+from workflows.names import party_workflow_id, wave_workflow_id
+from workflows.party import PartyWorkflow
 
 ACTOR = Actor(id="bench", name="Benchmark", role="coordinator")
 
@@ -157,7 +157,7 @@ async def run_time_skipping_region(size: int, batch: int = 1_000) -> TimeSkipReg
 async def live_with_escalation(ts: TimeSkipping, municipality: Municipality) -> None:
     """One municipality's whole road, its exercise_option escalation-1 on the way."""
     number = municipality.number
-    handle = await gateway.start_municipality(ts.client, municipality, task_queue=ts.task_queue)
+    handle = await gateway.start_party(ts.client, municipality, task_queue=ts.task_queue)
     await ts.move(number, Trigger.SIGN_COLLABORATION)
     # A week ahead: even at Easter its last working day is still to come.
     await ts.deadline(number, Trigger.EXERCISE_OPTION, 7)
@@ -181,10 +181,10 @@ async def escalated(ts: TimeSkipping, number: str) -> None:
     clock moved, maybe before the worker handled the timer, hence the wait for
     the outbox rows (one per role: two).
     """
-    handle = ts.client.get_workflow_handle(municipality_workflow_id(number))
+    handle = ts.client.get_workflow_handle(party_workflow_id(number))
     [obligation] = [
         o
-        for o in await handle.query(MunicipalityWorkflow.obligations)
+        for o in await handle.query(PartyWorkflow.obligations)
         if o.id == Trigger.EXERCISE_OPTION.value
     ]
     [due] = [m.at for m in obligation.pending if m.message_key == "escalation-1"]
@@ -220,7 +220,7 @@ async def run_history(years: int, continue_as_new_after_events: int) -> HistoryR
     async with time_skipping() as ts:
         [municipality] = synthetic(1)
         number = municipality.number
-        await gateway.start_municipality(
+        await gateway.start_party(
             ts.client,
             municipality,
             task_queue=ts.task_queue,
@@ -237,7 +237,7 @@ async def run_history(years: int, continue_as_new_after_events: int) -> HistoryR
                 await ts.move(number, Trigger.RESUME)
                 await ts.env.sleep(timedelta(days=28))
                 transitions += 2
-        runs, total, largest, current = await _runs(ts.client, municipality_workflow_id(number))
+        runs, total, largest, current = await _runs(ts.client, party_workflow_id(number))
     return HistoryRow(
         years, continue_as_new_after_events, transitions, runs, total, largest, current
     )

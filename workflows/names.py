@@ -7,13 +7,21 @@ running workflows, so they stay as they are.
 from temporalio.common import SearchAttributeKey
 
 STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("OnboardingStage")
+# A municipality's own number; for a GP office or specialist, the municipality
+# it practises in (so Temporal lists a municipality's offices beside it).
 NUMBER_ATTRIBUTE = SearchAttributeKey.for_keyword("MunicipalityNumber")
-SEARCH_ATTRIBUTES = (STAGE_ATTRIBUTE, NUMBER_ATTRIBUTE)
+KIND_ATTRIBUTE = SearchAttributeKey.for_keyword("PartyKind")
+SEARCH_ATTRIBUTES = (STAGE_ATTRIBUTE, NUMBER_ATTRIBUTE, KIND_ATTRIBUTE)
 
 
-def municipality_workflow_id(number: str) -> str:
-    """The workflow id of a municipality: `municipality-<number>`."""
-    return f"municipality-{number}"
+def party_workflow_id(party: str) -> str:
+    """The workflow id of a party: `municipality-<number>`, or the party id itself.
+
+    A municipality's id is its number, and its workflow has been
+    `municipality-<number>` from the start; other kinds' ids (`gp-923609016`)
+    already say what they are.
+    """
+    return f"municipality-{party}" if party.isdigit() else party
 
 
 def wave_workflow_id(wave_id: str) -> str:

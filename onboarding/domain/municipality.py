@@ -1,24 +1,17 @@
-"""A municipality of the region: its number, name, county and health trust."""
+"""A municipality of the region: its number, name, county and health trust.
 
-from typing import Annotated
+The first kind of party (party.py): a municipality's party id is its number.
+"""
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from typing import Literal
 
-MunicipalityNumber = Annotated[
-    str,
-    StringConstraints(pattern=r"^[0-9]{4}$"),
-    Field(description="4-digit municipality number (kommunenummer)", examples=["5001"]),
-]
+from onboarding.domain.party import MunicipalityNumber, Party, PartyKind
+
+__all__ = ["Municipality", "MunicipalityNumber"]
 
 
-class Municipality(BaseModel):
+class Municipality(Party):
     """A municipality of the region, as the shipped region file lists it."""
 
-    model_config = ConfigDict(frozen=True)
-
     number: MunicipalityNumber
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
-    county: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
-    health_trust: Annotated[
-        str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)
-    ]
+    kind: Literal[PartyKind.MUNICIPALITY] = PartyKind.MUNICIPALITY

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from onboarding.domain.municipality import Municipality
+from onboarding.domain.party import Party
 
 
 class RecipientRole(StrEnum):
@@ -69,7 +69,7 @@ class DueMessage(BaseModel):
     never writes (or sends) it twice, while a moved deadline gets fresh keys.
     """
 
-    municipality: Municipality
+    municipality: Party  # the party (any kind); the name payloads have always used
     obligation_id: str
     obligation_label: str
     kind: MessageKind

@@ -15,9 +15,10 @@ from onboarding.embedded.bytecode import keep_bytecode
 from onboarding.settings import Settings
 from workflows.migration import MigrationWorkflow
 from workflows.municipality import MunicipalityWorkflow
+from workflows.party import PartyWorkflow
 from workflows.wave import WaveWorkflow
 
-WORKFLOWS = [MunicipalityWorkflow, WaveWorkflow, MigrationWorkflow]
+WORKFLOWS = [PartyWorkflow, MunicipalityWorkflow, WaveWorkflow, MigrationWorkflow]
 # Room for the member calls of several waves at once (4 in flight per wave).
 MEMBER_CALL_SLOTS = 32
 

@@ -22,17 +22,15 @@ from onboarding.domain.migrations.run import (
 from onboarding.domain.process.migration_plan import MigrationCommand, MigrationPlan
 from onboarding.gateway.parties import engine_errors
 from workflows.migration import MigrationWorkflow
-from workflows.municipality import MunicipalityWorkflow
-from workflows.names import migration_workflow_id, municipality_workflow_id
+from workflows.names import migration_workflow_id, party_workflow_id
+from workflows.party import PartyWorkflow
 
 
 async def preview(client: Client, number: str, command: MigrationCommand) -> MigrationCallResult:
     """What the migration would do to one party now: its effect, or why it does not fit."""
-    handle = client.get_workflow_handle_for(
-        MunicipalityWorkflow.run, municipality_workflow_id(number)
-    )
+    handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
     with engine_errors(number):
-        return await handle.query(MunicipalityWorkflow.preview_migration, command)
+        return await handle.query(PartyWorkflow.preview_migration, command)
 
 
 async def start(

@@ -1,4 +1,4 @@
-"""The gateway from the API (and seeding) to the municipality workflows.
+"""The gateway from the API (and seeding) to the party workflows (every kind).
 
 It turns Temporal's failures back into the domain's errors, so callers deal
 with TransitionRefused and RequestRejected, never with RPC details.
@@ -43,14 +43,15 @@ from onboarding.domain.parties.models import (
     MunicipalityWorkflowInput,
     TransitionCommand,
 )
-from onboarding.domain.parties.process import fit_policy
+from onboarding.domain.parties.process import fit_policy, process_key
+from onboarding.domain.party import KIND_LABELS, Party, PartyKind
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.model import ProcessDefinition
-from onboarding.domain.process.registry import MUNICIPALITY, latest
-from onboarding.domain.vocabulary import Stage
+from onboarding.domain.process.registry import latest
 from workflows.failures import lost_to_continue_as_new
 from workflows.municipality import MunicipalityWorkflow
-from workflows.names import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, municipality_workflow_id
+from workflows.names import KIND_ATTRIBUTE, NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, party_workflow_id
+from workflows.party import PartyWorkflow
 
 _Outcome = TypeVar("_Outcome")
 
@@ -75,48 +76,73 @@ class UpdateOutcomeUnknown(EngineUnavailable):
         return {**super().to_detail(), "outcome": "unknown"}
 
 
-async def start_municipality(
+async def start_party(
     client: Client,
-    municipality: Municipality,
+    party: Party,
     *,
     task_queue: str,
     continue_as_new_after_events: int = 2_000,
     policy: ReminderPolicy | None = None,
     readiness_guard: bool = True,
     process: ProcessDefinition | None = None,
-) -> WorkflowHandle[MunicipalityWorkflow, None]:
-    """Start the municipality's workflow, or return the running one (idempotent).
+) -> WorkflowHandle[PartyWorkflow, None]:
+    """Start the party's workflow, or return the running one (idempotent).
 
-    A new workflow runs `process` (default: the newest municipality process)
-    with the policy fitted to it; a running one keeps the version it runs.
+    A new workflow runs `process` (default: the newest process of the party's
+    kind) with the policy fitted to it; a running one keeps the version it runs.
     `readiness_guard=False` starts it without the go-live guard of production
     waves (wave, checklist): only the engine's own tests of the bare process do.
     """
-    definition = process or latest(MUNICIPALITY)
+    definition = process or latest(process_key(party.kind))
+    if definition.key != process_key(party.kind):
+        raise RequestRejected(
+            "process", f"a {party.kind.value} walks the {process_key(party.kind)} process"
+        )
+    # Municipalities keep the type name their workflows always had (workflows/municipality.py).
+    workflow_type = (
+        MunicipalityWorkflow if party.kind is PartyKind.MUNICIPALITY else PartyWorkflow
+    ).__name__
+    home = party.home_municipality
     return await client.start_workflow(
-        MunicipalityWorkflow.run,
+        workflow_type,
         MunicipalityWorkflowInput(
             state=MunicipalityState(
-                municipality=municipality,
+                municipality=party,
                 readiness_guard=readiness_guard,
                 process_version=definition.version,
             ),
             continue_as_new_after_events=continue_as_new_after_events,
-            policy=fit_policy(definition, policy or ReminderPolicy()),
+            policy=fit_policy(definition, _policy_for(party.kind, policy)),
         ),
-        id=municipality_workflow_id(municipality.number),
+        id=party_workflow_id(party.number),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         # Shown by the Temporal UI (sealed like every payload; its codec opens them).
-        static_summary=f"{municipality.name} ({municipality.number})",
-        static_details=f"{municipality.name}, {municipality.county}; {municipality.health_trust}",
+        static_summary=f"{party.name} ({party.number})",
+        static_details=f"{KIND_LABELS[party.kind]['nb']}: {party.name}, {party.county}; "
+        f"{party.health_trust}",
         search_attributes=TypedSearchAttributes(
             [
-                SearchAttributePair(STAGE_ATTRIBUTE, Stage.PROSPECTIVE.value),
-                SearchAttributePair(NUMBER_ATTRIBUTE, municipality.number),
+                SearchAttributePair(STAGE_ATTRIBUTE, definition.initial_stage.value),
+                SearchAttributePair(KIND_ATTRIBUTE, party.kind.value),
+                *([SearchAttributePair(NUMBER_ATTRIBUTE, home)] if home else []),
             ]
         ),
     )
+
+
+def _policy_for(kind: PartyKind, policy: ReminderPolicy | None) -> ReminderPolicy:
+    """The worker's policy for a party of `kind`.
+
+    A policy file's own obligations and checklist name the municipality
+    process's triggers and items; another kind takes its definition's, with the
+    file's reminder offsets, ladder and send time.
+    """
+    if policy is None:
+        return ReminderPolicy()
+    if kind is PartyKind.MUNICIPALITY:
+        return policy
+    return ReminderPolicy.model_validate(policy.model_dump(exclude={"obligations", "checklist"}))
 
 
 async def load_region(
@@ -137,7 +163,7 @@ async def load_region(
 
     async def start(municipality: Municipality) -> None:
         async with gate:
-            await start_municipality(
+            await start_party(
                 client,
                 municipality,
                 task_queue=task_queue,
@@ -152,9 +178,7 @@ async def load_region(
 
 async def transition(client: Client, number: str, command: TransitionCommand) -> MunicipalityView:
     """Run the transition update; raise the domain error it was refused with."""
-    handle = client.get_workflow_handle_for(
-        MunicipalityWorkflow.run, municipality_workflow_id(number)
-    )
+    handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
     # Temporal answers a repeated update id with the first outcome without asking
     # the workflow, so the trigger is part of the id: reusing a key for another
     # trigger then reaches the workflow, which refuses it.
@@ -163,38 +187,32 @@ async def transition(client: Client, number: str, command: TransitionCommand) ->
     )
     with engine_errors(number):
         return await surviving_continue_as_new(
-            lambda: handle.execute_update(MunicipalityWorkflow.transition, command, id=update_id),
+            lambda: handle.execute_update(PartyWorkflow.transition, command, id=update_id),
             repeatable=update_id is not None,
         )
 
 
 async def correct(client: Client, number: str, command: CorrectionCommand) -> CorrectionResult:
     """Run the correct update; raise the domain error it was refused with."""
-    handle = client.get_workflow_handle_for(
-        MunicipalityWorkflow.run, municipality_workflow_id(number)
-    )
+    handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
     update_id = f"correct:{command.idempotency_key}" if command.idempotency_key else None
     with engine_errors(number):
         return await surviving_continue_as_new(
-            lambda: handle.execute_update(MunicipalityWorkflow.correct, command, id=update_id),
+            lambda: handle.execute_update(PartyWorkflow.correct, command, id=update_id),
             repeatable=update_id is not None,
         )
 
 
 async def current_state(client: Client, number: str) -> MunicipalityView:
     """The workflow's own view of a municipality (the query)."""
-    handle = client.get_workflow_handle_for(
-        MunicipalityWorkflow.run, municipality_workflow_id(number)
-    )
+    handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
     with engine_errors(number):
-        return await handle.query(MunicipalityWorkflow.state)
+        return await handle.query(PartyWorkflow.state)
 
 
 async def set_deadline(client: Client, number: str, command: DeadlineCommand) -> ObligationView:
     """Set or move an obligation's deadline; raise the domain error it was refused with."""
-    handle = client.get_workflow_handle_for(
-        MunicipalityWorkflow.run, municipality_workflow_id(number)
-    )
+    handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
     update_id = (
         f"deadline:{command.obligation_id}:{command.idempotency_key}"
         if command.idempotency_key
@@ -202,18 +220,16 @@ async def set_deadline(client: Client, number: str, command: DeadlineCommand) ->
     )
     with engine_errors(number):
         return await surviving_continue_as_new(
-            lambda: handle.execute_update(MunicipalityWorkflow.set_deadline, command, id=update_id),
+            lambda: handle.execute_update(PartyWorkflow.set_deadline, command, id=update_id),
             repeatable=update_id is not None,
         )
 
 
 async def obligations(client: Client, number: str) -> list[ObligationView]:
     """A municipality's obligations with their pending reminders and escalations."""
-    handle = client.get_workflow_handle_for(
-        MunicipalityWorkflow.run, municipality_workflow_id(number)
-    )
+    handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
     with engine_errors(number):
-        return await handle.query(MunicipalityWorkflow.obligations)
+        return await handle.query(PartyWorkflow.obligations)
 
 
 async def surviving_continue_as_new(

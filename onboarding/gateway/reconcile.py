@@ -39,10 +39,10 @@ from onboarding.domain.policy import ReminderPolicy
 from onboarding.gateway import parties as gateway
 from onboarding.store import drift, projection
 from onboarding.store.tables.parties import MunicipalityRow
-from workflows.municipality import MunicipalityWorkflow
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
+from workflows.party import PartyWorkflow
 
-WORKFLOW_ID_PREFIX = municipality_workflow_id("")
+WORKFLOW_ID_PREFIX = party_workflow_id("")
 # Activities that write the read model or the outbox: retrying ones mean the
 # database is (or was) unavailable to the workers.
 SQL_ACTIVITIES = frozenset(
@@ -144,7 +144,9 @@ async def reconcile(
 
 async def _running_numbers(client: Client) -> set[str] | None:
     """Numbers of the running municipality workflows, or None if the server cannot list."""
-    query = "WorkflowType = 'MunicipalityWorkflow' AND ExecutionStatus = 'Running'"
+    query = (
+        "WorkflowType IN ('MunicipalityWorkflow', 'PartyWorkflow') AND ExecutionStatus = 'Running'"
+    )
     try:
         return {
             execution.id.removeprefix(WORKFLOW_ID_PREFIX)
@@ -174,8 +176,8 @@ class _Checker:
         self.number = number
         self.row = row
         self.findings: list[Finding] = []
-        self.handle: WorkflowHandle[MunicipalityWorkflow, None] = client.get_workflow_handle_for(
-            MunicipalityWorkflow.run, municipality_workflow_id(number)
+        self.handle: WorkflowHandle[PartyWorkflow, None] = client.get_workflow_handle_for(
+            PartyWorkflow.run, party_workflow_id(number)
         )
 
     def found(self, kind: DriftKind, detail: str) -> Finding:
@@ -209,7 +211,7 @@ class _Checker:
         self._retrying(described.raw_description.pending_activities)
         try:
             view = await asyncio.wait_for(
-                self.handle.query(MunicipalityWorkflow.state), QUERY_TIMEOUT_SECONDS
+                self.handle.query(PartyWorkflow.state), QUERY_TIMEOUT_SECONDS
             )
         except (TimeoutError, RPCError) as err:
             finding = self.found(
@@ -238,7 +240,7 @@ class _Checker:
             )
             return
         if not self.options.dry_run:
-            await gateway.start_municipality(
+            await gateway.start_party(
                 self.client,
                 Municipality(
                     number=row.number,

@@ -32,8 +32,8 @@ from onboarding.domain.waves.models import (
     WaveWorkflowInput,
 )
 from onboarding.gateway.parties import engine_errors, surviving_continue_as_new
-from workflows.municipality import MunicipalityWorkflow
-from workflows.names import municipality_workflow_id, wave_workflow_id
+from workflows.names import party_workflow_id, wave_workflow_id
+from workflows.party import PartyWorkflow
 from workflows.wave import WaveWorkflow
 
 
@@ -121,24 +121,20 @@ async def decide(client: Client, wave_id: str, command: DecisionCommand) -> Wave
 
 async def checklist(client: Client, number: str) -> ChecklistView:
     """A municipality's readiness checklist."""
-    handle = client.get_workflow_handle_for(
-        MunicipalityWorkflow.run, municipality_workflow_id(number)
-    )
+    handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
     with engine_errors(number):
-        return await handle.query(MunicipalityWorkflow.checklist)
+        return await handle.query(PartyWorkflow.checklist)
 
 
 async def complete_item(
     client: Client, number: str, command: ChecklistCommand
 ) -> ChecklistItemView:
     """Mark a checklist item done."""
-    handle = client.get_workflow_handle_for(
-        MunicipalityWorkflow.run, municipality_workflow_id(number)
-    )
+    handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
     with engine_errors(number):
         # Marking an item done twice answers the first marking: safe to repeat.
         return await surviving_continue_as_new(
-            lambda: handle.execute_update(MunicipalityWorkflow.complete_checklist_item, command),
+            lambda: handle.execute_update(PartyWorkflow.complete_checklist_item, command),
             repeatable=True,
         )
 

@@ -13,33 +13,46 @@ from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationProjection, ObligationView
 from onboarding.domain.parties.correction_records import CorrectionProjection
 from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, TransitionRecord
+from onboarding.domain.party import Party, PartyKind
 from onboarding.domain.vocabulary import MILESTONE_RANK, Stage
 from onboarding.store import projection_sql as sql
 from onboarding.store.database import session_scope, write_connection
+from onboarding.store.identifiers import MUNICIPALITY_NUMBER, ORG_NUMBER
 from onboarding.store.tables.actor import actor_columns
 from onboarding.store.tables.obligations import DeadlineChangeRow
-from onboarding.store.tables.parties import MunicipalityRow, WorkflowRunRow
+from onboarding.store.tables.parties import MunicipalityRow, PartyIdentifierRow, WorkflowRunRow
 
 
 def register_municipality(engine: Engine, registration: RegistrationInput) -> None:
-    """Create the municipality's row if missing; refresh its names, never its stage."""
+    """Create the party's row if missing; refresh its names, never its stage.
+
+    Its identifiers (a municipality's number, an organisation number) are
+    entered once, valid from the start, so they resolve to its id.
+    """
+    party = registration.municipality
     with session_scope(engine) as session:
-        row = session.get(MunicipalityRow, registration.municipality.number)
+        row = session.get(MunicipalityRow, party.number)
         if row is None:
             session.add(
-                _new_row(
-                    registration.municipality,
-                    workflow_id=registration.workflow_id,
-                    run_id=registration.run_id,
-                )
+                _new_row(party, workflow_id=registration.workflow_id, run_id=registration.run_id)
             )
+            session.flush()
         else:
-            _copy_names(row, registration.municipality)
+            _copy_names(row, party)
             session.add(row)
+        for scheme, value in identifiers(party):
+            known = session.exec(
+                select(PartyIdentifierRow).where(
+                    PartyIdentifierRow.scheme == scheme,
+                    PartyIdentifierRow.value == value,
+                    PartyIdentifierRow.party_id == party.number,
+                )
+            ).first()
+            if known is None:
+                session.add(PartyIdentifierRow(scheme=scheme, value=value, party_id=party.number))
 
 
 def record_transition(engine: Engine, projection: ProjectionInput) -> bool:
@@ -266,12 +279,22 @@ def upsert_obligations(
             )
 
 
-def _new_row(municipality: Municipality, *, workflow_id: str, run_id: str) -> MunicipalityRow:
-    return MunicipalityRow(
-        number=municipality.number,
-        name=municipality.name,
-        county=municipality.county,
-        health_trust=municipality.health_trust,
+def identifiers(party: Party) -> list[tuple[str, str]]:
+    """The (scheme, value) pairs that name `party` from its registration on."""
+    found: list[tuple[str, str]] = []
+    if party.kind is PartyKind.MUNICIPALITY:
+        found.append((MUNICIPALITY_NUMBER, party.number))
+    if party.org_number is not None:
+        found.append((ORG_NUMBER, party.org_number))
+    return found
+
+
+def _new_row(party: Party, *, workflow_id: str, run_id: str) -> MunicipalityRow:
+    row = MunicipalityRow(
+        number=party.number,
+        name=party.name,
+        county=party.county,
+        health_trust=party.health_trust,
         stage=Stage.PROSPECTIVE.value,
         paused_from=None,
         last_seq=0,
@@ -279,9 +302,16 @@ def _new_row(municipality: Municipality, *, workflow_id: str, run_id: str) -> Mu
         run_id=run_id,
         updated_at=datetime.now(UTC),
     )
+    _copy_names(row, party)
+    return row
 
 
-def _copy_names(row: MunicipalityRow, municipality: Municipality) -> None:
-    row.name = municipality.name
-    row.county = municipality.county
-    row.health_trust = municipality.health_trust
+def _copy_names(row: MunicipalityRow, party: Party) -> None:
+    row.name = party.name
+    row.county = party.county
+    row.health_trust = party.health_trust
+    row.kind = party.kind.value
+    row.org_number = party.org_number
+    row.home_municipality = party.home_municipality
+    row.specialty = party.specialty
+    row.staff_count = party.staff_count

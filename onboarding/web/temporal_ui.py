@@ -3,7 +3,7 @@
 from urllib.parse import quote
 
 from onboarding.settings import Settings
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 
 def workflows_url(settings: Settings) -> str | None:
@@ -19,4 +19,4 @@ def workflow_url(settings: Settings, number: str) -> str | None:
     listing = workflows_url(settings)
     if listing is None:
         return None
-    return f"{listing}/{quote(municipality_workflow_id(number))}"
+    return f"{listing}/{quote(party_workflow_id(number))}"

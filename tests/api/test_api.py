@@ -60,7 +60,7 @@ from tests.helpers.api import (
     fresh_number,
     terminate_started,
 )
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 CHECKLIST_ITEMS = [item.value for item in ChecklistItemId]
 
@@ -363,7 +363,7 @@ async def test_unknown_number_is_404_and_never_reaches_temporal(api: Api) -> Non
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
     with pytest.raises(RPCError) as raised:
-        await api.client.get_workflow_handle(municipality_workflow_id(number)).describe()
+        await api.client.get_workflow_handle(party_workflow_id(number)).describe()
     assert raised.value.status == RPCStatusCode.NOT_FOUND
 
 
@@ -742,7 +742,7 @@ async def test_region_load_starts_every_shipped_municipality_once(
     _, secret = tokens.create_token(sqlite_engine, name="admin", role=Role.ADMIN)
     app = create_app(settings, client=client, engine=sqlite_engine)
     numbers = [m.number for m in shipped_region()]
-    handle = client.get_workflow_handle(municipality_workflow_id("5001"))
+    handle = client.get_workflow_handle(party_workflow_id("5001"))
     try:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://api.test"
@@ -818,7 +818,7 @@ def _registered(engine: Engine) -> str:
             municipality=Municipality(
                 number=number, name="Testby", county="Trøndelag", health_trust="St. Olavs hospital"
             ),
-            workflow_id=municipality_workflow_id(number),
+            workflow_id=party_workflow_id(number),
             run_id="none",
         ),
     )

@@ -21,7 +21,7 @@ from onboarding.gateway.client import connect
 from onboarding.gateway.codec import ENCODING, KEY_ID_METADATA, EncryptionCodec, KeyRing, new_key
 from tests.helpers import ACTOR, command
 from tests.helpers.devserver import Rig
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(180)]
 
@@ -65,7 +65,7 @@ def payloads_in(message: Message) -> Iterator[Payload]:
 async def raw_payloads(rig: Rig, number: str) -> tuple[list[Payload], bytes]:
     """The history's payloads and its bytes, as anyone with access to Temporal sees them."""
     raw = await connect(rig.temporal_address, "default")  # no codec
-    history = await raw.get_workflow_handle(municipality_workflow_id(number)).fetch_history()
+    history = await raw.get_workflow_handle(party_workflow_id(number)).fetch_history()
     found = [p for event in history.events for p in payloads_in(event)]
     blob = b"".join(event.SerializeToString() for event in history.events)
     return found, blob
@@ -83,7 +83,7 @@ async def test_the_history_holds_ciphertext_only_and_decodes_across_a_key_rotati
     holtalen = Municipality(
         number="8811", name="Testby Holtålen", county="Trøndelag", health_trust="St. Olavs"
     )
-    await gateway.start_municipality(rig.client, holtalen, task_queue=rig.task_queue)
+    await gateway.start_party(rig.client, holtalen, task_queue=rig.task_queue)
     evidence = {"agreement_version": "2017", "document_ref": "ARK-2017/0042"}
     await gateway.transition(
         rig.client,

@@ -43,7 +43,7 @@ from tests.helpers.dates import (
 )
 from tests.helpers.notifications import Api, Sink, api_client, free_port, smtp_server, smtp_settings
 from tests.helpers.servers import skip_to
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 SENDER = "onboarding@helseplattformen.example"  # smtp_settings' sender
 PUBLIC_URL = "https://onboarding.example.no"  # smtp_settings' public_url
@@ -158,7 +158,7 @@ async def listed(api: Api, number: str, **params: Any) -> list[dict[str, Any]]:
 
 
 async def pending_deliveries(client: Client, number: str) -> list[PendingActivityInfo]:
-    described = await client.get_workflow_handle(municipality_workflow_id(number)).describe()
+    described = await client.get_workflow_handle(party_workflow_id(number)).describe()
     return [
         a
         for a in described.raw_description.pending_activities

@@ -110,7 +110,7 @@ async def arm(client: Client, rig: Rig, number: str, lead: timedelta) -> Armed:
     if instant is None:
         pytest.skip("Oslo's clock repeats this hour (summer time ends): a send_time is ambiguous")
     policy, deadline = policy_and_deadline(instant)
-    handle = await gateway.start_municipality(
+    handle = await gateway.start_party(
         client, municipality(number), task_queue=rig.task_queue, policy=policy
     )
     await gateway.transition(client, number, command(Trigger.SIGN_COLLABORATION))

@@ -31,7 +31,7 @@ from onboarding.gateway.client import connect
 from tests.helpers.ports import free_port
 from tests.helpers.temporal_ui import check_workflow_page
 from tests.helpers.up import START_TIMEOUT, STOP_TIMEOUT, Up, processes_mentioning
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 # A safety net, not a measure: two starts of `up`, each with its own deadline
 # (START_TIMEOUT); beside a second CI run one test took over 150 s.
@@ -191,7 +191,7 @@ async def test_up_runs_everything_and_keeps_it_across_a_restart(up: Up) -> None:
     # path), and shows the municipality's summary and its stage as current details.
     await check_workflow_page(
         f"http://127.0.0.1:{up.ui_port}",
-        municipality_workflow_id("5001"),
+        party_workflow_id("5001"),
         shows=["Trondheim (5001)", "Stage: collaboration_signed"],
     )
 
@@ -239,7 +239,7 @@ async def test_up_runs_everything_and_keeps_it_across_a_restart(up: Up) -> None:
 
     # The stage is a search attribute of the workflow.
     ids = await workflow_ids_in_stage(up.temporal_address, "collaboration_signed")
-    assert ids == {municipality_workflow_id("5001")}
+    assert ids == {party_workflow_id("5001")}
 
     # The installed script is the same CLI, as a real process.
     script = find_binary("onboarding")

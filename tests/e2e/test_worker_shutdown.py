@@ -22,7 +22,7 @@ from temporalio.client import WorkflowHandle
 
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.vocabulary import Trigger
-from onboarding.gateway.parties import start_municipality, transition
+from onboarding.gateway.parties import start_party, transition
 from onboarding.store.tables.parties import AuditEventRow, MunicipalityRow
 from tests.helpers import command
 from tests.helpers.devserver import Rig
@@ -69,7 +69,7 @@ async def test_sigterm_lets_the_running_activity_finish_before_the_worker_exits(
     municipality = Municipality(
         number="7001", name="Drenering", county="Trøndelag", health_trust="St. Olavs hospital"
     )
-    handle = await start_municipality(rig.client, municipality, task_queue=rig.task_queue)
+    handle = await start_party(rig.client, municipality, task_queue=rig.task_queue)
 
     async def registered() -> bool:
         # The row alone is not enough: the registration's activity writes the

@@ -26,7 +26,7 @@ from onboarding.store.schema import create_schema
 from onboarding.store.tokens import Role
 from tests.helpers import ACTOR, Harness
 from tests.helpers.notifications import free_port, role_tokens
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -154,7 +154,7 @@ async def test_drift_is_found_reported_and_repaired(sql_harness: Harness) -> Non
         assert restored[0].actor == ACTOR
         # The fresh one got its workflow back; the recorded one was left alone.
         described = await sql_harness.client.get_workflow_handle(
-            municipality_workflow_id(gone_fresh.number)
+            party_workflow_id(gone_fresh.number)
         ).describe()
         assert described.status == WorkflowExecutionStatus.RUNNING
         described = await gone_recorded_handle.describe()

@@ -3,7 +3,7 @@ the harness (conftest's `harness`, `sql_harness`, `own_harness`), polling. The o
 modules of this package are listed in docs/testing.md ("The tree").
 
 Workflow ids (`municipality-<number>`) are global to a test server
-and `start_municipality` reuses a running workflow of the same id, so every
+and `start_party` reuses a running workflow of the same id, so every
 test needs numbers nobody else in the session uses. The engine tests take
 theirs from 8000-8999 (no real municipality has one; the API tests use
 9000-9999), each once, and skip any number that already has a workflow.
@@ -31,7 +31,7 @@ from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.embedded.worker import build_worker
 from onboarding.gateway import parties as gateway
 from onboarding.store import queries
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 ACTOR = Actor(id="test-coordinator", name="Kari Nordmann", role="coordinator")
 
@@ -144,7 +144,7 @@ class Harness:
         while True:
             number = str(next(_FREE_NUMBERS))
             try:
-                await self.client.get_workflow_handle(municipality_workflow_id(number)).describe()
+                await self.client.get_workflow_handle(party_workflow_id(number)).describe()
             except RPCError as err:
                 if err.status != RPCStatusCode.NOT_FOUND:
                     raise
@@ -171,7 +171,7 @@ class Harness:
         """
         municipality = municipality or await self.fresh_municipality()
         self.started.append(municipality.number)
-        handle = await gateway.start_municipality(
+        handle = await gateway.start_party(
             self.client,
             municipality,
             task_queue=self.task_queue,
@@ -202,7 +202,7 @@ class Harness:
         """Terminate the workflows this test started, so the shared server stays light."""
 
         async def one(number: str) -> None:
-            handle = self.client.get_workflow_handle(municipality_workflow_id(number))
+            handle = self.client.get_workflow_handle(party_workflow_id(number))
             try:
                 described = await handle.describe()
                 if (

@@ -27,7 +27,7 @@ from onboarding.store import queries
 from onboarding.store.tokens import Role
 from tests.helpers import V1
 from tests.helpers.dates import at, friday_ahead, oslo_day
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 # Made-up municipality numbers, each used once per session (see module docstring).
 _FREE_NUMBERS = iter(random.sample(range(9000, 10000), 1000))
@@ -111,7 +111,7 @@ async def terminate_started(client: Client, numbers: list[str], task_queue: str)
     """End the workflows this test started on its own task queue."""
 
     async def one(number: str) -> None:
-        handle = client.get_workflow_handle(municipality_workflow_id(number))
+        handle = client.get_workflow_handle(party_workflow_id(number))
         try:
             described = await handle.describe()
             if described.task_queue == task_queue and described.status == (

@@ -66,7 +66,7 @@ from onboarding.store.tables.parties import AuditEventRow
 from tests.helpers import ACTOR, V1, command
 from tests.helpers.servers import time_skipping_server
 from workflows.migration import MigrationWorkflow
-from workflows.names import migration_workflow_id, municipality_workflow_id, wave_workflow_id
+from workflows.names import migration_workflow_id, party_workflow_id, wave_workflow_id
 
 HERE = Path(__file__).parent
 # The paths run version 1 of the municipality process, but for these; a path's
@@ -95,7 +95,7 @@ class Recorder:
 
     @property
     def handle(self) -> WorkflowHandle:  # type: ignore[type-arg]
-        return self.client.get_workflow_handle(municipality_workflow_id(self.number))
+        return self.client.get_workflow_handle(party_workflow_id(self.number))
 
     async def start(self, *, continue_as_new_after_events: int = 2_000) -> WorkflowHandle:  # type: ignore[type-arg]
         municipality = Municipality(
@@ -104,7 +104,7 @@ class Recorder:
             county="Trøndelag",
             health_trust="St. Olavs hospital HF",
         )
-        return await gateway.start_municipality(
+        return await gateway.start_party(
             self.client,
             municipality,
             task_queue=self.task_queue,

@@ -121,7 +121,7 @@ def _insert_row(connection: Connection, table: str) -> object:
     n = next(_SEQ)
     values: dict[str, object] = {}
     # Only the columns the database has: it may hold an older schema.
-    present = {c["name"] for c in inspect(connection).get_columns(table)}
+    present = {c["name"]: c for c in inspect(connection).get_columns(table)}
     for column in SQLModel.metadata.tables[table].columns:
         if column.name not in present:
             continue
@@ -144,7 +144,8 @@ def _insert_row(connection: Connection, table: str) -> object:
         elif python_type is dict:
             values[column.name] = {}
         else:
-            length = getattr(column.type, "length", None) or 40
+            # The database's length: an older schema's columns may be narrower.
+            length = getattr(present[column.name]["type"], "length", None) or 40
             values[column.name] = f"{n:0{length}d}"[-length:]
     result = connection.execute(SQLModel.metadata.tables[table].insert().values(**values))
     return result.inserted_primary_key[0]

@@ -61,7 +61,7 @@ from tests.helpers.waves import (
     oslo,
     reschedule,
 )
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 MINUTE = timedelta(minutes=1)
 SUNDAY = 6
@@ -304,7 +304,7 @@ async def test_postponing_a_member_carries_its_checklist(
 
         # The autumn wave's call repeated, as after an answer lost to a continue-as-new:
         # the municipality answers it was a move, as the first time.
-        handle = own_harness.client.get_workflow_handle(municipality_workflow_id(number))
+        handle = own_harness.client.get_workflow_handle(party_workflow_id(number))
         join = JoinWaveCommand(wave_id=autumn.id, go_live_at=at(autumn_date), actor=ACTOR)
         again = await handle.execute_update("join_wave", join, result_type=MembershipResult)
         assert (again.member, again.previous_wave) == (True, spring.id)

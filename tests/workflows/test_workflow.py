@@ -643,7 +643,7 @@ async def test_starting_twice_keeps_the_running_workflow(harness: Harness) -> No
     async with harness.worker():
         municipality, handle = await harness.start()
         moved = await harness.move(municipality.number, T.SIGN_COLLABORATION)
-        again = await gateway.start_municipality(
+        again = await gateway.start_party(
             harness.client, municipality, task_queue=harness.task_queue
         )
         assert again.result_run_id == handle.result_run_id

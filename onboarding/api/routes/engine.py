@@ -17,7 +17,7 @@ from onboarding.gateway.history import (
 )
 from onboarding.store import queries
 from onboarding.store.database import utc
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 router = APIRouter(
     prefix="/municipalities", tags=["engine"], responses=error_responses(401, 403, 404, 422)
@@ -30,7 +30,7 @@ async def engine_links(
 ) -> EngineLinks:
     """The workflow id, every run id noted (continue-as-new) and the Temporal web UI links."""
     await require_known(engine, number)
-    workflow_id = municipality_workflow_id(number)
+    workflow_id = party_workflow_id(number)
     ns = settings.temporal_namespace
     rows = await asyncio.to_thread(queries.workflow_runs, engine, number=number)
     return EngineLinks(
@@ -61,7 +61,7 @@ async def engine_history_summary(
     rows = await asyncio.to_thread(queries.workflow_runs, engine, number=number)
     return await engine_history(
         client,
-        municipality_workflow_id(number),
+        party_workflow_id(number),
         [row.run_id for row in rows],
         ui_base=settings.temporal_ui_url,
     )

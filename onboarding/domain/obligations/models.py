@@ -12,8 +12,8 @@ from pydantic import (
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.fields import Day, IdempotencyKey
-from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.schedule import ObligationStatus, ScheduledMessage
+from onboarding.domain.party import Party
 
 
 class DeadlineRequest(BaseModel):
@@ -70,6 +70,6 @@ class DeadlineChange(BaseModel):
 class ObligationProjection(BaseModel):
     """Activity input: the obligations' current state, and a deadline change if any."""
 
-    municipality: Municipality
+    municipality: Party  # the party (any kind); the name payloads have always used
     obligations: list[ObligationView]
     change: DeadlineChange | None = None

@@ -15,8 +15,8 @@ from pydantic_core import PydanticCustomError
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.fields import Day, IdempotencyKey
-from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationView
+from onboarding.domain.party import Party
 from onboarding.domain.vocabulary import Stage, Trigger
 
 
@@ -107,7 +107,7 @@ class CorrectionRecord(BaseModel):
 class CorrectionProjection(BaseModel):
     """Activity input: write one accepted correction and the state it leaves."""
 
-    municipality: Municipality
+    municipality: Party  # the party (any kind); the name payloads have always used
     record: CorrectionRecord
     stage: Stage
     paused_from: Stage | None

@@ -19,10 +19,10 @@ from pydantic_core import PydanticCustomError
 from onboarding.domain.actor import Actor
 from onboarding.domain.errors import InvalidEvidence
 from onboarding.domain.fields import Day, IdempotencyKey
-from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.obligations.schedule import Obligation
 from onboarding.domain.parties.correction_records import CorrectionRecord
+from onboarding.domain.party import Party, PartyKind
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.machine import check_evidence_fields
 from onboarding.domain.process.migration_plan import MigrationEffect
@@ -88,12 +88,19 @@ class TransitionRecord(BaseModel):
 
 
 class MunicipalityView(BaseModel):
-    """A municipality's current state: the query result and the API's answer."""
+    """A party's current state (any kind): the query result and the API's answer."""
 
-    number: str
+    number: str = Field(description="the party's id (a municipality's is its number)")
     name: str
     county: str
     health_trust: str
+    kind: PartyKind = PartyKind.MUNICIPALITY
+    org_number: str | None = None
+    municipality_number: str | None = Field(
+        None, description="the municipality a GP office or specialist practises in"
+    )
+    specialty: str | None = None
+    staff_count: int | None = None
     stage: Stage
     paused_from: Stage | None
     allowed_triggers: list[Trigger]
@@ -134,7 +141,7 @@ class ChecklistCompletion(BaseModel):
 class MunicipalityState(BaseModel):
     """The whole state of a municipality workflow, handed through continue-as-new."""
 
-    municipality: Municipality
+    municipality: Party  # the party (any kind); the name payloads have always used
     stage: Stage = Stage.PROSPECTIVE
     paused_from: Stage | None = None
     seq: int = 0
@@ -169,6 +176,11 @@ class MunicipalityState(BaseModel):
     # Migrations applied, by id, with their effect: each once (a repeat answers it).
     migrations: dict[str, MigrationEffect] = Field(default_factory=dict)
 
+    @property
+    def kind(self) -> PartyKind:
+        """The kind of party: which process it walks."""
+        return self.municipality.kind
+
 
 class MunicipalityWorkflowInput(BaseModel):
     """Start (or continue-as-new) input of the municipality workflow."""
@@ -184,7 +196,7 @@ class MunicipalityWorkflowInput(BaseModel):
 class RegistrationInput(BaseModel):
     """Activity input: make sure the municipality has its read-model row."""
 
-    municipality: Municipality
+    municipality: Party  # the party (any kind); the name payloads have always used
     workflow_id: str
     run_id: str
 
@@ -192,7 +204,7 @@ class RegistrationInput(BaseModel):
 class RunInput(BaseModel):
     """Activity input: note a run of a municipality's workflow (continue-as-new makes new runs)."""
 
-    municipality: Municipality
+    municipality: Party  # the party (any kind); the name payloads have always used
     workflow_id: str
     run_id: str
 
@@ -200,7 +212,7 @@ class RunInput(BaseModel):
 class ProjectionInput(BaseModel):
     """Activity input: write one accepted transition to the read model."""
 
-    municipality: Municipality
+    municipality: Party  # the party (any kind); the name payloads have always used
     record: TransitionRecord
     stage: Stage
     paused_from: Stage | None

@@ -9,21 +9,30 @@ decides by that version's table from its next step on.
 from typing import Protocol
 
 from onboarding.domain.errors import RequestRejected
+from onboarding.domain.party import PartyKind
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.model import ProcessDefinition
-from onboarding.domain.process.registry import MUNICIPALITY, process_definition
+from onboarding.domain.process.registry import process_definition
 
 
 class Versioned(Protocol):
-    """A party's state or view: it names the version of the process it runs."""
+    """A party's state or view: it names its kind and the version of the process it runs."""
 
     @property
     def process_version(self) -> int: ...
 
+    @property
+    def kind(self) -> PartyKind: ...
+
+
+def process_key(kind: PartyKind) -> str:
+    """The process a party of `kind` walks: each kind has its own, keyed by the kind."""
+    return kind.value
+
 
 def process_of(party: Versioned) -> ProcessDefinition:
-    """The definition the party's workflow runs."""
-    return process_definition(MUNICIPALITY, party.process_version)
+    """The definition the party's workflow runs: its kind's process, at its version."""
+    return process_definition(process_key(party.kind), party.process_version)
 
 
 def fit_policy(definition: ProcessDefinition, policy: ReminderPolicy) -> ReminderPolicy:

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.checklist import ChecklistItemId
-from onboarding.domain.municipality import Municipality
 from onboarding.domain.notifications import MessageKind
 from onboarding.domain.obligations.models import ObligationView
+from onboarding.domain.party import Party
 from onboarding.domain.policy import EscalationStep
 from onboarding.domain.vocabulary import Stage
 
@@ -121,7 +121,7 @@ class MigrationEffect(BaseModel):
 class MigrationProjection(BaseModel):
     """Activity input: record a migration applied to one party, and its obligations after it."""
 
-    municipality: Municipality
+    municipality: Party  # the party (any kind); the name payloads have always used
     effect: MigrationEffect
     reason: str
     actor: Actor

@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.fields import Day, Moment
-from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
+from onboarding.domain.party import Party
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.vocabulary import Stage
 
@@ -144,7 +144,7 @@ class WaveGoLiveCommand(BaseModel):
 class MembershipResult(BaseModel):
     """What a membership update did; `member` false when it no longer concerned the member."""
 
-    municipality: Municipality
+    municipality: Party  # the party (any kind); the name payloads have always used
     stage: Stage
     member: bool
     seq: int = 0
@@ -160,7 +160,7 @@ class GoLiveOutcome(StrEnum):
 class WaveGoLiveResult(BaseModel):
     """How one member fared at its wave's go-live."""
 
-    municipality: Municipality
+    municipality: Party  # the party (any kind); the name payloads have always used
     outcome: GoLiveOutcome
     stage: Stage
     blockers: list[str] = Field(default_factory=list)
@@ -373,7 +373,7 @@ class WaveProjection(BaseModel):
 class ChecklistProjection(BaseModel):
     """Activity input: a checklist item done, and the obligations' state after it."""
 
-    municipality: Municipality
+    municipality: Party  # the party (any kind); the name payloads have always used
     completion: ChecklistCompletion
     obligations: list[ObligationView]
 

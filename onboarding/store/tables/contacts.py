@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Column, DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
 from onboarding.store.tables.actor import ActorColumns
+from onboarding.store.tables.keys import PARTY_ID_LENGTH
 
 
 class ContactRow(SQLModel, table=True):
@@ -38,7 +39,7 @@ class ContactRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     municipality_number: str | None = Field(
-        default=None, index=True, max_length=4, foreign_key="municipality.number"
+        default=None, index=True, max_length=PARTY_ID_LENGTH, foreign_key="municipality.number"
     )
     position: int
     role: str = Field(max_length=40)
@@ -55,7 +56,7 @@ class ContactChangeRow(ActorColumns, table=True):
     __tablename__ = "contact_change"
 
     id: int | None = Field(default=None, primary_key=True)
-    municipality_number: str | None = Field(default=None, index=True, max_length=4)
+    municipality_number: str | None = Field(default=None, index=True, max_length=PARTY_ID_LENGTH)
     contacts_before: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
+from onboarding.store.tables.keys import PARTY_ID_LENGTH
+
 
 class NotificationRow(SQLModel, table=True):
     """One message to one recipient: the outbox, written before anything is sent.
@@ -23,7 +25,7 @@ class NotificationRow(SQLModel, table=True):
     key: str = Field(unique=True, max_length=1000)
     # The message this row is one recipient of: number:obligation:deadline:message_key.
     message_id: str = Field(index=True, max_length=600)
-    municipality_number: str = Field(index=True, max_length=4)
+    municipality_number: str = Field(index=True, max_length=PARTY_ID_LENGTH)
     municipality_name: str = Field(max_length=100)
     obligation_id: str = Field(max_length=200)
     obligation_label: str = Field(max_length=500)

@@ -10,6 +10,7 @@ from sqlalchemy import Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from onboarding.store.tables.actor import ActorColumns
+from onboarding.store.tables.keys import PARTY_ID_LENGTH
 
 
 class ObligationRow(SQLModel, table=True):
@@ -17,7 +18,7 @@ class ObligationRow(SQLModel, table=True):
 
     __tablename__ = "obligation"
 
-    municipality_number: str = Field(primary_key=True, max_length=4)
+    municipality_number: str = Field(primary_key=True, max_length=PARTY_ID_LENGTH)
     obligation_id: str = Field(primary_key=True)
     label: str
     status: str = Field(index=True)
@@ -39,7 +40,7 @@ class DeadlineChangeRow(ActorColumns, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    municipality_number: str = Field(index=True, max_length=4)
+    municipality_number: str = Field(index=True, max_length=PARTY_ID_LENGTH)
     obligation_id: str
     deadline_before: date | None = None
     deadline_after: date

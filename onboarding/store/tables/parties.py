@@ -22,23 +22,57 @@ from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from onboarding.store.tables.actor import ActorColumns
+from onboarding.store.tables.keys import PARTY_ID_LENGTH
 
 
 class MunicipalityRow(SQLModel, table=True):
-    """Current state of one municipality, as its workflow last recorded it."""
+    """Current state of one party (any kind), as its workflow last recorded it.
+
+    The table kept the name it had when municipalities were the only kind:
+    `number` is the party's id (a municipality's is its number).
+    """
 
     __tablename__ = "municipality"
 
-    number: str = Field(primary_key=True, max_length=4)
+    number: str = Field(primary_key=True, max_length=PARTY_ID_LENGTH)
     name: str
     county: str
     health_trust: str
+    kind: str = Field(default="municipality", max_length=20, index=True)
+    org_number: str | None = Field(default=None, max_length=9, index=True)
+    # The municipality it is (a municipality) or practises in (a GP office, a
+    # specialist): what `?municipality=` filters on and whose page lists it.
+    home_municipality: str | None = Field(default=None, max_length=4, index=True)
+    specialty: str | None = Field(default=None, max_length=100)
+    staff_count: int | None = None
     stage: str = Field(index=True)
     paused_from: str | None = None
     last_seq: int = 0
     workflow_id: str
     run_id: str
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class PartyIdentifierRow(SQLModel, table=True):
+    """An identifier that resolves to a party, for the period it was valid.
+
+    A municipality number or an organisation number names a party for a time;
+    a reform renumbers a municipality (#20) and the old number keeps resolving
+    to the same party for the dates it was valid. `valid_to` is exclusive;
+    NULL means it is valid still.
+    """
+
+    __tablename__ = "party_identifier"
+    __table_args__ = (
+        UniqueConstraint("scheme", "value", "valid_from", name="uq_party_identifier"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme: str = Field(max_length=30)  # municipality_number | org_number
+    value: str = Field(max_length=20, index=True)
+    party_id: str = Field(max_length=PARTY_ID_LENGTH, index=True)
+    valid_from: date | None = None
+    valid_to: date | None = None
 
 
 class AuditEventRow(ActorColumns, table=True):
@@ -62,7 +96,7 @@ class AuditEventRow(ActorColumns, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    municipality_number: str = Field(index=True, max_length=4)
+    municipality_number: str = Field(index=True, max_length=PARTY_ID_LENGTH)
     seq: int
     trigger: str
     from_stage: str
@@ -88,7 +122,7 @@ class CorrectionRow(ActorColumns, table=True):
     __table_args__ = (UniqueConstraint("municipality_number", "seq", name="uq_correction_seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    municipality_number: str = Field(index=True, max_length=4)
+    municipality_number: str = Field(index=True, max_length=PARTY_ID_LENGTH)
     # The workflow's sequence number: transitions and corrections share it, so
     # the current-state row only ever moves forward.
     seq: int
@@ -122,7 +156,7 @@ class WorkflowRunRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("workflow_id", "run_id", name="uq_workflow_run"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    municipality_number: str = Field(index=True, max_length=4)
+    municipality_number: str = Field(index=True, max_length=PARTY_ID_LENGTH)
     workflow_id: str
     run_id: str
     first_seen_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
@@ -138,7 +172,7 @@ class ProcessMigrationRow(ActorColumns, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     migration_id: str = Field(index=True, max_length=63)
-    municipality_number: str = Field(index=True, max_length=4)
+    municipality_number: str = Field(index=True, max_length=PARTY_ID_LENGTH)
     from_version: int
     to_version: int
     from_stage: str

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from onboarding.store.tables.actor import ActorColumns
+from onboarding.store.tables.keys import PARTY_ID_LENGTH
 
 
 class WaveRow(SQLModel, table=True):
@@ -41,7 +42,7 @@ class WaveMemberRow(SQLModel, table=True):
     __tablename__ = "wave_member"
 
     wave_id: str = Field(primary_key=True, max_length=63)
-    number: str = Field(primary_key=True, max_length=4, index=True)
+    number: str = Field(primary_key=True, max_length=PARTY_ID_LENGTH, index=True)
     name: str
     status: str = Field(max_length=20)
     seq: int
@@ -59,7 +60,7 @@ class WaveEventRow(ActorColumns, table=True):
     wave_id: str = Field(index=True, max_length=63)
     seq: int
     kind: str = Field(max_length=40)
-    number: str | None = Field(default=None, index=True, max_length=4)
+    number: str | None = Field(default=None, index=True, max_length=PARTY_ID_LENGTH)
     go_live_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
@@ -86,7 +87,7 @@ class ChecklistCompletionRow(ActorColumns, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    municipality_number: str = Field(index=True, max_length=4)
+    municipality_number: str = Field(index=True, max_length=PARTY_ID_LENGTH)
     item: str = Field(max_length=64)
     done_on: date
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -18,7 +18,7 @@ from onboarding.store import queries
 from onboarding.web.page import AdminPage, PageRefused
 from onboarding.web.pages.municipality import NumberPath
 from onboarding.web.temporal_ui import workflow_url
-from workflows.names import municipality_workflow_id
+from workflows.names import party_workflow_id
 
 router = APIRouter()
 
@@ -30,7 +30,7 @@ async def engine_page(number: NumberPath, page: AdminPage, client: TemporalDep) 
     if row is None:
         raise PageRefused(404, "error.unknown_municipality", number=number)
     noted = await asyncio.to_thread(queries.workflow_runs, page.engine, number=number)
-    workflow_id = municipality_workflow_id(number)
+    workflow_id = party_workflow_id(number)
     try:
         history = await engine_history(
             client,
