@@ -16,7 +16,7 @@ from onboarding.domain.fields import Day, Moment
 from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
-from onboarding.domain.party import Party
+from onboarding.domain.party import Party, PartyId
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.vocabulary import Stage
 
@@ -203,11 +203,11 @@ class WaveCreate(BaseModel):
 
 
 class MemberRequest(BaseModel):
-    """Add (or move) a municipality to a wave (API body, CLI)."""
+    """Add (or move) a party of any kind to a wave (API body, CLI)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    number: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+    number: PartyId
     reason: Reason | None = Field(None, description="why; required when it moves from a wave")
 
 
