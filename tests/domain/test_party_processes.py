@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from onboarding.domain.checklist import DEFAULT_CHECKLIST
 from onboarding.domain.errors import InvalidEffectiveDate, InvalidEvidence, TransitionRefused
 from onboarding.domain.parties import transitions
 from onboarding.domain.parties.models import TransitionCommand
@@ -322,6 +323,10 @@ def test_obligations_and_checklist_fit_the_kind(definition: ProcessDefinition) -
     assert ids and len(ids) == len(set(ids))
     days = [item.days_before_go_live for item in definition.checklist]
     assert days == sorted(days, reverse=True) and days[-1] >= 7
+    # The template's items and labels, in its order; only the lead times are the kind's.
+    template = {rule.id: rule for rule in DEFAULT_CHECKLIST}
+    assert ids == [rule.id for rule in DEFAULT_CHECKLIST if rule.id in ids]
+    assert all(item.label == template[item.id].label for item in definition.checklist)
 
 
 def test_a_hospital_starts_its_checklist_before_a_gp_office() -> None:

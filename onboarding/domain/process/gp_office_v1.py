@@ -12,7 +12,7 @@ wave it joins and goes live with it.
 from datetime import date
 from types import MappingProxyType
 
-from onboarding.domain.checklist import ChecklistItemId, ChecklistItemRule
+from onboarding.domain.checklist import ChecklistItemId, ChecklistItemRule, template_items
 from onboarding.domain.policy import ObligationRule
 from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.wiring import pause_and_resume, withdraw_from
@@ -144,32 +144,14 @@ OBLIGATIONS: tuple[ObligationRule, ...] = (
 # A small office: its own machines and network, its patient records moved from
 # the office's current record system, a super-user among its staff. The
 # platform's integrations are the program's, tested once for every office.
-CHECKLIST: tuple[ChecklistItemRule, ...] = (
-    ChecklistItemRule(
-        id=ChecklistItemId.TECHNICAL_INFRASTRUCTURE,
-        label="Technical infrastructure in place",
-        days_before_go_live=60,
-    ),
-    ChecklistItemRule(
-        id=ChecklistItemId.SUPER_USERS_TRAINED,
-        label="Super-users trained",
-        days_before_go_live=45,
-    ),
-    ChecklistItemRule(
-        id=ChecklistItemId.END_USER_TRAINING_STARTED,
-        label="End-user training started",
-        days_before_go_live=30,
-    ),
-    ChecklistItemRule(
-        id=ChecklistItemId.DATA_MIGRATION_REHEARSED,
-        label="Data migration rehearsed",
-        days_before_go_live=21,
-    ),
-    ChecklistItemRule(
-        id=ChecklistItemId.GO_NO_GO_MEETING,
-        label="Go/no-go meeting held",
-        days_before_go_live=7,
-    ),
+CHECKLIST: tuple[ChecklistItemRule, ...] = template_items(
+    {
+        ChecklistItemId.TECHNICAL_INFRASTRUCTURE: 60,
+        ChecklistItemId.SUPER_USERS_TRAINED: 45,
+        ChecklistItemId.END_USER_TRAINING_STARTED: 30,
+        ChecklistItemId.DATA_MIGRATION_REHEARSED: 21,
+        ChecklistItemId.GO_NO_GO_MEETING: 7,
+    }
 )
 
 GP_OFFICE_V1 = ProcessDefinition(

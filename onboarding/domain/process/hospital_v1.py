@@ -12,7 +12,7 @@ paused while preparing, or withdrawn.
 from datetime import date
 from types import MappingProxyType
 
-from onboarding.domain.checklist import ChecklistItemId, ChecklistItemRule
+from onboarding.domain.checklist import ChecklistItemId, ChecklistItemRule, template_items
 from onboarding.domain.policy import ObligationRule
 from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.wiring import pause_and_resume, withdraw_from
@@ -84,37 +84,15 @@ OBLIGATIONS: tuple[ObligationRule, ...] = (
 )
 
 # Every item of a municipality's checklist, each falling due earlier.
-CHECKLIST: tuple[ChecklistItemRule, ...] = (
-    ChecklistItemRule(
-        id=ChecklistItemId.TECHNICAL_INFRASTRUCTURE,
-        label="Technical infrastructure in place",
-        days_before_go_live=240,
-    ),
-    ChecklistItemRule(
-        id=ChecklistItemId.INTEGRATIONS_TESTED,
-        label="Integrations tested (lab, radiology, medical devices)",
-        days_before_go_live=150,
-    ),
-    ChecklistItemRule(
-        id=ChecklistItemId.SUPER_USERS_TRAINED,
-        label="Super-users trained",
-        days_before_go_live=135,
-    ),
-    ChecklistItemRule(
-        id=ChecklistItemId.END_USER_TRAINING_STARTED,
-        label="End-user training started",
-        days_before_go_live=120,
-    ),
-    ChecklistItemRule(
-        id=ChecklistItemId.DATA_MIGRATION_REHEARSED,
-        label="Data migration rehearsed",
-        days_before_go_live=45,
-    ),
-    ChecklistItemRule(
-        id=ChecklistItemId.GO_NO_GO_MEETING,
-        label="Go/no-go meeting held",
-        days_before_go_live=14,
-    ),
+CHECKLIST: tuple[ChecklistItemRule, ...] = template_items(
+    {
+        ChecklistItemId.TECHNICAL_INFRASTRUCTURE: 240,
+        ChecklistItemId.INTEGRATIONS_TESTED: 150,
+        ChecklistItemId.SUPER_USERS_TRAINED: 135,
+        ChecklistItemId.END_USER_TRAINING_STARTED: 120,
+        ChecklistItemId.DATA_MIGRATION_REHEARSED: 45,
+        ChecklistItemId.GO_NO_GO_MEETING: 14,
+    }
 )
 
 HOSPITAL_V1 = ProcessDefinition(
