@@ -46,7 +46,7 @@ def go_live_blockers(state: MunicipalityState, policy: ReminderPolicy) -> list[s
     definition = process_of(state)
     reached = state.paused_from if state.stage is Stage.PAUSED else state.stage
     if reached not in definition.approval_stages | _HOME_READY:
-        missing.append(_not_reached(definition.approval_stages))
+        missing.append(not_reached(definition.approval_stages))
     if state.wave is None:
         missing.append("not a member of a production wave")
     home = state.municipality.municipality_number
@@ -62,8 +62,9 @@ def go_live_blockers(state: MunicipalityState, policy: ReminderPolicy) -> list[s
     return missing
 
 
-def _not_reached(approval_stages: frozenset[Stage]) -> str:
-    # The municipality's words are the ones the pages translate (web/refusals.py).
+def not_reached(approval_stages: frozenset[Stage]) -> str:
+    """What a party short of the stages go-live is approved from still lacks."""
+    # The municipality's words are the ones the pages translate (web/conditions.py).
     if Stage.SERVICE_AGREEMENT_SIGNED in approval_stages:
         return "service agreement not signed"
     return f"stage {' or '.join(sorted(s.value for s in approval_stages))} not reached"
