@@ -86,7 +86,7 @@ with workflow.unsafe.imports_passed_through():
         MigrationEffect,
         MigrationProjection,
     )
-    from onboarding.domain.vocabulary import Trigger
+    from onboarding.domain.vocabulary import Stage, Trigger
     from onboarding.domain.waves import membership, readiness
     from onboarding.domain.waves.go_live import plan_go_live
     from onboarding.domain.waves.membership import membership_result
@@ -190,12 +190,17 @@ class PartyWorkflow:
         """Record a transition; returns the new state once it is recorded in SQL."""
         async with self._lock:
             self._upgrade_guard()
-            await self._learn_home_stage(command)
-            with refusals():
-                first = self._transitions.repeat(command)
-                if first is not None:
-                    return first
-                record = self._plan(command)
+            self._state.home_stage = await self._home_stage(command)
+            try:
+                with refusals():
+                    first = self._transitions.repeat(command)
+                    if first is not None:
+                        return first
+                    record = self._plan(command)
+            finally:
+                # Known for this decision only: the next one asks again, and the
+                # validator (which cannot ask) never decides by an old answer.
+                self._state.home_stage = None
             view = await self._record(record)
             self._transitions.remember(command, view)
             return view
@@ -512,13 +517,12 @@ class PartyWorkflow:
         # history command, so replay is unchanged.
         workflow.set_current_details(f"Stage: **{self._state.stage.value}**")
 
-    async def _learn_home_stage(self, command: TransitionCommand) -> None:
+    async def _home_stage(self, command: TransitionCommand) -> Stage | None:
         """Before approving go-live of a party that waits for its municipality, ask where it is.
 
         Only such parties (GP offices) ever run this activity, so no recorded
-        history of another kind changes. The answer is kept in the state, and
-        the plan that follows refuses the approval, naming the municipality,
-        unless it is ready or live.
+        history of another kind changes. The plan that follows refuses the
+        approval, naming the municipality, unless it is ready or live.
         """
         home = self._state.municipality.municipality_number
         if (
@@ -526,11 +530,11 @@ class PartyWorkflow:
             or home is None
             or not process_of(self._state).waits_for_home_municipality
         ):
-            return
+            return None
         standing = await workflow.execute_activity_method(
             Projection.party_stage, PartyStageInput(party=home), **SQL_READ
         )
-        self._state.home_stage = standing.stage
+        return standing.stage
 
     def _upgrade_guard(self) -> None:
         """Turn the readiness guard on for workflows started before waves existed.

@@ -176,8 +176,8 @@ class MunicipalityState(BaseModel):
     # Migrations applied, by id, with their effect: each once (a repeat answers it).
     migrations: dict[str, MigrationEffect] = Field(default_factory=dict)
     # For a party that waits for its municipality (a GP office): the
-    # municipality's stage as the workflow last asked the read model, before
-    # approving go-live. None: never asked (nothing is known, nothing blocks).
+    # municipality's stage, as the workflow asked the read model for the
+    # approve_go_live it is deciding; None at any other time (nothing blocks).
     home_stage: Stage | None = None
 
     @property
