@@ -494,29 +494,20 @@ async def mixed_wave(session: WaveSession, out: Path) -> list[Path]:
     office_party, office_process = other_party(PartyKind.GP_OFFICE, "910000004", "7300")
     hospital_party, hospital_process = other_party(PartyKind.HOSPITAL, "910000012", "7300")
     specialist_party, specialist_process = other_party(PartyKind.SPECIALIST, "910000020", "7300")
-    office = Recorder(
-        session.env,
-        office_party.number,
-        session.task_queue,
-        session.engine,
-        process=office_process,
-        party=office_party,
-    )
-    hospital = Recorder(
-        session.env,
-        hospital_party.number,
-        session.task_queue,
-        session.engine,
-        process=hospital_process,
-        party=hospital_party,
-    )
-    specialist = Recorder(
-        session.env,
-        specialist_party.number,
-        session.task_queue,
-        session.engine,
-        process=specialist_process,
-        party=specialist_party,
+    office, hospital, specialist = (
+        Recorder(
+            session.env,
+            party.number,
+            session.task_queue,
+            session.engine,
+            process=process,
+            party=party,
+        )
+        for party, process in (
+            (office_party, office_process),
+            (hospital_party, hospital_process),
+            (specialist_party, specialist_process),
+        )
     )
     for member in (home, office, hospital, specialist):
         await member.start()
