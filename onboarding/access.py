@@ -112,6 +112,8 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/waves/{wave_id}/reschedule"): WRITE,
     ("POST", "/api/waves/{wave_id}/decision"): WRITE,
     ("GET", "/api/waves/{wave_id}/blockers"): READ,
+    # The work list: what needs the program now (docs/worklist.md).
+    ("GET", "/api/worklist"): READ,
     # Administration.
     ("GET", "/api/users"): ADMIN,
     ("POST", "/api/users"): ADMIN,
@@ -139,6 +141,8 @@ PAGE_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/signout"): READ,
     ("GET", "/language/{language}"): PUBLIC,
     ("GET", "/"): READ,
+    ("GET", "/dashboard"): READ,
+    ("GET", "/worklist"): READ,
     ("GET", "/processes"): READ,
     ("GET", "/processes/{key}/{version}"): READ,
     ("GET", "/municipalities/{number}"): READ,

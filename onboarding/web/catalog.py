@@ -7,7 +7,7 @@ English, and `tests/web/test_web_units.py` (test_both_catalogs_have_every_key_th
 checks that both catalogs have the same keys and every key the templates use.
 """
 
-from onboarding.web import catalog_history, catalog_process, catalog_waves
+from onboarding.web import catalog_history, catalog_process, catalog_waves, catalog_worklist
 
 NB: dict[str, str] = {
     "app.name": "Innføring felles journal",
@@ -625,5 +625,7 @@ EN.update(catalog_process.EN)
 # So do the history entries' kinds and sentences beyond transitions and deadlines.
 NB.update(catalog_history.NB)
 EN.update(catalog_history.EN)
+NB.update(catalog_worklist.NB)
+EN.update(catalog_worklist.EN)
 
 CATALOGS: dict[str, dict[str, str]] = {"nb": NB, "en": EN}

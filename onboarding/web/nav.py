@@ -19,7 +19,8 @@ class NavItem:
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
-    NavItem("/", "nav.dashboard", Role.VIEWER),
+    NavItem("/worklist", "nav.worklist", Role.VIEWER),
+    NavItem("/dashboard", "nav.dashboard", Role.VIEWER),
     NavItem("/waves", "nav.waves", Role.VIEWER),
     NavItem("/processes", "nav.processes", Role.VIEWER),
     NavItem("/admin/users", "nav.users", Role.ADMIN),

@@ -26,6 +26,7 @@ from onboarding.api.routes import (
     reports,
     users,
     waves,
+    worklist,
 )
 
 API_PREFIX = "/api"
@@ -48,6 +49,7 @@ API_MODULES = (
     codec,
     audit,
     engine,
+    worklist,
 )
 api_router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(enforce_access)])
 for _module in API_MODULES:

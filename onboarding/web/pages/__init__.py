@@ -23,6 +23,7 @@ from onboarding.web.pages import (
     sso,
     wave_actions,
     waves,
+    worklist,
 )
 
 PAGE_MODULES = (
@@ -40,6 +41,7 @@ PAGE_MODULES = (
     audit,
     corrections,
     engine,
+    worklist,
 )
 
 # Pages are not part of the API's OpenAPI document. Every page passes the

@@ -15,10 +15,12 @@ from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.process.registry import MUNICIPALITY, versions
 from onboarding.domain.vocabulary import MILESTONES, Stage
 from onboarding.store import point_in_time
+from onboarding.store.tokens import Role
 from onboarding.web.charts import funnel_svg, timeline_svg
 from onboarding.web.milestones import milestone_series
 from onboarding.web.overview import region_rows
 from onboarding.web.page import Page, ViewerPage
+from onboarding.web.pages import worklist
 
 router = APIRouter()
 
@@ -30,6 +32,17 @@ MUNICIPALITY_STAGES: list[Stage] = [
 
 
 @router.get("/")
+async def start_page(
+    page: ViewerPage, as_of: str | None = None, known_on: str | None = None
+) -> Response:
+    """The start page: the work list for coordinators and admins, the dashboard for viewers
+    (and for a link that asks the dashboard for a date)."""
+    if page.may(Role.COORDINATOR) and as_of is None and known_on is None:
+        return await worklist.show(page, {})
+    return await dashboard(page, as_of, known_on)
+
+
+@router.get("/dashboard")
 async def dashboard(
     page: ViewerPage, as_of: str | None = None, known_on: str | None = None
 ) -> Response:

@@ -1,0 +1,109 @@
+"""The work list page: what needs the program now; the start page of coordinators and admins.
+
+The same data as GET /api/worklist (onboarding/store/worklist.py). The filters
+are a GET form (a filtered list is a link to share); a wrong value is named by
+its field, the page answers 422 and lists nothing. Each row links to where it
+is resolved: the party's page, the wave's page, the outbox (admins).
+"""
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.party import KIND_LABELS, PartyKind
+from onboarding.domain.vocabulary import Stage
+from onboarding.domain.worklist import DEFAULT_DAYS, MAX_DAYS, WorklistFilters
+from onboarding.store import waves as wave_store
+from onboarding.store.worklist import health_trusts, worklist
+from onboarding.web.conditions import condition_text
+from onboarding.web.forms import FormErrors
+from onboarding.web.page import Page, ViewerPage
+
+router = APIRouter()
+
+FilterQuery = Annotated[str | None, Query(max_length=100)]
+FILTERS = ("days", "health_trust", "wave", "kind", "stage")
+
+
+def party_href(kind: PartyKind, party_id: str) -> str:
+    """Where a party's page is: a municipality's under its number, others under /parties."""
+    if kind is PartyKind.MUNICIPALITY:
+        return f"/municipalities/{party_id}"
+    return f"/parties/{party_id}"
+
+
+@router.get("/worklist")
+async def worklist_page(
+    page: ViewerPage,
+    days: FilterQuery = None,
+    health_trust: FilterQuery = None,
+    wave: FilterQuery = None,
+    kind: FilterQuery = None,
+    stage: FilterQuery = None,
+) -> Response:
+    """Due and overdue deadlines, blocked wave members, undelivered notifications, stuck
+    parties: counts at the top, each row linking to where it is resolved."""
+    sent = {"days": days, "health_trust": health_trust, "wave": wave, "kind": kind}
+    sent["stage"] = stage
+    return await show(page, {name: (value or "").strip() for name, value in sent.items()})
+
+
+async def show(page: Page, values: dict[str, str]) -> Response:
+    """The work list for the filter `values` (form text, empty for none)."""
+    return await asyncio.to_thread(_render, page, {name: values.get(name, "") for name in FILTERS})
+
+
+def _parse(page: Page, values: dict[str, str], errors: FormErrors) -> WorklistFilters:
+    days = DEFAULT_DAYS
+    if values["days"]:
+        if values["days"].isdigit() and int(values["days"]) <= MAX_DAYS:
+            days = int(values["days"])
+        else:
+            errors.add("days", page.t("worklist.bad_days", max=MAX_DAYS))
+    kind = stage = None
+    if values["kind"]:
+        try:
+            kind = PartyKind(values["kind"])
+        except ValueError:
+            errors.add("kind", page.t("worklist.bad_choice", value=values["kind"]))
+    if values["stage"]:
+        try:
+            stage = Stage(values["stage"])
+        except ValueError:
+            errors.add("stage", page.t("worklist.bad_choice", value=values["stage"]))
+    return WorklistFilters(
+        days=days,
+        health_trust=values["health_trust"] or None,
+        wave=values["wave"] or None,
+        kind=kind,
+        stage=stage,
+    )
+
+
+def _render(page: Page, values: dict[str, str]) -> Response:
+    errors = FormErrors()
+    filters = _parse(page, values, errors)
+    today = today_in_oslo()
+    checklist = [item.id.value for item in page.settings.reminder_policy().checklist]
+    found = (
+        None if errors else worklist(page.engine, filters=filters, checklist=checklist, today=today)
+    )
+    return page.render(
+        "worklist.html",
+        status=422 if errors else 200,
+        values=values,
+        errors=errors,
+        work=found,
+        today=today,
+        trusts=[(trust, trust) for trust in health_trusts(page.engine)],
+        waves=[(w.id, w.name) for w in wave_store.list_waves(page.engine)],
+        kinds=[(k.value, KIND_LABELS[k][page.t.language]) for k in PartyKind],
+        kind_label=lambda k: KIND_LABELS[PartyKind(k)][page.t.language],
+        stages=[(s.value, page.t.stage(s)) for s in Stage],
+        party_href=party_href,
+        condition=lambda c: condition_text(page.t, c),
+        filtered=any(values.values()),
+    )
