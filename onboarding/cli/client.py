@@ -196,6 +196,10 @@ class ApiClient:
         params = {"as_of": as_of} if as_of else None
         return self._request("GET", "/api/reports/overdue", params=params)
 
+    def worklist(self, params: dict[str, object]) -> Any:
+        """GET /api/worklist with its filters."""
+        return self._request("GET", "/api/worklist", params=params)
+
     def waves(self) -> Any:
         """GET /api/waves."""
         return self._request("GET", "/api/waves")

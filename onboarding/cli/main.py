@@ -20,6 +20,7 @@ from onboarding.cli import (
     people_commands,
     process_commands,
     signin_commands,
+    worklist_commands,
 )
 from onboarding.cli.errors import CliError
 from onboarding.cli.group import OneLineErrorsGroup
@@ -362,3 +363,4 @@ app.command()(people_commands.notifications)
 app.command()(process_commands.diagram)
 app.command()(obligation_commands.obligations)
 app.command()(obligation_commands.overdue)
+app.command()(worklist_commands.todo)

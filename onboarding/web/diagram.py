@@ -8,10 +8,16 @@ there already). A trigger that leads into one stage from four or more stages
 instead. Main-road arrows and those leaving the current
 stage carry their trigger's name; the others name it in a tooltip. The text
 description (`<desc>`) lists every transition, for screen readers.
+
+The process view (Operate-style) adds two things: `counts`, the number of
+parties standing in each stage, drawn in the box's corner and, with
+`count_href`, making the box a link to the list of those parties; and a
+party's `path`, the steps it took, its stages and arrows highlighted.
 """
 
 import functools
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -142,14 +148,20 @@ def render_svg(
     definition: ProcessDefinition,
     current: Stage | None = None,
     next_steps: set[Stage] | None = None,
+    *,
+    counts: Mapping[Stage, int] | None = None,
+    count_href: Callable[[Stage], str] | None = None,
+    path: Sequence[tuple[Stage, Stage]] = (),
 ) -> str:
     """The diagram as an inline SVG element, `current` highlighted.
 
     `next_steps` are the stages the municipality may move to now (its allowed
     triggers' destinations); their arrows are highlighted. Without it, every
-    arrow leaving `current` is.
+    arrow leaving `current` is. `counts`, `count_href` and `path`: see the module.
     """
     plan = layout(definition)
+    passed_edges = set(path)
+    passed = {stage for step in path for stage in step}
     columns = max(c for c, _ in plan.position.values()) + 1
     rows = max(r for _, r in plan.position.values()) + 1
     width = MARGIN_X + columns * COL_W - (COL_W - NODE_W) + 40
@@ -158,11 +170,19 @@ def render_svg(
     pair_set = {(e.source, e.dest) for e in plan.edges}
     for edge in plan.edges:
         leaving = edge.source is current and (next_steps is None or edge.dest in next_steps)
-        parts.append(_edge(edge, plan, t, leaving, (edge.dest, edge.source) in pair_set))
+        drawn = _edge(edge, plan, t, leaving, (edge.dest, edge.source) in pair_set)
+        if (edge.source, edge.dest) in passed_edges and not leaving:
+            drawn = drawn.replace('<g class="edge"', '<g class="edge passed"', 1)
+        parts.append(drawn)
     for stage, cell in plan.position.items():
         fan = plan.fan_in.get(stage)
         lit = fan is not None and next_steps is not None and stage in next_steps
-        parts.append(_node(stage, cell, t, current, fan, lit, stage in plan.main_road))
+        node = _node(stage, cell, t, current, fan, lit, stage in plan.main_road)
+        if stage in passed and stage is not current:
+            node = node.replace('<g class="node ', '<g class="node passed ', 1)
+        if counts is not None:
+            node = _counted(node, stage, cell, t, counts.get(stage, 0), count_href)
+        parts.append(node)
     description = "; ".join(
         f"{t.trigger(trigger)}: {t.stage(s)} → {t.stage(d)}"
         for trigger, pairs in transitions_by_trigger(definition).items()
@@ -171,8 +191,10 @@ def render_svg(
     title = t("diagram.title") + (
         f" ({t('diagram.current')}: {t.stage(current)})" if current else ""
     )
+    # Boxes that are links make the drawing interactive: a group, not an image.
+    role = "group" if count_href is not None else "img"
     return (
-        f'<svg class="diagram" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'<svg class="diagram" viewBox="0 0 {width:.0f} {height:.0f}" role="{role}" '
         f'aria-labelledby="diagram-title diagram-desc" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="diagram-title">{escape(title)}</title>'
         f'<desc id="diagram-desc">{escape(description)}</desc>'
@@ -212,6 +234,28 @@ def _node(
         f'<rect x="{cx - NODE_W / 2:.0f}" y="{cy - NODE_H / 2:.0f}" width="{NODE_W}" '
         f'height="{NODE_H}" rx="10"/>{label}{caption}</g>'
     )
+
+
+def _counted(
+    node: str,
+    stage: Stage,
+    cell: tuple[float, float],
+    t: Translator,
+    count: int,
+    href: Callable[[Stage], str] | None,
+) -> str:
+    """A stage's box with its count of parties in the corner, a link to them if `href`."""
+    cx, cy = _centre(cell)
+    badge = (
+        f'<g class="node-count"><rect x="{cx + NODE_W / 2 - 30:.0f}" y="{cy - NODE_H / 2 - 9:.0f}" '
+        f'width="40" height="20" rx="10"/>'
+        f"{_text(cx + NODE_W / 2 - 10, cy - NODE_H / 2 + 1, [str(count)], 'count-label')}</g>"
+    )
+    counted = node.removesuffix("</g>") + badge + "</g>"
+    if href is None:
+        return counted
+    label = escape(f"{t.stage(stage)}: {t('process.in_stage', count=count)}")
+    return f'<a href="{escape(href(stage))}" aria-label="{label}">{counted}</a>'
 
 
 def _edge(edge: Edge, plan: Layout, t: Translator, leaving: bool, paired: bool) -> str:

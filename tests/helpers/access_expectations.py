@@ -110,6 +110,7 @@ API: dict[tuple[str, str], Expect] = {
     ("GET", "/api/reports/milestones"): read(STAFF),
     ("GET", "/api/reports/overdue"): read(STAFF),
     ("GET", "/api/reports/blockers"): read(STAFF),
+    ("GET", "/api/worklist"): read(STAFF),
     ("GET", "/api/notifications"): read(STAFF),
     # Waves.
     ("GET", "/api/waves"): read(STAFF),
@@ -180,6 +181,8 @@ PAGES: dict[tuple[str, str], Expect] = {
     ),
     ("GET", "/municipalities/{number}/engine"): read(ADMINS),
     ("GET", "/waves"): read(STAFF),
+    ("GET", "/worklist"): read(STAFF),
+    ("GET", "/dashboard"): read(STAFF),
     ("GET", "/processes"): read(STAFF),
     ("GET", "/processes/{key}/{version}"): read(STAFF),
     ("POST", "/waves"): write(WRITERS, "wave", "wave_event", status=303),

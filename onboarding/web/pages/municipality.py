@@ -30,7 +30,7 @@ from onboarding.gateway import waves as wave_engine
 from onboarding.gateway.parties import EngineUnavailable
 from onboarding.history.entries import AuditEntry
 from onboarding.history.log import timeline
-from onboarding.store import contacts, queries
+from onboarding.store import contacts, process_view, queries
 from onboarding.store import waves as wave_store
 from onboarding.store.deadline_history import DeadlineChangeRecord, deadline_changes
 from onboarding.web.conditions import condition_text
@@ -73,10 +73,11 @@ async def municipality_page(
         if checklist.wave_id
         else None
     )
+    path = await asyncio.to_thread(process_view.path_of, page.engine, number=number)
     return page.render(
         "municipality.html",
         view=view,
-        diagram=render_svg(page.t, process_of(view), view.stage, next_stages(view)),
+        diagram=render_svg(page.t, process_of(view), view.stage, next_stages(view), path=path),
         process=process_of(view),
         forward=forward_triggers(view),
         blocked=blocked_triggers(view),

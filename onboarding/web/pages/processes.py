@@ -3,18 +3,24 @@
 The same definitions as GET /api/processes, one table per kind of party
 (municipality, GP office, private specialist, hospital): each version's diagram (drawn
 from its own transitions), triggers with the evidence they require,
-obligations and checklist, and the diff from the version before it.
+obligations and checklist, and the diff from the version before it. The
+newest version's diagram counts the parties of its kind in each stage, each
+box a link to the party list of that stage (the process view).
 """
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
+from onboarding.domain.parties.process import process_key
+from onboarding.domain.party import PartyKind
 from onboarding.domain.process.diff import process_diff
 from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.registry import PROCESSES, keys, latest, versions
+from onboarding.store.process_view import stage_counts
 from onboarding.web.diagram import render_svg
 from onboarding.web.page import PageRefused, ViewerPage
 
@@ -50,11 +56,27 @@ async def process_page(key: KeyPath, version: VersionPath, page: ViewerPage) -> 
     if process is None:
         raise PageRefused(404, "error.unknown_process", process=key, version=version)
     previous = PROCESSES.get((key, version - 1))
+    newest = latest(key).version
+    kind = next((k for k in PartyKind if process_key(k) == key), None)
+    # The read model keeps no process version: the newest version's page shows the kind's counts.
+    counts = (
+        await asyncio.to_thread(stage_counts, page.engine, kind=kind)
+        if kind is not None and version == newest
+        else None
+    )
     return page.render(
         "process.html",
         process=process,
-        diagram=render_svg(page.t, process),
+        counts=counts,
+        diagram=render_svg(
+            page.t,
+            process,
+            counts=counts,
+            count_href=(lambda stage: f"/parties?kind={kind}&stage={stage.value}")
+            if counts is not None
+            else None,
+        ),
         previous=previous,
         diff=process_diff(previous, process) if previous is not None else None,
-        newest=latest(key).version,
+        newest=newest,
     )
