@@ -52,7 +52,7 @@ async def test_sign_in_with_a_token_and_sign_out(site: Site) -> None:
     await page.fill("#token", site.secrets[Role.COORDINATOR])
     async with page.expect_navigation():
         await page.click("form[action='/signin'] button[type=submit]")
-    await expect(page.locator("h1")).to_have_text("Region overview")
+    await expect(page.locator("h1")).to_have_text("Work list")
     [cookie] = [c for c in await context.cookies() if c["name"] == "onb_session"]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     assert site.secrets[Role.COORDINATOR] not in cookie["value"]
@@ -72,7 +72,7 @@ async def test_revoking_the_token_ends_its_sessions(site: Site) -> None:
     context = await site.context()
     page = await context.new_page()
     await sign_in(page, secret)
-    await expect(page.locator("h1")).to_have_text("Region overview")
+    await expect(page.locator("h1")).to_have_text("Work list")
 
     admin = await site.signed_in(Role.ADMIN)
     await admin.goto("/admin/users")
@@ -289,7 +289,7 @@ async def test_the_region_table_sorts_and_filters_without_reloading(site: Site) 
         "sign_collaboration",
         {"evidence.agreement_version": "2022", "evidence.document_ref": "ARK-9"},
     )
-    await page.goto("/")
+    await page.goto("/dashboard")
     await page.evaluate("window.notReloaded = true")
     rows = page.locator("#region-table tbody tr")
     total = await rows.count()
@@ -401,7 +401,8 @@ async def test_main_pages_screenshots_and_accessibility(site: Site) -> None:
         {"evidence.agreement_version": "2022", "evidence.document_ref": "ARK-3"},
     )
     pages = [
-        ("dashboard", "/"),
+        ("dashboard", "/dashboard"),
+        ("worklist-admin", "/"),
         ("municipality", f"/municipalities/{number}"),
         ("transition-form", f"/municipalities/{number}/transitions/exercise_option"),
         ("deadline-form", f"/municipalities/{number}/obligations/exercise_option"),

@@ -20,6 +20,7 @@ from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.registry import PROCESSES, keys
 from onboarding.domain.vocabulary import EVIDENCE_FIELDS, MILESTONES, Stage, Trigger
 from onboarding.domain.waves.models import Decision, MemberStatus, WaveEventKind, WaveStatus
+from onboarding.domain.worklist import StuckReason
 from onboarding.store import projection, queries, tokens
 from onboarding.store.sessions import Timeouts, end_session, find_session, open_session
 from onboarding.store.tables.obligations import ObligationRow
@@ -85,6 +86,7 @@ def test_both_catalogs_have_every_key_the_templates_use() -> None:
         "member_status.",
         "decision.",
         "wave_event.",
+        "worklist.reason.",
     }
     built = (
         {f"field.evidence.{name}" for name in EVIDENCE_FIELDS}
@@ -99,6 +101,7 @@ def test_both_catalogs_have_every_key_the_templates_use() -> None:
         | {f"decision.{decision.value}" for decision in Decision}
         | {f"wave_event.{kind}" for kind in get_args(WaveEventKind)}
         | {f"checklist_item.{item.value}" for item in ChecklistItemId}
+        | {f"worklist.reason.{reason.value}" for reason in StuckReason}
     )
     assert (used - prefixes) | built <= set(CATALOGS["en"])
 
