@@ -46,9 +46,10 @@ async def worklist_page(
 ) -> Response:
     """Due and overdue deadlines, blocked wave members, undelivered notifications, stuck
     parties: counts at the top, each row linking to where it is resolved."""
-    sent = {"days": days, "health_trust": health_trust, "wave": wave, "kind": kind}
-    sent["stage"] = stage
-    return await show(page, {name: (value or "").strip() for name, value in sent.items()})
+    sent = (days, health_trust, wave, kind, stage)
+    return await show(
+        page, {name: (value or "").strip() for name, value in zip(FILTERS, sent, strict=True)}
+    )
 
 
 async def show(page: Page, values: dict[str, str]) -> Response:
