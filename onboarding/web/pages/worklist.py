@@ -26,6 +26,8 @@ router = APIRouter()
 
 FilterQuery = Annotated[str | None, Query(max_length=100)]
 FILTERS = ("days", "health_trust", "wave", "kind", "stage")
+# Rows a section shows; the counts above stay whole, and the API lists every row.
+SECTION_LIMIT = 200
 
 
 def party_href(kind: PartyKind, party_id: str) -> str:
@@ -107,4 +109,5 @@ def _render(page: Page, values: dict[str, str]) -> Response:
         party_href=party_href,
         condition=lambda c: condition_text(page.t, c),
         filtered=any(values.values()),
+        limit=SECTION_LIMIT,
     )
