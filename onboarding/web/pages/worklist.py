@@ -30,9 +30,9 @@ FILTERS = ("days", "health_trust", "wave", "kind", "stage")
 SECTION_LIMIT = 200
 
 
-def party_href(kind: PartyKind, party_id: str) -> str:
+def party_href(kind: PartyKind | str, party_id: str) -> str:
     """Where a party's page is: a municipality's under its number, others under /parties."""
-    if kind is PartyKind.MUNICIPALITY:
+    if PartyKind(kind) is PartyKind.MUNICIPALITY:
         return f"/municipalities/{party_id}"
     return f"/parties/{party_id}"
 
