@@ -4,10 +4,12 @@ Each reads the form's text value, adds an error named by the field when it is
 wrong (so the page answers 422 and shows nothing), and returns what it means.
 """
 
+import re
 from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
+from onboarding.domain.party import PARTY_ID_PATTERN
 from onboarding.web.forms import FormErrors
 from onboarding.web.i18n import Translator
 
@@ -19,6 +21,18 @@ def municipality_number(t: Translator, values: dict[str, str], errors: FormError
     number = values["municipality"] or None
     if number is not None and not (len(number) == 4 and number.isascii() and number.isdigit()):
         errors.add("municipality", t("error.municipality_number"))
+    return number
+
+
+def party_number(t: Translator, values: dict[str, str], errors: FormErrors) -> str | None:
+    """`values["municipality"]`: a party's id (5001, gp-923609016), or None when left empty.
+
+    For the lists of what happened to any party (the audit log); the field keeps
+    its name, so the links that filter on a municipality keep working.
+    """
+    number = values["municipality"] or None
+    if number is not None and re.fullmatch(PARTY_ID_PATTERN, number) is None:
+        errors.add("municipality", t("error.party_id"))
     return number
 
 

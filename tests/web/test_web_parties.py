@@ -207,3 +207,19 @@ async def test_the_dashboard_and_the_navigation_lead_to_the_party_list(
     # The region table: the municipalities only.
     table = dashboard.text[dashboard.text.index('id="region-table"') :]
     assert "/municipalities/8801" in table and "/parties/gp-" not in table
+
+
+async def test_the_audit_log_filters_on_any_partys_id(
+    http: httpx.AsyncClient, sqlite_engine: Engine
+) -> None:
+    # A party's page links admins to the audit log filtered to it, whatever its kind.
+    _region(sqlite_engine)
+    await _signed_in(http, sqlite_engine, "en", Role.ADMIN)
+    office = await http.get("/admin/audit", params={"municipality": MOHOLT.number})
+    assert office.status_code == 200
+    assert f'value="{MOHOLT.number}"' in office.text
+    municipality = await http.get("/admin/audit", params={"municipality": "8801"})
+    assert municipality.status_code == 200 and "<tr data-entry=" in municipality.text
+    wrong = await http.get("/admin/audit", params={"municipality": "gp-12"})
+    assert wrong.status_code == 422
+    assert "Enter a municipality number (four digits) or a party&#39;s id" in wrong.text
