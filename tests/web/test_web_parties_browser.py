@@ -60,6 +60,21 @@ async def test_a_gp_offices_page_records_its_transition_and_its_municipality_lis
         )
         after = (await http.get(recorded.headers["location"])).text
         assert '<span class="badge stage-agreement_offered">Standardavtale tilbudt</span>' in after
+        # Every page below it answers at the party address: the deadline its offer
+        # opened, the correction of the offer, its contacts; each leads back to it.
+        deadline = f"/parties/{office.number}/obligations/sign_standard_agreement"
+        assert f'href="{deadline}"' in after
+        event = re.search(r'data-correct="(\d+)"', after)
+        assert event, "no correction link on the offer"
+        for below in (
+            deadline,
+            f"/parties/{office.number}/corrections/{event.group(1)}",
+            f"/parties/{office.number}/contacts",
+        ):
+            answer = await http.get(below)
+            assert answer.status_code == 200, below
+            assert '<a href="/parties">Parter</a>' in answer.text
+            assert f'<a href="/parties/{office.number}">Moholt legesenter</a>' in answer.text
 
         # The municipality's page lists its GP office, with the stage it stands in now.
         home = (await http.get(f"/municipalities/{number}")).text
@@ -73,6 +88,12 @@ async def test_a_gp_offices_page_records_its_transition_and_its_municipality_lis
         assert (await http.get(f"/parties/{number}")).text.count(
             f'data-party="{office.number}"'
         ) == 1
+
+    # An admin's engine page of the GP office: its workflow's run.
+    async with httpx.AsyncClient(base_url=site.url) as admin:
+        assert (await sign_in_form(admin, site.secrets[Role.ADMIN])).status_code == 303
+        engine = await admin.get(f"/parties/{office.number}/engine")
+        assert engine.status_code == 200 and f"<code>{office.number}</code>" in engine.text
 
 
 async def test_the_party_list_and_pages_in_the_browser_fit_and_pass_axe(site: Site) -> None:
