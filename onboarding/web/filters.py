@@ -27,8 +27,8 @@ def municipality_number(t: Translator, values: dict[str, str], errors: FormError
 def party_number(t: Translator, values: dict[str, str], errors: FormErrors) -> str | None:
     """`values["municipality"]`: a party's id (5001, gp-923609016), or None when left empty.
 
-    For the lists of what happened to any party (the audit log); the field keeps
-    its name, so the links that filter on a municipality keep working.
+    For the lists of what happened to any party (the audit log, the outbox); the
+    field keeps its name, so the links that filter on a municipality keep working.
     """
     number = values["municipality"] or None
     if number is not None and re.fullmatch(PARTY_ID_PATTERN, number) is None:

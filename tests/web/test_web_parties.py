@@ -209,12 +209,16 @@ async def test_the_dashboard_and_the_navigation_lead_to_the_party_list(
     assert "/municipalities/8801" in table and "/parties/gp-" not in table
 
 
-async def test_the_audit_log_filters_on_any_partys_id(
+async def test_the_audit_log_and_the_outbox_filter_on_any_partys_id(
     http: httpx.AsyncClient, sqlite_engine: Engine
 ) -> None:
     # A party's page links admins to the audit log filtered to it, whatever its kind.
     _region(sqlite_engine)
     await _signed_in(http, sqlite_engine, "en", Role.ADMIN)
+    outbox = await http.get("/admin/notifications", params={"municipality": MOHOLT.number})
+    assert outbox.status_code == 200
+    bad = await http.get("/admin/notifications", params={"municipality": "gp-12"})
+    assert bad.status_code == 422 and 'id="f-municipality-error"' in bad.text
     office = await http.get("/admin/audit", params={"municipality": MOHOLT.number})
     assert office.status_code == 200
     assert f'value="{MOHOLT.number}"' in office.text

@@ -17,7 +17,7 @@ from onboarding.domain.notifications import NotificationStatus
 from onboarding.store import outbox, tokens
 from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tokens import Role
-from onboarding.web.filters import listed, municipality_number, period
+from onboarding.web.filters import listed, party_number, period
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.page import AdminPage, Page
 from onboarding.web.temporal_ui import workflows_url
@@ -127,7 +127,7 @@ def _outbox(
         "from": from_ or "",
         "to": to or "",
     }
-    number = municipality_number(page.t, values, errors)
+    number = party_number(page.t, values, errors)
     chosen = listed(page.t, values, errors, "status", NotificationStatus)
     first, last = period(page.t, values, errors)
     rows = []
