@@ -32,15 +32,3 @@ def path_of(engine: Engine, *, number: str) -> list[tuple[Stage, Stage]]:
             .order_by(col(AuditEventRow.seq))
         ).all()
     return [(Stage(source), Stage(dest)) for source, dest in rows]
-
-
-def parties_in(engine: Engine, *, kind: PartyKind, stage: Stage) -> list[MunicipalityRow]:
-    """The parties of `kind` standing in `stage` now, by name."""
-    with Session(engine) as session:
-        return list(
-            session.exec(
-                select(MunicipalityRow)
-                .where(MunicipalityRow.kind == kind.value, MunicipalityRow.stage == stage.value)
-                .order_by(col(MunicipalityRow.name), col(MunicipalityRow.number))
-            ).all()
-        )

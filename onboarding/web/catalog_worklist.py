@@ -39,8 +39,6 @@ NB: dict[str, str] = {
     "process.in_stage": "{count} parter på trinnet",
     "process.counts_hint": "Tallet i hver boks er hvor mange parter av denne typen som står på trinnet nå; klikk for listen.",
     "process.path_hint": "Trinnene parten har vært gjennom er uthevet.",
-    "process.parties_in": "{stage}: {count} parter",
-    "error.unknown_stage": "Prosessen har ikke trinnet {stage}.",
 }
 
 EN: dict[str, str] = {
@@ -78,6 +76,4 @@ EN: dict[str, str] = {
     "process.in_stage": "{count} parties in this stage",
     "process.counts_hint": "The number in each box is how many parties of this kind stand in the stage now; click it for the list.",
     "process.path_hint": "The stages the party has passed through are highlighted.",
-    "process.parties_in": "{stage}: {count} parties",
-    "error.unknown_stage": "This process has no stage {stage}.",
 }

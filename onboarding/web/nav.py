@@ -21,6 +21,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/worklist", "nav.worklist", Role.VIEWER),
     NavItem("/dashboard", "nav.dashboard", Role.VIEWER),
+    NavItem("/parties", "nav.parties", Role.VIEWER),
     NavItem("/waves", "nav.waves", Role.VIEWER),
     NavItem("/processes", "nav.processes", Role.VIEWER),
     NavItem("/admin/users", "nav.users", Role.ADMIN),

@@ -81,19 +81,23 @@ async def test_the_process_view_counts_parties_and_shows_a_partys_path(site: Sit
     counted = int(await signed.locator(".count-label").text_content() or "0")
     assert counted >= 1
     await expect(signed).to_have_attribute(
-        "href", "/processes/municipality/2?stage=collaboration_signed#stage-parties"
+        "href", "/parties?kind=municipality&stage=collaboration_signed"
     )
     await expect(signed).to_have_attribute(
         "aria-label", f"Collaboration agreement signed: {counted} parties in this stage"
     )
-    # Click-through: the parties in that stage, under the diagram, each linking to its page.
-    await signed.click()
-    listed = page.locator("#stage-parties-table")
-    await expect(listed.locator("tbody tr")).to_have_count(counted)
-    await expect(listed.locator(f"tr[data-party='{number}'] a")).to_have_attribute(
+    await check_page(page, "process-view")
+    # Click-through: the party list of that kind and stage, this municipality on it.
+    async with page.expect_navigation():
+        await signed.click()
+    rows = page.locator("tr[data-party]")
+    await expect(rows).to_have_count(counted)
+    await expect(page.locator("tr[data-party][data-stage='collaboration_signed']")).to_have_count(
+        counted
+    )
+    await expect(page.locator(f"tr[data-party='{number}'] a").first).to_have_attribute(
         "href", f"/municipalities/{number}"
     )
-    await check_page(page, "process-view")
     # An older version's page draws no counts (the read model keeps no version).
     await page.goto("/processes/municipality/1")
     await expect(page.locator(".diagram .count-label")).to_have_count(0)

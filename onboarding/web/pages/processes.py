@@ -5,15 +5,14 @@ The same definitions as GET /api/processes, one table per kind of party
 from its own transitions), triggers with the evidence they require,
 obligations and checklist, and the diff from the version before it. The
 newest version's diagram counts the parties of its kind in each stage, each
-box a link to the list of the parties in that stage, under the diagram (the
-process view).
+box a link to the party list of that kind and stage (the process view).
 """
 
 import asyncio
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from onboarding.domain.parties.process import process_key
@@ -21,11 +20,9 @@ from onboarding.domain.party import PartyKind
 from onboarding.domain.process.diff import process_diff
 from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.registry import PROCESSES, keys, latest, versions
-from onboarding.domain.vocabulary import Stage
-from onboarding.store.process_view import parties_in, stage_counts
+from onboarding.store.process_view import stage_counts
 from onboarding.web.diagram import render_svg
 from onboarding.web.page import PageRefused, ViewerPage
-from onboarding.web.pages.worklist import party_href
 
 router = APIRouter()
 
@@ -53,14 +50,9 @@ async def processes_page(page: ViewerPage) -> Response:
 
 
 @router.get("/processes/{key}/{version}")
-async def process_page(
-    key: KeyPath,
-    version: VersionPath,
-    page: ViewerPage,
-    stage: Annotated[str | None, Query(max_length=40)] = None,
-) -> Response:
+async def process_page(key: KeyPath, version: VersionPath, page: ViewerPage) -> Response:
     """One version: its diagram, triggers and evidence, obligations, checklist, and its diff;
-    on the newest, the parties per stage, and with `stage` the list of those in it."""
+    on the newest, the parties per stage."""
     process = PROCESSES.get((key, version))
     if process is None:
         raise PageRefused(404, "error.unknown_process", process=key, version=version)
@@ -73,12 +65,6 @@ async def process_page(
         if kind is not None and version == newest
         else None
     )
-    chosen = _stage(process, stage) if kind is not None and counts is not None else None
-    in_stage = (
-        await asyncio.to_thread(parties_in, page.engine, kind=kind, stage=chosen)
-        if kind is not None and chosen is not None
-        else None
-    )
     return page.render(
         "process.html",
         process=process,
@@ -87,27 +73,11 @@ async def process_page(
             page.t,
             process,
             counts=counts,
-            count_href=(lambda s: f"/processes/{key}/{version}?stage={s.value}#stage-parties")
+            count_href=(lambda stage: f"/parties?kind={kind}&stage={stage.value}")
             if counts is not None
             else None,
         ),
-        chosen=chosen,
-        in_stage=in_stage,
-        party_href=party_href,
         previous=previous,
         diff=process_diff(previous, process) if previous is not None else None,
         newest=newest,
     )
-
-
-def _stage(process: ProcessDefinition, sent: str | None) -> Stage | None:
-    """The stage asked for, if any; a 404 page if this process has no such stage."""
-    if not sent:
-        return None
-    try:
-        stage = Stage(sent)
-    except ValueError:
-        stage = None
-    if stage is None or not process.has_stage(stage):
-        raise PageRefused(404, "error.unknown_stage", stage=sent)
-    return stage

@@ -3,7 +3,8 @@
 The same data as GET /api/worklist (onboarding/store/worklist.py). The filters
 are a GET form (a filtered list is a link to share); a wrong value is named by
 its field, the page answers 422 and lists nothing. Each row links to where it
-is resolved: the party's page, the wave's page, the outbox (admins).
+is resolved: the party's page (onboarding.web.party_paths), the wave's
+page, the outbox (admins).
 """
 
 import asyncio
@@ -21,6 +22,7 @@ from onboarding.store.worklist import health_trusts, worklist
 from onboarding.web.conditions import condition_text
 from onboarding.web.forms import FormErrors
 from onboarding.web.page import Page, ViewerPage
+from onboarding.web.party_paths import party_path
 
 router = APIRouter()
 
@@ -28,13 +30,6 @@ FilterQuery = Annotated[str | None, Query(max_length=100)]
 FILTERS = ("days", "health_trust", "wave", "kind", "stage")
 # Rows a section shows; the counts above stay whole, and the API lists every row.
 SECTION_LIMIT = 200
-
-
-def party_href(kind: PartyKind | str, party_id: str) -> str:
-    """Where a party's page is: a municipality's under its number, others under /parties."""
-    if PartyKind(kind) is PartyKind.MUNICIPALITY:
-        return f"/municipalities/{party_id}"
-    return f"/parties/{party_id}"
 
 
 @router.get("/worklist")
@@ -106,7 +101,7 @@ def _render(page: Page, values: dict[str, str]) -> Response:
         kinds=[(k.value, KIND_LABELS[k][page.t.language]) for k in PartyKind],
         kind_label=lambda k: KIND_LABELS[PartyKind(k)][page.t.language],
         stages=[(s.value, page.t.stage(s)) for s in Stage],
-        party_href=party_href,
+        party_path=party_path,
         condition=lambda c: condition_text(page.t, c),
         filtered=any(values.values()),
         limit=SECTION_LIMIT,
