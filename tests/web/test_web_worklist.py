@@ -57,7 +57,7 @@ async def test_the_start_page_by_role_and_a_long_list_cut(
     wrong = await http.get("/worklist", params={"days": "400", "stage": "asleep"})
     assert wrong.status_code == 422
     # In bokmål, the default: each wrong field named in the page's language.
-    assert "fra 0 til 366" in wrong.text and "«asleep» er ikke et av valgene." in wrong.text
+    assert "fra 0 til 366" in wrong.text and "Velg et av alternativene i listen." in wrong.text
     assert "worklist-counts" not in wrong.text
 
     await signed_in(http, sqlite_engine, Role.VIEWER)

@@ -14,12 +14,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from onboarding.domain.calendar import today_in_oslo
-from onboarding.domain.party import KIND_LABELS, PartyKind
+from onboarding.domain.party import PartyKind
 from onboarding.domain.vocabulary import Stage
 from onboarding.domain.worklist import DEFAULT_DAYS, MAX_DAYS, WorklistFilters
 from onboarding.store import waves as wave_store
 from onboarding.store.worklist import health_trusts, worklist
 from onboarding.web.conditions import condition_text
+from onboarding.web.filters import listed
 from onboarding.web.forms import FormErrors
 from onboarding.web.page import Page, ViewerPage
 from onboarding.web.party_paths import party_path
@@ -61,23 +62,12 @@ def _parse(page: Page, values: dict[str, str], errors: FormErrors) -> WorklistFi
             days = int(values["days"])
         else:
             errors.add("days", page.t("worklist.bad_days", max=MAX_DAYS))
-    kind = stage = None
-    if values["kind"]:
-        try:
-            kind = PartyKind(values["kind"])
-        except ValueError:
-            errors.add("kind", page.t("worklist.bad_choice", value=values["kind"]))
-    if values["stage"]:
-        try:
-            stage = Stage(values["stage"])
-        except ValueError:
-            errors.add("stage", page.t("worklist.bad_choice", value=values["stage"]))
     return WorklistFilters(
         days=days,
         health_trust=values["health_trust"] or None,
         wave=values["wave"] or None,
-        kind=kind,
-        stage=stage,
+        kind=listed(page.t, values, errors, "kind", PartyKind),
+        stage=listed(page.t, values, errors, "stage", Stage),
     )
 
 
@@ -98,8 +88,7 @@ def _render(page: Page, values: dict[str, str]) -> Response:
         today=today,
         trusts=[(trust, trust) for trust in health_trusts(page.engine)],
         waves=[(w.id, w.name) for w in wave_store.list_waves(page.engine)],
-        kinds=[(k.value, KIND_LABELS[k][page.t.language]) for k in PartyKind],
-        kind_label=lambda k: KIND_LABELS[PartyKind(k)][page.t.language],
+        kinds=[(k.value, page.t.kind(k)) for k in PartyKind],
         stages=[(s.value, page.t.stage(s)) for s in Stage],
         party_path=party_path,
         condition=lambda c: condition_text(page.t, c),
