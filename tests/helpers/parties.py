@@ -8,8 +8,8 @@ has: random valid ones (mod-11 check digit), each handed out once.
 import random
 from typing import Any
 
-from onboarding.domain.party import org_number_check_digit
 from onboarding.domain.parties.import_file import COLUMNS
+from onboarding.domain.party import org_number_check_digit
 
 _GIVEN: set[str] = set()
 _RANDOM = random.Random()
