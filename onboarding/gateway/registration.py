@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from onboarding.domain.errors import PartyExists
+from onboarding.domain.errors import PartyExists, RequestRejected
+from onboarding.domain.parties.process import process_key
 from onboarding.domain.parties.registration import same_party
 from onboarding.domain.party import Party
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.registry import latest
 from onboarding.gateway.parties import EngineUnavailable, start_party
 from onboarding.store import identifiers, queries
 
@@ -97,6 +99,15 @@ async def register(
     if refused:
         raise refused[0]
     new = [party for party in parties if party.number not in present]
+    for party in new:
+        # Each new party's process, looked up before any starts: a kind without one (or a
+        # `process` of another kind) refuses them all rather than leaving some started.
+        definition = process or latest(process_key(party.kind))
+        if definition.key != process_key(party.kind):
+            raise RequestRejected(
+                "process_version",
+                f"a {party.kind.value} walks the {process_key(party.kind)} process",
+            )
     gate = asyncio.Semaphore(concurrency)
 
     async def start(party: Party) -> None:
