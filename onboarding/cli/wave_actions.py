@@ -107,7 +107,7 @@ def show_blockers(api: ApiClient, *, wave_id: str | None, as_of: str | None, jso
 
 def show_checklist(api: ApiClient, *, number: str, json: bool) -> None:
     """Print a member's readiness checklist."""
-    view = api.checklist(inputs.municipality_number(number))
+    view = api.checklist(inputs.party_id(number))
     _emit(view, json=json, render=wave_output.checklist)
 
 
@@ -122,7 +122,7 @@ def complete_item(
     json: bool,
 ) -> None:
     """Mark a checklist item done."""
-    number = inputs.municipality_number(number)
+    number = inputs.party_id(number)
     body: dict[str, Any] = {"evidence": inputs.evidence(evidence)}
     if on is not None:
         body["done_on"] = inputs.iso_date(on, option="--on").isoformat()
