@@ -13,7 +13,7 @@ Municipalities are not registered here: they come from the region file
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
@@ -24,11 +24,70 @@ from onboarding.domain.party import (
     OrgNumber,
     Party,
     PartyKind,
-    Text,
     party_id,
 )
 
 REGISTERED_KINDS = (PartyKind.GP_OFFICE, PartyKind.SPECIALIST, PartyKind.HOSPITAL)
+
+# A name as people type it: trimmed, and not blank (as the document says: `\S`).
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True, pattern=r"\S")
+]
+
+
+def _registered_kinds(schema: dict[str, Any]) -> None:
+    # The document lists the kinds registered here; a municipality is refused by name.
+    schema.clear()
+    schema.update(
+        {
+            "type": "string",
+            "enum": [kind.value for kind in REGISTERED_KINDS],
+            "description": "gp_office, specialist or hospital (municipalities: the region)",
+        }
+    )
+
+
+def _kind_is(kind: PartyKind, then: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "if": {"properties": {"kind": {"const": kind.value}}, "required": ["kind"]},
+        "then": then,
+    }
+
+
+_TEXT: dict[str, Any] = {"type": "string"}
+_NONE: dict[str, Any] = {"type": "null"}
+
+# What each kind needs, as the document says it (the validator below says it to the
+# request, naming the field).
+_BY_KIND: dict[str, Any] = {
+    "allOf": [
+        _kind_is(
+            PartyKind.GP_OFFICE,
+            {
+                "required": ["municipality_number"],
+                "properties": {"municipality_number": _TEXT, "specialty": _NONE},
+            },
+        ),
+        _kind_is(
+            PartyKind.SPECIALIST,
+            {
+                "required": ["health_trust", "specialty"],
+                "properties": {"health_trust": _TEXT, "specialty": _TEXT},
+            },
+        ),
+        _kind_is(
+            PartyKind.HOSPITAL,
+            {
+                "required": ["health_trust"],
+                "properties": {
+                    "health_trust": _TEXT,
+                    "municipality_number": _NONE,
+                    "specialty": _NONE,
+                },
+            },
+        ),
+    ]
+}
 
 
 def _refuse(field: str, message: str) -> PydanticCustomError:
@@ -40,19 +99,17 @@ def _refuse(field: str, message: str) -> PydanticCustomError:
 class PartyRegistration(BaseModel):
     """A party to register, as a coordinator gives it (a body, or a line of an import file)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_BY_KIND)
 
-    kind: PartyKind = Field(description="gp_office, specialist or hospital")
-    org_number: OrgNumber | None = Field(
-        None, description="required: the id is made from it (gp-<org_number>, ...)"
-    )
-    name: Text
+    kind: PartyKind = Field(json_schema_extra=_registered_kinds)
+    org_number: OrgNumber = Field(description="the id is made from it: gp-<org_number>, ...")
+    name: Name
     municipality_number: MunicipalityNumber | None = Field(
         None,
         description="a GP office's (required) or a specialist's municipality; it must be "
         "registered. A hospital has none.",
     )
-    health_trust: Text | None = Field(
+    health_trust: Name | None = Field(
         None,
         description="required for a specialist and a hospital; a GP office's defaults to "
         "its municipality's",
@@ -70,10 +127,6 @@ class PartyRegistration(BaseModel):
                 "kind",
                 "municipalities come from the region file (POST /api/region/load); "
                 f"allowed here: {', '.join(k.value for k in REGISTERED_KINDS)}",
-            )
-        if self.org_number is None:
-            raise _refuse(
-                "org_number", f"a {kind.value} is registered by its 9-digit organisation number"
             )
         if kind is PartyKind.GP_OFFICE and self.municipality_number is None:
             raise _refuse("municipality_number", "a gp_office belongs to a municipality")
