@@ -23,7 +23,7 @@ from onboarding.domain.party import Party
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.registry import latest
-from onboarding.gateway.parties import EngineUnavailable, start_party
+from onboarding.gateway.parties import EngineUnavailable, start_parties
 from onboarding.store import identifiers, queries
 
 # How long a registration waits for its new workflow's read-model row.
@@ -38,10 +38,10 @@ class Registered:
     present: list[str] = field(default_factory=list)
 
 
-def conflicts(engine: Engine, parties: Sequence[Party]) -> tuple[list[str], list[PartyExists]]:
-    """The ids registered already with the same facts, and a refusal per party that clashes."""
+def conflicts(engine: Engine, parties: Sequence[Party]) -> tuple[list[str], dict[str, PartyExists]]:
+    """The ids registered already with the same facts, and a refusal by id of each that clashes."""
     present: list[str] = []
-    refused: list[PartyExists] = []
+    refused: dict[str, PartyExists] = {}
     rows = {
         row.number: row for row in queries.list_parties(engine, numbers=[p.number for p in parties])
     }
@@ -52,24 +52,20 @@ def conflicts(engine: Engine, parties: Sequence[Party]) -> tuple[list[str], list
             if same_party(registered, party):
                 present.append(party.number)
             else:
-                refused.append(
-                    PartyExists(
-                        "org_number",
-                        party.number,
-                        f"{party.number} is registered already as {_facts(registered)}; "
-                        "a registered party is not changed by registering it again",
-                    )
+                refused[party.number] = PartyExists(
+                    "org_number",
+                    party.number,
+                    f"{party.number} is registered already as {_facts(registered)}; "
+                    "a registered party is not changed by registering it again",
                 )
             continue
         assert party.org_number is not None, "only parties with an org number are registered"
         others = identifiers.resolve(engine, identifiers.ORG_NUMBER, party.org_number)
         if others:
-            refused.append(
-                PartyExists(
-                    "org_number",
-                    others[0],
-                    f"organisation number {party.org_number} is {others[0]}'s already",
-                )
+            refused[party.number] = PartyExists(
+                "org_number",
+                others[0],
+                f"organisation number {party.org_number} is {others[0]}'s already",
             )
     return present, refused
 
@@ -97,7 +93,7 @@ async def register(
     """
     present, refused = await asyncio.to_thread(conflicts, engine, parties)
     if refused:
-        raise refused[0]
+        raise next(iter(refused.values()))
     new = [party for party in parties if party.number not in present]
     for party in new:
         # Each new party's process, looked up before any starts: a kind without one (or a
@@ -108,20 +104,15 @@ async def register(
                 "process_version",
                 f"a {party.kind.value} walks the {process_key(party.kind)} process",
             )
-    gate = asyncio.Semaphore(concurrency)
-
-    async def start(party: Party) -> None:
-        async with gate:
-            await start_party(
-                client,
-                party,
-                task_queue=task_queue,
-                continue_as_new_after_events=continue_as_new_after_events,
-                policy=policy,
-                process=process,
-            )
-
-    await asyncio.gather(*(start(party) for party in new))
+    await start_parties(
+        client,
+        new,
+        task_queue=task_queue,
+        continue_as_new_after_events=continue_as_new_after_events,
+        policy=policy,
+        concurrency=concurrency,
+        process=process,
+    )
     await wait_for_rows(engine, [party.number for party in new])
     return Registered(registered=[p.number for p in new], present=present)
 

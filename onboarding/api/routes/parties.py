@@ -27,7 +27,7 @@ from onboarding.api.party_schemas import (
     PartySummary,
 )
 from onboarding.domain.errors import RequestRejected
-from onboarding.domain.parties.import_file import COLUMNS, parse_import
+from onboarding.domain.parties.import_file import COLUMNS, ImportRefused, Problem, parse_import
 from onboarding.domain.parties.models import MunicipalityView
 from onboarding.domain.parties.process import process_key
 from onboarding.domain.parties.registration import party_of
@@ -137,7 +137,20 @@ async def import_parties(
     """
     text = _csv_text(await request.body())
     region = await asyncio.to_thread(queries.region, engine)
-    parties = parse_import(text, region)
+    lines = parse_import(text, region)
+    parties = [line.party for line in lines]
+    # A clash with a registered party is a bad line like any other (all named at once).
+    clashes = (await asyncio.to_thread(registration.conflicts, engine, parties))[1]
+    if clashes:
+        raise ImportRefused(
+            [
+                Problem(
+                    line.line, clashes[line.party.number].field, str(clashes[line.party.number])
+                )
+                for line in lines
+                if line.party.number in clashes
+            ]
+        )
     done = await registration.register(
         client,
         engine,

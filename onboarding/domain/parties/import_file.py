@@ -48,6 +48,14 @@ class Problem:
         return f"line {self.line} {self.field}"
 
 
+@dataclass(frozen=True)
+class ImportLine:
+    """A good line of the file: its number, and the party it registers."""
+
+    line: int
+    party: Party
+
+
 class ImportRefused(RequestRejected):
     """The file has bad lines (HTTP 422): the first names the field, `errors` lists them all."""
 
@@ -65,14 +73,14 @@ class ImportRefused(RequestRejected):
         }
 
 
-def parse_import(text: str, region: Region) -> list[Party]:
+def parse_import(text: str, region: Region) -> list[ImportLine]:
     """The parties of an import file, in file order; ImportRefused naming every bad line.
 
     A wrong header or a line with the wrong number of fields stops the reading
     there (the columns after it cannot be trusted); it is named like any other.
     """
     problems: list[Problem] = []
-    parties: list[Party] = []
+    parties: list[ImportLine] = []
     first_line: dict[str, int] = {}
     try:
         for line, row in csv_lines(text, COLUMNS, SOURCE):
@@ -93,7 +101,7 @@ def parse_import(text: str, region: Region) -> list[Party]:
                 )
                 continue
             first_line[party.org_number] = line
-            parties.append(party)
+            parties.append(ImportLine(line, party))
     except RequestRejected as err:
         # csv_lines names the file (a wrong header) or `file line N` (a shifted line).
         _, _, rest = err.field.partition(" line ")
