@@ -6,7 +6,8 @@ id is its workflow's and its read-model row's key. `party_view` mirrors each
 of them under `/api/parties/{number}/...` (tag `parties`) with the same
 endpoint, wrapped only so that its signature says what the party path takes:
 a party id (PARTY_ID_PATTERN) where the municipality route takes a 4-digit
-number. FastAPI reads a route's parameters from `__signature__`, so the
+number, and the obligations of every kind's process where it takes the
+municipality's. FastAPI reads a route's parameters from `__signature__`, so the
 OpenAPI document states exactly what each prefix accepts, and a sync endpoint
 stays sync (run on the thread pool) and an async one async.
 """
@@ -21,6 +22,7 @@ from fastapi.routing import APIRoute
 from starlette.convertors import Convertor, register_url_convertor
 
 from onboarding.domain.party import PARTY_ID_PATTERN
+from onboarding.domain.process.registry import PROCESSES
 
 MUNICIPALITY_PREFIX = "/municipalities/{number}"
 # The segment after /parties is a party id unless it names one of the collection's
@@ -55,6 +57,25 @@ PartyIdPath = Annotated[
         examples=["5001", "gp-923609016"],
     ),
 ]
+
+
+# Every obligation some kind's process opens: a party route takes any of them (the
+# party's workflow refuses one its own process lacks, naming those it has).
+PARTY_OBLIGATION_IDS = list(
+    dict.fromkeys(rule.id.value for process in PROCESSES.values() for rule in process.obligations)
+)
+
+PartyObligationPath = Annotated[
+    str,
+    Path(
+        pattern=r"^[a-z_]{1,64}$",
+        description="obligation id: the trigger that fulfils it, e.g. exercise_option",
+        json_schema_extra={"enum": PARTY_OBLIGATION_IDS},
+    ),
+]
+
+# The parameters a party route reads otherwise than the municipality route.
+PARTY_PARAMETERS: dict[str, Any] = {"number": PartyIdPath, "obligation_id": PartyObligationPath}
 
 
 def party_view(routers: Iterable[APIRouter]) -> APIRouter:
@@ -99,10 +120,12 @@ def party_name(name: str) -> str:
 
 
 def for_parties(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """`endpoint`, whose `number` parameter FastAPI reads as a party id."""
+    """`endpoint`, whose `number` parameter FastAPI reads as a party id (PARTY_PARAMETERS)."""
     signature = inspect.signature(endpoint, eval_str=True)
     parameters = [
-        parameter.replace(annotation=PartyIdPath) if parameter.name == "number" else parameter
+        parameter.replace(annotation=PARTY_PARAMETERS[parameter.name])
+        if parameter.name in PARTY_PARAMETERS
+        else parameter
         for parameter in signature.parameters.values()
     ]
     view: Callable[..., Any]
