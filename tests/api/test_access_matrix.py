@@ -210,6 +210,7 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
     number: str | None = None
     content: bytes | None = None
+    scope: str | None = None  # the municipality_in token's scope, if not `number` itself
 
 
 @dataclass
@@ -220,6 +221,7 @@ class World:
     api: Api
     pool: list[str] = field(default_factory=list)
     own: str = ""  # optioned and a member of `wave`: the municipality every read is about
+    office: str = ""  # a GP office of `own`: what the party routes' reads are about
     migration: str = ""  # a finished migration run (of a party of its own)
     other: str = ""  # the municipality_out token's scope
     signed: str = ""  # collaboration_signed: its exercise_option deadline is open
@@ -294,7 +296,7 @@ class World:
         if principal in ("viewer", "coordinator", "admin"):
             return self.api.secrets[Role(principal)]
         if principal == "municipality_in":
-            return self.municipality_secret(call.number or self.own)
+            return self.municipality_secret(call.scope or call.number or self.own)
         if principal == "municipality_out":
             return self.municipality_secret(self.other)
         return self.principal_secrets[principal]
@@ -333,6 +335,10 @@ async def make_world(api: Api) -> World:
     world.wave = await world.new_wave()
     world.wave2 = await world.new_wave()
     world.own = await world.member(world.wave)
+    registered = await api.post("/api/parties", gp_office(world.own))
+    assert registered.status_code == 201, registered.text
+    world.office = registered.json()["number"]
+    api.started.append(world.office)
     world.migration = await finished_migration(world)
     _, expired = tokens.create_token(
         api.engine,
@@ -365,6 +371,18 @@ def fixed(call: Callable[[World], Call]) -> Factory:
 
 M = "/api/municipalities/{number}"
 P = "/api/parties/{number}"
+
+
+def _office(path: str) -> Factory:
+    """A read of the GP office of `own`; municipality_in's token is scoped to `own` itself:
+    a municipality's scope covers its GP offices (docs/parties.md)."""
+    return fixed(lambda w: Call("GET", path.format(number=w.office), number=w.office, scope=w.own))
+
+
+async def _office_contacts(w: World) -> Call:
+    # municipality_in's token is scoped to the office itself: it writes the office's list.
+    body = [{"role": "municipality_contact", "name": f"Lege {w.next()}", "email": "lege@k.no"}]
+    return Call("PUT", f"/api/parties/{w.office}/contacts", json=body, number=w.office)
 
 
 def _own(path: str, **kwargs: Any) -> Factory:
@@ -588,7 +606,8 @@ API_CALLS: dict[tuple[str, str], Factory] = {
 }
 
 
-# The party routes: the municipality route's request, at the party's path.
+# The party routes: the municipality route's request, at the party's path; the reads and the
+# contacts of a GP office (the writes of a process need a municipality's road and wave).
 API_CALLS.update(
     {
         (method, P + path.removeprefix(M)): as_party(factory)
@@ -596,6 +615,14 @@ API_CALLS.update(
         if path == M or path.startswith(M + "/")
     }
 )
+API_CALLS.update(
+    {
+        ("GET", path): _office(path)
+        for method, path in list(API_CALLS)
+        if method == "GET" and (path == P or path.startswith(P + "/"))
+    }
+)
+API_CALLS[("PUT", f"{P}/contacts")] = _office_contacts
 
 
 def test_every_api_row_has_a_request() -> None:
