@@ -87,7 +87,7 @@ def add_user(
 ) -> None:
     """Create a user; print the token, which the API shows only this once.
 
-    `scope` is a comma-separated list of municipality numbers (the API checks it).
+    `scope` is a comma-separated list of party ids (the API checks it).
     """
     numbers = [item.strip() for item in scope.split(",") if item.strip()] if scope else None
     user = api.add_user(name=name, role=role, scope=numbers, expires_at=expires)
