@@ -90,7 +90,8 @@ def parse_scope(role: Role, scope: str | Sequence[str] | None) -> str | None:
     if not numbers:
         raise RequestRejected(
             "scope",
-            "the municipality role needs one or more party ids, e.g. 5001,5006 or gp-923609016",
+            "the municipality role needs one or more municipality numbers or party ids, "
+            "e.g. 5001,5006 or gp-923609016",
         )
     for number in numbers:
         if not re.fullmatch(PARTY_ID_PATTERN, number):
