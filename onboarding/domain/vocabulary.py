@@ -27,6 +27,11 @@ class Stage(StrEnum):
     WITHDRAWN = "withdrawn"
     # Version 2: the call-off agreement (avropsavtale) signed after the pre-project.
     CALL_OFF_SIGNED = "call_off_signed"
+    # GP offices and private specialists (issue #19): the standard agreement the
+    # program offers them, which each self-employed doctor decides on for the office.
+    AGREEMENT_OFFERED = "agreement_offered"
+    DECISION_POSTPONED = "decision_postponed"
+    AGREEMENT_SIGNED = "agreement_signed"
 
 
 class Trigger(StrEnum):
@@ -45,6 +50,11 @@ class Trigger(StrEnum):
     WITHDRAW = "withdraw"
     # Version 2.
     SIGN_CALL_OFF_AGREEMENT = "sign_call_off_agreement"
+    # GP offices and private specialists (issue #19).
+    OFFER_STANDARD_AGREEMENT = "offer_standard_agreement"
+    POSTPONE_DECISION = "postpone_decision"
+    RECONSIDER = "reconsider"
+    SIGN_STANDARD_AGREEMENT = "sign_standard_agreement"
 
 
 STAGE_LABELS: dict[Stage, dict[str, str]] = {
@@ -61,6 +71,9 @@ STAGE_LABELS: dict[Stage, dict[str, str]] = {
         "nb": "Tjenesteavtale signert",
         "en": "Service agreement signed",
     },
+    Stage.AGREEMENT_OFFERED: {"nb": "Standardavtale tilbudt", "en": "Standard agreement offered"},
+    Stage.DECISION_POSTPONED: {"nb": "Beslutning utsatt", "en": "Decision postponed"},
+    Stage.AGREEMENT_SIGNED: {"nb": "Standardavtale signert", "en": "Standard agreement signed"},
     Stage.READY: {"nb": "Klar for produksjon", "en": "Ready for go-live"},
     Stage.LIVE: {"nb": "I produksjon", "en": "Live"},
     Stage.DECLINED: {"nb": "Takket nei", "en": "Declined"},
@@ -85,6 +98,16 @@ TRIGGER_LABELS: dict[Trigger, dict[str, str]] = {
         "nb": "Signer tjenesteavtale",
         "en": "Sign service agreement",
     },
+    Trigger.OFFER_STANDARD_AGREEMENT: {
+        "nb": "Tilby standardavtale",
+        "en": "Offer standard agreement",
+    },
+    Trigger.POSTPONE_DECISION: {"nb": "Utsett beslutningen", "en": "Postpone the decision"},
+    Trigger.RECONSIDER: {"nb": "Vurder tilbudet på nytt", "en": "Reconsider the offer"},
+    Trigger.SIGN_STANDARD_AGREEMENT: {
+        "nb": "Signer standardavtale",
+        "en": "Sign standard agreement",
+    },
     Trigger.APPROVE_GO_LIVE: {"nb": "Godkjenn produksjonssetting", "en": "Approve go-live"},
     Trigger.GO_LIVE: {"nb": "Produksjonssett", "en": "Go live"},
     Trigger.PAUSE: {"nb": "Sett på vent", "en": "Pause"},
@@ -106,6 +129,19 @@ MILESTONES: tuple[Stage, ...] = (
 )
 MILESTONE_RANK: dict[Stage, int] = {stage: rank for rank, stage in enumerate(MILESTONES, 1)}
 
+# The stages from which a municipality may join a production wave (and stay in
+# one); a process definition names its own (ProcessDefinition.wave_stages).
+MUNICIPALITY_WAVE_STAGES: frozenset[Stage] = frozenset(
+    {
+        Stage.OPTION_EXERCISED,
+        Stage.PREPARING,
+        Stage.CALL_OFF_SIGNED,
+        Stage.SERVICE_AGREEMENT_SIGNED,
+        Stage.READY,
+        Stage.PAUSED,
+    }
+)
+
 # Pause and resume are the engine's own mechanics (a paused party resumes to
 # the stage it paused from), so every version shares these two stages' meaning.
 TERMINAL_STAGES: frozenset[Stage] = frozenset({Stage.LIVE, Stage.WITHDRAWN})
@@ -123,11 +159,17 @@ class EvidenceField:
 EVIDENCE_FIELDS: dict[str, EvidenceField] = {
     f.name: f
     for f in (
-        EvidenceField("agreement_version", "version of the collaboration agreement, e.g. 2022"),
+        EvidenceField(
+            "agreement_version",
+            "version of the collaboration or standard agreement, e.g. 2022",
+        ),
         EvidenceField("document_ref", "reference to the signed document (archive id or URL)"),
         EvidenceField("case_ref", "case number (saksnummer) of the council decision"),
         EvidenceField("reason", "why, in a sentence", max_length=2000),
         EvidenceField("signed_by", "who signed for the party: name and role"),
+        # A private specialist was asked before the terms and price were set: the
+        # offer names the terms it was made on.
+        EvidenceField("terms_version", "version of the terms and price offered, e.g. 2023-11"),
     )
 }
 

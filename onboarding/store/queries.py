@@ -83,7 +83,7 @@ def region(engine: Engine) -> Region:
 
 
 def party_of_row(row: MunicipalityRow) -> Party:
-    """The party a read-model row holds, as its workflow was started with it."""
+    """The party a current-state row describes, as its workflow carries it."""
     kind = PartyKind(row.kind)
     return Party(
         number=row.number,
