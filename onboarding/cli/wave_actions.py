@@ -45,8 +45,8 @@ def create_wave(
 def add_member(
     api: ApiClient, *, wave_id: str, number: str, reason: str | None, json: bool
 ) -> None:
-    """Add a municipality to a wave (or move it there, with a reason)."""
-    body: dict[str, Any] = {"number": inputs.municipality_number(number)}
+    """Add a party to a wave (or move it there, with a reason)."""
+    body: dict[str, Any] = {"number": inputs.party_id(number)}
     if reason is not None:
         body["reason"] = inputs.reason(reason)
     view = api.add_member(inputs.wave_id(wave_id), body)

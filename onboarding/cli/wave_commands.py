@@ -100,17 +100,15 @@ def wave_create(
 
 @wave_app.command("add")
 def wave_add(
-    wave: WaveArg, number: MunicipalityNumberArg, reason: OptionalReason = None, json: Json = False
+    wave: WaveArg, number: Number, reason: OptionalReason = None, json: Json = False
 ) -> None:
-    """Add a municipality (from option_exercised on) to a wave."""
+    """Add a party (a municipality from option_exercised on) to a wave."""
     remote(wave_actions.add_member, wave_id=wave, number=number, reason=reason, json=json)
 
 
 @wave_app.command("move")
-def wave_move(
-    number: MunicipalityNumberArg, wave: WaveArg, reason: Reason, json: Json = False
-) -> None:
-    """Move (postpone) a municipality to another wave; its checklist goes with it."""
+def wave_move(number: Number, wave: WaveArg, reason: Reason, json: Json = False) -> None:
+    """Move (postpone) a party to another wave; its checklist goes with it."""
     remote(wave_actions.add_member, wave_id=wave, number=number, reason=reason, json=json)
 
 
