@@ -8,6 +8,7 @@ request (a check that passed would show up as "cannot reach").
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -71,23 +72,18 @@ async def test_an_import_with_a_bad_org_number_names_each_line_and_registers_not
     assert queries.get_municipality(served.engine, number=f"gp-{good['org_number']}") is None
 
 
+def register_office(office: dict[str, Any]) -> list[str]:
+    """`party register` for the GP office of a body as gp_office gives it."""
+    return [
+        *("party", "register", "--kind", "gp_office", "--org-number", office["org_number"]),
+        *("--name", office["name"], "--municipality", office["municipality_number"]),
+    ]
+
+
 async def test_register_list_show_and_import_parties(served: Served, tmp_path: Path) -> None:
     home = await served.prospective()
     office = gp_office(home)
-    registered = await served.run(
-        "party",
-        "register",
-        "--kind",
-        "gp_office",
-        "--org-number",
-        office["org_number"],
-        "--name",
-        office["name"],
-        "--municipality",
-        home,
-        "--staff-count",
-        "12",
-    )
+    registered = await served.run(*register_office(office), "--staff-count", "12")
     assert registered.exit_code == 0, registered.output
     number = f"gp-{office['org_number']}"
     assert registered.stdout.strip() == f"Registered {number} {office['name']} (prospective)."
@@ -135,18 +131,7 @@ async def test_register_list_show_and_import_parties(served: Served, tmp_path: P
     timeline = await served.run("timeline", number, "--json", role=Role.VIEWER)
     assert timeline.exit_code == 0, timeline.output
 
-    clash = await served.run(
-        "party",
-        "register",
-        "--kind",
-        "gp_office",
-        "--org-number",
-        office["org_number"],
-        "--name",
-        "Another office",
-        "--municipality",
-        home,
-    )
+    clash = await served.run(*register_office({**office, "name": "Another office"}))
     assert one_line_error(clash).startswith(f"error: org_number: {number} is registered already")
     missing = await served.run("party", "show", f"gp-{fresh_org_number()}", role=Role.VIEWER)
     assert one_line_error(missing).startswith("error: no party with id gp-")
