@@ -92,7 +92,7 @@ async def test_every_kind_walks_its_road_and_goes_live_on_the_dev_server(served:
         "/api/parties",
         {
             "kind": "gp_office",
-            "org_number": org_number("97000002"),
+            "org_number": org_number("97000004"),
             "name": "Bakklandet legekontor",
             "municipality_number": TRONDHEIM,
             "staff_count": 9,
