@@ -25,9 +25,10 @@ else:
     machine = lazy_module("onboarding.domain.process.machine")
     registry = lazy_module("onboarding.domain.process.registry")
 
-# registry.MUNICIPALITY, written out so the option's default needs no import (a test
-# keeps them equal).
+# registry.MUNICIPALITY and registry.keys(), written out so the option's default and
+# help need no import (a test keeps them equal).
 MUNICIPALITY = "municipality"
+KEYS = ("municipality", "gp_office", "specialist", "hospital")
 
 process_app = typer.Typer(
     rich_markup_mode=None,
@@ -36,7 +37,8 @@ process_app = typer.Typer(
 )
 
 KeyOpt = Annotated[
-    str, typer.Option("--key", metavar="KEY", help="The process, e.g. municipality.")
+    str,
+    typer.Option("--key", metavar="KEY", help=f"The kind of party's process: {', '.join(KEYS)}."),
 ]
 VersionOpt = Annotated[
     int | None,
@@ -56,7 +58,7 @@ def _definition(key: str, version: int | None) -> "ProcessDefinition":
 
 @process_app.command("list")
 def list_versions(json: Json = False) -> None:
-    """List every version of every process, and which one new parties start on."""
+    """List every version of every kind of party's process, and which one new parties start on."""
     processes = [p for _, p in sorted(registry.PROCESSES.items())]
     if json:
         typer.echo(

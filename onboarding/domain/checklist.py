@@ -6,6 +6,7 @@ when the wave moves, or the member moves to another wave, every deadline is
 derived again from the new date, and an item done stays done.
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -66,6 +67,21 @@ DEFAULT_CHECKLIST = [
         days_before_go_live=7,
     ),
 ]
+
+
+def template_items(due: Mapping[ChecklistItemId, int]) -> tuple[ChecklistItemRule, ...]:
+    """The default template's items named in `due`, each due that many days before go-live.
+
+    How another kind of party's process (a GP office's, a hospital's) picks
+    its checklist: the same items and labels, its own subset and lead times,
+    in the template's order.
+    """
+    return tuple(
+        rule.model_copy(update={"days_before_go_live": due[rule.id]})
+        for rule in DEFAULT_CHECKLIST
+        if rule.id in due
+    )
+
 
 # The service agreement, when the municipality is in a wave, is due this many
 # days before go-live (the policy may change it).

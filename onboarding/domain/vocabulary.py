@@ -27,6 +27,11 @@ class Stage(StrEnum):
     WITHDRAWN = "withdrawn"
     # Version 2: the call-off agreement (avropsavtale) signed after the pre-project.
     CALL_OFF_SIGNED = "call_off_signed"
+    # GP offices and private specialists (issue #19): the standard agreement the
+    # program offers them, which each self-employed doctor decides on for the office.
+    AGREEMENT_OFFERED = "agreement_offered"
+    DECISION_POSTPONED = "decision_postponed"
+    AGREEMENT_SIGNED = "agreement_signed"
 
 
 class Trigger(StrEnum):
@@ -45,6 +50,11 @@ class Trigger(StrEnum):
     WITHDRAW = "withdraw"
     # Version 2.
     SIGN_CALL_OFF_AGREEMENT = "sign_call_off_agreement"
+    # GP offices and private specialists (issue #19).
+    OFFER_STANDARD_AGREEMENT = "offer_standard_agreement"
+    POSTPONE_DECISION = "postpone_decision"
+    RECONSIDER = "reconsider"
+    SIGN_STANDARD_AGREEMENT = "sign_standard_agreement"
 
 
 STAGE_LABELS: dict[Stage, dict[str, str]] = {
@@ -61,6 +71,9 @@ STAGE_LABELS: dict[Stage, dict[str, str]] = {
         "nb": "Tjenesteavtale signert",
         "en": "Service agreement signed",
     },
+    Stage.AGREEMENT_OFFERED: {"nb": "Standardavtale tilbudt", "en": "Standard agreement offered"},
+    Stage.DECISION_POSTPONED: {"nb": "Beslutning utsatt", "en": "Decision postponed"},
+    Stage.AGREEMENT_SIGNED: {"nb": "Standardavtale signert", "en": "Standard agreement signed"},
     Stage.READY: {"nb": "Klar for produksjon", "en": "Ready for go-live"},
     Stage.LIVE: {"nb": "I produksjon", "en": "Live"},
     Stage.DECLINED: {"nb": "Takket nei", "en": "Declined"},
@@ -84,6 +97,16 @@ TRIGGER_LABELS: dict[Trigger, dict[str, str]] = {
     Trigger.SIGN_SERVICE_AGREEMENT: {
         "nb": "Signer tjenesteavtale",
         "en": "Sign service agreement",
+    },
+    Trigger.OFFER_STANDARD_AGREEMENT: {
+        "nb": "Tilby standardavtale",
+        "en": "Offer standard agreement",
+    },
+    Trigger.POSTPONE_DECISION: {"nb": "Utsett beslutningen", "en": "Postpone the decision"},
+    Trigger.RECONSIDER: {"nb": "Vurder tilbudet på nytt", "en": "Reconsider the offer"},
+    Trigger.SIGN_STANDARD_AGREEMENT: {
+        "nb": "Signer standardavtale",
+        "en": "Sign standard agreement",
     },
     Trigger.APPROVE_GO_LIVE: {"nb": "Godkjenn produksjonssetting", "en": "Approve go-live"},
     Trigger.GO_LIVE: {"nb": "Produksjonssett", "en": "Go live"},
@@ -123,11 +146,17 @@ class EvidenceField:
 EVIDENCE_FIELDS: dict[str, EvidenceField] = {
     f.name: f
     for f in (
-        EvidenceField("agreement_version", "version of the collaboration agreement, e.g. 2022"),
+        EvidenceField(
+            "agreement_version",
+            "version of the collaboration or standard agreement, e.g. 2022",
+        ),
         EvidenceField("document_ref", "reference to the signed document (archive id or URL)"),
         EvidenceField("case_ref", "case number (saksnummer) of the council decision"),
         EvidenceField("reason", "why, in a sentence", max_length=2000),
         EvidenceField("signed_by", "who signed for the party: name and role"),
+        # A private specialist was asked before the terms and price were set: the
+        # offer names the terms it was made on.
+        EvidenceField("terms_version", "version of the terms and price offered, e.g. 2023-11"),
     )
 }
 

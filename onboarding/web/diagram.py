@@ -2,9 +2,10 @@
 
 The main road of the definition drawn (its `main_road`) runs top to bottom in one
 column. Every other stage sits in the next column, level with the mean of the
-main-road stages it is connected to. A trigger that leads into one stage from
-four or more stages (`withdraw`) is not drawn as a fan of arrows: its stage
-says "from N stages" instead. Main-road arrows and those leaving the current
+main-road stages it is connected to (a row below or above if another stage is
+there already). A trigger that leads into one stage from four or more stages
+(`withdraw`) is not drawn as a fan of arrows: its stage says "from N stages"
+instead. Main-road arrows and those leaving the current
 stage carry their trigger's name; the others name it in a tooltip. The text
 description (`<desc>`) lists every transition, for screen readers.
 """
@@ -78,12 +79,29 @@ def layout(definition: ProcessDefinition) -> Layout:
             }
         )
         row = sum(rows) / len(rows) if rows else float(len(main_road) - 1)
-        column = 1.0
-        while any(abs(c - column) < 0.5 and abs(r - row) < 0.9 for c, r in position.values()):
-            column += 1.0
-        position[stage] = (column, row)
+        position[stage] = _free_cell(position, row)
     drawn = [Edge(s, d, tuple(triggers)) for (s, d), triggers in pairs.items()]
     return Layout(position, drawn, fan_in, main_road)
+
+
+def _taken(position: dict[Stage, tuple[float, float]], column: float, row: float) -> bool:
+    return any(abs(c - column) < 0.5 and abs(r - row) < 0.9 for c, r in position.values())
+
+
+def _free_cell(position: dict[Stage, tuple[float, float]], row: float) -> tuple[float, float]:
+    """The side column at `row`; if taken, a row below or above it; else a column further out.
+
+    A row first: a stage pushed a column further, level with the one beside it,
+    would have its arrow to the main road drawn straight through that stage (a
+    GP office's declined, beside decision_postponed).
+    """
+    for shift in (0.0, 1.0, -1.0):
+        if row + shift >= 0 and not _taken(position, 1.0, row + shift):
+            return 1.0, row + shift
+    column = 2.0
+    while _taken(position, column, row):
+        column += 1.0
+    return column, row
 
 
 def _centre(cell: tuple[float, float]) -> tuple[float, float]:

@@ -592,7 +592,8 @@ def assert_describes(described: dict[str, Any], process: ProcessDefinition) -> N
         assert trigger_info["required_evidence"] == list(process.required_evidence(trigger))
         for edge in trigger_info["transitions"]:
             assert f"{edge['from']} --> {edge['to']}: {trigger.value}" in described["mermaid"]
-    assert described["milestones"] == [m.value for m in MILESTONES]
+    assert described["milestones"] == [m.value for m in process.milestones]
+    assert set(process.milestones) <= set(MILESTONES)
     assert set(described["evidence_fields"]) == set(EVIDENCE_FIELDS)
     assert [o["id"] for o in described["obligations"]] == [o.id.value for o in process.obligations]
     assert [(c["id"], c["days_before_go_live"]) for c in described["checklist"]] == [
@@ -610,15 +611,21 @@ async def test_process_is_the_newest_version_read_off_the_registry(api: Api) -> 
 
 async def test_every_version_is_listed_and_described(api: Api) -> None:
     listed = (await api.get("/api/processes")).json()
+    # Every kind of party's process (issue #19), by key, oldest first per key.
     assert [(p["key"], p["version"], p["latest"]) for p in listed] == [
+        ("gp_office", 1, True),
+        ("hospital", 1, True),
         ("municipality", 1, False),
         ("municipality", 2, True),
+        ("specialist", 1, True),
     ]
     assert all(p["changes"] and p["title"] for p in listed)
-    for version in (1, 2):
-        response = await api.get(f"/api/processes/municipality/{version}")
+    for key, version in ((p["key"], p["version"]) for p in listed):
+        response = await api.get(f"/api/processes/{key}/{version}")
         assert response.status_code == 200
-        assert_describes(response.json(), process_definition(MUNICIPALITY, version))
+        assert_describes(response.json(), process_definition(key, version))
+    same = (await api.get("/api/processes/gp_office/1/diff?against=1")).json()
+    assert (same["key"], same["changes"]) == ("gp_office", [])
 
 
 async def test_the_diff_of_two_versions_names_what_changed(api: Api) -> None:
@@ -645,7 +652,7 @@ async def test_the_diff_of_two_versions_names_what_changed(api: Api) -> None:
     "path",
     [
         "/api/processes/municipality/9",
-        "/api/processes/hospital/1",
+        "/api/processes/nursing_home/1",
         "/api/processes/municipality/2/diff?against=9",
         "/api/processes/municipality/1/diff",
     ],

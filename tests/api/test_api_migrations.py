@@ -185,7 +185,7 @@ async def test_a_plan_that_does_not_fit_is_refused_per_party_and_by_field(api: A
     # and its id stays unused.
     for plan, field in (
         ({"id": "to-v9", "to_version": 9, "reason": "no"}, "to_version"),
-        ({"id": "to-v9", "key": "hospital", "to_version": 1, "reason": "no"}, "key"),
+        ({"id": "to-v9", "key": "nursing_home", "to_version": 1, "reason": "no"}, "key"),
         (
             {"id": "to-v9", "to_version": 2, "reason": "no", "stage_map": {"preparing": "live"}},
             "stage_map.preparing",

@@ -23,8 +23,11 @@ def test_process_versions_are_listed_shown_and_compared_without_a_server(
     listed = offline.invoke(cli, ["process", "list"])
     assert listed.exit_code == 0, listed.output
     assert [line.split()[:2] for line in listed.stdout.splitlines()[2:]] == [
+        ["gp_office", "1"],
+        ["hospital", "1"],
         ["municipality", "1"],
         ["municipality", "2"],
+        ["specialist", "1"],
     ]
     shown = offline.invoke(cli, ["process", "show", "--version", "2"])
     assert "preparing -> call_off_signed -> service_agreement_signed" in shown.stdout
@@ -39,6 +42,31 @@ def test_process_versions_are_listed_shown_and_compared_without_a_server(
     assert one_line_error(unknown).startswith("error: --version: no process 'municipality'")
     diagram = offline.invoke(cli, ["diagram", "--version", "1"])
     assert "call_off_signed" not in diagram.stdout and "stateDiagram-v2" in diagram.stdout
+
+
+def test_the_other_kinds_of_party_are_shown_and_drawn_by_key(offline: CliRunner) -> None:
+    gp_office = offline.invoke(cli, ["process", "show", "--key", "gp_office"])
+    assert gp_office.exit_code == 0, gp_office.output
+    assert gp_office.stdout.startswith("Fastlegekontor, versjon 1 (gp_office v1)")
+    assert (
+        "prospective -> agreement_offered -> agreement_signed -> preparing -> ready -> live"
+        in gp_office.stdout
+    )
+    specialist = offline.invoke(cli, ["process", "show", "--key", "specialist", "--json"])
+    offer = next(
+        t
+        for t in json.loads(specialist.stdout)["triggers"]
+        if t["id"] == "offer_standard_agreement"
+    )
+    assert "terms_version" in offer["required_evidence"]
+    hospital = offline.invoke(cli, ["diagram", "--key", "hospital"])
+    assert "prospective --> preparing: start_preparation" in hospital.stdout
+    assert "agreement" not in hospital.stdout
+    same = offline.invoke(cli, ["process", "diff", "1", "1", "--key", "hospital"])
+    assert same.stdout.strip() == "hospital v1 and v1 are the same"
+    unknown = offline.invoke(cli, ["process", "show", "--key", "nursing_home"])
+    assert one_line_error(unknown).startswith("error: --key: no process 'nursing_home'")
+    assert "gp_office" in one_line_error(unknown)
 
 
 async def test_a_migration_dry_run_apply_and_status(served: Served) -> None:

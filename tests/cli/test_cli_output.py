@@ -75,7 +75,8 @@ def test_a_deadline_on_a_holiday_names_its_business_day() -> None:
 
 
 def test_the_default_process_of_the_commands_is_the_registrys() -> None:
-    from onboarding.cli.process_commands import MUNICIPALITY
+    from onboarding.cli.process_commands import KEYS, MUNICIPALITY
     from onboarding.domain.process import registry
 
     assert registry.MUNICIPALITY == MUNICIPALITY
+    assert list(KEYS) == registry.keys()

@@ -136,7 +136,9 @@ def test_an_overdue_obligation_escalates_at_once_to_the_level_the_new_ladder_rea
     ("fields", "field"),
     [
         ({"to_version": 9}, "to_version"),
-        ({"key": "hospital"}, "key"),
+        ({"key": "nursing_home"}, "key"),
+        # A process of another kind of party (issue #19): not the one the party runs.
+        ({"key": "hospital", "to_version": 1}, "key"),
         ({"to_version": 1}, "to_version"),  # changes nothing
         ({"stage_map": {"preparing": "call_off_signed"}, "to_version": 1}, "stage_map.preparing"),
         ({"stage_map": {"preparing": "ready"}}, "stage_map.preparing"),  # past the guard

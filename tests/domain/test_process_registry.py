@@ -27,7 +27,9 @@ def test_the_newest_version_is_what_a_new_party_starts_on() -> None:
     assert latest(MUNICIPALITY).version == newest
 
 
-@pytest.mark.parametrize(("key", "version"), [("municipality", 99), ("hospital", 1)])
+@pytest.mark.parametrize(
+    ("key", "version"), [("municipality", 99), ("hospital", 99), ("nursing_home", 1)]
+)
 def test_an_unknown_key_or_version_is_refused_naming_what_exists(key: str, version: int) -> None:
     with pytest.raises(RequestRejected) as refused:
         process_definition(key, version)

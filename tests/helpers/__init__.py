@@ -56,6 +56,20 @@ EVIDENCE: dict[Trigger, dict[str, str]] = {
     Trigger.PAUSE: {"reason": "put on hold by the council"},
     Trigger.RESUME: {},
     Trigger.WITHDRAW: {"reason": "the council withdrew"},
+    # GP offices and private specialists (a specialist's offer also names its terms).
+    Trigger.OFFER_STANDARD_AGREEMENT: {
+        "agreement_version": "2023",
+        "terms_version": "2023-11",
+        "document_ref": "ARK-2023/1101",
+    },
+    Trigger.POSTPONE_DECISION: {"reason": "the office decides after the summer"},
+    Trigger.RECONSIDER: {},
+    Trigger.SIGN_STANDARD_AGREEMENT: {
+        "agreement_version": "2023",
+        "terms_version": "2023-11",
+        "signed_by": "Kari Lege, daglig leder",
+        "document_ref": "ARK-2024/0117",
+    },
 }
 
 # Version 1 of the municipality process: what most engine tests drive (a

@@ -407,6 +407,10 @@ async def test_main_pages_screenshots_and_accessibility(site: Site) -> None:
         ("deadline-form", f"/municipalities/{number}/obligations/exercise_option"),
         ("contacts-form", f"/municipalities/{number}/contacts"),
         ("users", "/admin/users"),
+        # Every kind of party's process, and the roads of the kinds issue #19 added.
+        ("processes", "/processes"),
+        ("process-gp-office", "/processes/gp_office/1"),
+        ("process-hospital", "/processes/hospital/1"),
     ]
     for name, path in pages:
         response = await page.goto(path)

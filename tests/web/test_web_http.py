@@ -4,6 +4,8 @@ form's CSRF token, and the line between page sessions and the API's bearer token
 Only routes that need no workflow are called here, so the app gets no Temporal client.
 """
 
+import re
+
 import httpx
 from sqlalchemy import Engine
 
@@ -118,3 +120,29 @@ async def test_the_process_pages_show_every_version_and_what_changed(
     assert 'id="diff-table"' not in first.text and 'data-stage="call_off_signed"' not in first.text
     missing = await http.get("/processes/municipality/9")
     assert missing.status_code == 404 and "9" in missing.text
+
+
+async def test_the_process_pages_show_every_kind_of_party(
+    http: httpx.AsyncClient, sqlite_engine: Engine
+) -> None:
+    _, secret = tokens.create_token(sqlite_engine, name="Kari", role=Role.VIEWER)
+    await sign_in_form(http, secret)
+    listed = (await http.get("/processes", headers={"Accept-Language": "nb"})).text
+    # One table per kind, in the registry's order, each version a row.
+    kinds = re.findall(r'<section class="card"[^>]* data-kind="(\w+)"', listed)
+    assert kinds == ["municipality", "gp_office", "specialist", "hospital"]
+    for heading in ("Kommuner", "Fastlegekontor", "Avtalespesialister", "Sykehus"):
+        assert f">{heading}</h2>" in listed
+    for version in ("gp_office-1", "specialist-1", "hospital-1"):
+        assert f'data-version="{version}"' in listed
+    assert listed.count("nye parter</span>") == 4
+    specialist = await http.get("/processes/specialist/1", headers={"Accept-Language": "nb"})
+    assert specialist.status_code == 200
+    text = specialist.text
+    assert "Avtalespesialist, versjon 1" in text and 'id="diff-table"' not in text
+    assert 'data-stage="decision_postponed"' in text and "Tilby standardavtale" in text
+    assert "Vilkårsversjon" in text  # terms_version, required for the offer
+    assert 'data-obligation="sign_standard_agreement"' in text
+    hospital = (await http.get("/processes/hospital/1", headers={"Accept-Language": "en"})).text
+    assert 'data-stage="preparing"' in hospital and 'data-stage="declined"' not in hospital
+    assert 'data-item="integrations_tested"' in hospital

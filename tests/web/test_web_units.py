@@ -16,7 +16,7 @@ from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import MunicipalityView
 from onboarding.domain.process.machine import transitions_by_trigger
 from onboarding.domain.process.model import ProcessDefinition
-from onboarding.domain.process.registry import PROCESSES
+from onboarding.domain.process.registry import PROCESSES, keys
 from onboarding.domain.vocabulary import EVIDENCE_FIELDS, MILESTONES, Stage, Trigger
 from onboarding.domain.waves.models import Decision, MemberStatus, WaveEventKind, WaveStatus
 from onboarding.store import projection, queries, tokens
@@ -24,10 +24,11 @@ from onboarding.store.sessions import Timeouts, end_session, find_session, open_
 from onboarding.store.tables.obligations import ObligationRow
 from onboarding.store.tokens import Role
 from onboarding.web.catalog import CATALOGS
-from onboarding.web.diagram import layout, render_svg
+from onboarding.web.diagram import NODE_H, NODE_W, ROW_H, _centre, layout, render_svg
 from onboarding.web.i18n import Translator, negotiate
 from onboarding.web.milestones import milestone_series
 from onboarding.web.overview import region_rows
+from onboarding.web.pages.dashboard import MUNICIPALITY_STAGES
 from onboarding.web.pages.municipality import forward_triggers, next_stages
 from onboarding.web.pages.signin import safe_next
 from tests.helpers import V1
@@ -224,6 +225,46 @@ def test_the_diagram_has_every_stage_and_transition(process: ProcessDefinition) 
     assert re.findall(r'class="node current" data-stage="(\w+)"', svg) == ["preparing"]
     assert svg.count("→") == len([p for ps in edges.values() for p in ps])
     assert "Start preparation" in svg and "<script" not in svg
+
+
+@pytest.mark.parametrize("process", PROCESSES.values(), ids=lambda p: p.name)
+def test_no_straight_arrow_runs_through_a_stage_it_does_not_join(
+    process: ProcessDefinition,
+) -> None:
+    # A GP office's declined sat a column out, level with decision_postponed, and
+    # its arrows to agreement_offered crossed that stage's box.
+    plan = layout(process)
+    boxes = {stage: _centre(cell) for stage, cell in plan.position.items()}
+    for edge in plan.edges:
+        (x1, y1), (x2, y2) = boxes[edge.source], boxes[edge.dest]
+        arc = edge.source in plan.main_road and edge.dest in plan.main_road
+        if arc and abs(y2 - y1) > ROW_H * 1.5:
+            continue  # drawn as an arc left of the column
+        for stage, (cx, cy) in boxes.items():
+            if stage in (edge.source, edge.dest):
+                continue
+            crossed = [
+                (x1 + (x2 - x1) * i / 200, y1 + (y2 - y1) * i / 200)
+                for i in range(201)
+                if abs(x1 + (x2 - x1) * i / 200 - cx) < NODE_W / 2
+                and abs(y1 + (y2 - y1) * i / 200 - cy) < NODE_H / 2
+            ]
+            assert not crossed, (edge.source, edge.dest, "through", stage)
+
+
+def test_every_kind_of_party_is_named_in_both_languages() -> None:
+    for key in keys():
+        assert CATALOGS["nb"][f"process_kind.{key}"] != CATALOGS["en"][f"process_kind.{key}"]
+
+
+def test_the_dashboard_counts_the_stages_a_municipality_can_stand_in() -> None:
+    # Not the words the other kinds of party added (issue #19): no one in the region
+    # stands there, and a row of zeros for each would only be noise.
+    assert S.CALL_OFF_SIGNED in MUNICIPALITY_STAGES and S.PROSPECTIVE in MUNICIPALITY_STAGES
+    assert not {S.AGREEMENT_OFFERED, S.DECISION_POSTPONED, S.AGREEMENT_SIGNED} & set(
+        MUNICIPALITY_STAGES
+    )
+    assert MUNICIPALITY_STAGES == [s for s in Stage if s in MUNICIPALITY_STAGES]
 
 
 def test_the_diagram_escapes_its_labels() -> None:

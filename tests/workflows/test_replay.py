@@ -21,7 +21,6 @@ from temporalio.worker import Replayer
 from onboarding.domain.migrations.run import MigrationProgress, MigrationRunInput
 from onboarding.domain.parties.models import MunicipalityWorkflowInput
 from onboarding.domain.process.registry import MUNICIPALITY, PROCESSES
-from onboarding.domain.vocabulary import Trigger
 from onboarding.domain.waves.models import WaveWorkflowInput
 from onboarding.embedded.worker import WORKFLOWS
 from workflows.migration import MigrationWorkflow
@@ -136,7 +135,11 @@ def test_the_histories_cover_every_path() -> None:
                 continued += 1
             elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
                 timers_fired += 1
-    assert triggers == {t.value for t in Trigger}, {t.value for t in Trigger} - triggers
+    # Every trigger of a process the workflow runs: the municipality's, so far. The
+    # other kinds of party (issue #19) are definitions the workflow does not run
+    # yet; once it does, their keys belong here and their paths in record.py.
+    run = {t.value for (key, _), d in PROCESSES.items() if key == MUNICIPALITY for t in d.triggers}
+    assert triggers == run, run - triggers
     # Every released version of the process has a history that must keep replaying.
     released = {v for (key, v) in PROCESSES if key == MUNICIPALITY}
     assert versions == released, f"no recorded history of version(s) {released - versions}"

@@ -22,6 +22,7 @@ from onboarding.domain.process.machine import (
     allowed_triggers,
     check_effective_on,
     check_evidence,
+    check_not_before,
     decide,
 )
 from onboarding.domain.vocabulary import Stage, Trigger
@@ -73,14 +74,16 @@ def plan_transition(
     """The record `command` would produce, or an OnboardingError saying why not.
 
     The trigger must be allowed from the stage, its date (default today in
-    Europe/Oslo) not in the future nor before the last transition's, its
-    evidence what the trigger asks for.
+    Europe/Oslo) not in the future nor before the last transition's nor
+    before the day the process opens the trigger, its evidence what the
+    trigger asks for.
     """
     context = process_context(state, policy)
     to_stage = decide(context, command.trigger)
     today = oslo_date(now)
     effective_on = command.effective_on or today
     check_effective_on(effective_on, today, state.last_transition)
+    check_not_before(context.definition, command.trigger, effective_on)
     return TransitionRecord(
         seq=state.seq + 1,
         trigger=command.trigger,

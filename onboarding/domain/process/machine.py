@@ -256,3 +256,18 @@ def check_effective_on(effective_on: date, today: date, previous: Dated | None) 
             f"{effective_on} is before {previous.effective_on}, when the previous "
             f"transition ({previous.trigger.value}) took effect"
         )
+
+
+def check_not_before(definition: ProcessDefinition, trigger: Trigger, effective_on: date) -> None:
+    """`trigger` takes effect no earlier than the day `definition` opens it (offerable_from).
+
+    The program opened the standard agreement to private specialists on a
+    given day; an offer recorded as taking effect before it is a wrong date,
+    refused naming effective_on and the first day allowed.
+    """
+    opens = definition.offerable_from.get(trigger)
+    if opens is not None and effective_on < opens:
+        raise InvalidEffectiveDate(
+            f"{effective_on} is before {opens}, the first day {trigger.value} can take "
+            f"effect in {definition.name}"
+        )

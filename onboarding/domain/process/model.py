@@ -10,6 +10,7 @@ the registry, never a branch in workflow code.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from onboarding.domain.checklist import ChecklistItemRule
@@ -54,6 +55,10 @@ class ProcessDefinition:
     main_road: tuple[Stage, ...]
     milestones: tuple[Stage, ...] = MILESTONES
     evidence_fields: Mapping[str, EvidenceField] = field(default_factory=lambda: EVIDENCE_FIELDS)
+    # Triggers the program opens to this kind of party only from a date on (the
+    # offer to private specialists, from the day their terms were set): a
+    # transition of one may not take effect before it (machine.check_not_before).
+    offerable_from: Mapping[Trigger, date] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def initial_stage(self) -> Stage:

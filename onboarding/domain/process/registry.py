@@ -4,23 +4,42 @@ Every workflow records the version of the process it runs
 (`MunicipalityState.process_version`) and keeps running it until a migration
 moves it. This registry is where a (key, version) is looked up. A new version
 is a new entry here (a module beside municipality_v2.py), not an
-`if version == 2` in workflow code.
+`if version == 2` in workflow code. Each kind of party has a key of its own:
+municipalities, GP offices, private specialists and hospitals (issue #19).
 """
 
 from collections.abc import Mapping
 from types import MappingProxyType
 
 from onboarding.domain.errors import RequestRejected
+from onboarding.domain.process.gp_office_v1 import GP_OFFICE_V1
+from onboarding.domain.process.hospital_v1 import HOSPITAL_V1
 from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.municipality_v1 import MUNICIPALITY_V1
 from onboarding.domain.process.municipality_v2 import MUNICIPALITY_V2
+from onboarding.domain.process.specialist_v1 import SPECIALIST_V1
 
 MUNICIPALITY = "municipality"
-"""The key of the municipality process (the one kind of party so far)."""
+"""The key of the municipality process."""
+GP_OFFICE = "gp_office"
+"""The key of the GP office process (fastlegekontor)."""
+SPECIALIST = "specialist"
+"""The key of the private specialist process (avtalespesialist)."""
+HOSPITAL = "hospital"
+"""The key of the hospital process (a health trust's hospital)."""
 
+# Oldest first per key; the keys in the order `keys()` lists them.
 PROCESSES: Mapping[tuple[str, int], ProcessDefinition] = MappingProxyType(
-    {(d.key, d.version): d for d in (MUNICIPALITY_V1, MUNICIPALITY_V2)}
+    {
+        (d.key, d.version): d
+        for d in (MUNICIPALITY_V1, MUNICIPALITY_V2, GP_OFFICE_V1, SPECIALIST_V1, HOSPITAL_V1)
+    }
 )
+
+
+def keys() -> list[str]:
+    """The key of every process, each once: municipality first, then the other kinds of party."""
+    return list(dict.fromkeys(key for key, _ in PROCESSES))
 
 
 def process_definition(key: str, version: int) -> ProcessDefinition:

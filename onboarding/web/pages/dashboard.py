@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.process.registry import MUNICIPALITY, versions
 from onboarding.domain.vocabulary import MILESTONES, Stage
 from onboarding.store import point_in_time
 from onboarding.web.charts import funnel_svg, timeline_svg
@@ -20,6 +21,12 @@ from onboarding.web.overview import region_rows
 from onboarding.web.page import Page, ViewerPage
 
 router = APIRouter()
+
+# The region's parties are municipalities: the stages any version of their
+# process has, in the vocabulary's order (not a GP office's agreement_offered).
+MUNICIPALITY_STAGES: list[Stage] = [
+    stage for stage in Stage if any(d.has_stage(stage) for d in versions(MUNICIPALITY))
+]
 
 
 @router.get("/")
@@ -61,7 +68,7 @@ def _dashboard(page: Page, as_of: str | None, known_on: str | None) -> Response:
         date_error=error,
         known_error=known_error,
         funnel=funnel,
-        stages=list(Stage),
+        stages=MUNICIPALITY_STAGES,
         milestones=list(MILESTONES),
         funnel_svg=funnel_svg(page.t, funnel.reached, funnel.total),
         # The chosen date, if one was asked for, marked on the chart.

@@ -1,17 +1,20 @@
-"""The process pages: every version of the process, and one version with what changed.
+"""The process pages: every version of each kind's process, and one version with what changed.
 
-The same definitions as GET /api/processes: each version's diagram (drawn
+The same definitions as GET /api/processes, one table per kind of party
+(municipality, GP office, private specialist, hospital): each version's diagram (drawn
 from its own transitions), triggers with the evidence they require,
 obligations and checklist, and the diff from the version before it.
 """
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
 from onboarding.domain.process.diff import process_diff
-from onboarding.domain.process.registry import PROCESSES, latest
+from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.registry import PROCESSES, keys, latest, versions
 from onboarding.web.diagram import render_svg
 from onboarding.web.page import PageRefused, ViewerPage
 
@@ -22,12 +25,22 @@ KeyPath = Annotated[str, Path(max_length=40)]
 VersionPath = Annotated[int, Path()]
 
 
+@dataclass(frozen=True)
+class Kind:
+    """One kind of party's process on the list: its versions, newest first."""
+
+    key: str
+    versions: list[ProcessDefinition]
+    newest: int
+
+
 @router.get("/processes")
 async def processes_page(page: ViewerPage) -> Response:
     """Every version of every process, newest first, and which one new parties start on."""
-    versions = sorted(PROCESSES.values(), key=lambda p: (p.key, -p.version))
-    newest = {p.key: latest(p.key).version for p in versions}
-    return page.render("processes.html", versions=versions, newest=newest)
+    kinds = [
+        Kind(key=key, versions=versions(key)[::-1], newest=latest(key).version) for key in keys()
+    ]
+    return page.render("processes.html", kinds=kinds)
 
 
 @router.get("/processes/{key}/{version}")
