@@ -6,6 +6,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from onboarding.domain.parties.models import TransitionRecord
+from onboarding.domain.party import PartyKind
 from onboarding.domain.reports import FunnelReport
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store import point_in_time
@@ -100,6 +101,8 @@ def record_from_event(event: AuditEventRow) -> TransitionRecord:
     )
 
 
-def funnel(engine: Engine, *, as_of: date, known_on: date | None = None) -> FunnelReport:
+def funnel(
+    engine: Engine, *, as_of: date, known_on: date | None = None, kind: PartyKind | None = None
+) -> FunnelReport:
     """Stage counts and milestones reached on `as_of` (see store/point_in_time.py)."""
-    return point_in_time.funnel(engine, as_of=as_of, known_on=known_on)
+    return point_in_time.funnel(engine, as_of=as_of, known_on=known_on, kind=kind)
