@@ -16,7 +16,13 @@ from onboarding.domain.migrations.run import MigrationCall, MigrationCallResult
 from onboarding.domain.notifications import DeliveryInput, DeliveryResult, DueMessage, EnqueueResult
 from onboarding.domain.obligations.models import ObligationProjection
 from onboarding.domain.parties.correction_records import CorrectionProjection
-from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, RunInput
+from onboarding.domain.parties.models import (
+    PartyStageInput,
+    PartyStageResult,
+    ProjectionInput,
+    RegistrationInput,
+    RunInput,
+)
 from onboarding.domain.process.migration_plan import MigrationProjection
 from onboarding.domain.waves.models import (
     ChecklistProjection,
@@ -59,6 +65,11 @@ class Projection:
     @activity.defn(name="record_migration")
     def record_migration(self, projection_input: MigrationProjection) -> None:
         """Append the process migration (once), move the row, write the obligations."""
+        raise NotImplementedError(_ON_THE_WORKER)
+
+    @activity.defn(name="party_stage")
+    def party_stage(self, query: PartyStageInput) -> PartyStageResult:
+        """Where another party stands, as the read model has it (a read, not a write)."""
         raise NotImplementedError(_ON_THE_WORKER)
 
 

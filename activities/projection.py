@@ -8,10 +8,17 @@ from temporalio import activity
 from activities import interfaces
 from onboarding.domain.obligations.models import ObligationProjection
 from onboarding.domain.parties.correction_records import CorrectionProjection
-from onboarding.domain.parties.models import ProjectionInput, RegistrationInput, RunInput
+from onboarding.domain.parties.models import (
+    PartyStageInput,
+    PartyStageResult,
+    ProjectionInput,
+    RegistrationInput,
+    RunInput,
+)
 from onboarding.domain.process.migration_plan import MigrationProjection
+from onboarding.domain.vocabulary import Stage
 from onboarding.observability.metrics import TRANSITIONS_RECORDED, observe_projection_lag
-from onboarding.store import process_migrations, projection
+from onboarding.store import process_migrations, projection, queries
 
 NOTED_RUNS_KEPT = 10_000
 
@@ -25,6 +32,12 @@ class ProjectionActivities(interfaces.Projection):
         # Insertion-ordered, trimmed from the oldest; a run forgotten is noted again.
         self._noted_runs: dict[tuple[str, str], None] = {}
         self._noted_lock = threading.Lock()  # activities run in threads
+
+    @activity.defn(name="party_stage")
+    def party_stage(self, query: PartyStageInput) -> PartyStageResult:
+        """Where another party stands, as the read model has it (a read, not a write)."""
+        row = queries.get_municipality(self._engine, number=query.party)
+        return PartyStageResult(stage=Stage(row.stage) if row is not None else None)
 
     @activity.defn(name="register_municipality")
     def register_municipality(self, registration: RegistrationInput) -> None:

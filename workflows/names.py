@@ -24,6 +24,15 @@ def party_workflow_id(party: str) -> str:
     return f"municipality-{party}" if party.isdigit() else party
 
 
+def party_of_workflow_id(workflow_id: str) -> str | None:
+    """The party id a party workflow's id names; None for any other workflow."""
+    if workflow_id.startswith("municipality-"):
+        return workflow_id.removeprefix("municipality-")
+    if workflow_id.split("-", 1)[0] in ("gp", "specialist", "hospital"):
+        return workflow_id
+    return None
+
+
 def wave_workflow_id(wave_id: str) -> str:
     """The workflow id of a production wave: `wave-<id>`."""
     return f"wave-{wave_id}"

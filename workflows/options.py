@@ -32,6 +32,11 @@ SQL_WRITE_RETRY = RetryPolicy(
 )
 SQL_WRITE_TIMEOUT = timedelta(seconds=30)
 SQL_WRITE = ActivityOptions(start_to_close_timeout=SQL_WRITE_TIMEOUT, retry_policy=SQL_WRITE_RETRY)
+# A read the workflow decides by (a GP office's municipality's stage): retried
+# like a write, since the decision waits for it either way.
+SQL_READ = ActivityOptions(
+    start_to_close_timeout=timedelta(seconds=10), retry_policy=SQL_WRITE_RETRY
+)
 
 # SMTP may be down for hours: back off to an hour, then leave the row failed
 # (visible in the outbox) rather than hold the workflow forever.

@@ -57,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         MunicipalityState,
         MunicipalityView,
         MunicipalityWorkflowInput,
+        PartyStageInput,
         ProjectionInput,
         RegistrationInput,
         RunInput,
@@ -73,6 +74,7 @@ with workflow.unsafe.imports_passed_through():
         obligations_after_void,
         open_obligation,
     )
+    from onboarding.domain.parties.process import process_of
     from onboarding.domain.parties.transitions import (
         apply_transition,
         municipality_view,
@@ -84,6 +86,7 @@ with workflow.unsafe.imports_passed_through():
         MigrationEffect,
         MigrationProjection,
     )
+    from onboarding.domain.vocabulary import Stage, Trigger
     from onboarding.domain.waves import membership, readiness
     from onboarding.domain.waves.go_live import plan_go_live
     from onboarding.domain.waves.membership import membership_result
@@ -106,6 +109,7 @@ with workflow.unsafe.imports_passed_through():
         DELIVERY,
         NOTE_RUN_PATCH,
         READINESS_GUARD_PATCH,
+        SQL_READ,
         SQL_WRITE,
         continue_as_new,
         history_is_long,
@@ -186,11 +190,17 @@ class PartyWorkflow:
         """Record a transition; returns the new state once it is recorded in SQL."""
         async with self._lock:
             self._upgrade_guard()
-            with refusals():
-                first = self._transitions.repeat(command)
-                if first is not None:
-                    return first
-                record = self._plan(command)
+            self._state.home_stage = await self._home_stage(command)
+            try:
+                with refusals():
+                    first = self._transitions.repeat(command)
+                    if first is not None:
+                        return first
+                    record = self._plan(command)
+            finally:
+                # Known for this decision only: the next one asks again, and the
+                # validator (which cannot ask) never decides by an old answer.
+                self._state.home_stage = None
             view = await self._record(record)
             self._transitions.remember(command, view)
             return view
@@ -506,6 +516,25 @@ class PartyWorkflow:
         # The Temporal UI's "current details" (the summary is set at start); not a
         # history command, so replay is unchanged.
         workflow.set_current_details(f"Stage: **{self._state.stage.value}**")
+
+    async def _home_stage(self, command: TransitionCommand) -> Stage | None:
+        """Before approving go-live of a party that waits for its municipality, ask where it is.
+
+        Only such parties (GP offices) ever run this activity, so no recorded
+        history of another kind changes. The plan that follows refuses the
+        approval, naming the municipality, unless it is ready or live.
+        """
+        home = self._state.municipality.municipality_number
+        if (
+            command.trigger is not Trigger.APPROVE_GO_LIVE
+            or home is None
+            or not process_of(self._state).waits_for_home_municipality
+        ):
+            return None
+        standing = await workflow.execute_activity_method(
+            Projection.party_stage, PartyStageInput(party=home), **SQL_READ
+        )
+        return standing.stage
 
     def _upgrade_guard(self) -> None:
         """Turn the readiness guard on for workflows started before waves existed.

@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from onboarding.domain.checklist import go_live_date
     from onboarding.domain.notifications import DeliveryInput
     from onboarding.domain.policy import ReminderPolicy
-    from onboarding.domain.waves.go_live import missed_go_live_message
+    from onboarding.domain.waves.go_live import dependents_blocked, missed_go_live_message
     from onboarding.domain.waves.lifecycle import (
         check_active,
         check_decision,
@@ -169,6 +169,7 @@ class WaveWorkflow:
                 name=membership.municipality.name,
                 seq=membership.seq,
                 joined_at=workflow.now(),
+                waits_for=membership.waits_for,
             )
             kind: WaveEventKind = "member_moved_in" if membership.previous_wave else "member_added"
             await self._record(
@@ -315,21 +316,55 @@ class WaveWorkflow:
         info = self._state.info
         on = go_live_date(info.go_live_at, self._input.timezone)
         system = Actor(id=f"wave:{info.id}", name=f"wave {info.name}", role="system")
-        waiting = [m for m in self._state.members.values() if m.status is MemberStatus.MEMBER]
+        members = [m for m in self._state.members.values() if m.status is MemberStatus.MEMBER]
+        # Members that wait for their municipality go after the others, so they
+        # know whether it went live; a wave without such members asks everyone
+        # in one round, as waves always have.
+        first = [m for m in members if not m.waits_for]
+        then = [m for m in members if m.waits_for]
+        events: list[WaveEvent] = []
+        missed: list[WaveGoLiveResult] = []
+        await self._take_live(first, {}, on, system, events, missed)
+        if then:
+            blocked = dependents_blocked(list(self._state.members.values()), then)
+            await self._take_live(then, blocked, on, system, events, missed)
+        info.status = WaveStatus.LIVE
+        self._state.went_live = True
+        events.append(self._event("went_live", system, on=on))
+        await self._record(events)
+        if not info.recorded_after_the_fact:
+            # A wave recorded years later warns nobody about what happened then.
+            for result in missed:
+                await self._escalate_missed(result)
+
+    async def _take_live(
+        self,
+        waiting: list[WaveMember],
+        blocked: dict[str, list[str]],
+        on: date,
+        system: Actor,
+        events: list[WaveEvent],
+        missed: list[WaveGoLiveResult],
+    ) -> None:
+        """Ask `waiting` to go live at once; note each outcome in `events` and `missed`."""
+        info = self._state.info
         results = await asyncio.gather(
             *(
                 self._call_leniently(
                     MemberCall(
                         number=m.number,
                         update="wave_go_live",
-                        go_live=WaveGoLiveCommand(wave_id=info.id, effective_on=on, actor=system),
+                        go_live=WaveGoLiveCommand(
+                            wave_id=info.id,
+                            effective_on=on,
+                            actor=system,
+                            blocked_by=blocked.get(m.number, []),
+                        ),
                     )
                 )
                 for m in waiting
             )
         )
-        events: list[WaveEvent] = []
-        missed: list[WaveGoLiveResult] = []
         for member, answer in zip(waiting, results, strict=True):
             status = settle_member(self._state, member, answer.go_live, on)
             if status is MemberStatus.LIVE:
@@ -345,14 +380,6 @@ class WaveWorkflow:
                         on=on,
                     )
                 )
-        info.status = WaveStatus.LIVE
-        self._state.went_live = True
-        events.append(self._event("went_live", system, on=on))
-        await self._record(events)
-        if not info.recorded_after_the_fact:
-            # A wave recorded years later warns nobody about what happened then.
-            for result in missed:
-                await self._escalate_missed(result)
 
     async def _escalate_missed(self, result: WaveGoLiveResult) -> None:
         """The top of the ladder hears of a member that missed its wave's go-live."""

@@ -129,6 +129,19 @@ MILESTONES: tuple[Stage, ...] = (
 )
 MILESTONE_RANK: dict[Stage, int] = {stage: rank for rank, stage in enumerate(MILESTONES, 1)}
 
+# The stages from which a municipality may join a production wave (and stay in
+# one); a process definition names its own (ProcessDefinition.wave_stages).
+MUNICIPALITY_WAVE_STAGES: frozenset[Stage] = frozenset(
+    {
+        Stage.OPTION_EXERCISED,
+        Stage.PREPARING,
+        Stage.CALL_OFF_SIGNED,
+        Stage.SERVICE_AGREEMENT_SIGNED,
+        Stage.READY,
+        Stage.PAUSED,
+    }
+)
+
 # Pause and resume are the engine's own mechanics (a paused party resumes to
 # the stage it paused from), so every version shares these two stages' meaning.
 TERMINAL_STAGES: frozenset[Stage] = frozenset({Stage.LIVE, Stage.WITHDRAWN})

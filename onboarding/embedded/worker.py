@@ -62,6 +62,7 @@ def build_worker(
             projection.record_correction,
             projection.note_run,
             projection.record_migration,
+            projection.party_stage,
             notifications.enqueue_notifications,
             notifications.deliver_notifications,
             waves.record_wave,

@@ -33,16 +33,15 @@ from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import MunicipalityView, ProjectionInput, RegistrationInput
+from onboarding.domain.party import Party
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.gateway import parties as gateway
-from onboarding.store import drift, projection
+from onboarding.store import drift, projection, queries
 from onboarding.store.tables.parties import MunicipalityRow
-from workflows.names import party_workflow_id
+from workflows.names import party_of_workflow_id, party_workflow_id
 from workflows.party import PartyWorkflow
 
-WORKFLOW_ID_PREFIX = party_workflow_id("")
 # Activities that write the read model or the outbox: retrying ones mean the
 # database is (or was) unavailable to the workers.
 SQL_ACTIVITIES = frozenset(
@@ -143,15 +142,15 @@ async def reconcile(
 
 
 async def _running_numbers(client: Client) -> set[str] | None:
-    """Numbers of the running municipality workflows, or None if the server cannot list."""
+    """Ids of the running party workflows, or None if the server cannot list."""
     query = (
         "WorkflowType IN ('MunicipalityWorkflow', 'PartyWorkflow') AND ExecutionStatus = 'Running'"
     )
     try:
         return {
-            execution.id.removeprefix(WORKFLOW_ID_PREFIX)
+            party
             async for execution in client.list_workflows(query)
-            if execution.id.startswith(WORKFLOW_ID_PREFIX)
+            if (party := party_of_workflow_id(execution.id)) is not None
         }
     except RPCError as err:
         if err.status in (RPCStatusCode.UNIMPLEMENTED, RPCStatusCode.INVALID_ARGUMENT):
@@ -242,12 +241,7 @@ class _Checker:
         if not self.options.dry_run:
             await gateway.start_party(
                 self.client,
-                Municipality(
-                    number=row.number,
-                    name=row.name,
-                    county=row.county,
-                    health_trust=row.health_trust,
-                ),
+                queries.party_of_row(row),
                 task_queue=self.options.task_queue,
                 continue_as_new_after_events=self.options.continue_as_new_after_events,
                 policy=self.options.policy,
@@ -281,7 +275,7 @@ class _Checker:
                 projection.register_municipality(
                     self.engine,
                     RegistrationInput(
-                        municipality=_municipality(view),
+                        municipality=_party(view),
                         workflow_id=self.handle.id,
                         run_id=run_id or "",
                     ),
@@ -379,9 +373,17 @@ class _Checker:
         return found
 
 
-def _municipality(view: MunicipalityView) -> Municipality:
-    return Municipality(
-        number=view.number, name=view.name, county=view.county, health_trust=view.health_trust
+def _party(view: MunicipalityView) -> Party:
+    return Party(
+        number=view.number,
+        name=view.name,
+        county=view.county,
+        health_trust=view.health_trust,
+        kind=view.kind,
+        org_number=view.org_number,
+        municipality_number=view.municipality_number,
+        specialty=view.specialty,
+        staff_count=view.staff_count,
     )
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from onboarding.domain.parties.models import TransitionRecord
-from onboarding.domain.party import PartyKind
+from onboarding.domain.party import Party, PartyKind
 from onboarding.domain.reports import FunnelReport
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store import point_in_time
@@ -26,6 +26,22 @@ def list_municipalities(engine: Engine, *, stage: Stage | None = None) -> list[M
         if stage is not None:
             query = query.where(MunicipalityRow.stage == stage.value)
         return list(session.exec(query).all())
+
+
+def party_of_row(row: MunicipalityRow) -> Party:
+    """The party a current-state row describes, as its workflow carries it."""
+    kind = PartyKind(row.kind)
+    return Party(
+        number=row.number,
+        name=row.name,
+        county=row.county,
+        health_trust=row.health_trust,
+        kind=kind,
+        org_number=row.org_number,
+        municipality_number=None if kind is PartyKind.MUNICIPALITY else row.home_municipality,
+        specialty=row.specialty,
+        staff_count=row.staff_count,
+    )
 
 
 def get_municipality(engine: Engine, *, number: str) -> MunicipalityRow | None:

@@ -14,6 +14,9 @@ from sqlmodel import Session, col, select
 
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
+from onboarding.domain.parties.process import process_key
+from onboarding.domain.party import PartyKind
+from onboarding.domain.process.registry import latest
 from onboarding.domain.vocabulary import Stage
 from onboarding.domain.waves.blockers import (
     MemberReadiness,
@@ -327,18 +330,40 @@ def blockers_of(
                     effective_deadline=row.effective_deadline,
                 )
             )
+        homes = {
+            row.number: Stage(row.stage)
+            for row in session.exec(
+                select(MunicipalityRow).where(
+                    col(MunicipalityRow.number).in_(
+                        {p.home_municipality for _, p in members if p.home_municipality}
+                    )
+                )
+            ).all()
+        }
     readiness: dict[str, list[MemberReadiness]] = {}
-    for member, municipality in members:
+    for member, party in members:
+        # The read model does not keep a party's process version: a party is
+        # read by its kind's newest definition (approval stages and the wait for
+        # a municipality are the same in every version so far). A
+        # municipality's checklist is the policy's, which may replace the default.
+        kind = PartyKind(party.kind)
+        definition = latest(process_key(kind))
+        waits = definition.waits_for_home_municipality
+        home = party.home_municipality
         readiness.setdefault(member.wave_id, []).append(
             member_readiness(
                 number=member.number,
-                name=municipality.name,
-                stage=Stage(municipality.stage),
-                paused_from=Stage(municipality.paused_from) if municipality.paused_from else None,
+                name=party.name,
+                stage=Stage(party.stage),
+                paused_from=Stage(party.paused_from) if party.paused_from else None,
                 member_status=MemberStatus(member.status),
                 obligations=facts.get(member.number, []),
-                checklist=checklist,
+                checklist=checklist
+                if kind is PartyKind.MUNICIPALITY
+                else [item.id.value for item in definition.checklist],
                 as_of=as_of,
+                approval_stages=definition.approval_stages,
+                waits_for=(home, homes.get(home)) if waits and home else None,
             )
         )
     return [

@@ -16,6 +16,19 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^missed go-live: move it to another wave$"), "condition.missed"),
     (re.compile(r"^paused \(from (?P<stage>[a-z_]+)\)$"), "condition.paused"),
     (re.compile(r"^approve_go_live not recorded$"), "condition.approve"),
+    (re.compile(r"^stage (?P<stage>[a-z_]+) not reached$"), "condition.not_reached"),
+    (
+        re.compile(
+            r"^municipality (?P<number>[0-9]{4}) is not ready for go-live \((?P<stage>.+)\)$"
+        ),
+        "condition.home_not_ready",
+    ),
+    (
+        re.compile(
+            r"^municipality (?P<number>[0-9]{4}) \((?P<name>.+)\) did not go live with the wave$"
+        ),
+        "condition.home_missed",
+    ),
 )
 
 
@@ -27,11 +40,14 @@ def condition_text(t: Translator, condition: str) -> str:
             continue
         values = found.groupdict()
         if "item" in values:
-            return t(key, item=t.obligation(values["item"], values["item"]))
+            values["item"] = t.obligation(values["item"], values["item"])
         if "stage" in values:
             try:
-                return t(key, stage=t.stage(values["stage"]))
+                values["stage"] = t.stage(values["stage"])
             except ValueError:
-                return condition
-        return t(key)
+                if key != "condition.home_not_ready":
+                    return condition
+                # "not registered": the municipality has no row yet.
+                values["stage"] = t("condition.home_unregistered")
+        return t(key, **values)
     return condition

@@ -6,6 +6,7 @@ are written out by hand from the issue, not derived from the definitions, so
 a wrong row in a definition makes a test fail.
 """
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -15,7 +16,7 @@ from onboarding.domain.errors import InvalidEffectiveDate, InvalidEvidence, Tran
 from onboarding.domain.parties import transitions
 from onboarding.domain.parties.models import TransitionCommand
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.diff import process_diff
+from onboarding.domain.process.diff import ChangeKind, Part, process_diff
 from onboarding.domain.process.machine import (
     ProcessContext,
     allowed_triggers,
@@ -349,6 +350,23 @@ def test_a_version_differs_from_itself_in_nothing(definition: ProcessDefinition)
     same = process_diff(definition, definition)
     assert (same.key, same.from_version, same.to_version) == (definition.key, 1, 1)
     assert same.changes == []
+
+
+def test_moving_the_day_an_offer_opens_is_a_change_between_versions() -> None:
+    later = replace(
+        SPEC,
+        version=2,
+        offerable_from={T.OFFER_STANDARD_AGREEMENT: date(2024, 1, 1)},
+    )
+    [moved] = process_diff(SPEC, later).changes
+    assert (moved.part, moved.name, moved.change) == (
+        Part.OPENS,
+        "offer_standard_agreement",
+        ChangeKind.CHANGED,
+    )
+    assert (moved.before, moved.after) == ("from 2023-11-01", "from 2024-01-01")
+    [closed] = process_diff(SPEC, replace(SPEC, version=2, offerable_from={})).changes
+    assert closed.change is ChangeKind.REMOVED
 
 
 def test_the_specialist_road_differs_from_the_gp_office_road_only_in_evidence() -> None:

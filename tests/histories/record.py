@@ -19,7 +19,10 @@ and the run it continues into), an idempotent repeat, corrections (amend,
 void) and production waves: a wave rescheduled and going live at its instant
 with one member ready and one that misses it (escalated), a member moved to
 another wave and removed there, a live wave closed, and a wave recorded after
-the fact going live on its approve decision. `tests/workflows/test_replay.py` checks
+the fact going live on its approve decision, and a mixed wave of a municipality,
+its GP office and a hospital (the office asking where its municipality stands,
+and missing the go-live with it), beside a specialist that declines: every
+kind of party's process. `tests/workflows/test_replay.py` checks
 that coverage, so a path that stops exercising what it claims fails too.
 """
 
@@ -37,14 +40,15 @@ from temporalio.testing import WorkflowEnvironment
 
 from onboarding.demo.wave_driver import go_live_through_engine
 from onboarding.domain.calendar import OSLO, oslo_date
-from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.migrations.run import MigrationRunInput
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import DeadlineCommand
 from onboarding.domain.parties.correction_records import CorrectionCommand
+from onboarding.domain.parties.process import process_key
+from onboarding.domain.party import Party, PartyKind, party_id
 from onboarding.domain.process.migration_plan import MigrationPlan
 from onboarding.domain.process.model import ProcessDefinition
-from onboarding.domain.process.registry import MUNICIPALITY, process_definition
+from onboarding.domain.process.registry import MUNICIPALITY, latest, process_definition
 from onboarding.domain.vocabulary import Trigger as T
 from onboarding.domain.waves.models import (
     AddMemberCommand,
@@ -85,9 +89,11 @@ class Recorder:
         task_queue: str,
         engine: Engine | None = None,
         process: ProcessDefinition = V1,
+        party: Party | None = None,
     ) -> None:
         self.env = env
         self.process = process
+        self.party = party
         self.client: Client = env.client
         self.number = number
         self.task_queue = task_queue
@@ -98,7 +104,7 @@ class Recorder:
         return self.client.get_workflow_handle(party_workflow_id(self.number))
 
     async def start(self, *, continue_as_new_after_events: int = 2_000) -> WorkflowHandle:  # type: ignore[type-arg]
-        municipality = Municipality(
+        party = self.party or Municipality(
             number=self.number,
             name=f"Historyby {self.number}",
             county="Trøndelag",
@@ -106,7 +112,7 @@ class Recorder:
         )
         return await gateway.start_party(
             self.client,
-            municipality,
+            party,
             task_queue=self.task_queue,
             continue_as_new_after_events=continue_as_new_after_events,
             process=self.process,
@@ -354,12 +360,12 @@ class WaveHandle:
 
 
 async def check_all(member: Recorder) -> None:
-    for item in ChecklistItemId:
+    for item in member.process.checklist:
         await wave_engine.complete_item(
             member.client,
             member.number,
             ChecklistCommand(
-                item=item.value, evidence={"document_ref": f"{item.value}-ok"}, actor=ACTOR
+                item=item.id.value, evidence={"document_ref": f"{item.id.value}-ok"}, actor=ACTOR
             ),
         )
 
@@ -458,12 +464,91 @@ async def migration(session: WaveSession, out: Path) -> list[Path]:
     ]
 
 
+def other_party(kind: PartyKind, org_number: str, home: str) -> tuple[Party, ProcessDefinition]:
+    """A GP office, specialist or hospital of the history paths, and the process it walks."""
+    party = Party(
+        number=party_id(kind, org_number=org_number),
+        name=f"History {kind.value} {org_number}",
+        county="Trøndelag",
+        health_trust="St. Olavs hospital HF",
+        kind=kind,
+        org_number=org_number,
+        municipality_number=None if kind is PartyKind.HOSPITAL else home,
+        specialty="Øyesykdommer" if kind is PartyKind.SPECIALIST else None,
+    )
+    return party, latest(process_key(kind))
+
+
+async def mixed_wave(session: WaveSession, out: Path) -> list[Path]:
+    """A wave of a municipality, its GP office and a hospital going live at its instant.
+
+    The GP office waits for its municipality: it postpones, reconsiders and
+    signs the standard agreement, and its approval asks where the municipality
+    stands (approved by then). The municipality's approval is then voided, so
+    at the instant the hospital goes live and the municipality misses the
+    go-live, and so, naming it, does the office (asked in the second round).
+    A specialist is offered the agreement and declines.
+    """
+    wave = await session.wave("history-mixed", 130)
+    home = session.member("7300")
+    office_party, office_process = other_party(PartyKind.GP_OFFICE, "910000004", "7300")
+    hospital_party, hospital_process = other_party(PartyKind.HOSPITAL, "910000012", "7300")
+    specialist_party, specialist_process = other_party(PartyKind.SPECIALIST, "910000020", "7300")
+    office, hospital, specialist = (
+        Recorder(
+            session.env,
+            party.number,
+            session.task_queue,
+            session.engine,
+            process=process,
+            party=party,
+        )
+        for party, process in (
+            (office_party, office_process),
+            (hospital_party, hospital_process),
+            (specialist_party, specialist_process),
+        )
+    )
+    for member in (home, office, hospital, specialist):
+        await member.start()
+    await home.move(T.SIGN_COLLABORATION, T.EXERCISE_OPTION, T.SIGN_SERVICE_AGREEMENT)
+    await office.move(
+        T.OFFER_STANDARD_AGREEMENT,
+        T.POSTPONE_DECISION,
+        T.RECONSIDER,
+        T.SIGN_STANDARD_AGREEMENT,
+        T.START_PREPARATION,
+    )
+    await hospital.move(T.START_PREPARATION)
+    for member in (home, office, hospital):
+        await wave.add(member.number)
+        await check_all(member)
+    await home.move(T.APPROVE_GO_LIVE)
+    await office.move(T.APPROVE_GO_LIVE)
+    await hospital.move(T.APPROVE_GO_LIVE)
+    await home.correct(4, void=True)
+    await specialist.move(T.OFFER_STANDARD_AGREEMENT, T.DECLINE)
+    await session.env.sleep(timedelta(days=135))  # past the go-live instant
+    await wave.until(WaveStatus.LIVE)
+    return await write_and_end(
+        [
+            (wave.handle, "mixed_wave"),
+            (home.handle, "mixed_wave_municipality"),
+            (office.handle, "mixed_wave_gp_office"),
+            (hospital.handle, "mixed_wave_hospital"),
+            (specialist.handle, "specialist_declines"),
+        ],
+        out,
+    )
+
+
 SessionPath = Callable[[WaveSession, Path], Awaitable[list[Path]]]
 SESSIONS: dict[str, SessionPath] = {
     "waves": waves,
     "wave_after_the_fact": wave_after_the_fact,
     "corrections": corrections,
     "migration": migration,
+    "mixed_wave": mixed_wave,
 }
 
 

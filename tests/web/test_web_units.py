@@ -15,6 +15,7 @@ from onboarding.domain.notifications import MessageKind, NotificationStatus, Rec
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import MunicipalityView
 from onboarding.domain.party import PartyKind
+from onboarding.domain.process.diff import Part
 from onboarding.domain.process.machine import transitions_by_trigger
 from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.registry import PROCESSES, keys
@@ -256,6 +257,13 @@ def test_no_straight_arrow_runs_through_a_stage_it_does_not_join(
 def test_every_kind_of_party_is_named_in_both_languages() -> None:
     for key in keys():
         assert CATALOGS["nb"][f"process_kind.{key}"] != CATALOGS["en"][f"process_kind.{key}"]
+
+
+def test_every_part_of_a_diff_is_named_in_both_languages() -> None:
+    for part in Part:
+        assert (
+            CATALOGS["nb"][f"diff_part.{part.value}"] and CATALOGS["en"][f"diff_part.{part.value}"]
+        )
 
 
 def test_the_dashboard_counts_the_stages_a_municipality_can_stand_in() -> None:

@@ -13,10 +13,18 @@ from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import MunicipalityState
 from onboarding.domain.parties.transitions import go_live_blockers
+from onboarding.domain.party import Party, PartyKind
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.vocabulary import MILESTONES, Stage
 from onboarding.domain.waves.blockers import ObligationFact, member_readiness
-from onboarding.domain.waves.models import MemberStatus, WaveEvent, WaveInfo, WaveProjection
+from onboarding.domain.waves.go_live import dependents_blocked
+from onboarding.domain.waves.models import (
+    MemberStatus,
+    WaveEvent,
+    WaveInfo,
+    WaveMember,
+    WaveProjection,
+)
 from onboarding.store import tokens
 from onboarding.store.tokens import Role
 from onboarding.store.waves import record_wave
@@ -80,6 +88,7 @@ def _engine_sentences() -> list[str]:
         obligations=[],
         checklist=["go_no_go_meeting"],
         as_of=date(2030, 1, 1),
+        approval_stages=frozenset({Stage.SERVICE_AGREEMENT_SIGNED}),
     )
     complete = member_readiness(
         number="8901",
@@ -92,13 +101,65 @@ def _engine_sentences() -> list[str]:
         ],
         checklist=["go_no_go_meeting"],
         as_of=date(2030, 1, 1),
+        approval_stages=frozenset({Stage.SERVICE_AGREEMENT_SIGNED}),
     )
-    return sentences + paused.missing + complete.missing
+    # A GP office: its own approval stage, and the municipality it waits for.
+    office = Party(
+        number="gp-923609016",
+        name="Legekontoret",
+        county="C",
+        health_trust="H",
+        kind=PartyKind.GP_OFFICE,
+        org_number="923609016",
+        municipality_number="8901",
+    )
+    office_state = MunicipalityState(
+        municipality=office,
+        stage=Stage.AGREEMENT_SIGNED,
+        readiness_guard=True,
+        home_stage=Stage.PREPARING,
+    )
+    waiting = member_readiness(
+        number=office.number,
+        name=office.name,
+        stage=Stage.AGREEMENT_SIGNED,
+        paused_from=None,
+        member_status=MemberStatus.MEMBER,
+        obligations=[],
+        checklist=[],
+        as_of=date(2030, 1, 1),
+        approval_stages=frozenset({Stage.PREPARING}),
+        waits_for=("8901", None),
+    )
+    home = WaveMember(number="8901", name="T", seq=1, joined_at=datetime(2030, 1, 1, tzinfo=UTC))
+    home.status = MemberStatus.MISSED_GO_LIVE
+    member = WaveMember(
+        number=office.number,
+        name=office.name,
+        seq=1,
+        joined_at=datetime(2030, 1, 1, tzinfo=UTC),
+        waits_for="8901",
+    )
+    missed = dependents_blocked([home, member], [member])[office.number]
+    return (
+        sentences
+        + paused.missing
+        + complete.missing
+        + go_live_blockers(office_state, ReminderPolicy())
+        + waiting.missing
+        + missed
+    )
 
 
 def test_every_condition_the_engine_names_is_translated() -> None:
     sentences = _engine_sentences()
     assert len(sentences) >= 10
+    assert {
+        "stage preparing not reached",
+        "municipality 8901 is not ready for go-live (preparing)",
+        "municipality 8901 is not ready for go-live (not registered)",
+        "municipality 8901 (T) did not go live with the wave",
+    } <= set(sentences)
     for sentence in sentences:
         nb, en = condition_text(NB, sentence), condition_text(EN, sentence)
         assert nb != sentence and en != sentence, sentence
@@ -107,6 +168,9 @@ def test_every_condition_the_engine_names_is_translated() -> None:
         "Sjekklistepunkt ikke utført: Integrasjoner testet"
     )
     assert condition_text(EN, "paused (from preparing)") == "Paused (from Preparing)"
+    assert condition_text(NB, "municipality 8901 is not ready for go-live (preparing)") == (
+        "Kommune 8901 er ikke klar for produksjon (Forberedelser)"
+    )
     # A sentence the table does not know is shown as it is.
     assert condition_text(NB, "something new") == "something new"
 

@@ -20,11 +20,12 @@ from temporalio.worker import Replayer
 
 from onboarding.domain.migrations.run import MigrationProgress, MigrationRunInput
 from onboarding.domain.parties.models import MunicipalityWorkflowInput
-from onboarding.domain.process.registry import MUNICIPALITY, PROCESSES
+from onboarding.domain.process.registry import PROCESSES
 from onboarding.domain.waves.models import WaveWorkflowInput
 from onboarding.embedded.worker import WORKFLOWS
 from workflows.migration import MigrationWorkflow
 from workflows.municipality import MunicipalityWorkflow
+from workflows.party import PartyWorkflow
 from workflows.wave import WaveWorkflow
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
@@ -60,6 +61,16 @@ class TimerFirstWorkflow(MunicipalityWorkflow):
         await super().run(input)
 
 
+@workflow.defn(name="PartyWorkflow", sandboxed=False)
+class TimerFirstPartyWorkflow(PartyWorkflow):
+    """The same unpatched change in the party workflow of the other kinds."""
+
+    @workflow.run
+    async def run(self, input: MunicipalityWorkflowInput) -> None:
+        await workflow.sleep(timedelta(seconds=1))
+        await super().run(input)
+
+
 @workflow.defn(name="WaveWorkflow", sandboxed=False)
 class TimerFirstWaveWorkflow(WaveWorkflow):
     """The same unpatched change in the wave's workflow."""
@@ -83,7 +94,12 @@ class TimerFirstMigrationWorkflow(MigrationWorkflow):
 async def test_a_change_that_breaks_replay_fails() -> None:
     """The replay test can fail: an unpatched change is caught on every history."""
     replayer = Replayer(
-        workflows=[TimerFirstWorkflow, TimerFirstWaveWorkflow, TimerFirstMigrationWorkflow],
+        workflows=[
+            TimerFirstWorkflow,
+            TimerFirstPartyWorkflow,
+            TimerFirstWaveWorkflow,
+            TimerFirstMigrationWorkflow,
+        ],
         data_converter=replay_converter(),
     )
     for path in FILES:
@@ -107,7 +123,7 @@ def test_the_histories_cover_every_path() -> None:
     signals: set[str] = set()
     messages: set[str] = set()
     workflow_types: set[str] = set()
-    versions: set[int] = set()
+    versions: set[tuple[str, int]] = set()
     continued = timers_fired = 0
     for path in FILES:
         for event in load(path).events:
@@ -115,9 +131,11 @@ def test_the_histories_cover_every_path() -> None:
             if kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
                 attributes = event.workflow_execution_started_event_attributes
                 workflow_types.add(attributes.workflow_type.name)
-                if attributes.workflow_type.name == "MunicipalityWorkflow":
+                if attributes.workflow_type.name in ("MunicipalityWorkflow", "PartyWorkflow"):
                     [start] = converter.from_payloads(attributes.input.payloads, [dict])
-                    versions.add(start["state"].get("process_version", 1))
+                    state = start["state"]
+                    kind = state["municipality"].get("kind", "municipality")
+                    versions.add((kind, state.get("process_version", 1)))
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request
                 updates.add(request.input.name)
@@ -135,14 +153,12 @@ def test_the_histories_cover_every_path() -> None:
                 continued += 1
             elif kind == EventType.EVENT_TYPE_TIMER_FIRED:
                 timers_fired += 1
-    # Every trigger of a process the workflow runs: the municipality's, so far. The
-    # other kinds of party (issue #19) are definitions the workflow does not run
-    # yet; once it does, their keys belong here and their paths in record.py.
-    run = {t.value for (key, _), d in PROCESSES.items() if key == MUNICIPALITY for t in d.triggers}
+    # Every trigger of every process the workflow runs, of every kind of party.
+    run = {t.value for d in PROCESSES.values() for t in d.triggers}
     assert triggers == run, run - triggers
-    # Every released version of the process has a history that must keep replaying.
-    released = {v for (key, v) in PROCESSES if key == MUNICIPALITY}
-    assert versions == released, f"no recorded history of version(s) {released - versions}"
+    # Every released version of every process has a history that must keep replaying.
+    released = set(PROCESSES)
+    assert versions == released, f"no recorded history of {released - versions}"
     # Every workflow type, and every update and signal they declare (a new one,
     # e.g. a correction, needs its path in tests/histories/record.py).
     definitions = [d for w in WORKFLOWS if (d := workflow._Definition.from_class(w)) is not None]

@@ -18,6 +18,7 @@ from onboarding.api.routes.municipalities import NumberPath
 from onboarding.api.schemas import IsoDay
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.errors import RequestRejected, UnknownWave
+from onboarding.domain.party import PARTY_ID_PATTERN
 from onboarding.domain.waves.blockers import ProgramBlockers, WaveBlockers, program_blockers
 from onboarding.domain.waves.models import (
     AddMemberCommand,
@@ -33,6 +34,16 @@ from onboarding.domain.waves.models import (
 from onboarding.gateway import waves as wave_engine
 from onboarding.store import waves as wave_store
 from onboarding.store.waves import WaveEventRecord, WaveSummary
+
+MemberPath = Annotated[
+    str,
+    Path(
+        pattern=PARTY_ID_PATTERN,
+        description="the member's party id (a municipality's number)",
+        examples=["5001", "gp-923609016"],
+    ),
+]
+
 
 router = APIRouter(tags=["waves"], responses=error_responses(401, 403, 422))
 

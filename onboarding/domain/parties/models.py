@@ -175,6 +175,10 @@ class MunicipalityState(BaseModel):
     correction_keys: dict[str, "CorrectionResult"] = Field(default_factory=dict)
     # Migrations applied, by id, with their effect: each once (a repeat answers it).
     migrations: dict[str, MigrationEffect] = Field(default_factory=dict)
+    # For a party that waits for its municipality (a GP office): the
+    # municipality's stage, as the workflow asked the read model for the
+    # approve_go_live it is deciding; None at any other time (nothing blocks).
+    home_stage: Stage | None = None
 
     @property
     def kind(self) -> PartyKind:
@@ -218,6 +222,18 @@ class ProjectionInput(BaseModel):
     paused_from: Stage | None
     # The obligations after the transition (opened, fulfilled, paused, cancelled).
     obligations: list[ObligationView] = Field(default_factory=list)
+
+
+class PartyStageInput(BaseModel):
+    """Activity input: ask the read model where a party stands (a GP office's municipality)."""
+
+    party: str
+
+
+class PartyStageResult(BaseModel):
+    """Where the party stands in the read model; None if it has no row (not registered)."""
+
+    stage: Stage | None = None
 
 
 class CorrectionResult(BaseModel):

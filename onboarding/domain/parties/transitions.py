@@ -27,29 +27,47 @@ from onboarding.domain.process.machine import (
 )
 from onboarding.domain.vocabulary import Stage, Trigger
 
-_AGREEMENT_SIGNED: frozenset[Stage] = frozenset(
-    {Stage.SERVICE_AGREEMENT_SIGNED, Stage.READY, Stage.LIVE}
-)
+# Where a home municipality stands when a party that waits for it may be approved.
+_HOME_READY: frozenset[Stage] = frozenset({Stage.READY, Stage.LIVE})
 
 
 def go_live_blockers(state: MunicipalityState, policy: ReminderPolicy) -> list[str]:
     """The conditions still missing for approve_go_live, in a stable order.
 
-    With the readiness guard on: a signed service agreement, membership of a
-    production wave, and every checklist item of the policy done.
+    With the readiness guard on: the stage approve_go_live fires from (a
+    municipality's signed service agreement), membership of a production wave,
+    every checklist item of the policy done, and for a party that waits for
+    its municipality (a GP office), that municipality ready or live as last
+    learned (the workflow asks before it approves).
     """
     if not state.readiness_guard:
         return []
     missing: list[str] = []
-    signed_stage = state.paused_from if state.stage is Stage.PAUSED else state.stage
-    if signed_stage not in _AGREEMENT_SIGNED:
-        missing.append("service agreement not signed")
+    definition = process_of(state)
+    reached = state.paused_from if state.stage is Stage.PAUSED else state.stage
+    if reached not in definition.approval_stages | _HOME_READY:
+        missing.append(not_reached(definition.approval_stages))
     if state.wave is None:
         missing.append("not a member of a production wave")
+    home = state.municipality.municipality_number
+    if (
+        definition.waits_for_home_municipality
+        and state.home_stage is not None
+        and state.home_stage not in _HOME_READY
+    ):
+        missing.append(f"municipality {home} is not ready for go-live ({state.home_stage.value})")
     for rule in policy.checklist:
         if rule.id.value not in state.checklist_done:
             missing.append(f"checklist item {rule.id.value} not done")
     return missing
+
+
+def not_reached(approval_stages: frozenset[Stage]) -> str:
+    """What a party short of the stages go-live is approved from still lacks."""
+    # The municipality's words are the ones the pages translate (web/conditions.py).
+    if Stage.SERVICE_AGREEMENT_SIGNED in approval_stages:
+        return "service agreement not signed"
+    return f"stage {' or '.join(sorted(s.value for s in approval_stages))} not reached"
 
 
 def process_context(state: MunicipalityState, policy: ReminderPolicy) -> ProcessContext:

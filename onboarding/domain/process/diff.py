@@ -2,8 +2,8 @@
 
 The admin reads this before moving running parties from one version to the
 other: stages, triggers, transitions, evidence rules, obligations and
-checklist items added, removed or changed. The API, the CLI and the pages
-show the same list.
+checklist items added, removed or changed, and the days triggers open on.
+The API, the CLI and the pages show the same list.
 """
 
 from collections.abc import Hashable, Iterable, Mapping
@@ -35,6 +35,8 @@ class Part(StrEnum):
     EVIDENCE = "evidence"
     OBLIGATION = "obligation"
     CHECKLIST = "checklist"
+    # The day a trigger opens (offerable_from): a later version may move it.
+    OPENS = "opens"
 
 
 class Change(BaseModel):
@@ -124,6 +126,10 @@ def _checklist(definition: ProcessDefinition) -> dict[str, str]:
     }
 
 
+def _opens(definition: ProcessDefinition) -> dict[str, str]:
+    return {trigger.value: f"from {day}" for trigger, day in definition.offerable_from.items()}
+
+
 def process_diff(older: ProcessDefinition, newer: ProcessDefinition) -> ProcessDiff:
     """The differences from `older` to `newer` (two versions of the same key)."""
     stages_before = {s.value: "" for s in older.stages}
@@ -137,6 +143,7 @@ def process_diff(older: ProcessDefinition, newer: ProcessDefinition) -> ProcessD
         (Part.EVIDENCE, _evidence(older), _evidence(newer)),
         (Part.OBLIGATION, _obligations(older), _obligations(newer)),
         (Part.CHECKLIST, _checklist(older), _checklist(newer)),
+        (Part.OPENS, _opens(older), _opens(newer)),
     ]
     changes: list[Change] = []
     for part, before, after in parts:

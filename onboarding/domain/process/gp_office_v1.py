@@ -62,6 +62,11 @@ MAIN_ROAD: tuple[Stage, ...] = (
     Stage.LIVE,
 )
 
+# A signed office joins a wave; it stays in it through preparation and approval.
+WAVE_STAGES: frozenset[Stage] = frozenset(
+    {Stage.AGREEMENT_SIGNED, Stage.PREPARING, Stage.READY, Stage.PAUSED}
+)
+
 # Postponing is the office's own way to wait; pause is the program's, once signed.
 PAUSABLE_STAGES: tuple[Stage, ...] = (Stage.AGREEMENT_SIGNED, Stage.PREPARING)
 
@@ -175,4 +180,9 @@ GP_OFFICE_V1 = ProcessDefinition(
     checklist=CHECKLIST,
     main_road=MAIN_ROAD,
     milestones=tuple(stage for stage in MILESTONES if stage in STAGES),
+    wave_stages=WAVE_STAGES,
+    # An office's patients are the municipality's too: the office goes live
+    # with or after its municipality (the first go-live joined Trondheim with
+    # the city's GP offices).
+    waits_for_home_municipality=True,
 )

@@ -48,6 +48,9 @@ MAIN_ROAD: tuple[Stage, ...] = (Stage.PROSPECTIVE, Stage.PREPARING, Stage.READY,
 
 PAUSABLE_STAGES: tuple[Stage, ...] = (Stage.PREPARING,)
 
+# A hospital is the anchor of its health trust's wave from its preparation on.
+WAVE_STAGES: frozenset[Stage] = frozenset({Stage.PREPARING, Stage.READY, Stage.PAUSED})
+
 EVIDENCE_RULES: dict[Trigger, EvidenceRule] = {
     # The trust joined the platform as its owner: no decision of the hospital's own.
     Trigger.START_PREPARATION: EvidenceRule(),
@@ -111,6 +114,7 @@ HOSPITAL_V1 = ProcessDefinition(
     transitions=tuple(MappingProxyType(row) for row in TRANSITION_TABLE),
     evidence_rules=MappingProxyType(EVIDENCE_RULES),
     pausable_stages=PAUSABLE_STAGES,
+    wave_stages=WAVE_STAGES,
     terminal_stages=TERMINAL_STAGES,
     obligations=OBLIGATIONS,
     checklist=CHECKLIST,

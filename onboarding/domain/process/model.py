@@ -18,6 +18,7 @@ from onboarding.domain.policy import ObligationRule
 from onboarding.domain.vocabulary import (
     EVIDENCE_FIELDS,
     MILESTONES,
+    MUNICIPALITY_WAVE_STAGES,
     STAGE_LABELS,
     TRIGGER_LABELS,
     EvidenceField,
@@ -54,6 +55,13 @@ class ProcessDefinition:
     # what "forward" means on the pages, and the diagram's first column.
     main_road: tuple[Stage, ...]
     milestones: tuple[Stage, ...] = MILESTONES
+    # The stages from which a party may join a production wave (and stay in one).
+    wave_stages: frozenset[Stage] = MUNICIPALITY_WAVE_STAGES
+    # A party that works inside a municipality's record (a GP office) goes live
+    # only with or after its municipality: approve_go_live waits for the
+    # municipality to be ready or live, and a wave takes it live only if the
+    # municipality, when in the same wave, went live at that instant.
+    waits_for_home_municipality: bool = False
     evidence_fields: Mapping[str, EvidenceField] = field(default_factory=lambda: EVIDENCE_FIELDS)
     # Triggers the program opens to this kind of party only from a date on (the
     # offer to private specialists, from the day their terms were set): a
@@ -79,6 +87,16 @@ class ProcessDefinition:
     def trigger_labels(self) -> Mapping[Trigger, Mapping[str, str]]:
         """The labels of this version's triggers, in bokmål and English."""
         return {trigger: TRIGGER_LABELS[trigger] for trigger in self.triggers}
+
+    @property
+    def approval_stages(self) -> frozenset[Stage]:
+        """The stages approve_go_live fires from: where the road says "ready to approve"."""
+        found: set[Stage] = set()
+        for row in self.transitions:
+            if row["trigger"] == Trigger.APPROVE_GO_LIVE:
+                sources = row["source"]
+                found.update(sources if isinstance(sources, list) else [sources])
+        return frozenset(found)
 
     def road_rank(self, stage: Stage) -> int:
         """How far along the main road `stage` is (1 = the first stage; 0 = off the road)."""

@@ -49,6 +49,7 @@ SPECIALIST_V1 = ProcessDefinition(
     transitions=tuple(MappingProxyType(row) for row in gp_office.TRANSITION_TABLE),
     evidence_rules=MappingProxyType(EVIDENCE_RULES),
     pausable_stages=gp_office.PAUSABLE_STAGES,
+    wave_stages=gp_office.WAVE_STAGES,
     terminal_stages=TERMINAL_STAGES,
     obligations=gp_office.OBLIGATIONS,
     checklist=gp_office.CHECKLIST,

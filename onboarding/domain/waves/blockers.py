@@ -12,10 +12,11 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.parties.transitions import not_reached
 from onboarding.domain.vocabulary import Stage
 from onboarding.domain.waves.models import MemberStatus, WaveStatus
 
-_SIGNED = frozenset({Stage.SERVICE_AGREEMENT_SIGNED, Stage.READY, Stage.LIVE})
+_APPROVED = frozenset({Stage.READY, Stage.LIVE})
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,15 @@ def member_readiness(
     obligations: Sequence[ObligationFact],
     checklist: Sequence[str],
     as_of: date,
+    approval_stages: frozenset[Stage],
+    waits_for: tuple[str, Stage | None] | None = None,
 ) -> MemberReadiness:
-    """A member's readiness from its stage and obligation rows on `as_of`."""
+    """A member's readiness from its stage and obligation rows on `as_of`.
+
+    `approval_stages` are where its process approves go-live from (a
+    municipality's signed service agreement); `waits_for` is the municipality
+    a GP office waits for, with that municipality's stage.
+    """
     by_id = {o.id: o for o in obligations}
     done = [i for i in checklist if (o := by_id.get(i)) and o.status is ObligationStatus.FULFILLED]
     missing: list[str] = []
@@ -92,11 +100,16 @@ def member_readiness(
         missing.append("missed go-live: move it to another wave")
     if stage is Stage.PAUSED:
         missing.append(f"paused (from {paused_from.value if paused_from else 'unknown'})")
-    if stage not in _SIGNED and paused_from not in _SIGNED:
-        missing.append("service agreement not signed")
+    reached = approval_stages | _APPROVED
+    if stage not in reached and paused_from not in reached:
+        missing.append(not_reached(approval_stages))
     missing += [f"checklist item {i} not done" for i in checklist if i not in done]
-    if stage is Stage.SERVICE_AGREEMENT_SIGNED and len(done) == len(checklist):
+    if stage in approval_stages and len(done) == len(checklist):
         missing.append("approve_go_live not recorded")
+    if waits_for is not None and waits_for[1] not in _APPROVED:
+        home, home_stage = waits_for
+        standing = home_stage.value if home_stage else "not registered"
+        missing.append(f"municipality {home} is not ready for go-live ({standing})")
     overdue = sorted(
         (
             OverdueItem(id=o.id, deadline=o.deadline or due, days_overdue=(as_of - due).days)

@@ -3,7 +3,10 @@
 At the wave's go-live instant the wave asks each member to go live. A member
 already live answers live; a ready one plans its own go_live transition
 (recorded by the workflow); any other misses this go-live, with what still
-blocks it, and the top of the escalation ladder hears of it.
+blocks it, and the top of the escalation ladder hears of it. A member that
+waits for its municipality (a GP office) is asked after the others, and misses
+the go-live, naming the municipality, if that municipality was in the wave and
+did not go live (`dependents_blocked`).
 """
 
 from dataclasses import dataclass, field
@@ -18,9 +21,11 @@ from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.models import (
     GoLiveOutcome,
+    MemberStatus,
     WaveGoLiveCommand,
     WaveGoLiveResult,
     WaveInfo,
+    WaveMember,
 )
 
 
@@ -61,6 +66,9 @@ def plan_go_live(
         return GoLivePlan(GoLiveOutcome.NOT_MEMBER)
     if state.stage is Stage.LIVE:
         return GoLivePlan(GoLiveOutcome.LIVE)
+    if command.blocked_by:
+        state.missed_go_live = command.wave_id
+        return GoLivePlan(GoLiveOutcome.NOT_READY, blockers=list(command.blocked_by))
     go_live = TransitionCommand(
         trigger=Trigger.GO_LIVE,
         effective_on=command.effective_on,
@@ -95,3 +103,23 @@ def missed_go_live_message(
         due_at=wave.go_live_at,
         recipient_roles=list(top.recipients),
     )
+
+
+def dependents_blocked(
+    members: list[WaveMember], waiting: list[WaveMember]
+) -> dict[str, list[str]]:
+    """What blocks each member of `waiting` that waits for a municipality, by its number.
+
+    `members` are the wave's members after the first round of its go-live: a
+    municipality among them that is not live blocks the members waiting for it.
+    A municipality outside the wave was checked when the member was approved.
+    """
+    standing = {m.number: m for m in members}
+    blocked: dict[str, list[str]] = {}
+    for member in waiting:
+        home = standing.get(member.waits_for) if member.waits_for else None
+        if home is not None and home.status is not MemberStatus.LIVE:
+            blocked[member.number] = [
+                f"municipality {home.number} ({home.name}) did not go live with the wave"
+            ]
+    return blocked

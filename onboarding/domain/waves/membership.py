@@ -11,6 +11,7 @@ from datetime import date, datetime
 from onboarding.domain.calendar import oslo_date
 from onboarding.domain.errors import NotEligible, RequestRejected
 from onboarding.domain.parties.models import MunicipalityState, TransitionRecord, WaveMembership
+from onboarding.domain.parties.process import process_of
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.vocabulary import Stage
 from onboarding.domain.waves.models import (
@@ -19,17 +20,18 @@ from onboarding.domain.waves.models import (
     MembershipResult,
     WaveDateCommand,
 )
-from onboarding.domain.waves.readiness import WAVE_STAGES, arm_checklist, disarm_checklist
+from onboarding.domain.waves.readiness import arm_checklist, disarm_checklist
 
 
 def check_joinable(state: MunicipalityState, command: JoinWaveCommand) -> None:
-    """Refuse a stage outside WAVE_STAGES, and a move from another wave without a reason."""
+    """Refuse a stage outside its process's wave stages, and a move without a reason."""
     stage = state.stage
-    if stage not in WAVE_STAGES:
+    wave_stages = process_of(state).wave_stages
+    if stage not in wave_stages:
         raise NotEligible(
             state.municipality.number,
             stage.value,
-            sorted(s.value for s in WAVE_STAGES),
+            sorted(s.value for s in wave_stages),
         )
     if state.wave is not None and not command.reason:
         raise RequestRejected(
@@ -43,12 +45,14 @@ def membership_result(
     state: MunicipalityState, *, member: bool, previous_wave: str | None = None
 ) -> MembershipResult:
     """The answer to the wave: is it a member now, under which membership number."""
+    waits = process_of(state).waits_for_home_municipality
     return MembershipResult(
         municipality=state.municipality,
         stage=state.stage,
         member=member,
         seq=state.wave.seq if state.wave else 0,
         previous_wave=previous_wave,
+        waits_for=state.municipality.municipality_number if waits else None,
     )
 
 

@@ -16,7 +16,7 @@ from onboarding.domain.fields import Day, Moment
 from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
-from onboarding.domain.party import Party
+from onboarding.domain.party import Party, PartyId
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.vocabulary import Stage
 
@@ -139,6 +139,9 @@ class WaveGoLiveCommand(BaseModel):
     wave_id: str
     effective_on: date
     actor: Actor
+    # What keeps this member from going live although it may be ready itself:
+    # its municipality, in the same wave, did not go live at this instant.
+    blocked_by: list[str] = Field(default_factory=list)
 
 
 class MembershipResult(BaseModel):
@@ -149,6 +152,8 @@ class MembershipResult(BaseModel):
     member: bool
     seq: int = 0
     previous_wave: str | None = None
+    # The municipality whose go-live this member waits for (a GP office's), if any.
+    waits_for: str | None = None
 
 
 class GoLiveOutcome(StrEnum):
@@ -198,11 +203,11 @@ class WaveCreate(BaseModel):
 
 
 class MemberRequest(BaseModel):
-    """Add (or move) a municipality to a wave (API body, CLI)."""
+    """Add (or move) a party of any kind to a wave (API body, CLI)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    number: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+    number: PartyId
     reason: Reason | None = Field(None, description="why; required when it moves from a wave")
 
 
@@ -254,6 +259,9 @@ class WaveMember(BaseModel):
     status: MemberStatus = MemberStatus.MEMBER
     joined_at: datetime
     went_live_on: date | None = None
+    # The municipality it waits for (MembershipResult.waits_for); members that
+    # wait go live after the others at the same instant, and only if it did.
+    waits_for: str | None = None
 
 
 class WaveDate(BaseModel):

@@ -22,20 +22,12 @@ from onboarding.domain.obligations.schedule import (
 from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState
 from onboarding.domain.parties.transitions import go_live_blockers
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.vocabulary import Stage, Trigger
+from onboarding.domain.vocabulary import MUNICIPALITY_WAVE_STAGES, Stage, Trigger
 from onboarding.domain.waves.models import ChecklistCommand, ChecklistItemView, ChecklistView
 
 # Stages from which a municipality may be put in a wave ("from option_exercised on").
-WAVE_STAGES: frozenset[Stage] = frozenset(
-    {
-        Stage.OPTION_EXERCISED,
-        Stage.PREPARING,
-        Stage.CALL_OFF_SIGNED,
-        Stage.SERVICE_AGREEMENT_SIGNED,
-        Stage.READY,
-        Stage.PAUSED,
-    }
-)
+# The municipality process's; a party's own are its definition's wave_stages.
+WAVE_STAGES: frozenset[Stage] = MUNICIPALITY_WAVE_STAGES
 
 
 def arm_checklist(
