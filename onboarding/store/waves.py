@@ -376,3 +376,17 @@ def blockers_of(
         )
         for w in waves
     ]
+
+
+def wave_candidates(engine: Engine) -> list[MunicipalityRow]:
+    """Parties of every kind in a stage from which their process may join a wave, by id.
+
+    Each kind is read by its newest definition (the read model keeps no
+    process version; the wave stages are the same in every version so far).
+    """
+    eligible = {
+        kind: {s.value for s in latest(process_key(kind)).wave_stages} for kind in PartyKind
+    }
+    with Session(engine) as session:
+        rows = session.exec(select(MunicipalityRow).order_by(MunicipalityRow.number)).all()
+    return [row for row in rows if row.stage in eligible[PartyKind(row.kind)]]

@@ -7,7 +7,7 @@ English, and `tests/web/test_web_units.py` (test_both_catalogs_have_every_key_th
 checks that both catalogs have the same keys and every key the templates use.
 """
 
-from onboarding.web import catalog_history, catalog_process, catalog_waves
+from onboarding.web import catalog_history, catalog_parties, catalog_process, catalog_waves
 
 NB: dict[str, str] = {
     "app.name": "Innføring felles journal",
@@ -54,7 +54,7 @@ NB: dict[str, str] = {
     "error.no_rule": "Denne siden har ingen tilgangsregel, så ingen får åpne den.",
     "error.unknown_municipality": "Ingen kommune har nummer {number}.",
     "error.unknown_trigger": "Ukjent overgang: {trigger}.",
-    "error.unknown_obligation": "Kommunen har ingen forpliktelse {obligation}.",
+    "error.unknown_obligation": "Parten har ingen forpliktelse {obligation}.",
     "error.engine_unavailable": "Arbeidsflytmotoren svarer ikke. Prøv igjen om litt.",
     "error.future_date": "Datoen kan ikke være i fremtiden (i dag er {today}).",
     "error.past_date": "Datoen må være i dag eller senere.",
@@ -124,7 +124,7 @@ NB: dict[str, str] = {
     "municipality.paused_from": "(satt på vent fra {stage})",
     "municipality.process": "Prosessen",
     "municipality.actions": "Registrer en overgang",
-    "municipality.actions_hint": "Overgangene som er tillatt fra trinnet kommunen står i nå:",
+    "municipality.actions_hint": "Overgangene som er tillatt fra trinnet parten står i nå:",
     "municipality.no_actions": "Ingen overganger er mulige fra dette trinnet.",
     "municipality.read_only": "Du har lesetilgang. En koordinator registrerer overganger.",
     "municipality.last": "Siste overgang: {trigger}, med virkning {day}.",
@@ -293,7 +293,7 @@ NB: dict[str, str] = {
     "correction.amend_hint": "Endre bare det som var feil. Felter som står som registrert, sendes ikke.",
     "correction.reason": "Begrunnelse for korreksjonen",
     "correction.submit": "Registrer korreksjonen",
-    "correction.unknown_event": "Kommune {number} har ingen overgang med hendelses-id {event}.",
+    "correction.unknown_event": "{number} har ingen overgang med hendelses-id {event}.",
     "engine.title": "Motorhistorikk",
     "engine.lead": "Arbeidsflyten i Temporal, kjøring for kjøring (continue-as-new):",
     "engine.run": "Kjøring {number}",
@@ -303,7 +303,7 @@ NB: dict[str, str] = {
     "engine.count": "Antall",
     "engine.first": "Første",
     "engine.last": "Siste",
-    "engine.gone": "{count} kjøring(er) er ikke lenger i Temporal (oppbevaringstiden er ute). Tidslinjen på kommunesiden har fortsatt alt.",
+    "engine.gone": "{count} kjøring(er) er ikke lenger i Temporal (oppbevaringstiden er ute). Tidslinjen på partens side har fortsatt alt.",
     "engine.none": "Temporal har ingen kjøring av denne arbeidsflyten.",
     "history.transition": "{trigger}: {before} → {after}",
     "history.voided": "Annullerte «{trigger}»: {before} → {after}",
@@ -358,7 +358,7 @@ EN: dict[str, str] = {
     "error.no_rule": "This page has no access rule, so nobody may open it.",
     "error.unknown_municipality": "No municipality has number {number}.",
     "error.unknown_trigger": "Unknown transition: {trigger}.",
-    "error.unknown_obligation": "The municipality has no obligation {obligation}.",
+    "error.unknown_obligation": "The party has no obligation {obligation}.",
     "error.engine_unavailable": "The workflow engine does not answer. Try again shortly.",
     "error.future_date": "The date cannot be in the future (today is {today}).",
     "error.past_date": "The date must be today or later.",
@@ -428,7 +428,7 @@ EN: dict[str, str] = {
     "municipality.paused_from": "(paused from {stage})",
     "municipality.process": "The process",
     "municipality.actions": "Record a transition",
-    "municipality.actions_hint": "The transitions allowed from the municipality's stage now:",
+    "municipality.actions_hint": "The transitions allowed from the party's stage now:",
     "municipality.no_actions": "No transition is possible from this stage.",
     "municipality.read_only": "You have read access. A coordinator records transitions.",
     "municipality.last": "Last transition: {trigger}, effective {day}.",
@@ -597,7 +597,7 @@ EN: dict[str, str] = {
     "correction.amend_hint": "Change only what was wrong. Fields left as recorded are not sent.",
     "correction.reason": "Reason for the correction",
     "correction.submit": "Record the correction",
-    "correction.unknown_event": "Municipality {number} has no transition with event id {event}.",
+    "correction.unknown_event": "{number} has no transition with event id {event}.",
     "engine.title": "Engine history",
     "engine.lead": "The workflow in Temporal, run by run (continue-as-new):",
     "engine.run": "Run {number}",
@@ -607,7 +607,7 @@ EN: dict[str, str] = {
     "engine.count": "Count",
     "engine.first": "First",
     "engine.last": "Last",
-    "engine.gone": "{count} run(s) are no longer in Temporal (retention has passed). The municipality's timeline still has everything.",
+    "engine.gone": "{count} run(s) are no longer in Temporal (retention has passed). The party's timeline still has everything.",
     "engine.none": "Temporal has no run of this workflow.",
     "history.transition": "{trigger}: {before} → {after}",
     "history.voided": "Voided “{trigger}”: {before} → {after}",
@@ -625,5 +625,8 @@ EN.update(catalog_process.EN)
 # So do the history entries' kinds and sentences beyond transitions and deadlines.
 NB.update(catalog_history.NB)
 EN.update(catalog_history.EN)
+# And the party list's, with what a party's page says about its kind.
+NB.update(catalog_parties.NB)
+EN.update(catalog_parties.EN)
 
 CATALOGS: dict[str, dict[str, str]] = {"nb": NB, "en": EN}

@@ -3,7 +3,7 @@
 The choice is a cookie set by the language switch; without one the browser's
 Accept-Language decides, and bokmål is the default (the program's own
 language). Text lives in `onboarding.web.catalog`; stage and trigger names come
-from the process definition's own labels.
+from the process definition's own labels, the kinds of party from the domain's.
 """
 
 from collections.abc import Callable, Mapping
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from onboarding.domain.calendar import OSLO
+from onboarding.domain.party import KIND_LABELS, PartyKind
 from onboarding.domain.vocabulary import STAGE_LABELS, TRIGGER_LABELS, Stage, Trigger
 from onboarding.web.catalog import CATALOGS
 
@@ -109,6 +110,10 @@ class Translator:
 
     def trigger(self, trigger: Trigger | str) -> str:
         return TRIGGER_LABELS[Trigger(trigger)][self.language]
+
+    def kind(self, kind: PartyKind | str) -> str:
+        """The name of a kind of party: Fastlegekontor / GP office."""
+        return KIND_LABELS[PartyKind(kind)][self.language]
 
     def obligation(self, obligation_id: str, fallback: str) -> str:
         """An obligation's name: its trigger's label, a checklist item's, or `fallback`."""

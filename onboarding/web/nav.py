@@ -20,6 +20,7 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/", "nav.dashboard", Role.VIEWER),
+    NavItem("/parties", "nav.parties", Role.VIEWER),
     NavItem("/waves", "nav.waves", Role.VIEWER),
     NavItem("/processes", "nav.processes", Role.VIEWER),
     NavItem("/admin/users", "nav.users", Role.ADMIN),

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.party import PartyKind
 from onboarding.domain.vocabulary import Stage
 from onboarding.store import queries
 from onboarding.store.tables.obligations import ObligationRow
@@ -62,6 +63,9 @@ def region_rows(
     wave_of = waves(engine)
     result = []
     for row in queries.list_municipalities(engine):
+        # The table is the region's municipalities; the other kinds are on the party list.
+        if row.kind != PartyKind.MUNICIPALITY.value:
+            continue
         due = deadlines.get(row.number)
         deadline = due.effective_deadline if due is not None else None
         result.append(

@@ -40,7 +40,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -827,7 +827,28 @@ PAGE_CALLS: dict[tuple[str, str], Factory] = {
     ("GET", "/admin/notifications"): _page(lambda w: "/admin/notifications"),
     ("GET", "/admin/audit"): _page(lambda w: "/admin/audit"),
     ("GET", "/admin/audit/export"): _page(lambda w: "/admin/audit/export?format=csv"),
+    ("GET", "/parties"): _page(lambda w: "/parties?kind=municipality"),
 }
+
+
+def _at_party_address(factory: Factory) -> Factory:
+    """The same request at /parties/{id}/..., which serves a municipality as it serves
+    every kind of party (onboarding/web/party_paths.py: one handler, two addresses)."""
+
+    async def make(world: World) -> Call:
+        call = await factory(world)
+        return replace(call, path=call.path.replace("/municipalities/", "/parties/", 1))
+
+    return make
+
+
+PAGE_CALLS.update(
+    {
+        (method, path.replace("/municipalities/", "/parties/", 1)): _at_party_address(factory)
+        for (method, path), factory in list(PAGE_CALLS.items())
+        if path.startswith("/municipalities/")
+    }
+)
 
 
 def test_every_page_row_has_a_request() -> None:

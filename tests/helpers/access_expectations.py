@@ -180,6 +180,25 @@ PAGES: dict[tuple[str, str], Expect] = {
         WRITERS, "correction", status=303
     ),
     ("GET", "/municipalities/{number}/engine"): read(ADMINS),
+    # Every kind of party (docs/web.md): the list, and each party's pages at /parties/{id},
+    # with the same "who" as a municipality's.
+    ("GET", "/parties"): read(STAFF),
+    ("GET", "/parties/{number}"): read(STAFF),
+    ("GET", "/parties/{number}/transitions/{trigger}"): read(WRITERS),
+    ("POST", "/parties/{number}/transitions/{trigger}"): write(WRITERS, "audit_event", status=303),
+    ("GET", "/parties/{number}/obligations/{obligation_id}"): read(WRITERS),
+    ("POST", "/parties/{number}/obligations/{obligation_id}"): write(
+        WRITERS, "deadline_change", status=303
+    ),
+    ("GET", "/parties/{number}/contacts"): read(WRITERS),
+    ("POST", "/parties/{number}/contacts"): write(WRITERS, "contact_change", status=303),
+    ("GET", "/parties/{number}/checklist/{item}"): read(WRITERS),
+    ("POST", "/parties/{number}/checklist/{item}"): write(
+        WRITERS, "checklist_completion", status=303
+    ),
+    ("GET", "/parties/{number}/corrections/{event_id}"): read(WRITERS),
+    ("POST", "/parties/{number}/corrections/{event_id}"): write(WRITERS, "correction", status=303),
+    ("GET", "/parties/{number}/engine"): read(ADMINS),
     ("GET", "/waves"): read(STAFF),
     ("GET", "/processes"): read(STAFF),
     ("GET", "/processes/{key}/{version}"): read(STAFF),

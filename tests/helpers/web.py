@@ -2,7 +2,8 @@
 on the time-skipping test server, real SQLite, and Debian's chromium driven by Playwright.
 
 Municipality numbers 7000-7999 are this module's (the engine tests use 8000-8999,
-the API tests 9000-9999); each is used once per session.
+the API tests 9000-9999), and organisation numbers starting 97; each is used once
+per session.
 """
 
 import asyncio
@@ -21,6 +22,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from onboarding.domain.municipality import Municipality
+from onboarding.domain.party import Party, PartyKind, org_number_check_digit, party_id
 from onboarding.domain.process.model import ProcessDefinition
 from onboarding.gateway import parties as gateway
 from onboarding.settings import Settings
@@ -29,6 +31,12 @@ from onboarding.store.tokens import Role
 from tests.helpers import V1
 
 _FREE_NUMBERS = iter(random.sample(range(7000, 8000), 1000))
+# The first eight digits of organisation numbers: those that have a check digit.
+_FREE_ORGS = iter(
+    first
+    for first in map(str, random.sample(range(97_000_000, 98_000_000), 2000))
+    if org_number_check_digit(first) is not None
+)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 AXE_JS = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
 
@@ -74,11 +82,36 @@ class Site:
         await gateway.load_region(
             self.client, municipalities, task_queue=self.settings.task_queue, process=process
         )
+        await self._registered(numbers)
+        return numbers
+
+    async def start_party(self, kind: PartyKind, **fields: Any) -> Party:
+        """Start a made-up party of `kind` (not a municipality) with a fresh organisation
+        number, on its kind's newest process, and wait until its row exists.
+
+        `fields` are the Party's (a GP office needs its `municipality_number`).
+        """
+        first = next(_FREE_ORGS)
+        org = f"{first}{org_number_check_digit(first)}"
+        party = Party(
+            number=party_id(kind, org_number=org),
+            name=fields.pop("name", f"Test {kind.value} {org}"),
+            county="Trøndelag",
+            health_trust="St. Olavs hospital HF",
+            kind=kind,
+            org_number=org,
+            **fields,
+        )
+        self.started.append(party.number)
+        await gateway.start_party(self.client, party, task_queue=self.settings.task_queue)
+        await self._registered([party.number])
+        return party
+
+    async def _registered(self, numbers: list[str]) -> None:
         deadline = time.monotonic() + 10
         while any(queries.get_municipality(self.engine, number=n) is None for n in numbers):
             assert time.monotonic() < deadline, f"rows of {numbers} never appeared"
             await asyncio.sleep(0.02)
-        return numbers
 
     async def context(self, *, locale: str = "en-GB", **kwargs: Any) -> BrowserContext:
         """A fresh browser context (no cookies), in `locale` (Accept-Language follows it)."""

@@ -17,7 +17,7 @@ from onboarding.domain.notifications import NotificationStatus
 from onboarding.store import outbox, tokens
 from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tokens import Role
-from onboarding.web.filters import municipality_number, period
+from onboarding.web.filters import listed, party_number, period
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.page import AdminPage, Page
 from onboarding.web.temporal_ui import workflows_url
@@ -127,13 +127,8 @@ def _outbox(
         "from": from_ or "",
         "to": to or "",
     }
-    number = municipality_number(page.t, values, errors)
-    chosen = None
-    if values["status"]:
-        try:
-            chosen = NotificationStatus(values["status"])
-        except ValueError:
-            errors.add("status", page.t("error.choose_listed"))
+    number = party_number(page.t, values, errors)
+    chosen = listed(page.t, values, errors, "status", NotificationStatus)
     first, last = period(page.t, values, errors)
     rows = []
     if not errors:
@@ -151,7 +146,7 @@ def _outbox(
         rows=rows,
         values=values,
         errors=errors,
-        statuses=[s.value for s in NotificationStatus],
+        statuses=[(s.value, page.t(f"notification_status.{s.value}")) for s in NotificationStatus],
         limit=OUTBOX_PAGE,
         workflows_url=workflows_url(page.settings),
     )

@@ -18,7 +18,7 @@ from onboarding.domain.calendar import OSLO
 from onboarding.history.entries import AuditFilters, AuditPage
 from onboarding.history.export import ExportFormat, encode
 from onboarding.history.log import audit_page, audit_stream, known_kinds
-from onboarding.web.filters import municipality_number, period
+from onboarding.web.filters import party_number, period
 from onboarding.web.forms import FormErrors
 from onboarding.web.history_text import describe
 from onboarding.web.page import AdminPage, Page, PageRefused
@@ -47,7 +47,7 @@ class AuditQuery:
 def read_filters(page: Page, values: dict[str, str]) -> AuditQuery:
     """The filters of the form; a wrong value is named by its field, as the API's 422 does."""
     errors = FormErrors()
-    number = municipality_number(page.t, values, errors)
+    number = party_number(page.t, values, errors)
     kinds = None
     if values["kind"]:
         if values["kind"] in known_kinds():

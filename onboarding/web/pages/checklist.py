@@ -20,7 +20,8 @@ from onboarding.domain.waves.models import (
 from onboarding.gateway import waves as wave_engine
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.page import CoordinatorPage, Page, PageRefused, attempt
-from onboarding.web.pages.municipality import NumberPath, known_state
+from onboarding.web.pages.municipality import known_state
+from onboarding.web.party_paths import PartyPath, party_path, party_route
 
 router = APIRouter()
 
@@ -35,9 +36,9 @@ async def _item(
     raise PageRefused(404, "error.unknown_item", item=item)
 
 
-@router.get("/municipalities/{number}/checklist/{item}")
+@party_route(router, "GET", "/checklist/{item}")
 async def item_form(
-    number: NumberPath, item: str, page: CoordinatorPage, client: TemporalDep
+    number: PartyPath, item: str, page: CoordinatorPage, client: TemporalDep
 ) -> Response:
     """The form to mark one item done: the date it was done and its evidence."""
     view = await known_state(page, client, number)
@@ -45,9 +46,9 @@ async def item_form(
     return _render(page, view.name, number, checklist, found, values={}, errors=FormErrors())
 
 
-@router.post("/municipalities/{number}/checklist/{item}")
+@party_route(router, "POST", "/checklist/{item}")
 async def mark_done(
-    number: NumberPath, item: str, page: CoordinatorPage, client: TemporalDep
+    number: PartyPath, item: str, page: CoordinatorPage, client: TemporalDep
 ) -> Response:
     """Mark the item done; its form with the error named by field if refused."""
     form = await page.form()
@@ -72,7 +73,7 @@ async def mark_done(
         await attempt(errors, wave_engine.complete_item(client, number, command))
     if errors:
         return _render(page, view.name, number, checklist, found, values=values, errors=errors)
-    return RedirectResponse(f"/municipalities/{number}?done=checklist#checklist", status_code=303)
+    return RedirectResponse(f"{party_path(number)}?done=checklist#checklist", status_code=303)
 
 
 def _render(

@@ -1,4 +1,4 @@
-"""A municipality's contacts: the edit form, replacing the list as the API's PUT does."""
+"""A party's contacts: the edit form, replacing the list as the API's PUT does."""
 
 import asyncio
 from dataclasses import dataclass
@@ -10,11 +10,12 @@ from pydantic import TypeAdapter, ValidationError
 from onboarding.domain.contacts import MAX_CONTACTS, MunicipalityContactIn
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.notifications import MUNICIPALITY_ROLES
-from onboarding.store import contacts, queries
+from onboarding.store import contacts
 from onboarding.store.tables.parties import MunicipalityRow
 from onboarding.web.forms import FormErrors, text
-from onboarding.web.page import CoordinatorPage, Page, PageRefused
-from onboarding.web.pages.municipality import NumberPath
+from onboarding.web.page import CoordinatorPage, Page
+from onboarding.web.pages.municipality import party_row
+from onboarding.web.party_paths import PartyPath, party_path, party_route
 
 router = APIRouter()
 
@@ -33,17 +34,10 @@ class ContactLine:
     email: str
 
 
-def _municipality(page: Page, number: str) -> MunicipalityRow:
-    row = queries.get_municipality(page.engine, number=number)
-    if row is None:
-        raise PageRefused(404, "error.unknown_municipality", number=number)
-    return row
-
-
-@router.get("/municipalities/{number}/contacts")
-async def contacts_form(number: NumberPath, page: CoordinatorPage) -> Response:
+@party_route(router, "GET", "/contacts")
+async def contacts_form(number: PartyPath, page: CoordinatorPage) -> Response:
     """The contact list as a form: one row per contact and blank rows for new ones."""
-    row = await asyncio.to_thread(_municipality, page, number)
+    row = await asyncio.to_thread(party_row, page, number)
     current = await asyncio.to_thread(
         contacts.list_contacts, page.engine, municipality_number=number
     )
@@ -51,11 +45,11 @@ async def contacts_form(number: NumberPath, page: CoordinatorPage) -> Response:
     return _render(page, row, lines, FormErrors())
 
 
-@router.post("/municipalities/{number}/contacts")
-async def save_contacts(number: NumberPath, page: CoordinatorPage) -> Response:
+@party_route(router, "POST", "/contacts")
+async def save_contacts(number: PartyPath, page: CoordinatorPage) -> Response:
     """Replace the list by the form's non-blank rows; errors name the row (`[1].email`)."""
     form = await page.form()
-    row = await asyncio.to_thread(_municipality, page, number)
+    row = await asyncio.to_thread(party_row, page, number)
     count = min(int(text(form, "rows") or 0), MAX_CONTACTS + BLANK_ROWS)
     lines = [
         ContactLine(
@@ -84,7 +78,7 @@ async def save_contacts(number: NumberPath, page: CoordinatorPage) -> Response:
         errors.add(err.field, err.message)
     if errors:
         return _render(page, row, kept, errors, blank=0)
-    return RedirectResponse(f"/municipalities/{number}?done=contacts", status_code=303)
+    return RedirectResponse(f"{party_path(number)}?done=contacts", status_code=303)
 
 
 def _render(

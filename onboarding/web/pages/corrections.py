@@ -25,7 +25,8 @@ from onboarding.store import queries
 from onboarding.store.tables.parties import AuditEventRow
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.page import CoordinatorPage, Page, PageRefused, attempt
-from onboarding.web.pages.municipality import NumberPath, known_state
+from onboarding.web.pages.municipality import known_state
+from onboarding.web.party_paths import PartyPath, party_path, party_route
 
 router = APIRouter()
 
@@ -49,9 +50,9 @@ def evidence_names(view: MunicipalityView, event: AuditEventRow) -> list[str]:
     return [name for name in EVIDENCE_FIELDS if name in required or name in event.evidence]
 
 
-@router.get("/municipalities/{number}/corrections/{event_id}")
+@party_route(router, "GET", "/corrections/{event_id}")
 async def correction_form(
-    number: NumberPath, event_id: EventPath, page: CoordinatorPage, client: TemporalDep
+    number: PartyPath, event_id: EventPath, page: CoordinatorPage, client: TemporalDep
 ) -> Response:
     """The form, filled with the transition as it was recorded."""
     view = await known_state(page, client, number)
@@ -61,9 +62,9 @@ async def correction_form(
     return _render(page, view, event, values=values, errors=FormErrors())
 
 
-@router.post("/municipalities/{number}/corrections/{event_id}")
+@party_route(router, "POST", "/corrections/{event_id}")
 async def record_correction(
-    number: NumberPath, event_id: EventPath, page: CoordinatorPage, client: TemporalDep
+    number: PartyPath, event_id: EventPath, page: CoordinatorPage, client: TemporalDep
 ) -> Response:
     """Record the correction; the form again with the errors named by field if refused."""
     form = await page.form()
@@ -96,7 +97,7 @@ async def record_correction(
     await attempt(errors, gateway.correct(client, number, command))
     if errors:
         return _render(page, view, event, values=values, errors=errors)
-    return RedirectResponse(f"/municipalities/{number}?done=correction", status_code=303)
+    return RedirectResponse(f"{party_path(number)}?done=correction", status_code=303)
 
 
 def _render(

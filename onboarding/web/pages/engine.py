@@ -1,4 +1,4 @@
-"""The engine behind a municipality, for admins: its workflow runs and their histories in Temporal.
+"""The engine behind a party, for admins: its workflow runs and their histories in Temporal.
 
 The same summary as GET /api/municipalities/{number}/engine/history, with links
 into the Temporal web UI when one is configured. The domain history (the
@@ -16,19 +16,18 @@ from onboarding.gateway.history import engine_history
 from onboarding.gateway.parties import EngineUnavailable
 from onboarding.store import queries
 from onboarding.web.page import AdminPage, PageRefused
-from onboarding.web.pages.municipality import NumberPath
+from onboarding.web.pages.municipality import party_row
+from onboarding.web.party_paths import PartyPath, party_route
 from onboarding.web.temporal_ui import workflow_url
 from workflows.names import party_workflow_id
 
 router = APIRouter()
 
 
-@router.get("/municipalities/{number}/engine")
-async def engine_page(number: NumberPath, page: AdminPage, client: TemporalDep) -> Response:
-    """Every run of the municipality's workflow: status, event counts, Temporal UI links."""
-    row = await asyncio.to_thread(queries.get_municipality, page.engine, number=number)
-    if row is None:
-        raise PageRefused(404, "error.unknown_municipality", number=number)
+@party_route(router, "GET", "/engine")
+async def engine_page(number: PartyPath, page: AdminPage, client: TemporalDep) -> Response:
+    """Every run of the party's workflow: status, event counts, Temporal UI links."""
+    row = await asyncio.to_thread(party_row, page, number)
     noted = await asyncio.to_thread(queries.workflow_runs, page.engine, number=number)
     workflow_id = party_workflow_id(number)
     try:

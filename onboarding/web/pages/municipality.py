@@ -1,5 +1,10 @@
-"""A municipality's page (diagram, transitions, obligations, contacts, timeline) and
-the form that records a transition.
+"""A party's page (diagram, transitions, obligations, contacts, timeline) and the form
+that records a transition, for every kind of party: one handler at /parties/{id}
+and, for a municipality, /municipalities/{number} (onboarding.web.party_paths).
+
+Beside its process the page shows what the party's kind records (organisation
+number, specialty, staff, the municipality it belongs to); a municipality's page
+lists its GP offices and specialists.
 
 The page asks the workflow for the stage and the allowed triggers (the guards
 live there) and reads everything else from the read model; the timeline is #5's
@@ -9,9 +14,9 @@ through `onboarding.gateway.parties.transition`, exactly as the API's does.
 
 import asyncio
 import uuid
-from typing import Annotated
+from dataclasses import dataclass
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -22,6 +27,7 @@ from onboarding.domain.errors import OnboardingError, UnknownMunicipality
 from onboarding.domain.parties.blocked import blocked_triggers
 from onboarding.domain.parties.models import MunicipalityView, TransitionCommand, TransitionRequest
 from onboarding.domain.parties.process import process_of
+from onboarding.domain.party import PartyKind, kind_of
 from onboarding.domain.process.machine import ProcessContext, decide
 from onboarding.domain.vocabulary import EVIDENCE_FIELDS, Stage, Trigger
 from onboarding.domain.waves.readiness import WAVE_STAGES
@@ -33,41 +39,55 @@ from onboarding.history.log import timeline
 from onboarding.store import contacts, queries
 from onboarding.store import waves as wave_store
 from onboarding.store.deadline_history import DeadlineChangeRecord, deadline_changes
+from onboarding.store.tables.parties import MunicipalityRow
 from onboarding.web.conditions import condition_text
 from onboarding.web.diagram import render_svg
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.history_text import describe
 from onboarding.web.page import CoordinatorPage, Page, PageRefused, ViewerPage, attempt
+from onboarding.web.party_list import PartyLine, local_parties
+from onboarding.web.party_paths import PartyPath, party_path, party_route
 from onboarding.web.temporal_ui import workflow_url
 
 router = APIRouter()
 
-NumberPath = Annotated[str, Path(pattern=r"^[0-9]{4}$")]
+
+def unknown_party(number: str) -> PageRefused:
+    """The 404 page of a party id the read model does not know, worded for its kind."""
+    if kind_of(number) is PartyKind.MUNICIPALITY:
+        return PageRefused(404, "error.unknown_municipality", number=number)
+    return PageRefused(404, "error.unknown_party", number=number)
+
+
+def party_row(page: Page, number: str) -> MunicipalityRow:
+    """The party's row in the read model; a 404 page if there is none."""
+    row = queries.get_municipality(page.engine, number=number)
+    if row is None:
+        raise unknown_party(number)
+    return row
 
 
 async def known_state(page: Page, client: TemporalDep, number: str) -> MunicipalityView:
-    """The workflow's view of the municipality; a 404 or 503 page if there is none."""
-    row = await asyncio.to_thread(queries.get_municipality, page.engine, number=number)
-    if row is None:
-        raise PageRefused(404, "error.unknown_municipality", number=number)
+    """The workflow's view of the party; a 404 or 503 page if there is none."""
+    await asyncio.to_thread(party_row, page, number)
     try:
         return await gateway.current_state(client, number)
     except UnknownMunicipality:
-        raise PageRefused(404, "error.unknown_municipality", number=number) from None
+        raise unknown_party(number) from None
     except EngineUnavailable:
         raise PageRefused(503, "error.engine_unavailable") from None
 
 
-@router.get("/municipalities/{number}")
+@party_route(router, "GET")
 async def municipality_page(
-    number: NumberPath, page: ViewerPage, client: TemporalDep, done: str | None = None
+    number: PartyPath, page: ViewerPage, client: TemporalDep, done: str | None = None
 ) -> Response:
-    """Everything about one municipality, with its allowed transitions as buttons."""
+    """Everything about one party, with its allowed transitions as buttons."""
     view = await known_state(page, client, number)
     obligations, checklist = await asyncio.gather(
         gateway.obligations(client, number), wave_engine.checklist(client, number)
     )
-    history, people, changes = await asyncio.to_thread(_read_model, page, number)
+    reads = await asyncio.to_thread(_read_model, page, view)
     wave = (
         await asyncio.to_thread(wave_store.get_wave, page.engine, wave_id=checklist.wave_id)
         if checklist.wave_id
@@ -81,11 +101,13 @@ async def municipality_page(
         forward=forward_triggers(view),
         blocked=blocked_triggers(view),
         obligations=obligations,
-        history=history,
+        history=reads.history,
         oslo=OSLO,
         describe=describe,
-        contacts=people,
-        deadline_changes=changes,
+        contacts=reads.contacts,
+        deadline_changes=reads.deadline_changes,
+        home=reads.home,
+        local=reads.local,
         done=done,
         workflow_url=workflow_url(page.settings, number),
         checklist=checklist,
@@ -127,13 +149,30 @@ def forward_triggers(view: MunicipalityView) -> set[Trigger]:
     }
 
 
-def _read_model(
-    page: Page, number: str
-) -> tuple[list[AuditEntry], list[Contact], list[DeadlineChangeRecord]]:
-    return (
-        timeline(page.engine, number=number, newest_first=True),
-        contacts.list_contacts(page.engine, municipality_number=number),
-        deadline_changes(page.engine, number=number),
+@dataclass(frozen=True)
+class PageReads:
+    """What the page reads from the read model rather than the workflow."""
+
+    history: list[AuditEntry]
+    contacts: list[Contact]
+    deadline_changes: list[DeadlineChangeRecord]
+    # The municipality a GP office or specialist belongs to (None for a municipality,
+    # a hospital, or one whose municipality is not registered).
+    home: MunicipalityRow | None
+    # A municipality's GP offices and specialists (empty for the other kinds).
+    local: list[PartyLine]
+
+
+def _read_model(page: Page, view: MunicipalityView) -> PageReads:
+    number = view.number
+    municipality = view.kind is PartyKind.MUNICIPALITY
+    home = view.municipality_number if not municipality else None
+    return PageReads(
+        history=timeline(page.engine, number=number, newest_first=True),
+        contacts=contacts.list_contacts(page.engine, municipality_number=number),
+        deadline_changes=deadline_changes(page.engine, number=number),
+        home=queries.get_municipality(page.engine, number=home) if home else None,
+        local=local_parties(page.engine, number) if municipality else [],
     )
 
 
@@ -144,9 +183,9 @@ def _trigger(value: str) -> Trigger:
         raise PageRefused(404, "error.unknown_trigger", trigger=value) from None
 
 
-@router.get("/municipalities/{number}/transitions/{trigger}")
+@party_route(router, "GET", "/transitions/{trigger}")
 async def transition_form(
-    number: NumberPath, trigger: str, page: CoordinatorPage, client: TemporalDep
+    number: PartyPath, trigger: str, page: CoordinatorPage, client: TemporalDep
 ) -> Response:
     """The form for one transition: its evidence, the effective date and a comment."""
     view = await known_state(page, client, number)
@@ -154,9 +193,9 @@ async def transition_form(
     return _render_form(page, view, chosen, values={}, errors=FormErrors())
 
 
-@router.post("/municipalities/{number}/transitions/{trigger}")
+@party_route(router, "POST", "/transitions/{trigger}")
 async def record_transition(
-    number: NumberPath, trigger: str, page: CoordinatorPage, client: TemporalDep
+    number: PartyPath, trigger: str, page: CoordinatorPage, client: TemporalDep
 ) -> Response:
     """Record the transition; the form again with the errors named by field if refused."""
     form = await page.form()
@@ -184,7 +223,7 @@ async def record_transition(
     await attempt(errors, gateway.transition(client, number, command))
     if errors:
         return _render_form(page, view, chosen, values=values, errors=errors)
-    return RedirectResponse(f"/municipalities/{number}?done={chosen.value}", status_code=303)
+    return RedirectResponse(f"{party_path(number)}?done={chosen.value}", status_code=303)
 
 
 def _render_form(

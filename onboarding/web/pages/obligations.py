@@ -14,7 +14,8 @@ from onboarding.domain.parties.models import MunicipalityView
 from onboarding.gateway import parties as gateway
 from onboarding.web.forms import FormErrors, text
 from onboarding.web.page import CoordinatorPage, Page, PageRefused, attempt
-from onboarding.web.pages.municipality import NumberPath, known_state
+from onboarding.web.pages.municipality import known_state
+from onboarding.web.party_paths import PartyPath, party_path, party_route
 
 router = APIRouter()
 
@@ -26,9 +27,9 @@ async def _obligation(client: TemporalDep, number: str, obligation_id: str) -> O
     raise PageRefused(404, "error.unknown_obligation", obligation=obligation_id)
 
 
-@router.get("/municipalities/{number}/obligations/{obligation_id}")
+@party_route(router, "GET", "/obligations/{obligation_id}")
 async def deadline_form(
-    number: NumberPath, obligation_id: str, page: CoordinatorPage, client: TemporalDep
+    number: PartyPath, obligation_id: str, page: CoordinatorPage, client: TemporalDep
 ) -> Response:
     """The form to set or move a deadline, with a reason."""
     view = await known_state(page, client, number)
@@ -36,9 +37,9 @@ async def deadline_form(
     return _render(page, view, obligation, values={}, errors=FormErrors())
 
 
-@router.post("/municipalities/{number}/obligations/{obligation_id}")
+@party_route(router, "POST", "/obligations/{obligation_id}")
 async def set_deadline(
-    number: NumberPath, obligation_id: str, page: CoordinatorPage, client: TemporalDep
+    number: PartyPath, obligation_id: str, page: CoordinatorPage, client: TemporalDep
 ) -> Response:
     """Set the deadline; the form again with the error named by field if refused."""
     form = await page.form()
@@ -59,7 +60,7 @@ async def set_deadline(
     await attempt(errors, gateway.set_deadline(client, number, command))
     if errors:
         return _render(page, view, obligation, values=values, errors=errors)
-    return RedirectResponse(f"/municipalities/{number}?done=deadline", status_code=303)
+    return RedirectResponse(f"{party_path(number)}?done=deadline", status_code=303)
 
 
 def _render(

@@ -20,10 +20,8 @@ from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.errors import UnknownWave
 from onboarding.domain.waves.blockers import WaveBlockers
 from onboarding.domain.waves.models import WaveCreate, WaveStatus, WaveView
-from onboarding.domain.waves.readiness import WAVE_STAGES
 from onboarding.gateway import waves as wave_engine
 from onboarding.gateway.parties import EngineUnavailable
-from onboarding.store import queries
 from onboarding.store import waves as wave_store
 from onboarding.store.tables.parties import MunicipalityRow
 from onboarding.store.waves import WaveEventRecord, WaveSummary
@@ -213,7 +211,7 @@ class WaveReads:
 
     blockers: WaveBlockers | None
     history: list[WaveEventRecord]
-    # Municipalities a wave takes that are not in this one, with the wave they are in.
+    # Parties of any kind a wave takes that are not in this one, with the wave they are in.
     candidates: list[tuple[MunicipalityRow, str | None]]
     waves: list[WaveSummary]
 
@@ -224,14 +222,13 @@ def _wave_reads(page: Page, wave_id: str) -> WaveReads:
     )
     member_of = wave_store.wave_names_by_member(page.engine)
     in_this = {m.number for m in wave_store.wave_members(page.engine, wave_id=wave_id)}
-    eligible = {s.value for s in WAVE_STAGES}
     return WaveReads(
         blockers=found[0] if found else None,
         history=wave_store.wave_events(page.engine, wave_id=wave_id),
         candidates=[
             (row, member_of.get(row.number))
-            for row in queries.list_municipalities(page.engine)
-            if row.stage in eligible and row.number not in in_this
+            for row in wave_store.wave_candidates(page.engine)
+            if row.number not in in_this
         ],
         waves=wave_store.list_waves(page.engine),
     )
