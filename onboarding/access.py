@@ -12,11 +12,17 @@ fails the tests.
 
 The roles: viewer (reads) < coordinator (reads and writes) < admin
 (everything), and the municipality role beside them: only its own
-municipalities (its token's scope), reading their state, history, timeline,
+parties (its token's scope), reading their state, history, timeline,
 obligations and checklist, and writing their contacts and checklist
 evidence. It reads less than a viewer and writes what a viewer may not, so
 neither includes the other. The pages are for the program's staff: a
 municipality token cannot sign in to them (it is told why).
+
+A scope holds party ids (domain/party.py). A municipality's id in it covers
+the municipality and every party whose home municipality it is (its GP
+offices and specialists); a GP office's id covers that office alone. The
+routes of one party exist twice, under /api/municipalities/{number} (4-digit
+numbers) and /api/parties/{number} (any party id), with one rule each.
 """
 
 import re
@@ -37,12 +43,14 @@ class Rule:
     neither is public (no token needed). `page_session`: a signed-in page
     session's cookie is accepted instead of a bearer token (only where no
     form could be forged against it: the codec, a read whose answer only the
-    Temporal UI's origin may see).
+    Temporal UI's origin may see). `scoped_answer`: the municipality role may
+    call it, and the route answers only what the token's scope may see (a list).
     """
 
     roles: frozenset[Role]
     own_municipality: bool = False
     page_session: bool = False
+    scoped_answer: bool = False
 
     @property
     def public(self) -> bool:
@@ -59,8 +67,11 @@ READ_OWN = Rule(READ.roles, own_municipality=True)
 WRITE_OWN = Rule(WRITE.roles, own_municipality=True)
 # Everyone with a token, the municipality role included (nothing about any municipality).
 ANY_TOKEN = Rule(READ.roles | {Role.MUNICIPALITY})
+# Staff see every party, the municipality role those in its scope (the route filters).
+READ_SCOPED = Rule(READ.roles, scoped_answer=True)
 
 M = "/api/municipalities/{number}"
+P = "/api/parties/{number}"
 
 API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/health"): PUBLIC,
@@ -94,6 +105,10 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{M}/engine/history"): ADMIN,
     # The region as a whole: program staff only.
     ("GET", "/api/municipalities"): READ,
+    # Every kind of party: the list (scoped for the municipality role), registering.
+    ("GET", "/api/parties"): READ_SCOPED,
+    ("POST", "/api/parties"): WRITE,
+    ("POST", "/api/parties/import"): WRITE,
     ("GET", "/api/program/contacts"): READ,
     ("PUT", "/api/program/contacts"): WRITE,
     ("POST", "/api/bulk/transitions"): WRITE,
@@ -130,6 +145,15 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/codec/ui/{secret}/{action}"): PUBLIC,
     ("OPTIONS", "/api/codec/ui/{secret}/{action}"): PUBLIC,
 }
+# One party's routes for every kind: the same endpoint as the municipality's
+# (onboarding/api/party_routes.py), so the same rule.
+API_RULES.update(
+    {
+        (method, P + path.removeprefix(M)): rule
+        for (method, path), rule in API_RULES.items()
+        if path == M or path.startswith(M + "/")
+    }
+)
 
 PAGE_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/signin"): PUBLIC,
@@ -194,18 +218,32 @@ class Decision:
     reason: str = ""
 
 
-def decide(rule: Rule, *, role: Role, scope: frozenset[str], number: str | None) -> Decision:
-    """May a token of `role` with municipality `scope` call a route of `rule` for `number`?"""
+def decide(
+    rule: Rule,
+    *,
+    role: Role,
+    scope: frozenset[str],
+    number: str | None,
+    home: str | None = None,
+) -> Decision:
+    """May a token of `role` with `scope` (party ids) call a route of `rule` for party `number`?
+
+    `home`: the municipality party `number` belongs to (its GP offices'), if any.
+    """
     if role in rule.roles:
         return Decision(True)
+    if role is Role.MUNICIPALITY and rule.scoped_answer:
+        return Decision(True)
     if role is Role.MUNICIPALITY and rule.own_municipality:
-        if number is not None and number in scope:
+        if number is not None and (number in scope or (home is not None and home in scope)):
             return Decision(True)
         return Decision(
-            False, f"this token may act only for municipalities {', '.join(sorted(scope))}"
+            False,
+            f"this token may act only for {', '.join(sorted(scope))} "
+            "(and the parties of those municipalities)",
         )
     allowed = sorted(r.value for r in rule.roles)
-    if rule.own_municipality:
+    if rule.own_municipality or rule.scoped_answer:
         allowed.append("municipality (its own)")
     return Decision(
         False, f"this needs one of the roles {', '.join(allowed)}; the token is {role.value}"

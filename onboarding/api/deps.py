@@ -19,6 +19,7 @@ from onboarding.api.errors import Forbidden, Unauthorized
 from onboarding.api.people import cli_provider, person_of_bearer
 from onboarding.domain.actor import Actor
 from onboarding.settings import Settings
+from onboarding.store import queries
 from onboarding.store.sessions import Timeouts, find_session
 from onboarding.store.tokens import (
     TOKEN_PREFIX,
@@ -98,7 +99,8 @@ def route_path_of(request: Request) -> tuple[str, str]:
     root: str = request.scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root) :]
-    return path, getattr(request.scope.get("route"), "path", "")
+    # path_format: the template without convertors ({number}, not {number:party}).
+    return path, getattr(request.scope.get("route"), "path_format", "")
 
 
 async def enforce_access(
@@ -135,7 +137,7 @@ async def enforce_access(
         if active is None:
             refused(request, "unknown or ended page session")
             raise Unauthorized("the page session is unknown or has ended; sign in again")
-        return _decided(request, rule, active.actor, scope=frozenset())
+        return await _decided(request, engine, rule, active.actor, scope=frozenset())
     if credentials is None:
         refused(request, "no bearer token")
         raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
@@ -148,7 +150,7 @@ async def enforce_access(
             if person.status == 403:
                 raise Forbidden(f"the person {person.problem}")
             raise Unauthorized(f"the ID token does not hold ({person.problem}); sign in again")
-        return _decided(request, rule, person.actor, scope=person.scope)
+        return await _decided(request, engine, rule, person.actor, scope=person.scope)
     token = recall_active_token(engine, secret=secret)
     if token is None:
         token = await asyncio.to_thread(
@@ -157,15 +159,23 @@ async def enforce_access(
     if token is None:
         refused(request, "unknown, revoked or expired token")
         raise Unauthorized("the token is unknown, revoked or expired")
-    return _decided(request, rule, actor_of(token), scope=scope_of(token))
+    return await _decided(request, engine, rule, actor_of(token), scope=scope_of(token))
 
 
-def _decided(request: Request, rule: Rule, actor: Actor, *, scope: frozenset[str]) -> Actor:
+async def _decided(
+    request: Request, engine: Engine, rule: Rule, actor: Actor, *, scope: frozenset[str]
+) -> Actor:
     number = request.path_params.get(MUNICIPALITY_PARAMETER)
-    decision = decide(rule, role=Role(actor.role), scope=scope, number=number)
+    role = Role(actor.role)
+    home = None
+    if role is Role.MUNICIPALITY and rule.own_municipality and number and number not in scope:
+        # A party outside the scope itself may belong to a municipality in it (a GP office).
+        home = await asyncio.to_thread(queries.home_municipality, engine, number=number)
+    decision = decide(rule, role=role, scope=scope, number=number, home=home)
     if not decision.allowed:
         refused(request, decision.reason, token_id=_token_id(actor))
         raise Forbidden(decision.reason)
+    request.state.scope = scope if role is Role.MUNICIPALITY else None
     return actor
 
 
@@ -174,6 +184,14 @@ async def authorized_actor(actor: Annotated[Actor | None, Depends(enforce_access
     if actor is None:
         raise RuntimeError("a route that names its actor needs a non-public rule in the matrix")
     return actor
+
+
+async def visible_scope(
+    request: Request, _: Annotated[Actor, Depends(authorized_actor)]
+) -> frozenset[str] | None:
+    """The party ids a municipality token is limited to (None: staff, who see every party)."""
+    scope: frozenset[str] | None = getattr(request.state, "scope", None)
+    return scope
 
 
 def _token_id(actor: Actor) -> int | None:
@@ -188,3 +206,5 @@ CurrentActor = AuthorizedActor
 ViewerActor = AuthorizedActor
 CoordinatorActor = AuthorizedActor
 AdminActor = AuthorizedActor
+# What a `scoped_answer` route may show (onboarding/access.py).
+VisibleScope = Annotated[frozenset[str] | None, Depends(visible_scope)]

@@ -25,6 +25,7 @@ from onboarding.domain.errors import (
     NotEligible,
     ObligationNotOpen,
     OnboardingError,
+    PartyExists,
     RequestRejected,
     TransitionRefused,
     UnknownMigration,
@@ -41,6 +42,7 @@ STATUS_BY_ERROR: tuple[tuple[type[OnboardingError], int], ...] = (
     (WaveRefused, 409),
     (NotEligible, 409),
     (MigrationExists, 409),
+    (PartyExists, 409),
     (RequestRejected, 422),
     (UnknownMunicipality, 404),
     (UnknownWave, 404),
@@ -162,6 +164,14 @@ class NotEligibleBody(ErrorBody):
     eligible_stages: list[str]
 
 
+class PartyConflictBody(ErrorBody):
+    """Another party is registered under that id or organisation number. Nothing was started."""
+
+    error: str = Field(examples=["party_exists"])
+    field: str = Field(examples=["org_number"])
+    number: str = Field(description="the registered party's id")
+
+
 # Every 409 the API gives; one schema for all, so each route documents them whole.
 ConflictBody = (
     RefusedBody
@@ -169,6 +179,7 @@ ConflictBody = (
     | WaveConflictBody
     | NotEligibleBody
     | MigrationConflictBody
+    | PartyConflictBody
 )
 
 _RESPONSES: dict[int, tuple[Any, str]] = {
@@ -178,7 +189,8 @@ _RESPONSES: dict[int, tuple[Any, str]] = {
     409: (
         ConflictBody,
         "not allowed in the current state: a transition from this stage, an obligation "
-        "not open, a wave's status, a municipality's stage for a wave",
+        "not open, a wave's status, a municipality's stage for a wave, a party registered "
+        "already with other facts",
     ),
     422: (ValidationBody, "the request is invalid; `field` names what to correct"),
     503: (

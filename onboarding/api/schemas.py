@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 from onboarding.domain.municipality import MunicipalityNumber
 from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.domain.parties.models import TransitionRecord, TransitionRequest
+from onboarding.domain.party import PARTY_ID_PATTERN
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tables.notifications import NotificationRow
@@ -276,9 +277,7 @@ class TokenPublic(BaseModel):
     id: int
     name: str
     role: Role
-    scope: list[str] = Field(
-        default_factory=list, description="the municipality role's municipality numbers"
-    )
+    scope: list[str] = Field(default_factory=list, description="the municipality role's party ids")
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
@@ -299,7 +298,8 @@ class TokenPublic(BaseModel):
 
 
 # The scope rule of store.tokens.parse_scope, as the document says it: the
-# municipality role needs 4-digit numbers, every other role takes none.
+# municipality role needs party ids, every other role takes none.
+_SCOPE_ITEM = r"^\s*" + PARTY_ID_PATTERN.removeprefix("^").removesuffix("$") + r"\s*$"
 _SCOPE_BY_ROLE: dict[str, Any] = {
     "if": {"properties": {"role": {"const": "municipality"}}, "required": ["role"]},
     "then": {
@@ -308,7 +308,7 @@ _SCOPE_BY_ROLE: dict[str, Any] = {
             "scope": {
                 "type": "array",
                 "minItems": 1,
-                "items": {"type": "string", "pattern": r"^\s*[0-9]{4}\s*$"},
+                "items": {"type": "string", "pattern": _SCOPE_ITEM},
             }
         },
     },
@@ -337,7 +337,8 @@ class TokenCreate(BaseModel):
     role: Role
     scope: list[str] | None = Field(
         None,
-        description="municipality numbers, required for (and only for) the municipality role",
+        description="party ids (a municipality's number also covers its GP offices and "
+        "specialists), required for (and only for) the municipality role",
         examples=[["5001", "5006"]],
     )
     expires_at: datetime | None = Field(None, description="UTC if no offset is given")

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from onboarding.cli import inputs, output
+from onboarding.cli import inputs, output, party_output
 from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import BadInput, DriftRemains, PartlyFailed
 from onboarding.cli.repeatable import hint, outcome_unknown, repeatable
@@ -29,8 +29,8 @@ def list_municipalities(api: ApiClient, *, stage: str | None, json: bool) -> Non
 
 def show_municipality(api: ApiClient, *, number: str, json: bool) -> None:
     """Print one municipality's stage, allowed triggers and last transition."""
-    view = api.municipality(inputs.municipality_number(number))
-    _emit(view, json=json, render=output.municipality_details)
+    view = api.municipality(inputs.party_id(number))
+    _emit(view, json=json, render=party_output.party_details)
 
 
 def record_transition(
@@ -45,7 +45,7 @@ def record_transition(
     json: bool,
 ) -> None:
     """Ask the API to fire `trigger` for the municipality; print the new state."""
-    number = inputs.municipality_number(number)
+    number = inputs.party_id(number)
     body: dict[str, Any] = {"trigger": trigger, "evidence": inputs.evidence(evidence)}
     if effective_on is not None:
         body["effective_on"] = inputs.iso_date(effective_on, option="--on").isoformat()
@@ -59,7 +59,7 @@ def record_transition(
 
 def show_history(api: ApiClient, *, number: str, json: bool) -> None:
     """Print every recorded transition of the municipality, oldest first."""
-    records = api.history(inputs.municipality_number(number))
+    records = api.history(inputs.party_id(number))
     _emit(records, json=json, render=output.history_table)
 
 
@@ -87,7 +87,7 @@ def add_user(
 ) -> None:
     """Create a user; print the token, which the API shows only this once.
 
-    `scope` is a comma-separated list of municipality numbers (the API checks it).
+    `scope` is a comma-separated list of party ids (the API checks it).
     """
     numbers = [item.strip() for item in scope.split(",") if item.strip()] if scope else None
     user = api.add_user(name=name, role=role, scope=numbers, expires_at=expires)
@@ -108,7 +108,7 @@ def seed_region(api: ApiClient, *, json: bool) -> None:
 
 def show_contacts(api: ApiClient, *, number: str, json: bool) -> None:
     """Print a municipality's contacts."""
-    items = api.contacts(inputs.municipality_number(number))
+    items = api.contacts(inputs.party_id(number))
     _emit(items, json=json, render=output.contacts_table)
 
 
@@ -123,7 +123,7 @@ def set_contacts(
 ) -> None:
     """Replace a municipality's contacts (or the program's, with no number); print the list."""
     if number is not None:
-        number = inputs.municipality_number(number)
+        number = inputs.party_id(number)
     body = _contact_list(contacts, file=file, clear=clear)
     items = api.set_contacts(number, body) if number else api.set_program_contacts(body)
     _emit(items, json=json, render=output.contacts_table)
@@ -173,7 +173,7 @@ def list_notifications(
 
 def show_obligations(api: ApiClient, *, number: str, json: bool) -> None:
     """Print a municipality's obligations with their pending reminders and escalations."""
-    items = api.obligations(inputs.municipality_number(number))
+    items = api.obligations(inputs.party_id(number))
     _emit(items, json=json, render=output.obligations_table)
 
 
@@ -197,7 +197,7 @@ def set_deadline(
     json: bool,
 ) -> None:
     """Set or move one municipality's deadline for an obligation; print the obligation."""
-    number = inputs.municipality_number(number)
+    number = inputs.party_id(number)
     obligation_id = inputs.obligation_id(obligation_id)
     body = _deadline_body(deadline=deadline, reason=reason, idempotency_key=idempotency_key)
     with repeatable(body["idempotency_key"]):

@@ -16,6 +16,15 @@ from onboarding.settings import Settings
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 RECONCILE_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+# An import starts a workflow per party and waits for each one's row.
+IMPORT_TIMEOUT = httpx.Timeout(300.0, connect=5.0)
+
+
+def one_party(number: str, rest: str = "") -> str:
+    """The path of one party's route: a municipality's under /api/municipalities (as every
+    version of the API has it), another party's under /api/parties."""
+    prefix = "/api/municipalities" if len(number) == 4 and number.isdigit() else "/api/parties"
+    return f"{prefix}/{number}{rest}"
 
 
 def resolve_token(settings: Settings) -> str | None:
@@ -77,16 +86,34 @@ class ApiClient:
         return self._request("GET", "/api/municipalities", params=params)
 
     def municipality(self, number: str) -> Any:
-        """GET /api/municipalities/{number}."""
-        return self._request("GET", f"/api/municipalities/{number}")
+        """GET /api/municipalities/{number} (or /api/parties/{number}: one_party)."""
+        return self._request("GET", one_party(number))
+
+    def parties(self, params: dict[str, str]) -> Any:
+        """GET /api/parties with the filters given (kind, municipality, stage, org_number)."""
+        return self._request("GET", "/api/parties", params=params or None)
+
+    def register_party(self, body: dict[str, Any]) -> Any:
+        """POST /api/parties: register a GP office, specialist or hospital (idempotent)."""
+        return self._request("POST", "/api/parties", json=body)
+
+    def import_parties(self, text: bytes) -> Any:
+        """POST /api/parties/import: a CSV file of parties, registered whole or not at all."""
+        return self._request(
+            "POST",
+            "/api/parties/import",
+            content=text,
+            headers={"Content-Type": "text/csv; charset=utf-8"},
+            timeout=IMPORT_TIMEOUT,
+        )
 
     def transition(self, number: str, body: dict[str, Any]) -> Any:
         """POST /api/municipalities/{number}/transitions."""
-        return self._request("POST", f"/api/municipalities/{number}/transitions", json=body)
+        return self._request("POST", one_party(number, "/transitions"), json=body)
 
     def history(self, number: str) -> Any:
         """GET /api/municipalities/{number}/history."""
-        return self._request("GET", f"/api/municipalities/{number}/history")
+        return self._request("GET", one_party(number, "/history"))
 
     def funnel(
         self, *, as_of: str | None = None, known_on: str | None = None, kind: str | None = None
@@ -113,7 +140,7 @@ class ApiClient:
 
     def timeline(self, number: str, params: list[tuple[str, str]]) -> Any:
         """GET /api/municipalities/{number}/timeline (kind repeatable, from, to, order)."""
-        return self._request("GET", f"/api/municipalities/{number}/timeline", params=params)
+        return self._request("GET", one_party(number, "/timeline"), params=params)
 
     def audit(self, params: list[tuple[str, str]]) -> Any:
         """GET /api/audit with the filters given (kind repeatable)."""
@@ -136,15 +163,15 @@ class ApiClient:
 
     def correct(self, number: str, body: dict[str, Any]) -> Any:
         """POST /api/municipalities/{number}/corrections."""
-        return self._request("POST", f"/api/municipalities/{number}/corrections", json=body)
+        return self._request("POST", one_party(number, "/corrections"), json=body)
 
     def engine(self, number: str) -> Any:
         """GET /api/municipalities/{number}/engine: workflow id, runs, web UI links."""
-        return self._request("GET", f"/api/municipalities/{number}/engine")
+        return self._request("GET", one_party(number, "/engine"))
 
     def engine_history(self, number: str) -> Any:
         """GET /api/municipalities/{number}/engine/history: the event history summary (admin)."""
-        return self._request("GET", f"/api/municipalities/{number}/engine/history")
+        return self._request("GET", one_party(number, "/engine/history"))
 
     def users(self) -> Any:
         """GET /api/users."""
@@ -167,11 +194,11 @@ class ApiClient:
 
     def contacts(self, number: str) -> Any:
         """GET /api/municipalities/{number}/contacts."""
-        return self._request("GET", f"/api/municipalities/{number}/contacts")
+        return self._request("GET", one_party(number, "/contacts"))
 
     def set_contacts(self, number: str, contacts: list[Any]) -> Any:
         """PUT /api/municipalities/{number}/contacts: replace the whole list."""
-        return self._request("PUT", f"/api/municipalities/{number}/contacts", json=contacts)
+        return self._request("PUT", one_party(number, "/contacts"), json=contacts)
 
     def program_contacts(self) -> Any:
         """GET /api/program/contacts."""
@@ -188,13 +215,11 @@ class ApiClient:
 
     def obligations(self, number: str) -> Any:
         """GET /api/municipalities/{number}/obligations."""
-        return self._request("GET", f"/api/municipalities/{number}/obligations")
+        return self._request("GET", one_party(number, "/obligations"))
 
     def set_deadline(self, number: str, obligation_id: str, body: dict[str, Any]) -> Any:
         """PUT /api/municipalities/{number}/obligations/{obligation_id}: set or move it."""
-        return self._request(
-            "PUT", f"/api/municipalities/{number}/obligations/{obligation_id}", json=body
-        )
+        return self._request("PUT", one_party(number, f"/obligations/{obligation_id}"), json=body)
 
     def bulk_deadlines(self, body: dict[str, Any]) -> Any:
         """POST /api/bulk/deadlines: one deadline for many municipalities, a result each."""
@@ -242,11 +267,11 @@ class ApiClient:
 
     def checklist(self, number: str) -> Any:
         """GET /api/municipalities/{number}/checklist."""
-        return self._request("GET", f"/api/municipalities/{number}/checklist")
+        return self._request("GET", one_party(number, "/checklist"))
 
     def complete_item(self, number: str, item: str, body: dict[str, Any]) -> Any:
         """POST /api/municipalities/{number}/checklist/{item}."""
-        return self._request("POST", f"/api/municipalities/{number}/checklist/{item}", json=body)
+        return self._request("POST", one_party(number, f"/checklist/{item}"), json=body)
 
     def reconcile(self, *, dry_run: bool) -> Any:
         """POST /api/reconcile: compare the read model with the workflows (and repair)."""

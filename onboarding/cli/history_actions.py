@@ -103,7 +103,7 @@ def show_timeline(
         to=_day(end, "--to"),
         order="newest" if newest_first else "oldest",
     )
-    entries = api.timeline(inputs.municipality_number(number), params)
+    entries = api.timeline(inputs.party_id(number), params)
     _emit(entries, json=json, render=history_output.entries_table)
 
 
@@ -176,11 +176,11 @@ def record_correction(
         body["evidence"] = inputs.evidence(evidence)
     key = body["idempotency_key"] = inputs.idempotency_key(idempotency_key)
     with repeatable(key):
-        result = api.correct(inputs.municipality_number(number), body)
+        result = api.correct(inputs.party_id(number), body)
     _emit(result, json=json, render=history_output.correction_result)
 
 
 def show_engine_history(api: ApiClient, *, number: str, json: bool) -> None:
     """Print the summary of the municipality's workflow history, from Temporal."""
-    summary = api.engine_history(inputs.municipality_number(number))
+    summary = api.engine_history(inputs.party_id(number))
     _emit(summary, json=json, render=history_output.engine_history)

@@ -20,6 +20,12 @@ from onboarding.domain.notifications import NotificationStatus
 from onboarding.domain.vocabulary import Stage
 
 _NUMBER = re.compile(r"^[0-9]{4}$")
+# domain/party.py's PARTY_ID_PATTERN, written out: importing the domain's party
+# module (pydantic) would cost --help a tenth of a second; a test keeps them equal.
+PARTY_ID = r"^([0-9]{4}|(gp|specialist|hospital)-[0-9]{9})$"
+_PARTY_ID = re.compile(PARTY_ID)
+_ORG_NUMBER = re.compile(r"^[0-9]{9}$")
+PARTY_KINDS = ("gp_office", "specialist", "hospital")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # What the API takes in its path; it also keeps '/', '?' and '..' out of the URL.
 _OBLIGATION_ID = re.compile(r"^[a-z_]{1,64}$")
@@ -35,10 +41,37 @@ def idempotency_key(given: str | None) -> str:
     return given if given is not None else f"cli-{uuid.uuid4().hex}"
 
 
-def municipality_number(text: str) -> str:
+def municipality_number(text: str, *, name: str = "NUMBER") -> str:
     """A 4-digit municipality number (kommunenummer), e.g. 5001."""
     if not _NUMBER.match(text):
-        raise BadInput(f"NUMBER: {text!r} is not a 4-digit municipality number (e.g. 5001)")
+        raise BadInput(f"{name}: {text!r} is not a 4-digit municipality number (e.g. 5001)")
+    return text
+
+
+def party_id(text: str, *, name: str = "NUMBER") -> str:
+    """A party's id: a municipality's 4-digit number (5001), or a GP office's, specialist's
+    or hospital's (gp-923609016)."""
+    if not _PARTY_ID.match(text):
+        raise BadInput(
+            f"{name}: {text!r} is not a 4-digit municipality number (e.g. 5001) nor a party id "
+            "(gp-, specialist- or hospital- and a 9-digit organisation number, "
+            "e.g. gp-923609016)"
+        )
+    return text
+
+
+def org_number(text: str, *, option: str = "--org-number") -> str:
+    """A 9-digit organisation number; its check digit is the API's to judge."""
+    if not _ORG_NUMBER.match(text):
+        raise BadInput(f"{option}: {text!r} is not a 9-digit organisation number")
+    return text
+
+
+def party_kind(text: str, *, option: str = "--kind", kinds: Iterable[str] = PARTY_KINDS) -> str:
+    """One of the kinds of party `kinds` names."""
+    allowed = tuple(kinds)
+    if text not in allowed:
+        raise BadInput(f"{option}: unknown kind {text!r} (allowed: {', '.join(allowed)})")
     return text
 
 

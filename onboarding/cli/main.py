@@ -25,6 +25,7 @@ from onboarding.cli.errors import CliError
 from onboarding.cli.group import OneLineErrorsGroup
 from onboarding.cli.lazy import lazy_module
 from onboarding.cli.options import Json, KeyOption, Number
+from onboarding.cli.party_commands import party_app
 from onboarding.cli.remote import fail as _fail
 from onboarding.cli.remote import remote as _remote
 from onboarding.cli.remote import settings as _settings
@@ -56,6 +57,7 @@ app.add_typer(people_commands.contacts_app, name="contacts")
 app.add_typer(obligation_commands.deadline_app, name="deadline")
 app.add_typer(process_commands.process_app, name="process")
 app.add_typer(migration_commands.migration_app, name="migration")
+app.add_typer(party_app, name="party")
 app.add_typer(wave_app, name="wave")
 app.add_typer(checklist_app, name="checklist")
 db_app = typer.Typer(
@@ -268,7 +270,7 @@ def list_(stage: StageOption = None, json: Json = False) -> None:
 
 @app.command()
 def show(number: Number, json: Json = False) -> None:
-    """Show one municipality: stage, allowed triggers, last transition."""
+    """Show one municipality (or party): stage, allowed triggers, last transition."""
     _remote(actions.show_municipality, number=number, json=json)
 
 

@@ -5,7 +5,16 @@ from typing import Annotated
 import typer
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-Number = Annotated[str, typer.Argument(help="4-digit municipality number, e.g. 5001.")]
+Number = Annotated[
+    str,
+    typer.Argument(
+        help="4-digit municipality number, e.g. 5001, or another party's id, e.g. gp-923609016."
+    ),
+]
+# Where the API takes municipalities only (a wave's members, so far).
+MunicipalityNumberArg = Annotated[
+    str, typer.Argument(metavar="NUMBER", help="4-digit municipality number, e.g. 5001.")
+]
 KeyOption = Annotated[
     str | None,
     typer.Option(

@@ -83,7 +83,7 @@ def _line(values: Sequence[str], widths: Sequence[int]) -> str:
 def municipalities_table(items: Sequence[Mapping[str, Any]]) -> str:
     """The list of municipalities, one per line, with a count under it."""
     rows = [
-        (m.get("number"), m.get("name"), m.get("county"), m.get("health_trust"), _stage(m))
+        (m.get("number"), m.get("name"), m.get("county"), m.get("health_trust"), stage_text(m))
         for m in items
     ]
     text = table(["NUMBER", "NAME", "COUNTY", "HEALTH TRUST", "STAGE"], rows)
@@ -98,7 +98,7 @@ def municipality_details(view: Mapping[str, Any]) -> str:
         ("Name", view.get("name")),
         ("County", view.get("county")),
         ("Health trust", view.get("health_trust")),
-        ("Stage", _stage(view)),
+        ("Stage", stage_text(view)),
         ("Process", f"version {view.get('process_version', 1)}"),
         ("Allowed triggers", ", ".join(view.get("allowed_triggers") or []) or "none"),
     ]
@@ -138,7 +138,7 @@ def transition_result(view: Mapping[str, Any]) -> str:
     last = view.get("last_transition")
     head = f"{view.get('number')} {view.get('name')}"
     if not isinstance(last, Mapping):
-        return f"{head}: {_stage(view)}"
+        return f"{head}: {stage_text(view)}"
     return (
         f"{head}: {last.get('from_stage')} -> {last.get('to_stage')} "
         f"({last.get('trigger')}, effective {last.get('effective_on')}, seq {last.get('seq')})"
@@ -231,7 +231,8 @@ def region_loaded(result: Any) -> str:
     return f"Loaded {loaded} municipalities (those already running were kept)."
 
 
-def _stage(view: Mapping[str, Any]) -> str:
+def stage_text(view: Mapping[str, Any]) -> str:
+    """A party's stage, and the stage it was paused from if it is paused."""
     stage = str(view.get("stage"))
     paused_from = view.get("paused_from")
     return f"{stage} (from {paused_from})" if paused_from else stage

@@ -39,7 +39,8 @@ def users_add(
         typer.Option(
             "--scope",
             metavar="NUMBER,...",
-            help="The municipality role's municipality numbers, e.g. 5001,5006.",
+            help="The municipality role's party ids, e.g. 5001,5006 (with their GP offices) "
+            "or gp-923609016 (that office alone).",
         ),
     ] = None,
     expires: Annotated[

@@ -45,8 +45,8 @@ def create_wave(
 def add_member(
     api: ApiClient, *, wave_id: str, number: str, reason: str | None, json: bool
 ) -> None:
-    """Add a municipality to a wave (or move it there, with a reason)."""
-    body: dict[str, Any] = {"number": inputs.municipality_number(number)}
+    """Add a party to a wave (or move it there, with a reason)."""
+    body: dict[str, Any] = {"number": inputs.party_id(number)}
     if reason is not None:
         body["reason"] = inputs.reason(reason)
     view = api.add_member(inputs.wave_id(wave_id), body)
@@ -107,7 +107,7 @@ def show_blockers(api: ApiClient, *, wave_id: str | None, as_of: str | None, jso
 
 def show_checklist(api: ApiClient, *, number: str, json: bool) -> None:
     """Print a member's readiness checklist."""
-    view = api.checklist(inputs.municipality_number(number))
+    view = api.checklist(inputs.party_id(number))
     _emit(view, json=json, render=wave_output.checklist)
 
 
@@ -122,7 +122,7 @@ def complete_item(
     json: bool,
 ) -> None:
     """Mark a checklist item done."""
-    number = inputs.municipality_number(number)
+    number = inputs.party_id(number)
     body: dict[str, Any] = {"evidence": inputs.evidence(evidence)}
     if on is not None:
         body["done_on"] = inputs.iso_date(on, option="--on").isoformat()

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from onboarding.cli.lazy import lazy_module
-from onboarding.cli.options import Json, Number
+from onboarding.cli.options import Json, MunicipalityNumberArg, Number
 from onboarding.cli.remote import remote
 
 # What the commands do, loaded when one runs (not for --help): onboarding/cli/lazy.py.
@@ -102,19 +102,19 @@ def wave_create(
 def wave_add(
     wave: WaveArg, number: Number, reason: OptionalReason = None, json: Json = False
 ) -> None:
-    """Add a municipality (from option_exercised on) to a wave."""
+    """Add a party (a municipality from option_exercised on) to a wave."""
     remote(wave_actions.add_member, wave_id=wave, number=number, reason=reason, json=json)
 
 
 @wave_app.command("move")
 def wave_move(number: Number, wave: WaveArg, reason: Reason, json: Json = False) -> None:
-    """Move (postpone) a municipality to another wave; its checklist goes with it."""
+    """Move (postpone) a party to another wave; its checklist goes with it."""
     remote(wave_actions.add_member, wave_id=wave, number=number, reason=reason, json=json)
 
 
 @wave_app.command("remove")
 def wave_remove(
-    wave: WaveArg, number: Number, reason: OptionalReason = None, json: Json = False
+    wave: WaveArg, number: MunicipalityNumberArg, reason: OptionalReason = None, json: Json = False
 ) -> None:
     """Remove a member from a wave (open checklist items are cancelled)."""
     remote(wave_actions.remove_member, wave_id=wave, number=number, reason=reason, json=json)

@@ -10,6 +10,7 @@
     ├── WaveRefused                the wave's status does not allow the request (HTTP 409)
     ├── NotEligible                a municipality in a stage no wave takes (HTTP 409)
     ├── MigrationExists            a migration run with that id exists already (HTTP 409)
+    ├── PartyExists                a party's id or organisation number is another's (HTTP 409)
     ├── UnknownMunicipality        no municipality with that number (HTTP 404)
     ├── UnknownWave                no wave with that id (HTTP 404)
     └── UnknownMigration           no migration run with that id (HTTP 404)
@@ -106,7 +107,9 @@ class UnknownMunicipality(OnboardingError):
     code = "not_found"
 
     def __init__(self, number: str) -> None:
-        super().__init__(f"no municipality with number {number}")
+        # The routes of one municipality serve every kind of party (api/party_routes.py).
+        what = "party with id" if "-" in number else "municipality with number"
+        super().__init__(f"no {what} {number}")
         self.number = number
 
 
@@ -208,3 +211,26 @@ class MigrationExists(OnboardingError):
 
     def to_detail(self) -> dict[str, Any]:
         return {"error": self.code, "message": str(self), "migration_id": self.migration_id}
+
+
+class PartyExists(OnboardingError):
+    """A party to register clashes with one registered already (HTTP 409).
+
+    `field` names what clashes (the organisation number the id is made from),
+    `number` the registered party's id.
+    """
+
+    code = "party_exists"
+
+    def __init__(self, field: str, number: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.number = number
+
+    def to_detail(self) -> dict[str, Any]:
+        return {
+            "error": self.code,
+            "field": self.field,
+            "number": self.number,
+            "message": str(self),
+        }

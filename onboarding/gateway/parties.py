@@ -159,21 +159,43 @@ async def load_region(
 
     New ones run `process` (default: the newest municipality process).
     """
+    await start_parties(
+        client,
+        municipalities,
+        task_queue=task_queue,
+        continue_as_new_after_events=continue_as_new_after_events,
+        policy=policy,
+        concurrency=concurrency,
+        process=process,
+    )
+    return len(municipalities)
+
+
+async def start_parties(
+    client: Client,
+    parties: Sequence[Party],
+    *,
+    task_queue: str,
+    continue_as_new_after_events: int = 2_000,
+    policy: ReminderPolicy | None = None,
+    concurrency: int = 10,
+    process: ProcessDefinition | None = None,
+) -> None:
+    """Start the parties' workflows, `concurrency` at a time (running ones are kept)."""
     gate = asyncio.Semaphore(concurrency)
 
-    async def start(municipality: Municipality) -> None:
+    async def start(party: Party) -> None:
         async with gate:
             await start_party(
                 client,
-                municipality,
+                party,
                 task_queue=task_queue,
                 continue_as_new_after_events=continue_as_new_after_events,
                 policy=policy,
                 process=process,
             )
 
-    await asyncio.gather(*(start(m) for m in municipalities))
-    return len(municipalities)
+    await asyncio.gather(*(start(p) for p in parties))
 
 
 async def transition(client: Client, number: str, command: TransitionCommand) -> MunicipalityView:

@@ -1,11 +1,13 @@
-"""Reads of the read model: municipalities, their history, and the funnel report."""
+"""Reads of the read model: parties of every kind, their history, and the funnel report."""
 
+from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlalchemy import Engine, func, or_
+from sqlmodel import Session, col, select
 
 from onboarding.domain.parties.models import TransitionRecord
+from onboarding.domain.parties.registration import Region
 from onboarding.domain.party import Party, PartyKind
 from onboarding.domain.reports import FunnelReport
 from onboarding.domain.vocabulary import Stage, Trigger
@@ -20,12 +22,64 @@ from onboarding.store.tables.parties import (
 
 
 def list_municipalities(engine: Engine, *, stage: Stage | None = None) -> list[MunicipalityRow]:
-    """All municipalities, by number, optionally only those in `stage`."""
+    """All municipalities (no other kind of party), by number, optionally only those in `stage`."""
+    return list_parties(engine, kind=PartyKind.MUNICIPALITY, stage=stage)
+
+
+def list_parties(
+    engine: Engine,
+    *,
+    kind: PartyKind | None = None,
+    municipality: str | None = None,
+    stage: Stage | None = None,
+    numbers: Collection[str] | None = None,
+    visible_to: Collection[str] | None = None,
+) -> list[MunicipalityRow]:
+    """Parties of every kind by id, filtered by what is given.
+
+    `municipality`: those whose home municipality it is (itself, its GP offices
+    and specialists); `numbers`: only these ids; `visible_to`: only what a
+    scope of party ids may see, each id and the parties whose home
+    municipality it is (onboarding/access.py).
+    """
+    query = select(MunicipalityRow).order_by(MunicipalityRow.number)
+    if kind is not None:
+        query = query.where(MunicipalityRow.kind == kind.value)
+    if municipality is not None:
+        query = query.where(MunicipalityRow.home_municipality == municipality)
+    if stage is not None:
+        query = query.where(MunicipalityRow.stage == stage.value)
+    if numbers is not None:
+        query = query.where(col(MunicipalityRow.number).in_(list(numbers)))
+    if visible_to is not None:
+        scope = list(visible_to)
+        query = query.where(
+            or_(
+                col(MunicipalityRow.number).in_(scope),
+                col(MunicipalityRow.home_municipality).in_(scope),
+            )
+        )
     with Session(engine) as session:
-        query = select(MunicipalityRow).order_by(MunicipalityRow.number)
-        if stage is not None:
-            query = query.where(MunicipalityRow.stage == stage.value)
         return list(session.exec(query).all())
+
+
+def home_municipality(engine: Engine, *, number: str) -> str | None:
+    """The municipality a party is or belongs to (None: a hospital, or no such party)."""
+    with Session(engine) as session:
+        return session.exec(
+            select(MunicipalityRow.home_municipality).where(MunicipalityRow.number == number)
+        ).first()
+
+
+def region(engine: Engine) -> Region:
+    """The registered municipalities, as registering another party checks against them."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(
+                MunicipalityRow.number, MunicipalityRow.county, MunicipalityRow.health_trust
+            ).where(MunicipalityRow.kind == PartyKind.MUNICIPALITY.value)
+        ).all()
+    return Region({number: (county, trust) for number, county, trust in rows})
 
 
 def party_of_row(row: MunicipalityRow) -> Party:

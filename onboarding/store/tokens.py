@@ -18,6 +18,7 @@ table with who did it (never the secret).
 
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from onboarding.domain.actor import Actor
 from onboarding.domain.errors import RequestRejected
+from onboarding.domain.party import PARTY_ID_PATTERN
 from onboarding.store import token_cache
 from onboarding.store.database import utc
 from onboarding.store.tables.access import ApiTokenRow, TokenEventRow
@@ -72,10 +74,12 @@ def parse_role(role: str) -> Role:
 
 
 def parse_scope(role: Role, scope: str | Sequence[str] | None) -> str | None:
-    """The stored form of a token's scope ("5001,5006"), checked against its role.
+    """The stored form of a token's scope ("5001,gp-923609016"), checked against its role.
 
-    A municipality token needs at least one 4-digit municipality number; other
-    roles take none (RequestRejected on `scope` otherwise).
+    A municipality token needs at least one party id: a municipality's number
+    (the municipality and its GP offices and specialists) or another party's
+    id (that party alone); other roles take none (RequestRejected on `scope`
+    otherwise).
     """
     items = scope.split(",") if isinstance(scope, str) else list(scope or [])
     numbers = sorted({item.strip() for item in items if item.strip()})
@@ -85,16 +89,22 @@ def parse_scope(role: Role, scope: str | Sequence[str] | None) -> str | None:
         return None
     if not numbers:
         raise RequestRejected(
-            "scope", "the municipality role needs one or more municipality numbers, e.g. 5001,5006"
+            "scope",
+            "the municipality role needs one or more municipality numbers or party ids, "
+            "e.g. 5001,5006 or gp-923609016",
         )
     for number in numbers:
-        if len(number) != 4 or not number.isdigit():
-            raise RequestRejected("scope", f"{number!r} is not a 4-digit municipality number")
+        if not re.fullmatch(PARTY_ID_PATTERN, number):
+            raise RequestRejected(
+                "scope",
+                f"{number!r} is not a party id (a 4-digit municipality number, or gp-, "
+                "specialist- or hospital- and a 9-digit organisation number)",
+            )
     return ",".join(numbers)
 
 
 def scope_of(token: ApiTokenRow) -> frozenset[str]:
-    """The municipality numbers a token is limited to (empty: not a municipality token)."""
+    """The party ids a token is limited to (empty: not a municipality token)."""
     return frozenset(token.scope.split(",")) if token.scope else frozenset()
 
 
@@ -152,7 +162,7 @@ def _check_known(session: Session, numbers: Sequence[str]) -> None:
     )
     unknown = [number for number in numbers if number not in known]
     if unknown:
-        raise RequestRejected("scope", f"unknown municipality number(s): {', '.join(unknown)}")
+        raise RequestRejected("scope", f"unknown party id(s): {', '.join(unknown)}")
 
 
 def _event(token: ApiTokenRow, kind: str, *, by: Actor, at: datetime) -> TokenEventRow:

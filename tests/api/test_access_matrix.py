@@ -35,6 +35,7 @@ reason, scopes on tokens).
 """
 
 import asyncio
+import dataclasses
 import re
 import time
 import uuid
@@ -76,6 +77,7 @@ from tests.helpers.access_expectations import (
 )
 from tests.helpers.api import AUTUMN, EXERCISE, SIGN, SPRING, Api, fresh_number, wave_body
 from tests.helpers.oidc import running_provider, sso_sign_in
+from tests.helpers.parties import csv_file, gp_office
 
 ITEMS = [item.value for item in ChecklistItemId]
 UNAUTHENTICATED = ("none", "expired", "revoked")
@@ -92,7 +94,8 @@ def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[Any, str]]:
         if hasattr(route, "original_router"):
             yield from _walk(route.original_router.routes, prefix + route.include_context.prefix)
         else:
-            yield route, prefix + route.path
+            # path_format: the template as documented ({number}, not {number:party}).
+            yield route, prefix + getattr(route, "path_format", route.path)
 
 
 def app_routes(app: FastAPI) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
@@ -206,6 +209,8 @@ class Call:
     data: dict[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     number: str | None = None
+    content: bytes | None = None
+    scope: str | None = None  # the municipality_in token's scope, if not `number` itself
 
 
 @dataclass
@@ -216,6 +221,7 @@ class World:
     api: Api
     pool: list[str] = field(default_factory=list)
     own: str = ""  # optioned and a member of `wave`: the municipality every read is about
+    office: str = ""  # a GP office of `own`: what the party routes' reads are about
     migration: str = ""  # a finished migration run (of a party of its own)
     other: str = ""  # the municipality_out token's scope
     signed: str = ""  # collaboration_signed: its exercise_option deadline is open
@@ -290,7 +296,7 @@ class World:
         if principal in ("viewer", "coordinator", "admin"):
             return self.api.secrets[Role(principal)]
         if principal == "municipality_in":
-            return self.municipality_secret(call.number or self.own)
+            return self.municipality_secret(call.scope or call.number or self.own)
         if principal == "municipality_out":
             return self.municipality_secret(self.other)
         return self.principal_secrets[principal]
@@ -329,6 +335,10 @@ async def make_world(api: Api) -> World:
     world.wave = await world.new_wave()
     world.wave2 = await world.new_wave()
     world.own = await world.member(world.wave)
+    registered = await api.post("/api/parties", gp_office(world.own))
+    assert registered.status_code == 201, registered.text
+    world.office = registered.json()["number"]
+    api.started.append(world.office)
     world.migration = await finished_migration(world)
     _, expired = tokens.create_token(
         api.engine,
@@ -360,6 +370,19 @@ def fixed(call: Callable[[World], Call]) -> Factory:
 # -- a well-formed request per API route ---------------------------------------------------
 
 M = "/api/municipalities/{number}"
+P = "/api/parties/{number}"
+
+
+def _office(path: str) -> Factory:
+    """A read of the GP office of `own`; municipality_in's token is scoped to `own` itself:
+    a municipality's scope covers its GP offices (docs/parties.md)."""
+    return fixed(lambda w: Call("GET", path.format(number=w.office), number=w.office, scope=w.own))
+
+
+async def _office_contacts(w: World) -> Call:
+    # municipality_in's token is scoped to the office itself: it writes the office's list.
+    body = [{"role": "municipality_contact", "name": f"Lege {w.next()}", "email": "lege@k.no"}]
+    return Call("PUT", f"/api/parties/{w.office}/contacts", json=body, number=w.office)
 
 
 def _own(path: str, **kwargs: Any) -> Factory:
@@ -451,6 +474,28 @@ async def _region(w: World) -> Call:
     return Call("POST", "/api/region/load")
 
 
+async def _register(w: World) -> Call:
+    return Call("POST", "/api/parties", json=gp_office(w.own))
+
+
+async def _import(w: World) -> Call:
+    content = csv_file(gp_office(w.own), gp_office(w.other)).encode()
+    return Call(
+        "POST", "/api/parties/import", content=content, headers={"Content-Type": "text/csv"}
+    )
+
+
+def as_party(factory: Factory) -> Factory:
+    """The municipality route's request, sent to the same route of the party (its id)."""
+
+    async def make(world: World) -> Call:
+        call = await factory(world)
+        path = call.path.replace("/api/municipalities/", "/api/parties/", 1)
+        return dataclasses.replace(call, path=path)
+
+    return make
+
+
 UI_CODEC_SECRET = "per-start-secret"
 
 API_CALLS: dict[tuple[str, str], Factory] = {
@@ -483,6 +528,9 @@ API_CALLS: dict[tuple[str, str], Factory] = {
     ("GET", f"{M}/engine"): _own(f"{M}/engine"),
     ("GET", f"{M}/engine/history"): _own(f"{M}/engine/history"),
     ("GET", "/api/municipalities"): fixed(lambda w: Call("GET", "/api/municipalities")),
+    ("GET", "/api/parties"): fixed(lambda w: Call("GET", "/api/parties")),
+    ("POST", "/api/parties"): _register,
+    ("POST", "/api/parties/import"): _import,
     ("GET", "/api/program/contacts"): fixed(lambda w: Call("GET", "/api/program/contacts")),
     ("PUT", "/api/program/contacts"): _program_contacts,
     ("POST", "/api/bulk/transitions"): _bulk_transitions,
@@ -557,6 +605,25 @@ API_CALLS: dict[tuple[str, str], Factory] = {
         )
     ),
 }
+
+
+# The party routes: the municipality route's request, at the party's path; the reads and the
+# contacts of a GP office (the writes of a process need a municipality's road and wave).
+API_CALLS.update(
+    {
+        (method, P + path.removeprefix(M)): as_party(factory)
+        for (method, path), factory in list(API_CALLS.items())
+        if path == M or path.startswith(M + "/")
+    }
+)
+API_CALLS.update(
+    {
+        ("GET", path): _office(path)
+        for method, path in list(API_CALLS)
+        if method == "GET" and (path == P or path.startswith(P + "/"))
+    }
+)
+API_CALLS[("PUT", f"{P}/contacts")] = _office_contacts
 
 
 def test_every_api_row_has_a_request() -> None:
@@ -671,7 +738,12 @@ async def test_every_api_cell_gets_what_the_table_promises(world: World) -> None
         secret = world.api_secret(principal, call)
         headers = {**call.headers, **({"Authorization": f"Bearer {secret}"} if secret else {})}
         return lambda: world.api.http.request(
-            call.method, call.path, json=call.json, params=call.params, headers=headers
+            call.method,
+            call.path,
+            json=call.json,
+            params=call.params,
+            headers=headers,
+            content=call.content,
         )
 
     def refused(principal: str, response: httpx.Response) -> bool:
@@ -1079,7 +1151,12 @@ async def test_an_admins_page_session_opens_the_codec_and_no_other_api_route(
             await settle(world.engine)
             before = table_counts(world.engine)
             response = await browser.http.request(
-                call.method, call.path, json=call.json, params=call.params, headers=call.headers
+                call.method,
+                call.path,
+                json=call.json,
+                params=call.params,
+                headers=call.headers,
+                content=call.content,
             )
             label = f"{key[0]} {key[1]} with an admin's page session"
             if expect.allowed == EVERYONE or key in COOKIE_ROUTES:

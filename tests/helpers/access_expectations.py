@@ -12,6 +12,10 @@ A principal is one of PRINCIPALS:
   municipality (for routes naming none, simply a municipality token);
 - `municipality_out`: a municipality token scoped to another municipality.
 
+The routes of one party (/api/parties/{number}/..., docs/parties.md) promise
+what the same municipality routes promise, for a party of any kind; the list
+of parties answers a municipality token too, with only what its scope may see.
+
 docs/access-control.md: viewer reads everything but the audit log, the
 engine's raw history and tokens, and writes nothing; coordinator reads as a
 viewer and writes transitions, corrections, deadlines, contacts, waves and
@@ -101,6 +105,10 @@ API: dict[tuple[str, str], Expect] = {
     ("GET", f"{M}/engine/history"): read(ADMINS),  # the engine's raw history
     # The region as a whole.
     ("GET", "/api/municipalities"): read(STAFF),
+    # Parties of every kind: the list (a municipality token: its own), registering.
+    ("GET", "/api/parties"): read(ANY_TOKEN),
+    ("POST", "/api/parties"): write(WRITERS, "municipality", status=201),
+    ("POST", "/api/parties/import"): write(WRITERS, "municipality"),
     ("GET", "/api/program/contacts"): read(STAFF),
     ("PUT", "/api/program/contacts"): write(WRITERS, "contact_change"),
     ("POST", "/api/bulk/transitions"): write(WRITERS, "audit_event"),
@@ -144,6 +152,16 @@ API: dict[tuple[str, str], Expect] = {
     ("POST", "/api/codec/ui/{secret}/{action}"): read(EVERYONE),
     ("OPTIONS", "/api/codec/ui/{secret}/{action}"): read(EVERYONE, 204),
 }
+
+# docs/parties.md: every route of one municipality is a route of one party, same promise.
+P = "/api/parties/{number}"
+API.update(
+    {
+        (method, P + path.removeprefix(M)): expect
+        for (method, path), expect in list(API.items())
+        if path == M or path.startswith(M + "/")
+    }
+)
 
 # Pages. A municipality token cannot sign in, so on every page but the public
 # ones it is refused like `none`. Form posts answer 303 (to the page that shows

@@ -1,5 +1,8 @@
 """One router per resource, all mounted under /api.
 
+The routes of one municipality are served for every party too
+(/api/parties/{number}/..., onboarding/api/party_routes.py).
+
 Every route passes the authorization matrix first (onboarding/access.py,
 enforced by `enforce_access`, a dependency of the whole /api router).
 """
@@ -7,6 +10,7 @@ enforced by `enforce_access`, a dependency of the whole /api router).
 from fastapi import APIRouter, Depends
 
 from onboarding.api.deps import enforce_access
+from onboarding.api.party_routes import party_view
 from onboarding.api.routes import (
     audit,
     bulk,
@@ -20,6 +24,7 @@ from onboarding.api.routes import (
     municipalities,
     notifications,
     obligations,
+    parties,
     process,
     reconcile,
     region,
@@ -32,6 +37,7 @@ API_PREFIX = "/api"
 API_MODULES = (
     health,
     municipalities,
+    parties,
     corrections,
     contacts,
     bulk,
@@ -52,3 +58,4 @@ API_MODULES = (
 api_router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(enforce_access)])
 for _module in API_MODULES:
     api_router.include_router(_module.router)
+api_router.include_router(party_view(module.router for module in API_MODULES))

@@ -26,11 +26,14 @@ from onboarding.api.migration_schemas import (
 from onboarding.domain.errors import OnboardingError, RequestRejected, UnknownMigration
 from onboarding.domain.migrations.apply import check_plan
 from onboarding.domain.migrations.run import MigrationProgress
+from onboarding.domain.parties.process import process_key
+from onboarding.domain.party import PartyKind
 from onboarding.domain.process.migration_plan import (
     MigrationCommand,
     MigrationEffect,
     TimerChange,
 )
+from onboarding.domain.process.registry import MUNICIPALITY
 from onboarding.gateway import migrations as gateway
 from onboarding.store import process_migrations, queries
 from onboarding.store import waves as wave_store
@@ -47,9 +50,14 @@ MigrationPath = Annotated[
 ]
 
 
-def select(engine: Engine, selection: MigrationSelection) -> list[str]:
-    """The numbers the selection names, in number order; RequestRejected if none."""
-    rows = queries.list_municipalities(engine, stage=selection.stage)
+def select(engine: Engine, selection: MigrationSelection, key: str = MUNICIPALITY) -> list[str]:
+    """The ids the selection names of the parties on process `key`; RequestRejected if none."""
+    kinds = [kind for kind in PartyKind if process_key(kind) == key]
+    rows = [
+        row
+        for kind in kinds
+        for row in queries.list_parties(engine, kind=kind, stage=selection.stage)
+    ]
     known = {row.number for row in rows}
     if selection.numbers is not None:
         unknown = [n for n in selection.numbers if n not in known]
@@ -82,7 +90,7 @@ async def dry_run(
 ) -> DryRunResult:
     """What the plan would do to each selected party now; nothing changes."""
     check_plan(request.plan)
-    numbers = await asyncio.to_thread(select, engine, request.selection)
+    numbers = await asyncio.to_thread(select, engine, request.selection, request.plan.key)
     command = MigrationCommand(plan=request.plan, actor=actor)
     previews = await _previews(client, numbers, command)
     timers: Counter[TimerChange] = Counter(
@@ -130,7 +138,7 @@ async def apply(
     any party starts nothing and leaves its id unused.
     """
     check_plan(request.plan)
-    numbers = await asyncio.to_thread(select, engine, request.selection)
+    numbers = await asyncio.to_thread(select, engine, request.selection, request.plan.key)
     return await gateway.start(client, request.plan, actor, numbers, task_queue=settings.task_queue)
 
 

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Path, Query, status
 from onboarding.api.deps import CoordinatorActor, EngineDep, SettingsDep, TemporalDep, ViewerActor
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
+from onboarding.api.party_routes import PartyIdPath
 from onboarding.api.routes.municipalities import NumberPath
 from onboarding.api.schemas import IsoDay
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.errors import RequestRejected, UnknownWave
-from onboarding.domain.party import PARTY_ID_PATTERN
 from onboarding.domain.waves.blockers import ProgramBlockers, WaveBlockers, program_blockers
 from onboarding.domain.waves.models import (
     AddMemberCommand,
@@ -34,16 +34,6 @@ from onboarding.domain.waves.models import (
 from onboarding.gateway import waves as wave_engine
 from onboarding.store import waves as wave_store
 from onboarding.store.waves import WaveEventRecord, WaveSummary
-
-MemberPath = Annotated[
-    str,
-    Path(
-        pattern=PARTY_ID_PATTERN,
-        description="the member's party id (a municipality's number)",
-        examples=["5001", "gp-923609016"],
-    ),
-]
-
 
 router = APIRouter(tags=["waves"], responses=error_responses(401, 403, 422))
 
@@ -150,7 +140,7 @@ async def add_member(
 @router.delete("/waves/{wave_id}/members/{number}", responses=error_responses(404, 409, 503))
 async def remove_member(
     wave_id: WavePath,
-    number: NumberPath,
+    number: PartyIdPath,
     engine: EngineDep,
     client: TemporalDep,
     actor: CoordinatorActor,
