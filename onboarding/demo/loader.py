@@ -15,7 +15,7 @@ rollout (`DemoRollout.parties`) go in too: each registered with
 `POST /api/parties` (a repeat changes nothing), its facts recorded at
 `/api/parties/{id}/transitions`, and its go-live through its wave beside the
 municipalities, made ready after them (a GP office's readiness may wait for
-its municipality's). It needs the party routes and waves of any kind.
+its municipality's).
 """
 
 import asyncio

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from onboarding.domain.party import MunicipalityNumber, OrgNumber, PartyKind, party_id
+from onboarding.domain.parties.registration import PartyRegistration
 from onboarding.domain.vocabulary import Trigger
 
 SHIPPED_FILE = "demo-rollout.json"
@@ -67,45 +67,26 @@ class DemoWave(BaseModel):
         return self.dates[-1].go_live_at.astimezone(OSLO).date()
 
 
-class DemoParty(BaseModel):
+class DemoParty(PartyRegistration):
     """A GP office, private specialist or hospital: its registration and its facts in order.
 
-    The registration fields are those of POST /api/parties; `source` says
-    where its facts come from, or that it is made up.
+    The registration is the body of POST /api/parties (checked as the API
+    checks it); `source` says where its facts come from, or that they are made up.
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: PartyKind
-    org_number: OrgNumber
-    name: str
-    municipality_number: MunicipalityNumber | None = None
-    health_trust: str | None = None
-    specialty: str | None = None
-    staff_count: int | None = None
     source: str
     events: list[DemoEvent]
 
     @property
     def id(self) -> str:
         """The party id it is registered under (gp-<org number>, ...)."""
-        return party_id(self.kind, org_number=self.org_number)
+        return self.party_id
 
     def registration(self) -> dict[str, object]:
         """The body of POST /api/parties that registers it."""
-        return self.model_dump(
-            mode="json",
-            include={
-                "kind",
-                "org_number",
-                "name",
-                "municipality_number",
-                "health_trust",
-                "specialty",
-                "staff_count",
-            },
-            exclude_none=True,
-        )
+        return self.model_dump(mode="json", exclude={"source", "events"}, exclude_none=True)
 
 
 class DemoRollout(BaseModel):

@@ -21,10 +21,6 @@ from onboarding.store.tables.parties import AuditEventRow
 from onboarding.store.tokens import Role, create_token, revoke_token
 
 DEMO_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
-# Whether `up --demo` loads the GP offices, specialists and hospitals: it needs
-# the party routes (POST /api/parties, /api/parties/{id}/...) and waves whose
-# members are of any kind.
-DEMO_KINDS = False
 
 
 class NotFresh(EmbeddedError):
@@ -57,11 +53,11 @@ def ensure_empty_audit_log(engine: Engine) -> None:
 
 
 async def load_demo_region(
-    engine: Engine, *, api_url: str, say: Callable[[str], None], kinds: bool = DEMO_KINDS
+    engine: Engine, *, api_url: str, say: Callable[[str], None]
 ) -> DemoLoaded:
     """Record the demo region through the API at `api_url`, with a short-lived coordinator token.
 
-    `kinds`: the GP offices, specialists and hospitals too (loader.py).
+    Its GP offices, specialists and hospitals too (loader.py, `kinds`).
     """
     rollout = shipped_rollout()
     token, secret = create_token(engine, name=rollout.actor, role=Role.COORDINATOR)
@@ -76,7 +72,7 @@ async def load_demo_region(
             # next request on it failed with ReadError as the server closed it.
             limits=httpx.Limits(max_keepalive_connections=0),
         ) as http:
-            loaded = await load_demo(http, rollout, say=say, kinds=kinds)
+            loaded = await load_demo(http, rollout, say=say, kinds=True)
     finally:
         revoke_token(engine, token_id=token.id)
     others = f" and {loaded.parties} other parties" if loaded.parties else ""
