@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from onboarding.domain.party import PartyKind
 from onboarding.domain.reports import Interval
 from onboarding.domain.vocabulary import MILESTONES, Stage
 from onboarding.store import point_in_time
@@ -21,7 +22,7 @@ from onboarding.store.tables.parties import MunicipalityRow
 
 @dataclass(frozen=True)
 class MilestonePoint:
-    """Municipalities that had reached each milestone on `day`."""
+    """Municipalities that had reached each milestone on `day` (other kinds have their own)."""
 
     day: date
     reached: dict[Stage, int]
@@ -52,11 +53,20 @@ def milestone_series(
     first = first_effective_day(engine, until=until, known_on=known_on)
     if first is None:
         with Session(engine) as session:
-            total = session.execute(select(func.count()).select_from(MunicipalityRow)).scalar_one()
+            total = session.execute(
+                select(func.count())
+                .select_from(MunicipalityRow)
+                .where(col(MunicipalityRow.kind) == PartyKind.MUNICIPALITY.value)
+            ).scalar_one()
         return MilestoneSeries(total=total, points=[])
     start = first.replace(day=1) - timedelta(days=1)
     report = point_in_time.milestone_series(
-        engine, start=start, end=until, interval=Interval.MONTH, known_on=known_on
+        engine,
+        start=start,
+        end=until,
+        interval=Interval.MONTH,
+        known_on=known_on,
+        kind=PartyKind.MUNICIPALITY,
     )
     return MilestoneSeries(
         total=report.total,

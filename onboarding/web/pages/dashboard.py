@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.party import PartyKind
 from onboarding.domain.process.registry import MUNICIPALITY, versions
 from onboarding.domain.vocabulary import MILESTONES, Stage
 from onboarding.store import point_in_time
@@ -56,7 +57,10 @@ def _dashboard(page: Page, as_of: str | None, known_on: str | None) -> Response:
     chosen, error = _past_day(page, as_of, today)
     day = chosen or today
     known, known_error = _past_day(page, known_on, today)
-    funnel = point_in_time.funnel(page.engine, as_of=day, known_on=known)
+    # The dashboard's funnel and chart are the municipalities' (their milestones).
+    funnel = point_in_time.funnel(
+        page.engine, as_of=day, known_on=known, kind=PartyKind.MUNICIPALITY
+    )
     rows = region_rows(page.engine, today=today)
     series = milestone_series(page.engine, until=today, known_on=known)
     return page.render(
