@@ -116,6 +116,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/reports/funnel"): READ,
     ("GET", "/api/reports/stages"): READ,
     ("GET", "/api/reports/milestones"): READ,
+    ("GET", "/api/reports/coverage"): READ,
     ("GET", "/api/reports/overdue"): READ,
     ("GET", "/api/reports/blockers"): READ,
     ("GET", "/api/notifications"): READ,

@@ -115,18 +115,27 @@ class ApiClient:
         """GET /api/municipalities/{number}/history."""
         return self._request("GET", one_party(number, "/history"))
 
-    def funnel(self, *, as_of: str | None = None, known_on: str | None = None) -> Any:
+    def funnel(
+        self, *, as_of: str | None = None, known_on: str | None = None, kind: str | None = None
+    ) -> Any:
         """GET /api/reports/funnel, on `as_of` (default: today), as known on `known_on`."""
-        params = {k: v for k, v in (("as_of", as_of), ("known_on", known_on)) if v}
+        params = _given(as_of=as_of, known_on=known_on, kind=kind)
         return self._request("GET", "/api/reports/funnel", params=params or None)
 
-    def stages(self, *, as_of: str | None = None, known_on: str | None = None) -> Any:
+    def stages(
+        self, *, as_of: str | None = None, known_on: str | None = None, kind: str | None = None
+    ) -> Any:
         """GET /api/reports/stages."""
-        params = {k: v for k, v in (("as_of", as_of), ("known_on", known_on)) if v}
+        params = _given(as_of=as_of, known_on=known_on, kind=kind)
         return self._request("GET", "/api/reports/stages", params=params or None)
 
+    def coverage(self, *, as_of: str | None = None, known_on: str | None = None) -> Any:
+        """GET /api/reports/coverage: per kind of party, how many, live, and their staff."""
+        params = _given(as_of=as_of, known_on=known_on)
+        return self._request("GET", "/api/reports/coverage", params=params or None)
+
     def milestones(self, params: dict[str, str]) -> Any:
-        """GET /api/reports/milestones (from, to, interval, known_on)."""
+        """GET /api/reports/milestones (from, to, interval, known_on, kind)."""
         return self._request("GET", "/api/reports/milestones", params=params)
 
     def timeline(self, number: str, params: list[tuple[str, str]]) -> Any:
@@ -354,3 +363,8 @@ def error_message(body: object) -> str | None:
         return f"{location}: {first.get('msg')}" if location else str(first.get("msg"))
     error = body.get("error")
     return error if isinstance(error, str) else None
+
+
+def _given(**params: str | None) -> dict[str, str]:
+    """The query parameters that have a value."""
+    return {name: value for name, value in params.items() if value}

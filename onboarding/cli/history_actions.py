@@ -9,6 +9,7 @@ from onboarding.cli import history_output, inputs, output
 from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import BadInput
 from onboarding.cli.repeatable import repeatable
+from onboarding.domain.party import PartyKind
 from onboarding.domain.reports import Interval
 
 
@@ -24,16 +25,39 @@ def _pairs(**values: str | None) -> list[tuple[str, str]]:
     return [(name.rstrip("_"), value) for name, value in values.items() if value is not None]
 
 
-def show_report(api: ApiClient, *, as_of: str | None, known_on: str | None, json: bool) -> None:
-    """Print the funnel on `as_of` (default: today), as known on `known_on`."""
-    report = api.funnel(as_of=_day(as_of, "--as-of"), known_on=_day(known_on, "--known-on"))
+def _kind(text: str | None) -> str | None:
+    """A kind of party as typed (--kind), checked; None for every kind together."""
+    if text is None:
+        return None
+    if text not in {k.value for k in PartyKind}:
+        raise BadInput(f"--kind: {text!r} is not one of {', '.join(k.value for k in PartyKind)}")
+    return text
+
+
+def show_report(
+    api: ApiClient, *, as_of: str | None, known_on: str | None, kind: str | None, json: bool
+) -> None:
+    """Print the funnel on `as_of` (default: today), as known on `known_on`, of `kind`."""
+    report = api.funnel(
+        as_of=_day(as_of, "--as-of"), known_on=_day(known_on, "--known-on"), kind=_kind(kind)
+    )
     _emit(report, json=json, render=history_output.funnel_with_headline)
 
 
-def show_stages(api: ApiClient, *, as_of: str | None, known_on: str | None, json: bool) -> None:
-    """Print every municipality's stage on `as_of`."""
-    report = api.stages(as_of=_day(as_of, "--as-of"), known_on=_day(known_on, "--known-on"))
+def show_stages(
+    api: ApiClient, *, as_of: str | None, known_on: str | None, kind: str | None, json: bool
+) -> None:
+    """Print every party's (of `kind`) stage on `as_of`."""
+    report = api.stages(
+        as_of=_day(as_of, "--as-of"), known_on=_day(known_on, "--known-on"), kind=_kind(kind)
+    )
     _emit(report, json=json, render=history_output.stages_table)
+
+
+def show_coverage(api: ApiClient, *, as_of: str | None, known_on: str | None, json: bool) -> None:
+    """Print per kind of party how many there are, how many live, and their staff."""
+    report = api.coverage(as_of=_day(as_of, "--as-of"), known_on=_day(known_on, "--known-on"))
+    _emit(report, json=json, render=history_output.coverage_table)
 
 
 def show_milestones(
@@ -43,6 +67,7 @@ def show_milestones(
     end: str | None,
     interval: str,
     known_on: str | None,
+    kind: str | None,
     json: bool,
 ) -> None:
     """Print milestones reached at the end of each interval."""
@@ -56,6 +81,7 @@ def show_milestones(
             to=_day(end, "--to"),
             interval=interval,
             known_on=_day(known_on, "--known-on"),
+            kind=_kind(kind),
         )
     )
     _emit(api.milestones(params), json=json, render=history_output.milestones_table)

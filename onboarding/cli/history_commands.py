@@ -20,7 +20,7 @@ else:
 
 report_app = typer.Typer(
     rich_markup_mode=None,
-    help="Reports on a date: the funnel (default), stages, milestones over time.",
+    help="Reports on a date: the funnel (default), stages, milestones over time, coverage.",
     invoke_without_command=True,
 )
 audit_app = typer.Typer(
@@ -49,6 +49,14 @@ KindOption = Annotated[
         "escalation.",
     ),
 ]
+PartyKindOption = Annotated[
+    str | None,
+    typer.Option(
+        "--kind",
+        help="Only this kind of party: municipality, gp_office, specialist, hospital "
+        "(default: every kind together).",
+    ),
+]
 FromOption = Annotated[
     str | None, typer.Option("--from", metavar="DATE", help="First day, YYYY-MM-DD.")
 ]
@@ -57,17 +65,29 @@ ToOption = Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last
 
 @report_app.callback()
 def report(
-    ctx: typer.Context, as_of: AsOf = None, known_on: KnownOn = None, json: Json = False
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    known_on: KnownOn = None,
+    kind: PartyKindOption = None,
+    json: Json = False,
 ) -> None:
-    """The funnel: municipalities per stage, milestones reached and the headline, on a date."""
+    """The funnel: parties per stage, milestones reached and the headline, on a date."""
     if ctx.invoked_subcommand is None:
-        remote(history_actions.show_report, as_of=as_of, known_on=known_on, json=json)
+        remote(history_actions.show_report, as_of=as_of, known_on=known_on, kind=kind, json=json)
 
 
 @report_app.command("stages")
-def report_stages(as_of: AsOf = None, known_on: KnownOn = None, json: Json = False) -> None:
-    """Every municipality's stage on a date, since when, and its furthest milestone."""
-    remote(history_actions.show_stages, as_of=as_of, known_on=known_on, json=json)
+def report_stages(
+    as_of: AsOf = None, known_on: KnownOn = None, kind: PartyKindOption = None, json: Json = False
+) -> None:
+    """Every party's stage on a date, since when, and its furthest milestone."""
+    remote(history_actions.show_stages, as_of=as_of, known_on=known_on, kind=kind, json=json)
+
+
+@report_app.command("coverage")
+def report_coverage(as_of: AsOf = None, known_on: KnownOn = None, json: Json = False) -> None:
+    """Per kind of party: how many, how many live on a date, and their staff."""
+    remote(history_actions.show_coverage, as_of=as_of, known_on=known_on, json=json)
 
 
 @report_app.command("milestones")
@@ -78,6 +98,7 @@ def report_milestones(
         str, typer.Option("--interval", help="A point at the end of each: month, quarter, year.")
     ] = "month",
     known_on: KnownOn = None,
+    kind: PartyKindOption = None,
     json: Json = False,
 ) -> None:
     """Milestones reached at the end of each month (or quarter, year): a time series."""
@@ -87,6 +108,7 @@ def report_milestones(
         end=end,
         interval=interval,
         known_on=known_on,
+        kind=kind,
         json=json,
     )
 

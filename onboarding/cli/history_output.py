@@ -47,26 +47,61 @@ def audit_page(page: Mapping[str, Any]) -> str:
     return text
 
 
+# What `signed` counts, by the kind the report is of (None: every kind together).
+_SIGNED = {
+    None: "signed their agreement",
+    "municipality": "signed the service agreement",
+    "gp_office": "signed the standard agreement",
+    "specialist": "signed the standard agreement",
+}
+
+
 def funnel_with_headline(report: Mapping[str, Any]) -> str:
     """The funnel, led by the headline counts of the status reports."""
     known = f", as known on {report['known_on']}" if report.get("known_on") else ""
-    headline = (
-        f"{report.get('signed')} signed the service agreement, "
-        f"{report.get('preparing')} preparing, {report.get('live')} live{known}"
-    )
-    return f"{headline}\n{funnel_report(report)}"
+    kind = report.get("kind")
+    signed = f"{report.get('signed')} {_SIGNED[kind]}, " if kind in _SIGNED else ""
+    headline = f"{signed}{report.get('preparing')} preparing, {report.get('live')} live{known}"
+    of = f" ({kind})" if kind else " (every kind of party)"
+    return f"{headline}{of}\n{funnel_report(report)}"
 
 
 def stages_table(report: Mapping[str, Any]) -> str:
-    """Every municipality's stage on the report's date."""
+    """Every party's stage on the report's date (with its kind, when every kind is shown)."""
+    every_kind = report.get("kind") is None
     rows = [
-        (r.get("number"), r.get("name"), r.get("stage"), r.get("since") or "", r.get("milestone"))
+        (
+            r.get("number"),
+            r.get("name"),
+            *((r.get("kind"),) if every_kind else ()),
+            r.get("stage"),
+            r.get("since") or "",
+            r.get("milestone"),
+        )
         for r in report.get("municipalities") or []
     ]
     known = f", as known on {report['known_on']}" if report.get("known_on") else ""
-    return f"As of {report.get('as_of')}{known}\n" + table(
-        ["NO.", "NAME", "STAGE", "SINCE", "FURTHEST MILESTONE"], rows
-    )
+    headers = ["NO.", "NAME", *(["KIND"] if every_kind else []), "STAGE", "SINCE"]
+    return f"As of {report.get('as_of')}{known}\n" + table([*headers, "FURTHEST MILESTONE"], rows)
+
+
+def coverage_table(report: Mapping[str, Any]) -> str:
+    """Per kind of party: how many, live, and their staff (and how many have none recorded)."""
+    rows = [
+        (
+            row.get("kind") or "together",
+            row.get("parties"),
+            row.get("live"),
+            row["staff"]["staff"],
+            row["staff"]["unrecorded"],
+            row["staff_live"]["staff"],
+            row["staff_live"]["unrecorded"],
+        )
+        for row in [*(report.get("kinds") or []), report["together"]]
+    ]
+    known = f", as known on {report['known_on']}" if report.get("known_on") else ""
+    headers = ["KIND", "PARTIES", "LIVE", "STAFF", "NO STAFF COUNT", "STAFF LIVE", "LIVE, NO COUNT"]
+    return f"As of {report.get('as_of')}{known}\n" + table(headers, rows)
 
 
 def milestones_table(series: Mapping[str, Any]) -> str:

@@ -182,10 +182,14 @@ def funnel_report(report: Mapping[str, Any]) -> str:
     """Counts per stage and milestones reached on a date."""
     stages: Mapping[str, int] = report.get("stages") or {}
     reached: Mapping[str, int] = report.get("reached") or {}
+    # A report names the kind it counts (null: every kind); one from before kinds, none.
+    counted = (
+        "municipalities" if report.get("kind", "municipality") == "municipality" else "parties"
+    )
     parts = [
-        f"As of {report.get('as_of')}: {report.get('total')} municipalities",
+        f"As of {report.get('as_of')}: {report.get('total')} {counted}",
         "",
-        table(["STAGE", "MUNICIPALITIES"], list(stages.items())),
+        table(["STAGE", counted.upper()], list(stages.items())),
         "",
         table(["MILESTONE", "REACHED"], list(reached.items())),
     ]

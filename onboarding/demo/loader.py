@@ -9,6 +9,13 @@ waves, as production waves (#4) require: each wave that went live is recorded
 after the fact once its members' earlier facts are in. Idempotency keys, and
 looking at a wave before changing it, make a rerun after an interruption
 harmless.
+
+With `kinds`, the GP offices, private specialists and hospitals of the
+rollout (`DemoRollout.parties`) go in too: each registered with
+`POST /api/parties` (a repeat changes nothing), its facts recorded at
+`/api/parties/{id}/transitions`, and its go-live through its wave beside the
+municipalities, made ready after them (a GP office's readiness may wait for
+its municipality's).
 """
 
 import asyncio
@@ -17,10 +24,10 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from onboarding.demo.rollout import DemoEvent, DemoRollout, DemoWave
-from onboarding.demo.wave_driver import MemberDates, PastWave, go_live_in_past_wave
+from onboarding.demo.rollout import DemoEvent, DemoParty, DemoRollout, DemoWave
+from onboarding.demo.wave_driver import MemberDates, PastWave, go_live_in_past_wave, party_path
 from onboarding.domain.errors import OnboardingError
 from onboarding.domain.vocabulary import Trigger
 
@@ -39,6 +46,7 @@ class DemoLoaded(BaseModel):
     municipalities: int
     transitions: int
     waves: int = 0
+    parties: int = Field(0, description="GP offices, specialists and hospitals registered")
 
 
 async def call(http: httpx.AsyncClient, method: str, url: str, body: Any = None) -> Any:
@@ -53,9 +61,7 @@ async def post_transition(
     http: httpx.AsyncClient, number: str, body: dict[str, Any]
 ) -> dict[str, Any]:
     """Record one transition; raise DemoLoadFailed with the API's answer if refused."""
-    answer: dict[str, Any] = await call(
-        http, "POST", f"/api/municipalities/{number}/transitions", body
-    )
+    answer: dict[str, Any] = await call(http, "POST", f"{party_path(number)}/transitions", body)
     return answer
 
 
@@ -87,7 +93,12 @@ def past_wave(wave: DemoWave) -> PastWave:
 
 
 async def record_wave(
-    http: httpx.AsyncClient, rollout: DemoRollout, wave: DemoWave, *, concurrency: int
+    http: httpx.AsyncClient,
+    rollout: DemoRollout,
+    wave: DemoWave,
+    *,
+    concurrency: int,
+    kinds: bool = False,
 ) -> int:
     """Record a wave that went live, after the fact; returns the members' transitions recorded.
 
@@ -99,9 +110,11 @@ async def record_wave(
     wave's approve decision takes them live on its own date.
     """
     members = rollout.members(wave.id)
+    others = [m for m in rollout.members(wave.id, kinds=True) if m not in members] if kinds else []
+    facts_of = rollout.facts
 
     def dates(number: str) -> MemberDates:
-        facts = rollout.municipalities[number]
+        facts = facts_of[number]
         after = max(e.on for e in facts if e.trigger is not Trigger.GO_LIVE)
         return MemberDates(
             approve_on=max(wave.went_live_on - timedelta(days=7), after),
@@ -112,15 +125,15 @@ async def record_wave(
         return await call(http, method, path, body)
 
     view = await go_live_in_past_wave(
-        send, past_wave(wave), members, dates, concurrency=concurrency
+        send, past_wave(wave), members, dates, concurrency=concurrency, then=others
     )
     if view["status"] != "live":
         raise DemoLoadFailed(f"wave {wave.id} did not go live: {view}")
-    return 2 * len(members)  # approve_go_live, and go_live recorded by the wave
+    return 2 * (len(members) + len(others))  # approve_go_live, and the wave's go_live
 
 
 async def record_municipality(http: httpx.AsyncClient, number: str, events: list[DemoEvent]) -> int:
-    """Record one municipality's facts in order, up to its go-live (its wave records that)."""
+    """Record one party's facts in order, up to its go-live (its wave records that)."""
     recorded = 0
     for index, event in enumerate(events):
         if event.trigger is Trigger.GO_LIVE:
@@ -130,34 +143,50 @@ async def record_municipality(http: httpx.AsyncClient, number: str, events: list
     return recorded
 
 
+async def register_party(http: httpx.AsyncClient, party: DemoParty) -> None:
+    """Register a GP office, specialist or hospital (again: the same answer, nothing changed)."""
+    await call(http, "POST", "/api/parties", party.registration())
+
+
 async def load_demo(
     http: httpx.AsyncClient,
     rollout: DemoRollout,
     *,
     say: Callable[[str], None] = lambda _: None,
     concurrency: int = CONCURRENCY,
+    kinds: bool = False,
 ) -> DemoLoaded:
     """Record every fact of `rollout` through the API `http` points at (a coordinator token).
 
-    First each municipality's facts up to its go-live, side by side; then the
-    waves in date order, each one's members side by side.
+    First (with `kinds`) the other parties are registered; then each party's
+    facts up to its go-live, side by side; then the waves in date order, each
+    one's members side by side.
     """
     gate = asyncio.Semaphore(concurrency)
+    parties = rollout.parties if kinds else []
 
     async def one(number: str, events: list[DemoEvent]) -> int:
         async with gate:
             return await record_municipality(http, number, events)
 
+    async def registered(party: DemoParty) -> None:
+        async with gate:
+            await register_party(http, party)
+
+    facts = {**rollout.municipalities, **{party.id: party.events for party in parties}}
     say(
-        f"Loading the demo region: {rollout.transitions} facts of "
-        f"{len(rollout.municipalities)} municipalities, {len(rollout.waves)} waves ..."
+        f"Loading the demo region: {sum(len(e) for e in facts.values())} facts of "
+        f"{len(rollout.municipalities)} municipalities and {len(parties)} other parties, "
+        f"{len(rollout.waves)} waves ..."
     )
-    counts = await asyncio.gather(
-        *(one(number, events) for number, events in rollout.municipalities.items())
-    )
+    await asyncio.gather(*(registered(party) for party in parties))
+    counts = await asyncio.gather(*(one(number, events) for number, events in facts.items()))
     in_waves = 0
     for wave in sorted(rollout.waves, key=lambda w: w.dates[-1].go_live_at):
-        in_waves += await record_wave(http, rollout, wave, concurrency=concurrency)
+        in_waves += await record_wave(http, rollout, wave, concurrency=concurrency, kinds=kinds)
     return DemoLoaded(
-        municipalities=len(counts), transitions=sum(counts) + in_waves, waves=len(rollout.waves)
+        municipalities=len(rollout.municipalities),
+        transitions=sum(counts) + in_waves,
+        waves=len(rollout.waves),
+        parties=len(parties),
     )

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from onboarding.domain.parties.registration import PartyRegistration
 from onboarding.domain.vocabulary import Trigger
 
 SHIPPED_FILE = "demo-rollout.json"
@@ -66,8 +67,34 @@ class DemoWave(BaseModel):
         return self.dates[-1].go_live_at.astimezone(OSLO).date()
 
 
+class DemoParty(PartyRegistration):
+    """A GP office, private specialist or hospital: its registration and its facts in order.
+
+    The registration is the body of POST /api/parties (checked as the API
+    checks it); `source` says where its facts come from, or that they are made up.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    events: list[DemoEvent]
+
+    @property
+    def id(self) -> str:
+        """The party id it is registered under (gp-<org number>, ...)."""
+        return self.party_id
+
+    def registration(self) -> dict[str, object]:
+        """The body of POST /api/parties that registers it."""
+        return self.model_dump(mode="json", exclude={"source", "events"}, exclude_none=True)
+
+
 class DemoRollout(BaseModel):
-    """Every municipality's facts, in the order they took effect; the waves that went live."""
+    """Every party's facts, in the order they took effect; the waves that went live.
+
+    `municipalities` holds the region's municipalities by number; `parties` the
+    other kinds (registered first, then recorded like a municipality).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -76,11 +103,12 @@ class DemoRollout(BaseModel):
     actor: str = Field(description="name of the token that records the facts")
     waves: list[DemoWave]
     municipalities: dict[str, list[DemoEvent]]
+    parties: list[DemoParty] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _go_lives_name_their_waves(self) -> Self:
         waves = {wave.id: wave for wave in self.waves}
-        for number, events in self.municipalities.items():
+        for number, events in self.facts.items():
             for event in events:
                 if event.trigger is not Trigger.GO_LIVE:
                     continue
@@ -94,16 +122,30 @@ class DemoRollout(BaseModel):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _one_party_per_id(self) -> Self:
+        ids = [party.id for party in self.parties]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"parties listed twice: {', '.join(twice)}")
+        return self
+
+    @property
+    def facts(self) -> dict[str, list[DemoEvent]]:
+        """Every party's facts by id: the municipalities', then the other kinds'."""
+        return {**self.municipalities, **{party.id: party.events for party in self.parties}}
+
     @property
     def transitions(self) -> int:
         """How many facts there are."""
-        return sum(len(events) for events in self.municipalities.values())
+        return sum(len(events) for events in self.facts.values())
 
-    def members(self, wave_id: str) -> list[str]:
-        """The municipalities that went live in the wave, by number."""
+    def members(self, wave_id: str, *, kinds: bool = False) -> list[str]:
+        """The municipalities that went live in the wave, by number (kinds: every party's id)."""
+        facts = self.facts if kinds else self.municipalities
         return [
             number
-            for number, events in self.municipalities.items()
+            for number, events in facts.items()
             if any(e.trigger is Trigger.GO_LIVE and e.wave == wave_id for e in events)
         ]
 

@@ -23,6 +23,7 @@ from onboarding.domain.actor import Actor
 from onboarding.domain.calendar import OSLO, oslo_date
 from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.parties.models import TransitionCommand
+from onboarding.domain.party import PartyKind, kind_of
 from onboarding.domain.vocabulary import Trigger
 from onboarding.domain.waves.models import (
     AddMemberCommand,
@@ -75,6 +76,12 @@ def wave_of_the_day(wave_id: str, day: date, *, evidence: dict[str, str]) -> Pas
     )
 
 
+def party_path(number: str) -> str:
+    """A member's own routes: a municipality's as they have always been, any other party's."""
+    kind = "municipalities" if kind_of(number) is PartyKind.MUNICIPALITY else "parties"
+    return f"/api/{kind}/{number}"
+
+
 def all_on(day: date) -> Callable[[str], MemberDates]:
     """Every member's checklist done and go-live approved on `day`."""
     return lambda _number: MemberDates(approve_on=day, done_on=lambda _deadline: day)
@@ -119,14 +126,14 @@ async def make_ready(
     send: Send, wave: PastWave, number: str, dates: MemberDates, *, key: str
 ) -> None:
     """Mark every open checklist item done (backdated), then approve the member's go-live."""
-    checklist = await send("GET", f"/api/municipalities/{number}/checklist", None)
+    checklist = await send("GET", f"{party_path(number)}/checklist", None)
 
     async def done(item: dict[str, Any]) -> None:
         body = {
             "done_on": dates.done_on(date.fromisoformat(item["deadline"])).isoformat(),
             "evidence": wave.evidence,
         }
-        await send("POST", f"/api/municipalities/{number}/checklist/{item['id']}", body)
+        await send("POST", f"{party_path(number)}/checklist/{item['id']}", body)
 
     # Side by side: the municipality's workflow takes them one after another anyway.
     await asyncio.gather(*(done(item) for item in checklist["items"] if item["done"] is None))
@@ -136,7 +143,7 @@ async def make_ready(
         "comment": f"go/no-go of wave {wave.id}",
         "idempotency_key": key,
     }
-    await send("POST", f"/api/municipalities/{number}/transitions", approve)
+    await send("POST", f"{party_path(number)}/transitions", approve)
 
 
 async def approve(send: Send, wave: PastWave) -> dict[str, Any]:
@@ -157,10 +164,13 @@ async def go_live_in_past_wave(
     dates: Callable[[str], MemberDates],
     *,
     concurrency: int = 8,
+    then: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Take `members` live in `wave`, recorded after the fact; returns the wave's view.
 
-    Members' checklists go side by side (at most `concurrency` at once). A
+    Members' checklists go side by side (at most `concurrency` at once);
+    those in `then` (GP offices, whose readiness may wait for their
+    municipality's) are made ready once `members` are. A
     rerun after an interruption repeats nothing: the wave is looked up, items
     done are skipped, approvals carry idempotency keys, and an approved wave
     is not approved again.
@@ -168,14 +178,15 @@ async def go_live_in_past_wave(
     existing = await find(send, wave.id)
     if existing is not None and existing["status"] != "planned":
         return existing  # gone live in an earlier run
-    await create_and_fill(send, wave, members, exists=existing is not None)
+    await create_and_fill(send, wave, [*members, *then], exists=existing is not None)
     gate = asyncio.Semaphore(concurrency)
 
     async def ready(number: str) -> None:
         async with gate:
             await make_ready(send, wave, number, dates(number), key=f"{wave.id}:{number}:approve")
 
-    await asyncio.gather(*(ready(number) for number in members))
+    for group in (members, then):
+        await asyncio.gather(*(ready(number) for number in group))
     return await approve(send, wave)
 
 

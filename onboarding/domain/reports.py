@@ -16,6 +16,17 @@ The headline counts follow the wording of the program's own status reports
   towards the service agreement, i.e. in stage `option_exercised` or
   `preparing`. Paused, declined and withdrawn ones are not preparing.
 - `live`: in stage `live`.
+
+Every report takes a kind of party (`kind`; None: every kind together). The
+stages of every kind are counted under their own names; milestones are each
+kind's own road (onboarding/domain/report_milestones.py), so together a
+milestone counts the parties whose road has it. For other kinds the headline
+counts mean: `signed`, had signed the standard agreement (a GP office or a
+specialist; a hospital signs none); `preparing`, in stage `preparing`.
+
+`total` and the coverage report's `parties` count the parties the read model
+holds: a party's registration is not dated, so a party registered later is
+counted (as prospective) on any earlier date too.
 """
 
 from datetime import date
@@ -23,44 +34,56 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from onboarding.domain.party import PartyKind
 from onboarding.domain.vocabulary import Stage
+
+KIND_FIELD_DESCRIPTION = "the kind of party counted (None: every kind together)"
 
 
 class FunnelReport(BaseModel):
-    """Where the region stood on a date: municipalities per stage and milestones reached."""
+    """Where the region stood on a date: parties per stage and milestones reached."""
 
     as_of: date
     known_on: date | None = Field(
         None, description="only records recorded by the end of this day (None: all)"
     )
-    total: int = Field(description="municipalities in the region")
-    stages: dict[str, int] = Field(description="municipalities per stage on as_of")
+    kind: PartyKind | None = Field(None, description=KIND_FIELD_DESCRIPTION)
+    total: int = Field(description="parties (of the kind) in the read model")
+    stages: dict[str, int] = Field(description="parties per stage on as_of")
     reached: dict[str, int] = Field(
-        description="municipalities that had reached each milestone by as_of"
+        description="parties that had reached each milestone of their own road by as_of"
     )
-    signed: int = Field(0, description="had signed the service agreement (milestone reached)")
+    signed: int = Field(
+        0,
+        description="had signed the binding agreement of their road: the service agreement "
+        "(municipality) or the standard agreement (GP office, specialist)",
+    )
     preparing: int = Field(0, description="in option_exercised or preparing")
     live: int = Field(0, description="in stage live")
 
 
 class StageRow(BaseModel):
-    """One municipality in the stages report."""
+    """One party in the stages report."""
 
-    number: str
+    number: str = Field(description="the party's id (a municipality's number)")
     name: str
     county: str
     health_trust: str
+    kind: PartyKind = PartyKind.MUNICIPALITY
     stage: Stage
     since: date | None = Field(description="effective date of the transition into the stage")
-    milestone: Stage | None = Field(description="the furthest milestone reached, if any")
+    milestone: Stage | None = Field(
+        description="the furthest milestone of its own road reached, if any"
+    )
 
 
 class StagesReport(BaseModel):
-    """Every municipality's stage on a date, by number."""
+    """Every party's stage on a date, by id (the field keeps its first name)."""
 
     as_of: date
     known_on: date | None
-    municipalities: list[StageRow]
+    kind: PartyKind | None = Field(None, description=KIND_FIELD_DESCRIPTION)
+    municipalities: list[StageRow] = Field(description="every party of the kind, by id")
 
 
 class Interval(StrEnum):
@@ -85,7 +108,39 @@ class MilestoneSeries(BaseModel):
     to: date
     interval: Interval
     known_on: date | None
+    kind: PartyKind | None = Field(None, description=KIND_FIELD_DESCRIPTION)
     total: int
     points: list[MilestonePoint]
 
     model_config = {"populate_by_name": True}
+
+
+class StaffCount(BaseModel):
+    """Staff of a set of parties, where their staff count is recorded."""
+
+    staff: int = Field(0, description="sum of staff_count over the parties that have one")
+    unrecorded: int = Field(0, description="parties with no staff_count recorded")
+
+
+class KindCoverage(BaseModel):
+    """One kind of party on a date: how many, how many live, and their staff."""
+
+    kind: PartyKind | None = Field(description="None: every kind together")
+    parties: int = Field(description="parties of the kind in the read model")
+    live: int = Field(description="in stage live on as_of")
+    staff: StaffCount = Field(description="staff of every party of the kind")
+    staff_live: StaffCount = Field(description="staff of the parties live on as_of")
+
+
+class CoverageReport(BaseModel):
+    """How far the platform reached on a date: each kind of party, and every kind together.
+
+    Staff counts are the ones recorded now with each party (the read model
+    keeps no history of them); whether a party was live is as of `as_of`,
+    as known on `known_on`.
+    """
+
+    as_of: date
+    known_on: date | None
+    kinds: list[KindCoverage] = Field(description="one row per kind, in PartyKind's order")
+    together: KindCoverage

@@ -55,7 +55,10 @@ def ensure_empty_audit_log(engine: Engine) -> None:
 async def load_demo_region(
     engine: Engine, *, api_url: str, say: Callable[[str], None]
 ) -> DemoLoaded:
-    """Record the demo region through the API at `api_url`, with a short-lived coordinator token."""
+    """Record the demo region through the API at `api_url`, with a short-lived coordinator token.
+
+    Its GP offices, specialists and hospitals too (loader.py, `kinds`).
+    """
     rollout = shipped_rollout()
     token, secret = create_token(engine, name=rollout.actor, role=Role.COORDINATOR)
     assert token.id is not None
@@ -69,11 +72,13 @@ async def load_demo_region(
             # next request on it failed with ReadError as the server closed it.
             limits=httpx.Limits(max_keepalive_connections=0),
         ) as http:
-            loaded = await load_demo(http, rollout, say=say)
+            loaded = await load_demo(http, rollout, say=say, kinds=True)
     finally:
         revoke_token(engine, token_id=token.id)
+    others = f" and {loaded.parties} other parties" if loaded.parties else ""
     say(
         f"Loaded the demo region: {loaded.transitions} transitions of "
-        f"{loaded.municipalities} municipalities, {loaded.waves} waves (see docs/demo-region.md)."
+        f"{loaded.municipalities} municipalities{others}, {loaded.waves} waves "
+        "(see docs/demo-region.md)."
     )
     return loaded

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from onboarding.domain.obligations.schedule import ObligationStatus
+from onboarding.domain.party import PartyKind
 from onboarding.store.tables.obligations import ObligationRow
 from onboarding.store.tables.parties import MunicipalityRow
 
@@ -16,6 +17,7 @@ class OverdueObligation(BaseModel):
 
     number: str
     name: str
+    kind: PartyKind = PartyKind.MUNICIPALITY
     obligation_id: str
     label: str
     deadline: date
@@ -23,31 +25,40 @@ class OverdueObligation(BaseModel):
     days_overdue: int
 
 
-def overdue_obligations(engine: Engine, *, as_of: date) -> list[OverdueObligation]:
-    """Open obligations with an effective deadline before `as_of`, most overdue first."""
+def overdue_obligations(
+    engine: Engine, *, as_of: date, kind: PartyKind | None = None
+) -> list[OverdueObligation]:
+    """Open obligations with an effective deadline before `as_of`, most overdue first.
+
+    Of parties of `kind` only, if given (None: every kind).
+    """
+    query = (
+        select(ObligationRow, MunicipalityRow.name, MunicipalityRow.kind)
+        .join(
+            MunicipalityRow,
+            col(MunicipalityRow.number) == col(ObligationRow.municipality_number),
+        )
+        .where(
+            ObligationRow.status == ObligationStatus.OPEN.value,
+            col(ObligationRow.effective_deadline) < as_of,
+        )
+    )
+    if kind is not None:
+        query = query.where(MunicipalityRow.kind == kind.value)
     with Session(engine) as session:
-        rows = session.exec(
-            select(ObligationRow, MunicipalityRow.name)
-            .join(
-                MunicipalityRow,
-                col(MunicipalityRow.number) == col(ObligationRow.municipality_number),
-            )
-            .where(
-                ObligationRow.status == ObligationStatus.OPEN.value,
-                col(ObligationRow.effective_deadline) < as_of,
-            )
-        ).all()
+        rows = session.exec(query).all()
     report = [
         OverdueObligation(
             number=row.municipality_number,
             name=name,
+            kind=PartyKind(party_kind),
             obligation_id=row.obligation_id,
             label=row.label,
             deadline=row.deadline or due,
             effective_deadline=due,
             days_overdue=(as_of - due).days,
         )
-        for row, name in rows
+        for row, name, party_kind in rows
         if (due := row.effective_deadline) is not None
     ]
     return sorted(report, key=lambda o: (-o.days_overdue, o.number, o.obligation_id))

@@ -14,16 +14,31 @@ destination of the event with the highest seq among those in force that took
 effect on or before the date, found with one window function per
 municipality. Corrections are rare; the joins against them are small hash
 joins, and the cost is one pass over the audit log (see bench/report_latency.py).
+
+Every report takes a kind of party (None: every kind together). Milestones
+are each kind's own road (onboarding/domain/report_milestones.py): a
+municipality's furthest milestone is the rank its latest transition stored
+(audit_event.reached_rank, municipality milestones); any other kind's is the
+furthest stage of its road among its transitions in force, found by one
+grouped pass over the few events of those parties.
 """
 
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Subquery, case, func, select, text, true, union_all
+from sqlalchemy import Engine, Subquery, and_, case, func, select, text, true, union_all
 from sqlmodel import Session
 
 from onboarding.domain.calendar import OSLO
+from onboarding.domain.party import PartyKind
+from onboarding.domain.report_milestones import (
+    SIGNATURES,
+    milestones_for,
+    milestones_of,
+    rank_on_road,
+    stages_for,
+)
 from onboarding.domain.reports import (
     FunnelReport,
     Interval,
@@ -55,6 +70,23 @@ def known_by(known_on: date | None) -> datetime | None:
 def milestone_rank(column: Any) -> Any:
     """SQL: the milestone rank of a stage column (0 for stages off the main road)."""
     return case(*((column == stage.value, MILESTONE_RANK[stage]) for stage in MILESTONES), else_=0)
+
+
+def road_rank(kind: Any, stage: Any) -> Any:
+    """SQL: how far a stage column is along its party's own road (0: off its milestones)."""
+    return case(
+        *(
+            (and_(kind == party_kind.value, stage == milestone.value), rank)
+            for party_kind in PartyKind
+            for rank, milestone in enumerate(milestones_of(party_kind), 1)
+        ),
+        else_=0,
+    )
+
+
+def of_kind(kind: PartyKind | None) -> list[Any]:
+    """SQL conditions on the party table: only parties of `kind` (None: none at all)."""
+    return [] if kind is None else [_municipality.c.kind == kind.value]
 
 
 def visible_events(*, known_before: datetime | None) -> Subquery:
@@ -103,8 +135,14 @@ def _corrections_known(known_before: datetime | None) -> tuple[Any, Any]:
     return latest_amendment, voids
 
 
-def _latest_per_municipality(*, as_of: date, known_on: date | None, dialect: str) -> Any:
-    """Per municipality with a transition in force by `as_of`: stage, since when, top rank.
+def latest_per_party(
+    *, as_of: date, known_on: date | None, dialect: str, kind: PartyKind | None = None
+) -> Any:
+    """Per party (of `kind`) with a transition in force by `as_of`: stage, since, top rank, kind.
+
+    `top` is the municipality milestone rank the latest transition stored: a
+    municipality's furthest milestone, meaningless for other kinds (see
+    `furthest_on_road`).
 
     Each municipality's latest transition is one probe of ix_audit_event_latest
     (municipality, effective_on, seq): among the transitions in force, the
@@ -147,6 +185,7 @@ def _latest_per_municipality(*, as_of: date, known_on: date | None, dialect: str
             )
             .select_from(_municipality)
             .join(latest, true())
+            .where(*of_kind(kind))
         )
     else:
         best = (
@@ -157,7 +196,12 @@ def _latest_per_municipality(*, as_of: date, known_on: date | None, dialect: str
             .correlate(_municipality)
             .scalar_subquery()
         )
-        latest_plain = select(best.label("event_id")).select_from(_municipality).subquery("plain")
+        latest_plain = (
+            select(best.label("event_id"))
+            .select_from(_municipality)
+            .where(*of_kind(kind))
+            .subquery("plain")
+        )
         plain = select(
             _audit.c.municipality_number,
             _audit.c.seq,
@@ -186,9 +230,55 @@ def _latest_per_municipality(*, as_of: date, known_on: date | None, dialect: str
         .label("newest"),
     ).subquery("ranked")
     top = func.coalesce(ranked.c.reached_rank, milestone_rank(ranked.c.to_stage))
-    return select(
-        ranked.c.municipality_number, ranked.c.to_stage, ranked.c.effective_on, top.label("top")
-    ).where(ranked.c.newest == 1)
+    return (
+        select(
+            ranked.c.municipality_number,
+            ranked.c.to_stage,
+            ranked.c.effective_on,
+            top.label("top"),
+            _municipality.c.kind,
+        )
+        .join(_municipality, _municipality.c.number == ranked.c.municipality_number)
+        .where(ranked.c.newest == 1, *of_kind(kind))
+    )
+
+
+def furthest_on_road(
+    session: Session, *, as_of: date, known_on: date | None, kind: PartyKind | None
+) -> dict[str, int]:
+    """Party id -> its furthest rank on its own road by `as_of`, for parties not municipalities.
+
+    Municipalities have theirs stored with each transition (reached_rank);
+    the other kinds' few events are ranked here.
+    """
+    if kind is PartyKind.MUNICIPALITY:
+        return {}
+    events = visible_events(known_before=known_by(known_on))
+    rank = road_rank(_municipality.c.kind, events.c.to_stage)
+    query = (
+        select(events.c.municipality_number, func.max(rank))
+        .join(_municipality, _municipality.c.number == events.c.municipality_number)
+        .where(
+            events.c.effective_on <= as_of,
+            _municipality.c.kind != PartyKind.MUNICIPALITY.value,
+            *of_kind(kind),
+        )
+        .group_by(events.c.municipality_number)
+    )
+    return {number: int(top or 0) for number, top in session.execute(query).all()}
+
+
+def _top(kind: str, stored: int | None, number: str, furthest: dict[str, int]) -> int:
+    """A party's furthest rank on its own road: stored for a municipality, else found."""
+    if kind == PartyKind.MUNICIPALITY.value:
+        return int(stored or 0)
+    return furthest.get(number, 0)
+
+
+def _count(session: Session, kind: PartyKind | None) -> int:
+    """How many parties (of `kind`) the read model holds."""
+    query = select(func.count()).select_from(_municipality).where(*of_kind(kind))
+    return int(session.execute(query).scalar_one())
 
 
 def _no_jit(session: Session) -> None:
@@ -203,44 +293,56 @@ def _no_jit(session: Session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
-def funnel(engine: Engine, *, as_of: date, known_on: date | None = None) -> FunnelReport:
+def funnel(
+    engine: Engine, *, as_of: date, known_on: date | None = None, kind: PartyKind | None = None
+) -> FunnelReport:
     """Stage counts, milestones reached and the headline counts on `as_of`, as known on `known_on`.
 
-    A municipality with no transition in force by `as_of` was prospective.
+    Of the parties of `kind` (None: every kind). A party with no transition in
+    force by `as_of` was prospective.
     """
     with Session(engine) as session:
         _no_jit(session)
-        total = session.execute(select(func.count()).select_from(_municipality)).scalar_one()
+        total = _count(session, kind)
         rows = session.execute(
-            _latest_per_municipality(as_of=as_of, known_on=known_on, dialect=engine.dialect.name)
+            latest_per_party(as_of=as_of, known_on=known_on, dialect=engine.dialect.name, kind=kind)
         ).all()
+        furthest = furthest_on_road(session, as_of=as_of, known_on=known_on, kind=kind)
     stages: Counter[str] = Counter()
-    tops: Counter[int] = Counter()
-    for _number, stage, _since, top in rows:
+    # (party kind, furthest rank on its road) -> parties
+    tops: Counter[tuple[PartyKind, int]] = Counter()
+    for number, stage, _since, stored, party_kind in rows:
         stages[stage] += 1
-        tops[int(top or 0)] += 1
+        tops[PartyKind(party_kind), _top(party_kind, stored, number, furthest)] += 1
     stages[Stage.PROSPECTIVE.value] += total - len(rows)
     reached = {
-        m.value: sum(count for rank, count in tops.items() if rank >= MILESTONE_RANK[m])
-        for m in MILESTONES
+        m.value: sum(
+            count
+            for (party_kind, rank), count in tops.items()
+            if (needed := rank_on_road(party_kind, m)) and rank >= needed
+        )
+        for m in milestones_for(kind)
     }
     return FunnelReport(
         as_of=as_of,
         known_on=known_on,
+        kind=kind,
         total=total,
-        stages={stage.value: stages.get(stage.value, 0) for stage in Stage},
+        stages={stage.value: stages.get(stage.value, 0) for stage in stages_for(kind)},
         reached=reached,
-        signed=reached[Stage.SERVICE_AGREEMENT_SIGNED.value],
+        signed=sum(reached.get(s.value, 0) for s in set(SIGNATURES.values())),
         preparing=stages.get(Stage.OPTION_EXERCISED.value, 0)
         + stages.get(Stage.PREPARING.value, 0),
         live=stages.get(Stage.LIVE.value, 0),
     )
 
 
-def stages(engine: Engine, *, as_of: date, known_on: date | None = None) -> StagesReport:
-    """Every municipality's stage on `as_of` (as known on `known_on`), by number."""
-    latest = _latest_per_municipality(
-        as_of=as_of, known_on=known_on, dialect=engine.dialect.name
+def stages(
+    engine: Engine, *, as_of: date, known_on: date | None = None, kind: PartyKind | None = None
+) -> StagesReport:
+    """Every party's (of `kind`) stage on `as_of` (as known on `known_on`), by id."""
+    latest = latest_per_party(
+        as_of=as_of, known_on=known_on, dialect=engine.dialect.name, kind=kind
     ).subquery("latest")
     query = (
         select(
@@ -248,33 +350,37 @@ def stages(engine: Engine, *, as_of: date, known_on: date | None = None) -> Stag
             _municipality.c.name,
             _municipality.c.county,
             _municipality.c.health_trust,
+            _municipality.c.kind,
             latest.c.to_stage,
             latest.c.effective_on,
             latest.c.top,
         )
         .select_from(_municipality)
         .outerjoin(latest, latest.c.municipality_number == _municipality.c.number)
+        .where(*of_kind(kind))
         .order_by(_municipality.c.number)
     )
     with Session(engine) as session:
         _no_jit(session)
         rows = session.execute(query).all()
-    return StagesReport(
-        as_of=as_of,
-        known_on=known_on,
-        municipalities=[
+        furthest = furthest_on_road(session, as_of=as_of, known_on=known_on, kind=kind)
+    table: list[StageRow] = []
+    for number, name, county, trust, party_kind, stage, since, stored in rows:
+        road = milestones_of(PartyKind(party_kind))
+        top = _top(party_kind, stored, number, furthest)
+        table.append(
             StageRow(
                 number=number,
                 name=name,
                 county=county,
                 health_trust=trust,
+                kind=PartyKind(party_kind),
                 stage=Stage(stage) if stage else Stage.PROSPECTIVE,
                 since=since,
-                milestone=MILESTONES[int(top) - 1] if top else None,
+                milestone=road[top - 1] if top else None,
             )
-            for number, name, county, trust, stage, since, top in rows
-        ],
-    )
+        )
+    return StagesReport(as_of=as_of, known_on=known_on, kind=kind, municipalities=table)
 
 
 def milestone_series(
@@ -284,43 +390,60 @@ def milestone_series(
     end: date,
     interval: Interval = Interval.MONTH,
     known_on: date | None = None,
+    kind: PartyKind | None = None,
 ) -> MilestoneSeries:
     """Milestones reached at the end of each interval from `start` to `end` (the last: `end`).
 
     A milestone is reached by a date once an event in force that took effect by
-    then led to its stage or further, so the first such date per municipality
-    and milestone answers every point of the series at once.
+    then led to its stage or further along the party's own road, so the first
+    such date per party and rank answers every point of the series at once.
     """
     events = visible_events(known_before=known_by(known_on))
-    rank = milestone_rank(events.c.to_stage)
+    rank = road_rank(_municipality.c.kind, events.c.to_stage)
     query = (
-        select(events.c.municipality_number, rank.label("rank"), func.min(events.c.effective_on))
-        .where(rank > 0, events.c.effective_on <= end)
-        .group_by(events.c.municipality_number, rank)
+        select(
+            events.c.municipality_number,
+            _municipality.c.kind,
+            rank.label("rank"),
+            func.min(events.c.effective_on),
+        )
+        .join(_municipality, _municipality.c.number == events.c.municipality_number)
+        .where(rank > 0, events.c.effective_on <= end, *of_kind(kind))
+        .group_by(events.c.municipality_number, _municipality.c.kind, rank)
     )
     with Session(engine) as session:
         _no_jit(session)
-        total = session.execute(select(func.count()).select_from(_municipality)).scalar_one()
+        total = _count(session, kind)
         rows = session.execute(query).all()
-    # first[number][rank]: the earliest day it stood at that rank or further.
-    first: dict[str, dict[int, date]] = {}
-    for number, rank_value, on in rows:
-        first.setdefault(number, {})[int(rank_value)] = on
-    reached_on: dict[Stage, list[date]] = {m: [] for m in MILESTONES}
-    for by_rank in first.values():
-        for milestone in MILESTONES:
-            dates = [on for r, on in by_rank.items() if r >= MILESTONE_RANK[milestone]]
+    # first[number]: (its kind, {rank: the earliest day it stood at that rank or further}).
+    first: dict[str, tuple[PartyKind, dict[int, date]]] = {}
+    for number, party_kind, rank_value, on in rows:
+        first.setdefault(number, (PartyKind(party_kind), {}))[1][int(rank_value)] = on
+    milestones = milestones_for(kind)
+    reached_on: dict[Stage, list[date]] = {m: [] for m in milestones}
+    for party_kind, by_rank in first.values():
+        for milestone in milestones_of(party_kind):
+            if milestone not in reached_on:
+                continue
+            needed = rank_on_road(party_kind, milestone)
+            dates = [on for r, on in by_rank.items() if r >= needed]
             if dates:
                 reached_on[milestone].append(min(dates))
     points = [
         MilestonePoint(
             on=day,
-            reached={m.value: sum(1 for on in reached_on[m] if on <= day) for m in MILESTONES},
+            reached={m.value: sum(1 for on in reached_on[m] if on <= day) for m in milestones},
         )
         for day in period_ends(start, end, interval)
     ]
     return MilestoneSeries(
-        from_=start, to=end, interval=interval, known_on=known_on, total=total, points=points
+        from_=start,
+        to=end,
+        interval=interval,
+        known_on=known_on,
+        kind=kind,
+        total=total,
+        points=points,
     )
 
 

@@ -171,6 +171,8 @@ def record_from_event(event: AuditEventRow) -> TransitionRecord:
     )
 
 
-def funnel(engine: Engine, *, as_of: date, known_on: date | None = None) -> FunnelReport:
+def funnel(
+    engine: Engine, *, as_of: date, known_on: date | None = None, kind: PartyKind | None = None
+) -> FunnelReport:
     """Stage counts and milestones reached on `as_of` (see store/point_in_time.py)."""
-    return point_in_time.funnel(engine, as_of=as_of, known_on=known_on)
+    return point_in_time.funnel(engine, as_of=as_of, known_on=known_on, kind=kind)

@@ -32,6 +32,11 @@ NB: dict[str, str] = {
     "party.no_local": "Ingen fastlegekontor eller avtalespesialister er registrert i kommunen.",
     "party.local_in_list": "Se dem i partslisten",
     "dashboard.all_parties": "Alle parter, også fastlegekontor, avtalespesialister og sykehus",
+    "dashboard.lead_kind": "{kind}: {total}, status per {day}.",
+    "dashboard.stages_kind": "{kind} per trinn {day}",
+    "dashboard.funnel_hint_kind": "Parter som hadde nådd hver milepæl på sin vei per {day}. En nådd milepæl beholdes.",
+    "dashboard.timeline_hint_kind": "Antall parter som hadde nådd hver milepæl ved hvert månedsskifte, etter virkningsdato.",
+    "dashboard.kind_list": "{kind} i partslisten",
 }
 
 EN: dict[str, str] = {
@@ -61,4 +66,9 @@ EN: dict[str, str] = {
     "party.no_local": "No GP office or private specialist is registered in the municipality.",
     "party.local_in_list": "See them in the party list",
     "dashboard.all_parties": "All parties, GP offices, private specialists and hospitals included",
+    "dashboard.lead_kind": "{kind}: {total}, as of {day}.",
+    "dashboard.stages_kind": "{kind} per stage on {day}",
+    "dashboard.funnel_hint_kind": "Parties that had reached each milestone of their road by {day}. A milestone once reached is kept.",
+    "dashboard.timeline_hint_kind": "Parties that had reached each milestone at every month end, by effective date.",
+    "dashboard.kind_list": "{kind} on the party list",
 }

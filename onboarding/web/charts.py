@@ -19,16 +19,24 @@ COLOURS: dict[Stage, str] = {
     Stage.SERVICE_AGREEMENT_SIGNED: "#0369a1",
     Stage.READY: "#be185d",
     Stage.LIVE: "#15803d",
+    # The standard agreement's road (GP offices, specialists).
+    Stage.AGREEMENT_OFFERED: "#475569",
+    Stage.AGREEMENT_SIGNED: "#0369a1",
 }
 
 
-def funnel_svg(t: Translator, reached: dict[str, int], total: int) -> str:
-    """Horizontal bars: how many municipalities reached each milestone, out of `total`."""
+def funnel_svg(
+    t: Translator,
+    reached: dict[str, int],
+    total: int,
+    milestones: tuple[Stage, ...] = MILESTONES,
+) -> str:
+    """Horizontal bars: how many parties reached each of `milestones`, out of `total`."""
     # Wide enough for the longest label ("Collaboration agreement signed") at 13 px.
     label_w, bar_w, row_h = 230, 230, 30
-    height = row_h * len(MILESTONES) + 10
+    height = row_h * len(milestones) + 10
     rows = []
-    for i, milestone in enumerate(MILESTONES):
+    for i, milestone in enumerate(milestones):
         count = reached.get(milestone.value, 0)
         y = 5 + i * row_h
         width = bar_w * count / total if total else 0
@@ -41,7 +49,7 @@ def funnel_svg(t: Translator, reached: dict[str, int], total: int) -> str:
             f'<text x="{label_w + bar_w + 8}" y="{y + 15}" dominant-baseline="middle" '
             f'class="chart-value">{count} / {total}</text>'
         )
-    desc = "; ".join(f"{t.stage(m)}: {reached.get(m.value, 0)}" for m in MILESTONES)
+    desc = "; ".join(f"{t.stage(m)}: {reached.get(m.value, 0)}" for m in milestones)
     return (
         f'<svg class="chart" viewBox="0 0 {label_w + bar_w + 80} {height}" role="img" '
         f'aria-labelledby="funnel-title funnel-desc" xmlns="http://www.w3.org/2000/svg">'
@@ -91,7 +99,7 @@ def timeline_svg(t: Translator, series: MilestoneSeries, *, marked: date | None 
                 f'dominant-baseline="hanging" class="axis as-of-label">'
                 f"{escape(t.short_date(marked))}</text></g>"
             )
-        for i, milestone in enumerate(MILESTONES):
+        for i, milestone in enumerate(series.milestones):
             coords = []
             previous_y: float | None = None
             for point in points:
@@ -122,7 +130,11 @@ def timeline_svg(t: Translator, series: MilestoneSeries, *, marked: date | None 
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
         f'class="axis-line"/>'
     )
-    desc = "; ".join(f"{t.stage(m)}: {points[-1].reached[m]}" for m in MILESTONES) if points else ""
+    desc = (
+        "; ".join(f"{t.stage(m)}: {points[-1].reached[m]}" for m in series.milestones)
+        if points
+        else ""
+    )
     if marked is not None and points:
         desc += f" ({t('dashboard.chart_marked', day=t.date(marked))})"
     return (

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from onboarding.domain.party import PartyKind
+from onboarding.domain.report_milestones import milestones_of
 from onboarding.domain.reports import Interval
 from onboarding.domain.vocabulary import MILESTONES, Stage
 from onboarding.store import point_in_time
@@ -21,7 +23,7 @@ from onboarding.store.tables.parties import MunicipalityRow
 
 @dataclass(frozen=True)
 class MilestonePoint:
-    """Municipalities that had reached each milestone on `day`."""
+    """Municipalities that had reached each milestone on `day` (other kinds have their own)."""
 
     day: date
     reached: dict[Stage, int]
@@ -33,6 +35,8 @@ class MilestoneSeries:
 
     total: int
     points: list[MilestonePoint]
+    # The milestones of the kind of party counted: the lines of the chart.
+    milestones: tuple[Stage, ...] = MILESTONES
 
 
 def first_effective_day(engine: Engine, *, until: date, known_on: date | None) -> date | None:
@@ -46,22 +50,33 @@ def first_effective_day(engine: Engine, *, until: date, known_on: date | None) -
 
 
 def milestone_series(
-    engine: Engine, *, until: date, known_on: date | None = None
+    engine: Engine,
+    *,
+    until: date,
+    known_on: date | None = None,
+    kind: PartyKind = PartyKind.MUNICIPALITY,
 ) -> MilestoneSeries:
-    """Milestones reached at each month end up to `until` (empty without any transition)."""
+    """Milestones of `kind`'s road reached at each month end up to `until` (empty without
+    any transition)."""
+    milestones = milestones_of(kind)
     first = first_effective_day(engine, until=until, known_on=known_on)
     if first is None:
         with Session(engine) as session:
-            total = session.execute(select(func.count()).select_from(MunicipalityRow)).scalar_one()
-        return MilestoneSeries(total=total, points=[])
+            total = session.execute(
+                select(func.count())
+                .select_from(MunicipalityRow)
+                .where(col(MunicipalityRow.kind) == kind.value)
+            ).scalar_one()
+        return MilestoneSeries(total=total, points=[], milestones=milestones)
     start = first.replace(day=1) - timedelta(days=1)
     report = point_in_time.milestone_series(
-        engine, start=start, end=until, interval=Interval.MONTH, known_on=known_on
+        engine, start=start, end=until, interval=Interval.MONTH, known_on=known_on, kind=kind
     )
     return MilestoneSeries(
         total=report.total,
         points=[
-            MilestonePoint(day=p.on, reached={m: p.reached[m.value] for m in MILESTONES})
+            MilestonePoint(day=p.on, reached={m: p.reached.get(m.value, 0) for m in milestones})
             for p in report.points
         ],
+        milestones=milestones,
     )

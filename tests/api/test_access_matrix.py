@@ -540,6 +540,7 @@ API_CALLS: dict[tuple[str, str], Factory] = {
     ("GET", "/api/reports/milestones"): fixed(
         lambda w: Call("GET", "/api/reports/milestones", params={"from": "2017-01-01"})
     ),
+    ("GET", "/api/reports/coverage"): fixed(lambda w: Call("GET", "/api/reports/coverage")),
     ("GET", "/api/reports/overdue"): fixed(lambda w: Call("GET", "/api/reports/overdue")),
     ("GET", "/api/reports/blockers"): fixed(lambda w: Call("GET", "/api/reports/blockers")),
     ("GET", "/api/worklist"): fixed(lambda w: Call("GET", "/api/worklist")),

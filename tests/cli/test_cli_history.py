@@ -46,9 +46,32 @@ async def test_correct_a_transition_and_read_it_everywhere(served: Served) -> No
 
     report = await served.run("report", role=Role.VIEWER)
     assert report.exit_code == 0, report.output
-    assert "signed the service agreement" in report.stdout
+    assert "signed their agreement" in report.stdout and "every kind of party" in report.stdout
+    of_one_kind = await served.run("report", "--kind", "municipality", role=Role.VIEWER)
+    assert "signed the service agreement" in of_one_kind.stdout
+    assert "1 municipalities" in of_one_kind.stdout
     known = _json(await served.run("report", "--known-on", "2020-01-01", "--json"))
     assert known["known_on"] == "2020-01-01"
+    municipalities = _json(await served.run("report", "--kind", "municipality", "--json"))
+    assert municipalities["kind"] == "municipality"
+    assert municipalities["stages"]["collaboration_signed"] >= 1
+    assert "agreement_offered" not in municipalities["stages"]
+    offices = _json(await served.run("report", "--kind", "gp_office", "--json"))
+    assert (offices["kind"], offices["total"]) == ("gp_office", 0)
+    assert list(offices["reached"]) == [
+        "agreement_offered",
+        "agreement_signed",
+        "preparing",
+        "ready",
+        "live",
+    ]
+    wrong = await served.run("report", "--kind", "fastlege")
+    assert wrong.exit_code != 0 and "--kind: 'fastlege' is not one of" in wrong.output
+    covered = await served.run("report", "coverage", role=Role.VIEWER)
+    assert covered.exit_code == 0, covered.output
+    rows = {line.split()[0]: line.split() for line in covered.stdout.splitlines()[3:]}
+    assert rows["municipality"][1] == str(municipalities["total"])
+    assert rows["together"][1] == str(municipalities["total"])
     stages = _json(await served.run("report", "stages", "--json"))
     assert next(r for r in stages["municipalities"] if r["number"] == number)["stage"] == (
         "collaboration_signed"

@@ -2,23 +2,29 @@
 
 The reports, read over HTTP like any client, must say what its sources say
 on their dates (docs/demo-region.md); a second `--demo` on the same data dir
-is refused. About 30 s (the load itself is ~480 transitions through the
+is refused. About 30 s (the load itself is ~510 transitions through the
 API); deselect with `--deselect tests/e2e/test_demo_e2e.py`.
 """
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from onboarding.demo.rollout import shipped_rollout
 from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.party import PartyKind
 from onboarding.domain.reports import FunnelReport
+from onboarding.domain.vocabulary import Stage
+from tests.domain.test_demo_rollout import party_stage_on
 from tests.helpers.up import Up
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(480)]
+
+LIVE = Stage.LIVE
 
 
 @pytest.fixture
@@ -44,9 +50,10 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up) -> None:
     with httpx.Client(
         base_url=demo.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
     ) as http:
-
+        # The published counts are the municipalities': every report here asks for them.
         def funnel(as_of: str, **params: str) -> FunnelReport:
-            answer = http.get("/api/reports/funnel", params={"as_of": as_of, **params})
+            params = {"as_of": as_of, "kind": "municipality", **params}
+            answer = http.get("/api/reports/funnel", params=params)
             assert answer.status_code == 200, answer.text
             return FunnelReport.model_validate(answer.json())
 
@@ -75,9 +82,35 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up) -> None:
         assert "18.6" in decline["evidence"]["reason"]
         series = http.get(
             "/api/reports/milestones",
-            params={"from": "2022-01-01", "to": "2024-04-30", "interval": "quarter"},
+            params={
+                "from": "2022-01-01",
+                "to": "2024-04-30",
+                "interval": "quarter",
+                "kind": "municipality",
+            },
         ).json()
         assert series["points"][-1]["reached"]["live"] == 28
+        # The other kinds: the hospitals, the GP offices beside Trondheim and those with
+        # open work, as the rollout file's facts say (replayed through their processes).
+        rollout = shipped_rollout()
+        for day in ("2022-05-07", "2022-11-12", "2024-11-09", today_in_oslo().isoformat()):
+            coverage = http.get("/api/reports/coverage", params={"as_of": day}).json()
+            by_kind = {row["kind"]: row for row in coverage["kinds"]}
+            for kind in (PartyKind.GP_OFFICE, PartyKind.SPECIALIST, PartyKind.HOSPITAL):
+                parties = [p for p in rollout.parties if p.kind is kind]
+                live = [p for p in parties if party_stage_on(p, date.fromisoformat(day)) is LIVE]
+                row = by_kind[kind.value]
+                assert (row["parties"], row["live"]) == (len(parties), len(live)), (day, kind)
+                assert row["staff_live"]["staff"] == sum(p.staff_count or 0 for p in live)
+        offices = funnel(today_in_oslo().isoformat(), kind="gp_office")
+        expected: dict[str, int] = {}
+        for office in (p for p in rollout.parties if p.kind is PartyKind.GP_OFFICE):
+            stage = party_stage_on(office, today_in_oslo()).value
+            expected[stage] = expected.get(stage, 0) + 1
+        assert {stage: n for stage, n in offices.stages.items() if n} == expected
+        assert len(expected) >= 4  # offered, postponed, signed, preparing, live: open work
+        st_olavs = http.get("/api/waves/2022-11-st-olavs").json()
+        assert len(st_olavs["members"]) == 7  # the hospital and its six municipalities
         # Every go-live went through its wave, recorded after the fact.
         waves = {w["id"]: w for w in http.get("/api/waves").json()}
         assert len(waves) == 8

@@ -116,6 +116,7 @@ API: dict[tuple[str, str], Expect] = {
     ("GET", "/api/reports/funnel"): read(STAFF),
     ("GET", "/api/reports/stages"): read(STAFF),
     ("GET", "/api/reports/milestones"): read(STAFF),
+    ("GET", "/api/reports/coverage"): read(STAFF),
     ("GET", "/api/reports/overdue"): read(STAFF),
     ("GET", "/api/reports/blockers"): read(STAFF),
     ("GET", "/api/worklist"): read(STAFF),

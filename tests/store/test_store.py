@@ -13,6 +13,8 @@ from sqlmodel import Session, select
 
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import RegistrationInput
+from onboarding.domain.party import PartyKind
+from onboarding.domain.report_milestones import milestones_together, stages_for
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store import projection, queries
 from onboarding.store.schema import create_schema
@@ -420,13 +422,21 @@ def build_event_log(engine: Engine) -> None:
 def test_funnel_on_past_dates(sql_engine: Engine) -> None:
     build_event_log(sql_engine)
     for as_of, (stages, reached) in FUNNEL_CASES.items():
-        report = queries.funnel(sql_engine, as_of=D(as_of))
+        report = queries.funnel(sql_engine, as_of=D(as_of), kind=PartyKind.MUNICIPALITY)
         assert report.as_of == D(as_of)
         assert report.total == 8
-        expected_stages = {stage.value: stages.get(stage.value, 0) for stage in Stage}
+        expected_stages = {
+            s.value: stages.get(s.value, 0) for s in stages_for(PartyKind.MUNICIPALITY)
+        }
         assert report.stages == expected_stages, as_of
         assert sum(report.stages.values()) == 8
         assert report.reached == dict(zip(MILESTONE_NAMES, reached, strict=True)), as_of
+        # A region of municipalities only: together, the same counts.
+        together = queries.funnel(sql_engine, as_of=D(as_of))
+        assert {k: n for k, n in together.stages.items() if n} == {
+            k: n for k, n in report.stages.items() if n
+        }
+        assert {m: together.reached[m] for m in MILESTONE_NAMES} == report.reached
 
 
 def test_funnel_today_agrees_with_the_current_state_rows(sql_engine: Engine) -> None:
@@ -442,4 +452,6 @@ def test_funnel_of_an_empty_region(sql_engine: Engine) -> None:
     assert report.total == 0
     assert set(report.stages) == {s.value for s in Stage}
     assert not any(report.stages.values())
-    assert report.reached == dict.fromkeys(MILESTONE_NAMES, 0)
+    assert report.reached == dict.fromkeys((m.value for m in milestones_together()), 0)
+    municipalities = queries.funnel(sql_engine, as_of=date(2024, 1, 1), kind=PartyKind.MUNICIPALITY)
+    assert municipalities.reached == dict.fromkeys(MILESTONE_NAMES, 0)

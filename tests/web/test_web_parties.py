@@ -227,3 +227,28 @@ async def test_the_audit_log_and_the_outbox_filter_on_any_partys_id(
     wrong = await http.get("/admin/audit", params={"municipality": "gp-12"})
     assert wrong.status_code == 422
     assert "Enter a municipality number (four digits) or a party&#39;s id" in wrong.text
+
+
+async def test_the_dashboard_counts_municipalities_unless_another_kind_is_chosen(
+    http: httpx.AsyncClient, sqlite_engine: Engine
+) -> None:
+    _region(sqlite_engine)
+    await _signed_in(http, sqlite_engine)
+    region = await http.get("/")
+    assert region.status_code == 200
+    # Two municipalities, not the six parties: the GP offices, specialist and hospital wait.
+    assert "2 kommuner, status per" in region.text
+    assert 'stage-collaboration_signed"><span class="count">1</span>' in region.text
+    assert 'id="region-table"' in region.text and "stage-agreement_offered" not in region.text
+    offices = await http.get("/", params={"kind": "gp_office"})
+    assert offices.status_code == 200
+    assert "Fastlegekontor: 2, status per" in offices.text
+    # A GP office's own road: its stages and milestones, no council's option.
+    assert 'stage-prospective"><span class="count">2</span>' in offices.text
+    assert 'stage-agreement_offered"><span class="count">0</span>' in offices.text
+    assert "stage-option_exercised" not in offices.text
+    assert 'id="region-table"' not in offices.text
+    assert '<a href="/parties?kind=gp_office" id="kind-list">' in offices.text
+    assert '<option value="gp_office" selected>' in offices.text
+    wrong = await http.get("/", params={"kind": "clinic"}, headers={"Accept-Language": "en"})
+    assert wrong.status_code == 422 and 'id="kind-error"' in wrong.text

@@ -151,6 +151,16 @@ async def test_the_party_list_and_pages_in_the_browser_fit_and_pass_axe(site: Si
     )
     await check_page(page, "parties-specialists-en")
 
+    # The dashboard of the GP offices: their own stages and milestones.
+    await page.goto("/dashboard")
+    await page.select_option("#kind", "gp_office")
+    async with page.expect_navigation():
+        await page.click("form.as-of button[type=submit]")
+    await expect(page.locator("#stages-heading")).to_contain_text("GP offices")
+    await expect(page.locator("#kind-list")).to_have_attribute("href", "/parties?kind=gp_office")
+    await check_page(page, "dashboard-gp-offices-en")
+    await _fits(page)
+
 
 async def _fits(page: object) -> None:
     """Nothing on the page is wider than the 1366 px window."""

@@ -14,6 +14,7 @@ from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import MunicipalityView
+from onboarding.domain.party import PartyKind
 from onboarding.domain.process.diff import Part
 from onboarding.domain.process.machine import transitions_by_trigger
 from onboarding.domain.process.model import ProcessDefinition
@@ -338,7 +339,7 @@ def test_milestone_series_agrees_with_the_funnel(sqlite_engine: Engine) -> None:
     assert all(v == 0 for v in series.points[0].reached.values())
     assert series.points[-1].day == date(2023, 1, 15)
     for point in series.points:
-        funnel = queries.funnel(sqlite_engine, as_of=point.day)
+        funnel = queries.funnel(sqlite_engine, as_of=point.day, kind=PartyKind.MUNICIPALITY)
         assert {m.value: point.reached[m] for m in MILESTONES} == funnel.reached, point.day
     by_day = {p.day: p.reached for p in series.points}
     assert by_day[date(2019, 8, 31)][S.OPTION_EXERCISED] == 1

@@ -19,6 +19,7 @@ from onboarding.api.schemas import BulkFailed, BulkSelection, IsoDay
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.obligations.models import DeadlineCommand, DeadlineRequest, ObligationView
+from onboarding.domain.party import PartyKind
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.gateway import parties as gateway
 from onboarding.store.deadline_history import DeadlineChangeRecord, deadline_changes
@@ -146,10 +147,14 @@ def overdue_report(
     engine: EngineDep,
     _: ViewerActor,
     as_of: Annotated[IsoDay | None, Query(description="default: today in Europe/Oslo")] = None,
+    kind: Annotated[
+        PartyKind | None,
+        Query(description="only parties of this kind; omitted: every kind together"),
+    ] = None,
 ) -> list[OverdueObligation]:
     """Open obligations whose deadline has passed, most overdue first."""
     today = today_in_oslo()
     day = as_of or today
     if day > today:
         raise RequestRejected("as_of", f"{day} is in the future (today is {today})")
-    return overdue_obligations(engine, as_of=day)
+    return overdue_obligations(engine, as_of=day, kind=kind)

@@ -2,6 +2,7 @@
 
 `as_of` is valid time (what had taken effect), `known_on` transaction time
 (only what had been recorded by the end of that day): see onboarding/domain/reports.py.
+Every report takes `kind`, one kind of party; without it, every kind together.
 """
 
 import asyncio
@@ -15,8 +16,15 @@ from onboarding.api.errors import error_responses
 from onboarding.api.schemas import IsoDay
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.errors import RequestRejected
-from onboarding.domain.reports import FunnelReport, Interval, MilestoneSeries, StagesReport
-from onboarding.store import point_in_time
+from onboarding.domain.party import PartyKind
+from onboarding.domain.reports import (
+    CoverageReport,
+    FunnelReport,
+    Interval,
+    MilestoneSeries,
+    StagesReport,
+)
+from onboarding.store import coverage, point_in_time
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=error_responses(401, 403, 422))
 
@@ -29,6 +37,15 @@ KnownOn = Annotated[
     Query(
         description="YYYY-MM-DD: only what was recorded by the end of that day "
         "(default: everything recorded so far)"
+    ),
+]
+Kind = Annotated[
+    PartyKind | None,
+    Query(
+        description="only parties of this kind (municipality, gp_office, specialist, "
+        "hospital); omitted: every kind together. Milestones are each kind's own road: "
+        "a municipality's are the program's milestones, another kind's the stages of its "
+        "own main road, and together a milestone counts every party whose road has it"
     ),
 ]
 
@@ -54,22 +71,54 @@ def _known(known_on: date | None) -> date | None:
 
 @router.get("/funnel")
 async def funnel_report(
-    engine: EngineDep, _: ViewerActor, as_of: AsOf = None, known_on: KnownOn = None
+    engine: EngineDep,
+    _: ViewerActor,
+    as_of: AsOf = None,
+    known_on: KnownOn = None,
+    kind: Kind = None,
 ) -> FunnelReport:
-    """Municipalities per stage, milestones reached and the headline counts on `as_of`."""
+    """Parties per stage, milestones reached and the headline counts on `as_of`.
+
+    Of one kind of party, or (without `kind`) of every kind together.
+    """
     day = not_future("as_of", as_of)
     known = _known(known_on)
-    return await asyncio.to_thread(point_in_time.funnel, engine, as_of=day, known_on=known)
+    return await asyncio.to_thread(
+        point_in_time.funnel, engine, as_of=day, known_on=known, kind=kind
+    )
 
 
 @router.get("/stages")
 async def stages_report(
-    engine: EngineDep, _: ViewerActor, as_of: AsOf = None, known_on: KnownOn = None
+    engine: EngineDep,
+    _: ViewerActor,
+    as_of: AsOf = None,
+    known_on: KnownOn = None,
+    kind: Kind = None,
 ) -> StagesReport:
-    """Every municipality's stage on `as_of`, since when, and its furthest milestone."""
+    """Every party's stage on `as_of`, since when, and its furthest milestone.
+
+    Of one kind of party, or (without `kind`) of every kind together.
+    """
     day = not_future("as_of", as_of)
     known = _known(known_on)
-    return await asyncio.to_thread(point_in_time.stages, engine, as_of=day, known_on=known)
+    return await asyncio.to_thread(
+        point_in_time.stages, engine, as_of=day, known_on=known, kind=kind
+    )
+
+
+@router.get("/coverage")
+async def coverage_report(
+    engine: EngineDep, _: ViewerActor, as_of: AsOf = None, known_on: KnownOn = None
+) -> CoverageReport:
+    """Per kind of party and together: how many, how many live on `as_of`, and their staff.
+
+    Staff is the sum of the staff counts recorded with the parties, and how
+    many parties have none recorded; of every party, and of those live.
+    """
+    day = not_future("as_of", as_of)
+    known = _known(known_on)
+    return await asyncio.to_thread(coverage.coverage, engine, as_of=day, known_on=known)
 
 
 @router.get("/milestones", response_model_by_alias=True)
@@ -82,8 +131,12 @@ async def milestones_report(
         Interval, Query(description="one point at the end of each: month, quarter, year")
     ] = Interval.MONTH,
     known_on: KnownOn = None,
+    kind: Kind = None,
 ) -> MilestoneSeries:
-    """Milestones reached at the end of each interval from `from` to `to`: data for a chart."""
+    """Milestones reached at the end of each interval from `from` to `to`: data for a chart.
+
+    Of one kind of party, or (without `kind`) of every kind together.
+    """
     end = not_future("to", to)
     if from_ > end:
         raise RequestRejected("from", f"{from_} is after to ({end})")
@@ -99,4 +152,5 @@ async def milestones_report(
         end=end,
         interval=interval,
         known_on=known,
+        kind=kind,
     )

@@ -1,5 +1,10 @@
 """The region dashboard: stages and milestones on a date, the region table, the timeline.
 
+It is about the region's municipalities unless another kind of party is chosen
+(`?kind=gp_office`): then the stages, milestones and chart are that kind's own
+road (#19's reports per kind), and its parties are on the party list instead of
+the region table.
+
 "As of" is valid time (what had taken effect by that day); "as known on" is
 transaction time (only what had been recorded by the end of that day, before
 later backdated records and corrections): both go to #5's point-in-time reports.
@@ -7,13 +12,16 @@ later backdated records and corrections): both go to #5's point-in-time reports.
 
 import asyncio
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.party import PartyKind
 from onboarding.domain.process.registry import MUNICIPALITY, versions
-from onboarding.domain.vocabulary import MILESTONES, Stage
+from onboarding.domain.report_milestones import milestones_of, stages_for
+from onboarding.domain.vocabulary import Stage
 from onboarding.store import point_in_time
 from onboarding.store.tokens import Role
 from onboarding.web.charts import funnel_svg, timeline_svg
@@ -31,24 +39,38 @@ MUNICIPALITY_STAGES: list[Stage] = [
 ]
 
 
+def stages_of(kind: PartyKind) -> list[Stage]:
+    """The stages the dashboard counts for `kind`: another kind's in its process's order."""
+    if kind is PartyKind.MUNICIPALITY:
+        return MUNICIPALITY_STAGES
+    return list(stages_for(kind))
+
+
 @router.get("/")
 async def start_page(
-    page: ViewerPage, as_of: str | None = None, known_on: str | None = None
+    page: ViewerPage,
+    as_of: str | None = None,
+    known_on: str | None = None,
+    kind: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """The start page: the work list for coordinators and admins, the dashboard for viewers
-    (and for a link that asks the dashboard for a date)."""
-    if page.may(Role.COORDINATOR) and as_of is None and known_on is None:
+    (and for a link that asks the dashboard for a date or a kind)."""
+    if page.may(Role.COORDINATOR) and as_of is None and known_on is None and kind is None:
         return await worklist.show(page, {})
-    return await dashboard(page, as_of, known_on)
+    return await dashboard(page, as_of, known_on, kind)
 
 
 @router.get("/dashboard")
 async def dashboard(
-    page: ViewerPage, as_of: str | None = None, known_on: str | None = None
+    page: ViewerPage,
+    as_of: str | None = None,
+    known_on: str | None = None,
+    kind: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    """Counts per stage and the milestone funnel on `as_of` (default today), as known on
-    `known_on` (default: everything recorded), the table and the milestones over time."""
-    return await asyncio.to_thread(_dashboard, page, as_of, known_on)
+    """Counts per stage and the milestone funnel of `kind`'s parties (default
+    municipalities) on `as_of` (default today), as known on `known_on` (default:
+    everything recorded), the region table and the milestones over time."""
+    return await asyncio.to_thread(_dashboard, page, as_of, known_on, kind)
 
 
 def _past_day(page: Page, sent: str | None, today: date) -> tuple[date | None, str | None]:
@@ -64,26 +86,44 @@ def _past_day(page: Page, sent: str | None, today: date) -> tuple[date | None, s
     return day, None
 
 
-def _dashboard(page: Page, as_of: str | None, known_on: str | None) -> Response:
+def _kind(page: Page, sent: str | None) -> tuple[PartyKind, str | None]:
+    """The kind chosen (municipalities if none), or an error if it is not one."""
+    if not sent:
+        return PartyKind.MUNICIPALITY, None
+    try:
+        return PartyKind(sent), None
+    except ValueError:
+        return PartyKind.MUNICIPALITY, page.t("error.choose_listed")
+
+
+def _dashboard(
+    page: Page, as_of: str | None, known_on: str | None, kind_sent: str | None
+) -> Response:
     today = today_in_oslo()
     chosen, error = _past_day(page, as_of, today)
     day = chosen or today
     known, known_error = _past_day(page, known_on, today)
-    funnel = point_in_time.funnel(page.engine, as_of=day, known_on=known)
-    rows = region_rows(page.engine, today=today)
-    series = milestone_series(page.engine, until=today, known_on=known)
+    kind, kind_error = _kind(page, kind_sent)
+    funnel = point_in_time.funnel(page.engine, as_of=day, known_on=known, kind=kind)
+    rows = region_rows(page.engine, today=today) if kind is PartyKind.MUNICIPALITY else []
+    series = milestone_series(page.engine, until=today, known_on=known, kind=kind)
+    milestones = milestones_of(kind)
     return page.render(
         "dashboard.html",
-        status=422 if error or known_error else 200,
+        status=422 if error or known_error or kind_error else 200,
         today=today,
         day=day,
         known_on=known,
         date_error=error,
         known_error=known_error,
+        kind=kind,
+        kind_error=kind_error,
+        kind_name=page.t(f"process_kind.{kind.value}"),
+        kinds=[(k.value, page.t(f"process_kind.{k.value}")) for k in PartyKind],
         funnel=funnel,
-        stages=MUNICIPALITY_STAGES,
-        milestones=list(MILESTONES),
-        funnel_svg=funnel_svg(page.t, funnel.reached, funnel.total),
+        stages=stages_of(kind),
+        milestones=list(milestones),
+        funnel_svg=funnel_svg(page.t, funnel.reached, funnel.total, milestones),
         # The chosen date, if one was asked for, marked on the chart.
         timeline_svg=timeline_svg(page.t, series, marked=chosen),
         rows=rows,
