@@ -206,6 +206,13 @@ EXCEPTIONS: tuple[Exception_, ...] = (
         "on the wave's state (workflow rule)",
     ),
     _rule(
+        "POST /api/waves/{wave_id}/decision",
+        "ST202",
+        r'"field":"decision".*recorded after the fact but its date .* has not come yet',
+        "a wave recorded after the fact goes live on its approve decision only once its "
+        "date has passed (it may have been rescheduled ahead): the wave's state and the clock",
+    ),
+    _rule(
         "POST /api/users",
         "ST202",
         r'"field":"scope".*unknown party id',

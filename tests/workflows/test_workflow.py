@@ -24,6 +24,7 @@ from onboarding.domain.calendar import oslo_date
 from onboarding.domain.errors import RequestRejected, TransitionRefused, UnknownMunicipality
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import MunicipalityView, TransitionRecord
+from onboarding.domain.party import PartyKind
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.gateway import parties as gateway
 from onboarding.store import queries
@@ -113,7 +114,9 @@ async def test_main_road_to_live(sql_harness: Harness) -> None:
         assert {r.actor.name for r in log} == {"Kari Nordmann"}
         assert log[0].evidence == {"agreement_version": "2022", "document_ref": "ARK-2022/0042"}
         assert all(r.workflow_id == f"municipality-{number}" for r in log)
-        report = queries.funnel(engine, as_of=LONG_AGO + timedelta(days=600))
+        report = queries.funnel(
+            engine, as_of=LONG_AGO + timedelta(days=600), kind=PartyKind.MUNICIPALITY
+        )
         assert report.stages["live"] == 1
         assert all(count == 1 for count in report.reached.values())
         with pytest.raises(TransitionRefused) as refused:
