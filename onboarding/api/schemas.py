@@ -18,10 +18,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from onboarding.domain.municipality import MunicipalityNumber
 from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.domain.parties.models import TransitionRecord, TransitionRequest
-from onboarding.domain.party import PARTY_ID_PATTERN
+from onboarding.domain.party import PARTY_ID_PATTERN, PartyId, PartyKind
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tables.notifications import NotificationRow
@@ -135,18 +134,24 @@ _ONE_SELECTION: dict[str, Any] = {
 
 
 class BulkSelection(BaseModel):
-    """Which municipalities a bulk request is for: name them, or pick a stage."""
+    """Which parties a bulk request is for: name them, or pick a stage (of one kind)."""
 
     model_config = ConfigDict(json_schema_extra=_ONE_SELECTION)
 
-    numbers: list[MunicipalityNumber] | None = Field(
+    numbers: list[PartyId] | None = Field(
         None,
         min_length=1,
         max_length=1_000,
-        description="exactly one of numbers and stage; each number once",
+        description="exactly one of numbers and stage; each party id (a municipality's "
+        "number) once",
         json_schema_extra={"uniqueItems": True},
     )
-    stage: Stage | None = Field(None, description="every municipality now in this stage")
+    stage: Stage | None = Field(None, description="every party of `kind` now in this stage")
+    kind: PartyKind = Field(
+        PartyKind.MUNICIPALITY,
+        description="with stage: the kind of party it picks (default municipalities); "
+        "named numbers may be of any kind",
+    )
 
     @model_validator(mode="after")
     def _one_selection(self) -> "BulkSelection":

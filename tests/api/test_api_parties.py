@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 
+from onboarding.domain.vocabulary import Trigger
 from onboarding.store import queries, tokens
 from onboarding.store.tokens import Role
+from tests.helpers import EVIDENCE
 from tests.helpers.api import SIGN, Api, assert_rejected
 from tests.helpers.parties import bad_check_digit, csv_file, fresh_org_number, gp_office
 
@@ -237,11 +239,49 @@ async def test_a_municipality_answers_at_both_prefixes_and_a_gp_office_at_one(ap
         response = await api.get(f"/api/parties/{number}{path}")
         assert response.status_code == 200, (path, response.text)
     assert (await api.get(f"/api/parties/{number}")).json()["kind"] == "gp_office"
+    # The program's audit log and outbox filter on any party's id.
+    offer = {
+        "trigger": "offer_standard_agreement",
+        "evidence": EVIDENCE[Trigger.OFFER_STANDARD_AGREEMENT],
+    }
+    assert (await api.post(f"/api/parties/{number}/transitions", offer)).status_code == 200
+    audit = await api.get("/api/audit", Role.ADMIN, params={"municipality": number})
+    assert audit.status_code == 200, audit.text
+    assert [e["municipality_number"] for e in audit.json()["items"]] == [number]
+    outbox = await api.get("/api/notifications", params={"municipality": number})
+    assert outbox.status_code == 200 and outbox.json() == []
     # The municipality prefix takes municipality numbers only; an unknown party is a 404.
     assert_rejected(await api.get(f"/api/municipalities/{number}"), "number")
     missing = await api.get(f"/api/parties/gp-{fresh_org_number()}")
     assert missing.status_code == 404 and "no party with id" in missing.json()["message"]
     assert_rejected(await api.get("/api/parties/gp-1234"), "number")
+
+
+async def test_one_transition_for_many_gp_offices_by_id_and_by_kind_and_stage(api: Api) -> None:
+    (home,) = await api.start(1)
+    offices = [(await register(api, gp_office(home)))["number"] for _ in range(2)]
+    offer = {
+        "trigger": "offer_standard_agreement",
+        "evidence": EVIDENCE[Trigger.OFFER_STANDARD_AGREEMENT],
+        "numbers": offices,
+    }
+    offered = await api.post("/api/bulk/transitions", offer)
+    assert offered.status_code == 200, offered.text
+    assert [(r["number"], r["stage"]) for r in offered.json()["results"]] == [
+        (office, "agreement_offered") for office in offices
+    ]
+    # By stage, of one kind: the municipality in its own stage is not picked.
+    sign = {
+        "trigger": "sign_standard_agreement",
+        "evidence": EVIDENCE[Trigger.SIGN_STANDARD_AGREEMENT],
+        "stage": "agreement_offered",
+        "kind": "gp_office",
+    }
+    signed = (await api.post("/api/bulk/transitions", sign)).json()
+    assert {
+        r["number"]: r["stage"] for r in signed["results"] if r["number"] in offices
+    } == dict.fromkeys(offices, "agreement_signed")
+    assert home not in {r["number"] for r in signed["results"]}
 
 
 # -- scopes ---------------------------------------------------------------------------------

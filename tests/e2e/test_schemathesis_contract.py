@@ -93,6 +93,19 @@ EXCEPTIONS: tuple[Exception_, ...] = (
         "amend (a date or evidence) or void: a rule across three fields, checked by the model",
     ),
     # -- rules about the data ---------------------------------------------------
+    *(
+        _rule(
+            operation,
+            "ST202",
+            r'"field":"trigger".*unknown trigger',
+            "the triggers a party may record are its own process's (its kind and version): "
+            "the document lists every trigger of every process",
+        )
+        for operation in (
+            "POST /api/municipalities/{number}/transitions",
+            "POST /api/bulk/transitions",
+        )
+    ),
     _rule(
         "POST /api/municipalities/{number}/transitions",
         "ST202",
@@ -125,14 +138,14 @@ EXCEPTIONS: tuple[Exception_, ...] = (
     _rule(
         "POST /api/bulk/transitions",
         "ST202",
-        r'"field":"stage".*no municipality is in stage',
-        "selecting by stage needs some municipality in it: depends on the data",
+        r'"field":"stage".*no \w+ is in stage',
+        "selecting by stage needs some party of the kind in it: depends on the data",
     ),
     _rule(
         "POST /api/bulk/deadlines",
         "ST202",
-        r'"field":"stage".*no municipality is in stage',
-        "selecting by stage needs some municipality in it: depends on the data",
+        r'"field":"stage".*no \w+ is in stage',
+        "selecting by stage needs some party of the kind in it: depends on the data",
     ),
     _rule(
         "PUT /api/municipalities/{number}/contacts",

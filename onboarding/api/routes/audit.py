@@ -20,6 +20,7 @@ from onboarding.api.paging import LimitQuery, OffsetQuery
 from onboarding.api.routes.municipalities import NumberPath
 from onboarding.api.schemas import IsoDay
 from onboarding.domain.errors import RequestRejected
+from onboarding.domain.party import PARTY_ID_PATTERN
 from onboarding.history.entries import AuditEntry, AuditFilters, AuditPage
 from onboarding.history.export import ExportFormat, encode
 from onboarding.history.log import audit_page, audit_stream, known_kinds, timeline
@@ -80,7 +81,12 @@ ActorQuery = Annotated[
     Query(min_length=1, max_length=200, description="actor id (token:3) or name"),
 ]
 MunicipalityQuery = Annotated[
-    str | None, Query(pattern=r"^[0-9]{4}$", description="4-digit municipality number")
+    str | None,
+    Query(
+        pattern=PARTY_ID_PATTERN,
+        description="only entries about this party: a municipality's number or any party's id",
+        examples=["5001", "gp-923609016"],
+    ),
 ]
 WaveQuery = Annotated[
     str | None,

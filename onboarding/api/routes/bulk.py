@@ -103,14 +103,15 @@ def key_of(idempotency_key: str | None, number: str) -> str | None:
 
 
 def select_numbers(engine: Engine, request: BulkSelection) -> tuple[list[str], set[str]]:
-    """The numbers asked for, in order, and those of them the read model knows."""
+    """The party ids asked for, in order, and those of them the read model knows."""
     if request.numbers is not None:
-        rows = queries.list_municipalities(engine)
+        rows = queries.list_parties(engine, numbers=request.numbers)
         return list(request.numbers), {row.number for row in rows}
     stage: Stage | None = request.stage
-    numbers = [row.number for row in queries.list_municipalities(engine, stage=stage)]
+    rows = queries.list_parties(engine, kind=request.kind, stage=stage)
+    numbers = [row.number for row in rows]
     if not numbers:
-        raise RequestRejected("stage", f"no municipality is in stage {stage}")
+        raise RequestRejected("stage", f"no {request.kind.value} is in stage {stage}")
     return numbers, set(numbers)
 
 

@@ -15,6 +15,7 @@ from onboarding.api.schemas import IsoDay, NotificationPublic
 from onboarding.domain.calendar import start_of_day_in_oslo
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.notifications import NotificationStatus
+from onboarding.domain.party import PARTY_ID_PATTERN
 from onboarding.store import outbox
 
 router = APIRouter(
@@ -28,7 +29,11 @@ def list_notifications(
     _: ViewerActor,
     municipality: Annotated[
         str | None,
-        Query(pattern=r"^[0-9]{4}$", description="4-digit municipality number", examples=["5001"]),
+        Query(
+            pattern=PARTY_ID_PATTERN,
+            description="only messages about this party: a municipality's number or any party's id",
+            examples=["5001", "gp-923609016"],
+        ),
     ] = None,
     status: NotificationStatus | None = None,
     from_: Annotated[
