@@ -6,7 +6,6 @@ municipality did not go live misses the go-live, naming the municipality.
 Dates lie ahead of the server's clock, derived from it, never named by year.
 """
 
-import random
 import re
 from datetime import datetime, timedelta
 
@@ -19,7 +18,7 @@ from onboarding.domain.errors import OnboardingError, RequestRejected, Transitio
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.correction_records import CorrectionCommand
 from onboarding.domain.parties.process import process_key
-from onboarding.domain.party import Party, PartyKind, org_number_check_digit, party_id
+from onboarding.domain.party import Party, PartyKind, party_id
 from onboarding.domain.process.registry import latest
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.models import MemberStatus, WaveStatus
@@ -30,6 +29,7 @@ from onboarding.store import waves as wave_store
 from onboarding.store.identifiers import ORG_NUMBER, resolve
 from onboarding.store.tables.parties import AuditEventRow
 from tests.helpers import ACTOR, V1, Harness, eventually
+from tests.helpers.parties import fresh_org_number
 from tests.helpers.servers import skip_to
 from tests.helpers.waves import OSLO, TO_AGREEMENT, add, check_items, create_wave
 from workflows.names import party_workflow_id
@@ -39,15 +39,6 @@ MINUTE = timedelta(minutes=1)
 # A GP office's road to a wave, and a hospital's.
 GP_TO_SIGNED = (Trigger.OFFER_STANDARD_AGREEMENT, Trigger.SIGN_STANDARD_AGREEMENT)
 GP_TO_PREPARING = (*GP_TO_SIGNED, Trigger.START_PREPARATION)
-
-
-def fresh_org_number() -> str:
-    """A valid, made-up organisation number (mod-11 check digit)."""
-    while True:
-        first = f"9{random.randrange(10**7):07d}"
-        digit = org_number_check_digit(first)
-        if digit is not None:
-            return f"{first}{digit}"
 
 
 def party_in(kind: PartyKind, home: Municipality, *, name: str | None = None) -> Party:
