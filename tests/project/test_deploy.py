@@ -24,11 +24,14 @@ import pytest
 import yaml
 
 from onboarding.settings import Settings
+from workflows.names import SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "deploy" / "compose"
 K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.37.0"
+# Jobs that run once per `up` and exit 0; everything else runs and restarts.
+ONE_SHOT_SERVICES = {"migrate", "temporal-schema", "temporal-namespace"}
 
 
 def _compose_command() -> list[str]:
@@ -78,7 +81,9 @@ def test_compose_file_is_valid_and_keeps_its_promises(compose_dir: Path) -> None
     services: dict[str, Any] = stack["services"]
     assert set(services) >= {
         "temporal-db",
+        "temporal-schema",
         "temporal",
+        "temporal-namespace",
         "temporal-ui",
         "read-db",
         "migrate",
@@ -90,15 +95,25 @@ def test_compose_file_is_valid_and_keeps_its_promises(compose_dir: Path) -> None
         image = service["image"]
         tag = image.rpartition(":")[2]
         assert ":" in image and tag != "latest" and re.search(r"\d", tag), f"{name}: {image}"
-        if name != "migrate":
+        if name in ONE_SHOT_SERVICES:
+            assert service["restart"] == "no", name
+        else:
             assert service["restart"] == "unless-stopped", name
             assert "healthcheck" in service or name == "temporal-ui", name
     assert services["migrate"]["command"] == ["db", "upgrade"]
-    assert services["migrate"]["restart"] == "no"
+    # The server runs as Temporal recommends for self-hosting: its own image,
+    # after a schema job; auto-setup is for development.
+    assert services["temporal"]["image"].startswith("temporalio/server:")
+    assert not any("auto-setup" in service["image"] for service in services.values())
+    assert (
+        services["temporal"]["depends_on"]["temporal-schema"]["condition"]
+        == "service_completed_successfully"
+    )
     for name in ("worker", "api"):
         service = services[name]
         assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-        assert service["depends_on"]["temporal"]["condition"] == "service_healthy"
+        namespace_ready = service["depends_on"]["temporal-namespace"]["condition"]
+        assert namespace_ready == "service_completed_successfully"
         assert service["environment"]["ONBOARDING_DATABASE_URL"].startswith("postgresql+psycopg://")
     assert services["worker"]["deploy"]["replicas"] == 3
     assert services["api"]["deploy"]["replicas"] == 2
@@ -107,6 +122,13 @@ def test_compose_file_is_valid_and_keeps_its_promises(compose_dir: Path) -> None
     assert _seconds(services["worker"]["stop_grace_period"]) > grace
     # Both databases keep their data in volumes.
     assert set(stack["volumes"]) == {"temporal-db", "read-db"}
+
+
+def test_compose_namespace_job_registers_every_search_attribute(compose_dir: Path) -> None:
+    script = (compose_dir / "temporal" / "create-namespace.sh").read_text()
+    registered = re.search(r"for name in ([A-Za-z ]+); do", script)
+    assert registered, "create-namespace.sh names the search attributes in one loop"
+    assert set(registered[1].split()) == {attribute.name for attribute in SEARCH_ATTRIBUTES}
 
 
 def test_compose_refuses_a_stack_without_passwords(compose_dir: Path) -> None:
