@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
@@ -25,8 +25,10 @@ from temporalio.worker import Worker
 from onboarding.domain.actor import Actor
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import MunicipalityView, TransitionCommand
+from onboarding.domain.parties.process import process_key
+from onboarding.domain.party import Party, PartyKind
 from onboarding.domain.process.model import ProcessDefinition
-from onboarding.domain.process.registry import MUNICIPALITY, process_definition
+from onboarding.domain.process.registry import MUNICIPALITY, latest, process_definition
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.embedded.worker import build_worker
 from onboarding.gateway import parties as gateway
@@ -76,6 +78,7 @@ EVIDENCE: dict[Trigger, dict[str, str]] = {
 # municipality registered now starts on the newest version; V1 parties keep
 # running beside it, and these tests show they do).
 V1 = process_definition(MUNICIPALITY, 1)
+P = TypeVar("P", bound=Party)
 
 # prospective -> live on version 1, each trigger with the stage it leads to.
 MAIN_ROAD: tuple[tuple[Trigger, Stage], ...] = (
@@ -174,30 +177,36 @@ class Harness:
         *,
         continue_as_new_after_events: int = 2_000,
         readiness_guard: bool = False,
-        municipality: Municipality | None = None,
-        process: ProcessDefinition = V1,
-    ) -> tuple[Municipality, WorkflowHandle[Any, Any]]:
-        """Start a fresh municipality's workflow (a worker must run) and wait for its row.
+        party: P | None = None,
+        process: ProcessDefinition | None = None,
+    ) -> tuple[P | Municipality, WorkflowHandle[Any, Any]]:
+        """Start a party's workflow (a worker must run) and wait for its row.
 
-        The engine tests of the bare process run without the go-live guard of
-        production waves (`readiness_guard=False`); the wave tests turn it on.
-        They run version 1 unless they say otherwise (`process`).
+        Without `party`, a fresh municipality. The engine tests of the bare
+        process run without the go-live guard of production waves
+        (`readiness_guard=False`); the wave tests turn it on. Municipalities
+        run version 1 unless a test says otherwise (`process`); other kinds
+        their kind's newest version.
         """
-        municipality = municipality or await self.fresh_municipality()
-        self.started.append(municipality.number)
+        started: P | Municipality = party or await self.fresh_municipality()
+        if process is None:
+            process = (
+                V1 if started.kind is PartyKind.MUNICIPALITY else latest(process_key(started.kind))
+            )
+        self.started.append(started.number)
         handle = await gateway.start_party(
             self.client,
-            municipality,
+            started,
             task_queue=self.task_queue,
             continue_as_new_after_events=continue_as_new_after_events,
             readiness_guard=readiness_guard,
             process=process,
         )
         await eventually(
-            lambda: queries.get_municipality(self.engine, number=municipality.number) is not None,
-            what=f"the registration row of {municipality.number}",
+            lambda: queries.get_municipality(self.engine, number=started.number) is not None,
+            what=f"the registration row of {started.number}",
         )
-        return municipality, handle
+        return started, handle
 
     async def move(self, number: str, trigger: Trigger, **kwargs: Any) -> MunicipalityView:
         """Record a transition through the gateway, as the API does."""

@@ -12,6 +12,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.calendar import oslo_date
 from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.vocabulary import Trigger
 from onboarding.domain.waves.models import (
@@ -35,6 +36,12 @@ TO_AGREEMENT = (*TO_OPTION, Trigger.SIGN_SERVICE_AGREEMENT)
 
 def oslo(year: int, month: int, day: int, hour: int = 22, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=OSLO)
+
+
+def cutover(now: datetime, days: int) -> datetime:
+    """Friday-night style cutover `days` after `now`: 22:00 Oslo that day."""
+    day = oslo_date(now) + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, 22, tzinfo=OSLO)
 
 
 def new_wave_id(prefix: str = "w") -> str:

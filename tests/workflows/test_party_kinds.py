@@ -7,7 +7,7 @@ Dates lie ahead of the server's clock, derived from it, never named by year.
 """
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -31,7 +31,7 @@ from onboarding.store.tables.parties import AuditEventRow
 from tests.helpers import ACTOR, V1, Harness, eventually
 from tests.helpers.parties import fresh_org_number
 from tests.helpers.servers import skip_to
-from tests.helpers.waves import OSLO, TO_AGREEMENT, add, check_items, create_wave
+from tests.helpers.waves import TO_AGREEMENT, add, check_items, create_wave, cutover
 from workflows.names import party_workflow_id
 
 MINUTE = timedelta(minutes=1)
@@ -56,24 +56,9 @@ def party_in(kind: PartyKind, home: Municipality, *, name: str | None = None) ->
     )
 
 
-async def start(harness: Harness, party: Party) -> Party:
-    harness.started.append(party.number)
-    await gateway.start_party(
-        harness.client,
-        party,
-        task_queue=harness.task_queue,
-        process=latest(process_key(party.kind)),
-    )
-    await eventually(
-        lambda: queries.get_municipality(harness.engine, number=party.number) is not None,
-        what=f"the registration row of {party.number}",
-    )
-    return party
-
-
-def cutover(now: datetime, days: int) -> datetime:
-    day = oslo_date(now) + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, 22, tzinfo=OSLO)
+async def started(harness: Harness, party: Party) -> Party:
+    """Start `party` on its kind's newest process, with the go-live guard, and wait for its row."""
+    return (await harness.start(party=party, readiness_guard=True))[0]
 
 
 def items_of(party: Party) -> list[str]:
@@ -83,7 +68,7 @@ def items_of(party: Party) -> list[str]:
 async def test_a_gp_office_walks_its_own_road_on_the_one_party_workflow(harness: Harness) -> None:
     async with harness.worker():
         home, _ = await harness.start(process=V1)
-        office = await start(harness, party_in(PartyKind.GP_OFFICE, home))
+        office = await started(harness, party_in(PartyKind.GP_OFFICE, home))
 
         described = await harness.client.get_workflow_handle(
             party_workflow_id(office.number)
@@ -138,7 +123,7 @@ async def test_a_gp_office_is_not_approved_before_its_municipality_is_ready(
         home, _ = await harness.start(process=V1, readiness_guard=True)
         for trigger in (Trigger.SIGN_COLLABORATION, Trigger.EXERCISE_OPTION):
             await harness.move(home.number, trigger)
-        office = await start(harness, party_in(PartyKind.GP_OFFICE, home))
+        office = await started(harness, party_in(PartyKind.GP_OFFICE, home))
         for trigger in GP_TO_PREPARING:
             await harness.move(office.number, trigger)
         await add(harness, wave.id, office.number)
@@ -173,9 +158,9 @@ async def test_a_mixed_wave_takes_its_ready_members_live_and_names_what_held_one
         home, _ = await harness.start(process=V1, readiness_guard=True)
         for trigger in TO_AGREEMENT:
             await harness.move(home.number, trigger)
-        hospital = await start(harness, party_in(PartyKind.HOSPITAL, home, name="St. Olavs"))
+        hospital = await started(harness, party_in(PartyKind.HOSPITAL, home, name="St. Olavs"))
         await harness.move(hospital.number, Trigger.START_PREPARATION)
-        office = await start(harness, party_in(PartyKind.GP_OFFICE, home))
+        office = await started(harness, party_in(PartyKind.GP_OFFICE, home))
         for trigger in GP_TO_PREPARING:
             await harness.move(office.number, trigger)
         for member in (home.number, hospital.number, office.number):
@@ -245,7 +230,7 @@ async def test_a_specialist_is_not_offered_before_the_program_opens_for_speciali
 ) -> None:
     async with harness.worker():
         home, _ = await harness.start(process=V1)
-        specialist = await start(harness, party_in(PartyKind.SPECIALIST, home))
+        specialist = await started(harness, party_in(PartyKind.SPECIALIST, home))
         opens = latest("specialist").offerable_from[Trigger.OFFER_STANDARD_AGREEMENT]
         with pytest.raises(RequestRejected, match=f"^effective_on: .* is before {opens}"):
             await harness.move(

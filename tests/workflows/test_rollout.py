@@ -37,7 +37,7 @@ from tests.helpers.waves import (
 async def record_member(harness: Harness, wave: RealWave, municipality: Municipality) -> None:
     """One municipality's road to the wave, every step with the date it took effect."""
     went_live = wave.went_live_at.date()
-    await harness.start(municipality=municipality, readiness_guard=True)
+    await harness.start(party=municipality, readiness_guard=True)
     number = municipality.number
     option = date(2019, 8, 29) if municipality.name == "Trondheim" else went_live - timedelta(400)
     await harness.move(number, Trigger.SIGN_COLLABORATION, effective_on=date(2017, 6, 1))

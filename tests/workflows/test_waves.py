@@ -50,13 +50,13 @@ from tests.helpers.dates import (
 from tests.helpers.servers import skip_to
 from tests.helpers.waves import (
     ITEMS,
-    OSLO,
     TO_AGREEMENT,
     TO_OPTION,
     add,
     approve_wave,
     check_items,
     create_wave,
+    cutover,
     days,
     oslo,
     reschedule,
@@ -181,12 +181,6 @@ def reminder_60d_on_a_sunday(go_live: date) -> bool:
 
 
 # -- go-live ---------------------------------------------------------------------------
-
-
-def cutover(now: datetime, days: int) -> datetime:
-    """Friday-night style cutover `days` from now: 22:00 Oslo that day."""
-    day = oslo_date(now) + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, 22, tzinfo=OSLO)
 
 
 async def test_only_ready_members_go_live_and_the_not_ready_one_escalates(
