@@ -241,10 +241,11 @@ def bulk_set_deadline(
         raise PartlyFailed(message)
 
 
-def show_overdue(api: ApiClient, *, as_of: str | None, json: bool) -> None:
-    """Print the open obligations past their deadline on `as_of` (default: today)."""
+def show_overdue(api: ApiClient, *, as_of: str | None, kind: str | None, json: bool) -> None:
+    """Print the open obligations past their deadline on `as_of` (default: today), of `kind`."""
     day = inputs.iso_date(as_of, option="--as-of") if as_of is not None else None
-    items = api.overdue(as_of=day.isoformat() if day else None)
+    checked = inputs.party_kind(kind, kinds=inputs.EVERY_KIND) if kind is not None else None
+    items = api.overdue(as_of=day.isoformat() if day else None, kind=checked)
     _emit(items, json=json, render=lambda i: output.overdue_table(i, as_of=day))
 
 

@@ -225,10 +225,10 @@ class ApiClient:
         """POST /api/bulk/deadlines: one deadline for many municipalities, a result each."""
         return self._request("POST", "/api/bulk/deadlines", json=body)
 
-    def overdue(self, *, as_of: str | None = None) -> Any:
-        """GET /api/reports/overdue, on `as_of` (default: today)."""
-        params = {"as_of": as_of} if as_of else None
-        return self._request("GET", "/api/reports/overdue", params=params)
+    def overdue(self, *, as_of: str | None = None, kind: str | None = None) -> Any:
+        """GET /api/reports/overdue, on `as_of` (default: today), of `kind` (default: all)."""
+        params = _given(as_of=as_of, kind=kind)
+        return self._request("GET", "/api/reports/overdue", params=params or None)
 
     def worklist(self, params: dict[str, object]) -> Any:
         """GET /api/worklist with its filters."""

@@ -6,7 +6,7 @@ import typer
 
 from onboarding.cli.errors import CliError
 from onboarding.cli.lazy import lazy_module
-from onboarding.cli.options import Json, KeyOption, Number
+from onboarding.cli.options import Json, KeyOption, Number, PartyKindOption
 from onboarding.cli.remote import fail, remote
 
 # What the commands do, loaded when one runs (not for --help): onboarding/cli/lazy.py.
@@ -47,14 +47,6 @@ KindOption = Annotated[
         "--kind",
         help="Only this kind, repeatable: transition, correction, deadline_change, reminder, "
         "escalation.",
-    ),
-]
-PartyKindOption = Annotated[
-    str | None,
-    typer.Option(
-        "--kind",
-        help="Only this kind of party: municipality, gp_office, specialist, hospital "
-        "(default: every kind together).",
     ),
 ]
 FromOption = Annotated[

@@ -25,7 +25,9 @@ _NUMBER = re.compile(r"^[0-9]{4}$")
 PARTY_ID = r"^([0-9]{4}|(gp|specialist|hospital)-[0-9]{9})$"
 _PARTY_ID = re.compile(PARTY_ID)
 _ORG_NUMBER = re.compile(r"^[0-9]{9}$")
+# The kinds a party may be registered as; with municipalities, every kind.
 PARTY_KINDS = ("gp_office", "specialist", "hospital")
+EVERY_KIND = ("municipality", *PARTY_KINDS)
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # What the API takes in its path; it also keeps '/', '?' and '..' out of the URL.
 _OBLIGATION_ID = re.compile(r"^[a-z_]{1,64}$")

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from onboarding.cli.lazy import lazy_module
-from onboarding.cli.options import Json, KeyOption, Number
+from onboarding.cli.options import Json, KeyOption, Number, PartyKindOption
 from onboarding.cli.remote import remote
 from onboarding.domain.vocabulary import Stage
 
@@ -120,7 +120,8 @@ def overdue(
         str | None,
         typer.Option("--as-of", metavar="DATE", help="Date, YYYY-MM-DD (default: today)."),
     ] = None,
+    kind: PartyKindOption = None,
     json: Json = False,
 ) -> None:
     """Open obligations whose deadline had passed on a date, most overdue first."""
-    remote(actions.show_overdue, as_of=as_of, json=json)
+    remote(actions.show_overdue, as_of=as_of, kind=kind, json=json)

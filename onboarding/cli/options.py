@@ -23,3 +23,11 @@ KeyOption = Annotated[
         "(default: a fresh key, named in the error if the outcome is unknown).",
     ),
 ]
+PartyKindOption = Annotated[
+    str | None,
+    typer.Option(
+        "--kind",
+        help="Only this kind of party: municipality, gp_office, specialist, hospital "
+        "(default: every kind together).",
+    ),
+]

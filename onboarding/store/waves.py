@@ -303,20 +303,33 @@ def checklist_completions(engine: Engine, *, number: str) -> list[ChecklistCompl
 
 
 def blockers_of(
-    engine: Engine, *, wave_ids: list[str] | None, checklist: list[str], as_of: date
+    engine: Engine,
+    *,
+    wave_ids: list[str] | None,
+    checklist: list[str],
+    as_of: date,
+    kind: PartyKind | None = None,
 ) -> list[WaveBlockers]:
-    """What blocks each wave (all of them if `wave_ids` is None), by go-live date."""
+    """What blocks each wave (all of them if `wave_ids` is None), by go-live date.
+
+    With `kind`, only members of that kind, and only the waves that have one.
+    """
     with Session(engine) as session:
         query = select(WaveRow).order_by(col(WaveRow.go_live_at), WaveRow.id)
         if wave_ids is not None:
             query = query.where(col(WaveRow.id).in_(wave_ids))
         waves = session.exec(query).all()
-        members = session.exec(
+        member_query = (
             select(WaveMemberRow, MunicipalityRow)
             .join(MunicipalityRow, col(MunicipalityRow.number) == col(WaveMemberRow.number))
             .where(col(WaveMemberRow.wave_id).in_([w.id for w in waves]))
             .order_by(WaveMemberRow.number)
-        ).all()
+        )
+        if kind is not None:
+            member_query = member_query.where(col(MunicipalityRow.kind) == kind.value)
+        members = session.exec(member_query).all()
+        if kind is not None:
+            waves = [w for w in waves if any(m.wave_id == w.id for m, _ in members)]
         numbers = [m.number for m, _ in members]
         facts: dict[str, list[ObligationFact]] = {}
         for row in session.exec(

@@ -148,6 +148,15 @@ async def test_membership_checklist_and_the_go_live_guard(api: Api) -> None:
     assert blockers["members"][0]["checklist_done"] == 6
     report = (await api.get("/api/reports/blockers")).json()
     assert report["ready"] >= 1
+    # Of one kind: its members only, in the waves that have one.
+    municipalities = (
+        await api.get("/api/reports/blockers", params={"kind": "municipality"})
+    ).json()
+    assert wave["id"] in [w["wave_id"] for w in municipalities["waves"]]
+    offices = (await api.get("/api/reports/blockers", params={"kind": "gp_office"})).json()
+    assert wave["id"] not in [w["wave_id"] for w in offices["waves"]]
+    assert number not in [m["number"] for w in offices["waves"] for m in w["members"]]
+    assert_rejected(await api.get("/api/reports/blockers", params={"kind": "gp"}), "kind")
     history = (await api.get(f"/api/municipalities/{number}/waves")).json()
     assert [(e["kind"], e["wave_id"]) for e in history] == [("member_added", wave["id"])]
 

@@ -261,6 +261,10 @@ BULK = ["deadline", "bulk", OPTION, "--on", AHEAD, "--reason", "r"]
             "error: --on: '1/2/2030' is not a date",
         ),
         (["overdue", "--as-of", "tomorrow"], "error: --as-of: 'tomorrow' is not a date"),
+        (
+            ["overdue", "--kind", "gp"],
+            "error: --kind: unknown kind 'gp' (allowed: municipality, gp_office, specialist, ",
+        ),
     ],
 )
 def test_malformed_input_is_rejected_before_any_request(

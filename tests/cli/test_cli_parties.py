@@ -15,15 +15,16 @@ from typer.testing import CliRunner
 
 from onboarding.cli import inputs
 from onboarding.cli.main import app as cli
-from onboarding.domain.party import PARTY_ID_PATTERN
+from onboarding.domain.party import PARTY_ID_PATTERN, PartyKind
 from onboarding.store import queries
 from onboarding.store.tokens import Role
 from tests.helpers.cli import Served, one_line_error
 from tests.helpers.parties import bad_check_digit, csv_file, fresh_org_number, gp_office
 
 
-def test_the_cli_checks_party_ids_as_the_domain_does() -> None:
+def test_the_cli_checks_party_ids_and_kinds_as_the_domain_does() -> None:
     assert inputs.PARTY_ID == PARTY_ID_PATTERN
+    assert inputs.EVERY_KIND == tuple(kind.value for kind in PartyKind)
 
 
 @pytest.mark.parametrize(

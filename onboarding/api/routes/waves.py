@@ -16,6 +16,7 @@ from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.party_routes import PartyIdPath
 from onboarding.api.routes.municipalities import NumberPath
+from onboarding.api.routes.reports import Kind
 from onboarding.api.schemas import IsoDay
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.errors import RequestRejected, UnknownWave
@@ -185,11 +186,16 @@ def wave_blockers(
 
 @router.get("/reports/blockers", tags=["reports"])
 def program_blockers_report(
-    engine: EngineDep, settings: SettingsDep, _: ViewerActor, as_of: AsOf = None
+    engine: EngineDep, settings: SettingsDep, _: ViewerActor, as_of: AsOf = None, kind: Kind = None
 ) -> ProgramBlockers:
-    """What blocks every wave, rolled up for the program."""
+    """What blocks every wave, rolled up for the program.
+
+    With `kind`, only the members of that kind of party, in the waves that have one.
+    """
     day = _as_of(as_of)
-    waves = wave_store.blockers_of(engine, wave_ids=None, checklist=_checklist(settings), as_of=day)
+    waves = wave_store.blockers_of(
+        engine, wave_ids=None, checklist=_checklist(settings), as_of=day, kind=kind
+    )
     return program_blockers(as_of=day, waves=waves)
 
 
