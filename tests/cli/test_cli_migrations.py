@@ -34,6 +34,7 @@ def test_process_versions_are_listed_shown_and_compared_without_a_server(
     assert "sign_call_off_agreement  document_ref, signed_by" in shown.stdout
     diff = offline.invoke(cli, ["process", "diff", "1", "2"])
     assert "+ stage       call_off_signed" in diff.stdout
+    assert "~ rule        wave_stages" in diff.stdout
     assert max(len(line) for line in diff.stdout.splitlines()) <= 120
     as_json = json.loads(offline.invoke(cli, ["process", "diff", "1", "2", "--json"]).stdout)
     assert as_json["to_version"] == 2 and as_json["changes"]
