@@ -139,9 +139,20 @@ async def test_the_dry_run_is_what_the_apply_then_does(api: Api) -> None:
     status = {o["id"]: o["status"] for o in obligations}
     assert status["sign_service_agreement"] == "cancelled"
     assert status["sign_call_off_agreement"] == "open"
-    # The migration is on the party's timeline, and the v2 road is open to it.
+    # The migration is on the party's timeline and in the audit log, naming the admin
+    # and the reason; and the v2 road is open to it.
     kinds = [e.kind for e in timeline(api.engine, number=preparing)]
     assert "process_migration" in kinds
+    audit = await api.http.get(
+        "/api/audit",
+        params={"kind": "process_migration", "municipality": preparing},
+        headers=api.auth(Role.ADMIN),
+    )
+    assert audit.status_code == 200, audit.text
+    [entry] = audit.json()["items"]
+    assert entry["details"]["migration_id"] == run
+    assert (entry["details"]["from_version"], entry["details"]["to_version"]) == (1, 2)
+    assert entry["actor"]["role"] == "admin" and entry["comment"] == plan["reason"]
     await api.move(
         preparing,
         {
