@@ -27,6 +27,7 @@ from onboarding.embedded.app import create_app
 from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page
 from onboarding.settings import Settings
+from onboarding.store import queries
 from onboarding.store.sessions import Timeouts, find_session
 from onboarding.store.tables.access import SsoSignInRow, WebSessionRow
 from tests.helpers import Harness
@@ -388,15 +389,18 @@ async def test_the_audit_log_names_the_person_who_acted_through_the_pages(
         form = await pages.get(path)
         csrf = CSRF.search(form.text)
         assert csrf, form.text[:300]
-        done = await pages.post(
-            path,
-            data={
-                "csrf_token": csrf.group(1),
-                "effective_on": "2017-03-15",
-                "evidence.agreement_version": "2017",
-                "evidence.document_ref": "ARK-2017/0042",
-            },
-        )
+        body = {
+            "effective_on": "2017-03-15",
+            "evidence.agreement_version": "2017",
+            "evidence.document_ref": "ARK-2017/0042",
+        }
+        # A person's session guards its forms as a token's does: no or another CSRF token,
+        # nothing recorded.
+        for refused in (body, {**body, "csrf_token": "forged"}):
+            answer = await pages.post(path, data=refused)
+            assert answer.status_code == 403 and "CSRF" in answer.text
+        assert queries.history(harness.engine, number=municipality.number) == []
+        done = await pages.post(path, data={**body, "csrf_token": csrf.group(1)})
         assert done.status_code == 303, done.text[:500]
     page = audit_page(harness.engine, AuditFilters(municipality=municipality.number))
     [entry] = [item for item in page.items if item.actor.role != "system"]
