@@ -27,9 +27,11 @@ from onboarding.embedded.app import create_app
 from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page
 from onboarding.settings import Settings
+from onboarding.sso.roles import person_of
 from onboarding.store import queries
 from onboarding.store.sessions import Timeouts, find_session
 from onboarding.store.tables.access import SsoSignInRow, WebSessionRow
+from onboarding.store.tokens import Role
 from tests.helpers import Harness
 from tests.helpers.oidc import OidcProvider, running_provider, sso_sign_in
 
@@ -354,13 +356,24 @@ def test_settings_name_what_is_missing_or_not_allowed(tmp_path: Path) -> None:
         Settings(home=tmp_path, oidc_issuer="https://login.example.org")
     with pytest.raises(ValidationError, match="ONBOARDING_OIDC_ROLES is required"):
         Settings(home=tmp_path, oidc_issuer="https://idp.test", oidc_client_id="x")
-    with pytest.raises(ValidationError, match="allowed: viewer, coordinator, admin"):
-        Settings(
-            home=tmp_path,
-            oidc_issuer="https://idp.test",
-            oidc_client_id="x",
-            oidc_roles={"g": "superuser"},
-        )
+    for wrong in ("superuser", "municipality:", "municipality:50011", "municipality:gp-1"):
+        with pytest.raises(ValidationError, match="allowed: viewer, coordinator, admin"):
+            Settings(
+                home=tmp_path,
+                oidc_issuer="https://idp.test",
+                oidc_client_id="x",
+                oidc_roles={"g": wrong},
+            )
+    # A scope names municipalities or other parties, as a token's scope does.
+    scoped = Settings(
+        home=tmp_path,
+        oidc_issuer="https://idp.test",
+        oidc_client_id="x",
+        oidc_roles={"g": "municipality:5001, gp-923609016,hospital-974749025"},
+    )
+    person = person_of({"sub": "s", "groups": ["g"]}, scoped)
+    assert person is not None and person.role is Role.MUNICIPALITY
+    assert person.scope == {"5001", "gp-923609016", "hospital-974749025"}
     with pytest.raises(ValidationError, match="ONBOARDING_OIDC_ISSUER must be an https"):
         Settings(
             home=tmp_path,
