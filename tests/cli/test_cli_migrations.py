@@ -8,6 +8,7 @@ time-skipping test server).
 
 import asyncio
 import json
+import re
 import uuid
 
 from typer.testing import CliRunner
@@ -74,6 +75,8 @@ async def test_a_migration_dry_run_apply_and_status(served: Served) -> None:
     number = await served.signed()  # on version 1, its option deadline open
     run = f"cli-{uuid.uuid4().hex[:8]}"
     common = ("--to-version", "2", "--reason", "the call-off step", "--numbers", number)
+    before = await served.run("show", number, role=Role.VIEWER)
+    assert re.search(r"^Process: +version 1$", before.stdout, re.MULTILINE), before.stdout
     dry = await served.run("migration", "dry-run", run, *common, role=Role.ADMIN)
     assert dry.exit_code == 0, dry.output
     assert number in dry.stdout and "1 of 1 fit, 0 refused" in dry.stdout
@@ -88,6 +91,8 @@ async def test_a_migration_dry_run_apply_and_status(served: Served) -> None:
             break
         await asyncio.sleep(0.05)
     assert (progress["migrated"], progress["total"]) == (1, 1)
+    shown = await served.run("show", number, role=Role.VIEWER)
+    assert re.search(r"^Process: +version 2$", shown.stdout, re.MULTILINE), shown.stdout
     paused = await served.run("migration", "pause", run, role=Role.ADMIN)
     assert "finished, 1 of 1 done (1 migrated" in paused.stdout
     again = await served.run("migration", "apply", run, *common, role=Role.ADMIN)
