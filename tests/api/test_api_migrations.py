@@ -31,6 +31,7 @@ from onboarding.store.tokens import Role
 from tests.api.conftest import served_api
 from tests.helpers import ACTOR, EVIDENCE, V1
 from tests.helpers.api import EXERCISE, SIGN, Api, fresh_number, wave_body
+from tests.helpers.parties import gp_office
 from workflows.migration import MigrationWorkflow
 from workflows.names import migration_workflow_id
 
@@ -342,3 +343,40 @@ async def test_a_paused_run_migrates_nobody_until_it_is_resumed(api: Api) -> Non
     # A finished run is answered as it is.
     after = (await admin_post(api, f"{path}/pause")).json()
     assert (after["finished"], after["paused"], after["migrated"]) == (True, False, 3)
+
+
+async def test_a_gp_offices_policy_changes_by_its_own_process_and_its_id(api: Api) -> None:
+    county = f"Fylke {uuid.uuid4().hex[:6]}"
+    home = await load(api, county, f"Helse {uuid.uuid4().hex[:6]}")
+    office = (await api.post("/api/parties", gp_office(home))).json()["number"]
+    api.started.append(office)
+    plan = {
+        "id": fresh_id("gp-45"),
+        "key": "gp_office",
+        "to_version": 1,
+        "reason": "the offices are reminded later",
+        "policy": {"reminder_offsets_days": [45, 30, 7]},
+    }
+    # The plan's key chooses whom a filter selects: the office, not its municipality.
+    by_county = await admin_post(
+        api, "/api/migrations/dry-run", {"plan": plan, "selection": {"county": county}}
+    )
+    assert by_county.status_code == 200, by_county.text
+    assert [p["number"] for p in by_county.json()["previews"]] == [office]
+    body = {"plan": plan, "selection": {"numbers": [office]}}
+    preview = (await admin_post(api, "/api/migrations/dry-run", body)).json()
+    [effect] = [p["effect"] for p in preview["previews"]]
+    assert (effect["number"], effect["from_version"], effect["to_version"]) == (office, 1, 1)
+    assert (await admin_post(api, "/api/migrations", body)).status_code == 202
+    progress = await finished(api, plan["id"])
+    assert (progress["migrated"], progress["refused"]) == (1, 0)
+    effects = (
+        await api.http.get(f"/api/migrations/{plan['id']}/effects", headers=api.auth(Role.ADMIN))
+    ).json()
+    assert [comparable(e) for e in effects] == [comparable(effect)]
+    # A municipality is not on the GP offices' process: named, nothing started.
+    wrong = await admin_post(
+        api, "/api/migrations/dry-run", {"plan": plan, "selection": {"numbers": [home]}}
+    )
+    assert wrong.status_code == 422 and wrong.json()["field"] == "selection.numbers"
+    assert home in wrong.json()["message"] and "gp_office" in wrong.json()["message"]
