@@ -59,6 +59,7 @@ def provider() -> Iterator[OidcProvider]:
 def no_tampering(provider: OidcProvider) -> Iterator[None]:
     yield
     provider.tamper = None
+    provider.end_session = True
 
 
 def sso_settings(home: Path, provider: OidcProvider, **more: Any) -> Settings:
@@ -291,6 +292,20 @@ async def test_sign_out_ends_the_session_here_and_at_the_provider(
         )
     assert confirmed.status_code == 302
     assert confirmed.headers["location"].startswith("https://pages.test/signin")
+
+
+async def test_sign_out_ends_the_session_here_where_the_provider_has_no_end_session(
+    pages: httpx.AsyncClient, provider: OidcProvider, sqlite_engine: Engine
+) -> None:
+    provider.end_session = False
+    await sso_sign_in(pages, provider, "kari")
+    csrf = CSRF.search((await pages.get("/")).text)
+    assert csrf
+    out = await pages.post("/signout", data={"csrf_token": csrf.group(1)})
+    assert (out.status_code, out.headers["location"]) == (303, "/signin")
+    [row] = sessions(sqlite_engine)
+    assert row.ended_at is not None
+    assert (await pages.get("/")).status_code == 303
 
 
 async def test_a_rotated_signing_key_is_fetched_from_the_jwks(
