@@ -13,13 +13,17 @@ from typing import TYPE_CHECKING, Literal, Self
 from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, SecretStr, model_validator
 
+from onboarding.domain.party import PARTY_ID_PATTERN
+
 if TYPE_CHECKING:
     from onboarding.domain.policy import ReminderPolicy
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values copied from documentation or examples; production refuses to start with them.
-# A role of ONBOARDING_OIDC_ROLES (parsed into roles in onboarding/sso/roles.py).
-_OIDC_ROLE = re.compile(r"viewer|coordinator|admin|municipality:\d{4}(\s*,\s*\d{4})*")
+# A role of ONBOARDING_OIDC_ROLES (parsed into roles in onboarding/sso/roles.py): a staff
+# role, or the municipality role with a scope of party ids, as a token's scope takes them.
+_PARTY_ID = PARTY_ID_PATTERN.removeprefix("^").removesuffix("$")
+_OIDC_ROLE = re.compile(rf"viewer|coordinator|admin|municipality:{_PARTY_ID}(\s*,\s*{_PARTY_ID})*")
 PLACEHOLDER_MARKERS = ("changeme", "change-me", "change_me", "placeholder", "example", "secret")
 
 
@@ -155,7 +159,8 @@ class Settings(BaseSettings):
     oidc_roles: dict[str, str] | None = Field(
         None,
         description="JSON object from a value of the role claim to a role: `viewer`, "
-        "`coordinator`, `admin` or `municipality:5001,5006` (a scope), e.g. "
+        "`coordinator`, `admin` or `municipality:5001,5006` (a scope of municipality numbers "
+        "or other parties' ids, e.g. `municipality:gp-923609016`), e.g. "
         '`{"onboarding-admins": "admin", "kommune-5001": "municipality:5001"}`; a person '
         "with several gets the highest staff role; one with none is refused",
     )
@@ -270,7 +275,8 @@ class Settings(BaseSettings):
         """`ONBOARDING_OIDC_ISSUER` and `ONBOARDING_OIDC_CLIENT_ID` go together, and
         `ONBOARDING_OIDC_ROLES` is required with them (nobody would get a role otherwise);
         each of its roles is `viewer`, `coordinator`, `admin` or `municipality:` followed by
-        4-digit municipality numbers separated by commas."""
+        party ids separated by commas (4-digit municipality numbers, or `gp-`,
+        `specialist-` or `hospital-` and a 9-digit organisation number)."""
         if (self.oidc_issuer is None) != (self.oidc_client_id is None):
             raise ValueError(
                 "ONBOARDING_OIDC_ISSUER and ONBOARDING_OIDC_CLIENT_ID go together: "
@@ -287,7 +293,8 @@ class Settings(BaseSettings):
             if not _OIDC_ROLE.fullmatch(role.strip()):
                 raise ValueError(
                     f"ONBOARDING_OIDC_ROLES: {value!r} maps to {role!r}; allowed: viewer, "
-                    "coordinator, admin, or municipality:5001,5006 (4-digit numbers)"
+                    "coordinator, admin, or municipality: and party ids, e.g. "
+                    "municipality:5001,5006 or municipality:gp-923609016"
                 )
         return self
 

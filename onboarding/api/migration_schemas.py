@@ -3,7 +3,7 @@
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from onboarding.api.schemas import reject_field
-from onboarding.domain.municipality import MunicipalityNumber
+from onboarding.domain.party import PartyId
 from onboarding.domain.process.migration_plan import MigrationEffect, MigrationPlan, TimerChange
 from onboarding.domain.vocabulary import Stage
 
@@ -13,18 +13,19 @@ class MigrationSelection(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    numbers: list[MunicipalityNumber] | None = Field(
+    numbers: list[PartyId] | None = Field(
         None,
         min_length=1,
         max_length=10_000,
-        description="these municipalities, each once; no filter with it",
+        description="these parties (municipality numbers, or other parties' ids for a plan "
+        "of their kind's process), each once; no filter with it",
         json_schema_extra={"uniqueItems": True},
     )
     stage: Stage | None = Field(None, description="those now in this stage")
     county: str | None = Field(None, max_length=100, description="those of this county")
     health_trust: str | None = Field(None, max_length=100, description="those of this trust")
     wave_id: str | None = Field(None, max_length=100, description="the members of this wave")
-    every: bool = Field(False, description="every municipality (no filter)")
+    every: bool = Field(False, description="every party on the plan's process (no filter)")
 
     @model_validator(mode="after")
     def _one_way(self) -> "MigrationSelection":

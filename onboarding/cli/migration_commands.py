@@ -1,5 +1,7 @@
 """`onboarding migration ...`: dry-run, apply, status, pause and resume (admin, over the API)."""
 
+import json as jsonlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -14,7 +16,7 @@ if TYPE_CHECKING:  # httpx is loaded when a command runs (onboarding/cli/lazy.py
 
 migration_app = typer.Typer(
     rich_markup_mode=None,
-    help="Move running municipalities to another process version or policy (admin).",
+    help="Move running parties to another process version or policy (admin).",
     no_args_is_help=True,
 )
 
@@ -27,18 +29,32 @@ Offsets = Annotated[
     str | None,
     typer.Option("--reminder-offsets", metavar="DAYS", help="New reminder offsets, e.g. 45,30,7."),
 ]
+PolicyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy-file",
+        metavar="FILE",
+        help="Policy changes as a JSON object: reminder_offsets_days, escalation_ladder, "
+        "send_time, checklist (docs/process-versions.md).",
+    ),
+]
+Key = Annotated[
+    str,
+    typer.Option("--key", help="The process: municipality, gp_office, specialist or hospital."),
+]
 StageMap = Annotated[
     list[str] | None,
     typer.Option("--map", metavar="FROM=TO", help="Where parties in a stage land; repeatable."),
 ]
 Numbers = Annotated[
-    str | None, typer.Option("--numbers", metavar="N,N", help="These municipalities.")
+    str | None,
+    typer.Option("--numbers", metavar="ID,ID", help="These parties (municipality numbers or ids)."),
 ]
 Stage = Annotated[str | None, typer.Option("--stage", help="Those now in this stage.")]
 County = Annotated[str | None, typer.Option("--county", help="Those of this county.")]
 Trust = Annotated[str | None, typer.Option("--health-trust", help="Those of this health trust.")]
 Wave = Annotated[str | None, typer.Option("--wave", help="The members of this wave.")]
-Every = Annotated[bool, typer.Option("--every", help="Every municipality.")]
+Every = Annotated[bool, typer.Option("--every", help="Every party on the process.")]
 
 
 def _body(
@@ -48,6 +64,8 @@ def _body(
     offsets: str | None,
     stage_map: list[str] | None,
     *,
+    key: str,
+    policy_file: Path | None,
     numbers: str | None,
     stage: str | None,
     county: str | None,
@@ -64,7 +82,9 @@ def _body(
         "wave_id": wave,
         "every": every,
     }
-    policy: dict[str, Any] = {}
+    policy = _policy_file(policy_file)
+    if offsets and "reminder_offsets_days" in policy:
+        raise BadInput("--reminder-offsets: the policy file sets reminder_offsets_days already")
     if offsets:
         try:
             policy["reminder_offsets_days"] = [int(d) for d in offsets.split(",")]
@@ -78,6 +98,7 @@ def _body(
         mapping[source] = dest
     plan = {
         "id": migration_id,
+        "key": key,
         "to_version": to_version,
         "reason": reason,
         "stage_map": mapping,
@@ -87,6 +108,19 @@ def _body(
     if "numbers" in chosen:
         chosen["numbers"] = [n.strip() for n in str(chosen["numbers"]).split(",") if n.strip()]
     return {"plan": plan, "selection": chosen}
+
+
+def _policy_file(path: Path | None) -> dict[str, Any]:
+    """The policy changes a --policy-file holds (the API checks each one)."""
+    if path is None:
+        return {}
+    try:
+        policy = jsonlib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise BadInput(f"--policy-file: {path} is not a readable JSON file ({err})") from None
+    if not isinstance(policy, dict):
+        raise BadInput(f"--policy-file: {path} holds no JSON object of policy changes")
+    return policy
 
 
 def _print_dry_run(api: "ApiClient", body: dict[str, Any], json: bool) -> None:
@@ -133,7 +167,9 @@ def dry_run(
     to_version: ToVersion,
     reason: Reason,
     reminder_offsets: Offsets = None,
+    policy_file: PolicyFile = None,
     stage_map: StageMap = None,
+    key: Key = "municipality",
     numbers: Numbers = None,
     stage: Stage = None,
     county: County = None,
@@ -142,7 +178,7 @@ def dry_run(
     every: Every = False,
     json: Json = False,
 ) -> None:
-    """List what the plan would do to each selected municipality now; nothing changes."""
+    """List what the plan would do to each selected party now; nothing changes."""
     remote(
         lambda api: _print_dry_run(
             api,
@@ -152,6 +188,8 @@ def dry_run(
                 reason,
                 reminder_offsets,
                 stage_map,
+                key=key,
+                policy_file=policy_file,
                 numbers=numbers,
                 stage=stage,
                 county=county,
@@ -170,7 +208,9 @@ def apply(
     to_version: ToVersion,
     reason: Reason,
     reminder_offsets: Offsets = None,
+    policy_file: PolicyFile = None,
     stage_map: StageMap = None,
+    key: Key = "municipality",
     numbers: Numbers = None,
     stage: Stage = None,
     county: County = None,
@@ -179,7 +219,7 @@ def apply(
     every: Every = False,
     json: Json = False,
 ) -> None:
-    """Start migrating the selected municipalities (durable: follow it with `status`)."""
+    """Start migrating the selected parties (durable: follow it with `status`)."""
     remote(
         lambda api: _print_progress(
             api.migration_apply(
@@ -189,6 +229,8 @@ def apply(
                     reason,
                     reminder_offsets,
                     stage_map,
+                    key=key,
+                    policy_file=policy_file,
                     numbers=numbers,
                     stage=stage,
                     county=county,

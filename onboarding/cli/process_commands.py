@@ -4,6 +4,7 @@ They read the definitions this installation ships (no server needed): the
 worker runs the same code, so what they print is what the engine runs.
 """
 
+import textwrap
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -144,15 +145,23 @@ def diff(
     if not changes.changes:
         typer.echo(f"{key} v{older} and v{newer} are the same")
         return
-    # One line per item, narrow enough for a terminal: + added, - removed, ~ changed.
+    # One line per item, narrow enough for a terminal: + added, - removed, ~ changed;
+    # a long value (a rule's stages) wraps under itself.
     signs = {"added": "+", "removed": "-", "changed": "~"}
     lines: list[str] = []
+
+    def value(label: str, text: str | None) -> list[str]:
+        first = f"      {label}"
+        return textwrap.wrap(
+            f"{first}{text}", width=100, subsequent_indent=" " * len(first), break_on_hyphens=False
+        )
+
     for c in changes.changes:
         lines.append(f"{signs[c.change.value]} {c.part.value:<11} {c.name}")
         if c.change.value == "changed":
-            lines += [f"      was: {c.before}", f"      now: {c.after}"]
+            lines += value("was: ", c.before) + value("now: ", c.after)
         elif c.after or c.before:
-            lines.append(f"      {c.after or c.before}")
+            lines += value("", c.after or c.before)
     typer.echo("\n".join(lines))
 
 

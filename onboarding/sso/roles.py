@@ -2,7 +2,8 @@
 
 `ONBOARDING_OIDC_ROLES` maps values of one claim (`ONBOARDING_OIDC_ROLE_CLAIM`,
 `groups` by default) to a role: viewer, coordinator, admin, or the municipality
-role with a scope (`municipality:5001,5006`). A person whose values map to
+role with a scope of party ids, as a token's (`municipality:5001,5006`,
+`municipality:gp-923609016`). A person whose values map to
 several staff roles gets the highest; municipality scopes add up, and count
 only for someone with no staff role. A person whose claims map to nothing gets
 no role at all (`person_of` returns None), and is told so.

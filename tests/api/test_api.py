@@ -651,6 +651,11 @@ async def test_the_diff_of_two_versions_names_what_changed(api: Api) -> None:
     assert ("evidence", "sign_service_agreement", "changed") in items
     assert ("obligation", "sign_call_off_agreement", "added") in items
     assert ("checklist", "end_user_training_started", "changed") in items
+    # A municipality may join a wave from call_off_signed, and pause there.
+    rules = {c["name"]: c for c in diff["changes"] if c["part"] == "rule"}
+    assert set(rules) == {"main_road", "pausable_stages", "wave_stages"}
+    assert "call_off_signed" not in rules["wave_stages"]["before"]
+    assert "call_off_signed" in rules["wave_stages"]["after"]
     same = (await api.get("/api/processes/municipality/2/diff?against=2")).json()
     assert same["changes"] == []
 

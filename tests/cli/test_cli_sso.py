@@ -31,7 +31,11 @@ from tests.helpers import Harness
 from tests.helpers.oidc import OidcProvider, approve_when_asked, running_provider
 from tests.helpers.ports import free_port
 
-ROLES = {"onb-coordinators": "coordinator", "kommune": "municipality:5001"}
+ROLES = {
+    "onb-coordinators": "coordinator",
+    "kommune": "municipality:5001",
+    "legekontor": "municipality:gp-923609016",
+}
 CLI_CLIENT = "onboarding-cli"
 
 
@@ -143,12 +147,19 @@ async def test_the_api_takes_only_id_tokens_that_hold_and_name_someone_with_a_ro
                 "/api/municipalities", headers={"Authorization": f"Bearer {token}"}
             )
             assert answer.status_code == status, (what, answer.text)
-        # A person mapped to the municipality role reads only their own municipality.
-        scoped = signed.provider.sign({**good, "groups": ["kommune"]})
-        answer = await http.get(
-            "/api/municipalities", headers={"Authorization": f"Bearer {scoped}"}
-        )
-        assert answer.status_code == 403
+        # A person mapped to the municipality role reads only their own municipality
+        # or party: let through for it (no such party here: 404), refused for another.
+        for group, own, other in (
+            ("kommune", "5001", "5006"),
+            ("legekontor", "gp-923609016", "gp-987654325"),
+        ):
+            scoped = {
+                "Authorization": f"Bearer {signed.provider.sign({**good, 'groups': [group]})}"
+            }
+            assert (await http.get("/api/municipalities", headers=scoped)).status_code == 403
+            assert (await http.get(f"/api/parties/{own}", headers=scoped)).status_code == 404
+            refused = await http.get(f"/api/parties/{other}", headers=scoped)
+            assert refused.status_code == 403, (group, refused.text)
 
 
 async def test_forged_key_ids_do_not_make_the_api_fetch_the_jwks_each_time(

@@ -369,6 +369,26 @@ def test_moving_the_day_an_offer_opens_is_a_change_between_versions() -> None:
     assert closed.change is ChangeKind.REMOVED
 
 
+def test_the_wave_rules_of_a_kind_are_changes_between_versions() -> None:
+    later = replace(
+        GP,
+        version=2,
+        wave_stages=GP.wave_stages - {S.AGREEMENT_SIGNED},
+        waits_for_home_municipality=False,
+    )
+    changes = {
+        (c.part, c.name): (c.change, c.before, c.after) for c in process_diff(GP, later).changes
+    }
+    assert changes == {
+        (Part.RULE, "wave_stages"): (
+            ChangeKind.CHANGED,
+            "agreement_signed, preparing, ready, paused",
+            "preparing, ready, paused",
+        ),
+        (Part.RULE, "waits_for_home_municipality"): (ChangeKind.CHANGED, "yes", "no"),
+    }
+
+
 def test_the_specialist_road_differs_from_the_gp_office_road_only_in_evidence() -> None:
     assert SPEC.transitions == GP.transitions and SPEC.stages == GP.stages
     changed = {

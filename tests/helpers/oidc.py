@@ -98,6 +98,8 @@ class OidcProvider:
     answers: dict[str, tuple[str, bool]] = field(default_factory=dict)
     # False: discovery leaves the device endpoint out, as a provider without one does.
     device_flow: bool = True
+    # False: discovery leaves the end-session endpoint out (no RP-initiated logout).
+    end_session: bool = True
     jwks_requests: int = 0
 
     def add_user(self, sub: str, **claims: Any) -> None:
@@ -227,12 +229,15 @@ def _add_device_flow(app: flask.Flask, provider: "OidcProvider") -> None:
         return "done"
 
     @app.after_request
-    def discovery_names_the_device_endpoint(response: flask.Response) -> flask.Response:
-        if flask.request.path == "/.well-known/openid-configuration" and provider.device_flow:
+    def discovery_names_the_endpoints(response: flask.Response) -> flask.Response:
+        if flask.request.path == "/.well-known/openid-configuration":
             document = json.loads(response.get_data())
-            document["device_authorization_endpoint"] = (
-                f"{provider.issuer}/oauth2/device_authorization"
-            )
+            if provider.device_flow:
+                document["device_authorization_endpoint"] = (
+                    f"{provider.issuer}/oauth2/device_authorization"
+                )
+            if not provider.end_session:
+                document.pop("end_session_endpoint", None)
             response.set_data(json.dumps(document))
         return response
 

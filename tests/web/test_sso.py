@@ -27,8 +27,11 @@ from onboarding.embedded.app import create_app
 from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page
 from onboarding.settings import Settings
+from onboarding.sso.roles import person_of
+from onboarding.store import queries
 from onboarding.store.sessions import Timeouts, find_session
 from onboarding.store.tables.access import SsoSignInRow, WebSessionRow
+from onboarding.store.tokens import Role
 from tests.helpers import Harness
 from tests.helpers.oidc import OidcProvider, running_provider, sso_sign_in
 
@@ -56,6 +59,7 @@ def provider() -> Iterator[OidcProvider]:
 def no_tampering(provider: OidcProvider) -> Iterator[None]:
     yield
     provider.tamper = None
+    provider.end_session = True
 
 
 def sso_settings(home: Path, provider: OidcProvider, **more: Any) -> Settings:
@@ -290,6 +294,20 @@ async def test_sign_out_ends_the_session_here_and_at_the_provider(
     assert confirmed.headers["location"].startswith("https://pages.test/signin")
 
 
+async def test_sign_out_ends_the_session_here_where_the_provider_has_no_end_session(
+    pages: httpx.AsyncClient, provider: OidcProvider, sqlite_engine: Engine
+) -> None:
+    provider.end_session = False
+    await sso_sign_in(pages, provider, "kari")
+    csrf = CSRF.search((await pages.get("/")).text)
+    assert csrf
+    out = await pages.post("/signout", data={"csrf_token": csrf.group(1)})
+    assert (out.status_code, out.headers["location"]) == (303, "/signin")
+    [row] = sessions(sqlite_engine)
+    assert row.ended_at is not None
+    assert (await pages.get("/")).status_code == 303
+
+
 async def test_a_rotated_signing_key_is_fetched_from_the_jwks(
     pages: httpx.AsyncClient, provider: OidcProvider, sqlite_engine: Engine
 ) -> None:
@@ -353,13 +371,24 @@ def test_settings_name_what_is_missing_or_not_allowed(tmp_path: Path) -> None:
         Settings(home=tmp_path, oidc_issuer="https://login.example.org")
     with pytest.raises(ValidationError, match="ONBOARDING_OIDC_ROLES is required"):
         Settings(home=tmp_path, oidc_issuer="https://idp.test", oidc_client_id="x")
-    with pytest.raises(ValidationError, match="allowed: viewer, coordinator, admin"):
-        Settings(
-            home=tmp_path,
-            oidc_issuer="https://idp.test",
-            oidc_client_id="x",
-            oidc_roles={"g": "superuser"},
-        )
+    for wrong in ("superuser", "municipality:", "municipality:50011", "municipality:gp-1"):
+        with pytest.raises(ValidationError, match="allowed: viewer, coordinator, admin"):
+            Settings(
+                home=tmp_path,
+                oidc_issuer="https://idp.test",
+                oidc_client_id="x",
+                oidc_roles={"g": wrong},
+            )
+    # A scope names municipalities or other parties, as a token's scope does.
+    scoped = Settings(
+        home=tmp_path,
+        oidc_issuer="https://idp.test",
+        oidc_client_id="x",
+        oidc_roles={"g": "municipality:5001, gp-923609016,hospital-974749025"},
+    )
+    person = person_of({"sub": "s", "groups": ["g"]}, scoped)
+    assert person is not None and person.role is Role.MUNICIPALITY
+    assert person.scope == {"5001", "gp-923609016", "hospital-974749025"}
     with pytest.raises(ValidationError, match="ONBOARDING_OIDC_ISSUER must be an https"):
         Settings(
             home=tmp_path,
@@ -388,15 +417,18 @@ async def test_the_audit_log_names_the_person_who_acted_through_the_pages(
         form = await pages.get(path)
         csrf = CSRF.search(form.text)
         assert csrf, form.text[:300]
-        done = await pages.post(
-            path,
-            data={
-                "csrf_token": csrf.group(1),
-                "effective_on": "2017-03-15",
-                "evidence.agreement_version": "2017",
-                "evidence.document_ref": "ARK-2017/0042",
-            },
-        )
+        body = {
+            "effective_on": "2017-03-15",
+            "evidence.agreement_version": "2017",
+            "evidence.document_ref": "ARK-2017/0042",
+        }
+        # A person's session guards its forms as a token's does: no or another CSRF token,
+        # nothing recorded.
+        for refused in (body, {**body, "csrf_token": "forged"}):
+            answer = await pages.post(path, data=refused)
+            assert answer.status_code == 403 and "CSRF" in answer.text
+        assert queries.history(harness.engine, number=municipality.number) == []
+        done = await pages.post(path, data={**body, "csrf_token": csrf.group(1)})
         assert done.status_code == 303, done.text[:500]
     page = audit_page(harness.engine, AuditFilters(municipality=municipality.number))
     [entry] = [item for item in page.items if item.actor.role != "system"]

@@ -112,6 +112,7 @@ async def test_the_process_pages_show_every_version_and_what_changed(
     # The diff from version 1, item by item, and version 2's own diagram and rules.
     assert 'data-change="stage:call_off_signed"' in text
     assert 'data-change="checklist:end_user_training_started"' in text
+    assert 'data-change="rule:wave_stages"' in text and "Regel" in text
     assert 'data-stage="call_off_signed"' in text
     assert 'data-obligation="sign_call_off_agreement"' in text
     assert "Signer avropsavtale" in text and "Signert av" in text

@@ -62,7 +62,9 @@ def select(engine: Engine, selection: MigrationSelection, key: str = MUNICIPALIT
     if selection.numbers is not None:
         unknown = [n for n in selection.numbers if n not in known]
         if unknown:
-            raise RequestRejected("selection.numbers", f"no municipality {', '.join(unknown)}")
+            raise RequestRejected(
+                "selection.numbers", f"no party on the {key} process: {', '.join(unknown)}"
+            )
         return list(selection.numbers)
     members = (
         {m.number for m in wave_store.wave_members(engine, wave_id=selection.wave_id)}
@@ -77,7 +79,7 @@ def select(engine: Engine, selection: MigrationSelection, key: str = MUNICIPALIT
         and (members is None or row.number in members)
     ]
     if not numbers:
-        raise RequestRejected("selection", "no municipality matches the selection")
+        raise RequestRejected("selection", f"no party on the {key} process matches the selection")
     return numbers
 
 

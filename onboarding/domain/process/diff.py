@@ -2,7 +2,9 @@
 
 The admin reads this before moving running parties from one version to the
 other: stages, triggers, transitions, evidence rules, obligations and
-checklist items added, removed or changed, and the days triggers open on.
+checklist items added, removed or changed, the days triggers open on, and
+the rules about stages (the main road, milestones, where a party may pause or
+join a wave, whether it waits for its home municipality).
 The API, the CLI and the pages show the same list.
 """
 
@@ -14,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from onboarding.domain.process.machine import transitions_by_trigger
 from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.vocabulary import Stage
 
 K = TypeVar("K", bound=Hashable)
 
@@ -37,13 +40,18 @@ class Part(StrEnum):
     CHECKLIST = "checklist"
     # The day a trigger opens (offerable_from): a later version may move it.
     OPENS = "opens"
+    # A rule about stages: main_road, milestones, pausable_stages, terminal_stages,
+    # wave_stages, waits_for_home_municipality.
+    RULE = "rule"
 
 
 class Change(BaseModel):
     """One item added, removed or changed, with what it was and what it becomes."""
 
     part: Part
-    name: str = Field(description="the stage, trigger, obligation or checklist item")
+    name: str = Field(
+        description="the stage, trigger, transition, obligation, checklist item or rule"
+    )
     change: ChangeKind
     before: str | None = Field(None, description="as the older version has it")
     after: str | None = Field(None, description="as the newer version has it")
@@ -130,6 +138,23 @@ def _opens(definition: ProcessDefinition) -> dict[str, str]:
     return {trigger.value: f"from {day}" for trigger, day in definition.offerable_from.items()}
 
 
+def _stages(definition: ProcessDefinition, stages: Iterable[Stage]) -> str:
+    # In the definition's own order; a shared set may name stages this version lacks.
+    chosen = set(stages)
+    return ", ".join(s.value for s in definition.stages if s in chosen) or "(none)"
+
+
+def _rules(definition: ProcessDefinition) -> dict[str, str]:
+    return {
+        "main_road": " -> ".join(s.value for s in definition.main_road),
+        "milestones": _stages(definition, definition.milestones),
+        "pausable_stages": _stages(definition, definition.pausable_stages),
+        "terminal_stages": _stages(definition, definition.terminal_stages),
+        "wave_stages": _stages(definition, definition.wave_stages),
+        "waits_for_home_municipality": "yes" if definition.waits_for_home_municipality else "no",
+    }
+
+
 def process_diff(older: ProcessDefinition, newer: ProcessDefinition) -> ProcessDiff:
     """The differences from `older` to `newer` (two versions of the same key)."""
     stages_before = {s.value: "" for s in older.stages}
@@ -144,6 +169,7 @@ def process_diff(older: ProcessDefinition, newer: ProcessDefinition) -> ProcessD
         (Part.OBLIGATION, _obligations(older), _obligations(newer)),
         (Part.CHECKLIST, _checklist(older), _checklist(newer)),
         (Part.OPENS, _opens(older), _opens(newer)),
+        (Part.RULE, _rules(older), _rules(newer)),
     ]
     changes: list[Change] = []
     for part, before, after in parts:
