@@ -6,8 +6,10 @@ coordinator finds on the morning the demo is loaded, dated from that day (the
 dev server runs on the real clock), recorded that day through the REST API
 like any coordinator's request, nothing backdated:
 
-- the program's contact list (a coordinator and a director; nobody holds the
-  council role, as in a program that has not named one yet);
+- the program's contact list (a coordinator, a director and the director's
+  deputy; nobody holds the council role, as in a program that has not named
+  one yet). The addresses are made up (`.example`): a real relay refuses
+  them, so with one configured these messages fail as they would;
 - the planned waves of docs/demo-region.md, dated from the load day: Sunnmøre
   five weeks ahead (its early checklist items already overdue, some done
   today), Helse Nord-Trøndelag's Namdalen wave about eighteen weeks ahead (its
@@ -15,11 +17,13 @@ like any coordinator's request, nothing backdated:
   ahead; each takes those of its municipalities that stand where a wave may
   take them, so the rollout's facts decide who is in;
 - a GP office's postponed decision given a date ten days ahead;
-- a wave of GP offices that goes live a few seconds after it is created, on
-  its own timer: the office that is ready goes live, the one that is not
-  misses the go-live, and the top of the escalation ladder is told, through
-  the outbox and the configured mail relay (without one the message is held;
-  the council role nobody holds shows as a message that reached nobody).
+- a wave of GP offices planned for the next Saturday and, once its ready
+  office is prepared, brought forward to go live a few seconds later, on its
+  own timer (the move and its reason are in the wave's dates): the office
+  that is ready goes live, the one that is not misses the go-live, and the
+  top of the escalation ladder is told, through the outbox and the configured
+  mail relay (without one the message is held; the council role nobody holds
+  shows as a message that reached nobody).
 
 Every step looks before it writes (a member already in, an item already done,
 an obligation not open), so a rerun repeats nothing. A party the facts left
@@ -29,7 +33,7 @@ elsewhere is passed over. docs/demo-region.md says what this adds and why.
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -50,8 +54,13 @@ JOINABLE = frozenset(
         Stage.AGREEMENT_SIGNED,
     }
 )
-# The wave of GP offices goes live this long after it is created (its own timer).
-GP_WAVE_LEAD = timedelta(seconds=12)
+# The wave of GP offices is planned for the next Saturday, then, its offices
+# prepared, brought forward to go live this long after that (on its own timer).
+GP_WAVE_LEAD = timedelta(seconds=3)
+GP_WAVE_MOVED = (
+    "Demo (docs/demo-region.md): brought forward to the moment the demo is loaded, "
+    "so that its go-live, and the office that missed it, are there to see"
+)
 # How long to wait for it to go live and tell the program.
 GP_WAVE_WAIT = timedelta(seconds=90)
 
@@ -156,6 +165,11 @@ PROGRAM_CONTACTS: tuple[dict[str, str], ...] = (
         "role": "program_director",
         "name": "Per Programdirektør",
         "email": "per.programdirektor@helseplattformen.example",
+    },
+    {
+        "role": "program_director",
+        "name": "Ingrid Stedfortreder",
+        "email": "ingrid.stedfortreder@hnt.example",
     },
 )
 
@@ -269,8 +283,8 @@ async def new_deadline(send: Send, deadline: NewDeadline, *, today: date) -> int
     return 1
 
 
-async def gp_wave(send: Send, wave: GpWave, *, today: date, now: datetime) -> str | None:
-    """Create the GP offices' wave going live shortly, and make its `ready` offices ready.
+async def gp_wave(send: Send, wave: GpWave, *, today: date) -> str | None:
+    """The GP offices' wave: planned, its `ready` offices made ready, then brought forward.
 
     Returns its id, or None when no office stands where the wave needs it.
     """
@@ -278,9 +292,8 @@ async def gp_wave(send: Send, wave: GpWave, *, today: date, now: datetime) -> st
     late = await _joinable(send, wave.not_ready)
     if not ready and not late:
         return None
-    at = (now + GP_WAVE_LEAD).astimezone(OSLO).replace(microsecond=0)
-    identifier = wave_id(wave.slug, at)
-    if not await _wave(send, identifier, wave.name, None, at):
+    identifier = f"{today:%Y-%m-%d}-{wave.slug}"
+    if not await _wave(send, identifier, wave.name, None, saturday_morning(today, 1)):
         return identifier
     for number in ready:
         view = await send("GET", party_path(number), None)
@@ -290,6 +303,10 @@ async def gp_wave(send: Send, wave: GpWave, *, today: date, now: datetime) -> st
     for number in ready:
         await _done_today(send, number, None, today)
         await _transition(send, number, "approve_go_live", today)
+    # Read the clock now: the steps above took their time.
+    at = (datetime.now(UTC) + GP_WAVE_LEAD).astimezone(OSLO).replace(microsecond=0)
+    body = {"go_live_at": at.isoformat(), "reason": GP_WAVE_MOVED}
+    await send("POST", f"/api/waves/{identifier}/reschedule", body)
     return identifier
 
 
@@ -322,12 +339,14 @@ async def gone_live(send: Send, identifier: str, *, timeout: timedelta) -> int:
         await asyncio.sleep(0.5)
 
 
-async def record_open_work(send: Send, *, today: date, now: datetime) -> OpenWork:
-    """Everything this module adds, for the load day `today` (Europe/Oslo) at `now`."""
+async def record_open_work(send: Send, *, today: date) -> OpenWork:
+    """Everything this module adds, for the load day `today` (Europe/Oslo)."""
     await send("PUT", "/api/program/contacts", list(PROGRAM_CONTACTS))
-    gp = await gp_wave(send, GpWave(), today=today, now=now)
-    planned = await asyncio.gather(*(planned_wave(send, w, today=today) for w in PLANNED_WAVES))
-    deadlines = await asyncio.gather(*(new_deadline(send, d, today=today) for d in DEADLINES))
+    gp, planned, deadlines = await asyncio.gather(
+        gp_wave(send, GpWave(), today=today),
+        asyncio.gather(*(planned_wave(send, w, today=today) for w in PLANNED_WAVES)),
+        asyncio.gather(*(new_deadline(send, d, today=today) for d in DEADLINES)),
+    )
     notifications = await gone_live(send, gp, timeout=GP_WAVE_WAIT) if gp else 0
     return OpenWork(
         waves=[identifier for identifier, members, _ in planned if members],

@@ -82,8 +82,8 @@ async def load_demo_region(
             async def send(method: str, path: str, body: Any) -> Any:
                 return await call(http, method, path, body)
 
-            now = datetime.now(UTC)
-            work = await record_open_work(send, today=oslo_date(now), now=now)
+            today = oslo_date(datetime.now(UTC))
+            work = await record_open_work(send, today=today)
     finally:
         revoke_token(engine, token_id=token.id)
     others = f" and {loaded.parties} other parties" if loaded.parties else ""
@@ -93,7 +93,7 @@ async def load_demo_region(
         "(see docs/demo-region.md)."
     )
     say(
-        f"Open work on {oslo_date(now)}: {len(work.waves)} planned waves with {work.members} "
+        f"Open work on {today}: {len(work.waves)} planned waves with {work.members} "
         f"members, {work.deadlines} deadline set, a wave of GP offices gone live "
         f"({work.notifications} messages in the outbox)."
     )
