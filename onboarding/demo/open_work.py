@@ -25,9 +25,10 @@ like any coordinator's request, nothing backdated:
   mail relay (without one the message is held; the council role nobody holds
   shows as a message that reached nobody).
 
-Every step looks before it writes (a member already in, an item already done,
-an obligation not open), so a rerun repeats nothing. A party the facts left
-elsewhere is passed over. docs/demo-region.md says what this adds and why.
+Every step looks before it writes (a wave already there, a member already in,
+an item already done, an obligation not open or already set), so a rerun after
+an interruption repeats nothing. A party the facts left elsewhere, or that a
+rollout does not have, is passed over. docs/demo-region.md says what this adds and why.
 """
 
 import asyncio
@@ -197,22 +198,17 @@ def wave_id(slug: str, go_live_at: datetime) -> str:
     return f"{go_live_at:%Y-%m}-{slug}"
 
 
-async def _joinable(send: Send, numbers: Sequence[str]) -> list[str]:
-    """Those of `numbers` that may join a wave now: registered, in JOINABLE, in no wave."""
-    views = await asyncio.gather(*(_view(send, number) for number in numbers))
+async def _joinable(send: Send, numbers: Sequence[str], wave: str) -> list[str]:
+    """Those of `numbers` that may join `wave` now: registered, in JOINABLE, in no other wave."""
+    listed = await send("GET", "/api/parties", None)
+    standing = {row["number"]: row["stage"] for row in listed}
+    candidates = [n for n in numbers if standing.get(n) in JOINABLE]
+    views = await asyncio.gather(*(send("GET", party_path(n), None) for n in candidates))
     return [
         number
-        for number, view in zip(numbers, views, strict=True)
-        if view is not None and view["stage"] in JOINABLE and view.get("wave_id") is None
+        for number, view in zip(candidates, views, strict=True)
+        if view.get("wave_id") in (None, wave)
     ]
-
-
-async def _view(send: Send, number: str) -> dict[str, Any] | None:
-    try:
-        view: dict[str, Any] = await send("GET", party_path(number), None)
-    except Exception:  # noqa: BLE001 - not registered (a rollout without it): passed over
-        return None
-    return view
 
 
 async def _wave(send: Send, wave: str, name: str, trust: str | None, at: datetime) -> bool:
@@ -252,7 +248,7 @@ async def planned_wave(send: Send, wave: PlannedWave, *, today: date) -> tuple[s
     """One planned wave with its members and their items done today; (id, members, items)."""
     at = saturday_morning(today, wave.days_ahead)
     identifier = wave_id(wave.slug, at)
-    members = await _joinable(send, wave.candidates)
+    members = await _joinable(send, wave.candidates, identifier)
     if not members or not await _wave(send, identifier, wave.name, wave.health_trust, at):
         return identifier, 0, 0
     await _members(send, identifier, members)
@@ -267,10 +263,10 @@ async def planned_wave(send: Send, wave: PlannedWave, *, today: date) -> tuple[s
 
 async def new_deadline(send: Send, deadline: NewDeadline, *, today: date) -> int:
     """Set the deadline if the obligation is open and has none that late already; 1 if set."""
-    try:
-        obligations = await send("GET", f"{party_path(deadline.party)}/obligations", None)
-    except Exception:  # noqa: BLE001 - not registered: passed over
-        return 0
+    listed = await send("GET", "/api/parties", None)
+    if deadline.party not in {row["number"] for row in listed}:
+        return 0  # a rollout without it
+    obligations = await send("GET", f"{party_path(deadline.party)}/obligations", None)
     due = today + timedelta(days=deadline.days_ahead)
     open_ = next(
         (o for o in obligations if o["id"] == deadline.obligation and o["status"] == "open"),
@@ -288,11 +284,11 @@ async def gp_wave(send: Send, wave: GpWave, *, today: date) -> str | None:
 
     Returns its id, or None when no office stands where the wave needs it.
     """
-    ready = await _joinable(send, wave.ready)
-    late = await _joinable(send, wave.not_ready)
+    identifier = f"{today:%Y-%m-%d}-{wave.slug}"
+    ready = await _joinable(send, wave.ready, identifier)
+    late = await _joinable(send, wave.not_ready, identifier)
     if not ready and not late:
         return None
-    identifier = f"{today:%Y-%m-%d}-{wave.slug}"
     if not await _wave(send, identifier, wave.name, None, saturday_morning(today, 1)):
         return identifier
     for number in ready:
