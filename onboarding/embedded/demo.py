@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from onboarding.demo.loader import DemoLoaded, call, load_demo
+from onboarding.demo.loader import CONCURRENCY, DemoLoaded, call, load_demo
 from onboarding.demo.open_work import record_open_work
 from onboarding.demo.rollout import PROCESS_VERSION, shipped_rollout
 from onboarding.domain.calendar import oslo_date
@@ -72,10 +72,11 @@ async def load_demo_region(
             base_url=api_url,
             headers={"Authorization": f"Bearer {secret}"},
             timeout=DEMO_TIMEOUT,
-            # A connection per request: on a busy machine a pooled connection sat idle
-            # past the server's keep-alive while others waited on slow updates, and the
-            # next request on it failed with ReadError as the server closed it.
-            limits=httpx.Limits(max_keepalive_connections=0),
+            # Connections are reused only while idle for less than a second: on a busy
+            # machine a pooled connection once sat idle past the server's keep-alive
+            # (uvicorn's 5 s) while others waited on slow updates, and the next request
+            # on it failed with ReadError as the server closed it.
+            limits=httpx.Limits(max_keepalive_connections=CONCURRENCY, keepalive_expiry=1.0),
         ) as http:
             loaded = await load_demo(http, rollout, say=say, kinds=True)
 
