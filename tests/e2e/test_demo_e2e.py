@@ -1,9 +1,12 @@
 """`onboarding up --demo` end to end: the real dev server, worker and API load the demo region.
 
 The reports, read over HTTP like any client, must say what its sources say
-on their dates (docs/demo-region.md); a second `--demo` on the same data dir
-is refused. About 30 s (the load itself is ~510 transitions through the
-API); deselect with `--deselect tests/e2e/test_demo_e2e.py`.
+on their dates (docs/demo-region.md); the open work of the load day is there
+(planned waves, the work list, messages sent, refused by the relay on
+127.0.0.1 and to nobody) and on the pages in chromium; a second `--demo` on the
+same data dir is refused. One to three minutes (the load itself is ~510
+transitions and ~280 checklist items through the API); deselect with
+`--deselect tests/e2e/test_demo_e2e.py`.
 """
 
 import asyncio
