@@ -11,11 +11,16 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 
 class OneLineErrorsGroup(TyperGroup):
-    """A TyperGroup whose usage errors are one line on stderr (exit code 2)."""
+    """A TyperGroup whose usage errors are one line on stderr (exit code 2).
+
+    Its help names what a value is (`--stage STAGE`, `--port PORT`), never its
+    Python type (`<str>`, `<int>`): every parameter without a metavar of its own
+    gets its name as one.
+    """
 
     def main(
         self,
@@ -26,6 +31,7 @@ class OneLineErrorsGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        _name_placeholders(self)
         if not standalone_mode:
             return super().main(
                 args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra
@@ -41,6 +47,25 @@ class OneLineErrorsGroup(TyperGroup):
             typer.echo("error: aborted", err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _name_placeholders(command: Any) -> None:
+    """Name each value of `command` and its subcommands by itself, not by its Python type.
+
+    An option without a metavar gets its name (`--reason REASON`); an argument,
+    listed under its name already (`NUMBER`), shows no type beside it.
+    """
+    for param in getattr(command, "params", ()):
+        if isinstance(param, TyperArgument):
+            setattr(param, "display_type_rich", _no_type)  # noqa: B010 (an instance's own)
+        if param.metavar is None and not getattr(param, "is_flag", False) and param.name:
+            param.metavar = param.name.upper()
+    for sub in getattr(command, "commands", {}).values():
+        _name_placeholders(sub)
+
+
+def _no_type(ctx: Any) -> None:
+    return None
 
 
 def _exit_with(error: typer.TyperException) -> NoReturn:

@@ -55,6 +55,29 @@ def table_width() -> int | None:
     return min(shutil.get_terminal_size((120, 24)).columns, 120)
 
 
+def paragraph(text: str, *, indent: int = 0, hang: int = 0) -> str:
+    """`text` wrapped to the table width on a terminal (in a pipe: one line).
+
+    `indent` spaces before the first line, `indent + hang` before the others.
+    """
+    limit = table_width()
+    first = " " * indent
+    if limit is None:
+        return first + text
+    rest = " " * (indent + hang)
+    return "\n".join(
+        textwrap.wrap(
+            text,
+            limit,
+            initial_indent=first,
+            subsequent_indent=rest,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+        or [first]
+    )
+
+
 # A column is never wrapped narrower than this (or its header).
 _MIN_COLUMN = 10
 
@@ -111,7 +134,7 @@ def municipality_details(view: Mapping[str, Any]) -> str:
     width = max(len(label) for label, _ in pairs) + 1
     lines = []
     for label, value in pairs:
-        lines.append(f"{label + ':':<{width}} {_cell(value)}")
+        lines.append(paragraph(f"{label + ':':<{width}} {_cell(value)}", hang=width + 1))
         if label == "Blocked triggers":
             lines.extend(" " * (width + 1) + line for line in blocked[1:])
     return "\n".join(lines)
@@ -310,7 +333,7 @@ def obligations_table(obligations: Sequence[Mapping[str, Any]]) -> str:
             o.get("id"),
             o.get("label"),
             _obligation_status(o),
-            _deadline(o),
+            deadline_text(o),
             o.get("escalation_level"),
             o.get("opened_on"),
         )
@@ -344,7 +367,7 @@ def pending_table(obligation: Mapping[str, Any]) -> str:
 def deadline_set(number: str, obligation: Mapping[str, Any]) -> str:
     """The answer to a deadline change: the deadline now, and what it has scheduled."""
     head = (
-        f"{number} {obligation.get('id')}: deadline {_deadline(obligation)}, "
+        f"{number} {obligation.get('id')}: deadline {deadline_text(obligation)}, "
         f"{_obligation_status(obligation)}, escalation level {obligation.get('escalation_level')}"
     )
     if not obligation.get("pending"):
@@ -357,7 +380,7 @@ def bulk_deadlines(result: Mapping[str, Any]) -> str:
     rows: list[tuple[object, ...]] = []
     for item in result.get("results") or []:
         if item.get("ok"):
-            rows.append((item.get("number"), "ok", f"deadline {_deadline(item['obligation'])}"))
+            rows.append((item.get("number"), "ok", f"deadline {deadline_text(item['obligation'])}"))
         else:
             rows.append(
                 (item.get("number"), "failed", _error_message(item.get("error")) or "refused")
@@ -382,7 +405,7 @@ def overdue_table(items: Sequence[Mapping[str, Any]], *, as_of: date | None) -> 
             o.get("name"),
             o.get("obligation_id"),
             o.get("label"),
-            _deadline(o),
+            deadline_text(o),
             o.get("days_overdue"),
         )
         for o in items
@@ -393,8 +416,11 @@ def overdue_table(items: Sequence[Mapping[str, Any]], *, as_of: date | None) -> 
     return f"{table(headers, rows)}\n{count} overdue {noun} {on}"
 
 
-def _deadline(obligation: Mapping[str, Any]) -> str:
-    """The deadline, and the business day it falls back to when that is another day."""
+def deadline_text(obligation: Mapping[str, Any]) -> str:
+    """The deadline, and the business day it falls back to when that is another day.
+
+    Never "effective": that word is a transition's date everywhere else.
+    """
     deadline = obligation.get("deadline")
     if deadline is None:
         return "none"

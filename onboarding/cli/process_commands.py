@@ -11,7 +11,7 @@ import typer
 
 from onboarding.cli.lazy import lazy_module
 from onboarding.cli.options import Json
-from onboarding.cli.output import as_json, table
+from onboarding.cli.output import as_json, paragraph, table
 from onboarding.cli.remote import fail
 from onboarding.domain.errors import RequestRejected
 
@@ -95,8 +95,8 @@ def show(key: KeyOpt = MUNICIPALITY, version: VersionOpt = None, json: Json = Fa
         typer.echo(as_json(process_info(process).model_dump(mode="json")))
         return
     lines = [f"{process.title} ({process.name}), released {process.released_on}"]
-    lines += [f"  - {change}" for change in process.changes]
-    lines.append("Main road: " + " -> ".join(s.value for s in process.main_road))
+    lines += [paragraph(f"- {change}", indent=2, hang=2) for change in process.changes]
+    lines.append(paragraph("Main road: " + " -> ".join(s.value for s in process.main_road), hang=2))
     lines.append("")
     lines.append(
         table(

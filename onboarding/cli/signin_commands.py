@@ -8,7 +8,6 @@ and its audit log see the person. An ID token lives as long as the provider
 says (an hour at Entra ID); then `signin` again. `signout` forgets it.
 """
 
-import asyncio
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +26,8 @@ if TYPE_CHECKING:
 
 def sign_in() -> None:
     """Sign in at the identity provider from any browser; keep the person's ID token."""
+    import asyncio
+
     from onboarding.sso.provider import Provider, SignInFailed
     from onboarding.sso.roles import person_of
 

@@ -6,7 +6,7 @@ from typing import Any
 import typer
 
 from onboarding.cli.client import ApiClient
-from onboarding.cli.output import as_json, table
+from onboarding.cli.output import as_json, deadline_text, table
 
 
 def show_worklist(api: ApiClient, *, params: Mapping[str, object], json: bool) -> None:
@@ -49,11 +49,8 @@ def _party(item: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _due(item: Mapping[str, Any]) -> tuple[object, ...]:
-    deadline = item["effective_deadline"]
-    if deadline != item["deadline"]:
-        # A deadline on a day off counts from the business day before it.
-        deadline = f"{deadline} (set {item['deadline']})"
-    return (*_party(item), item["obligation_id"], deadline, item["days_left"])
+    # A deadline on a day off counts from the business day before it (DAYS too).
+    return (*_party(item), item["obligation_id"], deadline_text(item), item["days_left"])
 
 
 def _blocked(item: Mapping[str, Any]) -> tuple[object, ...]:

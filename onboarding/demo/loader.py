@@ -26,11 +26,18 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, Field
 
-from onboarding.demo.rollout import DemoEvent, DemoParty, DemoRollout, DemoWave
-from onboarding.demo.wave_driver import MemberDates, PastWave, go_live_in_past_wave, party_path
+from onboarding.demo.rollout import DemoEvent, DemoRollout, DemoWave
+from onboarding.demo.wave_driver import (
+    MemberDates,
+    PastWave,
+    Send,
+    go_live_in_past_wave,
+    party_path,
+)
 from onboarding.domain.errors import OnboardingError
 from onboarding.domain.vocabulary import Trigger
 
+# Requests under way at once, from every party's stream and every wave together.
 CONCURRENCY = 8
 
 
@@ -57,11 +64,9 @@ async def call(http: httpx.AsyncClient, method: str, url: str, body: Any = None)
     return response.json()
 
 
-async def post_transition(
-    http: httpx.AsyncClient, number: str, body: dict[str, Any]
-) -> dict[str, Any]:
+async def post_transition(send: Send, number: str, body: dict[str, Any]) -> dict[str, Any]:
     """Record one transition; raise DemoLoadFailed with the API's answer if refused."""
-    answer: dict[str, Any] = await call(http, "POST", f"{party_path(number)}/transitions", body)
+    answer: dict[str, Any] = await send("POST", f"{party_path(number)}/transitions", body)
     return answer
 
 
@@ -93,7 +98,7 @@ def past_wave(wave: DemoWave) -> PastWave:
 
 
 async def record_wave(
-    http: httpx.AsyncClient,
+    send: Send,
     rollout: DemoRollout,
     wave: DemoWave,
     *,
@@ -121,9 +126,6 @@ async def record_wave(
             done_on=lambda deadline: max(deadline, after),
         )
 
-    async def send(method: str, path: str, body: Any) -> Any:
-        return await call(http, method, path, body)
-
     view = await go_live_in_past_wave(
         send, past_wave(wave), members, dates, concurrency=concurrency, then=others
     )
@@ -132,20 +134,37 @@ async def record_wave(
     return 2 * (len(members) + len(others))  # approve_go_live, and the wave's go_live
 
 
-async def record_municipality(http: httpx.AsyncClient, number: str, events: list[DemoEvent]) -> int:
+async def record_facts(send: Send, number: str, events: list[DemoEvent]) -> int:
     """Record one party's facts in order, up to its go-live (its wave records that)."""
     recorded = 0
     for index, event in enumerate(events):
         if event.trigger is Trigger.GO_LIVE:
             continue
-        await post_transition(http, number, _body(event, event.trigger, f"demo:{number}:{index}"))
+        await post_transition(send, number, _body(event, event.trigger, f"demo:{number}:{index}"))
         recorded += 1
     return recorded
 
 
-async def register_party(http: httpx.AsyncClient, party: DemoParty) -> None:
-    """Register a GP office, specialist or hospital (again: the same answer, nothing changed)."""
-    await call(http, "POST", "/api/parties", party.registration())
+def waits_for(rollout: DemoRollout, *, kinds: bool) -> dict[str, set[str]]:
+    """Each wave's earlier waves it must follow: those its members' home municipalities go in.
+
+    A GP office may go live only once its municipality is ready or live; every
+    other wave goes side by side with the rest.
+    """
+    home = {party.id: party.municipality_number for party in rollout.parties} if kinds else {}
+    wave_of = {
+        number: wave.id
+        for wave in rollout.waves
+        for number in rollout.members(wave.id, kinds=kinds)
+    }
+    return {
+        wave.id: {
+            wave_of[town]
+            for member in rollout.members(wave.id, kinds=kinds)
+            if (town := home.get(member)) is not None and wave_of.get(town) not in (None, wave.id)
+        }
+        for wave in rollout.waves
+    }
 
 
 async def load_demo(
@@ -158,35 +177,52 @@ async def load_demo(
 ) -> DemoLoaded:
     """Record every fact of `rollout` through the API `http` points at (a coordinator token).
 
-    First (with `kinds`) the other parties are registered; then each party's
-    facts up to its go-live, side by side; then the waves in date order, each
-    one's members side by side.
+    Every party's facts are a stream of requests made in order (with `kinds`,
+    a party of another kind is registered first); the streams go side by side.
+    Each wave starts as soon as its members' streams are in (and the waves of
+    the municipalities its GP offices wait for have gone live). At most
+    `concurrency` requests are under way at once, whoever makes them.
     """
     gate = asyncio.Semaphore(concurrency)
+
+    async def send(method: str, path: str, body: Any) -> Any:
+        async with gate:
+            return await call(http, method, path, body)
+
     parties = rollout.parties if kinds else []
-
-    async def one(number: str, events: list[DemoEvent]) -> int:
-        async with gate:
-            return await record_municipality(http, number, events)
-
-    async def registered(party: DemoParty) -> None:
-        async with gate:
-            await register_party(http, party)
-
+    registrations = {party.id: party.registration() for party in parties}
     facts = {**rollout.municipalities, **{party.id: party.events for party in parties}}
     say(
         f"Loading the demo region: {sum(len(e) for e in facts.values())} facts of "
         f"{len(rollout.municipalities)} municipalities and {len(parties)} other parties, "
         f"{len(rollout.waves)} waves ..."
     )
-    await asyncio.gather(*(registered(party) for party in parties))
-    counts = await asyncio.gather(*(one(number, events) for number, events in facts.items()))
-    in_waves = 0
-    for wave in sorted(rollout.waves, key=lambda w: w.dates[-1].go_live_at):
-        in_waves += await record_wave(http, rollout, wave, concurrency=concurrency, kinds=kinds)
+
+    async def stream(number: str, events: list[DemoEvent]) -> int:
+        if number in registrations:  # a repeat changes nothing
+            await send("POST", "/api/parties", registrations[number])
+        return await record_facts(send, number, events)
+
+    streams = {number: asyncio.create_task(stream(number, e)) for number, e in facts.items()}
+    after = waits_for(rollout, kinds=kinds)
+    waves: dict[str, asyncio.Task[int]] = {}
+
+    async def wave_when_ready(wave: DemoWave) -> int:
+        await asyncio.gather(*(streams[m] for m in rollout.members(wave.id, kinds=kinds)))
+        await asyncio.gather(*(waves[earlier] for earlier in after[wave.id]))
+        return await record_wave(send, rollout, wave, concurrency=concurrency, kinds=kinds)
+
+    for wave in rollout.waves:
+        waves[wave.id] = asyncio.create_task(wave_when_ready(wave))
+    try:
+        counts = await asyncio.gather(*streams.values())
+        in_waves = await asyncio.gather(*waves.values())
+    finally:
+        for task in [*streams.values(), *waves.values()]:
+            task.cancel()
     return DemoLoaded(
         municipalities=len(rollout.municipalities),
-        transitions=sum(counts) + in_waves,
+        transitions=sum(counts) + sum(in_waves),
         waves=len(rollout.waves),
         parties=len(parties),
     )

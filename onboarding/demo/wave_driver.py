@@ -97,11 +97,17 @@ async def find(send: Send, wave_id: str) -> dict[str, Any] | None:
 
 
 async def create_and_fill(
-    send: Send, wave: PastWave, members: Sequence[str], *, exists: bool | None = None
+    send: Send,
+    wave: PastWave,
+    members: Sequence[str],
+    *,
+    exists: bool | None = None,
+    concurrency: int = 8,
 ) -> None:
     """Create the wave (unless it exists), add the members, move it to its later dates.
 
-    `exists`: whether the caller already looked the wave up (None: look it up).
+    `exists`: whether the caller already looked the wave up (None: look it up);
+    at most `concurrency` members are added at once.
     """
     if exists is None:
         exists = await find(send, wave.id) is not None
@@ -114,8 +120,14 @@ async def create_and_fill(
             "recorded_after_the_fact": True,
         }
         await send("POST", "/api/waves", body)
-    for number in members:
-        await send("POST", f"/api/waves/{wave.id}/members", {"number": number})
+    gate = asyncio.Semaphore(concurrency)
+
+    async def add(number: str) -> None:
+        async with gate:
+            await send("POST", f"/api/waves/{wave.id}/members", {"number": number})
+
+    # Side by side: the wave's workflow takes them one after another anyway.
+    await asyncio.gather(*(add(number) for number in members))
     view = await send("GET", f"/api/waves/{wave.id}", None)
     for go_live_at, reason in list(wave.moves)[len(view["dates"]) - 1 :]:
         body = {"go_live_at": go_live_at.isoformat(), "reason": reason}
@@ -178,7 +190,9 @@ async def go_live_in_past_wave(
     existing = await find(send, wave.id)
     if existing is not None and existing["status"] != "planned":
         return existing  # gone live in an earlier run
-    await create_and_fill(send, wave, [*members, *then], exists=existing is not None)
+    await create_and_fill(
+        send, wave, [*members, *then], exists=existing is not None, concurrency=concurrency
+    )
     gate = asyncio.Semaphore(concurrency)
 
     async def ready(number: str) -> None:

@@ -6,13 +6,17 @@ region is loaded: no secret outlives the load.
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from onboarding.demo.loader import DemoLoaded, load_demo
+from onboarding.demo.loader import CONCURRENCY, DemoLoaded, call, load_demo
+from onboarding.demo.open_work import record_open_work
 from onboarding.demo.rollout import PROCESS_VERSION, shipped_rollout
+from onboarding.domain.calendar import oslo_date
 from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.registry import MUNICIPALITY, process_definition
 from onboarding.embedded.datadir import DataDir
@@ -57,7 +61,8 @@ async def load_demo_region(
 ) -> DemoLoaded:
     """Record the demo region through the API at `api_url`, with a short-lived coordinator token.
 
-    Its GP offices, specialists and hospitals too (loader.py, `kinds`).
+    Its GP offices, specialists and hospitals too (loader.py, `kinds`); then the
+    open work of the load day (open_work.py).
     """
     rollout = shipped_rollout()
     token, secret = create_token(engine, name=rollout.actor, role=Role.COORDINATOR)
@@ -67,12 +72,19 @@ async def load_demo_region(
             base_url=api_url,
             headers={"Authorization": f"Bearer {secret}"},
             timeout=DEMO_TIMEOUT,
-            # A connection per request: on a busy machine a pooled connection sat idle
-            # past the server's keep-alive while others waited on slow updates, and the
-            # next request on it failed with ReadError as the server closed it.
-            limits=httpx.Limits(max_keepalive_connections=0),
+            # Connections are reused only while idle for less than a second: on a busy
+            # machine a pooled connection once sat idle past the server's keep-alive
+            # (uvicorn's 5 s) while others waited on slow updates, and the next request
+            # on it failed with ReadError as the server closed it.
+            limits=httpx.Limits(max_keepalive_connections=CONCURRENCY, keepalive_expiry=1.0),
         ) as http:
             loaded = await load_demo(http, rollout, say=say, kinds=True)
+
+            async def send(method: str, path: str, body: Any) -> Any:
+                return await call(http, method, path, body)
+
+            today = oslo_date(datetime.now(UTC))
+            work = await record_open_work(send, today=today)
     finally:
         revoke_token(engine, token_id=token.id)
     others = f" and {loaded.parties} other parties" if loaded.parties else ""
@@ -80,5 +92,10 @@ async def load_demo_region(
         f"Loaded the demo region: {loaded.transitions} transitions of "
         f"{loaded.municipalities} municipalities{others}, {loaded.waves} waves "
         "(see docs/demo-region.md)."
+    )
+    say(
+        f"Open work on {today}: {len(work.waves)} planned waves with {work.members} "
+        f"members, {work.deadlines} deadline set, a wave of GP offices gone live "
+        f"({work.notifications} messages in the outbox)."
     )
     return loaded

@@ -141,7 +141,7 @@ def test_unreachable_api_is_one_line(
     [
         (
             ["transition", "5001"],
-            "error: Missing argument 'trigger'. (see 'onboarding transition --help')",
+            "error: Missing argument 'TRIGGER'. (see 'onboarding transition --help')",
         ),
         (["users", "add", "Kari"], "error: Missing option '--role'. (see 'onboarding users add"),
         (["up", "--port", "http"], "error: Invalid value for '--port': "),

@@ -1,5 +1,7 @@
 """The CLI's plain-text rendering, without a server: what `show` says about blocked triggers."""
 
+import pytest
+
 from onboarding.cli import output
 
 STEINKJER = {
@@ -71,7 +73,67 @@ def test_the_funnel_of_a_past_date_counts_municipalities_not_now() -> None:
 
 def test_a_deadline_on_a_holiday_names_its_business_day() -> None:
     moved = {"deadline": "2027-06-12", "effective_deadline": "2027-06-11"}
-    assert output._deadline(moved) == "2027-06-12 (business day: 2027-06-11)"
+    assert output.deadline_text(moved) == "2027-06-12 (business day: 2027-06-11)"
+
+
+def test_the_work_list_names_a_moved_deadlines_business_day_as_everywhere_else() -> None:
+    from onboarding.cli.worklist_actions import worklist_text
+
+    party = {"id": "5001", "name": "Trondheim", "kind": "municipality"}
+    row = {
+        "party": party,
+        "obligation_id": "exercise_option",
+        "deadline": "2027-06-12",
+        "effective_deadline": "2027-06-11",
+        "days_left": -3,
+    }
+    counts = {"overdue": 1, "due": 0, "blocked": 0, "failed_notifications": 0, "stuck": 0}
+    work = {
+        "as_of": "2027-06-14",
+        "filters": {"days": 14},
+        "counts": counts,
+        **{part: [] for part in ("due", "blocked", "failed_notifications", "stuck")},
+        "overdue": [row],
+    }
+    text = worklist_text(work)
+    assert "2027-06-12 (business day: 2027-06-11)" in text
+    assert "effective" not in text and "(set" not in text
+
+
+def test_long_details_wrap_on_a_terminal_and_stay_whole_in_a_pipe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    last = {
+        "trigger": "sign_service_agreement",
+        "from_stage": "preparing",
+        "to_stage": "service_agreement_signed",
+        "effective_on": "2025-03-10",
+        "actor": {"name": "Demo loader (docs/demo-region.md)"},
+    }
+    view = {**STEINKJER, "last_transition": last}
+    monkeypatch.setattr(output, "table_width", lambda: 120)
+    lines = output.municipality_details(view).splitlines()
+    assert max(len(line) for line in lines) <= 120
+    wrapped = lines[lines.index(next(x for x in lines if x.startswith("Last transition:"))) + 1]
+    assert wrapped.startswith(" " * len("Last transition:  ")) and wrapped.strip()
+    monkeypatch.setattr(output, "table_width", lambda: None)
+    piped = output.municipality_details(view)
+    assert "by Demo loader (docs/demo-region.md)" in piped.splitlines()[-1]
+
+
+@pytest.mark.parametrize("key", ["municipality", "gp_office", "specialist", "hospital"])
+def test_process_show_fits_120_columns_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from onboarding.cli.main import app
+
+    monkeypatch.setattr(output, "table_width", lambda: 120)  # as on a terminal
+    result = CliRunner().invoke(app, ["process", "show", "--key", key])
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 120
+    assert "Main road: prospective ->" in result.output
 
 
 def test_the_default_process_of_the_commands_is_the_registrys() -> None:

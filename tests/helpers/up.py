@@ -44,9 +44,10 @@ def processes_mentioning(text: str) -> list[int]:
 class Up:
     """One `onboarding up` process on a data dir and fixed ports."""
 
-    def __init__(self, data_dir: Path, *extra: str) -> None:
+    def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.extra = extra
+        self.env = env or {}  # ONBOARDING_ settings of this instance (ours are dropped)
         self.api_port = free_port()
         self.temporal_port = free_port()
         self.ui_port = free_port()
@@ -62,6 +63,7 @@ class Up:
     def start(self) -> None:
         self.runs += 1
         env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
+        env.update(self.env)
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 [
