@@ -138,7 +138,6 @@ def check_standalone_services(up: Up, token: str) -> None:
 
 
 async def test_up_runs_everything_and_keeps_it_across_a_restart(up: Up) -> None:
-    started = time.monotonic()
     up.start()
     up.wait_healthy()
     up.wait_announced()
@@ -277,4 +276,3 @@ async def test_up_runs_everything_and_keeps_it_across_a_restart(up: Up) -> None:
 
     assert up.terminate() == 0, up.output()
     assert processes_mentioning(str(up.data_dir)) == []
-    assert time.monotonic() - started < 90
