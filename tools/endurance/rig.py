@@ -1,0 +1,411 @@
+"""The deployment the endurance run breaks: PostgreSQL, a dev server, workers and APIs, a relay.
+
+Everything is the real thing, each in a process of its own, as production
+runs it (docs/production.md): a PostgreSQL cluster of the run's own (Debian's
+initdb and pg_ctl, trust auth, a free port, its socket in the run's dir; the
+machine's shared server is never touched), the Temporal dev server from the
+project's binaries on a SQLite file, `onboarding db upgrade` and
+`onboarding db admin-token`, then `onboarding worker` and `onboarding api`
+processes with `ONBOARDING_MODE=production`. The mail relay is an aiosmtpd
+server in this process that keeps every message it accepts.
+"""
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import pwd
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import create_engine, text
+from temporalio.client import Client
+
+from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
+from onboarding.gateway.codec import EncryptionCodec, KeyRing, new_key
+
+START_TIMEOUT = 90.0
+STOP_TIMEOUT = 20.0
+SENDER = "onboarding@endurance.example.no"
+
+# Loaded before any fork: the child only calls prctl (see tests/helpers/devserver.py).
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: a killed run must not leave its services behind."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def free_port() -> int:
+    """A free localhost port below the ephemeral range (see tests/helpers/ports.py for why)."""
+    try:
+        top = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        top = 32_768
+    chooser = random.SystemRandom()
+    for _ in range(200):
+        port = chooser.randrange(20_000, max(top, 21_000))
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
+
+
+# -- PostgreSQL, a cluster of the run's own ---------------------------------------------
+
+
+def postgres_bin() -> Path:
+    """Debian's newest PostgreSQL binaries (/usr/lib/postgresql/<version>/bin)."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    if not found:
+        raise RuntimeError("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
+    return found[-1].parent
+
+
+@dataclass
+class Postgres:
+    """A private cluster in `root`: trust auth, 127.0.0.1:`port`, its socket in `root`."""
+
+    root: Path
+    port: int
+    bin: Path = field(default_factory=postgres_bin)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/onboarding"
+
+    def _run(self, *argv: str) -> None:
+        """Run a PostgreSQL program to its end, its output to pg_ctl.log.
+
+        Never to a pipe: the server pg_ctl starts would inherit it and the wait
+        for its end would never end.
+        """
+        # initdb and the server refuse to run as root: as root, run them as `postgres`.
+        user = "postgres" if os.geteuid() == 0 else None
+        with (self.root / "pg_ctl.log").open("ab") as out:
+            subprocess.run(
+                argv,
+                check=True,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=180,
+                user=user,
+                cwd=self.root,
+            )
+
+    def init(self) -> None:
+        self.root.mkdir(parents=True)
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(self.root, account.pw_uid, account.pw_gid)
+        self._run(
+            str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
+            "--auth=trust", "-E", "UTF8", "--no-sync",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "postgres.log"),
+            "-o", options, "-w", "-t", "60", "start",
+        )  # fmt: skip
+        admin = create_engine(
+            f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres",
+            isolation_level="AUTOCOMMIT",
+        )
+        with admin.connect() as connection:
+            if not connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = 'onboarding'")
+            ).first():
+                connection.execute(text("CREATE DATABASE onboarding"))
+        admin.dispose()
+
+    def restart_immediate(self) -> None:
+        """`pg_ctl restart -m immediate`: no checkpoint, crash recovery on the way up."""
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "postgres.log"),
+            "-m", "immediate", "-w", "-t", "120", "restart",
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+# -- the services -----------------------------------------------------------------------
+
+
+@dataclass
+class Service:
+    """`python -m onboarding <args>` as a child process, its output appended to a log."""
+
+    name: str
+    args: tuple[str, ...]
+    env: dict[str, str]
+    log: Path
+    ready_text: str
+    process: "subprocess.Popen[bytes] | None" = None
+    _offset: int = 0
+
+    def start(self) -> None:
+        self._offset = self.log.stat().st_size if self.log.exists() else 0
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "onboarding", *self.args],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                preexec_fn=_die_with_parent,
+            )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def output(self) -> str:
+        """What this start of the process has written so far."""
+        with contextlib.suppress(OSError), self.log.open("rb") as log:
+            log.seek(self._offset)
+            return log.read().decode(errors="replace")
+        return ""
+
+    async def wait_ready(self, timeout: float = START_TIMEOUT) -> bool:
+        """True once it says it is ready; False if it exited or took too long."""
+        deadline = time.monotonic() + timeout
+        while self.ready_text not in self.output():
+            if not self.alive() or time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.1)
+        return True
+
+    def kill(self) -> None:
+        """SIGKILL: nothing flushed, no clean stop, as when a machine dies."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=STOP_TIMEOUT)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    async def restart(self, attempts: int = 10) -> None:
+        """Start it until it is ready: it refuses to start while Temporal or the database
+        is down, as a supervisor would find."""
+        for _ in range(attempts):
+            self.kill()
+            self.start()
+            if await self.wait_ready():
+                return
+            await asyncio.sleep(2.0)
+        raise RuntimeError(f"{self.name} did not start:\n{self.output()[-3000:]}")
+
+
+# -- the mail relay ---------------------------------------------------------------------
+
+
+@dataclass
+class Relay:
+    """An SMTP server that accepts everything and keeps each message's Message-ID."""
+
+    message_ids: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = 0
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.content
+        raw = content if isinstance(content, bytes) else str(content).encode()
+        headers = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode(errors="replace")
+        message_id = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in headers.splitlines()
+                if line.lower().startswith("message-id:")
+            ),
+            "",
+        )
+        with self.lock:
+            self.message_ids.append(message_id)
+        return "250 Message accepted for delivery"
+
+    def received(self) -> list[str]:
+        with self.lock:
+            return list(self.message_ids)
+
+
+# -- the whole deployment ---------------------------------------------------------------
+
+
+@dataclass
+class Deployment:
+    """The run's processes and files under `root`; `start()` brings them up, `close()` down."""
+
+    root: Path
+    workers: int
+    apis: int
+    policy: dict[str, Any]
+    keys: KeyRing = field(default_factory=lambda: KeyRing((new_key("endurance"),)))
+    relay: Relay = field(default_factory=Relay)
+    postgres: Postgres | None = None
+    dev: DevServer | None = None
+    worker_services: list[Service] = field(default_factory=list)
+    api_services: list[Service] = field(default_factory=list)
+    api_urls: list[str] = field(default_factory=list)
+    admin_token: str = ""
+    _controller: Controller | None = None
+
+    def env(self) -> dict[str, str]:
+        """Production mode, as the deployments set it (deploy/compose/onboarding.env.example)."""
+        assert self.postgres is not None and self.dev is not None
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
+        env.update(
+            ONBOARDING_MODE="production",
+            ONBOARDING_HOME=str(self.root / "home"),
+            ONBOARDING_DATABASE_URL=self.postgres.url,
+            ONBOARDING_TEMPORAL_ADDRESS=self.dev.options.address,
+            ONBOARDING_TEMPORAL_ALLOW_PLAINTEXT="true",
+            ONBOARDING_ENCRYPTION_KEYS=self.keys.serialize(),
+            ONBOARDING_POLICY_FILE=str(self.root / "policy.json"),
+            ONBOARDING_SMTP_HOST="127.0.0.1",
+            ONBOARDING_SMTP_PORT=str(self.relay.port),
+            ONBOARDING_SMTP_SECURITY="none",
+            ONBOARDING_SMTP_SENDER=SENDER,
+            ONBOARDING_SMTP_TIMEOUT_SECONDS="10",
+            ONBOARDING_PUBLIC_URL="https://onboarding.endurance.example.no",
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    async def start(self) -> None:
+        import json
+
+        (self.root / "home").mkdir(parents=True)
+        (self.root / "policy.json").write_text(json.dumps(self.policy))
+        self._controller = Controller(
+            self.relay, hostname="127.0.0.1", port=free_port(), ready_timeout=10
+        )
+        self._controller.start()
+        self.relay.port = self._controller.port
+        self.postgres = Postgres(self.root / "postgres", free_port())
+        self.postgres.init()
+        self.postgres.start()
+        self.dev = DevServer(
+            DevServerOptions(
+                binary=temporal_binary(),
+                db_file=self.root / "temporal.db",
+                log_file=self.root / "temporal.log",
+                port=free_port(),
+                ui_port=free_port(),
+            )
+        )
+        await self.start_dev_server()
+        self._command("db", "upgrade")
+        self.admin_token = self._command("db", "admin-token", "--name", "endurance").split()[-1]
+        for i in range(self.workers):
+            worker = Service(
+                f"worker-{i + 1}",
+                ("worker",),
+                self.env(),
+                self.root / f"worker-{i + 1}.log",
+                "Worker polling task queue",
+            )
+            self.worker_services.append(worker)
+            await worker.restart()
+        for i in range(self.apis):
+            port = free_port()
+            api = Service(
+                f"api-{i + 1}",
+                ("api", "--host", "127.0.0.1", "--port", str(port)),
+                self.env(),
+                self.root / f"api-{i + 1}.log",
+                "API on http://",
+            )
+            self.api_services.append(api)
+            self.api_urls.append(f"http://127.0.0.1:{port}")
+            await api.restart()
+
+    async def start_dev_server(self) -> Client:
+        assert self.dev is not None
+        self.dev.start()
+        return await self.dev.wait_ready(timeout=START_TIMEOUT, codec=EncryptionCodec(self.keys))
+
+    def kill_dev_server(self, how: signal.Signals) -> None:
+        assert self.dev is not None and self.dev.process is not None
+        self.dev.process.send_signal(how)
+        try:
+            self.dev.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.dev.process.kill()
+            self.dev.process.wait(timeout=STOP_TIMEOUT)
+
+    def _command(self, *args: str) -> str:
+        """`python -m onboarding <args>` to its end; its output (raises if it failed)."""
+        done = subprocess.run(
+            [sys.executable, "-m", "onboarding", *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"onboarding {' '.join(args)}: {done.stdout}{done.stderr}")
+        return done.stdout
+
+    def reconcile(self, *extra: str) -> tuple[int, str]:
+        """`onboarding reconcile --json` against the first API, as an operator runs it."""
+        env = {**self.env(), "ONBOARDING_URL": self.api_urls[0]}
+        env["ONBOARDING_TOKEN"] = self.admin_token
+        done = subprocess.run(
+            [sys.executable, "-m", "onboarding", "reconcile", "--json", *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        return done.returncode, done.stdout + done.stderr
+
+    def close(self) -> None:
+        for service in [*self.api_services, *self.worker_services]:
+            with contextlib.suppress(Exception):
+                service.stop()
+        if self.dev is not None:
+            with contextlib.suppress(Exception):
+                self.dev.stop(timeout=STOP_TIMEOUT)
+        if self.postgres is not None:
+            self.postgres.stop()
+        if self._controller is not None:
+            with contextlib.suppress(Exception):
+                self._controller.stop()
+
+
+def remove(root: Path) -> None:
+    shutil.rmtree(root, ignore_errors=True)
