@@ -45,7 +45,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--fault-every",
         type=float,
         default=None,
-        help="mean seconds between faults (45; a fifth of a run under 15 minutes)",
+        help="mean seconds between faults (45; a sixth of a run under 15 minutes)",
     )
     parser.add_argument(
         "--arm-every",
@@ -62,7 +62,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=None, help="also write the tally here")
     args = parser.parse_args(argv)
     seconds = args.minutes * 60
-    args.fault_every = args.fault_every or (45.0 if seconds >= 900 else max(10.0, seconds / 5))
+    args.fault_every = args.fault_every or (45.0 if seconds >= 900 else max(10.0, seconds / 6))
     args.arm_every = args.arm_every or (120.0 if seconds >= 480 else max(30.0, seconds / 4))
     args.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     return args

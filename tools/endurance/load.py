@@ -32,46 +32,22 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from bench import drive, up_http
+from bench.up_http import ROAD, planned
 from onboarding.demo.wave_driver import all_on, go_live_in_past_wave, wave_of_the_day
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.process.machine import ProcessContext, decide
-from onboarding.domain.process.registry import MUNICIPALITY, latest
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store.tables.notifications import NotificationRow
 from tools.endurance.client import Api, LoadRefused
 
 OSLO = ZoneInfo("Europe/Oslo")
-PROCESS = latest(MUNICIPALITY)  # what a region loaded through the API runs
+PROCESS = up_http.PROCESS  # what a region loaded through the API runs: the newest
 
-ROAD = (
-    Trigger.SIGN_COLLABORATION,
-    Trigger.REQUIRE_RESIGNATURE,
-    Trigger.SIGN_COLLABORATION,
-    Trigger.EXERCISE_OPTION,
-    Trigger.START_PREPARATION,
-)
-LOOP = (
-    Trigger.PAUSE,
-    Trigger.RESUME,
-    Trigger.DECLINE,
-    Trigger.EXERCISE_OPTION,
-    Trigger.PAUSE,
-    Trigger.RESUME,
-    Trigger.START_PREPARATION,
-)
+# The road and loop of the HTTP benchmark (bench/up_http.py), then the end of the road.
 FINISH = (Trigger.SIGN_CALL_OFF_AGREEMENT, Trigger.SIGN_SERVICE_AGREEMENT)
-SIGNED = {"signed_by": "Kari, rådmann"}
-EVIDENCE: dict[Trigger, dict[str, str]] = {
-    Trigger.SIGN_COLLABORATION: {"agreement_version": "2024", "document_ref": "ARK-2024/0042"},
-    Trigger.REQUIRE_RESIGNATURE: {"agreement_version": "2025"},
-    Trigger.EXERCISE_OPTION: {"case_ref": "2025/1234"},
-    Trigger.DECLINE: {"case_ref": "2025/1250", "reason": "endurance run"},
-    Trigger.START_PREPARATION: {},
-    Trigger.PAUSE: {"reason": "endurance run"},
-    Trigger.RESUME: {},
-    Trigger.SIGN_CALL_OFF_AGREEMENT: {"document_ref": "ARK-2025/0101", **SIGNED},
-    Trigger.SIGN_SERVICE_AGREEMENT: {"document_ref": "ARK-2025/0007", **SIGNED},
-}
+SIGNED = {"document_ref": "ARK-2025/0101", "signed_by": "Kari, rådmann"}
+EVIDENCE = {**drive.EVIDENCE, **dict.fromkeys(FINISH, SIGNED)}
 # The obligation armed: the one open in `preparing` (version 2: the call-off agreement).
 _ARMED = next(rule for rule in PROCESS.obligations if Stage.PREPARING in rule.stages)
 ARMED_OBLIGATION = _ARMED.id.value
@@ -86,13 +62,9 @@ PROGRAM_COORDINATOR = {
 }
 
 
-def planned(step: int) -> Trigger:
-    """A lane's `step`-th transition (from 0): the road, then the loop for ever."""
-    return ROAD[step] if step < len(ROAD) else LOOP[(step - len(ROAD)) % len(LOOP)]
-
-
 def check_plan() -> None:
     """The process takes the road, the loop and the finish, each ending where the next begins."""
+    up_http.check_plan()
 
     def walk(stage: Stage, triggers: tuple[Trigger, ...]) -> Stage:
         context = ProcessContext(definition=PROCESS, stage=stage)
@@ -102,10 +74,9 @@ def check_plan() -> None:
             context = ProcessContext(definition=PROCESS, stage=to, paused_from=paused_from)
         return context.stage
 
-    preparing = walk(Stage.PROSPECTIVE, ROAD)
-    if preparing is not Stage.PREPARING or walk(preparing, LOOP) is not Stage.PREPARING:
-        raise RuntimeError("the load's road and loop do not end in preparing")
-    walk(preparing, FINISH)
+    if up_http.stage_after(len(ROAD)) is not Stage.PREPARING:
+        raise RuntimeError("the load's road does not end in preparing")
+    walk(Stage.PREPARING, FINISH)
 
 
 def region_policy(start: datetime) -> dict[str, Any]:

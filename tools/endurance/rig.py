@@ -12,18 +12,17 @@ server in this process that keeps every message it accepts.
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import pwd
-import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email import policy as email_policy
 from pathlib import Path
 from typing import Any
 
@@ -34,39 +33,10 @@ from temporalio.client import Client
 
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
 from onboarding.gateway.codec import EncryptionCodec, KeyRing, new_key
+from tools.processes import STOP_TIMEOUT, Service, free_port
 
 START_TIMEOUT = 90.0
-STOP_TIMEOUT = 20.0
 SENDER = "onboarding@endurance.example.no"
-
-# Loaded before any fork: the child only calls prctl (see tests/helpers/devserver.py).
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: a killed run must not leave its services behind."""
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def free_port() -> int:
-    """A free localhost port below the ephemeral range (see tests/helpers/ports.py for why)."""
-    try:
-        top = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        top = 32_768
-    chooser = random.SystemRandom()
-    for _ in range(200):
-        port = chooser.randrange(20_000, max(top, 21_000))
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
-
 
 # -- PostgreSQL, a cluster of the run's own ---------------------------------------------
 
@@ -161,62 +131,19 @@ class Postgres:
 
 
 @dataclass
-class Service:
-    """`python -m onboarding <args>` as a child process, its output appended to a log."""
+class Named(Service):
+    """A service of the deployment, by name, that a fault may kill and a supervisor restarts."""
 
-    name: str
-    args: tuple[str, ...]
-    env: dict[str, str]
-    log: Path
-    ready_text: str
-    process: "subprocess.Popen[bytes] | None" = None
-    _offset: int = 0
-
-    def start(self) -> None:
-        self._offset = self.log.stat().st_size if self.log.exists() else 0
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "onboarding", *self.args],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=self.env,
-                preexec_fn=_die_with_parent,
-            )
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def output(self) -> str:
-        """What this start of the process has written so far."""
-        with contextlib.suppress(OSError), self.log.open("rb") as log:
-            log.seek(self._offset)
-            return log.read().decode(errors="replace")
-        return ""
+    name: str = ""
 
     async def wait_ready(self, timeout: float = START_TIMEOUT) -> bool:
         """True once it says it is ready; False if it exited or took too long."""
         deadline = time.monotonic() + timeout
-        while self.ready_text not in self.output():
+        while not self.ready():
             if not self.alive() or time.monotonic() > deadline:
                 return False
             await asyncio.sleep(0.1)
         return True
-
-    def kill(self) -> None:
-        """SIGKILL: nothing flushed, no clean stop, as when a machine dies."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=STOP_TIMEOUT)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
 
     async def restart(self, attempts: int = 10) -> None:
         """Start it until it is ready: it refuses to start while Temporal or the database
@@ -244,15 +171,9 @@ class Relay:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.content
         raw = content if isinstance(content, bytes) else str(content).encode()
-        headers = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode(errors="replace")
-        message_id = next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in headers.splitlines()
-                if line.lower().startswith("message-id:")
-            ),
-            "",
-        )
+        # Parsed, not split: the header is folded when the Message-ID is long.
+        parsed = message_from_bytes(raw, policy=email_policy.default)
+        message_id = str(parsed["Message-ID"]).strip()
         with self.lock:
             self.message_ids.append(message_id)
         return "250 Message accepted for delivery"
@@ -277,8 +198,8 @@ class Deployment:
     relay: Relay = field(default_factory=Relay)
     postgres: Postgres | None = None
     dev: DevServer | None = None
-    worker_services: list[Service] = field(default_factory=list)
-    api_services: list[Service] = field(default_factory=list)
+    worker_services: list[Named] = field(default_factory=list)
+    api_services: list[Named] = field(default_factory=list)
     api_urls: list[str] = field(default_factory=list)
     admin_token: str = ""
     _controller: Controller | None = None
@@ -331,23 +252,17 @@ class Deployment:
         self._command("db", "upgrade")
         self.admin_token = self._command("db", "admin-token", "--name", "endurance").split()[-1]
         for i in range(self.workers):
-            worker = Service(
-                f"worker-{i + 1}",
-                ("worker",),
-                self.env(),
-                self.root / f"worker-{i + 1}.log",
-                "Worker polling task queue",
-            )
+            worker = Named(self.env(), self.root / f"worker-{i + 1}.log", name=f"worker-{i + 1}")
             self.worker_services.append(worker)
             await worker.restart()
         for i in range(self.apis):
             port = free_port()
-            api = Service(
-                f"api-{i + 1}",
-                ("api", "--host", "127.0.0.1", "--port", str(port)),
+            api = Named(
                 self.env(),
                 self.root / f"api-{i + 1}.log",
-                "API on http://",
+                args=("api", "--host", "127.0.0.1", "--port", str(port)),
+                ready_text="API on http://",
+                name=f"api-{i + 1}",
             )
             self.api_services.append(api)
             self.api_urls.append(f"http://127.0.0.1:{port}")
