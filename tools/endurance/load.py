@@ -7,7 +7,7 @@ round a loop back to `preparing` (pause, resume, decline, exercise_option,
 pause, resume, start_preparation) until its wave's hour, then the call-off and
 service agreements and go-live in a production wave of a few municipalities
 recorded after the fact (onboarding.demo.wave_driver). Waves fall due spread
-over the run.
+over the last part of the run.
 
 Reminders: the region runs a policy with calendar `every_day` (docs/deadlines.md).
 Every few minutes a few municipalities are held at `preparing`, an admin
@@ -179,13 +179,17 @@ class Load:
                 task.cancel()
 
     def _plan_waves(self) -> None:
-        """Waves of `wave_size`, due evenly from 40% to 90% of the run."""
+        """Waves of `wave_size`, due evenly from 60% to 95% of the run.
+
+        Until a lane's wave it loops: the whole region is under load for most of
+        the run, and goes live, wave after wave, in its last part.
+        """
         numbers = list(self.numbers)
         self.rng.shuffle(numbers)
         groups = [numbers[i : i + self.wave_size] for i in range(0, len(numbers), self.wave_size)]
         span = self.stop_at - self.started
         for k, group in enumerate(groups):
-            share = 0.4 + 0.5 * (k / max(1, len(groups) - 1))
+            share = 0.6 + 0.35 * (k / max(1, len(groups) - 1))
             wave = Wave(f"endurance-{k:03d}", self.started + share * span)
             self.waves.append(wave)
             for number in group:
