@@ -106,10 +106,9 @@ async def endure(args: argparse.Namespace, root: Path) -> tally.Tally:
             )
             chaos = Chaos(deployment, args.fault_every, rng, log=say)
             began = time.monotonic()
-            faults = asyncio.create_task(chaos.run(began + args.minutes * 60))
-            await load.run()
+            # A fault that cannot be repaired stops the run at once, as a refused request does.
+            await asyncio.gather(load.run(), chaos.run(began + args.minutes * 60))
             loaded_for = time.monotonic() - began
-            await faults
             say(f"load ended after {loaded_for:.0f} s; {args.settle:g} s to settle")
             await asyncio.sleep(args.settle)
             await chaos.revive()
@@ -170,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     root = root / "run"
     loop = asyncio.new_event_loop()
     task = loop.create_task(endure(args, root))
-    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    for stop in (signal.SIGINT, signal.SIGTERM):  # stopped cleanly: nothing left running
+        loop.add_signal_handler(stop, task.cancel)
     try:
         result = loop.run_until_complete(task)
     except BaseException:
