@@ -295,8 +295,11 @@ class Deployment:
             raise RuntimeError(f"onboarding {' '.join(args)}: {done.stdout}{done.stderr}")
         return done.stdout
 
-    def reconcile(self, *extra: str) -> tuple[int, str]:
-        """`onboarding reconcile --json` against the first API, as an operator runs it."""
+    def reconcile(self, *extra: str) -> str:
+        """`onboarding reconcile --json` against the first API, as an operator runs it.
+
+        Its JSON report (stdout); the whole output is kept in the run's files.
+        """
         env = {**self.env(), "ONBOARDING_URL": self.api_urls[0]}
         env["ONBOARDING_TOKEN"] = self.admin_token
         done = subprocess.run(
@@ -306,7 +309,10 @@ class Deployment:
             text=True,
             timeout=600,
         )
-        return done.returncode, done.stdout + done.stderr
+        name = "reconcile" + "".join(extra).replace("--", "-")
+        output = f"exit {done.returncode}\n{done.stdout}{done.stderr}"
+        (self.root / f"{name}.out").write_text(output)
+        return done.stdout
 
     def close(self) -> None:
         for service in [*self.api_services, *self.worker_services]:

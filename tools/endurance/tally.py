@@ -4,7 +4,9 @@ Invariants (the run fails if one breaks):
 - every acknowledged transition is in the audit log exactly once, in the
   order it was acknowledged, numbered 1, 2, ... per municipality, and nothing
   else is there; each current-state row agrees with its log;
-- every acknowledged deadline is in `deadline_change` exactly once;
+- every acknowledged deadline is in `deadline_change` exactly once; no wave
+  event and no checklist item is recorded twice, and every member of a wave
+  gone live is recorded live;
 - every reminder due (escalation-1 pending at an armed instant) has exactly
   one outbox row per recipient, `sent`, and the relay got it exactly once;
   no outbox row beyond those, and no message at the relay beyond those;
@@ -24,6 +26,7 @@ from temporalio.client import Client
 from onboarding.store.tables.notifications import NotificationRow
 from onboarding.store.tables.obligations import DeadlineChangeRow
 from onboarding.store.tables.parties import AuditEventRow, MunicipalityRow
+from onboarding.store.tables.waves import ChecklistCompletionRow, WaveEventRow
 from tools.endurance.load import ARMED_OBLIGATION, ESCALATION_1_ROLES, Load
 from tools.endurance.rig import SENDER
 
@@ -97,6 +100,26 @@ def deadlines(tally: Tally, engine: Engine, load: Load) -> None:
     tally.figures["deadlines acknowledged"] = sum(acked.values())
     tally.check("deadlines acknowledged, not recorded", sum((acked - recorded).values()))
     tally.check("deadlines recorded twice or never acknowledged", sum((recorded - acked).values()))
+
+
+def waves(tally: Tally, engine: Engine, load: Load) -> None:
+    """No wave event and no checklist item twice; every member of a wave gone live went live."""
+    with Session(engine) as session:
+        events = session.exec(select(WaveEventRow)).all()
+        done = session.exec(select(ChecklistCompletionRow)).all()
+    recorded = Counter((e.wave_id, e.kind, e.number) for e in events)
+    tally.figures["waves live"] = sum(1 for wave in load.waves if wave.live)
+    tally.check("wave events recorded twice", sum(c - 1 for c in recorded.values() if c > 1))
+    missing = [
+        (wave.id, number)
+        for wave in load.waves
+        for number in wave.live
+        if (wave.id, "member_went_live", number) not in recorded
+    ]
+    tally.check("members of a live wave not recorded live", len(missing), detail=missing[:3])
+    items = Counter((c.municipality_number, c.item) for c in done)
+    tally.figures["checklist items done"] = len(done)
+    tally.check("checklist items recorded twice", sum(c - 1 for c in items.values() if c > 1))
 
 
 def reminders(tally: Tally, engine: Engine, load: Load, received: list[str]) -> None:
