@@ -102,6 +102,7 @@ async def endure(args: argparse.Namespace, root: Path) -> tally.Tally:
                 wave_size=args.wave_size,
                 arm_every=args.arm_every,
                 per_round=args.per_round,
+                concurrency=args.concurrency,
                 log=say,
             )
             chaos = Chaos(deployment, args.fault_every, rng, log=say)

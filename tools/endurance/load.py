@@ -149,7 +149,8 @@ class Load:
     rng: random.Random
     wave_size: int = 5
     arm_every: float = 120.0
-    arm_lead: float = 45.0
+    arm_lead: float = 60.0
+    concurrency: int = 8
     per_round: int = 3
     log: Callable[[str], None] = print
     lanes: dict[str, Lane] = field(default_factory=dict)
@@ -160,9 +161,11 @@ class Load:
     stop_at: float = 0.0
     stopping: bool = False
     transitions: int = 0
+    _turns: asyncio.Semaphore = field(init=False, repr=False)
 
     async def run(self) -> None:
         """Drive until the minutes are up; then let every lane, wave and round end."""
+        self._turns = asyncio.Semaphore(self.concurrency)
         self.started = time.monotonic()
         self.stop_at = self.started + self.minutes * 60
         self._plan_waves()
@@ -214,22 +217,33 @@ class Load:
         self.transitions += 1
 
     async def _lane(self, lane: Lane) -> None:
+        """Step after step, each in a turn of `concurrency`; held, it waits outside its turn.
+
+        A lane decides its next step only once its turn has come, so one asked
+        to hold at `preparing` parks at its next turn there rather than after a
+        step it had already queued.
+        """
         try:
             while not self.stopping:
-                if lane.hold and lane.stage in OPEN_STAGES:
+                async with self._turns:
+                    if lane.hold and lane.stage in OPEN_STAGES:
+                        steps: tuple[Trigger, ...] = ()
+                    elif lane.stage is Stage.PREPARING and time.monotonic() >= lane.wave.at:
+                        lane.finishing = True
+                        steps = FINISH
+                    else:
+                        steps = (planned(lane.steps),)
+                    for trigger in steps:
+                        await self.move(lane, trigger)
+                if lane.finishing:
+                    lane.finished = True
+                    return
+                if not steps:
                     lane.parked.set()
                     await lane.release.wait()
                     lane.hold = False
                     lane.parked.clear()
                     lane.release.clear()
-                    continue
-                if lane.stage is Stage.PREPARING and time.monotonic() >= lane.wave.at:
-                    lane.finishing = True
-                    for trigger in FINISH:
-                        await self.move(lane, trigger)
-                    lane.finished = True
-                    return
-                await self.move(lane, planned(lane.steps))
         finally:
             lane.done = True
 
