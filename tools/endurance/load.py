@@ -221,10 +221,12 @@ class Load:
 
         A lane decides its next step only once its turn has come, so one asked
         to hold at `preparing` parks at its next turn there rather than after a
-        step it had already queued.
+        step it had already queued. When the minutes are up, a lane stops
+        unless its wave is due (all are by then): so every municipality ends live.
         """
         try:
-            while not self.stopping:
+            # At the end of the run a lane whose wave is due walks on until it is live.
+            while not self.stopping or time.monotonic() >= lane.wave.at:
                 async with self._turns:
                     if lane.hold and lane.stage in OPEN_STAGES:
                         steps: tuple[Trigger, ...] = ()
