@@ -9,11 +9,9 @@ either one and start it again on the same files. Every process is stopped by
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -28,83 +26,28 @@ from onboarding.gateway.codec import EncryptionCodec, KeyRing, new_key
 from onboarding.store.database import make_engine
 from onboarding.store.schema import create_schema
 from tests.helpers.ports import free_port  # noqa: F401  (re-exported to the tests)
+from tools.processes import Service
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
-_PR_SET_PDEATHSIG = 1
-
-
-# Loaded here, not in the forked child: dlopen there could hang on a lock that
-# one of pytest's other threads (the SDK's runtime) held at the fork.
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
-
-
-def _die_with_pytest() -> None:
-    """In the child before exec: a killed pytest must not leave a worker behind."""
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 @dataclass
-class WorkerProcess:
-    """`python -m onboarding worker` (or another command) as a child process, output in a file."""
+class WorkerProcess(Service):
+    """`python -m onboarding worker` (or another command) as a child process, output in a file.
 
-    env: dict[str, str]
-    log_file: Path
-    process: "subprocess.Popen[bytes] | None" = None
-    args: tuple[str, ...] = ("worker",)
-    ready_text: str = "Worker polling task queue"
-
-    def start(self) -> None:
-        with self.log_file.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "onboarding", *self.args],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=self.env,
-                preexec_fn=_die_with_pytest,
-            )
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def output(self) -> str:
-        try:
-            return self.log_file.read_text(errors="replace")
-        except OSError:
-            return ""
+    Starting, killing and stopping are tools/processes.py's (shared with the endurance run).
+    """
 
     async def wait_polling(self, *, timeout: float = START_TIMEOUT) -> None:
         """Until the process says it is ready (polls, serves); fail with its output otherwise."""
         deadline = time.monotonic() + timeout
-        while self.ready_text not in self.output():
+        while not self.ready():
             assert self.alive(), f"{self.log_file.stem} exited:\n{self.output()}"
             assert time.monotonic() < deadline, (
                 f"{self.log_file.stem} did not start:\n{self.output()}"
             )
             await asyncio.sleep(0.1)
-
-    def kill(self) -> None:
-        """SIGKILL: no clean stop, nothing flushed, as when a machine dies."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=STOP_TIMEOUT)
-
-    def stop(self) -> None:
-        """SIGTERM (a clean stop), then SIGKILL if it will not go."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
 
 
 @dataclass
