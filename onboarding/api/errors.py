@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from onboarding.domain.errors import (
     MigrationExists,
@@ -33,7 +33,7 @@ from onboarding.domain.errors import (
     UnknownWave,
     WaveRefused,
 )
-from onboarding.gateway.parties import EngineUnavailable
+from onboarding.gateway.parties import EngineUnavailable, engine_unreachable
 
 # Most specific first: the first class the error is an instance of wins.
 STATUS_BY_ERROR: tuple[tuple[type[OnboardingError], int], ...] = (
@@ -234,7 +234,7 @@ def status_of(err: OnboardingError) -> int:
 
 def domain_error_of_rpc(err: RPCError) -> OnboardingError:
     """A Temporal RPC failure that escaped the gateway, as a domain error."""
-    if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+    if engine_unreachable(err):
         return EngineUnavailable(f"the workflow engine is unavailable: {err.message}")
     return OnboardingError(f"workflow engine error: {err.message}")
 

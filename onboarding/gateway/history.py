@@ -15,7 +15,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from onboarding.gateway.parties import EngineUnavailable
+from onboarding.gateway.parties import EngineUnavailable, engine_unreachable
 
 
 class EngineRun(BaseModel):
@@ -92,7 +92,7 @@ async def run_history(
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             return None
-        if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        if engine_unreachable(err):
             raise EngineUnavailable(f"the workflow engine is unavailable: {err.message}") from err
         raise
     types = [

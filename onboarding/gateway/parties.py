@@ -62,6 +62,19 @@ class EngineUnavailable(OnboardingError):
     code = "engine_unavailable"
 
 
+def engine_unreachable(err: RPCError) -> bool:
+    """Whether an RPC failed for want of the engine rather than for what it asked.
+
+    Besides UNAVAILABLE and DEADLINE_EXCEEDED, a dev server or frontend that
+    goes away mid-call surfaces as a "transport error" with another status
+    (seen when the endurance run restarts the dev server): that too is the
+    engine being away, worth a retry (503), not a fault of the request (500).
+    """
+    return err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED) or (
+        "transport error" in err.message
+    )
+
+
 class UpdateOutcomeUnknown(EngineUnavailable):
     """The request reached the engine but its answer was lost: it may have been applied.
 
@@ -341,7 +354,7 @@ def rpc_error(
     """The domain error of a Temporal RPC failure: not found is `missing`, or the municipality."""
     if err.status == RPCStatusCode.NOT_FOUND:
         return missing or UnknownMunicipality(number)
-    if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+    if engine_unreachable(err):
         return EngineUnavailable(f"the workflow engine is unavailable: {err.message}")
     if err.status == RPCStatusCode.FAILED_PRECONDITION and "Workflow Task in failed state" in (
         err.message

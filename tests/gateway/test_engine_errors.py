@@ -16,6 +16,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from onboarding.api.errors import domain_error_of_rpc
 from onboarding.domain.errors import TransitionRefused
 from onboarding.gateway.parties import (
     UPDATE_OUTCOME_UNKNOWN,
@@ -119,3 +120,24 @@ def test_a_query_the_busy_worker_could_not_answer_in_time_is_engine_unavailable(
             raise deadlock
     with pytest.raises(WorkflowQueryFailedError), engine_errors("5001"):
         raise WorkflowQueryFailedError("KeyError: 'stage'")  # a bug in a handler stays a 500
+
+
+@pytest.mark.parametrize(
+    "status", [RPCStatusCode.UNAVAILABLE, RPCStatusCode.UNKNOWN, RPCStatusCode.CANCELLED]
+)
+def test_a_dev_server_gone_mid_call_is_engine_unavailable(status: RPCStatusCode) -> None:
+    # Seen while the endurance run (tools/endurance) restarted the dev server:
+    # the SDK's transport broke under a call, which must be a 503 to repeat.
+    gone = RPCError("transport error", status, b"")
+    with pytest.raises(EngineUnavailable, match="unavailable: transport error"):
+        with engine_errors("5001"):
+            raise gone
+    with pytest.raises(EngineUnavailable):
+        raise domain_error_of_rpc(gone)
+
+
+def test_an_rpc_the_engine_refused_for_its_content_stays_an_engine_error() -> None:
+    refused = RPCError("invalid argument: bad id", RPCStatusCode.INVALID_ARGUMENT, b"")
+    error = domain_error_of_rpc(refused)
+    assert not isinstance(error, EngineUnavailable)
+    assert "bad id" in str(error)
