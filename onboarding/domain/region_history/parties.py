@@ -84,6 +84,8 @@ class HistoryPlan:
     reforms: tuple[HistoryReform, ...]
     # (number, valid_from) of each period in the catchment area -> its party id
     party_of_period: dict[tuple[str, date], str]
+    # each municipality (key) ever in the catchment area -> its party id
+    party_of_key: dict[str, str]
 
     @classmethod
     def build(cls, history: RegionHistory, trusts: dict[str, str]) -> "HistoryPlan":
@@ -122,7 +124,7 @@ class HistoryPlan:
                 new.append(municipality(period))
             if before or after:  # else outside the catchment area (Os renumbered in 2020)
                 reforms.append(HistoryReform(reform_id(change), change, before, after, tuple(new)))
-        return cls(history, first, tuple(reforms), party_of_period)
+        return cls(history, first, tuple(reforms), party_of_period, ids)
 
     def party_on(self, number: str, day: date) -> str | None:
         """The party this number named on `day`, if that municipality was in the catchment area."""
@@ -130,6 +132,13 @@ class HistoryPlan:
         return (
             None if period is None else self.party_of_period.get((period.number, period.valid_from))
         )
+
+    def registered_on(self) -> dict[str, date | None]:
+        """Party id -> the day the reform that registers it took effect (None: the first day)."""
+        registered: dict[str, date | None] = {m.number: None for m in self.first_day}
+        for reform in self.reforms:
+            registered.update((m.number, reform.effective_on) for m in reform.new)
+        return registered
 
     def region_on(self, day: date) -> dict[str, str]:
         """The catchment area on `day`: party id -> its number then."""
