@@ -374,3 +374,13 @@ def reforms(
 def _entry(row: ReformRow) -> ReformEntry:
     names = [f.name for f in fields(ReformEntry) if f.name != "actor"]
     return ReformEntry(**{name: getattr(row, name) for name in names}, actor=row.actor)
+
+
+def move_home(session: Session, party: str, home: str) -> None:
+    """A GP office's or specialist's home municipality is now `home` (its old one ended)."""
+    session.exec(
+        update(MunicipalityRow)
+        .where(col(MunicipalityRow.number) == party)
+        .values(home_municipality=home, updated_at=datetime.now(UTC))
+    )
+    session.flush()
