@@ -41,6 +41,11 @@ def write_history(engine: Engine) -> None:
         Writer(engine, party).register().go(Trigger.SIGN_COLLABORATION, day).go(
             Trigger.SIGN_COLLABORATION, date(2017, 3, 1) + timedelta(days=index)
         )
+    for party, joins in PLAN.joining:  # Os: registered with them, in the area from 2022
+        with Session(engine) as session:
+            reforms.add_region_period(session, party.number, joins)
+            session.commit()
+        Writer(engine, party).register().go(Trigger.SIGN_COLLABORATION, date(2017, 9, 25))
     for reform in PLAN.reforms:
         day = reform.effective_on
         with Session(engine) as session:
@@ -51,8 +56,6 @@ def write_history(engine: Engine) -> None:
             writer = Writer(engine, party).register()
             if reform.kind in ENDING:  # it inherits the collaboration its predecessors signed
                 writer.go(Trigger.SIGN_COLLABORATION, day, lag=0)
-            else:  # Os, which joined in 2022, signed before it joined
-                writer.go(Trigger.SIGN_COLLABORATION, date(2017, 9, 25))
         with Session(engine) as session:
             if reform.kind is ChangeKind.RENUMBERING:
                 (party,) = reform.from_parties

@@ -10,7 +10,8 @@ catchment area becomes a party:
   5001 from 2018 only resolves to it);
 - one a merger or split creates is registered by that reform, with its
   number on the day (the Trondheim of 2020 is `5001`, Ålesund of 2020 `1507`);
-- one that joins the catchment area is registered by the joining (Os, `3430`).
+- one that joins the catchment area later is registered with the first day's,
+  with its number then (Os, `3430`), and is in the area from its joining on.
 
 Municipalities that were never in the catchment area (Hornindal) are no
 party: a change names only the parties among its numbers. A municipality's
@@ -50,6 +51,7 @@ class HistoryReform:
     from_parties: tuple[str, ...]
     to_parties: tuple[str, ...]
     new: tuple[Municipality, ...]
+    line: int  # its line in region-changes.csv
 
     @property
     def kind(self) -> ChangeKind:
@@ -62,17 +64,51 @@ class HistoryReform:
         return self.change.date
 
     def evidence(self) -> dict[str, str]:
-        """What the change is recorded with: its sources, and whether they verify it."""
-        evidence = {"source": self.change.source, "verified": self.change.verified}
-        if self.change.note:
-            evidence["note"] = self.change.note
-        return evidence
+        """What the change is recorded with: its line of the shipped file, its note and sources."""
+        unverified = "" if self.change.verified == "yes" else " Not verified (see the source)."
+        note = f"{self.change.note}. " if self.change.note else ""
+        return {
+            "document_ref": f"region-changes.csv line {self.line}",
+            "reason": f"{note}Sources: {self.change.source}.{unverified}",
+        }
 
 
 def reform_id(change: RegionChange) -> str:
-    """The change's id as a reform: its date, kind and numbers (unique in the history)."""
-    numbers = "-".join("+".join(side) for side in (change.from_numbers, change.to_numbers))
+    """The change's id as a reform: its date, kind and numbers (unique in the history).
+
+    E.g. `2020-01-01-merger-5001-5030-to-5001`; lower case, digits and dashes.
+    """
+    numbers = "-to-".join("-".join(side) for side in (change.from_numbers, change.to_numbers))
     return f"{change.date.isoformat()}-{change.kind.value.replace('_', '-')}-{numbers}"
+
+
+def _in_order(reforms: list[HistoryReform]) -> list[HistoryReform]:
+    """The reforms by date; on one date, each boundary transfer after the reforms that create
+    its parties and before those that end them (Lund moved from Nærøy to the Namsos of
+    2020 the day both mergers took effect: the engine records it between them)."""
+    ordered: list[HistoryReform] = []
+    for day in sorted({r.effective_on for r in reforms}):
+        group = [r for r in reforms if r.effective_on == day]
+        placed = [r for r in group if r.kind is not ChangeKind.BOUNDARY_TRANSFER]
+        for transfer in (r for r in group if r.kind is ChangeKind.BOUNDARY_TRANSFER):
+            sides = set(transfer.from_parties) | set(transfer.to_parties)
+            after = max(
+                (i + 1 for i, r in enumerate(placed) if sides & {m.number for m in r.new}),
+                default=0,
+            )
+            before = min(
+                (
+                    i
+                    for i, r in enumerate(placed)
+                    if r.kind in ENDING and sides & set(r.from_parties)
+                ),
+                default=len(placed),
+            )
+            if after > before:
+                raise ValueError(f"{transfer.reform_id}: its parties do not exist together")
+            placed.insert(before, transfer)
+        ordered += placed
+    return ordered
 
 
 @dataclass(frozen=True)
@@ -81,6 +117,10 @@ class HistoryPlan:
 
     history: RegionHistory
     first_day: tuple[Municipality, ...]
+    # Municipalities that join the catchment area later, and the day they join: registered
+    # with the first day's (so their facts of before can be recorded) but not in the area
+    # before that day.
+    joining: tuple[tuple[Municipality, date], ...]
     reforms: tuple[HistoryReform, ...]
     # (number, valid_from) of each period in the catchment area -> its party id
     party_of_period: dict[tuple[str, date], str]
@@ -111,8 +151,9 @@ class HistoryPlan:
 
         reforms: list[HistoryReform] = []
         first = tuple(municipality(p) for p in history.region_on(HISTORY_START))
+        joining: list[tuple[Municipality, date]] = []
         registered = {m.number for m in first}
-        for change in history.changes:
+        for index, change in enumerate(history.changes):
             before = parties(change.from_numbers, change.date - _DAY)
             after = parties(change.to_numbers, change.date)
             new = []
@@ -121,10 +162,17 @@ class HistoryPlan:
                 if period is None or not period.in_catchment or ids[period.key] in registered:
                     continue
                 registered.add(ids[period.key])
-                new.append(municipality(period))
+                if change.kind is ChangeKind.JOINED:
+                    joining.append((municipality(period), change.date))
+                else:
+                    new.append(municipality(period))
             if before or after:  # else outside the catchment area (Os renumbered in 2020)
-                reforms.append(HistoryReform(reform_id(change), change, before, after, tuple(new)))
-        return cls(history, first, tuple(reforms), party_of_period, ids)
+                reforms.append(
+                    HistoryReform(
+                        reform_id(change), change, before, after, tuple(new), line=index + 2
+                    )
+                )
+        return cls(history, first, tuple(joining), tuple(_in_order(reforms)), party_of_period, ids)
 
     def party_on(self, number: str, day: date) -> str | None:
         """The party this number named on `day`, if that municipality was in the catchment area."""
@@ -134,8 +182,11 @@ class HistoryPlan:
         )
 
     def registered_on(self) -> dict[str, date | None]:
-        """Party id -> the day the reform that registers it took effect (None: the first day)."""
-        registered: dict[str, date | None] = {m.number: None for m in self.first_day}
+        """Party id -> the day the reform that registers it took effect (None: the first day,
+        with the first day's parties and those joining later)."""
+        registered: dict[str, date | None] = {
+            m.number: None for m in (*self.first_day, *(m for m, _ in self.joining))
+        }
         for reform in self.reforms:
             registered.update((m.number, reform.effective_on) for m in reform.new)
         return registered
