@@ -135,6 +135,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/users"): ADMIN,
     ("DELETE", "/api/users/{token_id}"): ADMIN,
     ("POST", "/api/region/load"): ADMIN,
+    ("POST", "/api/region/history/load"): ADMIN,
     ("POST", "/api/reconcile"): ADMIN,
     ("GET", "/api/audit"): ADMIN,
     ("GET", "/api/audit/export"): ADMIN,

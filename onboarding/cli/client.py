@@ -18,6 +18,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 RECONCILE_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 # An import starts a workflow per party and waits for each one's row.
 IMPORT_TIMEOUT = httpx.Timeout(300.0, connect=5.0)
+# Loading the region's history applies every reform since 2015 through the engine.
+HISTORY_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 
 
 def one_party(number: str, rest: str = "") -> str:
@@ -191,6 +193,10 @@ class ApiClient:
     def load_region(self) -> Any:
         """POST /api/region/load: start a workflow for every municipality of the region."""
         return self._request("POST", "/api/region/load")
+
+    def load_history(self, body: dict[str, Any]) -> Any:
+        """POST /api/region/history/load: the region's history since 2015 (minutes at most)."""
+        return self._request("POST", "/api/region/history/load", json=body, timeout=HISTORY_TIMEOUT)
 
     def contacts(self, number: str) -> Any:
         """GET /api/municipalities/{number}/contacts."""

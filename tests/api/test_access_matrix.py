@@ -58,6 +58,8 @@ from onboarding.api.deps import enforce_access
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.municipality import Municipality
+from onboarding.domain.region_history import shipped_history
+from onboarding.domain.region_history.parties import HistoryPlan
 from onboarding.embedded.app import create_app
 from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page
@@ -474,6 +476,13 @@ async def _region(w: World) -> Call:
     return Call("POST", "/api/region/load")
 
 
+async def _history(w: World) -> Call:
+    # The loaded history: one made-up municipality of its first day and no reform (the
+    # world fixture points the route at w.region); the real one is tests/gateway's.
+    await _region(w)
+    return Call("POST", "/api/region/history/load", json={"through": "2015-12-31"})
+
+
 async def _register(w: World) -> Call:
     return Call("POST", "/api/parties", json=gp_office(w.own))
 
@@ -561,6 +570,7 @@ API_CALLS: dict[tuple[str, str], Factory] = {
     ),
     ("DELETE", "/api/users/{token_id}"): _revoke,
     ("POST", "/api/region/load"): _region,
+    ("POST", "/api/region/history/load"): _history,
     ("POST", "/api/migrations/dry-run"): fixed(
         lambda w: Call("POST", "/api/migrations/dry-run", json=_migration(w, w.signed))
     ),
@@ -728,6 +738,10 @@ async def world(api: Api, monkeypatch: pytest.MonkeyPatch) -> World:
     # Loading "the shipped region" loads one made-up municipality per request: the real
     # 67 would collide with other tests' workflow ids and cost minutes.
     monkeypatch.setattr("onboarding.api.routes.region.shipped_region", lambda: list(made.region))
+    monkeypatch.setattr(
+        "onboarding.api.routes.region.shipped_plan",
+        lambda: HistoryPlan(shipped_history(), tuple(made.region), (), (), {}, {}),
+    )
     api.app.state.signin_limiter = SignInLimiter(attempts=1_000_000)
     # As `onboarding up` opens it for the dev server's UI (onboarding/api/routes/codec.py).
     api.app.state.ui_codec_secret = UI_CODEC_SECRET

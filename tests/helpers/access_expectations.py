@@ -135,6 +135,7 @@ API: dict[tuple[str, str], Expect] = {
     ("POST", "/api/users"): write(ADMINS, "api_token", "token_event", status=201),
     ("DELETE", "/api/users/{token_id}"): write(ADMINS, "token_event"),
     ("POST", "/api/region/load"): write(ADMINS, "municipality"),
+    ("POST", "/api/region/history/load"): write(ADMINS, "municipality"),
     ("POST", "/api/reconcile"): read(ADMINS),  # writes only where it finds drift
     # Process migrations (admin): the dry-run writes nothing; a run migrates its parties.
     ("POST", "/api/migrations/dry-run"): read(ADMINS),
