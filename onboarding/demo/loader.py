@@ -65,7 +65,8 @@ async def post_transition(
     return answer
 
 
-def _body(event: DemoEvent, trigger: Trigger, key: str) -> dict[str, Any]:
+def transition_body(event: DemoEvent, trigger: Trigger, key: str) -> dict[str, Any]:
+    """The body of POST .../transitions that records `event` under idempotency key `key`."""
     body: dict[str, Any] = {
         "trigger": trigger.value,
         "effective_on": event.on.isoformat(),
@@ -138,7 +139,9 @@ async def record_municipality(http: httpx.AsyncClient, number: str, events: list
     for index, event in enumerate(events):
         if event.trigger is Trigger.GO_LIVE:
             continue
-        await post_transition(http, number, _body(event, event.trigger, f"demo:{number}:{index}"))
+        await post_transition(
+            http, number, transition_body(event, event.trigger, f"demo:{number}:{index}")
+        )
         recorded += 1
     return recorded
 

@@ -1,8 +1,9 @@
 """`onboarding up --demo` end to end: the real dev server, worker and API load the demo region.
 
 The reports, read over HTTP like any client, must say what its sources say
-on their dates (docs/demo-region.md); a second `--demo` on the same data dir
-is refused. About 30 s (the load itself is ~510 transitions through the
+on their dates, each over the region of its date (docs/demo-region.md,
+docs/region-history.md); a second `--demo` on the same data dir is refused.
+About a minute (the load itself is ~600 transitions and 69 reforms through the
 API); deselect with `--deselect tests/e2e/test_demo_e2e.py`.
 """
 
@@ -57,9 +58,14 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up) -> None:
             assert answer.status_code == 200, answer.text
             return FunnelReport.model_validate(answer.json())
 
+        # The region of each date (docs/region-history.md): 85 signed the collaboration
+        # agreement in 2015/16 and again in 2017, 65 in 2021, 66 in 2022, 67 from 2024.
+        for day, total in (("2016-06-30", 85), ("2017-12-31", 85), ("2021-06-30", 65)):
+            region = funnel(day)
+            assert (region.total, region.reached["collaboration_signed"]) == (total, total)
         assert funnel("2021-05-26").reached["option_exercised"] == 19
         october = funnel("2022-10-11")
-        assert (october.total, october.signed, october.preparing) == (67, 18, 45)
+        assert (october.total, october.signed, october.preparing) == (66, 18, 45)
         january = funnel("2024-01-03")
         assert (january.live, january.signed) == (20, 34)
         assert funnel("2024-04-27").live == 28
@@ -70,10 +76,11 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up) -> None:
         stages: dict[str, Any] = http.get(
             "/api/reports/stages", params={"as_of": "2024-01-03"}
         ).json()
-        by_number = {row["number"]: row for row in stages["municipalities"]}
+        by_number = {row["municipality_number"]: row for row in stages["municipalities"]}
         assert by_number["1580"]["stage"] == "live"  # Haram, from the split
         assert by_number["1580"]["since"] == "2024-01-01"
-        assert by_number["5035"]["stage"] == "paused"  # Stjørdal
+        assert by_number["5035"]["stage"] == "paused"  # Stjørdal (party 1714 since 2015)
+        assert by_number["5035"]["number"] == "1714"
         assert by_number["1554"]["stage"] == "declined"  # Averøy, until 2024
         timeline = http.get("/api/municipalities/1554/timeline").json()
         decline = next(e for e in timeline if e["details"].get("trigger") == "decline")
@@ -113,7 +120,7 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up) -> None:
         assert len(st_olavs["members"]) == 7  # the hospital and its six municipalities
         # Every go-live went through its wave, recorded after the fact.
         waves = {w["id"]: w for w in http.get("/api/waves").json()}
-        assert len(waves) == 8
+        assert len(waves) == 7
         assert {w["status"] for w in waves.values()} == {"live"}
         assert all(w["recorded_after_the_fact"] for w in waves.values())
         assert waves["2023-11-romsdal"]["members"] == 9
@@ -124,6 +131,15 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up) -> None:
             "2022-05-07",
         ]
         story = http.get("/api/municipalities/5001/timeline").json()
+        # The Trondheim of 2020 carries on Trondheim's (1601) and Klæbu's (1662) history.
+        theirs = {e["predecessor"]["number"] for e in story if e["predecessor"]}
+        assert theirs == {"1601", "1662"}
+        klaebu = [e for e in story if (e["predecessor"] or {}).get("number") == "1662"]
+        assert [e["details"].get("trigger") for e in klaebu if e["kind"] == "transition"][:3] == [
+            "sign_collaboration",
+            "require_resignature",
+            "sign_collaboration",
+        ]
         kinds = [e["kind"] for e in story]
         assert kinds.count("checklist_completion") == 6
         assert kinds.count("wave_rescheduled") == 2
