@@ -31,6 +31,7 @@ from onboarding.domain.errors import (
     ReformExists,
     RequestRejected,
     UnknownMunicipality,
+    UnknownReform,
 )
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.parties.models import MunicipalityWorkflowInput
@@ -46,6 +47,7 @@ from onboarding.domain.process.reform_plan import (
     ReformKind,
     ReformPlan,
     ReformPreview,
+    ReformRecorded,
     ReformRole,
     Standing,
 )
@@ -483,6 +485,8 @@ def _record(
                 effects={
                     "parties": {e.party: e.model_dump(mode="json") for e in effects},
                     "follows": [f.model_dump(mode="json") for f in prepared.follows],
+                    "successions": [list(pair) for pair in prepared.successions],
+                    "new_parties": [n.party.number for n in prepared.new],
                 },
                 evidence=dict(plan.evidence),
                 comment=plan.comment,
@@ -505,3 +509,44 @@ def _copy_contacts(engine: Engine, source: str, target: str, actor: Actor) -> No
         return
     merged = [ContactIn(role=c.role, name=c.name, email=c.email) for c in [*have, *added]]
     contact_store.replace_contacts(engine, municipality_number=target, contacts=merged, actor=actor)
+
+
+def recorded(entry: reform_store.ReformEntry) -> ReformRecorded:
+    """A reform as the read model keeps it, in the shape its apply answered."""
+    effects = entry.effects.get("parties", {})
+    return ReformRecorded(
+        id=entry.reform_id,
+        kind=ReformKind(entry.kind),
+        effective_on=entry.effective_on,
+        numbers=entry.numbers,
+        from_parties=entry.from_parties,
+        to_parties=entry.to_parties,
+        new_parties=list(entry.effects.get("new_parties", [])),
+        successions=[(a, b) for a, b in entry.effects.get("successions", [])],
+        effects=[PartyReformEffect.model_validate(effect) for effect in effects.values()],
+        follows=[Follow.model_validate(f) for f in entry.effects.get("follows", [])],
+        recorded_at=entry.recorded_at,
+        evidence=entry.evidence,
+        comment=entry.comment,
+        recorded_by=entry.actor,
+    )
+
+
+def list_recorded(
+    engine: Engine, *, party: str | None = None, kind: ReformKind | None = None
+) -> list[ReformRecorded]:
+    """The reforms recorded, by date, naming `party` (either side) and of `kind` if given."""
+    with Session(engine) as session:
+        entries = reform_store.reforms(
+            session, party=party, kinds=[kind.value] if kind is not None else []
+        )
+    return [recorded(entry) for entry in entries]
+
+
+def one_recorded(engine: Engine, reform_id: str) -> ReformRecorded:
+    """The reform recorded with this id; UnknownReform if none."""
+    with Session(engine) as session:
+        entry = reform_store.reform(session, reform_id)
+    if entry is None:
+        raise UnknownReform(reform_id)
+    return recorded(entry)

@@ -55,7 +55,7 @@ from sqlmodel import Session, SQLModel, col
 
 from onboarding.access import Rule, decide
 from onboarding.api.deps import enforce_access
-from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.calendar import oslo_date, today_in_oslo
 from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.region_history import shipped_history
@@ -225,6 +225,7 @@ class World:
     own: str = ""  # optioned and a member of `wave`: the municipality every read is about
     office: str = ""  # a GP office of `own`: what the party routes' reads are about
     migration: str = ""  # a finished migration run (of a party of its own)
+    reform: str = ""  # a recorded reform (a party of its own joined the catchment area)
     other: str = ""  # the municipality_out token's scope
     signed: str = ""  # collaboration_signed: its exercise_option deadline is open
     wave: str = ""
@@ -329,6 +330,28 @@ async def finished_migration(w: World) -> str:
     raise AssertionError(f"migration {run} did not finish")
 
 
+def _reform(number: str) -> dict[str, Any]:
+    return {
+        "id": f"matrix-{uuid.uuid4().hex[:8]}",
+        "kind": "joined",
+        "effective_on": oslo_date(datetime.now(UTC)).isoformat(),
+        "parties": [number],
+        "evidence": {"document_ref": "matrix"},
+    }
+
+
+async def _record_reform(w: World) -> Call:
+    # A party of its own joins the catchment area by the admin's call.
+    return Call("POST", "/api/reforms", json=_reform(await w.fresh()))
+
+
+async def recorded_reform(w: World) -> str:
+    body = _reform(await w.fresh())
+    done = await w.api.http.post("/api/reforms", json=body, headers=w.api.auth(Role.ADMIN))
+    assert done.status_code == 201, done.text
+    return str(body["id"])
+
+
 async def make_world(api: Api) -> World:
     world = World(api)
     world.pool = await api.start(40)
@@ -342,6 +365,7 @@ async def make_world(api: Api) -> World:
     world.office = registered.json()["number"]
     api.started.append(world.office)
     world.migration = await finished_migration(world)
+    world.reform = await recorded_reform(world)
     _, expired = tokens.create_token(
         api.engine,
         name="expired admin",
@@ -587,6 +611,12 @@ API_CALLS: dict[tuple[str, str], Factory] = {
     ("GET", "/api/migrations/{migration_id}/effects"): fixed(
         lambda w: Call("GET", f"/api/migrations/{w.migration}/effects")
     ),
+    ("POST", "/api/reforms/dry-run"): fixed(
+        lambda w: Call("POST", "/api/reforms/dry-run", json=_reform(w.signed))
+    ),
+    ("POST", "/api/reforms"): _record_reform,
+    ("GET", "/api/reforms"): fixed(lambda w: Call("GET", "/api/reforms")),
+    ("GET", "/api/reforms/{reform_id}"): fixed(lambda w: Call("GET", f"/api/reforms/{w.reform}")),
     ("POST", "/api/reconcile"): fixed(
         lambda w: Call("POST", "/api/reconcile", params={"dry_run": "true"})
     ),

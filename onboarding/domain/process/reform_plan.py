@@ -23,7 +23,6 @@ from onboarding.domain.fields import Day
 from onboarding.domain.party import MunicipalityNumber, PartyId
 from onboarding.domain.process.machine import check_evidence_fields
 from onboarding.domain.process.migration_plan import TimerEffect
-from onboarding.domain.region_history.models import ChangeKind
 from onboarding.domain.vocabulary import Stage, Trigger
 
 ReformId = Annotated[
@@ -35,8 +34,18 @@ ReformId = Annotated[
     ),
 ]
 
-# The kinds of reform are the kinds of change region-changes.csv records.
-ReformKind = ChangeKind
+
+class ReformKind(StrEnum):
+    """The kinds of reform: the values region-changes.csv uses (region_history.ChangeKind),
+    named apart in the API's schema, where another ChangeKind (process diffs) exists."""
+
+    RENUMBERING = "renumbering"
+    MERGER = "merger"
+    SPLIT = "split"
+    BOUNDARY_TRANSFER = "boundary_transfer"
+    JOINED = "joined"
+    LEFT = "left"
+
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
 
@@ -260,3 +269,12 @@ class ReformPreview(BaseModel):
     )
     follows: list[Follow] = Field(default_factory=list)
     recorded_at: datetime | None = None
+
+
+class ReformRecorded(ReformPreview):
+    """A reform as recorded: what it did to each party and what followed, with its evidence
+    and who recorded it."""
+
+    evidence: dict[str, str] = Field(default_factory=dict)
+    comment: str | None = None
+    recorded_by: Actor
