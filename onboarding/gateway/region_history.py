@@ -66,11 +66,14 @@ async def load_history(
     policy: ReminderPolicy | None = None,
     continue_as_new_after_events: int = 2_000,
     timeout: float = 120.0,
+    concurrency: int = 8,
 ) -> HistoryLoaded:
     """Register the history's first day and record its reforms up to `through`, in order.
 
     New municipalities run `process` (default: the newest). A merger's new
     municipality starts where `stage_rule` puts it among its predecessors.
+    Renumberings of one day go `concurrency` at a time (`_batches`); every
+    other reform waits for the ones before it.
     """
     first = [*plan.first_day, *(m for m, _ in plan.joining)]
     numbers = [m.number for m in first]
@@ -85,26 +88,29 @@ async def load_history(
         process=process,
     )
     await _registered(engine, numbers, timeout=timeout)
-    recorded: list[str] = []
-    already = 0
-    for reform in plan.reforms:
-        if through is not None and reform.effective_on > through:
-            break
-        if await asyncio.to_thread(_recorded, engine, reform.reform_id):
-            already += 1
-            continue
-        prepared = await reforms.prepare(
-            client, engine, reform_plan(reform, stage_rule), actor, policy=policy
-        )
-        await reforms.apply(
-            client,
-            engine,
-            prepared,
-            task_queue=task_queue,
-            continue_as_new_after_events=continue_as_new_after_events,
-            policy=policy,
-        )
-        recorded.append(reform.reform_id)
+    due = [r for r in plan.reforms if through is None or r.effective_on <= through]
+    done = await asyncio.gather(*(asyncio.to_thread(_recorded, engine, r.reform_id) for r in due))
+    already = sum(done)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def record(reform: HistoryReform) -> None:
+        async with gate:
+            prepared = await reforms.prepare(
+                client, engine, reform_plan(reform, stage_rule), actor, policy=policy
+            )
+            await reforms.apply(
+                client,
+                engine,
+                prepared,
+                task_queue=task_queue,
+                continue_as_new_after_events=continue_as_new_after_events,
+                policy=policy,
+            )
+
+    todo = [r for r, was in zip(due, done, strict=True) if not was]
+    for batch in _batches(todo):
+        await asyncio.gather(*(record(reform) for reform in batch))
+    recorded = [r.reform_id for r in todo]
     registered = len(numbers) - len(known)
     if registered or recorded:
         message = (
@@ -116,6 +122,30 @@ async def load_history(
     return HistoryLoaded(
         through=through, registered=registered, reforms=recorded, already=already, message=message
     )
+
+
+def _batches(todo: list[HistoryReform]) -> list[list[HistoryReform]]:
+    """The reforms in order, in batches that may be applied side by side: a run of
+    renumberings of one day whose numbers are all distinct (the 46 of 2018-01-01) is one
+    batch; every other reform is a batch of its own."""
+    batches: list[list[HistoryReform]] = []
+    numbers: set[str] = set()
+    for reform in todo:
+        last = batches[-1] if batches else []
+        mine = {*reform.change.from_numbers, *reform.change.to_numbers}
+        if (
+            reform.kind is ChangeKind.RENUMBERING
+            and last
+            and last[0].kind is ChangeKind.RENUMBERING
+            and last[0].effective_on == reform.effective_on
+            and not mine & numbers
+        ):
+            last.append(reform)
+            numbers |= mine
+        else:
+            batches.append([reform])
+            numbers = mine
+    return batches
 
 
 def reform_plan(reform: HistoryReform, stage_rule: StageRule) -> ReformPlan:
