@@ -24,6 +24,7 @@ from onboarding.domain.region_history.parties import ENDING, HistoryPlan
 from onboarding.domain.reports import Interval
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store import coverage, point_in_time, reforms
+from onboarding.web.overview import region_rows
 from tests.helpers import region_count
 from tests.store.test_reports_per_kind import Writer
 
@@ -142,3 +143,9 @@ def test_the_milestone_series_runs_across_the_reforms_without_jumps(history: Eng
             # signature counts as signed, no more and no fewer than the region holds.
             assert point.reached["collaboration_signed"] == len(region), point.on
     assert series.total == 67
+
+
+def test_the_dashboards_region_table_is_the_region_of_its_day(history: Engine) -> None:
+    for day in (date(2016, 6, 30), date(2024, 6, 30)):
+        rows = region_rows(history, today=day, waves=lambda _engine: {})
+        assert {row.number for row in rows} == set(region_count.region_on(day)), day
