@@ -24,6 +24,8 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.errors import RequestRejected
+from onboarding.domain.party import PartyKind
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.reform_plan import NewMunicipality, ReformPlan, StageRule
@@ -77,6 +79,7 @@ async def load_history(
     """
     first = [*plan.first_day, *(m for m, _ in plan.joining)]
     numbers = [m.number for m in first]
+    await asyncio.to_thread(_check_fits, engine, plan)
     known = {row.number for row in await asyncio.to_thread(_rows, engine, numbers)}
     await asyncio.to_thread(_joining_periods, engine, plan)
     await start_parties(
@@ -180,6 +183,29 @@ def reform_plan(reform: HistoryReform, stage_rule: StageRule) -> ReformPlan:
             **fields,
         }
     )
+
+
+def _check_fits(engine: Engine, plan: HistoryPlan) -> None:
+    """Refuse, before anything is registered, a read model whose municipalities the history
+    does not explain: one registered as of today (the region of 2024, `onboarding up`
+    without --demo) would collide with the numbers the reforms give."""
+    with Session(engine) as session:
+        recorded = {r.reform_id for r in reform_store.reforms(session)}
+    ours = {m.number for m in plan.first_day} | {m.number for m, _ in plan.joining}
+    ours |= {m.number for r in plan.reforms if r.reform_id in recorded for m in r.new}
+    strangers = sorted(
+        row.number
+        for row in queries.list_parties(engine, kind=PartyKind.MUNICIPALITY)
+        if row.number not in ours
+    )
+    if strangers:
+        shown = ", ".join(strangers[:5]) + (" ..." if len(strangers) > 5 else "")
+        raise RequestRejected(
+            "region",
+            f"{len(strangers)} registered municipalities are not the history's ({shown}): "
+            "it loads on a read model that holds no other municipalities (a new database, "
+            "or onboarding up --demo on a fresh data dir)",
+        )
 
 
 def _rows(engine: Engine, numbers: list[str]) -> list[MunicipalityRow]:

@@ -58,13 +58,14 @@ from onboarding.api.deps import enforce_access
 from onboarding.domain.calendar import oslo_date, today_in_oslo
 from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.municipality import Municipality
+from onboarding.domain.party import PartyKind
 from onboarding.domain.region_history import shipped_history
 from onboarding.domain.region_history.parties import HistoryPlan
 from onboarding.embedded.app import create_app
 from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page
 from onboarding.settings import Settings
-from onboarding.store import tokens
+from onboarding.store import queries, tokens
 from onboarding.store.database import load_tables
 from onboarding.store.tables.access import ApiTokenRow, WebSessionRow
 from onboarding.store.tokens import Role
@@ -500,6 +501,16 @@ async def _region(w: World) -> Call:
     return Call("POST", "/api/region/load")
 
 
+def _history_of(w: World) -> HistoryPlan:
+    """A history whose first day is the world's municipalities (so the load fits the read
+    model) and one made-up one, and no reform."""
+    registered = [
+        Municipality(number=r.number, name=r.name, county=r.county, health_trust=r.health_trust)
+        for r in queries.list_parties(w.engine, kind=PartyKind.MUNICIPALITY)
+    ]
+    return HistoryPlan(shipped_history(), (*registered, *w.region), (), (), {}, {})
+
+
 async def _history(w: World) -> Call:
     # The loaded history: one made-up municipality of its first day and no reform (the
     # world fixture points the route at w.region); the real one is tests/gateway's.
@@ -768,10 +779,7 @@ async def world(api: Api, monkeypatch: pytest.MonkeyPatch) -> World:
     # Loading "the shipped region" loads one made-up municipality per request: the real
     # 67 would collide with other tests' workflow ids and cost minutes.
     monkeypatch.setattr("onboarding.api.routes.region.shipped_region", lambda: list(made.region))
-    monkeypatch.setattr(
-        "onboarding.api.routes.region.shipped_plan",
-        lambda: HistoryPlan(shipped_history(), tuple(made.region), (), (), {}, {}),
-    )
+    monkeypatch.setattr("onboarding.api.routes.region.shipped_plan", lambda: _history_of(made))
     api.app.state.signin_limiter = SignInLimiter(attempts=1_000_000)
     # As `onboarding up` opens it for the dev server's UI (onboarding/api/routes/codec.py).
     api.app.state.ui_codec_secret = UI_CODEC_SECRET

@@ -125,6 +125,13 @@ EXCEPTIONS: tuple[Exception_, ...] = (
         r'"field":"process_version".*no process',
         "the versions new municipalities can start on are the registry's: data, not schema",
     ),
+    _rule(
+        "POST /api/region/history/load",
+        "ST202",
+        r'"field":"(region|process_version)"',
+        "the history loads only on a read model that holds no other municipalities (this one "
+        "holds the region of 2024), on a version the registry has: data, not schema",
+    ),
     *(
         _rule(
             path,

@@ -13,12 +13,13 @@ import pytest
 from sqlmodel import Session, func, select
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.errors import RequestRejected
 from onboarding.domain.parties.region import shipped_plan
 from onboarding.domain.party import PartyKind
 from onboarding.domain.process.registry import MUNICIPALITY, process_definition
 from onboarding.domain.vocabulary import Stage
 from onboarding.gateway.region_history import load_history
-from onboarding.store import point_in_time, reforms
+from onboarding.store import point_in_time, queries, reforms
 from onboarding.store.tables.reforms import ReformRow
 from tests.helpers import Harness, region_count
 
@@ -82,3 +83,21 @@ async def test_the_history_loads_once_and_reports_count_the_region_of_each_date(
         ), day
     ended = point_in_time.stages(engine, as_of=date(2024, 6, 30), kind=None)
     assert all(r.stage is not Stage.ENDED_BY_REFORM for r in ended.municipalities)
+
+
+async def test_the_history_refuses_a_region_it_does_not_explain(harness: Harness) -> None:
+    """On a read model with other municipalities (the region of 2024, say), the load
+    refuses before registering anything: their numbers would collide with the reforms'."""
+    async with harness.worker():
+        stranger, _ = await harness.start()
+        with pytest.raises(RequestRejected) as refused:
+            await load_history(
+                harness.client,
+                harness.engine,
+                shipped_plan(),
+                actor=ADMIN,
+                task_queue=harness.task_queue,
+            )
+    assert refused.value.field == "region"
+    assert stranger.number in refused.value.message
+    assert queries.get_municipality(harness.engine, number="1601") is None
