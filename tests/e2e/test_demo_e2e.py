@@ -97,6 +97,24 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up) -> None:
             },
         ).json()
         assert series["points"][-1]["reached"]["live"] == 28
+        # Across the reforms: every municipality of each month's region had signed the
+        # collaboration agreement (a renumbered one counts once, a merger's result
+        # inherits the signature), and Trondheim's option vote of 2019 carries on into
+        # the Trondheim of 2020 without a jump.
+        across = http.get(
+            "/api/reports/milestones",
+            params={
+                "from": "2016-03-01",
+                "to": "2021-03-31",
+                "interval": "month",
+                "kind": "municipality",
+            },
+        ).json()["points"]
+        assert all(p["reached"]["collaboration_signed"] == p["total"] for p in across)
+        totals = {p["on"]: p["total"] for p in across}
+        assert (totals["2017-12-31"], totals["2018-01-31"], totals["2020-01-31"]) == (85, 84, 65)
+        option = {p["on"]: p["reached"]["option_exercised"] for p in across}
+        assert (option["2019-12-31"], option["2020-01-31"]) == (1, 1)
         # The other kinds: the hospitals, the GP offices beside Trondheim and those with
         # open work, as the rollout file's facts say (replayed through their processes).
         rollout = shipped_rollout()
