@@ -187,3 +187,36 @@ async def test_bad_plans_are_refused_naming_the_field_and_change_nothing(api: Ap
     assert (await admin(api, "GET", "/api/reforms", None)).json() == [] or all(
         one not in r["from_parties"] for r in (await admin(api, "GET", "/api/reforms")).json()
     )
+
+
+async def test_a_boundary_transfer_is_recorded_and_leaving_and_joining_move_the_region(
+    api: Api,
+) -> None:
+    giver, taker = await api.start(2)
+    await drive(api, taker, Trigger.SIGN_COLLABORATION)
+    transfer = plan("boundary_transfer", [giver, taker])
+    done = await admin(api, "POST", "/api/reforms", transfer)
+    assert done.status_code == 201, done.text
+    assert [(e["party"], e["role"], e["to_stage"]) for e in done.json()["effects"]] == [
+        (giver, "noted", "prospective"),
+        (taker, "noted", "collaboration_signed"),
+    ]
+    assert done.json()["successions"] == [] and done.json()["follows"] == []
+    # Both carry on: the next transition is theirs as before.
+    await drive(api, giver, Trigger.SIGN_COLLABORATION)
+    day = today_in_oslo()
+    left = await admin(api, "POST", "/api/reforms", plan("left", [giver]))
+    assert left.status_code == 201, left.text
+    with Session(api.engine) as session:
+        assert giver not in reform_store.parties_in_region_on(session, day)
+        assert taker in reform_store.parties_in_region_on(session, day)
+        periods = reform_store.region_periods(session, giver)
+    assert [(p.valid_from, p.valid_to, p.reform_id) for p in periods] == [
+        (None, day, left.json()["id"])
+    ]
+    joined = await admin(api, "POST", "/api/reforms", plan("joined", [giver]))
+    assert joined.status_code == 201, joined.text
+    with Session(api.engine) as session:
+        assert giver in reform_store.parties_in_region_on(session, day)
+    history = [r["trigger"] for r in api.history(giver)]
+    assert history == ["reform", "sign_collaboration", "reform", "reform"]
