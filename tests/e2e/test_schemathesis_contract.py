@@ -140,7 +140,7 @@ EXCEPTIONS: tuple[Exception_, ...] = (
             path,
             "ST202",
             r'"field":"(parties|new_number|new_municipalities|existing_parts|effective_on'
-            r'|evidence)',
+            r"|evidence)",
             "a reform's parts must fit its kind (how many parties, a new number or new "
             "municipalities: counts across fields), name municipalities of the data whose "
             "new numbers are free on its date, and take effect between each party's last "
