@@ -21,6 +21,7 @@ from onboarding.store.tokens import Role
 from tests.api.test_api_migrations import api, comparable, deadline, drive, fresh_id
 from tests.helpers.api import Api, assert_rejected, fresh_number
 from tests.helpers.parties import gp_office
+from tests.helpers.web import sign_in_form
 
 __all__ = ["api"]
 
@@ -29,6 +30,15 @@ EVIDENCE = {"document_ref": "https://data.ssb.no/api/klass/v1/classifications/13
 
 async def admin(api: Api, method: str, path: str, body: Any = None) -> httpx.Response:
     return await api.http.request(method, path, json=body, headers=api.auth(Role.ADMIN))
+
+
+async def signed_in_page(api: Api, path: str, language: str) -> httpx.Response:
+    """A page as an admin signed in through the form sees it, in `language` (nb or en)."""
+    transport = httpx.ASGITransport(app=api.app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://pages.test") as http:
+        assert (await sign_in_form(http, api.secrets[Role.ADMIN])).status_code == 303
+        headers = {"Accept-Language": language}
+        return await http.get(path, headers=headers, follow_redirects=True)
 
 
 def plan(kind: str, parties: list[str], **rest: Any) -> dict[str, Any]:
@@ -123,6 +133,11 @@ async def test_a_merger_dry_run_is_what_the_apply_does_and_what_follows_is_liste
     # Once: the same id again is a conflict, and changes nothing.
     again = await admin(api, "POST", "/api/reforms", body)
     assert again.status_code == 409 and again.json()["error"] == "reform_exists"
+    # The merged one's page says so, in both languages, and leads to its successor.
+    for language, words in (("nb", "Opphørt ved kommunereformen"), ("en", "Ended by the")):
+        shown = await signed_in_page(api, f"/municipalities/{preparing}", language)
+        assert shown.status_code == 200, shown.text
+        assert words in shown.text and f'href="/municipalities/{new}"' in shown.text
     # Each party's timeline shows it.
     timeline = await api.get(f"/api/municipalities/{preparing}/timeline", Role.COORDINATOR)
     assert timeline.status_code == 200, timeline.text
@@ -153,7 +168,10 @@ async def test_old_numbers_keep_resolving_in_api_paths_and_pages(api: Api) -> No
     )
     assert moved.status_code == 200, moved.text
     assert (await api.get(f"/api/parties/{place}")).json()["stage"] == "option_exercised"
-    # A page under the new number leads to the party's own address.
+    # A page under the new number leads to the party's own address, which shows the number.
+    shown = await signed_in_page(api, f"/municipalities/{new}", "en")
+    assert shown.status_code == 200 and str(shown.url).endswith(f"/municipalities/{place}")
+    assert f"Municipality number {new} (renumbered by a municipal reform; id {place})" in shown.text
     page = await api.http.get(f"/municipalities/{new}/timeline?lang=en")
     assert page.status_code == 308
     assert page.headers["location"] == f"/municipalities/{place}/timeline?lang=en"
