@@ -19,7 +19,7 @@ from onboarding.store.tokens import Role
 
 # The `api` fixture of the migrations' tests: the API on SQLite and on PostgreSQL.
 from tests.api.test_api_migrations import api, comparable, deadline, drive, fresh_id
-from tests.helpers.api import Api, assert_rejected, fresh_number
+from tests.helpers.api import Api, assert_rejected, fresh_number, wave_body
 from tests.helpers.parties import gp_office
 from tests.helpers.web import sign_in_form
 
@@ -238,3 +238,33 @@ async def test_a_boundary_transfer_is_recorded_and_leaving_and_joining_move_the_
         assert giver in reform_store.parties_in_region_on(session, day)
     history = [r["trigger"] for r in api.history(giver)]
     assert history == ["reform", "sign_collaboration", "reform", "reform"]
+
+
+async def test_a_wave_membership_follows_the_merger_to_the_new_municipality(api: Api) -> None:
+    member, other = await api.start(2)
+    for place in (member, other):
+        await drive(
+            api,
+            place,
+            Trigger.SIGN_COLLABORATION,
+            Trigger.EXERCISE_OPTION,
+            Trigger.START_PREPARATION,
+        )
+    wave = wave_body()
+    created = await api.post("/api/waves", wave)
+    assert created.status_code in (200, 201), created.text
+    joined = await api.post(f"/api/waves/{wave['id']}/members", {"number": member})
+    assert joined.status_code in (200, 201), joined.text
+    new = fresh_number()
+    api.started.append(new)
+    body = plan("merger", [member, other], new_municipalities=[{"number": new, "name": "Bølgeby"}])
+    dry = (await admin(api, "POST", "/api/reforms/dry-run", body)).json()
+    (follow,) = [f for f in dry["follows"] if f["what"] == "wave"]
+    assert (follow["subject"], follow["to_party"], follow["carried"]) == (wave["id"], new, True)
+    done = await admin(api, "POST", "/api/reforms", body)
+    assert done.status_code == 201, done.text
+    ended = next(e for e in done.json()["effects"] if e["party"] == member)
+    assert ended["wave_left"] == wave["id"]
+    shown = (await api.get(f"/api/waves/{wave['id']}")).json()
+    assert [m["number"] for m in shown["members"]] == [new]
+    assert (await api.get(f"/api/municipalities/{new}")).json()["wave_id"] == wave["id"]
