@@ -309,6 +309,23 @@ class ApiClient:
             return self._request("GET", f"/api/migrations/{migration_id}/progress")
         return self._request("POST", f"/api/migrations/{migration_id}/{action}")
 
+    def reform_dry_run(self, body: dict[str, Any]) -> Any:
+        """POST /api/reforms/dry-run: what a reform would do to each party, and what follows."""
+        return self._request("POST", "/api/reforms/dry-run", json=body)
+
+    def reform_apply(self, body: dict[str, Any]) -> Any:
+        """POST /api/reforms: record a reform."""
+        return self._request("POST", "/api/reforms", json=body)
+
+    def reforms(self, *, party: str | None = None, kind: str | None = None) -> Any:
+        """GET /api/reforms: the reforms recorded."""
+        params = {k: v for k, v in (("party", party), ("kind", kind)) if v is not None}
+        return self._request("GET", "/api/reforms", params=params)
+
+    def reform(self, reform_id: str) -> Any:
+        """GET /api/reforms/{id}: one reform as recorded."""
+        return self._request("GET", f"/api/reforms/{reform_id}")
+
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         with self._transport_errors():
             response = self._http.request(method, path, **kwargs)

@@ -19,8 +19,9 @@ from onboarding.store.tokens import Role
 
 # The `api` fixture of the migrations' tests: the API on SQLite and on PostgreSQL.
 from tests.api.test_api_migrations import api, comparable, deadline, drive, fresh_id
-from tests.helpers.api import Api, assert_rejected, fresh_number
+from tests.helpers.api import Api, assert_rejected, fresh_number, wave_body
 from tests.helpers.parties import gp_office
+from tests.helpers.web import sign_in_form
 
 __all__ = ["api"]
 
@@ -29,6 +30,15 @@ EVIDENCE = {"document_ref": "https://data.ssb.no/api/klass/v1/classifications/13
 
 async def admin(api: Api, method: str, path: str, body: Any = None) -> httpx.Response:
     return await api.http.request(method, path, json=body, headers=api.auth(Role.ADMIN))
+
+
+async def signed_in_page(api: Api, path: str, language: str) -> httpx.Response:
+    """A page as an admin signed in through the form sees it, in `language` (nb or en)."""
+    transport = httpx.ASGITransport(app=api.app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://pages.test") as http:
+        assert (await sign_in_form(http, api.secrets[Role.ADMIN])).status_code == 303
+        headers = {"Accept-Language": language}
+        return await http.get(path, headers=headers, follow_redirects=True)
 
 
 def plan(kind: str, parties: list[str], **rest: Any) -> dict[str, Any]:
@@ -123,6 +133,11 @@ async def test_a_merger_dry_run_is_what_the_apply_does_and_what_follows_is_liste
     # Once: the same id again is a conflict, and changes nothing.
     again = await admin(api, "POST", "/api/reforms", body)
     assert again.status_code == 409 and again.json()["error"] == "reform_exists"
+    # The merged one's page says so, in both languages, and leads to its successor.
+    for language, words in (("nb", "Opphørt ved kommunereformen"), ("en", "Ended by the")):
+        shown = await signed_in_page(api, f"/municipalities/{preparing}", language)
+        assert shown.status_code == 200, shown.text
+        assert words in shown.text and f'href="/municipalities/{new}"' in shown.text
     # Each party's timeline shows it.
     timeline = await api.get(f"/api/municipalities/{preparing}/timeline", Role.COORDINATOR)
     assert timeline.status_code == 200, timeline.text
@@ -153,7 +168,10 @@ async def test_old_numbers_keep_resolving_in_api_paths_and_pages(api: Api) -> No
     )
     assert moved.status_code == 200, moved.text
     assert (await api.get(f"/api/parties/{place}")).json()["stage"] == "option_exercised"
-    # A page under the new number leads to the party's own address.
+    # A page under the new number leads to the party's own address, which shows the number.
+    shown = await signed_in_page(api, f"/municipalities/{new}", "en")
+    assert shown.status_code == 200 and str(shown.url).endswith(f"/municipalities/{place}")
+    assert f"Municipality number {new} (renumbered by a municipal reform; id {place})" in shown.text
     page = await api.http.get(f"/municipalities/{new}/timeline?lang=en")
     assert page.status_code == 308
     assert page.headers["location"] == f"/municipalities/{place}/timeline?lang=en"
@@ -187,3 +205,66 @@ async def test_bad_plans_are_refused_naming_the_field_and_change_nothing(api: Ap
     assert (await admin(api, "GET", "/api/reforms", None)).json() == [] or all(
         one not in r["from_parties"] for r in (await admin(api, "GET", "/api/reforms")).json()
     )
+
+
+async def test_a_boundary_transfer_is_recorded_and_leaving_and_joining_move_the_region(
+    api: Api,
+) -> None:
+    giver, taker = await api.start(2)
+    await drive(api, taker, Trigger.SIGN_COLLABORATION)
+    transfer = plan("boundary_transfer", [giver, taker])
+    done = await admin(api, "POST", "/api/reforms", transfer)
+    assert done.status_code == 201, done.text
+    assert [(e["party"], e["role"], e["to_stage"]) for e in done.json()["effects"]] == [
+        (giver, "noted", "prospective"),
+        (taker, "noted", "collaboration_signed"),
+    ]
+    assert done.json()["successions"] == [] and done.json()["follows"] == []
+    # Both carry on: the next transition is theirs as before.
+    await drive(api, giver, Trigger.SIGN_COLLABORATION)
+    day = today_in_oslo()
+    left = await admin(api, "POST", "/api/reforms", plan("left", [giver]))
+    assert left.status_code == 201, left.text
+    with Session(api.engine) as session:
+        assert giver not in reform_store.parties_in_region_on(session, day)
+        assert taker in reform_store.parties_in_region_on(session, day)
+        periods = reform_store.region_periods(session, giver)
+    assert [(p.valid_from, p.valid_to, p.reform_id) for p in periods] == [
+        (None, day, left.json()["id"])
+    ]
+    joined = await admin(api, "POST", "/api/reforms", plan("joined", [giver]))
+    assert joined.status_code == 201, joined.text
+    with Session(api.engine) as session:
+        assert giver in reform_store.parties_in_region_on(session, day)
+    history = [r["trigger"] for r in api.history(giver)]
+    assert history == ["reform", "sign_collaboration", "reform", "reform"]
+
+
+async def test_a_wave_membership_follows_the_merger_to_the_new_municipality(api: Api) -> None:
+    member, other = await api.start(2)
+    for place in (member, other):
+        await drive(
+            api,
+            place,
+            Trigger.SIGN_COLLABORATION,
+            Trigger.EXERCISE_OPTION,
+            Trigger.START_PREPARATION,
+        )
+    wave = wave_body()
+    created = await api.post("/api/waves", wave)
+    assert created.status_code in (200, 201), created.text
+    joined = await api.post(f"/api/waves/{wave['id']}/members", {"number": member})
+    assert joined.status_code in (200, 201), joined.text
+    new = fresh_number()
+    api.started.append(new)
+    body = plan("merger", [member, other], new_municipalities=[{"number": new, "name": "Bølgeby"}])
+    dry = (await admin(api, "POST", "/api/reforms/dry-run", body)).json()
+    (follow,) = [f for f in dry["follows"] if f["what"] == "wave"]
+    assert (follow["subject"], follow["to_party"], follow["carried"]) == (wave["id"], new, True)
+    done = await admin(api, "POST", "/api/reforms", body)
+    assert done.status_code == 201, done.text
+    ended = next(e for e in done.json()["effects"] if e["party"] == member)
+    assert ended["wave_left"] == wave["id"]
+    shown = (await api.get(f"/api/waves/{wave['id']}")).json()
+    assert [m["number"] for m in shown["members"]] == [new]
+    assert (await api.get(f"/api/municipalities/{new}")).json()["wave_id"] == wave["id"]

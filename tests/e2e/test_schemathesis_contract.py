@@ -142,6 +142,19 @@ EXCEPTIONS: tuple[Exception_, ...] = (
         )
         for path in ("POST /api/migrations/dry-run", "POST /api/migrations")
     ),
+    *(
+        _rule(
+            path,
+            "ST202",
+            r'"field":"(parties|new_number|new_municipalities|existing_parts|effective_on'
+            r"|evidence)",
+            "a reform's parts must fit its kind (how many parties, a new number or new "
+            "municipalities: counts across fields), name municipalities of the data whose "
+            "new numbers are free on its date, and take effect between each party's last "
+            "transition and today",
+        )
+        for path in ("POST /api/reforms/dry-run", "POST /api/reforms")
+    ),
     _rule(
         "POST /api/bulk/transitions",
         "ST202",

@@ -23,7 +23,7 @@ from onboarding.domain.fields import Day
 from onboarding.domain.party import MunicipalityNumber, PartyId
 from onboarding.domain.process.machine import check_evidence_fields
 from onboarding.domain.process.migration_plan import TimerEffect
-from onboarding.domain.vocabulary import Stage, Trigger
+from onboarding.domain.vocabulary import EVIDENCE_FIELDS, Stage, Trigger
 
 ReformId = Annotated[
     str,
@@ -92,7 +92,8 @@ class ReformPlan(BaseModel):
     stage_rule: StageRule = StageRule.MOST_ADVANCED_COMMON
     evidence: dict[str, str] = Field(
         min_length=1,
-        description="what the reform rests on, e.g. source (a URL) or document_ref",
+        description="what the reform rests on, e.g. document_ref (the source's URL)",
+        json_schema_extra={"propertyNames": {"enum": list(EVIDENCE_FIELDS)}},
     )
     comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
 
