@@ -87,6 +87,12 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/migrations/{migration_id}/pause"): ADMIN,
     ("POST", "/api/migrations/{migration_id}/resume"): ADMIN,
     ("GET", "/api/migrations/{migration_id}/effects"): ADMIN,
+    # Municipal reforms: admins only (they end, start and renumber parties; the
+    # answers name the tokens that follow).
+    ("POST", "/api/reforms/dry-run"): ADMIN,
+    ("POST", "/api/reforms"): ADMIN,
+    ("GET", "/api/reforms"): ADMIN,
+    ("GET", "/api/reforms/{reform_id}"): ADMIN,
     # One municipality: its own contact reads it and writes contacts and evidence.
     ("GET", M): READ_OWN,
     ("GET", f"{M}/history"): READ_OWN,
@@ -135,6 +141,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/users"): ADMIN,
     ("DELETE", "/api/users/{token_id}"): ADMIN,
     ("POST", "/api/region/load"): ADMIN,
+    ("POST", "/api/region/history/load"): ADMIN,
     ("POST", "/api/reconcile"): ADMIN,
     ("GET", "/api/audit"): ADMIN,
     ("GET", "/api/audit/export"): ADMIN,

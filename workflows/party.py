@@ -86,6 +86,13 @@ with workflow.unsafe.imports_passed_through():
         MigrationEffect,
         MigrationProjection,
     )
+    from onboarding.domain.process.reform_plan import (
+        PartyReformEffect,
+        ReformCallResult,
+        ReformCommand,
+        ReformRole,
+    )
+    from onboarding.domain.reforms.apply import apply_reform, summary
     from onboarding.domain.vocabulary import Stage, Trigger
     from onboarding.domain.waves import membership, readiness
     from onboarding.domain.waves.go_live import plan_go_live
@@ -104,7 +111,7 @@ with workflow.unsafe.imports_passed_through():
         WaveGoLiveResult,
     )
     from workflows.failures import refusals
-    from workflows.names import STAGE_ATTRIBUTE, wave_workflow_id
+    from workflows.names import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, wave_workflow_id
     from workflows.options import (
         DELIVERY,
         NOTE_RUN_PATCH,
@@ -318,6 +325,75 @@ class PartyWorkflow:
         """Reject a plan that does not fit this party, before anything is written."""
         with refusals():
             migrate_state(self._state, self._policy, command.plan, now=workflow.now())
+
+    # -- municipal reforms ---------------------------------------------------
+
+    @workflow.query
+    def preview_reform(self, command: ReformCommand) -> ReformCallResult:
+        """What `reform` would do now (the dry-run): the same function on the same state."""
+        try:
+            effect = apply_reform(
+                self._state, self._policy, command, now=workflow.now(), **self._run()
+            )[1]
+        except OnboardingError as err:
+            return ReformCallResult(error=err.to_detail())
+        return ReformCallResult(effect=effect)
+
+    @workflow.update
+    async def reform(self, command: ReformCommand) -> PartyReformEffect:
+        """The party's part in a municipal reform (#20); once per reform id.
+
+        Data this workflow interprets, the same for every kind and version: a
+        party that ends moves to the engine's `ended_by_reform` stage, which no
+        definition leaves, with every obligation and timer cancelled once; a
+        new municipality lands in its derived stage with its obligations armed
+        once. A new update handler changes no existing history.
+        """
+        async with self._lock:
+            with refusals():
+                after, effect = apply_reform(
+                    self._state, self._policy, command, now=workflow.now(), **self._run()
+                )
+            if effect.already_applied:
+                return effect
+            effect = effect.model_copy(update={"recorded_at": workflow.now()})
+            left = self._state.wave if effect.wave_left is not None else None
+            # Field by field: the answers kept by key refer to this state's own dicts.
+            state = self._state
+            state.municipality = after.municipality
+            state.stage, state.paused_from = after.stage, after.paused_from
+            state.seq, state.last_transition = after.seq, after.last_transition
+            state.records = after.records
+            state.obligations = after.obligations
+            state.wave, state.missed_go_live = after.wave, after.missed_go_live
+            state.current_number = after.current_number
+            state.ended_by_reform, state.successors = after.ended_by_reform, after.successors
+            state.reforms[effect.reform_id] = effect
+            self._upsert_stage()
+            if command.role is ReformRole.HOME_MOVED and command.new_home is not None:
+                workflow.upsert_search_attributes([NUMBER_ATTRIBUTE.value_set(command.new_home)])
+            self._timer.rearm()
+            assert state.last_transition is not None
+            await workflow.execute_activity_method(
+                Projection.record_transition,
+                ProjectionInput(
+                    municipality=state.municipality,
+                    record=state.last_transition,
+                    stage=state.stage,
+                    paused_from=state.paused_from,
+                    obligations=obligation_views(state, self._policy, workflow.now()),
+                ),
+                **SQL_WRITE,
+            )
+            if left is not None:
+                await self._tell_wave_left(left, None, summary(command), command.actor)
+            return effect
+
+    @reform.validator
+    def validate_reform(self, command: ReformCommand) -> None:
+        """Reject a reform that does not fit this party, before anything is written."""
+        with refusals():
+            apply_reform(self._state, self._policy, command, now=workflow.now(), **self._run())
 
     # -- deadlines -----------------------------------------------------------
 

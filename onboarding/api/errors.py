@@ -26,10 +26,12 @@ from onboarding.domain.errors import (
     ObligationNotOpen,
     OnboardingError,
     PartyExists,
+    ReformExists,
     RequestRejected,
     TransitionRefused,
     UnknownMigration,
     UnknownMunicipality,
+    UnknownReform,
     UnknownWave,
     WaveRefused,
 )
@@ -43,10 +45,12 @@ STATUS_BY_ERROR: tuple[tuple[type[OnboardingError], int], ...] = (
     (NotEligible, 409),
     (MigrationExists, 409),
     (PartyExists, 409),
+    (ReformExists, 409),
     (RequestRejected, 422),
     (UnknownMunicipality, 404),
     (UnknownWave, 404),
     (UnknownMigration, 404),
+    (UnknownReform, 404),
     (EngineUnavailable, 503),
 )
 

@@ -35,19 +35,23 @@ PARTY_PREFIX = f"/parties/{{number:{CONVERTOR}}}"
 TAG = "parties"
 
 
-class PartySegment(Convertor[str]):
-    """A path segment that may be a party id: any but the collection's own route names."""
+def segment_except(*reserved: str) -> Convertor[str]:
+    """A path segment that may be an id: any but its collection's own route names (`reserved`),
+    so those routes never reach the route of one item (nor its Allow header)."""
 
-    regex = "(?!(?:" + "|".join(COLLECTION_ROUTES) + ")(?:/|$))[^/]+"
+    class Segment(Convertor[str]):
+        regex = "(?!(?:" + "|".join(reserved) + ")(?:/|$))[^/]+"
 
-    def convert(self, value: str) -> str:
-        return value
+        def convert(self, value: str) -> str:
+            return value
 
-    def to_string(self, value: str) -> str:
-        return value
+        def to_string(self, value: str) -> str:
+            return value
+
+    return Segment()
 
 
-register_url_convertor(CONVERTOR, PartySegment())
+register_url_convertor(CONVERTOR, segment_except(*COLLECTION_ROUTES))
 
 PartyIdPath = Annotated[
     str,

@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 from onboarding.domain.notifications import MessageKind, NotificationStatus, RecipientRole
 from onboarding.domain.parties.models import TransitionRecord, TransitionRequest
 from onboarding.domain.party import PARTY_ID_PATTERN, PartyId, PartyKind
+from onboarding.domain.process.reform_plan import StageRule
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tables.notifications import NotificationRow
@@ -62,6 +63,25 @@ class RegionLoad(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    process_version: int | None = Field(
+        None, ge=1, le=10_000, description="the municipality process version new ones start on"
+    )
+
+
+class HistoryLoad(BaseModel):
+    """Options of loading the region's history; without a body, all of it on the newest process."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    through: IsoDay | None = Field(
+        None,
+        description="load the reforms up to and including this day (YYYY-MM-DD) only; a later "
+        "load carries on from there. Default: every reform",
+    )
+    stage_rule: StageRule = Field(
+        StageRule.MOST_ADVANCED_COMMON,
+        description="where a merger's new municipality starts among its predecessors",
+    )
     process_version: int | None = Field(
         None, ge=1, le=10_000, description="the municipality process version new ones start on"
     )

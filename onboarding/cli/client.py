@@ -18,6 +18,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 RECONCILE_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 # An import starts a workflow per party and waits for each one's row.
 IMPORT_TIMEOUT = httpx.Timeout(300.0, connect=5.0)
+# Loading the region's history applies every reform since 2015 through the engine.
+HISTORY_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 
 
 def one_party(number: str, rest: str = "") -> str:
@@ -192,6 +194,10 @@ class ApiClient:
         """POST /api/region/load: start a workflow for every municipality of the region."""
         return self._request("POST", "/api/region/load")
 
+    def load_history(self, body: dict[str, Any]) -> Any:
+        """POST /api/region/history/load: the region's history since 2015 (minutes at most)."""
+        return self._request("POST", "/api/region/history/load", json=body, timeout=HISTORY_TIMEOUT)
+
     def contacts(self, number: str) -> Any:
         """GET /api/municipalities/{number}/contacts."""
         return self._request("GET", one_party(number, "/contacts"))
@@ -302,6 +308,23 @@ class ApiClient:
         if action is None:
             return self._request("GET", f"/api/migrations/{migration_id}/progress")
         return self._request("POST", f"/api/migrations/{migration_id}/{action}")
+
+    def reform_dry_run(self, body: dict[str, Any]) -> Any:
+        """POST /api/reforms/dry-run: what a reform would do to each party, and what follows."""
+        return self._request("POST", "/api/reforms/dry-run", json=body)
+
+    def reform_apply(self, body: dict[str, Any]) -> Any:
+        """POST /api/reforms: record a reform."""
+        return self._request("POST", "/api/reforms", json=body)
+
+    def reforms(self, *, party: str | None = None, kind: str | None = None) -> Any:
+        """GET /api/reforms: the reforms recorded."""
+        params = {k: v for k, v in (("party", party), ("kind", kind)) if v is not None}
+        return self._request("GET", "/api/reforms", params=params)
+
+    def reform(self, reform_id: str) -> Any:
+        """GET /api/reforms/{id}: one reform as recorded."""
+        return self._request("GET", f"/api/reforms/{reform_id}")
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         with self._transport_errors():

@@ -20,7 +20,7 @@ def entries_table(entries: Sequence[Mapping[str, Any]]) -> str:
     """Timeline or audit entries: both dates, kind, what, who, evidence, comment."""
     if not entries:
         return "no entries"
-    rows = [
+    rows: list[tuple[Any, ...]] = [
         (
             e.get("id"),
             e.get("effective_on") or "",
@@ -33,9 +33,18 @@ def entries_table(entries: Sequence[Mapping[str, Any]]) -> str:
         )
         for e in entries
     ]
-    return table(
-        ["ID", "EFFECTIVE", "RECORDED (UTC)", "NO.", "WHAT", "BY", "EVIDENCE", "COMMENT"], rows
-    )
+    header = ["ID", "EFFECTIVE", "RECORDED (UTC)", "NO.", "WHAT", "BY", "EVIDENCE", "COMMENT"]
+    if any(e.get("predecessor") for e in entries):
+        # A timeline with its predecessors' history: whose each entry is.
+        header.insert(4, "OF")
+        rows = [(*r[:4], _predecessor(e), *r[4:]) for r, e in zip(rows, entries, strict=True)]
+    return table(header, rows)
+
+
+def _predecessor(entry: Mapping[str, Any]) -> str:
+    """`Klæbu (1662)` on an entry from a predecessor's history, else empty."""
+    mark = entry.get("predecessor")
+    return f"{mark['name']} ({mark['number']})" if mark else ""
 
 
 def audit_page(page: Mapping[str, Any]) -> str:

@@ -19,6 +19,8 @@ from onboarding.cli import (
     obligation_commands,
     people_commands,
     process_commands,
+    reform_commands,
+    region_commands,
     signin_commands,
     worklist_commands,
 )
@@ -58,6 +60,8 @@ app.add_typer(people_commands.contacts_app, name="contacts")
 app.add_typer(obligation_commands.deadline_app, name="deadline")
 app.add_typer(process_commands.process_app, name="process")
 app.add_typer(migration_commands.migration_app, name="migration")
+app.add_typer(reform_commands.reform_app, name="reform")
+app.add_typer(region_commands.region_app, name="region")
 app.add_typer(party_app, name="party")
 app.add_typer(wave_app, name="wave")
 app.add_typer(checklist_app, name="checklist")

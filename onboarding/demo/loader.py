@@ -70,7 +70,8 @@ async def post_transition(send: Send, number: str, body: dict[str, Any]) -> dict
     return answer
 
 
-def _body(event: DemoEvent, trigger: Trigger, key: str) -> dict[str, Any]:
+def transition_body(event: DemoEvent, trigger: Trigger, key: str) -> dict[str, Any]:
+    """The body of POST .../transitions that records `event` under idempotency key `key`."""
     body: dict[str, Any] = {
         "trigger": trigger.value,
         "effective_on": event.on.isoformat(),
@@ -140,7 +141,9 @@ async def record_facts(send: Send, number: str, events: list[DemoEvent]) -> int:
     for index, event in enumerate(events):
         if event.trigger is Trigger.GO_LIVE:
             continue
-        await post_transition(send, number, _body(event, event.trigger, f"demo:{number}:{index}"))
+        await post_transition(
+            send, number, transition_body(event, event.trigger, f"demo:{number}:{index}")
+        )
         recorded += 1
     return recorded
 

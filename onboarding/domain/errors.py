@@ -11,9 +11,11 @@
     ├── NotEligible                a municipality in a stage no wave takes (HTTP 409)
     ├── MigrationExists            a migration run with that id exists already (HTTP 409)
     ├── PartyExists                a party's id or organisation number is another's (HTTP 409)
+    ├── ReformExists               a reform with that id was recorded already (HTTP 409)
     ├── UnknownMunicipality        no municipality with that number (HTTP 404)
     ├── UnknownWave                no wave with that id (HTTP 404)
-    └── UnknownMigration           no migration run with that id (HTTP 404)
+    ├── UnknownMigration           no migration run with that id (HTTP 404)
+    └── UnknownReform              no reform recorded with that id (HTTP 404)
 
 Each carries the field or the facts a client needs to correct itself, and
 `to_detail()` gives the JSON-safe form that crosses Temporal and HTTP.
@@ -234,3 +236,26 @@ class PartyExists(OnboardingError):
             "number": self.number,
             "message": str(self),
         }
+
+
+class ReformExists(OnboardingError):
+    """A reform with that id was recorded already; ids are never reused (HTTP 409)."""
+
+    code = "reform_exists"
+
+    def __init__(self, reform_id: str) -> None:
+        super().__init__(f"reform {reform_id} was recorded already; give a new reform a new id")
+        self.reform_id = reform_id
+
+    def to_detail(self) -> dict[str, Any]:
+        return {"error": self.code, "message": str(self), "reform_id": self.reform_id}
+
+
+class UnknownReform(OnboardingError):
+    """No reform was recorded with that id (HTTP 404)."""
+
+    code = "not_found"
+
+    def __init__(self, reform_id: str) -> None:
+        super().__init__(f"no reform with id {reform_id}")
+        self.reform_id = reform_id

@@ -66,6 +66,11 @@ class StageRow(BaseModel):
     """One party in the stages report."""
 
     number: str = Field(description="the party's id (a municipality's number)")
+    municipality_number: str | None = Field(
+        None,
+        description="a municipality's number on `as_of` (its id unless a reform renumbered "
+        "it); None for other kinds",
+    )
     name: str
     county: str
     health_trust: str
@@ -83,7 +88,9 @@ class StagesReport(BaseModel):
     as_of: date
     known_on: date | None
     kind: PartyKind | None = Field(None, description=KIND_FIELD_DESCRIPTION)
-    municipalities: list[StageRow] = Field(description="every party of the kind, by id")
+    municipalities: list[StageRow] = Field(
+        description="every party of the kind in the region on `as_of`, by id"
+    )
 
 
 class Interval(StrEnum):
@@ -99,6 +106,9 @@ class MilestonePoint(BaseModel):
 
     on: date
     reached: dict[str, int]
+    total: int | None = Field(
+        None, description="parties (of the kind) in the region on this day (reforms change it)"
+    )
 
 
 class MilestoneSeries(BaseModel):

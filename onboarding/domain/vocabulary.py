@@ -32,6 +32,10 @@ class Stage(StrEnum):
     AGREEMENT_OFFERED = "agreement_offered"
     DECISION_POSTPONED = "decision_postponed"
     AGREEMENT_SIGNED = "agreement_signed"
+    # The engine's own end, common to every kind and version (no definition
+    # lists it, so no trigger leaves it): a municipal reform (#20) merged or
+    # divided the party, and its successors carry on (domain/reforms).
+    ENDED_BY_REFORM = "ended_by_reform"
 
 
 class Trigger(StrEnum):
@@ -55,6 +59,9 @@ class Trigger(StrEnum):
     POSTPONE_DECISION = "postpone_decision"
     RECONSIDER = "reconsider"
     SIGN_STANDARD_AGREEMENT = "sign_standard_agreement"
+    # The engine's own record of a municipal reform (#20) on a party's road: no
+    # process offers it; only the reform update records it (domain/reforms).
+    REFORM = "reform"
 
 
 STAGE_LABELS: dict[Stage, dict[str, str]] = {
@@ -79,6 +86,7 @@ STAGE_LABELS: dict[Stage, dict[str, str]] = {
     Stage.DECLINED: {"nb": "Takket nei", "en": "Declined"},
     Stage.PAUSED: {"nb": "På vent", "en": "Paused"},
     Stage.WITHDRAWN: {"nb": "Trukket seg", "en": "Withdrawn"},
+    Stage.ENDED_BY_REFORM: {"nb": "Opphørt ved kommunereform", "en": "Ended by a reform"},
 }
 
 TRIGGER_LABELS: dict[Trigger, dict[str, str]] = {
@@ -113,6 +121,7 @@ TRIGGER_LABELS: dict[Trigger, dict[str, str]] = {
     Trigger.PAUSE: {"nb": "Sett på vent", "en": "Pause"},
     Trigger.RESUME: {"nb": "Gjenoppta", "en": "Resume"},
     Trigger.WITHDRAW: {"nb": "Trekk seg", "en": "Withdraw"},
+    Trigger.REFORM: {"nb": "Kommunereform", "en": "Municipal reform"},
 }
 
 # Milestones for reports, in order along the main road. Their ranks are stored

@@ -19,6 +19,7 @@ from onboarding.access import API_RULES
 from onboarding.api.docs import install_docs
 from onboarding.api.errors import install_error_handlers
 from onboarding.api.metrics import install_metrics
+from onboarding.api.renumbered_paths import RenumberedPaths
 from onboarding.api.routes import api_router
 from onboarding.embedded.bootstrap import open_database, prepare_database
 from onboarding.gateway.connection import connect_to
@@ -81,6 +82,8 @@ def create_app(
         app.state.temporal = client
     install_error_handlers(app)
     install_metrics(app)
+    # A renumbered municipality's old numbers keep working in every address (#20).
+    app.add_middleware(RenumberedPaths)
     app.include_router(api_router)
     install_docs(app)
     # The pages (/, /municipalities/..., /admin/...) beside the API (/api/...). Imported

@@ -1,8 +1,9 @@
 """`onboarding up --demo`: the demo region on a fresh data dir, loaded through the running API.
 
 The loader gets a coordinator token of its own (named after the rollout's
-actor, so every demo record says who recorded it), which is revoked once the
-region is loaded: no secret outlives the load.
+actor, so every demo record says who recorded it), and an admin token of the
+same name for the region's history (its reforms are an admin's); both are
+revoked once the region is loaded: no secret outlives the load.
 """
 
 from collections.abc import Callable
@@ -13,27 +14,24 @@ import httpx
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from onboarding.demo.loader import CONCURRENCY, DemoLoaded, call, load_demo
+from onboarding.demo.loader import CONCURRENCY, DemoLoaded, call
 from onboarding.demo.open_work import record_open_work
-from onboarding.demo.rollout import PROCESS_VERSION, shipped_rollout
+from onboarding.demo.region_history import load_demo_history
+from onboarding.demo.rollout import shipped_rollout
 from onboarding.domain.calendar import oslo_date
-from onboarding.domain.process.model import ProcessDefinition
-from onboarding.domain.process.registry import MUNICIPALITY, process_definition
+from onboarding.domain.parties.region import shipped_plan
 from onboarding.embedded.datadir import DataDir
 from onboarding.embedded.errors import EmbeddedError
 from onboarding.store.tables.parties import AuditEventRow
 from onboarding.store.tokens import Role, create_token, revoke_token
 
 DEMO_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+# A history load applies a year's reforms through the engine.
+HISTORY_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 
 
 class NotFresh(EmbeddedError):
     """--demo was asked for on a data dir (or database) that already holds records."""
-
-
-def demo_process() -> ProcessDefinition:
-    """The process the demo's facts were recorded under (version 1)."""
-    return process_definition(MUNICIPALITY, PROCESS_VERSION)
 
 
 def ensure_fresh_data_dir(data: DataDir) -> None:
@@ -59,26 +57,25 @@ def ensure_empty_audit_log(engine: Engine) -> None:
 async def load_demo_region(
     engine: Engine, *, api_url: str, say: Callable[[str], None]
 ) -> DemoLoaded:
-    """Record the demo region through the API at `api_url`, with a short-lived coordinator token.
+    """Record the demo region through the API at `api_url`, with short-lived tokens.
 
-    Its GP offices, specialists and hospitals too (loader.py, `kinds`); then the
+    Through the region's history (demo/region_history.py): the municipalities
+    of 2015 and every reform since on its date (an admin's token, for the
+    history load), each fact on the party of its date (a coordinator's), and
+    its GP offices, specialists and hospitals. Both tokens carry the
+    rollout's actor name and are revoked once the region is loaded. Then the
     open work of the load day (open_work.py).
     """
     rollout = shipped_rollout()
     token, secret = create_token(engine, name=rollout.actor, role=Role.COORDINATOR)
-    assert token.id is not None
+    admin_token, admin_secret = create_token(engine, name=rollout.actor, role=Role.ADMIN)
+    assert token.id is not None and admin_token.id is not None
     try:
-        async with httpx.AsyncClient(
-            base_url=api_url,
-            headers={"Authorization": f"Bearer {secret}"},
-            timeout=DEMO_TIMEOUT,
-            # Connections are reused only while idle for less than a second: on a busy
-            # machine a pooled connection once sat idle past the server's keep-alive
-            # (uvicorn's 5 s) while others waited on slow updates, and the next request
-            # on it failed with ReadError as the server closed it.
-            limits=httpx.Limits(max_keepalive_connections=CONCURRENCY, keepalive_expiry=1.0),
-        ) as http:
-            loaded = await load_demo(http, rollout, say=say, kinds=True)
+        async with (
+            _client(api_url, secret) as http,
+            _client(api_url, admin_secret, timeout=HISTORY_TIMEOUT) as admin,
+        ):
+            loaded = await load_demo_history(http, admin, rollout, shipped_plan(), say=say)
 
             async def send(method: str, path: str, body: Any) -> Any:
                 return await call(http, method, path, body)
@@ -87,6 +84,7 @@ async def load_demo_region(
             work = await record_open_work(send, today=today)
     finally:
         revoke_token(engine, token_id=token.id)
+        revoke_token(engine, token_id=admin_token.id)
     others = f" and {loaded.parties} other parties" if loaded.parties else ""
     say(
         f"Loaded the demo region: {loaded.transitions} transitions of "
@@ -99,3 +97,18 @@ async def load_demo_region(
         f"({work.notifications} messages in the outbox)."
     )
     return loaded
+
+
+def _client(
+    api_url: str, secret: str, *, timeout: httpx.Timeout = DEMO_TIMEOUT
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=api_url,
+        headers={"Authorization": f"Bearer {secret}"},
+        timeout=timeout,
+        # Connections are reused only while idle for less than a second: on a busy
+        # machine a pooled connection once sat idle past the server's keep-alive
+        # (uvicorn's 5 s) while others waited on slow updates, and the next request
+        # on it failed with ReadError as the server closed it.
+        limits=httpx.Limits(max_keepalive_connections=CONCURRENCY, keepalive_expiry=1.0),
+    )

@@ -16,7 +16,6 @@ from onboarding.embedded.app import create_app
 from onboarding.embedded.bootstrap import load_region_once, prepare_database
 from onboarding.embedded.datadir import DataDir
 from onboarding.embedded.demo import (
-    demo_process,
     ensure_empty_audit_log,
     ensure_fresh_data_dir,
     load_demo_region,
@@ -123,11 +122,11 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
         worker = await stack.enter_async_context(
             running_worker(client, engine, task_queue=settings.task_queue, settings=settings)
         )
-        # The demo replays the rollout as it ran, on the process of then: version 1.
-        process = demo_process() if options.demo else None
-        await signals.until(
-            load_region_once(client, engine, data=data, settings=settings, say=say, process=process)
-        )
+        if not options.demo:
+            # The demo registers the region of 2015 instead, and the reforms since.
+            await signals.until(
+                load_region_once(client, engine, data=data, settings=settings, say=say)
+            )
 
         app = create_app(settings, client=client, engine=engine, ui_codec_secret=ui_codec_secret)
         api = await signals.until(
@@ -136,7 +135,8 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
             )
         )
         if options.demo:
-            await signals.until(load_demo_region(engine, api_url=options.api_url, say=say))
+            loaded = await signals.until(load_demo_region(engine, api_url=options.api_url, say=say))
+            data.mark_region_loaded(loaded.municipalities)
         _announce(options, settings, dev_options, say)
         await signals.stopped({"worker": worker, "API": api, "Temporal dev server": watch})
         say("Stopping ...")

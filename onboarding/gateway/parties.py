@@ -118,14 +118,12 @@ async def start_party(
     home = party.home_municipality
     return await client.start_workflow(
         workflow_type,
-        MunicipalityWorkflowInput(
-            state=MunicipalityState(
-                municipality=party,
-                readiness_guard=readiness_guard,
-                process_version=definition.version,
-            ),
+        starting_input(
+            party,
+            definition,
+            policy=policy,
+            readiness_guard=readiness_guard,
             continue_as_new_after_events=continue_as_new_after_events,
-            policy=fit_policy(definition, _policy_for(party.kind, policy)),
         ),
         id=party_workflow_id(party.number),
         task_queue=task_queue,
@@ -141,6 +139,30 @@ async def start_party(
                 *([SearchAttributePair(NUMBER_ATTRIBUTE, home)] if home else []),
             ]
         ),
+    )
+
+
+def starting_input(
+    party: Party,
+    definition: ProcessDefinition,
+    *,
+    policy: ReminderPolicy | None = None,
+    readiness_guard: bool = True,
+    continue_as_new_after_events: int = 2_000,
+) -> MunicipalityWorkflowInput:
+    """What a new workflow of `party` on `definition` starts with: its fresh state and policy.
+
+    A reform's dry-run applies itself to this state, as the apply then does
+    to the workflow started with it.
+    """
+    return MunicipalityWorkflowInput(
+        state=MunicipalityState(
+            municipality=party,
+            readiness_guard=readiness_guard,
+            process_version=definition.version,
+        ),
+        continue_as_new_after_events=continue_as_new_after_events,
+        policy=fit_policy(definition, _policy_for(party.kind, policy)),
     )
 
 

@@ -16,6 +16,16 @@ from onboarding.domain.calendar import OSLO
 SYSTEM_ACTOR = Actor(id="system", name="onboarding", role="system")
 
 
+class Predecessor(BaseModel):
+    """Whose history an entry is, when it is a predecessor's on a municipality's timeline."""
+
+    number: str = Field(description="the predecessor's party id (its number at registration)")
+    name: str
+    reform_id: str = Field(description="the reform by which this party carries it on")
+    reform_kind: str = Field(description="merger or split")
+    effective_on: date = Field(description="the day that reform took effect")
+
+
 class AuditEntry(BaseModel):
     """One thing that happened, from any source: who, when it took effect, when it was recorded."""
 
@@ -30,6 +40,11 @@ class AuditEntry(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict)
     comment: str | None = None
     details: dict[str, Any] = Field(default_factory=dict)
+    predecessor: Predecessor | None = Field(
+        None,
+        description="on a timeline: set on an entry from a predecessor's history (a "
+        "municipality merged or split into this one), naming whose it is",
+    )
 
 
 class AuditPage(BaseModel):

@@ -5,17 +5,26 @@ with UNION ALL of each source's keys, paged with LIMIT/OFFSET, and exported by
 streaming those keys from a server-side cursor (`stream_results`, `yield_per`)
 and hydrating one batch at a time, so memory stays bounded whatever the size
 of the log. A timeline is one municipality's entries (a few hundred at most),
-ordered by effective date (valid time), then recording time.
+ordered by effective date (valid time), then recording time; its predecessors'
+entries (party_succession: the municipalities merged or split into it) are on
+it too, each marked as theirs.
 """
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Select, select, union_all
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from onboarding.history.entries import AuditEntry, AuditFilters, AuditPage, EventSource
+from onboarding.history.entries import (
+    AuditEntry,
+    AuditFilters,
+    AuditPage,
+    EventSource,
+    Predecessor,
+)
 from onboarding.history.sources.checklist import ChecklistSource
 from onboarding.history.sources.contacts import ContactChangeSource
 from onboarding.history.sources.corrections import CorrectionSource
@@ -25,6 +34,8 @@ from onboarding.history.sources.notifications import NotificationSource
 from onboarding.history.sources.tokens import TokenEventSource
 from onboarding.history.sources.transitions import TransitionSource
 from onboarding.history.sources.waves import WaveEventSource
+from onboarding.store.reforms import Succession, predecessors_of
+from onboarding.store.tables.parties import MunicipalityRow
 
 # Every source of history. A new kind of event is a module in sources/ and a line here.
 SOURCES: tuple[EventSource, ...] = (
@@ -131,21 +142,60 @@ def timeline(
     effective_from: date | None = None,
     effective_to: date | None = None,
     newest_first: bool = False,
+    predecessors: bool = True,
 ) -> list[AuditEntry]:
-    """A municipality's entries of every kind, by effective date, then recording time."""
+    """A municipality's entries of every kind, by effective date, then recording time.
+
+    With `predecessors`, its predecessors' entries too (every party it carries
+    on through a merger or split, transitively: party_succession), each marked
+    with whose it is (`AuditEntry.predecessor`).
+    """
     filters = AuditFilters(
-        municipality=number,
         kinds=kinds,
         effective_from=effective_from,
         effective_to=effective_to,
     )
-    query = _ordered(filters, newest_first=False)
-    if query is None:
-        return []
     with Session(engine) as session:
-        entries = _hydrate(session, [(r[0], r[1], r[2]) for r in session.execute(query)])
+        entries = _entries_of(session, replace(filters, municipality=number))
+        for mark in _predecessors(session, number) if predecessors else []:
+            entries += [
+                entry.model_copy(update={"predecessor": mark})
+                for entry in _entries_of(session, replace(filters, municipality=mark.number))
+            ]
 
     def order(entry: AuditEntry) -> tuple[date, datetime, str]:
         return (entry.effective_on or entry.recorded_at.date(), entry.recorded_at, entry.id)
 
     return sorted(entries, key=order, reverse=newest_first)
+
+
+def _entries_of(session: Session, filters: AuditFilters) -> list[AuditEntry]:
+    query = _ordered(filters, newest_first=False)
+    if query is None:
+        return []
+    return _hydrate(session, [(r[0], r[1], r[2]) for r in session.execute(query)])
+
+
+def _predecessors(session: Session, number: str) -> list[Predecessor]:
+    """Every party `number` carries on, once each (the nearest link), with its name."""
+    links: dict[str, Succession] = {}
+    for link in predecessors_of(session, number):
+        links.setdefault(link.predecessor, link)
+    if not links:
+        return []
+    rows = session.execute(
+        select(col(MunicipalityRow.number), col(MunicipalityRow.name)).where(
+            col(MunicipalityRow.number).in_(list(links))
+        )
+    ).all()
+    names = {str(number): str(name) for number, name in rows}
+    return [
+        Predecessor(
+            number=party,
+            name=names.get(party, party),
+            reform_id=link.reform_id,
+            reform_kind=link.kind,
+            effective_on=link.effective_on,
+        )
+        for party, link in links.items()
+    ]

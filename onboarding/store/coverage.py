@@ -4,7 +4,9 @@ Whether a party was live on `as_of` (as known on `known_on`) is the stage
 the point-in-time reports give it (store/point_in_time.py), so coverage and
 the funnel can never disagree on who was live. Staff counts are the ones
 each party's row holds now (`staff_count`, recorded at registration): the
-read model keeps no history of them.
+read model keeps no history of them. The parties are those of the region
+on `as_of` (a municipality merged away before it, or created after, is not
+counted).
 """
 
 from datetime import date
@@ -26,8 +28,10 @@ def coverage(engine: Engine, *, as_of: date, known_on: date | None = None) -> Co
     latest = point_in_time.latest_per_party(
         as_of=as_of, known_on=known_on, dialect=engine.dialect.name
     ).subquery("latest")
-    query = select(_party.c.kind, _party.c.staff_count, latest.c.to_stage).outerjoin(
-        latest, latest.c.municipality_number == _party.c.number
+    query = (
+        select(_party.c.kind, _party.c.staff_count, latest.c.to_stage)
+        .outerjoin(latest, latest.c.municipality_number == _party.c.number)
+        .where(*point_in_time.in_region(as_of))
     )
     with Session(engine) as session:
         rows = session.execute(query).all()

@@ -24,6 +24,8 @@ APPEND_ONLY_TABLES = (
     "token_event",
     "contact_change",
     "process_migration",
+    "reform",
+    "party_succession",
 )
 
 

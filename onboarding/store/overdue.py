@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.party import PartyKind
+from onboarding.store.reforms import in_region_on
 from onboarding.store.tables.obligations import ObligationRow
 from onboarding.store.tables.parties import MunicipalityRow
 
@@ -30,7 +31,8 @@ def overdue_obligations(
 ) -> list[OverdueObligation]:
     """Open obligations with an effective deadline before `as_of`, most overdue first.
 
-    Of parties of `kind` only, if given (None: every kind).
+    Of parties of `kind` only, if given (None: every kind), in the region on
+    `as_of` (store/reforms.py).
     """
     query = (
         select(ObligationRow, MunicipalityRow.name, MunicipalityRow.kind)
@@ -41,6 +43,7 @@ def overdue_obligations(
         .where(
             ObligationRow.status == ObligationStatus.OPEN.value,
             col(ObligationRow.effective_deadline) < as_of,
+            in_region_on(as_of),
         )
     )
     if kind is not None:

@@ -15,6 +15,13 @@ effect on or before the date, found with one window function per
 municipality. Corrections are rare; the joins against them are small hash
 joins, and the cost is one pass over the audit log (see bench/report_latency.py).
 
+Every report counts the region of its date: the parties `party_region_period`
+puts in the catchment area on `as_of` (store/reforms.py `in_region_on`; a party
+without periods, every party registered without a history, on every date), so
+a report on 2016-06-30 counts the 85 municipalities of then, each once under
+the id it was registered with (a renumbering keeps the party), with its number
+of then (`party_identifier`). A milestone series counts each point's region.
+
 Every report takes a kind of party (None: every kind together). Milestones
 are each kind's own road (onboarding/domain/report_milestones.py): a
 municipality's furthest milestone is the rank its latest transition stored
@@ -48,11 +55,21 @@ from onboarding.domain.reports import (
     StagesReport,
 )
 from onboarding.domain.vocabulary import MILESTONE_RANK, MILESTONES, Stage
-from onboarding.store.tables.parties import AuditEventRow, CorrectionRow, MunicipalityRow
+from onboarding.store.identifiers import MUNICIPALITY_NUMBER
+from onboarding.store.reforms import in_region_on
+from onboarding.store.tables.parties import (
+    AuditEventRow,
+    CorrectionRow,
+    MunicipalityRow,
+    PartyIdentifierRow,
+)
+from onboarding.store.tables.reforms import PartyRegionPeriodRow
 
 _audit = AuditEventRow.__table__  # type: ignore[attr-defined]
 _correction = CorrectionRow.__table__  # type: ignore[attr-defined]
 _municipality = MunicipalityRow.__table__  # type: ignore[attr-defined]
+_identifier = PartyIdentifierRow.__table__  # type: ignore[attr-defined]
+_period = PartyRegionPeriodRow.__table__  # type: ignore[attr-defined]
 
 
 def known_by(known_on: date | None) -> datetime | None:
@@ -87,6 +104,29 @@ def road_rank(kind: Any, stage: Any) -> Any:
 def of_kind(kind: PartyKind | None) -> list[Any]:
     """SQL conditions on the party table: only parties of `kind` (None: none at all)."""
     return [] if kind is None else [_municipality.c.kind == kind.value]
+
+
+def in_region(as_of: date, kind: PartyKind | None = None) -> list[Any]:
+    """SQL conditions on the party table: of `kind`, and in the region on `as_of`."""
+    return [*of_kind(kind), in_region_on(as_of, _municipality.c.number)]
+
+
+def number_then(as_of: date) -> Any:
+    """SQL: the party's municipality number on `as_of` (its id if none was recorded then)."""
+    valid = (
+        select(_identifier.c.value)
+        .where(
+            _identifier.c.party_id == _municipality.c.number,
+            _identifier.c.scheme == MUNICIPALITY_NUMBER,
+            (_identifier.c.valid_from.is_(None)) | (_identifier.c.valid_from <= as_of),
+            (_identifier.c.valid_to.is_(None)) | (_identifier.c.valid_to > as_of),
+        )
+        .order_by(_identifier.c.valid_from.desc())
+        .limit(1)
+        .correlate(_municipality)
+        .scalar_subquery()
+    )
+    return func.coalesce(valid, _municipality.c.number)
 
 
 def visible_events(*, known_before: datetime | None) -> Subquery:
@@ -185,7 +225,7 @@ def latest_per_party(
             )
             .select_from(_municipality)
             .join(latest, true())
-            .where(*of_kind(kind))
+            .where(*in_region(as_of, kind))
         )
     else:
         best = (
@@ -199,7 +239,7 @@ def latest_per_party(
         latest_plain = (
             select(best.label("event_id"))
             .select_from(_municipality)
-            .where(*of_kind(kind))
+            .where(*in_region(as_of, kind))
             .subquery("plain")
         )
         plain = select(
@@ -239,7 +279,7 @@ def latest_per_party(
             _municipality.c.kind,
         )
         .join(_municipality, _municipality.c.number == ranked.c.municipality_number)
-        .where(ranked.c.newest == 1, *of_kind(kind))
+        .where(ranked.c.newest == 1, *in_region(as_of, kind))
     )
 
 
@@ -261,7 +301,7 @@ def furthest_on_road(
         .where(
             events.c.effective_on <= as_of,
             _municipality.c.kind != PartyKind.MUNICIPALITY.value,
-            *of_kind(kind),
+            *in_region(as_of, kind),
         )
         .group_by(events.c.municipality_number)
     )
@@ -275,9 +315,9 @@ def _top(kind: str, stored: int | None, number: str, furthest: dict[str, int]) -
     return furthest.get(number, 0)
 
 
-def _count(session: Session, kind: PartyKind | None) -> int:
-    """How many parties (of `kind`) the read model holds."""
-    query = select(func.count()).select_from(_municipality).where(*of_kind(kind))
+def _count(session: Session, kind: PartyKind | None, as_of: date) -> int:
+    """How many parties (of `kind`) were in the region on `as_of`."""
+    query = select(func.count()).select_from(_municipality).where(*in_region(as_of, kind))
     return int(session.execute(query).scalar_one())
 
 
@@ -303,7 +343,7 @@ def funnel(
     """
     with Session(engine) as session:
         _no_jit(session)
-        total = _count(session, kind)
+        total = _count(session, kind, as_of)
         rows = session.execute(
             latest_per_party(as_of=as_of, known_on=known_on, dialect=engine.dialect.name, kind=kind)
         ).all()
@@ -347,6 +387,7 @@ def stages(
     query = (
         select(
             _municipality.c.number,
+            number_then(as_of),
             _municipality.c.name,
             _municipality.c.county,
             _municipality.c.health_trust,
@@ -357,7 +398,7 @@ def stages(
         )
         .select_from(_municipality)
         .outerjoin(latest, latest.c.municipality_number == _municipality.c.number)
-        .where(*of_kind(kind))
+        .where(*in_region(as_of, kind))
         .order_by(_municipality.c.number)
     )
     with Session(engine) as session:
@@ -365,12 +406,13 @@ def stages(
         rows = session.execute(query).all()
         furthest = furthest_on_road(session, as_of=as_of, known_on=known_on, kind=kind)
     table: list[StageRow] = []
-    for number, name, county, trust, party_kind, stage, since, stored in rows:
+    for number, then, name, county, trust, party_kind, stage, since, stored in rows:
         road = milestones_of(PartyKind(party_kind))
         top = _top(party_kind, stored, number, furthest)
         table.append(
             StageRow(
                 number=number,
+                municipality_number=then if party_kind == PartyKind.MUNICIPALITY.value else None,
                 name=name,
                 county=county,
                 health_trust=trust,
@@ -413,26 +455,30 @@ def milestone_series(
     )
     with Session(engine) as session:
         _no_jit(session)
-        total = _count(session, kind)
         rows = session.execute(query).all()
+        region = _Region.read(session, kind)
     # first[number]: (its kind, {rank: the earliest day it stood at that rank or further}).
     first: dict[str, tuple[PartyKind, dict[int, date]]] = {}
     for number, party_kind, rank_value, on in rows:
         first.setdefault(number, (PartyKind(party_kind), {}))[1][int(rank_value)] = on
     milestones = milestones_for(kind)
-    reached_on: dict[Stage, list[date]] = {m: [] for m in milestones}
-    for party_kind, by_rank in first.values():
+    reached_on: dict[Stage, list[tuple[str, date]]] = {m: [] for m in milestones}
+    for number, (party_kind, by_rank) in first.items():
         for milestone in milestones_of(party_kind):
             if milestone not in reached_on:
                 continue
             needed = rank_on_road(party_kind, milestone)
             dates = [on for r, on in by_rank.items() if r >= needed]
             if dates:
-                reached_on[milestone].append(min(dates))
+                reached_on[milestone].append((number, min(dates)))
     points = [
         MilestonePoint(
             on=day,
-            reached={m.value: sum(1 for on in reached_on[m] if on <= day) for m in milestones},
+            reached={
+                m.value: sum(1 for n, on in reached_on[m] if on <= day and region.has(n, day))
+                for m in milestones
+            },
+            total=region.count(day),
         )
         for day in period_ends(start, end, interval)
     ]
@@ -442,9 +488,41 @@ def milestone_series(
         interval=interval,
         known_on=known_on,
         kind=kind,
-        total=total,
+        total=region.count(end),
         points=points,
     )
+
+
+class _Region:
+    """The parties (of a kind) and their periods in the region, to ask about any day."""
+
+    def __init__(self, always: int, periods: dict[str, list[tuple[date | None, date | None]]]):
+        self.always = always  # parties without periods: in the region on every date
+        self.periods = periods
+
+    @classmethod
+    def read(cls, session: Session, kind: PartyKind | None) -> "_Region":
+        parties = session.execute(select(_municipality.c.number).where(*of_kind(kind))).scalars()
+        spans = session.execute(
+            select(_period.c.party_id, _period.c.valid_from, _period.c.valid_to)
+        ).all()
+        periods: dict[str, list[tuple[date | None, date | None]]] = {}
+        for party, start, end in spans:
+            periods.setdefault(party, []).append((start, end))
+        known = set(parties)
+        return cls(
+            always=len(known - set(periods)),
+            periods={party: p for party, p in periods.items() if party in known},
+        )
+
+    def has(self, party: str, day: date) -> bool:
+        spans = self.periods.get(party)
+        return spans is None or any(
+            (start is None or start <= day) and (end is None or day < end) for start, end in spans
+        )
+
+    def count(self, day: date) -> int:
+        return self.always + sum(1 for party in self.periods if self.has(party, day))
 
 
 def period_ends(start: date, end: date, interval: Interval) -> list[date]:

@@ -283,3 +283,34 @@ def _aware(token: ApiTokenRow) -> ApiTokenRow:
     if token.revoked_at is not None:
         token.revoked_at = utc(token.revoked_at)
     return token
+
+
+def tokens_scoped_to(engine: Engine, party: str) -> list[ApiTokenRow]:
+    """The tokens not revoked nor expired whose scope names `party`, oldest first."""
+    now = datetime.now(UTC)
+    return [
+        token
+        for token in list_tokens(engine)
+        if party in scope_of(token)
+        and token.revoked_at is None
+        and (token.expires_at is None or token.expires_at > now)
+    ]
+
+
+def extend_scope(engine: Engine, *, token_id: int, parties: Sequence[str], by: Actor) -> bool:
+    """Add `parties` to a token's scope (a reform's successor); recorded in `token_event`
+    as `rescoped`, once: False if the scope named them all already."""
+    with Session(engine, expire_on_commit=False) as session:
+        token = session.get(ApiTokenRow, token_id)
+        if token is None:
+            return False
+        scope = list(token.scope.split(",")) if token.scope else []
+        added = [p for p in parties if p not in scope]
+        if not added:
+            return False
+        token.scope = ",".join([*scope, *added])
+        session.add(token)
+        session.add(_event(token, "rescoped", by=by, at=datetime.now(UTC)))
+        session.commit()
+    token_cache.forget(engine, token_id)
+    return True

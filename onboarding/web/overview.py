@@ -16,6 +16,7 @@ from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.party import PartyKind
 from onboarding.domain.vocabulary import Stage
 from onboarding.store import queries
+from onboarding.store.reforms import parties_in_region_on
 from onboarding.store.tables.obligations import ObligationRow
 from onboarding.store.waves import wave_names_by_member
 
@@ -58,13 +59,16 @@ def open_deadlines(engine: Engine) -> dict[str, ObligationRow]:
 def region_rows(
     engine: Engine, *, today: date, waves: WaveLookup = wave_names_by_member
 ) -> list[RegionRow]:
-    """Every municipality with stage, wave and next deadline; overdue if that is past."""
+    """Every municipality of the region today with stage, wave and next deadline; overdue if
+    that is past. One merged away or divided by a reform is no longer in the region."""
     deadlines = open_deadlines(engine)
     wave_of = waves(engine)
+    with Session(engine) as session:
+        here = set(parties_in_region_on(session, today, kind=PartyKind.MUNICIPALITY.value))
     result = []
     for row in queries.list_municipalities(engine):
         # The table is the region's municipalities; the other kinds are on the party list.
-        if row.kind != PartyKind.MUNICIPALITY.value:
+        if row.number not in here:
             continue
         due = deadlines.get(row.number)
         deadline = due.effective_deadline if due is not None else None

@@ -55,14 +55,17 @@ from sqlmodel import Session, SQLModel, col
 
 from onboarding.access import Rule, decide
 from onboarding.api.deps import enforce_access
-from onboarding.domain.calendar import today_in_oslo
+from onboarding.domain.calendar import oslo_date, today_in_oslo
 from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.municipality import Municipality
+from onboarding.domain.party import PartyKind
+from onboarding.domain.region_history import shipped_history
+from onboarding.domain.region_history.parties import HistoryPlan
 from onboarding.embedded.app import create_app
 from onboarding.history.entries import AuditFilters
 from onboarding.history.log import audit_page
 from onboarding.settings import Settings
-from onboarding.store import tokens
+from onboarding.store import queries, tokens
 from onboarding.store.database import load_tables
 from onboarding.store.tables.access import ApiTokenRow, WebSessionRow
 from onboarding.store.tokens import Role
@@ -223,6 +226,7 @@ class World:
     own: str = ""  # optioned and a member of `wave`: the municipality every read is about
     office: str = ""  # a GP office of `own`: what the party routes' reads are about
     migration: str = ""  # a finished migration run (of a party of its own)
+    reform: str = ""  # a recorded reform (a party of its own joined the catchment area)
     other: str = ""  # the municipality_out token's scope
     signed: str = ""  # collaboration_signed: its exercise_option deadline is open
     wave: str = ""
@@ -327,6 +331,28 @@ async def finished_migration(w: World) -> str:
     raise AssertionError(f"migration {run} did not finish")
 
 
+def _reform(number: str) -> dict[str, Any]:
+    return {
+        "id": f"matrix-{uuid.uuid4().hex[:8]}",
+        "kind": "joined",
+        "effective_on": oslo_date(datetime.now(UTC)).isoformat(),
+        "parties": [number],
+        "evidence": {"document_ref": "matrix"},
+    }
+
+
+async def _record_reform(w: World) -> Call:
+    # A party of its own joins the catchment area by the admin's call.
+    return Call("POST", "/api/reforms", json=_reform(await w.fresh()))
+
+
+async def recorded_reform(w: World) -> str:
+    body = _reform(await w.fresh())
+    done = await w.api.http.post("/api/reforms", json=body, headers=w.api.auth(Role.ADMIN))
+    assert done.status_code == 201, done.text
+    return str(body["id"])
+
+
 async def make_world(api: Api) -> World:
     world = World(api)
     world.pool = await api.start(40)
@@ -340,6 +366,7 @@ async def make_world(api: Api) -> World:
     world.office = registered.json()["number"]
     api.started.append(world.office)
     world.migration = await finished_migration(world)
+    world.reform = await recorded_reform(world)
     _, expired = tokens.create_token(
         api.engine,
         name="expired admin",
@@ -474,6 +501,23 @@ async def _region(w: World) -> Call:
     return Call("POST", "/api/region/load")
 
 
+def _history_of(w: World) -> HistoryPlan:
+    """A history whose first day is the world's municipalities (so the load fits the read
+    model) and one made-up one, and no reform."""
+    registered = [
+        Municipality(number=r.number, name=r.name, county=r.county, health_trust=r.health_trust)
+        for r in queries.list_parties(w.engine, kind=PartyKind.MUNICIPALITY)
+    ]
+    return HistoryPlan(shipped_history(), (*registered, *w.region), (), (), {}, {})
+
+
+async def _history(w: World) -> Call:
+    # The loaded history: one made-up municipality of its first day and no reform (the
+    # world fixture points the route at w.region); the real one is tests/gateway's.
+    await _region(w)
+    return Call("POST", "/api/region/history/load", json={"through": "2015-12-31"})
+
+
 async def _register(w: World) -> Call:
     return Call("POST", "/api/parties", json=gp_office(w.own))
 
@@ -561,6 +605,7 @@ API_CALLS: dict[tuple[str, str], Factory] = {
     ),
     ("DELETE", "/api/users/{token_id}"): _revoke,
     ("POST", "/api/region/load"): _region,
+    ("POST", "/api/region/history/load"): _history,
     ("POST", "/api/migrations/dry-run"): fixed(
         lambda w: Call("POST", "/api/migrations/dry-run", json=_migration(w, w.signed))
     ),
@@ -577,6 +622,12 @@ API_CALLS: dict[tuple[str, str], Factory] = {
     ("GET", "/api/migrations/{migration_id}/effects"): fixed(
         lambda w: Call("GET", f"/api/migrations/{w.migration}/effects")
     ),
+    ("POST", "/api/reforms/dry-run"): fixed(
+        lambda w: Call("POST", "/api/reforms/dry-run", json=_reform(w.signed))
+    ),
+    ("POST", "/api/reforms"): _record_reform,
+    ("GET", "/api/reforms"): fixed(lambda w: Call("GET", "/api/reforms")),
+    ("GET", "/api/reforms/{reform_id}"): fixed(lambda w: Call("GET", f"/api/reforms/{w.reform}")),
     ("POST", "/api/reconcile"): fixed(
         lambda w: Call("POST", "/api/reconcile", params={"dry_run": "true"})
     ),
@@ -728,6 +779,7 @@ async def world(api: Api, monkeypatch: pytest.MonkeyPatch) -> World:
     # Loading "the shipped region" loads one made-up municipality per request: the real
     # 67 would collide with other tests' workflow ids and cost minutes.
     monkeypatch.setattr("onboarding.api.routes.region.shipped_region", lambda: list(made.region))
+    monkeypatch.setattr("onboarding.api.routes.region.shipped_plan", lambda: _history_of(made))
     api.app.state.signin_limiter = SignInLimiter(attempts=1_000_000)
     # As `onboarding up` opens it for the dev server's UI (onboarding/api/routes/codec.py).
     api.app.state.ui_codec_secret = UI_CODEC_SECRET

@@ -207,6 +207,10 @@ async def test_show_municipality_comes_from_the_workflow(api: Api) -> None:
             "not a member of a production wave",
             *(f"checklist item {item} not done" for item in CHECKLIST_ITEMS),
         ],
+        # Municipal reforms (#20): not renumbered, not ended.
+        "current_number": None,
+        "ended_by_reform": None,
+        "successors": [],
     }
 
 

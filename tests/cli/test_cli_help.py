@@ -10,6 +10,8 @@ from onboarding.cli.main import app
 COMMANDS = [
     ["process", "show"],
     ["migration"],
+    ["reform"],
+    ["reform", "dry-run"],
     ["signin"],
     [],
     ["list"],

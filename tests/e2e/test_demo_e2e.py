@@ -1,11 +1,12 @@
 """`onboarding up --demo` end to end: the real dev server, worker and API load the demo region.
 
 The reports, read over HTTP like any client, must say what its sources say
-on their dates (docs/demo-region.md); the open work of the load day is there
-(planned waves, the work list, messages sent, refused by the relay on
-127.0.0.1 and to nobody) and on the pages in chromium; a second `--demo` on the
-same data dir is refused. One to three minutes (the load itself is ~510
-transitions and ~280 checklist items through the API); deselect with
+on their dates, each over the region of its date (docs/demo-region.md,
+docs/region-history.md); the open work of the load day is there (planned
+waves, the work list, messages sent, refused by the relay on 127.0.0.1 and to
+nobody) and on the pages in chromium; a second `--demo` on the same data dir is
+refused. One to three minutes (the load itself is ~600 transitions, 69 reforms
+and ~280 checklist items through the API); deselect with
 `--deselect tests/e2e/test_demo_e2e.py`.
 """
 
@@ -82,9 +83,14 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up, relay: Sink) 
             assert answer.status_code == 200, answer.text
             return FunnelReport.model_validate(answer.json())
 
+        # The region of each date (docs/region-history.md): 85 signed the collaboration
+        # agreement in 2015/16 and again in 2017, 65 in 2021, 66 in 2022, 67 from 2024.
+        for day, total in (("2016-06-30", 85), ("2017-12-31", 85), ("2021-06-30", 65)):
+            region = funnel(day)
+            assert (region.total, region.reached["collaboration_signed"]) == (total, total)
         assert funnel("2021-05-26").reached["option_exercised"] == 19
         october = funnel("2022-10-11")
-        assert (october.total, october.signed, october.preparing) == (67, 18, 45)
+        assert (october.total, october.signed, october.preparing) == (66, 18, 45)
         january = funnel("2024-01-03")
         assert (january.live, january.signed) == (20, 34)
         assert funnel("2024-04-27").live == 28
@@ -95,10 +101,11 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up, relay: Sink) 
         stages: dict[str, Any] = http.get(
             "/api/reports/stages", params={"as_of": "2024-01-03"}
         ).json()
-        by_number = {row["number"]: row for row in stages["municipalities"]}
+        by_number = {row["municipality_number"]: row for row in stages["municipalities"]}
         assert by_number["1580"]["stage"] == "live"  # Haram, from the split
         assert by_number["1580"]["since"] == "2024-01-01"
-        assert by_number["5035"]["stage"] == "paused"  # Stjørdal
+        assert by_number["5035"]["stage"] == "paused"  # Stjørdal (party 1714 since 2015)
+        assert by_number["5035"]["number"] == "1714"
         assert by_number["1554"]["stage"] == "declined"  # Averøy, until 2024
         timeline = http.get("/api/municipalities/1554/timeline").json()
         decline = next(e for e in timeline if e["details"].get("trigger") == "decline")
@@ -115,6 +122,24 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up, relay: Sink) 
             },
         ).json()
         assert series["points"][-1]["reached"]["live"] == 28
+        # Across the reforms: every municipality of each month's region had signed the
+        # collaboration agreement (a renumbered one counts once, a merger's result
+        # inherits the signature), and Trondheim's option vote of 2019 carries on into
+        # the Trondheim of 2020 without a jump.
+        across = http.get(
+            "/api/reports/milestones",
+            params={
+                "from": "2016-03-01",
+                "to": "2021-03-31",
+                "interval": "month",
+                "kind": "municipality",
+            },
+        ).json()["points"]
+        assert all(p["reached"]["collaboration_signed"] == p["total"] for p in across)
+        totals = {p["on"]: p["total"] for p in across}
+        assert (totals["2017-12-31"], totals["2018-01-31"], totals["2020-01-31"]) == (85, 84, 65)
+        option = {p["on"]: p["reached"]["option_exercised"] for p in across}
+        assert (option["2019-12-31"], option["2020-01-31"]) == (1, 1)
         # The other kinds: the hospitals, the GP offices beside Trondheim and those with
         # open work, as the rollout file's facts say (replayed through their processes).
         # The facts end before today; the open work of the load day (below) moves on
@@ -142,7 +167,7 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up, relay: Sink) 
         # Every go-live of the facts went through its wave, recorded after the fact.
         every_wave = {w["id"]: w for w in http.get("/api/waves").json()}
         waves = {i: w for i, w in every_wave.items() if i in {w.id for w in rollout.waves}}
-        assert len(waves) == 8
+        assert len(waves) == 7
         assert {w["status"] for w in waves.values()} == {"live"}
         assert all(w["recorded_after_the_fact"] for w in waves.values())
         assert waves["2023-11-romsdal"]["members"] == 9
@@ -153,6 +178,15 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up, relay: Sink) 
             "2022-05-07",
         ]
         story = http.get("/api/municipalities/5001/timeline").json()
+        # The Trondheim of 2020 carries on Trondheim's (1601) and Klæbu's (1662) history.
+        theirs = {e["predecessor"]["number"] for e in story if e["predecessor"]}
+        assert theirs == {"1601", "1662"}
+        klaebu = [e for e in story if (e["predecessor"] or {}).get("number") == "1662"]
+        assert [e["details"].get("trigger") for e in klaebu if e["kind"] == "transition"][:3] == [
+            "sign_collaboration",
+            "require_resignature",
+            "sign_collaboration",
+        ]
         kinds = [e["kind"] for e in story]
         assert kinds.count("checklist_completion") == 6
         assert kinds.count("wave_rescheduled") == 2

@@ -125,6 +125,13 @@ EXCEPTIONS: tuple[Exception_, ...] = (
         r'"field":"process_version".*no process',
         "the versions new municipalities can start on are the registry's: data, not schema",
     ),
+    _rule(
+        "POST /api/region/history/load",
+        "ST202",
+        r'"field":"(region|process_version)"',
+        "the history loads only on a read model that holds no other municipalities (this one "
+        "holds the region of 2024), on a version the registry has: data, not schema",
+    ),
     *(
         _rule(
             path,
@@ -134,6 +141,19 @@ EXCEPTIONS: tuple[Exception_, ...] = (
             "a selection gives numbers or filters and must match some municipality",
         )
         for path in ("POST /api/migrations/dry-run", "POST /api/migrations")
+    ),
+    *(
+        _rule(
+            path,
+            "ST202",
+            r'"field":"(parties|new_number|new_municipalities|existing_parts|effective_on'
+            r"|evidence)",
+            "a reform's parts must fit its kind (how many parties, a new number or new "
+            "municipalities: counts across fields), name municipalities of the data whose "
+            "new numbers are free on its date, and take effect between each party's last "
+            "transition and today",
+        )
+        for path in ("POST /api/reforms/dry-run", "POST /api/reforms")
     ),
     _rule(
         "POST /api/bulk/transitions",

@@ -72,6 +72,8 @@ EVIDENCE: dict[Trigger, dict[str, str]] = {
         "signed_by": "Kari Lege, daglig leder",
         "document_ref": "ARK-2024/0117",
     },
+    # The engine's own record of a municipal reform: no process offers it.
+    Trigger.REFORM: {"document_ref": "https://data.ssb.no/api/klass/v1/classifications/131"},
 }
 
 # Version 1 of the municipality process: what most engine tests drive (a

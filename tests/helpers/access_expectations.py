@@ -135,6 +135,7 @@ API: dict[tuple[str, str], Expect] = {
     ("POST", "/api/users"): write(ADMINS, "api_token", "token_event", status=201),
     ("DELETE", "/api/users/{token_id}"): write(ADMINS, "token_event"),
     ("POST", "/api/region/load"): write(ADMINS, "municipality"),
+    ("POST", "/api/region/history/load"): write(ADMINS, "municipality"),
     ("POST", "/api/reconcile"): read(ADMINS),  # writes only where it finds drift
     # Process migrations (admin): the dry-run writes nothing; a run migrates its parties.
     ("POST", "/api/migrations/dry-run"): read(ADMINS),
@@ -143,6 +144,11 @@ API: dict[tuple[str, str], Expect] = {
     ("POST", "/api/migrations/{migration_id}/pause"): read(ADMINS),  # a finished run: as it is
     ("POST", "/api/migrations/{migration_id}/resume"): read(ADMINS),
     ("GET", "/api/migrations/{migration_id}/effects"): read(ADMINS),
+    # Municipal reforms (admin): the dry-run writes nothing; the apply records the reform.
+    ("POST", "/api/reforms/dry-run"): read(ADMINS),
+    ("POST", "/api/reforms"): write(ADMINS, "reform", status=201),
+    ("GET", "/api/reforms"): read(ADMINS),
+    ("GET", "/api/reforms/{reform_id}"): read(ADMINS),
     ("GET", "/api/audit"): read(ADMINS),
     ("GET", "/api/audit/export"): read(ADMINS),
     # The Temporal UI's codec (admin); its CORS preflight carries no credentials.

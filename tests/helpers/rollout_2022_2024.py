@@ -5,9 +5,7 @@ The same waves the demo region records (onboarding/data/demo-rollout.json,
 (the first is the plan it was created with, each later one a reschedule with
 its reason) and its members by name. Trondheim's wave was planned for
 November 2021, then 2022-04-30, and went live on 2022-05-07; the other waves
-went live on their first date. Haram's one-member wave of 2024-01-01 is the
-demo's way of giving it Ålesund's status after the split, not a wave the
-sources name, and is left out.
+went live on their first date.
 """
 
 from dataclasses import dataclass
@@ -15,8 +13,6 @@ from datetime import datetime
 
 from onboarding.demo.rollout import shipped_rollout
 from onboarding.domain.parties.region import shipped_region
-
-NOT_A_DOMAIN_WAVE = "2024-01-haram"
 
 
 @dataclass(frozen=True)
@@ -44,7 +40,6 @@ def _real_waves() -> tuple[RealWave, ...]:
             members=tuple(names[number] for number in rollout.members(wave.id)),
         )
         for wave in rollout.waves
-        if wave.id != NOT_A_DOMAIN_WAVE
     )
 
 

@@ -48,6 +48,12 @@ from onboarding.domain.parties.process import process_key
 from onboarding.domain.party import Party, PartyKind, party_id
 from onboarding.domain.process.migration_plan import MigrationPlan
 from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.reform_plan import (
+    NewMunicipality,
+    ReformKind,
+    ReformPlan,
+    StageRule,
+)
 from onboarding.domain.process.registry import MUNICIPALITY, latest, process_definition
 from onboarding.domain.vocabulary import Trigger as T
 from onboarding.domain.waves.models import (
@@ -63,6 +69,7 @@ from onboarding.domain.waves.models import (
 )
 from onboarding.embedded.worker import build_worker
 from onboarding.gateway import parties as gateway
+from onboarding.gateway import reforms as reform_engine
 from onboarding.gateway import waves as wave_engine
 from onboarding.store.database import make_engine
 from onboarding.store.schema import create_schema
@@ -542,6 +549,74 @@ async def mixed_wave(session: WaveSession, out: Path) -> list[Path]:
     )
 
 
+async def reforms(session: WaveSession, out: Path) -> list[Path]:
+    """Municipal reforms (#20): a merger, its GP office following, and a renumbering.
+
+    One merged municipality is a wave member with a deadline set (its wave is
+    told it left, every timer is cancelled), the other has signed; the new
+    municipality lands in their common stage with the deadline it inherits,
+    whose reminder then fires. The GP office's home moves to the new
+    municipality. Another municipality is renumbered and moves on.
+    """
+    wave = await session.wave("history-reform", 130)
+    merged_member, merged_signed, renumbered = (session.member(n) for n in ("7400", "7401", "7403"))
+    office_party, office_process = other_party(PartyKind.GP_OFFICE, "910000055", "7400")
+    office = Recorder(
+        session.env,
+        office_party.number,
+        session.task_queue,
+        session.engine,
+        process=office_process,
+        party=office_party,
+    )
+    for member in (merged_member, merged_signed, renumbered, office):
+        await member.start()
+    for member in (merged_member, merged_signed, renumbered):
+        await member.move(T.SIGN_COLLABORATION)
+    await merged_member.move(T.EXERCISE_OPTION)
+    await wave.add(merged_member.number)
+    await merged_member.deadline(T.SIGN_SERVICE_AGREEMENT, 120, "the program's date")
+    await office.move(T.OFFER_STANDARD_AGREEMENT)
+    today = oslo_date(await session.env.get_current_time())
+    evidence = {"document_ref": "https://data.ssb.no/api/klass/v1/classifications/131/changes"}
+    merger = ReformPlan(
+        id="history-merger",
+        kind=ReformKind.MERGER,
+        effective_on=today,
+        parties=["7400", "7401"],
+        new_municipalities=[NewMunicipality(number="7402", name="History merged")],
+        stage_rule=StageRule.MOST_ADVANCED,
+        evidence=evidence,
+    )
+    renumbering = ReformPlan(
+        id="history-renumbering",
+        kind=ReformKind.RENUMBERING,
+        effective_on=today,
+        parties=["7403"],
+        new_number="7404",
+        evidence=evidence,
+    )
+    for plan in (merger, renumbering):
+        prepared = await reform_engine.prepare(session.client, session.engine, plan, ACTOR)
+        await reform_engine.apply(
+            session.client, session.engine, prepared, task_queue=session.task_queue
+        )
+    await renumbered.move(T.EXERCISE_OPTION)
+    await session.env.sleep(timedelta(days=70))  # the inherited deadline's 60-day reminder
+    new = session.member("7402")
+    return await write_and_end(
+        [
+            (wave.handle, "reform_wave"),
+            (merged_member.handle, "reform_merged_wave_member"),
+            (merged_signed.handle, "reform_merged"),
+            (new.handle, "reform_new_municipality"),
+            (office.handle, "reform_gp_office_follows"),
+            (renumbered.handle, "reform_renumbered"),
+        ],
+        out,
+    )
+
+
 SessionPath = Callable[[WaveSession, Path], Awaitable[list[Path]]]
 SESSIONS: dict[str, SessionPath] = {
     "waves": waves,
@@ -549,6 +624,7 @@ SESSIONS: dict[str, SessionPath] = {
     "corrections": corrections,
     "migration": migration,
     "mixed_wave": mixed_wave,
+    "reforms": reforms,
 }
 
 

@@ -159,8 +159,19 @@ async def municipality_timeline(
     from_: FromQuery = None,
     to: ToQuery = None,
     order: Order = "oldest",
+    predecessors: Annotated[
+        bool,
+        Query(
+            description="also its predecessors' entries (municipalities merged or split into "
+            "it, party_succession), each marked with whose it is (`predecessor`)"
+        ),
+    ] = True,
 ) -> list[AuditEntry]:
-    """Everything that happened to the municipality, by effective date (both dates shown)."""
+    """Everything that happened to the municipality, by effective date (both dates shown).
+
+    Its predecessors' history too, marked as theirs (`predecessor`), unless
+    `predecessors=false`.
+    """
     await require_known(engine, number)
     _period(from_, to)
     return await asyncio.to_thread(
@@ -171,4 +182,5 @@ async def municipality_timeline(
         effective_from=from_,
         effective_to=to,
         newest_first=order == "newest",
+        predecessors=predecessors,
     )

@@ -93,7 +93,7 @@ def migrate(
         follow_obligations(after, new_policy, None, today, now=now)
     if after.wave is not None:
         arm_checklist(after, new_policy, today=today, now=now)
-    passed_over = _catch_up(after, new_policy, now)
+    passed_over = catch_up(after, new_policy, now)
     effect = MigrationEffect(
         migration_id=plan.id,
         number=state.municipality.number,
@@ -101,9 +101,9 @@ def migrate(
         to_version=target.version,
         from_stage=state.stage,
         to_stage=stage,
-        obligations_opened=sorted(_active(after) - _active(state)),
-        obligations_cancelled=sorted(_active(state) - _active(after)),
-        timers=_timer_changes(_timers(state, policy), _timers(after, new_policy), now)
+        obligations_opened=sorted(active_obligations(after) - active_obligations(state)),
+        obligations_cancelled=sorted(active_obligations(state) - active_obligations(after)),
+        timers=timer_changes(timers_of(state, policy), timers_of(after, new_policy), now)
         + passed_over,
     )
     return after, new_policy, effect
@@ -198,7 +198,7 @@ def _mapped(plan: MigrationPlan, target: ProcessDefinition, stage: Stage) -> Sta
     return landed
 
 
-def _catch_up(state: MunicipalityState, policy: ReminderPolicy, now: datetime) -> list[TimerEffect]:
+def catch_up(state: MunicipalityState, policy: ReminderPolicy, now: datetime) -> list[TimerEffect]:
     """Reminders the new schedule puts in the past are passed over, not sent late; of the
     escalations it puts in the past, the highest fires at once (the level the obligation
     has reached) and the lower ones are passed over."""
@@ -255,11 +255,11 @@ def _policy_for(
         raise RequestRejected(f"policy.{where}" if where else "policy", first["msg"]) from None
 
 
-def _active(state: MunicipalityState) -> set[str]:
+def active_obligations(state: MunicipalityState) -> set[str]:
     return {o.id for o in state.obligations.values() if o.status in ACTIVE_OBLIGATION_STATUSES}
 
 
-def _timers(state: MunicipalityState, policy: ReminderPolicy) -> _Timers:
+def timers_of(state: MunicipalityState, policy: ReminderPolicy) -> _Timers:
     return {
         (obligation.id, message.message_key): message
         for obligation in state.obligations.values()
@@ -267,7 +267,7 @@ def _timers(state: MunicipalityState, policy: ReminderPolicy) -> _Timers:
     }
 
 
-def _timer_changes(before: _Timers, after: _Timers, now: datetime) -> list[TimerEffect]:
+def timer_changes(before: _Timers, after: _Timers, now: datetime) -> list[TimerEffect]:
     changes: list[TimerEffect] = []
     for key in sorted({*before, *after}):
         old, new = before.get(key), after.get(key)

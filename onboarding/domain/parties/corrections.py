@@ -51,6 +51,12 @@ def plan_correction(
             "event_id", f"event {command.event_id} is not in force: it was voided"
         )
     target = records[index]
+    if target.trigger is Trigger.REFORM:
+        raise RequestRejected(
+            "event_id",
+            f"event {command.event_id} records a municipal reform; a reform is not corrected, "
+            "only followed by another one",
+        )
     evidence_after: dict[str, str] | None = None
     effective_after: date | None = None
     stage_after = state.stage

@@ -26,6 +26,7 @@ from onboarding.domain.party import Party, PartyKind
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.machine import check_evidence_fields
 from onboarding.domain.process.migration_plan import MigrationEffect
+from onboarding.domain.process.reform_plan import PartyReformEffect
 from onboarding.domain.vocabulary import Stage, Trigger
 
 # What a state or view recorded before versions existed runs: every workflow
@@ -112,6 +113,15 @@ class MunicipalityView(BaseModel):
     go_live_blockers: list[str] = Field(
         default_factory=list, description="conditions still missing for approve_go_live"
     )
+    current_number: str | None = Field(
+        None, description="a renumbered municipality's number now (none: its number is its id)"
+    )
+    ended_by_reform: str | None = Field(
+        None, description="the reform that merged or divided it (its stage is ended_by_reform)"
+    )
+    successors: list[str] = Field(
+        default_factory=list, description="the parties that carry it on after that reform"
+    )
 
 
 class WaveMembership(BaseModel):
@@ -179,6 +189,13 @@ class MunicipalityState(BaseModel):
     # municipality's stage, as the workflow asked the read model for the
     # approve_go_live it is deciding; None at any other time (nothing blocks).
     home_stage: Stage | None = None
+    # Municipal reforms (#20) applied, by id, with their effect: each once.
+    reforms: dict[str, PartyReformEffect] = Field(default_factory=dict)
+    # A renumbered municipality's number now (None: its number is its id).
+    current_number: str | None = None
+    # The reform that ended it (merged or divided), and who carries it on.
+    ended_by_reform: str | None = None
+    successors: list[str] = Field(default_factory=list)
 
     @property
     def kind(self) -> PartyKind:

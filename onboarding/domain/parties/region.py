@@ -13,6 +13,8 @@ from pydantic import ValidationError
 from onboarding.domain.csv_lines import csv_lines
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.municipality import Municipality
+from onboarding.domain.region_history.parties import HistoryPlan
+from onboarding.domain.region_history.shipped import shipped_history
 
 COLUMNS = ("number", "name", "county", "health_trust")
 SHIPPED_FILE = "municipalities-2024.csv"
@@ -57,3 +59,10 @@ def shipped_region() -> list[Municipality]:
     """The region's 67 municipalities (2024 numbering), shipped with the package."""
     text = resources.files("onboarding").joinpath("data", SHIPPED_FILE).read_text("utf-8")
     return parse_region(text, source=SHIPPED_FILE)
+
+
+def shipped_plan() -> HistoryPlan:
+    """The region's shipped history as parties and reforms, with today's health trusts."""
+    return HistoryPlan.build(
+        shipped_history(), {m.number: m.health_trust for m in shipped_region()}
+    )

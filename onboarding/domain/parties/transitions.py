@@ -154,6 +154,9 @@ def municipality_view(state: MunicipalityState, policy: ReminderPolicy) -> Munic
         go_live_at=state.wave.go_live_at if state.wave else None,
         missed_go_live=state.missed_go_live,
         go_live_blockers=list(context.go_live_blockers),
+        current_number=state.current_number,
+        ended_by_reform=state.ended_by_reform,
+        successors=list(state.successors),
     )
 
 

@@ -6,6 +6,7 @@ waves.py          wave, wave_member, wave_event, checklist_completion
 access.py         api_token, token_event, web_session, sso_sign_in
 contacts.py       contact, contact_change
 notifications.py  notification (the outbox)
+reforms.py        reform, party_succession, party_region_period (municipal reforms, #20)
 actor.py          the actor columns of the seven append-only event tables
 
 Table names are the database's and never follow a class rename: every class

@@ -43,6 +43,9 @@ class MunicipalityRow(SQLModel, table=True):
     # The municipality it is (a municipality) or practises in (a GP office, a
     # specialist): what `?municipality=` filters on and whose page lists it.
     home_municipality: str | None = Field(default=None, max_length=4, index=True)
+    # A municipality's number now, where a renumbering (a reform, #20) gave it
+    # another than its id; NULL: its number is its id. Other kinds have none.
+    current_number: str | None = Field(default=None, max_length=4, index=True)
     specialty: str | None = Field(default=None, max_length=100)
     staff_count: int | None = None
     stage: str = Field(index=True)

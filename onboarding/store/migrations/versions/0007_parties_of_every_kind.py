@@ -20,12 +20,25 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from onboarding.store.database import APPEND_ONLY_TABLES, append_only_statements
+from onboarding.store.database import append_only_statements
 
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# The append-only tables at this revision (later revisions add more; their
+# triggers are theirs to make).
+APPEND_ONLY_TABLES = (
+    "audit_event",
+    "deadline_change",
+    "wave_event",
+    "checklist_completion",
+    "correction",
+    "token_event",
+    "contact_change",
+    "process_migration",
+)
 
 # Every column that holds a party id, by table.
 PARTY_ID_COLUMNS: dict[str, tuple[str, ...]] = {
