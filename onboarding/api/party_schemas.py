@@ -26,6 +26,9 @@ class PartySummary(BaseModel):
     stage: Stage
     paused_from: Stage | None
     last_transition: TransitionRecord | None
+    current_number: str | None = Field(
+        None, description="a renumbered municipality's number now (none: its number is its id)"
+    )
 
     @classmethod
     def from_row(cls, row: MunicipalityRow, last: TransitionRecord | None) -> "PartySummary":
@@ -43,6 +46,7 @@ class PartySummary(BaseModel):
             stage=Stage(row.stage),
             paused_from=Stage(row.paused_from) if row.paused_from else None,
             last_transition=last,
+            current_number=row.current_number,
         )
 
 

@@ -201,8 +201,12 @@ def wave_id(slug: str, go_live_at: datetime) -> str:
 async def _joinable(send: Send, numbers: Sequence[str], wave: str) -> list[str]:
     """Those of `numbers` that may join `wave` now: registered, in JOINABLE, in no other wave."""
     listed = await send("GET", "/api/parties", None)
-    standing = {row["number"]: row["stage"] for row in listed}
-    candidates = [n for n in numbers if standing.get(n) in JOINABLE]
+    # The candidates are numbers of today; a municipality renumbered since it
+    # was registered (on the region's history) has another id (Overhalla: 1744).
+    party_of = {row.get("current_number") or row["number"]: row for row in listed}
+    candidates = [
+        party_of[n]["number"] for n in numbers if n in party_of and party_of[n]["stage"] in JOINABLE
+    ]
     views = await asyncio.gather(*(send("GET", party_path(n), None) for n in candidates))
     return [
         number

@@ -218,6 +218,11 @@ def open_work_of_the_load_day(http: httpx.Client, relay: Sink, waves: dict[str, 
         http.get(f"/api/municipalities/{m['number']}").json()["health_trust"] for m in members
     }
     assert trusts == {"Helse Nord-Trøndelag HF"}
+    # Every candidate of today's numbers found its party, renumbered or not
+    # (open_work.py): the wave's twelve and Sunnmøre's nine.
+    assert len(members) == 12, members
+    sunnmore = next(w for w in planned if w["name"] == "Sunnmøre")
+    assert len(http.get(f"/api/waves/{sunnmore['id']}").json()["members"]) == 9
     worklist = http.get("/api/worklist").json()
     counts = worklist["counts"]
     assert counts["overdue"] > 0 and counts["due"] > 0 and counts["blocked"] > 0, counts
