@@ -134,6 +134,7 @@ DESCRIBERS: dict[str, Callable[[Translator, AuditEntry], str]] = {
     "contact_change": _contacts,
     "token_created": _token,
     "token_revoked": _token,
+    "token_rescoped": _token,
 }
 
 

@@ -117,6 +117,9 @@ async def test_a_merger_dry_run_is_what_the_apply_does_and_what_follows_is_liste
     assert [c["email"] for c in contacts] == ["kari@k.no"]
     (rescoped,) = [t for t in tokens.list_tokens(api.engine) if t.id == token.id]
     assert tokens.scope_of(rescoped) == {signed, new}
+    audit = await api.get("/api/audit", Role.ADMIN, params={"kind": "token_rescoped"})
+    assert audit.status_code == 200, audit.text
+    assert token.id in [e["details"]["token_id"] for e in audit.json()["items"]]
 
     recorded = await admin(api, "GET", f"/api/reforms/{body['id']}")
     assert recorded.status_code == 200

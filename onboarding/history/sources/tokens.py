@@ -1,4 +1,4 @@
-"""Token events (created, revoked), from the append-only token_event table.
+"""Token events (created, revoked, rescoped by a reform), from the append-only token_event table.
 
 They concern no municipality, so they appear in the program's audit log and
 in no timeline. The secret is never in the table, so never here.
@@ -16,10 +16,10 @@ from onboarding.store.tables.access import TokenEventRow
 
 
 class TokenEventSource(TableSource):
-    """A token created or revoked takes effect when it is recorded."""
+    """A token created, revoked or rescoped takes effect when it is recorded."""
 
     name = "token_event"
-    kinds = ("token_created", "token_revoked")
+    kinds = ("token_created", "token_revoked", "token_rescoped")
     table = TokenEventRow
 
     def keys(self, filters: AuditFilters) -> Select[Any, Any, Any] | None:
