@@ -20,7 +20,11 @@ MAX_DAYS = 366
 # stuck: the slowest step of the real rollout (preparation) took months, not half a year.
 STALE_DAYS = 180
 # Stages where nothing is expected of the program: done, out, or paused on purpose.
-RESTING_STAGES = frozenset({Stage.LIVE, Stage.DECLINED, Stage.WITHDRAWN, Stage.PAUSED})
+# Where a party may rest for years without anyone's work being late: live,
+# out of the program, paused, or merged or divided away by a reform.
+RESTING_STAGES = frozenset(
+    {Stage.LIVE, Stage.DECLINED, Stage.WITHDRAWN, Stage.PAUSED, Stage.ENDED_BY_REFORM}
+)
 
 
 class WorklistFilters(BaseModel):

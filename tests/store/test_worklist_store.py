@@ -21,7 +21,7 @@ from onboarding.domain.waves.models import (
     WaveProjection,
     WaveStatus,
 )
-from onboarding.domain.worklist import StuckReason, WorklistFilters
+from onboarding.domain.worklist import StuckReason, WorklistFilters, stuck_reason
 from onboarding.store import outbox, projection
 from onboarding.store import waves as wave_store
 from onboarding.store.tables.parties import MunicipalityRow
@@ -264,3 +264,16 @@ def test_the_number_of_queries_does_not_grow_with_the_parties(sql_engine: Engine
     with statements(sql_engine) as many:
         assert len(listed(sql_engine, days=30)["stuck"]) == 52
     assert len(many) == len(few) <= 10, many
+
+
+def test_a_municipality_a_reform_ended_long_ago_is_not_stuck() -> None:
+    # The demo's history ends some thirty municipalities in 2018-2024: none is
+    # anyone's work today. A row behind its log still is.
+    long_ago = {"last_transition_on": date(2020, 1, 1), "today": TODAY}
+    assert stuck_reason(stage=Stage.ENDED_BY_REFORM, row_seq=3, log_seq=3, **long_ago) is None
+    assert stuck_reason(stage=Stage.PREPARING, row_seq=3, log_seq=3, **long_ago) is (
+        StuckReason.STALE
+    )
+    assert stuck_reason(stage=Stage.ENDED_BY_REFORM, row_seq=2, log_seq=3, **long_ago) is (
+        StuckReason.ROW_BEHIND
+    )
