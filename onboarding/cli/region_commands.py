@@ -4,14 +4,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from onboarding.cli import inputs
 from onboarding.cli.errors import BadInput
+from onboarding.cli.lazy import lazy_module
 from onboarding.cli.options import Json
 from onboarding.cli.output import as_json
 from onboarding.cli.remote import remote
 
-if TYPE_CHECKING:  # httpx is loaded when a command runs (onboarding/cli/lazy.py)
+# httpx and the input checks (pydantic, through the domain) are loaded when a
+# command runs, not for --help (onboarding/cli/lazy.py).
+if TYPE_CHECKING:
+    from onboarding.cli import inputs
     from onboarding.cli.client import ApiClient
+else:
+    inputs = lazy_module("onboarding.cli.inputs")
 
 region_app = typer.Typer(
     rich_markup_mode=None,

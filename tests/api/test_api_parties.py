@@ -211,6 +211,7 @@ async def test_the_list_filters_by_kind_municipality_stage_and_org_number(api: A
         "stage": "prospective",
         "paused_from": None,
         "last_transition": None,
+        "current_number": None,
     }
     # The municipalities' list stays a list of municipalities.
     municipalities = (await api.get("/api/municipalities")).json()
