@@ -34,11 +34,16 @@ _KNOWN: "weakref.WeakKeyDictionary[Engine, set[str]]" = weakref.WeakKeyDictionar
 _KNOWN_GUARD = threading.Lock()
 
 
+def _known(engine: Engine) -> set[str]:
+    """The party ids seen so far on `engine`'s database."""
+    with _KNOWN_GUARD:
+        return _KNOWN.setdefault(engine, set())
+
+
 def party_of_number(engine: Engine, number: str) -> str | None:
     """The party id an address's number stands for: itself if it is an id, else the party
     it names today, else the one it last named; None if it names no party (or several)."""
-    with _KNOWN_GUARD:
-        known = _KNOWN.setdefault(engine, set())
+    known = _known(engine)
     if number in known:
         return number
     if queries.get_municipality(engine, number=number) is not None:
@@ -71,6 +76,11 @@ class RenumberedPaths:
             await self.app(scope, receive, send)
             return
         number = match["number"]
+        # A known id (every request on a party's own address after its first) is
+        # answered here, without the thread hop the SQL lookup needs.
+        if number in _known(engine):
+            await self.app(scope, receive, send)
+            return
         party = await asyncio.to_thread(party_of_number, engine, number)
         if party is None or party == number:
             await self.app(scope, receive, send)
