@@ -356,7 +356,9 @@ class PartyWorkflow:
                 )
             if effect.already_applied:
                 return effect
-            effect = effect.model_copy(update={"recorded_at": workflow.now()})
+            # The reform's own record says when it was recorded (backdated or now).
+            assert after.last_transition is not None
+            effect = effect.model_copy(update={"recorded_at": after.last_transition.recorded_at})
             left = self._state.wave if effect.wave_left is not None else None
             # Field by field: the answers kept by key refer to this state's own dicts.
             state = self._state
@@ -523,7 +525,7 @@ class PartyWorkflow:
         """Reject unknown items, a municipality in no wave, and dates in the future."""
         with refusals():
             if not readiness.already_done(self._state, command):
-                readiness.check_item(self._state, self._policy, command, today=self._today())
+                readiness.check_completion(self._state, self._policy, command, now=workflow.now())
 
     # -- recording -----------------------------------------------------------
 

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from onboarding.domain.checklist import go_live_date
     from onboarding.domain.notifications import DeliveryInput
     from onboarding.domain.policy import ReminderPolicy
+    from onboarding.domain.recording import Recording, recording
     from onboarding.domain.waves.go_live import dependents_blocked, missed_go_live_message
     from onboarding.domain.waves.lifecycle import (
         check_active,
@@ -102,7 +103,9 @@ class WaveWorkflow:
         if not self._state.registered:
             async with self._lock:
                 # The first date is in the state already (the gateway put it there).
-                await self._record([self._event("created", self._state.info.created_by)])
+                info = self._state.info
+                created = Recording(info.created_at, info.entered_at) if info.entered_at else None
+                await self._record([self._event("created", info.created_by, at=created)])
                 self._state.registered = True
         while not self._history_is_long():
             if go_live_due(self._state, workflow.now()):
@@ -147,6 +150,7 @@ class WaveWorkflow:
                 return self.view()
             with refusals():
                 check_active(self._state.info, "take members")
+                added = recording(command.recorded_at, workflow.now())
             joined = await self._call(
                 MemberCall(
                     number=command.number,
@@ -168,7 +172,7 @@ class WaveWorkflow:
                 number=command.number,
                 name=membership.municipality.name,
                 seq=membership.seq,
-                joined_at=workflow.now(),
+                joined_at=added.recorded_at,
                 waits_for=membership.waits_for,
             )
             kind: WaveEventKind = "member_moved_in" if membership.previous_wave else "member_added"
@@ -180,6 +184,7 @@ class WaveWorkflow:
                         number=command.number,
                         other_wave=membership.previous_wave,
                         reason=command.reason,
+                        at=added,
                     )
                 ]
             )
@@ -191,6 +196,7 @@ class WaveWorkflow:
         with refusals():
             if not is_member(self._state, command.number):
                 check_active(self._state.info, "take members")
+                recording(command.recorded_at, workflow.now())
 
     @workflow.update
     async def remove_member(self, command: RemoveMemberCommand) -> WaveView:
@@ -256,7 +262,8 @@ class WaveWorkflow:
         async with self._lock:
             with refusals():
                 check_new_date(self._state.info, command.go_live_at, now=workflow.now())
-            await self._move_date(command.go_live_at, command.reason, command.actor)
+                moved = recording(command.recorded_at, workflow.now())
+            await self._move_date(command.go_live_at, command.reason, command.actor, at=moved)
             return self.view()
 
     @reschedule.validator
@@ -264,6 +271,7 @@ class WaveWorkflow:
         """Refuse a live or closed wave, a past date (unless after the fact), the same date."""
         with refusals():
             check_new_date(self._state.info, command.go_live_at, now=workflow.now())
+            recording(command.recorded_at, workflow.now())
 
     @workflow.update
     async def decide(self, command: DecisionCommand) -> WaveView:
@@ -272,6 +280,7 @@ class WaveWorkflow:
         async with self._lock:
             with refusals():
                 check_decision(self._state.info, command, now=workflow.now())
+                decided = recording(command.recorded_at, workflow.now())
             info = self._state.info
             self._state.decisions.append(
                 WaveDecisionRecord(
@@ -280,7 +289,8 @@ class WaveWorkflow:
                     comment=command.comment,
                     reason=command.reason,
                     actor=command.actor,
-                    recorded_at=workflow.now(),
+                    recorded_at=decided.recorded_at,
+                    entered_at=decided.entered_at,
                 )
             )
             info.status = status_after(info, command.decision)
@@ -291,16 +301,17 @@ class WaveWorkflow:
                         command.actor,
                         reason=command.reason or command.comment,
                         evidence={"decision": command.decision.value, **command.evidence},
+                        at=decided,
                     )
                 ]
             )
             if command.decision is Decision.POSTPONE:
                 assert command.go_live_at is not None and command.reason is not None
-                await self._move_date(command.go_live_at, command.reason, command.actor)
+                await self._move_date(command.go_live_at, command.reason, command.actor, at=decided)
             elif command.decision is Decision.APPROVE and info.recorded_after_the_fact:
                 # Recorded after the fact: the approve decision is what executes go-live,
-                # with the date it really happened.
-                await self._go_live()
+                # with the date it really happened (and, backdated, when it was recorded).
+                await self._go_live(at=decided)
             return self.view()
 
     @decide.validator
@@ -308,11 +319,15 @@ class WaveWorkflow:
         """Refuse a decision the wave's status does not allow, or a postpone without a date."""
         with refusals():
             check_decision(self._state.info, command, now=workflow.now())
+            recording(command.recorded_at, workflow.now())
 
     # -- go-live ---------------------------------------------------------------
 
-    async def _go_live(self) -> None:
-        """Take every ready member live; mark the others, and escalate them to the program."""
+    async def _go_live(self, *, at: Recording | None = None) -> None:
+        """Take every ready member live; mark the others, and escalate them to the program.
+
+        `at`: the approve decision's recording, when it was backdated (after the fact).
+        """
         info = self._state.info
         on = go_live_date(info.go_live_at, self._input.timezone)
         system = Actor(id=f"wave:{info.id}", name=f"wave {info.name}", role="system")
@@ -324,13 +339,13 @@ class WaveWorkflow:
         then = [m for m in members if m.waits_for]
         events: list[WaveEvent] = []
         missed: list[WaveGoLiveResult] = []
-        await self._take_live(first, {}, on, system, events, missed)
+        await self._take_live(first, {}, on, system, events, missed, at=at)
         if then:
             blocked = dependents_blocked(list(self._state.members.values()), then)
-            await self._take_live(then, blocked, on, system, events, missed)
+            await self._take_live(then, blocked, on, system, events, missed, at=at)
         info.status = WaveStatus.LIVE
         self._state.went_live = True
-        events.append(self._event("went_live", system, on=on))
+        events.append(self._event("went_live", system, on=on, at=at))
         await self._record(events)
         if not info.recorded_after_the_fact:
             # A wave recorded years later warns nobody about what happened then.
@@ -345,6 +360,8 @@ class WaveWorkflow:
         system: Actor,
         events: list[WaveEvent],
         missed: list[WaveGoLiveResult],
+        *,
+        at: Recording | None,
     ) -> None:
         """Ask `waiting` to go live at once; note each outcome in `events` and `missed`."""
         info = self._state.info
@@ -359,6 +376,7 @@ class WaveWorkflow:
                             effective_on=on,
                             actor=system,
                             blocked_by=blocked.get(m.number, []),
+                            recorded_at=at.recorded_at if at else None,
                         ),
                     )
                 )
@@ -368,7 +386,9 @@ class WaveWorkflow:
         for member, answer in zip(waiting, results, strict=True):
             status = settle_member(self._state, member, answer.go_live, on)
             if status is MemberStatus.LIVE:
-                events.append(self._event("member_went_live", system, number=member.number, on=on))
+                events.append(
+                    self._event("member_went_live", system, number=member.number, on=on, at=at)
+                )
             elif status is MemberStatus.MISSED_GO_LIVE and answer.go_live is not None:
                 missed.append(answer.go_live)
                 events.append(
@@ -378,6 +398,7 @@ class WaveWorkflow:
                         number=member.number,
                         reason=missed_reason(answer.go_live),
                         on=on,
+                        at=at,
                     )
                 )
 
@@ -405,16 +426,19 @@ class WaveWorkflow:
         # An update may arrive with the start: the "created" event comes first.
         await workflow.wait_condition(lambda: self._state.registered)
 
-    async def _move_date(self, go_live_at: datetime, reason: str, actor: Actor) -> None:
+    async def _move_date(
+        self, go_live_at: datetime, reason: str, actor: Actor, *, at: Recording | None = None
+    ) -> None:
         info = self._state.info
         previous = info.go_live_at
         info.go_live_at = go_live_at
         info.status = WaveStatus.PLANNED
+        set_at = at.recorded_at if at else workflow.now()
         self._state.dates.append(
-            WaveDate(go_live_at=go_live_at, set_at=workflow.now(), reason=reason, actor=actor)
+            WaveDate(go_live_at=go_live_at, set_at=set_at, reason=reason, actor=actor)
         )
         await self._record(
-            [self._event("rescheduled", actor, reason=reason, previous_go_live_at=previous)]
+            [self._event("rescheduled", actor, reason=reason, previous_go_live_at=previous, at=at)]
         )
         members = [m for m in self._state.members.values() if m.status is MemberStatus.MEMBER]
         await asyncio.gather(
@@ -463,7 +487,10 @@ class WaveWorkflow:
         evidence: dict[str, str] | None = None,
         previous_go_live_at: datetime | None = None,
         on: date | None = None,
+        at: Recording | None = None,
     ) -> WaveEvent:
+        """The next event of the wave, recorded now or (backdated) `at`."""
+        recorded = at or Recording(workflow.now(), None)
         self._state.event_seq += 1
         info = workflow.info()
         return WaveEvent(
@@ -477,9 +504,10 @@ class WaveWorkflow:
             evidence=evidence or {},
             effective_on=on,
             actor=actor,
-            recorded_at=workflow.now(),
+            recorded_at=recorded.recorded_at,
             workflow_id=info.workflow_id,
             run_id=info.run_id,
+            entered_at=recorded.entered_at,
         )
 
     async def _record(self, events: list[WaveEvent]) -> None:

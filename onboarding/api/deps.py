@@ -159,6 +159,7 @@ async def enforce_access(
     if token is None:
         refused(request, "unknown, revoked or expired token")
         raise Unauthorized("the token is unknown, revoked or expired")
+    request.state.may_backdate = token.may_backdate
     return await _decided(request, engine, rule, actor_of(token), scope=scope_of(token))
 
 
@@ -192,6 +193,21 @@ async def visible_scope(
     """The party ids a municipality token is limited to (None: staff, who see every party)."""
     scope: frozenset[str] | None = getattr(request.state, "scope", None)
     return scope
+
+
+def refuse_backdating(request: Request, asked: bool, *, field: str = "recorded_at") -> None:
+    """Refuse a body that `asked` for a recording time in the past (its `field`) unless its
+    token may backdate (the demo loader's).
+
+    Only `onboarding up --demo` makes such a token (store/tokens.py); for
+    everyone else a record is recorded when it is received.
+    """
+    if asked and not getattr(request.state, "may_backdate", False):
+        refused(request, f"{field} from a token that may not backdate")
+        raise Forbidden(
+            f"{field}: only the demo loader's token may give a recording time in the past; "
+            f"leave {field} out to record it now"
+        )
 
 
 def _token_id(actor: Actor) -> int | None:

@@ -85,6 +85,12 @@ class HistoryLoad(BaseModel):
     process_version: int | None = Field(
         None, ge=1, le=10_000, description="the municipality process version new ones start on"
     )
+    backdated: bool = Field(
+        False,
+        description="record each reform as recorded at 07:00 Europe/Oslo on the day it took "
+        "effect, marked as backdated: only a token that may backdate (the demo loader's, which "
+        "`onboarding up --demo` creates) may ask. Default: recorded now",
+    )
 
 
 class RegionLoaded(BaseModel):

@@ -24,7 +24,7 @@ def entries_table(entries: Sequence[Mapping[str, Any]]) -> str:
         (
             e.get("id"),
             e.get("effective_on") or "",
-            str(e.get("recorded_at") or "")[:19].replace("T", " "),
+            _recorded(e),
             e.get("municipality_number") or "",
             e.get("summary"),
             _actor(e),
@@ -38,7 +38,16 @@ def entries_table(entries: Sequence[Mapping[str, Any]]) -> str:
         # A timeline with its predecessors' history: whose each entry is.
         header.insert(4, "OF")
         rows = [(*r[:4], _predecessor(e), *r[4:]) for r, e in zip(rows, entries, strict=True)]
-    return table(header, rows)
+    text = table(header, rows)
+    if any(e.get("entered_at") for e in entries):
+        text += "\n* backdated: entered later by the demo loader, with this recording time"
+    return text
+
+
+def _recorded(entry: Mapping[str, Any]) -> str:
+    """When it was recorded (UTC); a backdated entry (the demo loader's) is marked with *."""
+    moment = str(entry.get("recorded_at") or "")[:19].replace("T", " ")
+    return f"{moment} *" if entry.get("entered_at") else moment
 
 
 def _predecessor(entry: Mapping[str, Any]) -> str:

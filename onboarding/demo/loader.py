@@ -20,12 +20,13 @@ its municipality's).
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, Field
 
+from onboarding.demo.recording_times import recorded_text
 from onboarding.demo.rollout import DemoEvent, DemoRollout, DemoWave
 from onboarding.demo.wave_driver import (
     MemberDates,
@@ -70,21 +71,27 @@ async def post_transition(send: Send, number: str, body: dict[str, Any]) -> dict
     return answer
 
 
-def transition_body(event: DemoEvent, trigger: Trigger, key: str) -> dict[str, Any]:
-    """The body of POST .../transitions that records `event` under idempotency key `key`."""
+def transition_body(
+    event: DemoEvent, trigger: Trigger, key: str, *, backdated: bool = False
+) -> dict[str, Any]:
+    """The body of POST .../transitions that records `event` under idempotency key `key`;
+    `backdated`: recorded on the day it took effect (recording_times.py)."""
     body: dict[str, Any] = {
         "trigger": trigger.value,
         "effective_on": event.on.isoformat(),
         "evidence": event.evidence,
         "idempotency_key": key,
     }
+    if backdated:
+        body["recorded_at"] = recorded_text(event.on)
     if event.comment:
         body["comment"] = event.comment
     return body
 
 
-def past_wave(wave: DemoWave) -> PastWave:
-    """The demo wave as the wave driver records it, its evidence naming the demo."""
+def past_wave(wave: DemoWave, *, planned_on: date | None = None) -> PastWave:
+    """The demo wave as the wave driver records it, its evidence naming the demo
+    (`planned_on`: backdated, planned that day)."""
     (first, *moves) = wave.dates
     return PastWave(
         id=wave.id,
@@ -95,6 +102,7 @@ def past_wave(wave: DemoWave) -> PastWave:
         evidence={
             "source": f"Demo region (docs/demo-region.md): wave {wave.id}, recorded after the fact"
         },
+        planned_on=planned_on,
     )
 
 
@@ -105,6 +113,7 @@ async def record_wave(
     *,
     concurrency: int,
     kinds: bool = False,
+    backdated: bool = False,
 ) -> int:
     """Record a wave that went live, after the fact; returns the members' transitions recorded.
 
@@ -113,7 +122,9 @@ async def record_wave(
     done on their wave-relative deadlines and its go-live approved at the
     go/no-go meeting a week before, never before the member's previous fact
     (Haram had no option of its own until the day it went live); then the
-    wave's approve decision takes them live on its own date.
+    wave's approve decision takes them live on its own date. `backdated`: each
+    step counts as recorded on its own day, the wave and its members as
+    planned on the day the first member's last fact before it took effect.
     """
     members = rollout.members(wave.id)
     others = [m for m in rollout.members(wave.id, kinds=True) if m not in members] if kinds else []
@@ -127,8 +138,19 @@ async def record_wave(
             done_on=lambda deadline: max(deadline, after),
         )
 
+    planned_on = None
+    if backdated:
+        planned_on = min(
+            max(e.on for e in facts_of[m] if e.trigger is not Trigger.GO_LIVE)
+            for m in [*members, *others]
+        )
     view = await go_live_in_past_wave(
-        send, past_wave(wave), members, dates, concurrency=concurrency, then=others
+        send,
+        past_wave(wave, planned_on=planned_on),
+        members,
+        dates,
+        concurrency=concurrency,
+        then=others,
     )
     if view["status"] != "live":
         raise DemoLoadFailed(f"wave {wave.id} did not go live: {view}")

@@ -157,7 +157,10 @@ async def load_demo_history(
     concurrency: int = CONCURRENCY,
 ) -> DemoLoaded:
     """Record the demo region through the region's history, with the API at `http` (a
-    coordinator's token) and `admin` (an admin's, for the history's reforms).
+    coordinator's token) and `admin` (an admin's, for the history's reforms),
+    both tokens that may backdate: every fact, reform and wave step counts as
+    recorded on the day it took effect (recording_times.py), marked as
+    backdated.
 
     The history's first day is registered; then, between each day reforms took
     effect and the next, every party's facts before the next day (each
@@ -189,7 +192,7 @@ async def load_demo_history(
             return await call(http, method, path, body)
 
     async def history(through: date) -> None:
-        body = {"through": through.isoformat(), "stage_rule": DEMO_STAGE_RULE}
+        body = {"through": through.isoformat(), "stage_rule": DEMO_STAGE_RULE, "backdated": True}
         await call(admin, "POST", HISTORY_LOAD, {**body, "process_version": PROCESS_VERSION})
 
     async def one(party: str, before: date | None) -> int:
@@ -208,7 +211,7 @@ async def load_demo_history(
         while waves and (end is None or waves[0].went_live_on < end):
             wave = waves.pop(0)
             transitions += await record_wave(
-                send, mapped, wave, concurrency=concurrency, kinds=True
+                send, mapped, wave, concurrency=concurrency, kinds=True, backdated=True
             )
         if end is not None:
             await history(end)
@@ -236,7 +239,7 @@ async def record_facts_before(
         if before is not None and event.on >= before:
             break
         if event.trigger is not Trigger.GO_LIVE:
-            body = transition_body(event, event.trigger, f"demo:{party}:{index}")
+            body = transition_body(event, event.trigger, f"demo:{party}:{index}", backdated=True)
             await post_transition(send, party, body)
             recorded += 1
         done[party] = index + 1

@@ -14,11 +14,12 @@ Drivers below the API (the history recorder, the time-skipping bench) use
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from temporalio.client import Client
 
+from onboarding.demo.recording_times import recorded_text
 from onboarding.domain.actor import Actor
 from onboarding.domain.calendar import OSLO, oslo_date
 from onboarding.domain.checklist import ChecklistItemId
@@ -36,6 +37,9 @@ from onboarding.domain.waves.models import (
 from onboarding.gateway import parties as gateway
 from onboarding.gateway import waves as wave_engine
 
+# A backdated wave's move counts as recorded this long before the date it replaced.
+MOVED_BEFORE = timedelta(days=30)
+
 # method, path, JSON body (None: no body) -> the JSON answer; raises if refused.
 Send = Callable[[str, str, Any], Awaitable[Any]]
 
@@ -50,6 +54,19 @@ class PastWave:
     evidence: dict[str, str]
     health_trust: str | None = None
     moves: Sequence[tuple[datetime, str]] = field(default=())  # later dates, with why
+    # Backdated (the demo loader's token only): the day the wave was planned, when it
+    # counts as created with its members; its checklists, approvals and decision then
+    # count as recorded on their own days (recording_times.py). None: recorded now.
+    planned_on: date | None = None
+
+    @property
+    def last_go_live_at(self) -> datetime:
+        """The date it went live: its last."""
+        return self.moves[-1][0] if self.moves else self.go_live_at
+
+    def recorded(self, day: date) -> dict[str, str]:
+        """The body field that backdates a request of `day`, if this wave is backdated."""
+        return {} if self.planned_on is None else {"recorded_at": recorded_text(day)}
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,7 @@ async def create_and_fill(
     """
     if exists is None:
         exists = await find(send, wave.id) is not None
+    planned = wave.recorded(wave.planned_on) if wave.planned_on else {}
     if not exists:
         body = {
             "id": wave.id,
@@ -118,19 +136,27 @@ async def create_and_fill(
             "go_live_at": wave.go_live_at.isoformat(),
             "health_trust": wave.health_trust,
             "recorded_after_the_fact": True,
+            **planned,
         }
         await send("POST", "/api/waves", body)
     gate = asyncio.Semaphore(concurrency)
 
     async def add(number: str) -> None:
         async with gate:
-            await send("POST", f"/api/waves/{wave.id}/members", {"number": number})
+            await send("POST", f"/api/waves/{wave.id}/members", {"number": number, **planned})
 
     # Side by side: the wave's workflow takes them one after another anyway.
     await asyncio.gather(*(add(number) for number in members))
     view = await send("GET", f"/api/waves/{wave.id}", None)
-    for go_live_at, reason in list(wave.moves)[len(view["dates"]) - 1 :]:
+    dates = [wave.go_live_at, *(at for at, _ in wave.moves)]
+    for index, (go_live_at, reason) in enumerate(wave.moves):
+        if index < len(view["dates"]) - 1:
+            continue  # moved in an earlier run
         body = {"go_live_at": go_live_at.isoformat(), "reason": reason}
+        if wave.planned_on is not None:
+            # A move counts as recorded a month before the date it replaced.
+            moved_on = max(wave.planned_on, oslo_date(dates[index]) - MOVED_BEFORE)
+            body.update(wave.recorded(moved_on))
         await send("POST", f"/api/waves/{wave.id}/reschedule", body)
 
 
@@ -141,10 +167,8 @@ async def make_ready(
     checklist = await send("GET", f"{party_path(number)}/checklist", None)
 
     async def done(item: dict[str, Any]) -> None:
-        body = {
-            "done_on": dates.done_on(date.fromisoformat(item["deadline"])).isoformat(),
-            "evidence": wave.evidence,
-        }
+        done_on = dates.done_on(date.fromisoformat(item["deadline"]))
+        body = {"done_on": done_on.isoformat(), "evidence": wave.evidence, **wave.recorded(done_on)}
         await send("POST", f"{party_path(number)}/checklist/{item['id']}", body)
 
     # Side by side: the municipality's workflow takes them one after another anyway.
@@ -154,6 +178,7 @@ async def make_ready(
         "effective_on": dates.approve_on.isoformat(),
         "comment": f"go/no-go of wave {wave.id}",
         "idempotency_key": key,
+        **wave.recorded(dates.approve_on),
     }
     await send("POST", f"{party_path(number)}/transitions", approve)
 
@@ -162,7 +187,11 @@ async def approve(send: Send, wave: PastWave) -> dict[str, Any]:
     """The wave's approve decision: every ready member goes live on the wave's date."""
     view: dict[str, Any] = await send("GET", f"/api/waves/{wave.id}", None)
     if view["status"] == "planned":
-        body = {"decision": "approve", "evidence": wave.evidence}
+        body = {
+            "decision": "approve",
+            "evidence": wave.evidence,
+            **wave.recorded(oslo_date(wave.last_go_live_at)),
+        }
         answer = await send("POST", f"/api/waves/{wave.id}/decision", body)
         # None: a driver that repeats requests saw its lost try go through (409).
         view = answer if answer is not None else await send("GET", f"/api/waves/{wave.id}", None)

@@ -2,8 +2,10 @@
 
 The loader gets a coordinator token of its own (named after the rollout's
 actor, so every demo record says who recorded it), and an admin token of the
-same name for the region's history (its reforms are an admin's); both are
-revoked once the region is loaded: no secret outlives the load.
+same name for the region's history (its reforms are an admin's); both may
+backdate (the only tokens that ever may: the history counts as recorded on
+the days it happened, each record marked as backdated), and both are revoked
+once the region is loaded: no secret outlives the load.
 """
 
 from collections.abc import Callable
@@ -67,8 +69,13 @@ async def load_demo_region(
     open work of the load day (open_work.py).
     """
     rollout = shipped_rollout()
-    token, secret = create_token(engine, name=rollout.actor, role=Role.COORDINATOR)
-    admin_token, admin_secret = create_token(engine, name=rollout.actor, role=Role.ADMIN)
+    # Only these tokens may backdate (the history reads as recorded over the years).
+    token, secret = create_token(
+        engine, name=rollout.actor, role=Role.COORDINATOR, may_backdate=True
+    )
+    admin_token, admin_secret = create_token(
+        engine, name=rollout.actor, role=Role.ADMIN, may_backdate=True
+    )
     assert token.id is not None and admin_token.id is not None
     try:
         async with (

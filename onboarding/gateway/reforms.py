@@ -52,6 +52,7 @@ from onboarding.domain.process.reform_plan import (
     Standing,
 )
 from onboarding.domain.process.registry import MUNICIPALITY, process_definition
+from onboarding.domain.recording import Recording, recording
 from onboarding.domain.reforms.apply import apply_reform, derive_landing
 from onboarding.domain.reforms.plan import check_plan
 from onboarding.domain.waves.models import AddMemberCommand
@@ -144,6 +145,7 @@ async def prepare(
         "actor": actor,
         "evidence": plan.evidence,
         "comment": plan.comment,
+        "recorded_at": plan.recorded_at,
     }
     numbers_before = [row.current_number or row.number for row in rows]
     prepared.numbers = {"from": numbers_before, "to": numbers_before}
@@ -406,14 +408,17 @@ async def apply(
     for follow in prepared.follows:
         if follow.what is FollowKind.WAVE and follow.carried:
             joins = AddMemberCommand(
-                number=follow.to_party, reason=f"reform {plan.id}", actor=prepared.actor
+                number=follow.to_party,
+                reason=f"reform {plan.id}",
+                actor=prepared.actor,
+                recorded_at=plan.recorded_at,
             )
             await wave_engine.add_member(client, follow.subject, joins)
     effects = _ordered(prepared, effects)
-    recorded_at = datetime.now(UTC)
-    await asyncio.to_thread(_record, engine, prepared, effects, recorded_at)
+    recorded = recording(plan.recorded_at, datetime.now(UTC))
+    await asyncio.to_thread(_record, engine, prepared, effects, recorded)
     result = prepared.preview(effects, [])
-    result.recorded_at = recorded_at
+    result.recorded_at = recorded.recorded_at
     return result
 
 
@@ -434,7 +439,7 @@ def _enter_number(engine: Engine, number: str, plan: ReformPlan) -> None:
 
 
 def _record(
-    engine: Engine, prepared: Prepared, effects: list[PartyReformEffect], recorded_at: datetime
+    engine: Engine, prepared: Prepared, effects: list[PartyReformEffect], recorded: Recording
 ) -> None:
     """What follows in the read model, then the reform itself (last: its id is then taken)."""
     plan, actor, day = prepared.plan, prepared.actor, prepared.plan.effective_on
@@ -491,7 +496,8 @@ def _record(
                 evidence=dict(plan.evidence),
                 comment=plan.comment,
                 actor=actor,
-                recorded_at=recorded_at,
+                recorded_at=recorded.recorded_at,
+                entered_at=recorded.entered_at,
             ),
         )
 
@@ -529,6 +535,7 @@ def recorded(entry: reform_store.ReformEntry) -> ReformRecorded:
         evidence=entry.evidence,
         comment=entry.comment,
         recorded_by=entry.actor,
+        entered_at=entry.entered_at,
     )
 
 

@@ -16,7 +16,8 @@ changes nothing and says so.
 
 import asyncio
 import time
-from datetime import date
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
@@ -24,6 +25,7 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from onboarding.domain.actor import Actor
+from onboarding.domain.calendar import OSLO
 from onboarding.domain.errors import RequestRejected
 from onboarding.domain.party import PartyKind
 from onboarding.domain.policy import ReminderPolicy
@@ -69,13 +71,16 @@ async def load_history(
     continue_as_new_after_events: int = 2_000,
     timeout: float = 120.0,
     concurrency: int = 8,
+    backdated: bool = False,
 ) -> HistoryLoaded:
     """Register the history's first day and record its reforms up to `through`, in order.
 
     New municipalities run `process` (default: the newest). A merger's new
     municipality starts where `stage_rule` puts it among its predecessors.
     Renumberings of one day go `concurrency` at a time (`_batches`); every
-    other reform waits for the ones before it.
+    other reform waits for the ones before it. `backdated` (the demo loader's
+    token only): each reform is recorded at 07:00 Europe/Oslo on the day it
+    took effect (`reform_recorded_at`), marked as backdated.
     """
     first = [*plan.first_day, *(m for m, _ in plan.joining)]
     numbers = [m.number for m in first]
@@ -98,9 +103,10 @@ async def load_history(
 
     async def record(reform: HistoryReform) -> None:
         async with gate:
-            prepared = await reforms.prepare(
-                client, engine, reform_plan(reform, stage_rule), actor, policy=policy
-            )
+            plan = reform_plan(reform, stage_rule)
+            if backdated:
+                plan.recorded_at = reform_recorded_at(reform.effective_on)
+            prepared = await reforms.prepare(client, engine, plan, actor, policy=policy)
             await reforms.apply(
                 client,
                 engine,
@@ -149,6 +155,16 @@ def _batches(todo: list[HistoryReform]) -> list[list[HistoryReform]]:
             batches.append([reform])
             numbers = mine
     return batches
+
+
+# A backdated reform counts as recorded early on the morning it took effect: before any
+# fact of that day, after every fact of the day before (the demo's, demo/recording_times.py).
+REFORM_RECORDED_AT = clock_time(7)
+
+
+def reform_recorded_at(day: date) -> datetime:
+    """When a backdated reform of `day` counts as recorded (never after now)."""
+    return min(datetime.combine(day, REFORM_RECORDED_AT, tzinfo=OSLO), datetime.now(UTC))
 
 
 def reform_plan(reform: HistoryReform, stage_rule: StageRule) -> ReformPlan:

@@ -15,6 +15,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from onboarding.domain.actor import Actor
 from onboarding.domain.errors import RequestRejected, UnknownWave, WaveRefused
 from onboarding.domain.policy import ReminderPolicy
+from onboarding.domain.recording import recording
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,
@@ -59,6 +60,7 @@ async def create_wave(
 ) -> WaveView:
     """Start the wave's workflow; 409 if a wave of that id exists."""
     check_new_wave(request, now=now)
+    created = recording(request.recorded_at, now)
     info = WaveInfo(
         id=request.id,
         name=request.name,
@@ -66,11 +68,19 @@ async def create_wave(
         go_live_at=request.go_live_at,
         recorded_after_the_fact=request.recorded_after_the_fact,
         created_by=actor,
-        created_at=now,
+        created_at=created.recorded_at,
+        entered_at=created.entered_at,
     )
     state = WaveState(
         info=info,
-        dates=[WaveDate(go_live_at=info.go_live_at, set_at=now, reason="created", actor=actor)],
+        dates=[
+            WaveDate(
+                go_live_at=info.go_live_at,
+                set_at=created.recorded_at,
+                reason="created",
+                actor=actor,
+            )
+        ],
     )
     with engine_errors(request.id, missing=UnknownWave(request.id)):
         try:

@@ -36,6 +36,11 @@ class AuditEntry(BaseModel):
     actor: Actor
     effective_on: date | None = Field(description="valid time: when it took effect")
     recorded_at: datetime = Field(description="transaction time: when it was recorded")
+    entered_at: datetime | None = Field(
+        None,
+        description="set only on a backdated entry (the demo loader's, domain/recording.py): "
+        "when it was really entered; recorded_at is the time the loader gave it",
+    )
     summary: str
     evidence: dict[str, Any] = Field(default_factory=dict)
     comment: str | None = None

@@ -79,6 +79,7 @@ def record_transition(engine: Engine, projection: ProjectionInput) -> bool:
             **actor_columns(record.actor),
             "effective_on": record.effective_on,
             "recorded_at": record.recorded_at,
+            "entered_at": record.entered_at,
             "idempotency_key": record.idempotency_key,
             "workflow_id": record.workflow_id,
             "run_id": record.run_id,

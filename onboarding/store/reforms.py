@@ -323,6 +323,8 @@ class ReformEntry:
     comment: str | None
     actor: Actor
     recorded_at: datetime
+    # Backdated by the demo loader: when it was really entered (None otherwise).
+    entered_at: datetime | None = None
 
 
 def record_reform(session: Session, entry: ReformEntry) -> bool:

@@ -121,12 +121,14 @@ def create_token(
     expires_at: datetime | None = None,
     scope: str | Sequence[str] | None = None,
     by: Actor = SYSTEM_ACTOR,
+    may_backdate: bool = False,
 ) -> tuple[ApiTokenRow, str]:
     """Create a token on behalf of `by`; returns it and its secret (the only time it is seen).
 
     A naive `expires_at` is taken as UTC. A municipality token's scope must
     name municipalities the read model knows. The creation is recorded in
-    `token_event` in the same transaction.
+    `token_event` in the same transaction. `may_backdate` is for the demo
+    loader's tokens alone (embedded/demo.py): no route or command sets it.
     """
     cleaned = name.strip()
     if not cleaned or len(cleaned) > 200:
@@ -142,6 +144,7 @@ def create_token(
         token_hash=hash_secret(secret),
         created_at=now,
         expires_at=utc(expires_at) if expires_at is not None else None,
+        may_backdate=may_backdate,
     )
     # Keep the attributes loaded after commit: the caller reads them detached.
     with Session(engine, expire_on_commit=False) as session:

@@ -135,6 +135,7 @@ def record_checklist(engine: Engine, projection: ChecklistProjection) -> None:
                     comment=done.comment,
                     **actor_columns(done.actor),
                     recorded_at=done.recorded_at.astimezone(UTC),
+                    entered_at=_utc_or_none(done.entered_at),
                 )
             )
         upsert_obligations(session.connection(), number, projection.obligations)
@@ -156,6 +157,7 @@ def _event_row(wave_id: str, event: WaveEvent) -> WaveEventRow:
         recorded_at=event.recorded_at.astimezone(UTC),
         workflow_id=event.workflow_id,
         run_id=event.run_id,
+        entered_at=_utc_or_none(event.entered_at),
     )
 
 

@@ -30,7 +30,7 @@ import asyncio
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -422,6 +422,88 @@ async def wave_after_the_fact(session: WaveSession, out: Path) -> list[Path]:
     )
 
 
+async def backdated(session: WaveSession, out: Path) -> list[Path]:
+    """The demo loader's road (#21): transitions, a wave recorded after the fact with its
+    members, a move, checklist items, the approval and the decision, each backdated to a
+    day of its own a year and more before the server's now."""
+    member = session.member("7104")
+    await member.start()
+    now = await session.env.get_current_time()
+    day = oslo_date(now) - timedelta(days=500)
+
+    def at(days: int) -> datetime:
+        return datetime.combine(day + timedelta(days=days), time(10), tzinfo=OSLO)
+
+    for offset, trigger in enumerate(
+        (T.SIGN_COLLABORATION, T.EXERCISE_OPTION, T.SIGN_SERVICE_AGREEMENT)
+    ):
+        moment = at(10 * offset)
+        recorded = command(trigger, effective_on=moment.date()).model_copy(
+            update={"recorded_at": moment}
+        )
+        await gateway.transition(session.client, member.number, recorded)
+    wave_id = f"history-{member.number}"
+    go_live_at = at(100).replace(hour=0)
+    await wave_engine.create_wave(
+        session.client,
+        WaveCreate(
+            id=wave_id,
+            name=f"Wave {wave_id}",
+            go_live_at=go_live_at,
+            recorded_after_the_fact=True,
+            recorded_at=at(25),
+        ),
+        actor=ACTOR,
+        task_queue=session.task_queue,
+        now=now,
+    )
+    wave = WaveHandle(session, wave_id)
+    await wave_engine.add_member(
+        session.client,
+        wave_id,
+        AddMemberCommand(number=member.number, actor=ACTOR, recorded_at=at(26)),
+    )
+    await wave_engine.reschedule(
+        session.client,
+        wave_id,
+        RescheduleCommand(
+            go_live_at=at(110).replace(hour=0),
+            reason="moved by the steering group",
+            actor=ACTOR,
+            recorded_at=at(70),
+        ),
+    )
+    for item in member.process.checklist:
+        await wave_engine.complete_item(
+            session.client,
+            member.number,
+            ChecklistCommand(
+                item=item.id.value,
+                done_on=at(80).date(),
+                evidence={"document_ref": f"{item.id.value}-ok"},
+                actor=ACTOR,
+                recorded_at=at(80),
+            ),
+        )
+    approve = command(T.APPROVE_GO_LIVE, effective_on=at(103).date())
+    await gateway.transition(
+        session.client, member.number, approve.model_copy(update={"recorded_at": at(103)})
+    )
+    await wave_engine.decide(
+        session.client,
+        wave_id,
+        DecisionCommand(
+            decision=Decision.APPROVE,
+            evidence={"document_ref": "styringsgruppe-referat"},
+            actor=ACTOR,
+            recorded_at=at(110),
+        ),
+    )
+    return await write_and_end(
+        [(wave.handle, "backdated_wave"), (member.handle, "backdated_member")], out
+    )
+
+
 async def corrections(session: WaveSession, out: Path) -> list[Path]:
     """A transition's date amended, its evidence amended, the last one voided."""
     member = session.member("7104")
@@ -621,6 +703,7 @@ SessionPath = Callable[[WaveSession, Path], Awaitable[list[Path]]]
 SESSIONS: dict[str, SessionPath] = {
     "waves": waves,
     "wave_after_the_fact": wave_after_the_fact,
+    "backdated": backdated,
     "corrections": corrections,
     "migration": migration,
     "mixed_wave": mixed_wave,

@@ -124,6 +124,7 @@ def test_the_histories_cover_every_path() -> None:
     messages: set[str] = set()
     workflow_types: set[str] = set()
     versions: set[tuple[str, int]] = set()
+    backdated: set[str] = set()  # updates recorded with a backdated time (the demo loader's)
     continued = timers_fired = 0
     for path in FILES:
         for event in load(path).events:
@@ -139,9 +140,11 @@ def test_the_histories_cover_every_path() -> None:
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request
                 updates.add(request.input.name)
+                [arg] = converter.from_payloads(request.input.args.payloads, [dict])
                 if request.input.name == "transition":
-                    [arg] = converter.from_payloads(request.input.args.payloads, [dict])
                     triggers.add(arg["trigger"])
+                if isinstance(arg, dict) and arg.get("recorded_at"):
+                    backdated.add(request.input.name)
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
                 signals.add(event.workflow_execution_signaled_event_attributes.signal_name)
             elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
@@ -170,6 +173,15 @@ def test_the_histories_cover_every_path() -> None:
     assert signals == declared_signals, f"no recorded path for {declared_signals - signals}"
     # Reminders and escalations of obligations, and a member that missed its wave's go-live.
     assert messages == {"reminder", "escalation", "missed"}
+    # The demo loader's backdated recording (#21), through every update that takes it.
+    assert backdated == {
+        "transition",
+        "complete_checklist_item",
+        "add_member",
+        "reschedule",
+        "decide",
+        "wave_go_live",
+    }, backdated
     assert continued >= 1 and timers_fired >= 4
 
 

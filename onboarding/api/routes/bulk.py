@@ -12,11 +12,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypedDict, TypeVar
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep
+from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, refuse_backdating
 from onboarding.api.errors import error_responses
 from onboarding.api.schemas import (
     BulkFailed,
@@ -50,8 +50,10 @@ async def bulk_transition(
     engine: EngineDep,
     client: TemporalDep,
     actor: CoordinatorActor,
+    http: Request,
 ) -> BulkTransitionResult:
     """Run the transition for each selected municipality and report each outcome."""
+    refuse_backdating(http, request.recorded_at is not None)
     outcomes = await for_each_municipality(
         engine, request, lambda number: _transition_one(client, number, request, actor)
     )
@@ -125,6 +127,7 @@ async def _transition_one(
         comment=request.comment,
         idempotency_key=key_of(request.idempotency_key, number),
         actor=actor,
+        recorded_at=request.recorded_at,
     )
     try:
         view = await gateway.transition(client, number, command)

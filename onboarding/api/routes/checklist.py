@@ -2,9 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
-from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
+from onboarding.api.deps import (
+    CoordinatorActor,
+    EngineDep,
+    TemporalDep,
+    ViewerActor,
+    refuse_backdating,
+)
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.routes.municipalities import NumberPath
@@ -49,8 +55,10 @@ async def complete_item(
     engine: EngineDep,
     client: TemporalDep,
     actor: CoordinatorActor,
+    http: Request,
 ) -> ChecklistItemView:
     """Mark an item done (`done_on`: default today, never future); a repeat changes nothing."""
+    refuse_backdating(http, request.recorded_at is not None)
     await require_known(engine, number)
     command = ChecklistCommand(**request.model_dump(), item=item, actor=actor)
     return await wave_engine.complete_item(client, number, command)

@@ -7,9 +7,15 @@ route checks the SQL row first, so an unknown number never reaches Temporal.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
-from onboarding.api.deps import CoordinatorActor, EngineDep, TemporalDep, ViewerActor
+from onboarding.api.deps import (
+    CoordinatorActor,
+    EngineDep,
+    TemporalDep,
+    ViewerActor,
+    refuse_backdating,
+)
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.schemas import MunicipalitySummary
@@ -66,12 +72,14 @@ async def record_transition(
     engine: EngineDep,
     client: TemporalDep,
     actor: CoordinatorActor,
+    http: Request,
 ) -> MunicipalityView:
     """Record a transition; answers the new state once it is in the audit log.
 
     A repeat with the same idempotency key returns the first answer and changes
     nothing. A refused request changes nothing either.
     """
+    refuse_backdating(http, request.recorded_at is not None)
     await require_known(engine, number)
     command = TransitionCommand(**request.model_dump(), actor=actor)
     return await gateway.transition(client, number, command)

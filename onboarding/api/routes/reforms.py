@@ -12,10 +12,10 @@ shows one, with its evidence and who recorded it. docs/reforms.md.
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.convertors import register_url_convertor
 
-from onboarding.api.deps import AdminActor, EngineDep, SettingsDep, TemporalDep
+from onboarding.api.deps import AdminActor, EngineDep, SettingsDep, TemporalDep, refuse_backdating
 from onboarding.api.errors import error_responses
 from onboarding.api.party_routes import segment_except
 from onboarding.domain.party import PartyId
@@ -61,6 +61,7 @@ async def apply_reform(
     engine: EngineDep,
     client: TemporalDep,
     settings: SettingsDep,
+    http: Request,
 ) -> ReformPreview:
     """Record the reform: apply it to each party, let what follows follow; its effects.
 
@@ -68,6 +69,7 @@ async def apply_reform(
     every party changes nothing). Asked again after an interruption (the
     API stopped half way) it finishes what is left: each party takes it once.
     """
+    refuse_backdating(http, plan.recorded_at is not None)
     policy = settings.reminder_policy()
     prepared = await gateway.prepare(client, engine, plan, actor, policy=policy)
     return await gateway.apply(

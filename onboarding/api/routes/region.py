@@ -1,8 +1,8 @@
 """/api/region: load the region the project ships, and its history since 2015 (admin)."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from onboarding.api.deps import AdminActor, EngineDep, SettingsDep, TemporalDep
+from onboarding.api.deps import AdminActor, EngineDep, SettingsDep, TemporalDep, refuse_backdating
 from onboarding.api.errors import error_responses
 from onboarding.api.schemas import HistoryLoad, RegionLoad, RegionLoaded
 from onboarding.domain.errors import RequestRejected
@@ -57,6 +57,7 @@ async def load_region_history(
     client: TemporalDep,
     engine: EngineDep,
     actor: AdminActor,
+    http: Request,
     body: HistoryLoad | None = None,
 ) -> HistoryLoaded:
     """Load the region's history since 2015 (docs/region-history.md): idempotent.
@@ -69,6 +70,7 @@ async def load_region_history(
     and says so (`message`).
     """
     options = body or HistoryLoad()
+    refuse_backdating(http, options.backdated, field="backdated")
     return await load_history(
         client,
         engine,
@@ -80,4 +82,5 @@ async def load_region_history(
         process=_process(options.process_version),
         policy=settings.reminder_policy(),
         continue_as_new_after_events=settings.continue_as_new_after_events,
+        backdated=options.backdated,
     )

@@ -9,9 +9,16 @@ import asyncio
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, status
 
-from onboarding.api.deps import CoordinatorActor, EngineDep, SettingsDep, TemporalDep, ViewerActor
+from onboarding.api.deps import (
+    CoordinatorActor,
+    EngineDep,
+    SettingsDep,
+    TemporalDep,
+    ViewerActor,
+    refuse_backdating,
+)
 from onboarding.api.errors import error_responses
 from onboarding.api.known_numbers import require_known
 from onboarding.api.party_routes import PartyIdPath
@@ -84,8 +91,10 @@ async def create_wave(
     settings: SettingsDep,
     client: TemporalDep,
     actor: CoordinatorActor,
+    http: Request,
 ) -> WaveView:
     """Create a wave. A past go_live_at is refused unless `recorded_after_the_fact` is true."""
+    refuse_backdating(http, request.recorded_at is not None)
     return await wave_engine.create_wave(
         client,
         request,
@@ -131,8 +140,10 @@ async def add_member(
     engine: EngineDep,
     client: TemporalDep,
     actor: CoordinatorActor,
+    http: Request,
 ) -> WaveView:
     """Add a municipality (from option_exercised on), or move it here with a reason."""
+    refuse_backdating(http, request.recorded_at is not None)
     await require_known(engine, request.number)
     command = AddMemberCommand(**request.model_dump(), actor=actor)
     return await wave_engine.add_member(client, wave_id, command)
@@ -155,18 +166,28 @@ async def remove_member(
 
 @router.post("/waves/{wave_id}/reschedule", responses=error_responses(404, 409, 503))
 async def reschedule(
-    wave_id: WavePath, request: RescheduleRequest, client: TemporalDep, actor: CoordinatorActor
+    wave_id: WavePath,
+    request: RescheduleRequest,
+    client: TemporalDep,
+    actor: CoordinatorActor,
+    http: Request,
 ) -> WaveView:
     """Move the go-live; every member's wave-relative deadlines and timers move with it."""
+    refuse_backdating(http, request.recorded_at is not None)
     command = RescheduleCommand(**request.model_dump(), actor=actor)
     return await wave_engine.reschedule(client, wave_id, command)
 
 
 @router.post("/waves/{wave_id}/decision", responses=error_responses(404, 409, 503))
 async def decide(
-    wave_id: WavePath, request: DecisionRequest, client: TemporalDep, actor: CoordinatorActor
+    wave_id: WavePath,
+    request: DecisionRequest,
+    client: TemporalDep,
+    actor: CoordinatorActor,
+    http: Request,
 ) -> WaveView:
     """The wave-level go/no-go: approve, postpone (with go_live_at and reason) or close."""
+    refuse_backdating(http, request.recorded_at is not None)
     command = DecisionCommand(**request.model_dump(), actor=actor)
     return await wave_engine.decide(client, wave_id, command)
 

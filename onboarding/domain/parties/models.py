@@ -27,6 +27,7 @@ from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.machine import check_evidence_fields
 from onboarding.domain.process.migration_plan import MigrationEffect
 from onboarding.domain.process.reform_plan import PartyReformEffect
+from onboarding.domain.recording import ENTERED_DESCRIPTION, Backdating
 from onboarding.domain.vocabulary import Stage, Trigger
 
 # What a state or view recorded before versions existed runs: every workflow
@@ -34,7 +35,7 @@ from onboarding.domain.vocabulary import Stage, Trigger
 FIRST_VERSION = 1
 
 
-class TransitionRequest(BaseModel):
+class TransitionRequest(Backdating):
     """A transition as a coordinator asks for it (API body, CLI)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -86,6 +87,7 @@ class TransitionRecord(BaseModel):
     process_version: int = Field(
         FIRST_VERSION, description="the version of the process the transition was decided by"
     )
+    entered_at: datetime | None = Field(None, description=ENTERED_DESCRIPTION)
 
 
 class MunicipalityView(BaseModel):
@@ -146,6 +148,7 @@ class ChecklistCompletion(BaseModel):
     comment: str | None = None
     actor: Actor
     recorded_at: datetime
+    entered_at: datetime | None = Field(None, description=ENTERED_DESCRIPTION)
 
 
 class MunicipalityState(BaseModel):

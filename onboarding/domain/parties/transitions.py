@@ -25,6 +25,7 @@ from onboarding.domain.process.machine import (
     check_not_before,
     decide,
 )
+from onboarding.domain.recording import recording
 from onboarding.domain.vocabulary import Stage, Trigger
 
 # Where a home municipality stands when a party that waits for it may be approved.
@@ -94,11 +95,16 @@ def plan_transition(
     The trigger must be allowed from the stage, its date (default today in
     Europe/Oslo) not in the future nor before the last transition's nor
     before the day the process opens the trigger, its evidence what the
-    trigger asks for.
+    trigger asks for. A backdated command (the demo loader's) is recorded at
+    its `recorded_at`, and "today" is that day.
     """
     context = process_context(state, policy)
     to_stage = decide(context, command.trigger)
-    today = oslo_date(now)
+    previous = state.last_transition
+    recorded = recording(
+        command.recorded_at, now, not_before=previous.recorded_at if previous else None
+    )
+    today = oslo_date(recorded.recorded_at)
     effective_on = command.effective_on or today
     check_effective_on(effective_on, today, state.last_transition)
     check_not_before(context.definition, command.trigger, effective_on)
@@ -111,11 +117,12 @@ def plan_transition(
         evidence=check_evidence(context.definition, command.trigger, command.evidence),
         comment=command.comment,
         actor=command.actor,
-        recorded_at=now,
+        recorded_at=recorded.recorded_at,
         idempotency_key=command.idempotency_key,
         workflow_id=workflow_id,
         run_id=run_id,
         process_version=state.process_version,
+        entered_at=recorded.entered_at,
     )
 
 

@@ -23,6 +23,7 @@ from onboarding.domain.fields import Day
 from onboarding.domain.party import MunicipalityNumber, PartyId
 from onboarding.domain.process.machine import check_evidence_fields
 from onboarding.domain.process.migration_plan import TimerEffect
+from onboarding.domain.recording import ENTERED_DESCRIPTION, Backdating
 from onboarding.domain.vocabulary import EVIDENCE_FIELDS, Stage, Trigger
 
 ReformId = Annotated[
@@ -70,7 +71,7 @@ class NewMunicipality(BaseModel):
     health_trust: Name | None = Field(None, description="default: the first predecessor's")
 
 
-class ReformPlan(BaseModel):
+class ReformPlan(Backdating):
     """What an admin records: a reform, its date and evidence, and the parties it touches.
 
     By kind, `parties` are: the one renumbered (`new_number`), the merged ones
@@ -184,6 +185,8 @@ class ReformCommand(BaseModel):
     new_number: str | None = None
     new_home: str | None = None
     landing: Landing | None = None
+    # The plan's backdated recording time (the demo loader's), if any.
+    recorded_at: datetime | None = None
 
 
 class ObligationOpened(BaseModel):
@@ -279,3 +282,4 @@ class ReformRecorded(ReformPreview):
     evidence: dict[str, str] = Field(default_factory=dict)
     comment: str | None = None
     recorded_by: Actor
+    entered_at: datetime | None = Field(None, description=ENTERED_DESCRIPTION)

@@ -58,6 +58,7 @@ from onboarding.domain.process.reform_plan import (
     Standing,
 )
 from onboarding.domain.process.registry import process_definition
+from onboarding.domain.recording import recording
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.membership import leave_wave
 from onboarding.domain.waves.models import LeaveWaveCommand
@@ -102,8 +103,11 @@ def apply_reform(
             f"{party} ended with reform {state.ended_by_reform}; "
             f"its successors ({', '.join(state.successors)}) carry it on",
         )
-    today = oslo_date(now)
-    check_effective_on(command.effective_on, today, state.last_transition)
+    previous = state.last_transition
+    recorded = recording(
+        command.recorded_at, now, not_before=previous.recorded_at if previous else None
+    )
+    check_effective_on(command.effective_on, oslo_date(recorded.recorded_at), previous)
     after = state.model_copy(deep=True)
     record = TransitionRecord(
         seq=state.seq + 1,
@@ -114,11 +118,12 @@ def apply_reform(
         evidence=dict(command.evidence),
         comment=summary(command),
         actor=command.actor,
-        recorded_at=now,
+        recorded_at=recorded.recorded_at,
         idempotency_key=f"reform:{command.reform_id}",
         workflow_id=workflow_id,
         run_id=run_id,
         process_version=state.process_version,
+        entered_at=recorded.entered_at,
     )
     effect = PartyReformEffect(
         reform_id=command.reform_id,

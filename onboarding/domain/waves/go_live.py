@@ -74,6 +74,7 @@ def plan_go_live(
         effective_on=command.effective_on,
         comment=f"went live with wave {command.wave_id}",
         actor=command.actor,
+        recorded_at=command.recorded_at,
     )
     try:
         record = plan_transition(

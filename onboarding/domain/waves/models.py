@@ -18,6 +18,7 @@ from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.parties.models import ChecklistCompletion
 from onboarding.domain.party import Party, PartyId
 from onboarding.domain.policy import ReminderPolicy
+from onboarding.domain.recording import ENTERED_DESCRIPTION, Backdating
 from onboarding.domain.vocabulary import Stage
 
 WaveId = Annotated[
@@ -71,7 +72,7 @@ class Decision(StrEnum):
 # -- the municipality's side -------------------------------------------------------
 
 
-class ChecklistRequest(BaseModel):
+class ChecklistRequest(Backdating):
     """Mark a checklist item done (API body, CLI)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -142,6 +143,8 @@ class WaveGoLiveCommand(BaseModel):
     # What keeps this member from going live although it may be ready itself:
     # its municipality, in the same wave, did not go live at this instant.
     blocked_by: list[str] = Field(default_factory=list)
+    # The approve decision's backdated recording time (the demo loader's), if any.
+    recorded_at: datetime | None = None
 
 
 class MembershipResult(BaseModel):
@@ -184,7 +187,7 @@ class MemberLeft(BaseModel):
 # -- the wave's side -----------------------------------------------------------------
 
 
-class WaveCreate(BaseModel):
+class WaveCreate(Backdating):
     """Create a wave (API body, CLI)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -202,7 +205,7 @@ class WaveCreate(BaseModel):
     )
 
 
-class MemberRequest(BaseModel):
+class MemberRequest(Backdating):
     """Add (or move) a party of any kind to a wave (API body, CLI)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -211,7 +214,7 @@ class MemberRequest(BaseModel):
     reason: Reason | None = Field(None, description="why; required when it moves from a wave")
 
 
-class RescheduleRequest(BaseModel):
+class RescheduleRequest(Backdating):
     """Move a wave's go-live (API body, CLI)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -220,7 +223,7 @@ class RescheduleRequest(BaseModel):
     reason: Reason
 
 
-class DecisionRequest(BaseModel):
+class DecisionRequest(Backdating):
     """The wave-level go/no-go decision (API body, CLI)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -280,6 +283,7 @@ class WaveDecisionRecord(BaseModel):
     reason: str | None
     actor: Actor
     recorded_at: datetime
+    entered_at: datetime | None = Field(None, description=ENTERED_DESCRIPTION)
 
 
 class WaveInfo(BaseModel):
@@ -293,6 +297,8 @@ class WaveInfo(BaseModel):
     recorded_after_the_fact: bool = False
     created_by: Actor
     created_at: datetime
+    # Set when created_at was backdated (the demo loader's): when it was really created.
+    entered_at: datetime | None = None
 
 
 class WaveState(BaseModel):
@@ -368,6 +374,7 @@ class WaveEvent(BaseModel):
     recorded_at: datetime
     workflow_id: str
     run_id: str
+    entered_at: datetime | None = Field(None, description=ENTERED_DESCRIPTION)
 
 
 class WaveProjection(BaseModel):

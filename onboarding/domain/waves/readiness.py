@@ -22,6 +22,7 @@ from onboarding.domain.obligations.schedule import (
 from onboarding.domain.parties.models import ChecklistCompletion, MunicipalityState
 from onboarding.domain.parties.transitions import go_live_blockers
 from onboarding.domain.policy import ReminderPolicy
+from onboarding.domain.recording import Recording, recording
 from onboarding.domain.vocabulary import MUNICIPALITY_WAVE_STAGES, Stage, Trigger
 from onboarding.domain.waves.models import ChecklistCommand, ChecklistItemView, ChecklistView
 
@@ -132,6 +133,18 @@ def check_item(
     return done_on
 
 
+def check_completion(
+    state: MunicipalityState, policy: ReminderPolicy, command: ChecklistCommand, *, now: datetime
+) -> tuple[date, Recording]:
+    """The day the item was done and the completion's recording, checked (see check_item).
+
+    A backdated command (the demo loader's) is recorded at its `recorded_at`,
+    and "today" for its done_on is that day.
+    """
+    recorded = recording(command.recorded_at, now)
+    return check_item(state, policy, command, today=oslo_date(recorded.recorded_at)), recorded
+
+
 def complete_checklist_item(
     state: MunicipalityState,
     policy: ReminderPolicy,
@@ -139,14 +152,16 @@ def complete_checklist_item(
     *,
     now: datetime,
 ) -> ChecklistCompletion:
-    """Check the command (see check_item), record the item done and fulfil its obligation."""
+    """Check the command (check_completion), record the item done and fulfil its obligation."""
+    done_on, recorded = check_completion(state, policy, command, now=now)
     completion = ChecklistCompletion(
         item=command.item,
-        done_on=check_item(state, policy, command, today=oslo_date(now)),
+        done_on=done_on,
         evidence=dict(command.evidence),
         comment=command.comment,
         actor=command.actor,
-        recorded_at=now,
+        recorded_at=recorded.recorded_at,
+        entered_at=recorded.entered_at,
     )
     complete_item(state, completion)
     return completion

@@ -31,6 +31,7 @@ class ChecklistSource(TableSource):
             actor=row.actor,
             effective_on=row.done_on,
             recorded_at=utc(row.recorded_at),
+            entered_at=utc(row.entered_at) if row.entered_at else None,
             summary=f"checklist item {row.item} done",
             evidence=dict(row.evidence),
             comment=row.comment,

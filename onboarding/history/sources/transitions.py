@@ -40,6 +40,7 @@ class TransitionSource(TableSource):
             actor=row.actor,
             effective_on=row.effective_on,
             recorded_at=utc(row.recorded_at),
+            entered_at=utc(row.entered_at) if row.entered_at else None,
             summary=f"{row.trigger}: {row.from_stage} → {row.to_stage}",
             evidence=dict(row.evidence),
             comment=row.comment,

@@ -153,6 +153,7 @@ class WaveEventSource(EventSource):
                 actor=row.actor,
                 effective_on=row.effective_on or oslo_date(utc(row.recorded_at)),
                 recorded_at=utc(row.recorded_at),
+                entered_at=utc(row.entered_at) if row.entered_at else None,
                 summary=_summary(row),
                 evidence=dict(row.evidence),
                 comment=row.reason,

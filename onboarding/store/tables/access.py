@@ -36,6 +36,9 @@ class ApiTokenRow(SQLModel, table=True):
     revoked_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # May give a recording time in the past (domain/recording.py): only the token
+    # `onboarding up --demo` makes for its loader; no API or CLI sets it.
+    may_backdate: bool = False
 
 
 class TokenEventRow(ActorColumns, table=True):

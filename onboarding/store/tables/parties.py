@@ -22,6 +22,7 @@ from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from onboarding.store.tables.actor import ActorColumns
+from onboarding.store.tables.backdating import EnteredAt, entered_at_field
 from onboarding.store.tables.keys import PARTY_ID_LENGTH
 
 
@@ -116,6 +117,8 @@ class AuditEventRow(ActorColumns, table=True):
     # recorded. Written once with the row (store/projection.py), so a report
     # needs only the latest transition on a date, not all of them.
     reached_rank: int | None = None
+    # Backdated by the demo loader: when it was really entered (NULL otherwise).
+    entered_at: EnteredAt = entered_at_field()
 
 
 class CorrectionRow(ActorColumns, table=True):

@@ -23,6 +23,7 @@ from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from onboarding.store.tables.actor import ActorColumns
+from onboarding.store.tables.backdating import EnteredAt, entered_at_field
 from onboarding.store.tables.keys import PARTY_ID_LENGTH
 
 
@@ -50,6 +51,8 @@ class ReformRow(ActorColumns, table=True):
     recorded_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
     )
+    # Backdated by the demo loader: when it was really entered (NULL otherwise).
+    entered_at: EnteredAt = entered_at_field()
 
 
 class PartySuccessionRow(SQLModel, table=True):

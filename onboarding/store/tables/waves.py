@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from onboarding.store.tables.actor import ActorColumns
+from onboarding.store.tables.backdating import EnteredAt, entered_at_field
 from onboarding.store.tables.keys import PARTY_ID_LENGTH
 
 
@@ -74,6 +75,8 @@ class WaveEventRow(ActorColumns, table=True):
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     workflow_id: str
     run_id: str
+    # Backdated by the demo loader: when it was really entered (NULL otherwise).
+    entered_at: EnteredAt = entered_at_field()
 
 
 class ChecklistCompletionRow(ActorColumns, table=True):
@@ -93,3 +96,5 @@ class ChecklistCompletionRow(ActorColumns, table=True):
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     comment: str | None = None
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # Backdated by the demo loader: when it was really entered (NULL otherwise).
+    entered_at: EnteredAt = entered_at_field()
