@@ -11,7 +11,7 @@ backdated wherever it is shown (audit log, timeline, pages).
 Pure: `now` comes from the workflow.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from pydantic import BaseModel, Field
@@ -64,4 +64,5 @@ def recording(
             f"{backdated_to.isoformat()} is before {not_before.isoformat()}, when the previous "
             "record was recorded",
         )
-    return Recording(backdated_to, now)
+    # In UTC, as the workflow's clock gives it: the read model stores UTC.
+    return Recording(backdated_to.astimezone(UTC), now)

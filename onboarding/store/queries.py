@@ -168,6 +168,7 @@ def record_from_event(event: AuditEventRow) -> TransitionRecord:
         idempotency_key=event.idempotency_key,
         workflow_id=event.workflow_id,
         run_id=event.run_id,
+        entered_at=utc(event.entered_at) if event.entered_at else None,
     )
 
 

@@ -95,9 +95,12 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up, relay: Sink) 
         assert (january.live, january.signed) == (20, 34)
         assert funnel("2024-04-27").live == 28
         assert funnel("2023-06-30").live == 10
-        # Everything was recorded today: as known yesterday, nothing had happened.
-        yesterday = (today_in_oslo() - timedelta(days=1)).isoformat()
-        assert funnel("2024-04-27", known_on=yesterday).stages["prospective"] == 67
+        # Recorded as it happened (backdated by the demo loader alone, each record
+        # marked): as known on a day, the region stood where it stood that day ...
+        known = funnel("2022-10-11", known_on="2022-10-11")
+        assert (known.total, known.signed, known.preparing) == (66, 18, 45)
+        # ... and not a day earlier than each fact: the 2021 votes were not known in 2020.
+        assert funnel("2021-05-26", known_on="2020-12-31").reached["option_exercised"] < 19
         stages: dict[str, Any] = http.get(
             "/api/reports/stages", params={"as_of": "2024-01-03"}
         ).json()
@@ -111,6 +114,8 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up, relay: Sink) 
         decline = next(e for e in timeline if e["details"].get("trigger") == "decline")
         assert decline["effective_on"] == "2023-10-19"
         assert decline["actor"]["name"] == "Demo loader (docs/demo-region.md)"
+        assert decline["recorded_at"].startswith("2023-10-19")
+        assert decline["entered_at"].startswith(today_in_oslo().isoformat()[:4])
         assert "18.6" in decline["evidence"]["reason"]
         series = http.get(
             "/api/reports/milestones",
@@ -155,7 +160,7 @@ def test_the_demo_region_tells_the_counts_of_its_sources(demo: Up, relay: Sink) 
                 row = by_kind[kind.value]
                 assert (row["parties"], row["live"]) == (len(parties), len(live)), (day, kind)
                 assert row["staff_live"]["staff"] == sum(p.staff_count or 0 for p in live)
-        offices = funnel(yesterday, kind="gp_office")
+        offices = funnel(yesterday_day.isoformat(), kind="gp_office")
         expected: dict[str, int] = {}
         for office in (p for p in rollout.parties if p.kind is PartyKind.GP_OFFICE):
             stage = party_stage_on(office, yesterday_day).value

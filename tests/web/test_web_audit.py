@@ -273,3 +273,23 @@ def test_every_kind_of_entry_has_a_label_and_a_sentence_in_both_languages() -> N
         for kind in known_kinds():
             assert f"kind.{kind}" in catalog, (language, kind)
             assert kind in DESCRIBERS or f"history.{kind}" in catalog, (language, kind)
+
+
+async def test_a_backdated_entry_is_marked_with_when_it_was_entered(
+    http: httpx.AsyncClient, sqlite_engine: Engine
+) -> None:
+    """The demo loader's backdated records (#21) say so, on the page and in its title."""
+    register(sqlite_engine, "8803")
+    backdated = projected(
+        "8803", 1, T.SIGN_COLLABORATION, S.PROSPECTIVE, S.COLLABORATION_SIGNED, date(2017, 3, 15)
+    )
+    backdated.record.entered_at = RECORDED + timedelta(days=3000)
+    projection.record_transition(sqlite_engine, backdated)
+    await _signed_in(http, sqlite_engine, Role.ADMIN)
+    page = (await http.get("/admin/audit?municipality=8803")).text
+    [row] = re.findall(r'<tr data-entry="transition:[^"]+".*?</tr>', page, re.S)
+    assert '<span class="badge backdated-entry"' in row
+    assert "tilbakedatert" in row and "av demo-lasteren" in row
+    _region(sqlite_engine)
+    plain = (await http.get("/admin/audit?municipality=8801")).text
+    assert "backdated-entry" not in plain
