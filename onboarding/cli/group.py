@@ -13,13 +13,17 @@ from typing import Any, NoReturn
 import typer
 from typer.core import TyperArgument, TyperGroup
 
+from onboarding.cli.coercion import defer_conversion, defer_help_option_conversion
+
 
 class OneLineErrorsGroup(TyperGroup):
     """A TyperGroup whose usage errors are one line on stderr (exit code 2).
 
     Its help names what a value is (`--stage STAGE`, `--port PORT`), never its
     Python type (`<str>`, `<int>`): every parameter without a metavar of its own
-    gets its name as one.
+    gets its name as one. Its parameters convert values without pydantic where
+    no conversion is needed (coercion.py), so `--help` and the local commands
+    start fast.
     """
 
     def main(
@@ -31,7 +35,7 @@ class OneLineErrorsGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
-        _name_placeholders(self)
+        _prepare_parameters(self)
         if not standalone_mode:
             return super().main(
                 args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra
@@ -49,19 +53,21 @@ class OneLineErrorsGroup(TyperGroup):
         sys.exit(result if isinstance(result, int) else 0)
 
 
-def _name_placeholders(command: Any) -> None:
-    """Name each value of `command` and its subcommands by itself, not by its Python type.
+def _prepare_parameters(command: Any) -> None:
+    """Name each value of `command` and its subcommands by itself, and defer its conversion.
 
     An option without a metavar gets its name (`--reason REASON`); an argument,
     listed under its name already (`NUMBER`), shows no type beside it.
     """
+    defer_help_option_conversion(command)
     for param in getattr(command, "params", ()):
+        defer_conversion(param)
         if isinstance(param, TyperArgument):
             setattr(param, "display_type_rich", _no_type)  # noqa: B010 (an instance's own)
         if param.metavar is None and not getattr(param, "is_flag", False) and param.name:
             param.metavar = param.name.upper()
     for sub in getattr(command, "commands", {}).values():
-        _name_placeholders(sub)
+        _prepare_parameters(sub)
 
 
 def _no_type(ctx: Any) -> None:

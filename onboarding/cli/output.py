@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from onboarding.domain.calendar import OSLO
-
 
 def as_json(data: Any) -> str:
     """Indented JSON, non-ASCII kept (Norwegian names stay readable)."""
@@ -315,6 +313,9 @@ def _delivery(notification: Mapping[str, Any]) -> str:
 
 def _oslo_day(moment: object) -> str:
     """The Oslo date of an ISO timestamp (the program's calendar)."""
+    # Here, not at the top: zoneinfo is not needed by --help and the local commands.
+    from onboarding.domain.calendar import OSLO
+
     try:
         return datetime.fromisoformat(str(moment)).astimezone(OSLO).date().isoformat()
     except ValueError:

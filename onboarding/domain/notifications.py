@@ -12,19 +12,11 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from onboarding.domain.party import Party
+from onboarding.domain.vocabulary import RecipientRole as RecipientRole
 
-
-class RecipientRole(StrEnum):
-    """Who a message can be addressed to."""
-
-    # per municipality
-    MUNICIPALITY_CONTACT = "municipality_contact"
-    MUNICIPAL_DIRECTOR = "municipal_director"
-    # program-wide
-    PROGRAM_COORDINATOR = "program_coordinator"
-    PROGRAM_DIRECTOR = "program_director"
-    COUNCIL = "council"
-
+# RecipientRole is defined with the process's words (vocabulary.py): obligation
+# rules (policy.py) name roles without importing the models below, which the
+# CLI's `diagram` does not need. It is still imported from here everywhere else.
 
 MUNICIPALITY_ROLES: tuple[RecipientRole, ...] = (
     RecipientRole.MUNICIPALITY_CONTACT,

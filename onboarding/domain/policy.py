@@ -19,8 +19,7 @@ from onboarding.domain.checklist import (
     ChecklistItemRule,
 )
 from onboarding.domain.errors import RequestRejected
-from onboarding.domain.notifications import RecipientRole
-from onboarding.domain.vocabulary import Stage, Trigger
+from onboarding.domain.vocabulary import RecipientRole, Stage, Trigger
 
 
 class EscalationStep(BaseModel):

@@ -1,4 +1,4 @@
-"""The words every version of every process uses: stages, triggers, evidence, milestones.
+"""The words every version of every process uses: stages, triggers, evidence, milestones, roles.
 
 A process definition (process/model.py) picks its stages and triggers from here and
 wires them with a transition table. The values are the contract (API bodies,
@@ -188,3 +188,15 @@ class EvidenceRule:
     """Which evidence a trigger requires; any other known field is optional."""
 
     required: tuple[str, ...] = ()
+
+
+class RecipientRole(StrEnum):
+    """Who a message can be addressed to."""
+
+    # per municipality
+    MUNICIPALITY_CONTACT = "municipality_contact"
+    MUNICIPAL_DIRECTOR = "municipal_director"
+    # program-wide
+    PROGRAM_COORDINATOR = "program_coordinator"
+    PROGRAM_DIRECTOR = "program_director"
+    COUNCIL = "council"
