@@ -246,6 +246,7 @@ def wave_events(
             recorded_at=utc(row.recorded_at),
             workflow_id=row.workflow_id,
             run_id=row.run_id,
+            entered_at=utc(row.entered_at) if row.entered_at else None,
         )
         for row in rows
     ]
