@@ -12,19 +12,16 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    field_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from onboarding.domain.actor import Actor
-from onboarding.domain.errors import InvalidEvidence
 from onboarding.domain.fields import Day, IdempotencyKey
 from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.obligations.schedule import Obligation
 from onboarding.domain.parties.correction_records import CorrectionRecord
 from onboarding.domain.party import Party, PartyKind
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.machine import check_evidence_fields
+from onboarding.domain.process.machine import RequestEvidence
 from onboarding.domain.process.migration_plan import MigrationEffect
 from onboarding.domain.process.reform_plan import PartyReformEffect
 from onboarding.domain.recording import ENTERED_DESCRIPTION, Backdating
@@ -44,23 +41,13 @@ class TransitionRequest(Backdating):
     effective_on: Day | None = Field(
         None, description="the date it took effect (default: today in Europe/Oslo)"
     )
-    evidence: dict[str, str] = Field(
+    evidence: RequestEvidence = Field(
         default_factory=dict,
         description="what the decision rests on; which fields a trigger requires depends on "
         "the version of the party's process (GET /api/processes)",
     )
     comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
     idempotency_key: IdempotencyKey | None = None
-
-    @field_validator("evidence")
-    @classmethod
-    def _evidence_well_formed(cls, evidence: dict[str, str]) -> dict[str, str]:
-        # Field by field only: which fields the trigger requires depends on the
-        # version of the party's process, which the workflow checks (plan_transition).
-        try:
-            return check_evidence_fields(evidence)
-        except InvalidEvidence as err:
-            raise PydanticCustomError("evidence", "{field}: {message}", err.to_detail()) from None
 
 
 class TransitionCommand(TransitionRequest):

@@ -16,8 +16,10 @@ list is not thread-safe.
 import functools
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 from transitions import Machine, MachineError
 
 from onboarding.domain.errors import (
@@ -187,6 +189,18 @@ def check_evidence_fields(evidence: dict[str, str]) -> dict[str, str]:
             )
         cleaned[name] = text
     return cleaned
+
+
+def _evidence_in_a_request(evidence: dict[str, str]) -> dict[str, str]:
+    try:
+        return check_evidence_fields(evidence)
+    except InvalidEvidence as err:
+        raise PydanticCustomError("evidence", "{field}: {message}", err.to_detail()) from None
+
+
+RequestEvidence = Annotated[dict[str, str], AfterValidator(_evidence_in_a_request)]
+"""A request's evidence, checked field by field as it is parsed (check_evidence_fields);
+which fields a trigger requires is checked later, against the party's process."""
 
 
 def check_evidence(

@@ -14,14 +14,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from onboarding.domain.actor import Actor
-from onboarding.domain.errors import InvalidEvidence
 from onboarding.domain.fields import Day
 from onboarding.domain.party import MunicipalityNumber, PartyId
-from onboarding.domain.process.machine import check_evidence_fields
+from onboarding.domain.process.machine import RequestEvidence
 from onboarding.domain.process.migration_plan import TimerEffect
 from onboarding.domain.recording import ENTERED_DESCRIPTION, Backdating
 from onboarding.domain.vocabulary import EVIDENCE_FIELDS, Stage, Trigger
@@ -91,20 +89,12 @@ class ReformPlan(Backdating):
     new_municipalities: list[NewMunicipality] = Field(default_factory=list, max_length=20)
     existing_parts: list[PartyId] = Field(default_factory=list, max_length=20)
     stage_rule: StageRule = StageRule.MOST_ADVANCED_COMMON
-    evidence: dict[str, str] = Field(
+    evidence: RequestEvidence = Field(
         min_length=1,
         description="what the reform rests on, e.g. document_ref (the source's URL)",
         json_schema_extra={"propertyNames": {"enum": list(EVIDENCE_FIELDS)}},
     )
     comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
-
-    @field_validator("evidence")
-    @classmethod
-    def _evidence_well_formed(cls, evidence: dict[str, str]) -> dict[str, str]:
-        try:
-            return check_evidence_fields(evidence)
-        except InvalidEvidence as err:
-            raise PydanticCustomError("evidence", "{field}: {message}", err.to_detail()) from None
 
 
 class ReformRole(StrEnum):
