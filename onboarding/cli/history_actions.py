@@ -9,7 +9,6 @@ from onboarding.cli import history_output, inputs, output
 from onboarding.cli.client import ApiClient
 from onboarding.cli.errors import BadInput
 from onboarding.cli.repeatable import repeatable
-from onboarding.domain.party import PartyKind
 from onboarding.domain.reports import Interval
 
 
@@ -27,11 +26,7 @@ def _pairs(**values: str | None) -> list[tuple[str, str]]:
 
 def _kind(text: str | None) -> str | None:
     """A kind of party as typed (--kind), checked; None for every kind together."""
-    if text is None:
-        return None
-    if text not in {k.value for k in PartyKind}:
-        raise BadInput(f"--kind: {text!r} is not one of {', '.join(k.value for k in PartyKind)}")
-    return text
+    return None if text is None else inputs.party_kind(text, kinds=inputs.EVERY_KIND)
 
 
 def show_report(
