@@ -276,5 +276,10 @@ async def pages_with_open_work(url: str, token: str) -> None:
             await page.goto("/admin/notifications")
             await expect(main).to_contain_text("ingrid.stedfortreder@hnt.example")
             await check_page(page, "demo-outbox-nb")
+            # The history as the loader recorded it: each fact on its own day, marked.
+            await page.goto("/admin/audit?municipality=1554")
+            await expect(main.locator(".badge.backdated-entry").first).to_be_visible()
+            await expect(main).to_contain_text("tilbakedatert")
+            await check_page(page, "demo-audit-backdated-nb")
         finally:
             await browser.close()
