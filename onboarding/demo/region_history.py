@@ -37,8 +37,9 @@ from onboarding.demo.loader import (
     post_transition,
     record_wave,
     transition_body,
+    waits_for,
 )
-from onboarding.demo.rollout import PROCESS_VERSION, DemoEvent, DemoParty, DemoRollout
+from onboarding.demo.rollout import PROCESS_VERSION, DemoEvent, DemoParty, DemoRollout, DemoWave
 from onboarding.demo.wave_driver import Send
 from onboarding.domain.region_history.models import NumberPeriod
 from onboarding.domain.region_history.parties import HistoryPlan
@@ -208,11 +209,10 @@ async def load_demo_history(
         ]
         counts = await asyncio.gather(*(one(party, end) for party in here))
         transitions += sum(counts)
+        due: list[DemoWave] = []
         while waves and (end is None or waves[0].went_live_on < end):
-            wave = waves.pop(0)
-            transitions += await record_wave(
-                send, mapped, wave, concurrency=concurrency, kinds=True, backdated=True
-            )
+            due.append(waves.pop(0))
+        transitions += await record_waves(send, mapped, due, concurrency=concurrency)
         if end is not None:
             await history(end)
     return DemoLoaded(
@@ -221,6 +221,35 @@ async def load_demo_history(
         waves=len(mapped.waves),
         parties=len(mapped.parties),
     )
+
+
+async def record_waves(
+    send: Send, rollout: DemoRollout, waves: list[DemoWave], *, concurrency: int
+) -> int:
+    """Record `waves` (gone live between two reform days) side by side; the members'
+    transitions recorded.
+
+    Each wave waits only for those of them its GP offices' home municipalities go
+    live in (loader.waits_for), as loader.load_demo's waves do: the members of
+    different waves are different parties, and each wave's workflow takes its own
+    members one after another anyway.
+    """
+    after = waits_for(rollout, kinds=True)
+    started: dict[str, asyncio.Task[int]] = {}
+
+    async def when_ready(wave: DemoWave) -> int:
+        await asyncio.gather(*(started[e] for e in after[wave.id] if e in started))
+        return await record_wave(
+            send, rollout, wave, concurrency=concurrency, kinds=True, backdated=True
+        )
+
+    for wave in waves:
+        started[wave.id] = asyncio.create_task(when_ready(wave))
+    try:
+        return sum(await asyncio.gather(*started.values()))
+    finally:
+        for task in started.values():
+            task.cancel()
 
 
 async def record_facts_before(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from onboarding.embedded.errors import DataDirBusy
+from onboarding.embedded.errors import DataDirBusy, NotFresh
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,12 @@ class DataDir:
         """Remember that the region's `count` workflows were started and registered."""
         note = {"loaded": count, "at": datetime.now(UTC).isoformat()}
         self.region_marker.write_text(json.dumps(note) + "\n", encoding="utf-8")
+
+
+def ensure_fresh_data_dir(data: DataDir) -> None:
+    """Refuse --demo unless the data dir has never run an instance."""
+    if data.temporal_db.exists() or data.region_loaded():
+        raise NotFresh(
+            f"--demo needs a fresh data dir, and {data.root} already holds an instance; "
+            "give a new one with --data-dir (or remove this one) to load the demo region"
+        )

@@ -22,27 +22,13 @@ from onboarding.demo.region_history import load_demo_history
 from onboarding.demo.rollout import shipped_rollout
 from onboarding.domain.calendar import oslo_date
 from onboarding.domain.parties.region import shipped_plan
-from onboarding.embedded.datadir import DataDir
-from onboarding.embedded.errors import EmbeddedError
+from onboarding.embedded.errors import NotFresh
 from onboarding.store.tables.parties import AuditEventRow
 from onboarding.store.tokens import Role, create_token, revoke_token
 
 DEMO_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 # A history load applies a year's reforms through the engine.
 HISTORY_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
-
-
-class NotFresh(EmbeddedError):
-    """--demo was asked for on a data dir (or database) that already holds records."""
-
-
-def ensure_fresh_data_dir(data: DataDir) -> None:
-    """Refuse --demo unless the data dir has never run an instance."""
-    if data.temporal_db.exists() or data.region_loaded():
-        raise NotFresh(
-            f"--demo needs a fresh data dir, and {data.root} already holds an instance; "
-            "give a new one with --data-dir (or remove this one) to load the demo region"
-        )
 
 
 def ensure_empty_audit_log(engine: Engine) -> None:

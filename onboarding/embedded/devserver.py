@@ -91,6 +91,17 @@ class DevServerOptions:
             "history.transferProcessorMaxPollRPS=1000",
             "--dynamic-config-value",
             "history.timerProcessorMaxPollRPS=1000",
+            # A workflow task that schedules an activity (every transition's SQL
+            # write) gets it back in its completion's answer when the worker has a
+            # slot free, instead of through matching and a poll: the same activity
+            # task (timeouts, retries), fewer round trips. One partition per task
+            # queue: there is one worker, and four partitions only forward to it.
+            "--dynamic-config-value",
+            "system.enableActivityEagerExecution=true",
+            "--dynamic-config-value",
+            "matching.numTaskqueueReadPartitions=1",
+            "--dynamic-config-value",
+            "matching.numTaskqueueWritePartitions=1",
             "--log-level",
             "warn",
         ]

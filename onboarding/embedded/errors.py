@@ -5,6 +5,7 @@ EmbeddedError
 ├── PortInUse          a port we need is taken
 ├── DevServerFailed    the Temporal dev server died or never became ready
 ├── DatabaseNotReady   the read model is not migrated to this version's schema
+├── NotFresh           --demo on a data dir or database that holds records
 └── ServiceFailed      the worker or the API stopped on its own
 """
 
@@ -27,6 +28,10 @@ class DevServerFailed(EmbeddedError):
 
 class DatabaseNotReady(EmbeddedError):
     """The read model's schema is missing or behind; `onboarding db upgrade` fixes it."""
+
+
+class NotFresh(EmbeddedError):
+    """--demo was asked for on a data dir (or database) that already holds records."""
 
 
 class ServiceFailed(EmbeddedError):

@@ -4,6 +4,10 @@ Startup runs in order (lock, ports, dev server, schema, admin token, worker,
 region, API), each step undone in reverse by one exit stack, so whatever
 stops us (Ctrl-C, SIGTERM, a failure half-way) leaves no process behind. The
 dev server goes last, after the worker has stopped polling it.
+
+The dev server is launched first, before this process imports the API's and
+the worker's modules and migrates the read model: those take seconds of CPU,
+and the dev server boots meanwhile in a process of its own (#21).
 """
 
 import asyncio
@@ -12,22 +16,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from onboarding.embedded.app import create_app
-from onboarding.embedded.bootstrap import load_region_once, prepare_database
-from onboarding.embedded.datadir import DataDir
-from onboarding.embedded.demo import (
-    ensure_empty_audit_log,
-    ensure_fresh_data_dir,
-    load_demo_region,
-)
+from onboarding.embedded.datadir import DataDir, ensure_fresh_data_dir
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
 from onboarding.embedded.ports import ensure_port_free, reserve_port
-from onboarding.embedded.services import running_api, running_worker
 from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
-from onboarding.gateway.client import register_search_attributes
-from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
 from onboarding.settings import Settings
-from onboarding.store.tokens import ensure_admin_token
 
 Say = Callable[[str], None]
 
@@ -104,11 +97,14 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
 
         say(f"Starting Temporal on {dev_options.address} (log: {data.temporal_log}) ...")
         dev = stack.enter_context(DevServer(dev_options))
-        codec = EncryptionCodec(configured_key_ring(settings))
-        client = await signals.until(dev.wait_ready(codec=codec))
-        watch = asyncio.create_task(dev.watch(), name="dev server watch")
-        stack.callback(watch.cancel)
-        await register_search_attributes(client)
+        # While it boots: the modules of the API and the worker, and the read model.
+        from onboarding.embedded.app import create_app
+        from onboarding.embedded.bootstrap import load_region_once, prepare_database
+        from onboarding.embedded.demo import ensure_empty_audit_log, load_demo_region
+        from onboarding.embedded.services import running_api, running_worker
+        from onboarding.gateway.client import register_search_attributes
+        from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
+        from onboarding.store.tokens import ensure_admin_token
 
         engine = prepare_database(settings)
         stack.callback(engine.dispose)
@@ -118,6 +114,12 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
         if new_token is not None:
             # Said now, not in the banner: a start interrupted later must not lose it.
             say(f"Created the admin token (saved in {settings.admin_token_file}): {new_token}")
+
+        codec = EncryptionCodec(configured_key_ring(settings))
+        client = await signals.until(dev.wait_ready(codec=codec))
+        watch = asyncio.create_task(dev.watch(), name="dev server watch")
+        stack.callback(watch.cancel)
+        await register_search_attributes(client)
 
         worker = await stack.enter_async_context(
             running_worker(client, engine, task_queue=settings.task_queue, settings=settings)

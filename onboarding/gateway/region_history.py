@@ -16,6 +16,7 @@ changes nothing and says so.
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
 
@@ -35,7 +36,7 @@ from onboarding.domain.region_history.models import ChangeKind
 from onboarding.domain.region_history.parties import HistoryPlan, HistoryReform
 from onboarding.gateway import reforms
 from onboarding.gateway.parties import EngineUnavailable, start_parties
-from onboarding.store import queries
+from onboarding.store import queries, tokens
 from onboarding.store import reforms as reform_store
 from onboarding.store.database import session_scope
 from onboarding.store.tables.parties import MunicipalityRow
@@ -77,10 +78,11 @@ async def load_history(
 
     New municipalities run `process` (default: the newest). A merger's new
     municipality starts where `stage_rule` puts it among its predecessors.
-    Renumberings of one day go `concurrency` at a time (`_batches`); every
-    other reform waits for the ones before it. `backdated` (the demo loader's
-    token only): each reform is recorded at 07:00 Europe/Oslo on the day it
-    took effect (`reform_recorded_at`), marked as backdated.
+    Reforms of one day that share no party and no number go `concurrency` at a
+    time (`_batches`); every other reform waits for the ones before it.
+    `backdated` (the demo loader's token only): each reform is recorded at 07:00
+    Europe/Oslo on the day it took effect (`reform_recorded_at`), marked as
+    backdated.
     """
     first = [*plan.first_day, *(m for m, _ in plan.joining)]
     numbers = [m.number for m in first]
@@ -117,7 +119,8 @@ async def load_history(
             )
 
     todo = [r for r, was in zip(due, done, strict=True) if not was]
-    for batch in _batches(todo):
+    scoped = await asyncio.to_thread(_scoped_parties, engine)
+    for batch in _batches(todo, alone=lambda r: bool(scoped & _touches(r))):
         await asyncio.gather(*(record(reform) for reform in batch))
     recorded = [r.reform_id for r in todo]
     registered = len(numbers) - len(known)
@@ -133,28 +136,49 @@ async def load_history(
     )
 
 
-def _batches(todo: list[HistoryReform]) -> list[list[HistoryReform]]:
-    """The reforms in order, in batches that may be applied side by side: a run of
-    renumberings of one day whose numbers are all distinct (the 46 of 2018-01-01) is one
-    batch; every other reform is a batch of its own."""
+def _batches(
+    todo: list[HistoryReform], *, alone: Callable[[HistoryReform], bool] = lambda _: False
+) -> list[list[HistoryReform]]:
+    """The reforms in order, in batches that may be applied side by side: a run of reforms
+    of one day that share no party and no number (the 46 renumberings of 2018-01-01, the
+    mergers of 2020-01-01) is one batch. A reform that shares one with the batch before it
+    (a split into the new municipalities of that day's mergers) starts the next batch, after
+    it; so does one that must go `alone`, and the reform after it."""
     batches: list[list[HistoryReform]] = []
-    numbers: set[str] = set()
+    touched: set[str] = set()
     for reform in todo:
         last = batches[-1] if batches else []
-        mine = {*reform.change.from_numbers, *reform.change.to_numbers}
+        mine = _touches(reform)
         if (
-            reform.kind is ChangeKind.RENUMBERING
-            and last
-            and last[0].kind is ChangeKind.RENUMBERING
+            last
             and last[0].effective_on == reform.effective_on
-            and not mine & numbers
+            and not mine & touched
+            and not alone(reform)
+            and not alone(last[0])
         ):
             last.append(reform)
-            numbers |= mine
+            touched |= mine
         else:
             batches.append([reform])
-            numbers = mine
+            touched = set(mine)
     return batches
+
+
+def _touches(reform: HistoryReform) -> frozenset[str]:
+    """The parties and numbers a reform changes, on either side (a GP office follows its
+    municipality, so it is one of these parties' too)."""
+    change = reform.change
+    return frozenset(
+        [*change.from_numbers, *change.to_numbers, *reform.from_parties, *reform.to_parties]
+    )
+
+
+def _scoped_parties(engine: Engine) -> frozenset[str]:
+    """Every party a token's scope names: a reform of one of them extends that scope (read,
+    then written), so it goes alone rather than beside another reform of the same token."""
+    return frozenset(
+        party for token in tokens.list_tokens(engine) for party in tokens.scope_of(token)
+    )
 
 
 # A backdated reform counts as recorded early on the morning it took effect: before any
