@@ -23,6 +23,7 @@ person to decide; nothing recorded is ever deleted.
 """
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -49,6 +50,7 @@ SQL_ACTIVITIES = frozenset(
 )
 # A query needs a worker; without one it would wait for the server's own timeout.
 QUERY_TIMEOUT_SECONDS = 10.0
+QUERY_TRIES = 2
 # Runs walked back through continue-as-new looking for a missing audit event.
 MAX_RUNS_SEARCHED = 50
 
@@ -209,19 +211,35 @@ class _Checker:
             return self.findings
         self._retrying(described.raw_description.pending_activities)
         try:
-            view = await asyncio.wait_for(
-                self.handle.query(PartyWorkflow.state), QUERY_TIMEOUT_SECONDS
-            )
+            view = await self._state()
         except (TimeoutError, RPCError) as err:
             finding = self.found(
                 DriftKind.WORKFLOW_UNRESPONSIVE,
-                f"its workflow did not answer the state query ({err or 'timed out'}): "
-                "is a worker running?",
+                f"its workflow did not answer the state query ({str(err) or 'timed out'}, "
+                f"asked {QUERY_TRIES} times): is a worker running?",
             )
             finding.action = "nothing compared"
             return self.findings
         await self._compare(view, audit, described.run_id)
         return self.findings
+
+    async def _state(self) -> MunicipalityView:
+        """The workflow's state query, asked again once after a time-out.
+
+        A worker that has just started (or evicted the workflow from its cache)
+        answers only after replaying the history, and many of them at once may
+        take longer than one time-out: the first query pays for that replay,
+        the second finds the workflow cached (an hour of the endurance run
+        under faults, tools/endurance, called three workflows unresponsive
+        after a single try).
+        """
+        for _ in range(QUERY_TRIES - 1):
+            with contextlib.suppress(TimeoutError):
+                return await self._ask_state()
+        return await self._ask_state()
+
+    async def _ask_state(self) -> MunicipalityView:
+        return await asyncio.wait_for(self.handle.query(PartyWorkflow.state), QUERY_TIMEOUT_SECONDS)
 
     async def _workflow_missing(self, status: str, audit: list[int]) -> None:
         row = self.row

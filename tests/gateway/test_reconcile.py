@@ -19,6 +19,7 @@ from onboarding.domain.vocabulary import Stage
 from onboarding.domain.vocabulary import Trigger as T
 from onboarding.embedded.app import create_app
 from onboarding.embedded.services import running_api
+from onboarding.gateway import reconcile as reconcile_module
 from onboarding.gateway.reconcile import DriftKind, ReconcileOptions, ReconcileReport, reconcile
 from onboarding.settings import Settings
 from onboarding.store import drift, queries
@@ -72,6 +73,27 @@ async def test_a_consistent_read_model_has_no_drift(sql_harness: Harness) -> Non
     assert report.clean, report.findings
     assert report.checked == 1
     assert not report.workflows_listed  # the time-skipping server cannot list
+
+
+async def test_a_workflow_without_a_worker_is_unresponsive_after_two_tries(
+    sql_harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query that times out is asked again once (a cold worker's first answer waits for
+    its replay); only a workflow that answers neither is reported, and nothing compared."""
+    async with sql_harness.worker(cached=False):
+        municipality, _ = await sql_harness.start()
+        await sql_harness.move(municipality.number, T.SIGN_COLLABORATION)
+    monkeypatch.setattr(reconcile_module, "QUERY_TIMEOUT_SECONDS", 0.3)
+    options = ReconcileOptions(task_queue=sql_harness.task_queue)
+    started = asyncio.get_running_loop().time()
+    report = await reconcile(
+        sql_harness.client, sql_harness.engine, options, numbers=[municipality.number]
+    )
+    assert asyncio.get_running_loop().time() - started >= 2 * 0.3
+    [finding] = report.findings
+    assert finding.kind is DriftKind.WORKFLOW_UNRESPONSIVE
+    assert "(timed out, asked 2 times)" in finding.detail
+    assert finding.action == "nothing compared"
 
 
 async def test_drift_is_found_reported_and_repaired(sql_harness: Harness) -> None:
