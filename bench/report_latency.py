@@ -83,8 +83,8 @@ def fill(engine: Engine, *, municipalities: int, events_per: int, seed: int = 5)
     try:
         cursor = raw.cursor()
         with cursor.copy(  # type: ignore[attr-defined]
-            "COPY municipality (number, name, county, health_trust, stage, last_seq, "
-            "workflow_id, run_id, updated_at) FROM STDIN"
+            "COPY municipality (number, name, county, health_trust, kind, home_municipality, "
+            "stage, last_seq, workflow_id, run_id, updated_at) FROM STDIN"
         ) as copy:
             for n in range(municipalities):
                 number = f"{n:04d}" if n < 10_000 else str(n)
@@ -94,6 +94,8 @@ def fill(engine: Engine, *, municipalities: int, events_per: int, seed: int = 5)
                         f"By {number}",
                         "Trøndelag",
                         "HF",
+                        "municipality",
+                        number,  # a municipality is its own home (Party.home_municipality)
                         "prospective",
                         0,
                         "wf",
