@@ -427,15 +427,14 @@ class WaveWorkflow:
         await workflow.wait_condition(lambda: self._state.registered)
 
     async def _move_date(
-        self, go_live_at: datetime, reason: str, actor: Actor, *, at: Recording | None = None
+        self, go_live_at: datetime, reason: str, actor: Actor, *, at: Recording
     ) -> None:
         info = self._state.info
         previous = info.go_live_at
         info.go_live_at = go_live_at
         info.status = WaveStatus.PLANNED
-        set_at = at.recorded_at if at else workflow.now()
         self._state.dates.append(
-            WaveDate(go_live_at=go_live_at, set_at=set_at, reason=reason, actor=actor)
+            WaveDate(go_live_at=go_live_at, set_at=at.recorded_at, reason=reason, actor=actor)
         )
         await self._record(
             [self._event("rescheduled", actor, reason=reason, previous_go_live_at=previous, at=at)]

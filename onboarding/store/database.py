@@ -122,6 +122,11 @@ def utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def utc_or_none(moment: datetime | None) -> datetime | None:
+    """`utc` of a nullable column's value (None stays None)."""
+    return None if moment is None else utc(moment)
+
+
 # One lock per SQLite file: the writers of this process queue for it in turn.
 _SQLITE_WRITERS: dict[str, threading.RLock] = {}
 _SQLITE_WRITERS_GUARD = threading.Lock()

@@ -12,7 +12,7 @@ from onboarding.domain.party import Party, PartyKind
 from onboarding.domain.reports import FunnelReport
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store import point_in_time
-from onboarding.store.database import utc
+from onboarding.store.database import utc, utc_or_none
 from onboarding.store.tables.parties import (
     AuditEventRow,
     CorrectionRow,
@@ -168,7 +168,7 @@ def record_from_event(event: AuditEventRow) -> TransitionRecord:
         idempotency_key=event.idempotency_key,
         workflow_id=event.workflow_id,
         run_id=event.run_id,
-        entered_at=utc(event.entered_at) if event.entered_at else None,
+        entered_at=utc_or_none(event.entered_at),
     )
 
 

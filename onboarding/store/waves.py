@@ -33,7 +33,7 @@ from onboarding.domain.waves.models import (
     WaveProjection,
     WaveStatus,
 )
-from onboarding.store.database import session_scope, utc
+from onboarding.store.database import session_scope, utc, utc_or_none
 from onboarding.store.projection import upsert_obligations
 from onboarding.store.tables.actor import actor_columns
 from onboarding.store.tables.obligations import ObligationRow
@@ -236,8 +236,8 @@ def wave_events(
             seq=row.seq,
             kind=row.kind,
             number=row.number,
-            go_live_at=utc(row.go_live_at) if row.go_live_at else None,
-            previous_go_live_at=utc(row.previous_go_live_at) if row.previous_go_live_at else None,
+            go_live_at=utc_or_none(row.go_live_at),
+            previous_go_live_at=utc_or_none(row.previous_go_live_at),
             other_wave=row.other_wave,
             reason=row.reason,
             evidence=dict(row.evidence),
@@ -246,7 +246,7 @@ def wave_events(
             recorded_at=utc(row.recorded_at),
             workflow_id=row.workflow_id,
             run_id=row.run_id,
-            entered_at=utc(row.entered_at) if row.entered_at else None,
+            entered_at=utc_or_none(row.entered_at),
         )
         for row in rows
     ]

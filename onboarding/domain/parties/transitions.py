@@ -25,7 +25,7 @@ from onboarding.domain.process.machine import (
     check_not_before,
     decide,
 )
-from onboarding.domain.recording import recording
+from onboarding.domain.recording import Recording, recording
 from onboarding.domain.vocabulary import Stage, Trigger
 
 # Where a home municipality stands when a party that waits for it may be approved.
@@ -81,6 +81,15 @@ def process_context(state: MunicipalityState, policy: ReminderPolicy) -> Process
     )
 
 
+def transition_recording(
+    state: MunicipalityState, backdated_to: datetime | None, now: datetime
+) -> Recording:
+    """When a transition of the party's road counts as recorded: now, or (the demo loader's)
+    the time it was backdated to, never before the party's previous transition."""
+    previous = state.last_transition
+    return recording(backdated_to, now, not_before=previous.recorded_at if previous else None)
+
+
 def plan_transition(
     state: MunicipalityState,
     policy: ReminderPolicy,
@@ -100,10 +109,7 @@ def plan_transition(
     """
     context = process_context(state, policy)
     to_stage = decide(context, command.trigger)
-    previous = state.last_transition
-    recorded = recording(
-        command.recorded_at, now, not_before=previous.recorded_at if previous else None
-    )
+    recorded = transition_recording(state, command.recorded_at, now)
     today = oslo_date(recorded.recorded_at)
     effective_on = command.effective_on or today
     check_effective_on(effective_on, today, state.last_transition)

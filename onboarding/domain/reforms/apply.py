@@ -39,7 +39,7 @@ from onboarding.domain.obligations.schedule import ACTIVE_OBLIGATION_STATUSES, O
 from onboarding.domain.parties.models import MunicipalityState, TransitionRecord
 from onboarding.domain.parties.obligations import follow_obligations
 from onboarding.domain.parties.process import process_of
-from onboarding.domain.parties.transitions import apply_transition
+from onboarding.domain.parties.transitions import apply_transition, transition_recording
 from onboarding.domain.party import PartyKind
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.process.machine import check_effective_on
@@ -58,7 +58,6 @@ from onboarding.domain.process.reform_plan import (
     Standing,
 )
 from onboarding.domain.process.registry import process_definition
-from onboarding.domain.recording import recording
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.membership import leave_wave
 from onboarding.domain.waves.models import LeaveWaveCommand
@@ -103,11 +102,8 @@ def apply_reform(
             f"{party} ended with reform {state.ended_by_reform}; "
             f"its successors ({', '.join(state.successors)}) carry it on",
         )
-    previous = state.last_transition
-    recorded = recording(
-        command.recorded_at, now, not_before=previous.recorded_at if previous else None
-    )
-    check_effective_on(command.effective_on, oslo_date(recorded.recorded_at), previous)
+    recorded = transition_recording(state, command.recorded_at, now)
+    check_effective_on(command.effective_on, oslo_date(recorded.recorded_at), state.last_transition)
     after = state.model_copy(deep=True)
     record = TransitionRecord(
         seq=state.seq + 1,

@@ -5,7 +5,7 @@ from typing import Any
 from sqlmodel import col
 
 from onboarding.history.entries import AuditEntry, TableSource
-from onboarding.store.database import utc
+from onboarding.store.database import utc, utc_or_none
 from onboarding.store.tables.waves import ChecklistCompletionRow
 
 
@@ -31,7 +31,7 @@ class ChecklistSource(TableSource):
             actor=row.actor,
             effective_on=row.done_on,
             recorded_at=utc(row.recorded_at),
-            entered_at=utc(row.entered_at) if row.entered_at else None,
+            entered_at=utc_or_none(row.entered_at),
             summary=f"checklist item {row.item} done",
             evidence=dict(row.evidence),
             comment=row.comment,

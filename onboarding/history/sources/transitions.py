@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from onboarding.history.entries import AuditEntry, TableSource
-from onboarding.store.database import utc
+from onboarding.store.database import utc, utc_or_none
 from onboarding.store.tables.parties import AuditEventRow, CorrectionRow
 
 
@@ -40,7 +40,7 @@ class TransitionSource(TableSource):
             actor=row.actor,
             effective_on=row.effective_on,
             recorded_at=utc(row.recorded_at),
-            entered_at=utc(row.entered_at) if row.entered_at else None,
+            entered_at=utc_or_none(row.entered_at),
             summary=f"{row.trigger}: {row.from_stage} → {row.to_stage}",
             evidence=dict(row.evidence),
             comment=row.comment,

@@ -28,7 +28,7 @@ from onboarding.history.entries import (
     key_select,
     recorded_between,
 )
-from onboarding.store.database import utc
+from onboarding.store.database import utc, utc_or_none
 from onboarding.store.tables.waves import WaveEventRow
 
 PREFIX = "wave_"
@@ -153,7 +153,7 @@ class WaveEventSource(EventSource):
                 actor=row.actor,
                 effective_on=row.effective_on or oslo_date(utc(row.recorded_at)),
                 recorded_at=utc(row.recorded_at),
-                entered_at=utc(row.entered_at) if row.entered_at else None,
+                entered_at=utc_or_none(row.entered_at),
                 summary=_summary(row),
                 evidence=dict(row.evidence),
                 comment=row.reason,
