@@ -165,14 +165,19 @@ def signout() -> None:
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Data dir (default: ONBOARDING_HOME or ./.onboarding).", file_okay=False),
+    ] = None,
+) -> None:
     """Run the worker against ONBOARDING_TEMPORAL_ADDRESS (production shape)."""
     from onboarding.embedded.errors import EmbeddedError
     from onboarding.embedded.standalone import run_worker
     from onboarding.gateway.connection import TemporalUnreachable
 
     try:
-        run_worker(_settings(), typer.echo)
+        run_worker(_settings(data_dir), typer.echo)
     except (EmbeddedError, TemporalUnreachable, CliError) as error:
         _exit_after_failure(error)
     _exit_after_clean_stop()

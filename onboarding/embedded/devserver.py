@@ -8,11 +8,8 @@ It runs in a session of its own, so a Ctrl-C in the terminal reaches only
 
 import asyncio
 import contextlib
-import ctypes
-import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +22,10 @@ from temporalio.converter import PayloadCodec
 from temporalio.service import RPCError
 
 from onboarding.embedded.binaries import find_binary
+from onboarding.embedded.children import dies_with_this_process
 from onboarding.embedded.errors import DevServerFailed
 from onboarding.gateway.client import connect
 from workflows.names import SEARCH_ATTRIBUTES
-
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -118,18 +114,6 @@ def temporal_binary() -> Path:
     return path
 
 
-def _die_with_parent(parent: int) -> None:
-    """In the child before exec: be stopped if `onboarding up` is killed outright.
-
-    A clean stop terminates the dev server itself; this covers SIGKILL and
-    crashes, which would otherwise leave an orphan holding the ports and the db.
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os.kill(os.getpid(), signal.SIGTERM)
-
-
 class DevServer:
     """One dev server process; `with DevServer(...)` starts it and always stops it."""
 
@@ -151,7 +135,6 @@ class DevServer:
 
     def start(self) -> None:
         """Launch the process, its output appended to the log file."""
-        parent = os.getpid()
         with self.options.log_file.open("ab") as log:
             self.process = subprocess.Popen(
                 self.options.command(),
@@ -159,7 +142,7 @@ class DevServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=(lambda: _die_with_parent(parent)) if sys.platform == "linux" else None,
+                preexec_fn=dies_with_this_process(),
             )
 
     async def wait_ready(

@@ -3,7 +3,8 @@
 Startup runs in order (lock, ports, dev server, schema, admin token, worker,
 region, API), each step undone in reverse by one exit stack, so whatever
 stops us (Ctrl-C, SIGTERM, a failure half-way) leaves no process behind. The
-dev server goes last, after the worker has stopped polling it.
+worker runs as a child process (worker_process.py); the dev server goes last,
+after the worker has stopped polling it.
 
 The dev server is launched first, before this process imports the API's and
 the worker's modules and migrates the read model: those take seconds of CPU,
@@ -97,11 +98,12 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
 
         say(f"Starting Temporal on {dev_options.address} (log: {data.temporal_log}) ...")
         dev = stack.enter_context(DevServer(dev_options))
-        # While it boots: the modules of the API and the worker, and the read model.
+        # While it boots: the API's modules, and the read model.
         from onboarding.embedded.app import create_app
         from onboarding.embedded.bootstrap import load_region_once, prepare_database
         from onboarding.embedded.demo import ensure_empty_audit_log, load_demo_region
-        from onboarding.embedded.services import running_api, running_worker
+        from onboarding.embedded.services import running_api
+        from onboarding.embedded.worker_process import running_worker_process
         from onboarding.gateway.client import register_search_attributes
         from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
         from onboarding.store.tokens import ensure_admin_token
@@ -121,16 +123,19 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
         stack.callback(watch.cancel)
         await register_search_attributes(client)
 
-        worker = await stack.enter_async_context(
-            running_worker(client, engine, task_queue=settings.task_queue, settings=settings)
-        )
+        # The worker in a process of its own (worker_process.py): it imports and
+        # connects on the other core while this one builds the app.
+        worker = await stack.enter_async_context(running_worker_process(settings))
+        app = create_app(settings, client=client, engine=engine, ui_codec_secret=ui_codec_secret)
+        await signals.until(worker.wait_ready())
+        worker_watch = asyncio.create_task(worker.watch(), name="worker watch")
+        stack.callback(worker_watch.cancel)
         if not options.demo:
             # The demo registers the region of 2015 instead, and the reforms since.
             await signals.until(
                 load_region_once(client, engine, data=data, settings=settings, say=say)
             )
-
-        app = create_app(settings, client=client, engine=engine, ui_codec_secret=ui_codec_secret)
+        # Served once the region is in: an API that answers has every municipality.
         api = await signals.until(
             stack.enter_async_context(
                 running_api(app, host=options.host, port=options.api_port, sock=api_socket)
@@ -140,7 +145,7 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
             loaded = await signals.until(load_demo_region(engine, api_url=options.api_url, say=say))
             data.mark_region_loaded(loaded.municipalities)
         _announce(options, settings, dev_options, say)
-        await signals.stopped({"worker": worker, "API": api, "Temporal dev server": watch})
+        await signals.stopped({"worker": worker_watch, "API": api, "Temporal dev server": watch})
         say("Stopping ...")
 
 
