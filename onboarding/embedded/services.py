@@ -1,8 +1,9 @@
-"""The worker and the API server, run as tasks of this process's event loop.
+"""The API server, run as a task of this process's event loop.
 
-Each is an async context manager that yields its task (so the caller can notice
-it ending on its own) and stops it cleanly on exit: the API finishes the
-requests in flight, the worker finishes its tasks and stops polling.
+An async context manager that yields its task (so the caller can notice it
+ending on its own) and stops it cleanly on exit, finishing the requests in
+flight. The worker's counterpart is onboarding/embedded/worker.py's
+running_worker, apart so a worker process never imports the web stack.
 """
 
 import asyncio
@@ -12,12 +13,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import Engine
-from temporalio.client import Client
 
 from onboarding.embedded.errors import ServiceFailed
-from onboarding.embedded.worker import build_worker
-from onboarding.settings import Settings
 
 API_SHUTDOWN_TIMEOUT = 10.0
 
@@ -67,25 +64,4 @@ async def running_api(
         if pending:
             # Requests still running after the grace period: stop waiting for them.
             server.force_exit = True
-        await asyncio.gather(task, return_exceptions=True)
-
-
-@contextlib.asynccontextmanager
-async def running_worker(
-    client: Client, engine: Engine, *, task_queue: str, settings: Settings
-) -> AsyncIterator["asyncio.Task[None]"]:
-    """Run the worker for `task_queue` until the block exits (SMTP and links from `settings`)."""
-    worker = build_worker(
-        client,
-        engine,
-        task_queue=task_queue,
-        settings=settings,
-        max_cached_workflows=settings.worker_max_cached_workflows,
-    )
-    task = asyncio.create_task(worker.run(), name="worker")
-    try:
-        yield task
-    finally:
-        if not task.done():
-            await worker.shutdown()
         await asyncio.gather(task, return_exceptions=True)

@@ -11,11 +11,10 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from temporalio.service import RPCError
 
-from onboarding.embedded.app import create_app
 from onboarding.embedded.bootstrap import open_database
 from onboarding.embedded.errors import DatabaseNotReady
-from onboarding.embedded.services import running_api, running_worker
 from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
+from onboarding.embedded.worker import running_worker
 from onboarding.gateway.client import register_search_attributes
 from onboarding.gateway.connection import connect_to
 from onboarding.observability.logs import configure_logging
@@ -81,6 +80,11 @@ async def _worker(settings: Settings, signals: ShutdownSignals, say: Say) -> Non
 async def _api(
     settings: Settings, signals: ShutdownSignals, say: Say, *, host: str, port: int
 ) -> None:
+    # The web stack, here rather than at the top: a worker process (up's child
+    # included) starts a second sooner without it.
+    from onboarding.embedded.app import create_app
+    from onboarding.embedded.services import running_api
+
     engine = _checked_database(settings)
     try:
         # Connected here rather than in the app's lifespan, so an unreachable Temporal

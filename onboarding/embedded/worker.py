@@ -1,5 +1,8 @@
 """The worker: the municipality, wave and migration workflows and the activities they call."""
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -82,3 +85,24 @@ def build_worker(
         ),
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_seconds),
     )
+
+
+@contextlib.asynccontextmanager
+async def running_worker(
+    client: Client, engine: Engine, *, task_queue: str, settings: Settings
+) -> AsyncIterator["asyncio.Task[None]"]:
+    """Run the worker for `task_queue` until the block exits (SMTP and links from `settings`)."""
+    worker = build_worker(
+        client,
+        engine,
+        task_queue=task_queue,
+        settings=settings,
+        max_cached_workflows=settings.worker_max_cached_workflows,
+    )
+    task = asyncio.create_task(worker.run(), name="worker")
+    try:
+        yield task
+    finally:
+        if not task.done():
+            await worker.shutdown()
+        await asyncio.gather(task, return_exceptions=True)
