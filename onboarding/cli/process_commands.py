@@ -19,12 +19,14 @@ from onboarding.domain.errors import RequestRejected
 # --help (onboarding/cli/lazy.py).
 if TYPE_CHECKING:
     from onboarding.domain.process import diff as differ
-    from onboarding.domain.process import machine, registry
+    from onboarding.domain.process import machine, registry, roads
     from onboarding.domain.process.model import ProcessDefinition
+    from onboarding.domain.process.road import ProcessRoad
 else:
     differ = lazy_module("onboarding.domain.process.diff")
     machine = lazy_module("onboarding.domain.process.machine")
     registry = lazy_module("onboarding.domain.process.registry")
+    roads = lazy_module("onboarding.domain.process.roads")
 
 # registry.MUNICIPALITY and registry.keys(), written out so the option's default and
 # help need no import (a test keeps them equal).
@@ -53,8 +55,20 @@ def _definition(key: str, version: int | None) -> "ProcessDefinition":
             registry.latest(key) if version is None else registry.process_definition(key, version)
         )
     except RequestRejected as err:
-        option = "--key" if err.message.startswith(f"no process {key!r};") else "--version"
-        raise fail(Exception(f"{option}: {err.message}")) from None
+        raise _refused(key, err) from None
+
+
+def _road(key: str, version: int | None) -> "ProcessRoad":
+    """The road alone, for what draws it: no rules built, so no pydantic imported."""
+    try:
+        return roads.latest_road(key) if version is None else roads.road(key, version)
+    except RequestRejected as err:
+        raise _refused(key, err) from None
+
+
+def _refused(key: str, err: RequestRejected) -> Exception:
+    option = "--key" if err.message.startswith(f"no process {key!r};") else "--version"
+    return fail(Exception(f"{option}: {err.message}"))
 
 
 @process_app.command("list")
@@ -167,4 +181,4 @@ def diff(
 
 def diagram(key: KeyOpt = MUNICIPALITY, version: VersionOpt = None) -> None:
     """Print the process as a Mermaid state diagram (no server needed)."""
-    typer.echo(machine.mermaid_diagram(_definition(key, version)), nl=False)
+    typer.echo(machine.mermaid_diagram(_road(key, version)), nl=False)

@@ -1,5 +1,7 @@
 """The process registry: definitions keyed by (key, version), looked up without a server."""
 
+from dataclasses import fields
+
 import pytest
 
 from onboarding.domain.errors import RequestRejected
@@ -10,6 +12,8 @@ from onboarding.domain.process.registry import (
     latest,
     process_definition,
 )
+from onboarding.domain.process.road import ProcessRoad
+from onboarding.domain.process.roads import ROADS, latest_road, road
 from onboarding.domain.vocabulary import EvidenceRule, Stage, Trigger
 
 
@@ -20,6 +24,17 @@ def test_the_municipality_process_version_1_is_the_table_the_machine_runs() -> N
     assert [dict(row) for row in v1.transitions] == definition.TRANSITION_TABLE
     assert v1.evidence_rules[Trigger.EXERCISE_OPTION].required == ("case_ref",)
     assert v1.stages == definition.STAGES
+
+
+def test_every_definition_is_its_road_with_rules_and_the_roads_list_them_all() -> None:
+    # What the diagram reads (roads.py) is what the engine runs (registry.py).
+    assert list(ROADS) == list(PROCESSES)
+    for (key, version), composed in PROCESSES.items():
+        assert road(key, version) is ROADS[(key, version)]
+        for field in fields(ProcessRoad):
+            assert getattr(composed, field.name) is getattr(ROADS[(key, version)], field.name)
+        assert composed.obligations and composed.checklist
+    assert latest_road(MUNICIPALITY) is ROADS[(MUNICIPALITY, latest(MUNICIPALITY).version)]
 
 
 def test_the_newest_version_is_what_a_new_party_starts_on() -> None:

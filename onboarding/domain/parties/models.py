@@ -21,9 +21,9 @@ from onboarding.domain.obligations.schedule import Obligation
 from onboarding.domain.parties.correction_records import CorrectionRecord
 from onboarding.domain.party import Party, PartyKind
 from onboarding.domain.policy import ReminderPolicy
-from onboarding.domain.process.machine import RequestEvidence
 from onboarding.domain.process.migration_plan import MigrationEffect
 from onboarding.domain.process.reform_plan import PartyReformEffect
+from onboarding.domain.process.request_evidence import RequestEvidence
 from onboarding.domain.recording import ENTERED_DESCRIPTION, Backdating
 from onboarding.domain.vocabulary import Stage, Trigger
 

@@ -11,10 +11,9 @@ wave it joins and goes live with it.
 
 from datetime import date
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from onboarding.domain.checklist import ChecklistItemId, ChecklistItemRule, template_items
-from onboarding.domain.policy import ObligationRule
-from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.road import ProcessRoad
 from onboarding.domain.process.wiring import pause_and_resume, withdraw_from
 from onboarding.domain.vocabulary import (
     MILESTONES,
@@ -23,6 +22,9 @@ from onboarding.domain.vocabulary import (
     Stage,
     Trigger,
 )
+
+if TYPE_CHECKING:
+    from onboarding.domain.process.model import StageRules
 
 KEY = "gp_office"
 
@@ -130,36 +132,7 @@ TRANSITION_TABLE: list[dict[str, object]] = [
     withdraw_from(STAGES, TERMINAL_STAGES),
 ]
 
-OBLIGATIONS: tuple[ObligationRule, ...] = (
-    ObligationRule(
-        id=Trigger.SIGN_STANDARD_AGREEMENT,
-        label="Sign the standard agreement (or decline, or postpone)",
-        stages=[Stage.AGREEMENT_OFFERED],
-        default_deadline_days=90,
-    ),
-    # "Ask us again in half a year": the program comes back to a postponed office.
-    ObligationRule(
-        id=Trigger.RECONSIDER,
-        label="Take the postponed decision up again",
-        stages=[Stage.DECISION_POSTPONED],
-        default_deadline_days=180,
-    ),
-)
-
-# A small office: its own machines and network, its patient records moved from
-# the office's current record system, a super-user among its staff. The
-# platform's integrations are the program's, tested once for every office.
-CHECKLIST: tuple[ChecklistItemRule, ...] = template_items(
-    {
-        ChecklistItemId.TECHNICAL_INFRASTRUCTURE: 60,
-        ChecklistItemId.SUPER_USERS_TRAINED: 45,
-        ChecklistItemId.END_USER_TRAINING_STARTED: 30,
-        ChecklistItemId.DATA_MIGRATION_REHEARSED: 21,
-        ChecklistItemId.GO_NO_GO_MEETING: 7,
-    }
-)
-
-GP_OFFICE_V1 = ProcessDefinition(
+ROAD = ProcessRoad(
     key=KEY,
     version=1,
     title="Fastlegekontor, versjon 1",
@@ -176,8 +149,6 @@ GP_OFFICE_V1 = ProcessDefinition(
     evidence_rules=MappingProxyType(EVIDENCE_RULES),
     pausable_stages=PAUSABLE_STAGES,
     terminal_stages=TERMINAL_STAGES,
-    obligations=OBLIGATIONS,
-    checklist=CHECKLIST,
     main_road=MAIN_ROAD,
     milestones=tuple(stage for stage in MILESTONES if stage in STAGES),
     wave_stages=WAVE_STAGES,
@@ -186,3 +157,41 @@ GP_OFFICE_V1 = ProcessDefinition(
     # the city's GP offices).
     waits_for_home_municipality=True,
 )
+
+
+def rules() -> "StageRules":
+    """An office's obligations (its decision, a postponed one taken up again) and checklist."""
+    # Imported here, not at the top: the road above is read without pydantic (road.py).
+    from onboarding.domain.checklist import ChecklistItemId, ChecklistItemRule, template_items
+    from onboarding.domain.policy import ObligationRule
+    from onboarding.domain.process.model import StageRules
+
+    obligations: tuple[ObligationRule, ...] = (
+        ObligationRule(
+            id=Trigger.SIGN_STANDARD_AGREEMENT,
+            label="Sign the standard agreement (or decline, or postpone)",
+            stages=[Stage.AGREEMENT_OFFERED],
+            default_deadline_days=90,
+        ),
+        # "Ask us again in half a year": the program comes back to a postponed office.
+        ObligationRule(
+            id=Trigger.RECONSIDER,
+            label="Take the postponed decision up again",
+            stages=[Stage.DECISION_POSTPONED],
+            default_deadline_days=180,
+        ),
+    )
+
+    # A small office: its own machines and network, its patient records moved from
+    # the office's current record system, a super-user among its staff. The
+    # platform's integrations are the program's, tested once for every office.
+    checklist: tuple[ChecklistItemRule, ...] = template_items(
+        {
+            ChecklistItemId.TECHNICAL_INFRASTRUCTURE: 60,
+            ChecklistItemId.SUPER_USERS_TRAINED: 45,
+            ChecklistItemId.END_USER_TRAINING_STARTED: 30,
+            ChecklistItemId.DATA_MIGRATION_REHEARSED: 21,
+            ChecklistItemId.GO_NO_GO_MEETING: 7,
+        }
+    )
+    return StageRules(obligations=obligations, checklist=checklist)

@@ -11,10 +11,9 @@ paused while preparing, or withdrawn.
 
 from datetime import date
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from onboarding.domain.checklist import ChecklistItemId, ChecklistItemRule, template_items
-from onboarding.domain.policy import ObligationRule
-from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.road import ProcessRoad
 from onboarding.domain.process.wiring import pause_and_resume, withdraw_from
 from onboarding.domain.vocabulary import (
     MILESTONES,
@@ -23,6 +22,9 @@ from onboarding.domain.vocabulary import (
     Stage,
     Trigger,
 )
+
+if TYPE_CHECKING:
+    from onboarding.domain.process.model import StageRules
 
 KEY = "hospital"
 
@@ -78,27 +80,7 @@ TRANSITION_TABLE: list[dict[str, object]] = [
     withdraw_from(STAGES, TERMINAL_STAGES),
 ]
 
-OBLIGATIONS: tuple[ObligationRule, ...] = (
-    ObligationRule(
-        id=Trigger.START_PREPARATION,
-        label="Start the hospital's preparation (board decision)",
-        stages=[Stage.PROSPECTIVE],
-    ),
-)
-
-# Every item of a municipality's checklist, each falling due earlier.
-CHECKLIST: tuple[ChecklistItemRule, ...] = template_items(
-    {
-        ChecklistItemId.TECHNICAL_INFRASTRUCTURE: 240,
-        ChecklistItemId.INTEGRATIONS_TESTED: 150,
-        ChecklistItemId.SUPER_USERS_TRAINED: 135,
-        ChecklistItemId.END_USER_TRAINING_STARTED: 120,
-        ChecklistItemId.DATA_MIGRATION_REHEARSED: 45,
-        ChecklistItemId.GO_NO_GO_MEETING: 14,
-    }
-)
-
-HOSPITAL_V1 = ProcessDefinition(
+ROAD = ProcessRoad(
     key=KEY,
     version=1,
     title="Sykehus, versjon 1",
@@ -116,8 +98,35 @@ HOSPITAL_V1 = ProcessDefinition(
     pausable_stages=PAUSABLE_STAGES,
     wave_stages=WAVE_STAGES,
     terminal_stages=TERMINAL_STAGES,
-    obligations=OBLIGATIONS,
-    checklist=CHECKLIST,
     main_road=MAIN_ROAD,
     milestones=tuple(stage for stage in MILESTONES if stage in STAGES),
 )
+
+
+def rules() -> "StageRules":
+    """A hospital's obligation (its board's decision) and its checklist, from 240 days ahead."""
+    # Imported here, not at the top: the road above is read without pydantic (road.py).
+    from onboarding.domain.checklist import ChecklistItemId, ChecklistItemRule, template_items
+    from onboarding.domain.policy import ObligationRule
+    from onboarding.domain.process.model import StageRules
+
+    obligations: tuple[ObligationRule, ...] = (
+        ObligationRule(
+            id=Trigger.START_PREPARATION,
+            label="Start the hospital's preparation (board decision)",
+            stages=[Stage.PROSPECTIVE],
+        ),
+    )
+
+    # Every item of a municipality's checklist, each falling due earlier.
+    checklist: tuple[ChecklistItemRule, ...] = template_items(
+        {
+            ChecklistItemId.TECHNICAL_INFRASTRUCTURE: 240,
+            ChecklistItemId.INTEGRATIONS_TESTED: 150,
+            ChecklistItemId.SUPER_USERS_TRAINED: 135,
+            ChecklistItemId.END_USER_TRAINING_STARTED: 120,
+            ChecklistItemId.DATA_MIGRATION_REHEARSED: 45,
+            ChecklistItemId.GO_NO_GO_MEETING: 14,
+        }
+    )
+    return StageRules(obligations=obligations, checklist=checklist)

@@ -16,10 +16,8 @@ list is not thread-safe.
 import functools
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any, Protocol
+from typing import Any, Protocol
 
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
 from transitions import Machine, MachineError
 
 from onboarding.domain.errors import (
@@ -28,7 +26,7 @@ from onboarding.domain.errors import (
     TransitionRefused,
     UnknownTrigger,
 )
-from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.road import ProcessRoad
 from onboarding.domain.vocabulary import EVIDENCE_FIELDS, Stage, Trigger
 
 
@@ -40,7 +38,7 @@ class ProcessContext:
     checklists) fill with the conditions still missing for `approve_go_live`.
     """
 
-    definition: ProcessDefinition
+    definition: ProcessRoad
     stage: Stage
     paused_from: Stage | None = None
     go_live_blockers: tuple[str, ...] = field(default=())
@@ -66,19 +64,22 @@ class _Candidate:
         raise AttributeError(name)
 
 
-def _machine(context: ProcessContext) -> tuple[Machine, _Candidate]:
-    candidate = _Candidate(context)
-    definition = context.definition
-    machine = Machine(
-        model=candidate,
-        states=list(definition.stages),
-        transitions=[dict(row) for row in definition.transitions],
-        initial=context.stage,
+def _machine_of(road: ProcessRoad, model: _Candidate | None, initial: Stage) -> Machine:
+    """The `transitions` machine of `road`'s table, moving `model` (None: read the table only)."""
+    return Machine(
+        model=model,
+        states=list(road.stages),
+        transitions=[dict(row) for row in road.transitions],
+        initial=initial,
         auto_transitions=False,
         ignore_invalid_triggers=False,
         model_override=False,
     )
-    return machine, candidate
+
+
+def _machine(context: ProcessContext) -> tuple[Machine, _Candidate]:
+    candidate = _Candidate(context)
+    return _machine_of(context.definition, candidate, context.stage), candidate
 
 
 def missing_conditions(context: ProcessContext, trigger: Trigger) -> list[str]:
@@ -191,20 +192,8 @@ def check_evidence_fields(evidence: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
-def _evidence_in_a_request(evidence: dict[str, str]) -> dict[str, str]:
-    try:
-        return check_evidence_fields(evidence)
-    except InvalidEvidence as err:
-        raise PydanticCustomError("evidence", "{field}: {message}", err.to_detail()) from None
-
-
-RequestEvidence = Annotated[dict[str, str], AfterValidator(_evidence_in_a_request)]
-"""A request's evidence, checked field by field as it is parsed (check_evidence_fields);
-which fields a trigger requires is checked later, against the party's process."""
-
-
 def check_evidence(
-    definition: ProcessDefinition, trigger: Trigger, evidence: dict[str, str]
+    definition: ProcessRoad, trigger: Trigger, evidence: dict[str, str]
 ) -> dict[str, str]:
     """Validate evidence for `trigger` as `definition` asks for it; raise InvalidEvidence."""
     cleaned = check_evidence_fields(evidence)
@@ -219,11 +208,10 @@ def check_evidence(
     return cleaned
 
 
-def transitions_by_trigger(
-    definition: ProcessDefinition,
-) -> dict[Trigger, list[tuple[Stage, Stage]]]:
+def transitions_by_trigger(road: ProcessRoad) -> dict[Trigger, list[tuple[Stage, Stage]]]:
     """The (source, destination) pairs of every trigger, read off the machine."""
-    machine, _ = _machine(ProcessContext(definition=definition, stage=definition.initial_stage))
+    # No model: the table is read, no trigger fires, no condition is asked.
+    machine = _machine_of(road, None, road.initial_stage)
     table: dict[Trigger, list[tuple[Stage, Stage]]] = {}
     for name, event in machine.events.items():
         pairs = table.setdefault(Trigger(name), [])
@@ -235,13 +223,13 @@ def transitions_by_trigger(
     return table
 
 
-def mermaid_diagram(definition: ProcessDefinition, current: Stage | None = None) -> str:
+def mermaid_diagram(road: ProcessRoad, current: Stage | None = None) -> str:
     """A Mermaid state diagram of the process, optionally highlighting one stage."""
-    lines = ["stateDiagram-v2", f"    [*] --> {definition.initial_stage.value}"]
-    for trigger, pairs in transitions_by_trigger(definition).items():
+    lines = ["stateDiagram-v2", f"    [*] --> {road.initial_stage.value}"]
+    for trigger, pairs in transitions_by_trigger(road).items():
         for source, dest in pairs:
             lines.append(f"    {source.value} --> {dest.value}: {trigger.value}")
-    for stage in sorted(definition.terminal_stages):
+    for stage in sorted(road.terminal_stages):
         lines.append(f"    {stage.value} --> [*]")
     if current is not None:
         lines.append("    classDef current fill:#ffd54f,stroke:#333,stroke-width:3px")
@@ -272,7 +260,7 @@ def check_effective_on(effective_on: date, today: date, previous: Dated | None) 
         )
 
 
-def check_not_before(definition: ProcessDefinition, trigger: Trigger, effective_on: date) -> None:
+def check_not_before(definition: ProcessRoad, trigger: Trigger, effective_on: date) -> None:
     """`trigger` takes effect no earlier than the day `definition` opens it (offerable_from).
 
     The program opened the standard agreement to private specialists on a

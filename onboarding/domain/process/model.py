@@ -1,112 +1,44 @@
-"""A process definition as data: one version of one kind of party's road.
+"""A process definition as data: one version of one kind of party's road, and its rules.
 
 A workflow records the (key, version) it runs and interprets that definition
 (machine.py) for every decision: which triggers fire from which stage, what
 evidence each needs, which obligations a stage opens and which checklist a
-wave member works through. A new version is a new instance of this class in
-the registry, never a branch in workflow code.
+wave member works through. A new version is a new module beside
+municipality_v2.py, its road (road.py) and its rules, never a branch in
+workflow code.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
-from types import MappingProxyType
-from typing import Any
+from dataclasses import dataclass, fields
 
 from onboarding.domain.checklist import ChecklistItemRule
 from onboarding.domain.policy import ObligationRule
-from onboarding.domain.vocabulary import (
-    EVIDENCE_FIELDS,
-    MILESTONES,
-    MUNICIPALITY_WAVE_STAGES,
-    STAGE_LABELS,
-    TRIGGER_LABELS,
-    EvidenceField,
-    EvidenceRule,
-    Stage,
-    Trigger,
-)
+from onboarding.domain.process.road import ProcessRoad
 
 
-# eq=False: definitions are singletons, hashed by identity, so a context that
-# holds one can key the machine's caches (machine.py).
-@dataclass(frozen=True, eq=False)
-class ProcessDefinition:
-    """One version of one process: what a workflow on it may do."""
+@dataclass(frozen=True)
+class StageRules:
+    """What the stages oblige the party to do next, and a wave member's readiness checklist.
 
-    key: str
-    version: int
-    title: str
-    released_on: date
-    changes: tuple[str, ...]
-    stages: tuple[Stage, ...]
-    triggers: tuple[Trigger, ...]
-    # Rows for `transitions.Machine`: trigger, source(s), dest, optional conditions.
-    transitions: tuple[Mapping[str, Any], ...]
-    evidence_rules: Mapping[Trigger, EvidenceRule]
-    pausable_stages: tuple[Stage, ...]
-    terminal_stages: frozenset[Stage]
-    # What the stages oblige the party to do next, with the program's deadlines,
-    # and the readiness checklist of a wave member: the defaults a party on this
-    # version starts with (a policy file may replace them; see fit_policy).
+    The defaults a party on the version starts with (a policy file may replace
+    them; see fit_policy), with the program's deadlines.
+    """
+
     obligations: tuple[ObligationRule, ...]
     checklist: tuple[ChecklistItemRule, ...]
-    # The stages from the first to go-live along the way most parties walk:
-    # what "forward" means on the pages, and the diagram's first column.
-    main_road: tuple[Stage, ...]
-    milestones: tuple[Stage, ...] = MILESTONES
-    # The stages from which a party may join a production wave (and stay in one).
-    wave_stages: frozenset[Stage] = MUNICIPALITY_WAVE_STAGES
-    # A party that works inside a municipality's record (a GP office) goes live
-    # only with or after its municipality: approve_go_live waits for the
-    # municipality to be ready or live, and a wave takes it live only if the
-    # municipality, when in the same wave, went live at that instant.
-    waits_for_home_municipality: bool = False
-    evidence_fields: Mapping[str, EvidenceField] = field(default_factory=lambda: EVIDENCE_FIELDS)
-    # Triggers the program opens to this kind of party only from a date on (the
-    # offer to private specialists, from the day their terms were set): a
-    # transition of one may not take effect before it (machine.check_not_before).
-    offerable_from: Mapping[Trigger, date] = field(default_factory=lambda: MappingProxyType({}))
 
-    @property
-    def initial_stage(self) -> Stage:
-        """Where a party on this definition starts."""
-        return self.stages[0]
 
-    @property
-    def name(self) -> str:
-        """`municipality v2`: how messages name it."""
-        return f"{self.key} v{self.version}"
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ProcessDefinition(ProcessRoad):
+    """One version of one process: its road, and what a workflow on it obliges."""
 
-    @property
-    def stage_labels(self) -> Mapping[Stage, Mapping[str, str]]:
-        """The labels of this version's stages, in bokmål and English."""
-        return {stage: STAGE_LABELS[stage] for stage in self.stages}
+    obligations: tuple[ObligationRule, ...]
+    checklist: tuple[ChecklistItemRule, ...]
 
-    @property
-    def trigger_labels(self) -> Mapping[Trigger, Mapping[str, str]]:
-        """The labels of this version's triggers, in bokmål and English."""
-        return {trigger: TRIGGER_LABELS[trigger] for trigger in self.triggers}
-
-    @property
-    def approval_stages(self) -> frozenset[Stage]:
-        """The stages approve_go_live fires from: where the road says "ready to approve"."""
-        found: set[Stage] = set()
-        for row in self.transitions:
-            if row["trigger"] == Trigger.APPROVE_GO_LIVE:
-                sources = row["source"]
-                found.update(sources if isinstance(sources, list) else [sources])
-        return frozenset(found)
-
-    def road_rank(self, stage: Stage) -> int:
-        """How far along the main road `stage` is (1 = the first stage; 0 = off the road)."""
-        return self.main_road.index(stage) + 1 if stage in self.main_road else 0
-
-    def required_evidence(self, trigger: Trigger) -> tuple[str, ...]:
-        """The evidence `trigger` requires in this version (none if the version lacks it)."""
-        rule = self.evidence_rules.get(trigger)
-        return rule.required if rule is not None else ()
-
-    def has_stage(self, stage: Stage) -> bool:
-        """Whether a party on this version can stand in `stage`."""
-        return stage in self.stages
+    @classmethod
+    def of(cls, road: ProcessRoad, rules: StageRules) -> "ProcessDefinition":
+        """The definition of `road` with `rules`: the road's fields, as they are."""
+        return cls(
+            **{f.name: getattr(road, f.name) for f in fields(ProcessRoad)},
+            obligations=rules.obligations,
+            checklist=rules.checklist,
+        )

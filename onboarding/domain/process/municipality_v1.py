@@ -9,12 +9,14 @@ their recorded histories replay against it.
 
 from datetime import date
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from onboarding.domain.checklist import DEFAULT_CHECKLIST
-from onboarding.domain.policy import DEFAULT_OBLIGATIONS
-from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.road import ProcessRoad
 from onboarding.domain.process.wiring import pause_and_resume, withdraw_from
 from onboarding.domain.vocabulary import TERMINAL_STAGES, EvidenceRule, Stage, Trigger
+
+if TYPE_CHECKING:
+    from onboarding.domain.process.model import StageRules
 
 KEY = "municipality"
 
@@ -120,7 +122,7 @@ TRANSITION_TABLE: list[dict[str, object]] = [
     withdraw_from(STAGES, TERMINAL_STAGES),
 ]
 
-MUNICIPALITY_V1 = ProcessDefinition(
+ROAD = ProcessRoad(
     key=KEY,
     version=1,
     title="Kommune, versjon 1",
@@ -132,7 +134,15 @@ MUNICIPALITY_V1 = ProcessDefinition(
     evidence_rules=MappingProxyType(EVIDENCE_RULES),
     pausable_stages=PAUSABLE_STAGES,
     terminal_stages=TERMINAL_STAGES,
-    obligations=tuple(DEFAULT_OBLIGATIONS),
-    checklist=tuple(DEFAULT_CHECKLIST),
     main_road=MAIN_ROAD,
 )
+
+
+def rules() -> "StageRules":
+    """The program's default obligations and checklist (policy.py, checklist.py)."""
+    # Imported here, not at the top: the road above is read without pydantic (road.py).
+    from onboarding.domain.checklist import DEFAULT_CHECKLIST
+    from onboarding.domain.policy import DEFAULT_OBLIGATIONS
+    from onboarding.domain.process.model import StageRules
+
+    return StageRules(obligations=tuple(DEFAULT_OBLIGATIONS), checklist=tuple(DEFAULT_CHECKLIST))

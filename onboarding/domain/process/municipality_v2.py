@@ -9,12 +9,14 @@ and a half months before go-live. Everything else is version 1's road.
 
 from datetime import date
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from onboarding.domain.checklist import DEFAULT_CHECKLIST, ChecklistItemId
-from onboarding.domain.policy import ObligationRule
-from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.road import ProcessRoad
 from onboarding.domain.process.wiring import pause_and_resume, withdraw_from
 from onboarding.domain.vocabulary import TERMINAL_STAGES, EvidenceRule, Stage, Trigger
+
+if TYPE_CHECKING:
+    from onboarding.domain.process.model import StageRules
 
 KEY = "municipality"
 
@@ -133,38 +135,7 @@ TRANSITION_TABLE: list[dict[str, object]] = [
     withdraw_from(STAGES, TERMINAL_STAGES),
 ]
 
-OBLIGATIONS: tuple[ObligationRule, ...] = (
-    ObligationRule(
-        id=Trigger.EXERCISE_OPTION,
-        label="Exercise the option (council decision)",
-        stages=[Stage.COLLABORATION_SIGNED],
-    ),
-    ObligationRule(
-        id=Trigger.SIGN_COLLABORATION,
-        label="Sign the new collaboration agreement",
-        stages=[Stage.RESIGNATURE_REQUIRED],
-        default_deadline_days=120,
-    ),
-    ObligationRule(
-        id=Trigger.SIGN_CALL_OFF_AGREEMENT,
-        label="Sign the call-off agreement",
-        stages=[Stage.PREPARING],
-    ),
-    ObligationRule(
-        id=Trigger.SIGN_SERVICE_AGREEMENT,
-        label="Sign the service agreement",
-        stages=[Stage.CALL_OFF_SIGNED],
-    ),
-)
-
-CHECKLIST = tuple(
-    rule.model_copy(update={"days_before_go_live": 105})
-    if rule.id is ChecklistItemId.END_USER_TRAINING_STARTED
-    else rule
-    for rule in DEFAULT_CHECKLIST
-)
-
-MUNICIPALITY_V2 = ProcessDefinition(
+ROAD = ProcessRoad(
     key=KEY,
     version=2,
     title="Kommune, versjon 2",
@@ -181,7 +152,45 @@ MUNICIPALITY_V2 = ProcessDefinition(
     evidence_rules=MappingProxyType(EVIDENCE_RULES),
     pausable_stages=PAUSABLE_STAGES,
     terminal_stages=TERMINAL_STAGES,
-    obligations=OBLIGATIONS,
-    checklist=CHECKLIST,
     main_road=MAIN_ROAD,
 )
+
+
+def rules() -> "StageRules":
+    """Version 2's obligations (the call-off agreement's among them) and checklist."""
+    # Imported here, not at the top: the road above is read without pydantic (road.py).
+    from onboarding.domain.checklist import DEFAULT_CHECKLIST, ChecklistItemId
+    from onboarding.domain.policy import ObligationRule
+    from onboarding.domain.process.model import StageRules
+
+    obligations: tuple[ObligationRule, ...] = (
+        ObligationRule(
+            id=Trigger.EXERCISE_OPTION,
+            label="Exercise the option (council decision)",
+            stages=[Stage.COLLABORATION_SIGNED],
+        ),
+        ObligationRule(
+            id=Trigger.SIGN_COLLABORATION,
+            label="Sign the new collaboration agreement",
+            stages=[Stage.RESIGNATURE_REQUIRED],
+            default_deadline_days=120,
+        ),
+        ObligationRule(
+            id=Trigger.SIGN_CALL_OFF_AGREEMENT,
+            label="Sign the call-off agreement",
+            stages=[Stage.PREPARING],
+        ),
+        ObligationRule(
+            id=Trigger.SIGN_SERVICE_AGREEMENT,
+            label="Sign the service agreement",
+            stages=[Stage.CALL_OFF_SIGNED],
+        ),
+    )
+
+    checklist = tuple(
+        rule.model_copy(update={"days_before_go_live": 105})
+        if rule.id is ChecklistItemId.END_USER_TRAINING_STARTED
+        else rule
+        for rule in DEFAULT_CHECKLIST
+    )
+    return StageRules(obligations=obligations, checklist=checklist)

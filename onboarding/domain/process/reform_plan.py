@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from onboarding.domain.actor import Actor
 from onboarding.domain.fields import Day
 from onboarding.domain.party import MunicipalityNumber, PartyId
-from onboarding.domain.process.machine import RequestEvidence
 from onboarding.domain.process.migration_plan import TimerEffect
+from onboarding.domain.process.request_evidence import RequestEvidence
 from onboarding.domain.recording import ENTERED_DESCRIPTION, Backdating
 from onboarding.domain.vocabulary import EVIDENCE_FIELDS, Stage, Trigger
 

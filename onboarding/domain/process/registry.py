@@ -3,7 +3,7 @@
 Every workflow records the version of the process it runs
 (`MunicipalityState.process_version`) and keeps running it until a migration
 moves it. This registry is where a (key, version) is looked up. A new version
-is a new entry here (a module beside municipality_v2.py), not an
+is a new module beside municipality_v2.py, listed in roads.py, not an
 `if version == 2` in workflow code. Each kind of party has a key of its own:
 municipalities, GP offices, private specialists and hospitals (issue #19).
 """
@@ -11,13 +11,8 @@ municipalities, GP offices, private specialists and hospitals (issue #19).
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from onboarding.domain.errors import RequestRejected
-from onboarding.domain.process.gp_office_v1 import GP_OFFICE_V1
-from onboarding.domain.process.hospital_v1 import HOSPITAL_V1
 from onboarding.domain.process.model import ProcessDefinition
-from onboarding.domain.process.municipality_v1 import MUNICIPALITY_V1
-from onboarding.domain.process.municipality_v2 import MUNICIPALITY_V2
-from onboarding.domain.process.specialist_v1 import SPECIALIST_V1
+from onboarding.domain.process.roads import VERSION_MODULES, find, versions_in
 
 MUNICIPALITY = "municipality"
 """The key of the municipality process."""
@@ -28,12 +23,9 @@ SPECIALIST = "specialist"
 HOSPITAL = "hospital"
 """The key of the hospital process (a health trust's hospital)."""
 
-# Oldest first per key; the keys in the order `keys()` lists them.
+# Oldest first per key; the keys in the order `keys()` lists them (roads.py).
 PROCESSES: Mapping[tuple[str, int], ProcessDefinition] = MappingProxyType(
-    {
-        (d.key, d.version): d
-        for d in (MUNICIPALITY_V1, MUNICIPALITY_V2, GP_OFFICE_V1, SPECIALIST_V1, HOSPITAL_V1)
-    }
+    {(m.ROAD.key, m.ROAD.version): ProcessDefinition.of(m.ROAD, m.rules()) for m in VERSION_MODULES}
 )
 
 
@@ -44,20 +36,12 @@ def keys() -> list[str]:
 
 def process_definition(key: str, version: int) -> ProcessDefinition:
     """The definition of `key` at `version`; RequestRejected naming what exists."""
-    found = PROCESSES.get((key, version))
-    if found is None:
-        known = ", ".join(f"{k} v{v}" for k, v in sorted(PROCESSES))
-        raise RequestRejected("process", f"no process {key!r} version {version}; known: {known}")
-    return found
+    return find(PROCESSES, key, version)
 
 
 def versions(key: str) -> list[ProcessDefinition]:
     """Every version of `key`, oldest first; RequestRejected naming the keys if none."""
-    found = sorted((d for (k, _), d in PROCESSES.items() if k == key), key=lambda d: d.version)
-    if not found:
-        known = ", ".join(sorted({k for k, _ in PROCESSES}))
-        raise RequestRejected("process", f"no process {key!r}; known: {known}")
-    return found
+    return versions_in(PROCESSES, key)
 
 
 def latest(key: str) -> ProcessDefinition:

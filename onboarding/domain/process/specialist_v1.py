@@ -13,7 +13,7 @@ from datetime import date
 from types import MappingProxyType
 
 from onboarding.domain.process import gp_office_v1 as gp_office
-from onboarding.domain.process.model import ProcessDefinition
+from onboarding.domain.process.road import ProcessRoad
 from onboarding.domain.vocabulary import TERMINAL_STAGES, EvidenceRule, Trigger
 
 KEY = "specialist"
@@ -31,7 +31,7 @@ EVIDENCE_RULES: dict[Trigger, EvidenceRule] = {
     ),
 }
 
-SPECIALIST_V1 = ProcessDefinition(
+ROAD = ProcessRoad(
     key=KEY,
     version=1,
     title="Avtalespesialist, versjon 1",
@@ -51,9 +51,10 @@ SPECIALIST_V1 = ProcessDefinition(
     pausable_stages=gp_office.PAUSABLE_STAGES,
     wave_stages=gp_office.WAVE_STAGES,
     terminal_stages=TERMINAL_STAGES,
-    obligations=gp_office.OBLIGATIONS,
-    checklist=gp_office.CHECKLIST,
     main_road=gp_office.MAIN_ROAD,
-    milestones=gp_office.GP_OFFICE_V1.milestones,
+    milestones=gp_office.ROAD.milestones,
     offerable_from=MappingProxyType({Trigger.OFFER_STANDARD_AGREEMENT: OFFER_OPENS}),
 )
+
+# An office's obligations and checklist, as they are.
+rules = gp_office.rules
