@@ -32,24 +32,6 @@ SQL_WRITE_RETRY = RetryPolicy(
 )
 SQL_WRITE_TIMEOUT = timedelta(seconds=30)
 SQL_WRITE = ActivityOptions(start_to_close_timeout=SQL_WRITE_TIMEOUT, retry_policy=SQL_WRITE_RETRY)
-
-
-class LocalActivityOptions(TypedDict, total=False):
-    """Keyword options of `workflow.execute_local_activity_method`."""
-
-    start_to_close_timeout: timedelta
-    retry_policy: RetryPolicy
-
-
-# A transition's SQL write as a local activity (PROJECTION_LOCAL_PATCH): the worker
-# runs it inside the workflow task that accepted the update, so the update
-# completes in that task. As an activity task it cost three more history events
-# and a second workflow task, which made the dev server, not our code, the
-# bottleneck of a busy `up` (#23). Same timeout and retries: a read model that is
-# down is retried without limit, a backoff over a minute on a workflow timer.
-SQL_WRITE_LOCAL = LocalActivityOptions(
-    start_to_close_timeout=SQL_WRITE_TIMEOUT, retry_policy=SQL_WRITE_RETRY
-)
 # A read the workflow decides by (a GP office's municipality's stage): retried
 # like a write, since the decision waits for it either way.
 SQL_READ = ActivityOptions(
@@ -104,9 +86,6 @@ MEMBER_CALLS_IN_FLIGHT = 4
 NOTE_RUN_PATCH = "note-run-ids"
 # Workflows started before waves existed turn the readiness guard on.
 READINESS_GUARD_PATCH = "readiness-guard"
-# A transition's SQL write runs as a local activity (SQL_WRITE_LOCAL); histories
-# recorded before it schedule an activity task there, and keep replaying so.
-PROJECTION_LOCAL_PATCH = "projection-local-activity"
 
 
 def history_is_long(limit: int) -> bool:

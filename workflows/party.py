@@ -115,11 +115,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.options import (
         DELIVERY,
         NOTE_RUN_PATCH,
-        PROJECTION_LOCAL_PATCH,
         READINESS_GUARD_PATCH,
         SQL_READ,
         SQL_WRITE,
-        SQL_WRITE_LOCAL,
         continue_as_new,
         history_is_long,
     )
@@ -540,21 +538,17 @@ class PartyWorkflow:
         )
         self._timer.rearm()
         left = membership.follow_wave(self._state, self._policy, record, now=workflow.now())
-        projection = ProjectionInput(
-            municipality=self._state.municipality,
-            record=record,
-            stage=self._state.stage,
-            paused_from=self._state.paused_from,
-            obligations=obligation_views(self._state, self._policy, workflow.now()),
+        await workflow.execute_activity_method(
+            Projection.record_transition,
+            ProjectionInput(
+                municipality=self._state.municipality,
+                record=record,
+                stage=self._state.stage,
+                paused_from=self._state.paused_from,
+                obligations=obligation_views(self._state, self._policy, workflow.now()),
+            ),
+            **SQL_WRITE,
         )
-        if workflow.patched(PROJECTION_LOCAL_PATCH):
-            await workflow.execute_local_activity_method(
-                Projection.record_transition, projection, **SQL_WRITE_LOCAL
-            )
-        else:
-            await workflow.execute_activity_method(
-                Projection.record_transition, projection, **SQL_WRITE
-            )
         if left is not None:
             await self._tell_wave_left(left, None, record.evidence.get("reason"), record.actor)
         return municipality_view(self._state, self._policy)

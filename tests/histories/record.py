@@ -251,13 +251,6 @@ async def main_road_v2(r: Recorder) -> None:
     await r.go_live()
 
 
-async def local_projection(r: Recorder) -> None:
-    """Transitions whose SQL write is a local activity (PROJECTION_LOCAL_PATCH), one repeated."""
-    await r.move(T.SIGN_COLLABORATION, key="sign-once")
-    await r.move(T.SIGN_COLLABORATION, key="sign-once")
-    await r.move(T.EXERCISE_OPTION, T.PAUSE, T.RESUME, T.START_PREPARATION)
-
-
 PATHS: dict[str, Step] = {
     "main_road": main_road,
     "pause_resume": pause_resume,
@@ -268,7 +261,6 @@ PATHS: dict[str, Step] = {
     "deadline_through_a_pause": deadline_through_a_pause,
     # Last, so the paths before it keep their municipality numbers when re-recorded.
     "main_road_v2": main_road_v2,
-    "local_projection": local_projection,
 }
 
 

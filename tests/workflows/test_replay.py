@@ -25,7 +25,6 @@ from onboarding.domain.waves.models import WaveWorkflowInput
 from onboarding.embedded.worker import WORKFLOWS
 from workflows.migration import MigrationWorkflow
 from workflows.municipality import MunicipalityWorkflow
-from workflows.options import PROJECTION_LOCAL_PATCH
 from workflows.party import PartyWorkflow
 from workflows.wave import WaveWorkflow
 
@@ -126,10 +125,6 @@ def test_the_histories_cover_every_path() -> None:
     workflow_types: set[str] = set()
     versions: set[tuple[str, int]] = set()
     backdated: set[str] = set()  # updates recorded with a backdated time (the demo loader's)
-    # A transition's SQL write, as an activity task (before PROJECTION_LOCAL_PATCH) and
-    # as a local activity (after): files of both kinds must keep replaying.
-    transition_writes: set[str] = set()
-    patches: set[str] = set()
     continued = timers_fired = 0
     for path in FILES:
         for event in load(path).events:
@@ -152,19 +147,8 @@ def test_the_histories_cover_every_path() -> None:
                     backdated.add(request.input.name)
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
                 signals.add(event.workflow_execution_signaled_event_attributes.signal_name)
-            elif kind == EventType.EVENT_TYPE_MARKER_RECORDED:
-                marker = event.marker_recorded_event_attributes
-                if marker.marker_name == "core_patch":
-                    [patch] = converter.from_payloads(marker.details["patch-data"].payloads, [dict])
-                    patches.add(patch["id"])
-                elif marker.marker_name == "core_local_activity":
-                    [data] = converter.from_payloads(marker.details["data"].payloads, [dict])
-                    if data["activity_type"] == "record_transition":
-                        transition_writes.add("local activity")
             elif kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 scheduled = event.activity_task_scheduled_event_attributes
-                if scheduled.activity_type.name == "record_transition":
-                    transition_writes.add("activity task")
                 if scheduled.activity_type.name == "enqueue_notifications":
                     [due] = converter.from_payloads(scheduled.input.payloads, [dict])
                     messages.add(due["message_key"].split("-")[0])
@@ -199,8 +183,6 @@ def test_the_histories_cover_every_path() -> None:
         "wave_go_live",
     }, backdated
     assert continued >= 1 and timers_fired >= 4
-    assert transition_writes == {"activity task", "local activity"}, transition_writes
-    assert PROJECTION_LOCAL_PATCH in patches
 
 
 def test_a_wave_went_live_at_its_instant_and_after_the_fact() -> None:
