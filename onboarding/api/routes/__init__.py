@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends
 
 from onboarding.api.deps import enforce_access
 from onboarding.api.party_routes import party_view
+from onboarding.api.query_values import refuse_repeated_query_values
 from onboarding.api.routes import (
     audit,
     bulk,
@@ -59,7 +60,10 @@ API_MODULES = (
     engine,
     worklist,
 )
-api_router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(enforce_access)])
+api_router = APIRouter(
+    prefix=API_PREFIX,
+    dependencies=[Depends(enforce_access), Depends(refuse_repeated_query_values)],
+)
 for _module in API_MODULES:
     api_router.include_router(_module.router)
 api_router.include_router(party_view(module.router for module in API_MODULES))
