@@ -23,7 +23,8 @@ def _takes_many(annotation: Any) -> bool:
     origin = get_origin(annotation)
     if origin in (Union, UnionType):
         return any(_takes_many(arg) for arg in get_args(annotation))
-    return isinstance(origin, type) and issubclass(origin, Sequence | Set) and origin is not str
+    kind = origin if origin is not None else annotation  # `list[str]`, or a bare `list`
+    return isinstance(kind, type) and issubclass(kind, Sequence | Set) and kind not in (str, bytes)
 
 
 def _single_valued_of(dependant: Dependant) -> set[str]:

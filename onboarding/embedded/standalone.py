@@ -15,6 +15,7 @@ from onboarding.embedded.bootstrap import open_database
 from onboarding.embedded.errors import DatabaseNotReady
 from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
 from onboarding.embedded.worker import running_worker
+from onboarding.embedded.worker_process import WORKER_READY
 from onboarding.gateway.client import register_search_attributes
 from onboarding.gateway.connection import connect_to
 from onboarding.observability.logs import configure_logging
@@ -67,7 +68,7 @@ async def _worker(settings: Settings, signals: ShutdownSignals, say: Say) -> Non
             client, engine, task_queue=settings.task_queue, settings=settings
         ) as worker:
             say(
-                f"Worker polling task queue {settings.task_queue!r} on "
+                f"{WORKER_READY} {settings.task_queue!r} on "
                 f"{settings.temporal_address} (namespace {settings.temporal_namespace}). "
                 "Ctrl-C to stop."
             )

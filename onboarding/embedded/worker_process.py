@@ -25,21 +25,46 @@ from onboarding.embedded.children import dies_with_this_process
 from onboarding.embedded.errors import ServiceFailed
 from onboarding.settings import Settings
 
-# What `onboarding worker` prints once its worker runs (standalone.py).
-READY_LINE = "Worker polling task queue"
+# How `onboarding worker` (standalone.py) says its worker runs; `up` waits for it.
+WORKER_READY = "Worker polling task queue"
 START_TIMEOUT_SECONDS = 120.0
+# A cluster's connection and a service's metrics, which `up` does not use: its own
+# client talks plain gRPC to its dev server and serves no metrics, so neither may
+# its worker (TLS against the dev server would fail; a metrics port may be taken).
+NOT_FOR_THE_EMBEDDED_WORKER = (
+    "ONBOARDING_TEMPORAL_TLS",
+    "ONBOARDING_TEMPORAL_TLS_CA_FILE",
+    "ONBOARDING_TEMPORAL_TLS_CERT_FILE",
+    "ONBOARDING_TEMPORAL_TLS_KEY_FILE",
+    "ONBOARDING_TEMPORAL_TLS_SERVER_NAME",
+    "ONBOARDING_TEMPORAL_API_KEY",
+    "ONBOARDING_METRICS_PORT",
+    "ONBOARDING_TEMPORAL_METRICS_PORT",
+)
 # On top of the worker's own grace period for running activities.
 STOP_MARGIN_SECONDS = 10.0
 
 
 def worker_command(settings: Settings) -> list[str]:
-    """`python -m onboarding worker` on up's data dir (named, so a leftover is findable)."""
-    return [sys.executable, "-m", "onboarding", "worker", "--data-dir", str(settings.home)]
+    """`python -m onboarding worker` on up's data dir (named, so a leftover is findable).
+
+    -P: the working directory is not put on the module path, so a `workflows` or
+    `onboarding` package where `up` was started cannot stand in for ours.
+    """
+    return [
+        sys.executable,
+        "-P",
+        "-m",
+        "onboarding",
+        "worker",
+        "--data-dir",
+        str(settings.home),
+    ]
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:
     """Our environment, with the settings `up` decides rather than reads."""
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k.upper() not in NOT_FOR_THE_EMBEDDED_WORKER}
     env.update(
         {
             "ONBOARDING_TEMPORAL_ADDRESS": settings.temporal_address,
@@ -77,7 +102,6 @@ class WorkerProcess:
         """Until the child says its worker runs; ServiceFailed if it exits or takes too long."""
         process = self._started()
         assert process.stdout is not None
-        said: list[str] = []
         try:
             async with asyncio.timeout(timeout):
                 while True:
@@ -85,12 +109,10 @@ class WorkerProcess:
                     if not line:
                         code = await process.wait()
                         raise ServiceFailed(
-                            f"the worker exited with code {code} before it polled"
-                            f"{': ' + said[-1] if said else ''} (see the messages above)"
+                            f"the worker {_ended(code)} before it polled (see the messages above)"
                         )
-                    if line.startswith(READY_LINE):
+                    if line.startswith(WORKER_READY):
                         break
-                    said.append(line.strip())
         except TimeoutError:
             raise ServiceFailed(f"the worker did not start polling in {timeout:.0f} s") from None
         # What it says from now on (its shutdown) is not ours to print, but its pipe
@@ -100,7 +122,7 @@ class WorkerProcess:
     async def watch(self) -> None:
         """Raise ServiceFailed when the child exits (to notice it dying under us)."""
         code = await self._started().wait()
-        raise ServiceFailed(f"the worker process exited with code {code}")
+        raise ServiceFailed(f"the worker process {_ended(code)}")
 
     async def stop(self) -> int | None:
         """SIGTERM, let it finish its tasks in flight, kill it if it will not go; its code."""
@@ -130,6 +152,13 @@ class WorkerProcess:
         return self.process
 
 
+def _ended(code: int) -> str:
+    """How a child ended, for the one line the user reads."""
+    if code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with code {code}"
+
+
 async def _discard(stream: asyncio.StreamReader) -> None:
     while await stream.read(65_536):
         pass
@@ -143,9 +172,13 @@ async def running_worker_process(settings: Settings) -> AsyncIterator[WorkerProc
     try:
         yield worker
     finally:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            # A second Ctrl-C cut the clean stop short (perhaps while the API drained):
+            # no grace period for the worker either.
+            worker.kill()
         try:
             await worker.stop()
         except asyncio.CancelledError:
-            # A second Ctrl-C cut the clean stop short: leave no worker polling.
             worker.kill()
             raise
