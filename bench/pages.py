@@ -32,7 +32,18 @@ MAIN_ROAD = [
     ),
     ("exercise_option", {"case_ref": "2021/1"}, "2021-06-17"),
     ("start_preparation", {}, "2021-09-01"),
-    ("sign_service_agreement", {"document_ref": "ARK-2022/9"}, "2022-09-30"),
+    # Version 2 of the process (what the shipped region starts on): the call-off
+    # agreement before the service agreement, each naming who signed.
+    (
+        "sign_call_off_agreement",
+        {"document_ref": "ARK-2022/5", "signed_by": "rådmann"},
+        "2022-06-01",
+    ),
+    (
+        "sign_service_agreement",
+        {"document_ref": "ARK-2022/9", "signed_by": "rådmann"},
+        "2022-09-30",
+    ),
 ]
 
 
@@ -54,7 +65,8 @@ def seed(url: str, token: str) -> str:
         eligible = [
             m["number"]
             for m in api.get("/api/municipalities").json()
-            if m["stage"] in ("option_exercised", "preparing", "service_agreement_signed")
+            if m["stage"]
+            in ("option_exercised", "preparing", "call_off_signed", "service_agreement_signed")
         ]
         for number in eligible[:12]:
             api.post("/api/waves/bench-wave/members", json={"number": number}).raise_for_status()
@@ -98,6 +110,7 @@ def measure(up: Up, rounds: int) -> int:
     number = seed(up.url, token)
     pages = {
         "dashboard": "/",
+        "work list": "/worklist",
         "dashboard as of a date": "/?as_of=2022-10-11",
         "municipality": f"/municipalities/{number}",
         "transition form": f"/municipalities/{number}/transitions/sign_service_agreement",
