@@ -28,3 +28,10 @@ def dies_with_this_process() -> Callable[[], None] | None:
         return None
     parent = os.getpid()
     return lambda: _die_with_parent(parent)
+
+
+def how_it_ended(code: int) -> str:
+    """A child's exit status in words, for the one line the user reads."""
+    if code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with code {code}"

@@ -8,7 +8,6 @@ It runs in a session of its own, so a Ctrl-C in the terminal reaches only
 
 import asyncio
 import contextlib
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from temporalio.converter import PayloadCodec
 from temporalio.service import RPCError
 
 from onboarding.embedded.binaries import find_binary
-from onboarding.embedded.children import dies_with_this_process
+from onboarding.embedded.children import dies_with_this_process, how_it_ended
 from onboarding.embedded.errors import DevServerFailed
 from onboarding.gateway.client import connect
 from workflows.names import SEARCH_ATTRIBUTES
@@ -195,10 +194,9 @@ class DevServer:
         code = self.process.poll()
         if code is None:
             return
-        if code < 0:
-            reason = f"was killed by {signal.Signals(-code).name}"
-        else:
-            reason = f"exited with code {code}: {self.last_log_line()}"
+        reason = how_it_ended(code)
+        if code >= 0:
+            reason += f": {self.last_log_line()}"
         raise DevServerFailed(f"the Temporal dev server {reason} (log: {self.options.log_file})")
 
     async def watch(self) -> None:

@@ -8,7 +8,7 @@ main task, for when a clean stop hangs; cleanups in `finally` still run.
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -49,14 +49,24 @@ class ShutdownSignals:
             return
         self.requested.set()
 
-    async def until(self, step: Awaitable[T]) -> T:
-        """Await `step` unless a stop is requested first (then raise StopRequested)."""
+    async def until(
+        self, step: Awaitable[T], services: Mapping[str, "asyncio.Task[None]"] | None = None
+    ) -> T:
+        """Await `step` unless a stop is requested first (then raise StopRequested).
+
+        `services` are what the step needs (the worker, the dev server): one that
+        ends first ends the step with why it ended, rather than leaving the step
+        to wait for its own time-outs.
+        """
+        watched = dict(services or {})
         task = asyncio.ensure_future(step)
         stop = asyncio.ensure_future(self.requested.wait())
         try:
-            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({task, stop, *watched.values()}, return_when=asyncio.FIRST_COMPLETED)
             if task.done():
                 return task.result()
+            if not self.requested.is_set():
+                self._raise_why_one_ended(watched)
             raise StopRequested()
         finally:
             stop.cancel()
@@ -65,15 +75,20 @@ class ShutdownSignals:
                 # Let the step run its own cleanups before the caller runs theirs.
                 await asyncio.gather(task, return_exceptions=True)
 
-    async def stopped(self, services: dict[str, "asyncio.Task[None]"]) -> None:
+    async def stopped(self, services: Mapping[str, "asyncio.Task[None]"]) -> None:
         """Wait for a stop request; if a service ends first, raise why it ended."""
         stop = asyncio.ensure_future(self.requested.wait())
         try:
             await asyncio.wait({stop, *services.values()}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stop.cancel()
+        if not self.requested.is_set():
+            self._raise_why_one_ended(services)
+
+    @staticmethod
+    def _raise_why_one_ended(services: Mapping[str, "asyncio.Task[None]"]) -> None:
         for name, task in services.items():
-            if task.done() and not self.requested.is_set():
+            if task.done():
                 error = task.exception() if not task.cancelled() else None
                 if isinstance(error, EmbeddedError):
                     raise error

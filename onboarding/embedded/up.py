@@ -6,17 +6,16 @@ stops us (Ctrl-C, SIGTERM, a failure half-way) leaves no process behind. The
 worker runs as a child process (worker_process.py); the dev server goes last,
 after the worker has stopped polling it.
 
-The dev server is launched first, before this process imports the API's and
-the worker's modules and migrates the read model: those take seconds of CPU,
+The dev server is launched first, before this process imports the API's
+modules and migrates the read model: those take seconds of CPU,
 and the dev server boots meanwhile in a process of its own (#21).
 """
 
 import asyncio
 import contextlib
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from onboarding.embedded.datadir import DataDir, ensure_fresh_data_dir
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
@@ -25,7 +24,6 @@ from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
 from onboarding.settings import Settings
 
 Say = Callable[[str], None]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -132,14 +130,13 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
         await signals.until(worker.wait_ready())
         worker_watch = asyncio.create_task(worker.watch(), name="worker watch")
         stack.callback(worker_watch.cancel)
+        # What the region's load needs: one of them dying ends the load with why.
+        needs = {"worker": worker_watch, "Temporal dev server": watch}
         if not options.demo:
             # The demo registers the region of 2015 instead, and the reforms since.
             await signals.until(
-                _while_running(
-                    load_region_once(client, engine, data=data, settings=settings, say=say),
-                    worker_watch,
-                    watch,
-                )
+                load_region_once(client, engine, data=data, settings=settings, say=say),
+                needs,
             )
         # Served once the region is in: an API that answers has every municipality.
         api = await signals.until(
@@ -149,33 +146,12 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
         )
         if options.demo:
             loaded = await signals.until(
-                _while_running(
-                    load_demo_region(engine, api_url=options.api_url, say=say), worker_watch, watch
-                )
+                load_demo_region(engine, api_url=options.api_url, say=say), needs
             )
             data.mark_region_loaded(loaded.municipalities)
         _announce(options, settings, dev_options, say)
-        await signals.stopped({"worker": worker_watch, "API": api, "Temporal dev server": watch})
+        await signals.stopped({**needs, "API": api})
         say("Stopping ...")
-
-
-async def _while_running(step: Awaitable[T], *services: "asyncio.Task[None]") -> T:
-    """`step`, unless a service it needs ends first: then why that service ended.
-
-    A worker or dev server dying during the region's load would otherwise leave
-    the load waiting for its requests' time-outs and failing for another reason.
-    """
-    task = asyncio.ensure_future(step)
-    try:
-        await asyncio.wait({task, *services}, return_when=asyncio.FIRST_COMPLETED)
-        for service in services:
-            if service.done():
-                service.result()  # raises why it ended
-        return task.result()
-    finally:
-        if not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
 
 
 def _announce(

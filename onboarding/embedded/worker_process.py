@@ -21,7 +21,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 
-from onboarding.embedded.children import dies_with_this_process
+from onboarding.embedded.children import dies_with_this_process, how_it_ended
 from onboarding.embedded.errors import ServiceFailed
 from onboarding.settings import Settings
 
@@ -109,7 +109,8 @@ class WorkerProcess:
                     if not line:
                         code = await process.wait()
                         raise ServiceFailed(
-                            f"the worker {_ended(code)} before it polled (see the messages above)"
+                            f"the worker {how_it_ended(code)} before it polled "
+                            "(see the messages above)"
                         )
                     if line.startswith(WORKER_READY):
                         break
@@ -122,7 +123,7 @@ class WorkerProcess:
     async def watch(self) -> None:
         """Raise ServiceFailed when the child exits (to notice it dying under us)."""
         code = await self._started().wait()
-        raise ServiceFailed(f"the worker process {_ended(code)}")
+        raise ServiceFailed(f"the worker process {how_it_ended(code)}")
 
     async def stop(self) -> int | None:
         """SIGTERM, let it finish its tasks in flight, kill it if it will not go; its code."""
@@ -150,13 +151,6 @@ class WorkerProcess:
         if self.process is None:
             raise ServiceFailed("the worker process was not started")
         return self.process
-
-
-def _ended(code: int) -> str:
-    """How a child ended, for the one line the user reads."""
-    if code < 0:
-        return f"was killed by {signal.Signals(-code).name}"
-    return f"exited with code {code}"
 
 
 async def _discard(stream: asyncio.StreamReader) -> None:

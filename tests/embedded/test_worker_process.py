@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from onboarding.embedded.errors import ServiceFailed
-from onboarding.embedded.up import _while_running
+from onboarding.embedded.signals import ShutdownSignals
 from onboarding.embedded.worker_process import (
     running_worker_process,
     worker_command,
@@ -60,6 +60,9 @@ async def test_a_child_that_cannot_start_is_reported_and_gone(tmp_path: Path) ->
 
 
 async def test_a_service_that_ends_during_a_step_ends_the_step_with_its_reason() -> None:
+    # How up loads the region: until(load, the services it needs).
+    signals = ShutdownSignals()
+
     async def dies() -> None:
         await asyncio.sleep(0.01)
         raise ServiceFailed("the worker process was killed by SIGKILL")
@@ -70,11 +73,11 @@ async def test_a_service_that_ends_during_a_step_ends_the_step_with_its_reason()
 
     service = asyncio.create_task(dies())
     with pytest.raises(ServiceFailed, match="killed by SIGKILL"):
-        await _while_running(long_step(), service)
+        await signals.until(long_step(), {"worker": service})
 
     async def quick_step() -> int:
         return 2
 
     running = asyncio.create_task(asyncio.sleep(60))
-    assert await _while_running(quick_step(), running) == 2
+    assert await signals.until(quick_step(), {"worker": running}) == 2
     running.cancel()
