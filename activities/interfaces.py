@@ -25,6 +25,7 @@ from onboarding.domain.parties.models import (
 )
 from onboarding.domain.process.migration_plan import MigrationProjection
 from onboarding.domain.waves.models import (
+    ChecklistItemsProjection,
     ChecklistProjection,
     MemberCall,
     MemberCallResult,
@@ -98,6 +99,11 @@ class Waves:
     @activity.defn(name="record_checklist")
     def record_checklist(self, projection: ChecklistProjection) -> None:
         """Append a checklist completion (once) and refresh the member's obligations."""
+        raise NotImplementedError(_ON_THE_WORKER)
+
+    @activity.defn(name="record_checklist_items")
+    def record_checklist_items(self, projection: ChecklistItemsProjection) -> None:
+        """Append checklist completions (once each) and refresh the member's obligations."""
         raise NotImplementedError(_ON_THE_WORKER)
 
     @activity.defn(name="call_member")

@@ -25,6 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities import interfaces
 from onboarding.domain.errors import UnknownMunicipality
 from onboarding.domain.waves.models import (
+    ChecklistItemsProjection,
     ChecklistProjection,
     MemberCall,
     MemberCallResult,
@@ -57,6 +58,11 @@ class WaveActivities(interfaces.Waves):
     def record_checklist(self, projection: ChecklistProjection) -> None:
         """Append a checklist completion (once) and refresh the member's obligations."""
         waves.record_checklist(self._engine, projection)
+
+    @activity.defn(name="record_checklist_items")
+    def record_checklist_items(self, projection: ChecklistItemsProjection) -> None:
+        """Append checklist completions (once each) and refresh the member's obligations."""
+        waves.record_checklist_items(self._engine, projection)
 
     @activity.defn(name="call_member")
     async def call_member(self, call: MemberCall) -> MemberCallResult:

@@ -103,6 +103,7 @@ API_RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{M}/waves"): READ_OWN,
     ("GET", f"{M}/contacts"): READ_OWN,
     ("PUT", f"{M}/contacts"): WRITE_OWN,
+    ("POST", f"{M}/checklist"): WRITE_OWN,
     ("POST", f"{M}/checklist/{{item}}"): WRITE_OWN,
     ("POST", f"{M}/transitions"): WRITE,
     ("POST", f"{M}/corrections"): WRITE,

@@ -99,6 +99,8 @@ with workflow.unsafe.imports_passed_through():
     from onboarding.domain.waves.membership import membership_result
     from onboarding.domain.waves.models import (
         ChecklistCommand,
+        ChecklistItemsCommand,
+        ChecklistItemsProjection,
         ChecklistItemView,
         ChecklistProjection,
         ChecklistView,
@@ -526,6 +528,33 @@ class PartyWorkflow:
         with refusals():
             if not readiness.already_done(self._state, command):
                 readiness.check_completion(self._state, self._policy, command, now=workflow.now())
+
+    @workflow.update
+    async def complete_checklist_items(self, command: ChecklistItemsCommand) -> ChecklistView:
+        """Mark several checklist items done at once (all or none): one write for them all."""
+        async with self._lock:
+            with refusals():
+                completions = readiness.complete_checklist_items(
+                    self._state, self._policy, command, now=workflow.now()
+                )
+            if completions:
+                self._timer.rearm()
+                await workflow.execute_activity_method(
+                    Waves.record_checklist_items,
+                    ChecklistItemsProjection(
+                        municipality=self._state.municipality,
+                        completions=completions,
+                        obligations=obligation_views(self._state, self._policy, workflow.now()),
+                    ),
+                    **SQL_WRITE,
+                )
+            return readiness.checklist_view(self._state, self._policy)
+
+    @complete_checklist_items.validator
+    def validate_complete_checklist_items(self, command: ChecklistItemsCommand) -> None:
+        """Reject the request if any item would be rejected on its own, or is given twice."""
+        with refusals():
+            readiness.check_items(self._state, self._policy, command.commands, now=workflow.now())
 
     # -- recording -----------------------------------------------------------
 

@@ -283,6 +283,10 @@ class ApiClient:
         """POST /api/municipalities/{number}/checklist/{item}."""
         return self._request("POST", one_party(number, f"/checklist/{item}"), json=body)
 
+    def complete_items(self, number: str, body: dict[str, Any]) -> Any:
+        """POST /api/municipalities/{number}/checklist: several items, all or none."""
+        return self._request("POST", one_party(number, "/checklist"), json=body)
+
     def reconcile(self, *, dry_run: bool) -> Any:
         """POST /api/reconcile: compare the read model with the workflows (and repair)."""
         # Every municipality is asked: give it minutes, not the usual 30 s.

@@ -111,22 +111,27 @@ def show_checklist(api: ApiClient, *, number: str, json: bool) -> None:
     _emit(view, json=json, render=wave_output.checklist)
 
 
-def complete_item(
+def complete_items(
     api: ApiClient,
     *,
     number: str,
-    item: str,
+    items: list[str],
     on: str | None,
     evidence: list[str],
     comment: str | None,
     json: bool,
 ) -> None:
-    """Mark a checklist item done."""
+    """Mark checklist items done: one item at its own route, several in one request."""
     number = inputs.party_id(number)
     body: dict[str, Any] = {"evidence": inputs.evidence(evidence)}
     if on is not None:
         body["done_on"] = inputs.iso_date(on, option="--on").isoformat()
     if comment is not None:
         body["comment"] = comment
-    view = api.complete_item(number, inputs.checklist_item(item), body)
-    _emit(view, json=json, render=lambda v: wave_output.item_done(number, v))
+    chosen = [inputs.checklist_item(item) for item in items]
+    if len(chosen) == 1:
+        view = api.complete_item(number, chosen[0], body)
+        _emit(view, json=json, render=lambda v: wave_output.item_done(number, v))
+        return
+    checklist = api.complete_items(number, {"items": [{"item": i, **body} for i in chosen]})
+    _emit(checklist, json=json, render=lambda v: wave_output.items_done(number, chosen, v))

@@ -181,10 +181,11 @@ def checklist_show(number: Number, json: Json = False) -> None:
 @checklist_app.command("done")
 def checklist_done(
     number: Number,
-    item: Annotated[
-        str,
+    items: Annotated[
+        list[str],
         typer.Argument(
-            help=f"One of: {', '.join(CHECKLIST_ITEMS)}.",
+            metavar="ITEM...",
+            help=f"One or more of: {', '.join(CHECKLIST_ITEMS)} (several: all or none).",
             autocompletion=lambda: list(CHECKLIST_ITEMS),
         ),
     ],
@@ -196,11 +197,11 @@ def checklist_done(
     comment: Comment = None,
     json: Json = False,
 ) -> None:
-    """Mark a checklist item done, with its date and evidence."""
+    """Mark checklist items done, with their date and evidence (several: one request)."""
     remote(
-        wave_actions.complete_item,
+        wave_actions.complete_items,
         number=number,
-        item=item,
+        items=items,
         on=on,
         evidence=evidence or [],
         comment=comment,

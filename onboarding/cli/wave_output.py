@@ -147,3 +147,9 @@ def checklist(view: Mapping[str, Any]) -> str:
 def item_done(number: str, item: Mapping[str, Any]) -> str:
     done = item.get("done") or {}
     return f"{number}: {item.get('id')} done on {done.get('done_on')}"
+
+
+def items_done(number: str, items: list[str], checklist: Mapping[str, Any]) -> str:
+    """One line per item of the request, from the checklist the server answered."""
+    by_id = {item.get("id"): item for item in checklist.get("items") or []}
+    return "\n".join(item_done(number, by_id.get(item) or {"id": item}) for item in items)

@@ -70,6 +70,7 @@ def build_worker(
             notifications.deliver_notifications,
             waves.record_wave,
             waves.record_checklist,
+            waves.record_checklist_items,
             waves.call_member,
             migrations.migrate_party,
         ],

@@ -19,6 +19,7 @@ from onboarding.domain.recording import recording
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,
+    ChecklistItemsCommand,
     ChecklistItemView,
     ChecklistView,
     DecisionCommand,
@@ -145,6 +146,19 @@ async def complete_item(
         # Marking an item done twice answers the first marking: safe to repeat.
         return await surviving_continue_as_new(
             lambda: handle.execute_update(PartyWorkflow.complete_checklist_item, command),
+            repeatable=True,
+        )
+
+
+async def complete_items(
+    client: Client, number: str, command: ChecklistItemsCommand
+) -> ChecklistView:
+    """Mark several checklist items done at once (all or none); the checklist after them."""
+    handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
+    with engine_errors(number):
+        # Items already done with the same date are repeats: safe to repeat as a whole.
+        return await surviving_continue_as_new(
+            lambda: handle.execute_update(PartyWorkflow.complete_checklist_items, command),
             repeatable=True,
         )
 

@@ -427,6 +427,12 @@ async def _checklist(w: World) -> Call:
     return Call("POST", f"/api/municipalities/{number}/checklist/{item}", json=body, number=number)
 
 
+async def _checklist_items(w: World) -> Call:
+    number, item = await w.open_item()
+    body = {"items": [{"item": item, "evidence": {"document_ref": f"{item}-report"}}]}
+    return Call("POST", f"/api/municipalities/{number}/checklist", json=body, number=number)
+
+
 async def _transition(w: World) -> Call:
     number = await w.fresh()
     return Call("POST", f"/api/municipalities/{number}/transitions", json=SIGN, number=number)
@@ -565,6 +571,7 @@ API_CALLS: dict[tuple[str, str], Factory] = {
     ("GET", f"{M}/waves"): _own(f"{M}/waves"),
     ("GET", f"{M}/contacts"): _own(f"{M}/contacts"),
     ("PUT", f"{M}/contacts"): _contacts,
+    ("POST", f"{M}/checklist"): _checklist_items,
     ("POST", f"{M}/checklist/{{item}}"): _checklist,
     ("POST", f"{M}/transitions"): _transition,
     ("POST", f"{M}/corrections"): _correction,

@@ -42,6 +42,58 @@ async def optioned(api: Api, *more: dict[str, Any]) -> str:
     return number
 
 
+async def test_several_items_done_in_one_request_all_or_none(api: Api) -> None:
+    wave = await create(api)
+    number = await optioned(api, SIGN_AGREEMENT)
+    added = await api.post(f"/api/waves/{wave['id']}/members", {"number": number})
+    assert added.status_code == 200, added.text
+    path = f"/api/municipalities/{number}/checklist"
+    today = today_in_oslo()
+    earlier, tomorrow = (today - timedelta(days=3)).isoformat(), today + timedelta(days=1)
+    first, second, third = ({"item": item} for item in ITEMS[:3])
+
+    async def done() -> dict[str, Any]:
+        items = (await api.get(path)).json()["items"]
+        return {i["id"]: i["done"]["done_on"] for i in items if i["done"] is not None}
+
+    # One item refused refuses them all, named as in the body; nothing is done.
+    future = {**second, "done_on": tomorrow.isoformat()}
+    assert_rejected(await api.post(path, {"items": [first, future]}), "items.1.done_on")
+    assert_rejected(await api.post(path, {"items": [first, {"item": "coffee"}]}), "items.1.item")
+    assert_rejected(await api.post(path, {"items": [first, second, first]}), "items.2.item")
+    assert_rejected(await api.post(path, {"items": []}), "items")
+    coloured = {"items": [{**first, "colour": "blue"}]}
+    assert_rejected(await api.post(path, coloured), "items.0.colour")
+    assert await done() == {}
+
+    evidence = {"document_ref": "ROS-7"}
+    answer = await api.post(
+        path, {"items": [{**first, "done_on": earlier, "evidence": evidence}, second]}
+    )
+    assert answer.status_code == 200, answer.text
+    checklist = answer.json()
+    assert checklist["wave_id"] == wave["id"]
+    by_id = {i["id"]: i for i in checklist["items"]}
+    assert by_id[ITEMS[0]]["done"]["evidence"] == evidence
+    assert by_id[ITEMS[1]]["done"]["actor"]["role"] == "coordinator"
+    assert await done() == {ITEMS[0]: earlier, ITEMS[1]: today.isoformat()}
+
+    # A repeat changes nothing; a done item with another date is refused, with the rest.
+    again = await api.post(path, {"items": [{**first, "done_on": earlier}, second]})
+    assert again.status_code == 200, again.text
+    rewritten = [{**first, "done_on": today.isoformat()}, third]
+    assert_rejected(await api.post(path, {"items": rewritten}), "items.0.done_on")
+    assert await done() == {ITEMS[0]: earlier, ITEMS[1]: today.isoformat()}
+    timeline = (await api.get(f"/api/municipalities/{number}/timeline")).json()
+    assert [e["kind"] for e in timeline].count("checklist_completion") == 2
+
+    rest = await api.post(path, {"items": [{"item": item} for item in ITEMS[2:]]})
+    assert rest.status_code == 200, rest.text
+    assert rest.json()["go_live_blockers"] == []
+    ready = await api.move(number, {"trigger": "approve_go_live"})
+    assert ready["stage"] == "ready"
+
+
 async def test_create_list_and_show_a_wave(api: Api) -> None:
     wave = await create(api, health_trust="Helse Møre og Romsdal HF")
     assert (wave["status"], wave["go_live_at"]) == ("planned", SPRING)

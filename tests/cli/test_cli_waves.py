@@ -87,13 +87,28 @@ async def test_a_wave_from_the_command_line(served: Served) -> None:
     carried = json.loads((await served.run("checklist", "show", number, "--json")).stdout)
     assert carried["wave_id"] == later
     assert [i["id"] for i in carried["items"] if i["done"]] == ["technical_infrastructure"]
+    # Several items: one request, all or none (a repeat of a done one changes nothing).
+    refused = await served.run(
+        "checklist", "done", number, "integrations_tested", "super_users_trained",
+        "technical_infrastructure", "--on", "2026-01-06",
+    )  # fmt: skip
+    assert "items.2.done_on" in one_line_error(refused), refused.output
+    several = await served.run(
+        "checklist", "done", number, "integrations_tested", "super_users_trained",
+        "--on", "2026-01-06",
+    )  # fmt: skip
+    assert several.exit_code == 0, several.output
+    assert several.stdout.splitlines() == [
+        f"{number}: integrations_tested done on 2026-01-06",
+        f"{number}: super_users_trained done on 2026-01-06",
+    ]
 
     decided = await served.run("wave", "decide", wave, "approve", "-e", "document_ref=minutes")
     assert decided.exit_code == 0, decided.output
     assert "frozen" in decided.stdout
     blockers = await served.run("wave", "blockers", later, role=Role.VIEWER)
     assert blockers.exit_code == 0, blockers.output
-    assert "checklist item integrations_tested not done" in blockers.stdout
+    assert "checklist item end_user_training_started not done" in blockers.stdout
     program = await served.run("wave", "blockers", "--json", role=Role.VIEWER)
     assert json.loads(program.stdout)["members"] == 1
 

@@ -96,6 +96,7 @@ API: dict[tuple[str, str], Expect] = {
     ("GET", f"{M}/waves"): read(OWN_READ),
     ("GET", f"{M}/contacts"): read(OWN_READ),
     ("PUT", f"{M}/contacts"): write(OWN_WRITE, "contact_change"),
+    ("POST", f"{M}/checklist"): write(OWN_WRITE, "checklist_completion"),
     ("POST", f"{M}/checklist/{{item}}"): write(OWN_WRITE, "checklist_completion"),
     # One municipality, staff only.
     ("POST", f"{M}/transitions"): write(WRITERS, "audit_event"),

@@ -59,6 +59,7 @@ from onboarding.domain.vocabulary import Trigger as T
 from onboarding.domain.waves.models import (
     AddMemberCommand,
     ChecklistCommand,
+    ChecklistItemsCommand,
     Decision,
     DecisionCommand,
     RemoveMemberCommand,
@@ -424,9 +425,21 @@ async def wave_after_the_fact(session: WaveSession, out: Path) -> list[Path]:
 
 async def backdated(session: WaveSession, out: Path) -> list[Path]:
     """The demo loader's road (#21): transitions, a wave recorded after the fact with its
-    members, a move, checklist items, the approval and the decision, each backdated to a
-    day of its own a year and more before the server's now."""
-    member = session.member("7104")
+    members, a move, checklist items one by one, the approval and the decision, each
+    backdated to a day of its own a year and more before the server's now."""
+    return await _backdated(session, out, "7104", "backdated", items_at_once=False)
+
+
+async def backdated_items(session: WaveSession, out: Path) -> list[Path]:
+    """The demo loader's road since its checklists go in one request: as `backdated`,
+    every checklist item done in one update."""
+    return await _backdated(session, out, "7105", "backdated_items", items_at_once=True)
+
+
+async def _backdated(
+    session: WaveSession, out: Path, number: str, name: str, *, items_at_once: bool
+) -> list[Path]:
+    member = session.member(number)
     await member.start()
     now = await session.env.get_current_time()
     day = oslo_date(now) - timedelta(days=500)
@@ -473,18 +486,21 @@ async def backdated(session: WaveSession, out: Path) -> list[Path]:
             recorded_at=at(70),
         ),
     )
-    for item in member.process.checklist:
-        await wave_engine.complete_item(
-            session.client,
-            member.number,
-            ChecklistCommand(
-                item=item.id.value,
-                done_on=at(80).date(),
-                evidence={"document_ref": f"{item.id.value}-ok"},
-                actor=ACTOR,
-                recorded_at=at(80),
-            ),
+    done = [
+        ChecklistCommand(
+            item=item.id.value,
+            done_on=at(80).date(),
+            evidence={"document_ref": f"{item.id.value}-ok"},
+            actor=ACTOR,
+            recorded_at=at(80),
         )
+        for item in member.process.checklist
+    ]
+    if items_at_once:
+        items = ChecklistItemsCommand(commands=done)
+        await wave_engine.complete_items(session.client, member.number, items)
+    for one in [] if items_at_once else done:
+        await wave_engine.complete_item(session.client, member.number, one)
     approve = command(T.APPROVE_GO_LIVE, effective_on=at(103).date())
     await gateway.transition(
         session.client, member.number, approve.model_copy(update={"recorded_at": at(103)})
@@ -500,7 +516,7 @@ async def backdated(session: WaveSession, out: Path) -> list[Path]:
         ),
     )
     return await write_and_end(
-        [(wave.handle, "backdated_wave"), (member.handle, "backdated_member")], out
+        [(wave.handle, f"{name}_wave"), (member.handle, f"{name}_member")], out
     )
 
 
@@ -704,6 +720,7 @@ SESSIONS: dict[str, SessionPath] = {
     "waves": waves,
     "wave_after_the_fact": wave_after_the_fact,
     "backdated": backdated,
+    "backdated_items": backdated_items,
     "corrections": corrections,
     "migration": migration,
     "mixed_wave": mixed_wave,

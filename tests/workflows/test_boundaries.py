@@ -78,6 +78,7 @@ def test_the_activity_names_stay_as_recorded_in_histories() -> None:
         "deliver_notifications",
         "record_wave",
         "record_checklist",
+        "record_checklist_items",
         "call_member",
         "record_migration",
         "migrate_party",

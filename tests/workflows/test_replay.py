@@ -143,7 +143,10 @@ def test_the_histories_cover_every_path() -> None:
                 [arg] = converter.from_payloads(request.input.args.payloads, [dict])
                 if request.input.name == "transition":
                     triggers.add(arg["trigger"])
-                if isinstance(arg, dict) and arg.get("recorded_at"):
+                commands = arg.get("commands", []) if isinstance(arg, dict) else []
+                if isinstance(arg, dict) and (
+                    arg.get("recorded_at") or any(c.get("recorded_at") for c in commands)
+                ):
                     backdated.add(request.input.name)
             elif kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
                 signals.add(event.workflow_execution_signaled_event_attributes.signal_name)
@@ -177,6 +180,7 @@ def test_the_histories_cover_every_path() -> None:
     assert backdated == {
         "transition",
         "complete_checklist_item",
+        "complete_checklist_items",
         "add_member",
         "reschedule",
         "decide",

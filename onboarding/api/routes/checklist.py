@@ -17,6 +17,8 @@ from onboarding.api.routes.municipalities import NumberPath
 from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.waves.models import (
     ChecklistCommand,
+    ChecklistItemsCommand,
+    ChecklistItemsRequest,
     ChecklistItemView,
     ChecklistRequest,
     ChecklistView,
@@ -62,3 +64,28 @@ async def complete_item(
     await require_known(engine, number)
     command = ChecklistCommand(**request.model_dump(), item=item, actor=actor)
     return await wave_engine.complete_item(client, number, command)
+
+
+@router.post("/{number}/checklist", responses=error_responses(404, 503))
+async def complete_items(
+    number: NumberPath,
+    request: ChecklistItemsRequest,
+    engine: EngineDep,
+    client: TemporalDep,
+    actor: CoordinatorActor,
+    http: Request,
+) -> ChecklistView:
+    """Mark several items done at once, each with its own date and evidence: all or none.
+
+    An item refused on its own (unknown, a future date, a done item with another
+    date) or given twice refuses the whole request, naming it (`items.2.done_on`);
+    an item already done with the same date changes nothing. Answers the checklist.
+    """
+    refuse_backdating(http, any(item.recorded_at is not None for item in request.items))
+    await require_known(engine, number)
+    commands = [
+        ChecklistCommand(**item.model_dump(exclude={"item"}), item=item.item, actor=actor)
+        for item in request.items
+    ]
+    command = ChecklistItemsCommand(commands=commands)
+    return await wave_engine.complete_items(client, number, command)

@@ -89,6 +89,36 @@ class ChecklistCommand(ChecklistRequest):
     actor: Actor
 
 
+# At most this many items in one request: more than any template has (six by default).
+MAX_ITEMS_AT_ONCE = 50
+
+
+class ChecklistItemRequest(ChecklistRequest):
+    """One item of a request that marks several done at once."""
+
+    item: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")] = Field(
+        description="checklist item, e.g. integrations_tested"
+    )
+
+
+class ChecklistItemsRequest(BaseModel):
+    """Mark several checklist items done in one request (API body): all of them or none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[ChecklistItemRequest] = Field(
+        min_length=1,
+        max_length=MAX_ITEMS_AT_ONCE,
+        description="each item once; one already done with the same date changes nothing",
+    )
+
+
+class ChecklistItemsCommand(BaseModel):
+    """The municipality update's input: several items done, in the order given."""
+
+    commands: list[ChecklistCommand]
+
+
 class ChecklistItemView(BaseModel):
     """One checklist item of a member: its deadline, and when and how it was done."""
 
@@ -390,6 +420,14 @@ class ChecklistProjection(BaseModel):
 
     municipality: Party  # the party (any kind); the name payloads have always used
     completion: ChecklistCompletion
+    obligations: list[ObligationView]
+
+
+class ChecklistItemsProjection(BaseModel):
+    """Activity input: several checklist items done at once, and the obligations after them."""
+
+    municipality: Party
+    completions: list[ChecklistCompletion]
     obligations: list[ObligationView]
 
 

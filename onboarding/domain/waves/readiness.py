@@ -8,6 +8,8 @@ party's own: `go_live_blockers` in parties/transitions.py). Nothing here does
 I/O or reads a clock: `now` comes from the workflow.
 """
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from onboarding.domain.calendar import oslo_date
@@ -24,7 +26,12 @@ from onboarding.domain.parties.transitions import go_live_blockers
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.domain.recording import Recording, recording
 from onboarding.domain.vocabulary import MUNICIPALITY_WAVE_STAGES, Stage, Trigger
-from onboarding.domain.waves.models import ChecklistCommand, ChecklistItemView, ChecklistView
+from onboarding.domain.waves.models import (
+    ChecklistCommand,
+    ChecklistItemsCommand,
+    ChecklistItemView,
+    ChecklistView,
+)
 
 # Stages from which a municipality may be put in a wave ("from option_exercised on").
 # The municipality process's; a party's own are its definition's wave_stages.
@@ -165,6 +172,54 @@ def complete_checklist_item(
     )
     complete_item(state, completion)
     return completion
+
+
+@contextmanager
+def _at(index: int) -> Iterator[None]:
+    """Name a refused item's field as the request's body does: `items.2.done_on`."""
+    try:
+        yield
+    except RequestRejected as refused:
+        raise RequestRejected(f"items.{index}.{refused.field}", refused.message) from None
+
+
+def check_items(
+    state: MunicipalityState,
+    policy: ReminderPolicy,
+    commands: Sequence[ChecklistCommand],
+    *,
+    now: datetime,
+) -> None:
+    """Refuse the whole request if any item would be refused on its own, or comes twice."""
+    named: set[str] = set()
+    for index, command in enumerate(commands):
+        with _at(index):
+            if command.item in named:
+                raise RequestRejected("item", f"{command.item} is given twice; give each once")
+            named.add(command.item)
+            if not already_done(state, command):
+                check_completion(state, policy, command, now=now)
+
+
+def complete_checklist_items(
+    state: MunicipalityState,
+    policy: ReminderPolicy,
+    command: ChecklistItemsCommand,
+    *,
+    now: datetime,
+) -> list[ChecklistCompletion]:
+    """Check every item first (check_items), then mark those not done yet done, in order.
+
+    All or nothing: one refused item refuses the request before anything
+    changes. Items already done with the same date are repeats and change
+    nothing, so the returned completions are only the new ones.
+    """
+    check_items(state, policy, command.commands, now=now)
+    return [
+        complete_checklist_item(state, policy, item, now=now)
+        for item in command.commands
+        if not already_done(state, item)
+    ]
 
 
 def checklist_item(
