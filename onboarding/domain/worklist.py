@@ -148,21 +148,3 @@ def stuck_reason(
     if (today - last_transition_on).days >= STALE_DAYS:
         return StuckReason.STALE
     return None
-
-
-def counts_of(
-    *,
-    overdue: list[DeadlineItem],
-    due: list[DeadlineItem],
-    blocked: list[BlockedMember],
-    failed: list[FailedNotification],
-    stuck: list[StuckParty],
-) -> WorklistCounts:
-    """The counts at the top of the list."""
-    return WorklistCounts(
-        due=len(due),
-        overdue=len(overdue),
-        blocked=len(blocked),
-        failed_notifications=len(failed),
-        stuck=len(stuck),
-    )

@@ -1,14 +1,19 @@
 """The coordinator's work list from the read model, in a fixed number of queries.
 
-One query reads the parties the filters let through; the obligations, the
-failed outbox rows and each party's latest transition are read with those
-parties as a subquery (never a query per party), and the wave blockers come
-from store.waves.blockers_of (four queries for every wave at once).
+One query reads the parties the filters let through with each one's latest
+transition (from the log's index, never the whole log); the obligations and
+the failed outbox rows are read with those parties as a subquery (never a
+query per party), and the wave blockers come from store.waves.blockers_of
+(four queries for every wave at once). At the size of a country (10,000
+parties, a million events: bench/pages_scale.py) the page asks for the first
+rows of each part only, and models are made for those alone.
 """
 
 from datetime import date, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, true
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -23,9 +28,10 @@ from onboarding.domain.worklist import (
     FailedNotification,
     PartyRef,
     StuckParty,
+    StuckReason,
     Worklist,
+    WorklistCounts,
     WorklistFilters,
-    counts_of,
     stuck_reason,
 )
 from onboarding.store.database import utc
@@ -56,7 +62,20 @@ def _party_ids(filters: WorklistFilters) -> SelectOfScalar[str]:
     return query
 
 
-def _ref(row: MunicipalityRow) -> PartyRef:
+class _Party(NamedTuple):
+    """A party's row as the work list reads it, with its log's latest transition."""
+
+    number: str
+    name: str
+    kind: str
+    stage: str
+    health_trust: str
+    last_seq: int
+    log_seq: int | None
+    last_on: date | None
+
+
+def _ref(row: _Party) -> PartyRef:
     return PartyRef(
         id=row.number,
         name=row.name,
@@ -66,22 +85,77 @@ def _ref(row: MunicipalityRow) -> PartyRef:
     )
 
 
+def _parties(session: Session, ids: SelectOfScalar[str], dialect: str) -> dict[str, _Party]:
+    """The parties the filters let through, with their log's latest seq and effective date.
+
+    Plain columns, and each party's latest transition one probe of
+    ix_audit_event_latest (municipality, effective_on, seq), as
+    point_in_time.latest_per_party reads it (the order by effective date is the
+    order by seq): never the whole log grouped, which at the size of a country
+    holds a million events. PostgreSQL probes with LATERAL; SQLite, which has
+    none, probes for the event's id and fetches it by rowid.
+    """
+    party = MunicipalityRow.__table__  # type: ignore[attr-defined]
+    audit = AuditEventRow.__table__  # type: ignore[attr-defined]
+    log = audit.alias("log")
+    newest = (
+        core_select(log.c.id, log.c.seq, log.c.effective_on)
+        .where(log.c.municipality_number == party.c.number)
+        .order_by(log.c.effective_on.desc(), log.c.seq.desc())
+        .limit(1)
+    )
+    columns = (
+        party.c.number,
+        party.c.name,
+        party.c.kind,
+        party.c.stage,
+        party.c.health_trust,
+        party.c.last_seq,
+    )
+    if dialect == "postgresql":
+        latest = newest.lateral("latest")
+        query: Any = (
+            core_select(*columns, latest.c.seq, latest.c.effective_on)
+            .select_from(party)
+            .outerjoin(latest, true())
+        )
+    else:
+        event_id = newest.with_only_columns(log.c.id).correlate(party).scalar_subquery()
+        query = (
+            core_select(*columns, audit.c.seq, audit.c.effective_on)
+            .select_from(party)
+            .outerjoin(audit, audit.c.id == event_id)
+        )
+    found = session.execute(query.where(party.c.number.in_(ids))).all()
+    return {row[0]: _Party(*row) for row in found}
+
+
 def worklist(
-    engine: Engine, *, filters: WorklistFilters, checklist: list[str], today: date
+    engine: Engine,
+    *,
+    filters: WorklistFilters,
+    checklist: list[str],
+    today: date,
+    limit: int | None = None,
 ) -> Worklist:
     """Deadlines due within `filters.days` and overdue, blocking wave members, undelivered
-    notifications and stuck parties, for the parties the filters let through."""
+    notifications and stuck parties, for the parties the filters let through.
+
+    `limit`: the rows of each part kept (the first, in the list's order); the
+    counts are always of every row. None: every row (the API's answer).
+    """
     ids = _party_ids(filters)
     until = today + timedelta(days=filters.days)
     with Session(engine) as session:
-        parties = {
-            row.number: row
-            for row in session.exec(
-                select(MunicipalityRow).where(col(MunicipalityRow.number).in_(ids))
-            ).all()
-        }
+        parties = _parties(session, ids, engine.dialect.name)
         obligations = session.exec(
-            select(ObligationRow).where(
+            select(  # type: ignore[call-overload]
+                ObligationRow.municipality_number,
+                ObligationRow.obligation_id,
+                ObligationRow.label,
+                ObligationRow.deadline,
+                ObligationRow.effective_deadline,
+            ).where(
                 ObligationRow.status == ObligationStatus.OPEN.value,
                 col(ObligationRow.effective_deadline) <= until,
                 col(ObligationRow.municipality_number).in_(ids),
@@ -95,33 +169,32 @@ def worklist(
             )
             .order_by(col(NotificationRow.due_at).desc(), col(NotificationRow.id).desc())
         ).all()
-        latest = {
-            number: (seq, on)
-            for number, seq, on in session.exec(
-                select(
-                    AuditEventRow.municipality_number,
-                    func.max(AuditEventRow.seq),
-                    func.max(AuditEventRow.effective_on),
-                )
-                .where(col(AuditEventRow.municipality_number).in_(ids))
-                .group_by(AuditEventRow.municipality_number)
-            ).all()
-        }
-    deadlines = sorted(
+    # Sorted on plain values first; models are made only for the rows kept.
+    open_ = sorted(
         (
-            DeadlineItem(
-                party=_ref(parties[row.municipality_number]),
-                obligation_id=row.obligation_id,
-                label=row.label,
-                deadline=row.deadline or due_on,
-                effective_deadline=due_on,
-                days_left=(due_on - today).days,
-            )
-            for row in obligations
-            if (due_on := row.effective_deadline) is not None and row.municipality_number in parties
+            ((due_on - today).days, parties[number].name, obligation, number, label, deadline)
+            for number, obligation, label, deadline, due_on in obligations
+            if due_on is not None and number in parties
         ),
-        key=lambda d: (d.days_left, d.party.name, d.obligation_id),
+        key=lambda o: o[:3],
     )
+
+    def deadline_items(rows: list[tuple[Any, ...]]) -> list[DeadlineItem]:
+        return [
+            DeadlineItem(
+                party=_ref(parties[number]),
+                obligation_id=obligation,
+                label=label,
+                deadline=deadline or today + timedelta(days=days_left),
+                effective_deadline=today + timedelta(days=days_left),
+                days_left=days_left,
+            )
+            for days_left, _name, obligation, number, label, deadline in rows[:limit]
+        ]
+
+    overdue = [o for o in open_ if o[0] < 0]
+    due = [o for o in open_ if o[0] >= 0]
+    undelivered = [row for row in notifications if row.municipality_number in parties]
     failed = [
         FailedNotification(
             id=row.id or 0,
@@ -133,29 +206,32 @@ def worklist(
             last_error=row.last_error,
             due_at=utc(row.due_at),
         )
-        for row in notifications
-        if row.municipality_number in parties
+        for row in undelivered[:limit]
     ]
-    overdue = [d for d in deadlines if d.days_left < 0]
-    due = [d for d in deadlines if d.days_left >= 0]
     blocked = _blocked(engine, filters, parties, checklist, today)
-    stuck = _stuck(parties, latest, today)
+    stuck = _stuck(parties, today)
     return Worklist(
         as_of=today,
         filters=filters,
-        counts=counts_of(overdue=overdue, due=due, blocked=blocked, failed=failed, stuck=stuck),
-        overdue=overdue,
-        due=due,
-        blocked=blocked,
+        counts=WorklistCounts(
+            due=len(due),
+            overdue=len(overdue),
+            blocked=len(blocked),
+            failed_notifications=len(undelivered),
+            stuck=len(stuck),
+        ),
+        overdue=deadline_items(overdue),
+        due=deadline_items(due),
+        blocked=blocked[:limit],
         failed_notifications=failed,
-        stuck=stuck,
+        stuck=[_stuck_party(parties[number], reason, today) for _, number, reason in stuck[:limit]],
     )
 
 
 def _blocked(
     engine: Engine,
     filters: WorklistFilters,
-    parties: dict[str, MunicipalityRow],
+    parties: dict[str, _Party],
     checklist: list[str],
     today: date,
 ) -> list[BlockedMember]:
@@ -184,34 +260,33 @@ def _blocked(
     ]
 
 
-def _stuck(
-    parties: dict[str, MunicipalityRow],
-    latest: dict[str, tuple[int, date]],
-    today: date,
-) -> list[StuckParty]:
-    """Parties whose row lags their audit log, or that have not moved for long."""
-    found: list[StuckParty] = []
+def _stuck(parties: dict[str, _Party], today: date) -> list[tuple[Any, str, StuckReason]]:
+    """Parties whose row lags their audit log, or that have not moved for long, in the
+    list's order: (sort key, party, reason)."""
+    found = []
     for number, row in parties.items():
-        log_seq, last_on = latest.get(number, (0, None))
         reason = stuck_reason(
             stage=Stage(row.stage),
             row_seq=row.last_seq,
-            log_seq=log_seq,
-            last_transition_on=last_on,
+            log_seq=row.log_seq or 0,
+            last_transition_on=row.last_on,
             today=today,
         )
         if reason is not None:
-            found.append(
-                StuckParty(
-                    party=_ref(row),
-                    reason=reason,
-                    last_transition_on=last_on,
-                    days_since=(today - last_on).days if last_on is not None else None,
-                    row_seq=row.last_seq,
-                    log_seq=log_seq,
-                )
-            )
-    return sorted(found, key=lambda s: (s.reason.value, -(s.days_since or 0), s.party.name))
+            days_since = (today - row.last_on).days if row.last_on is not None else 0
+            found.append(((reason.value, -days_since, row.name), number, reason))
+    return sorted(found, key=lambda s: s[0])
+
+
+def _stuck_party(row: _Party, reason: StuckReason, today: date) -> StuckParty:
+    return StuckParty(
+        party=_ref(row),
+        reason=reason,
+        last_transition_on=row.last_on,
+        days_since=(today - row.last_on).days if row.last_on is not None else None,
+        row_seq=row.last_seq,
+        log_seq=row.log_seq or 0,
+    )
 
 
 def health_trusts(engine: Engine) -> list[str]:

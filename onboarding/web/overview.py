@@ -8,6 +8,7 @@ whole page may take.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -15,9 +16,9 @@ from sqlmodel import Session, col, select
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.party import PartyKind
 from onboarding.domain.vocabulary import Stage
-from onboarding.store import queries
-from onboarding.store.reforms import parties_in_region_on
+from onboarding.store.reforms import in_region_on
 from onboarding.store.tables.obligations import ObligationRow
+from onboarding.store.tables.parties import MunicipalityRow
 from onboarding.store.waves import wave_names_by_member
 
 # Municipality number -> wave name; a test may hand in its own lookup.
@@ -39,47 +40,68 @@ class RegionRow:
     overdue: bool
 
 
-def open_deadlines(engine: Engine) -> dict[str, ObligationRow]:
-    """Each municipality's open obligation with the earliest deadline."""
+class OpenDeadline(NamedTuple):
+    """A municipality's open obligation with the earliest deadline."""
+
+    obligation_id: str
+    effective_deadline: date
+
+
+def open_deadlines(engine: Engine) -> dict[str, OpenDeadline]:
+    """Each municipality's open obligation with the earliest deadline (plain columns: at
+    the size of a country there are thousands)."""
     with Session(engine) as session:
         rows = session.exec(
-            select(ObligationRow)
+            select(  # type: ignore[type-var]
+                ObligationRow.municipality_number,
+                ObligationRow.obligation_id,
+                ObligationRow.effective_deadline,
+            )
             .where(
                 ObligationRow.status == ObligationStatus.OPEN.value,
                 col(ObligationRow.effective_deadline).is_not(None),
             )
             .order_by(col(ObligationRow.effective_deadline))
         ).all()
-    earliest: dict[str, ObligationRow] = {}
-    for row in rows:
-        earliest.setdefault(row.municipality_number, row)
+    earliest: dict[str, OpenDeadline] = {}
+    for number, obligation, deadline in rows:
+        if deadline is not None:
+            earliest.setdefault(number, OpenDeadline(obligation, deadline))
     return earliest
 
 
 def region_rows(
     engine: Engine, *, today: date, waves: WaveLookup = wave_names_by_member
 ) -> list[RegionRow]:
-    """Every municipality of the region today with stage, wave and next deadline; overdue if
-    that is past. One merged away or divided by a reform is no longer in the region."""
+    """Every municipality of the region today with stage, wave and next deadline, by
+    number; overdue if that is past. One merged away or divided by a reform is no longer
+    in the region; the other kinds are on the party list."""
     deadlines = open_deadlines(engine)
     wave_of = waves(engine)
     with Session(engine) as session:
-        here = set(parties_in_region_on(session, today, kind=PartyKind.MUNICIPALITY.value))
+        parties = session.exec(
+            select(  # type: ignore[call-overload]
+                MunicipalityRow.number,
+                MunicipalityRow.name,
+                MunicipalityRow.county,
+                MunicipalityRow.health_trust,
+                MunicipalityRow.stage,
+            )
+            .where(MunicipalityRow.kind == PartyKind.MUNICIPALITY.value, in_region_on(today))
+            .order_by(MunicipalityRow.number)
+        ).all()
     result = []
-    for row in queries.list_municipalities(engine):
-        # The table is the region's municipalities; the other kinds are on the party list.
-        if row.number not in here:
-            continue
-        due = deadlines.get(row.number)
+    for number, name, county, health_trust, stage in parties:
+        due = deadlines.get(number)
         deadline = due.effective_deadline if due is not None else None
         result.append(
             RegionRow(
-                number=row.number,
-                name=row.name,
-                county=row.county,
-                health_trust=row.health_trust,
-                stage=Stage(row.stage),
-                wave=wave_of.get(row.number, ""),
+                number=number,
+                name=name,
+                county=county,
+                health_trust=health_trust,
+                stage=Stage(stage),
+                wave=wave_of.get(number, ""),
                 next_deadline=deadline,
                 next_obligation=due.obligation_id if due is not None else None,
                 overdue=deadline is not None and deadline < today,

@@ -248,10 +248,18 @@ def test_the_number_of_queries_does_not_grow_with_the_parties(sql_engine: Engine
     region(sql_engine)
     with statements(sql_engine) as few:
         listed(sql_engine, days=30)
-    for n in range(8710, 8760):
-        register(sql_engine, party(str(n)))
+    stale_parties(sql_engine, 50)
+    with statements(sql_engine) as many:
+        assert len(listed(sql_engine, days=30)["stuck"]) == 52
+    assert len(many) == len(few) <= 10, many
+
+
+def stale_parties(engine: Engine, count: int) -> None:
+    """`count` more parties, each signed in 2029 and not moved since."""
+    for n in range(8710, 8710 + count):
+        register(engine, party(str(n)))
         projection.record_transition(
-            sql_engine,
+            engine,
             projected(
                 str(n),
                 1,
@@ -261,9 +269,18 @@ def test_the_number_of_queries_does_not_grow_with_the_parties(sql_engine: Engine
                 date(2029, 1, 1),
             ),
         )
-    with statements(sql_engine) as many:
-        assert len(listed(sql_engine, days=30)["stuck"]) == 52
-    assert len(many) == len(few) <= 10, many
+
+
+def test_the_page_asks_for_the_first_rows_and_the_counts_stay_whole(sql_engine: Engine) -> None:
+    region(sql_engine)
+    stale_parties(sql_engine, 5)
+    filters = WorklistFilters(days=30)
+    whole = worklist(sql_engine, filters=filters, checklist=ITEMS, today=TODAY)
+    cut = worklist(sql_engine, filters=filters, checklist=ITEMS, today=TODAY, limit=1)
+    assert cut.counts == whole.counts
+    assert (whole.counts.stuck, whole.counts.due) == (7, 2)
+    assert cut.stuck == whole.stuck[:1] and cut.due == whole.due[:1]
+    assert cut.overdue == whole.overdue and cut.blocked == whole.blocked
 
 
 def test_a_municipality_a_reform_ended_long_ago_is_not_stuck() -> None:

@@ -10,6 +10,7 @@ import re
 from datetime import date
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 
 from onboarding.domain.parties.models import RegistrationInput
@@ -17,6 +18,7 @@ from onboarding.domain.party import Party, PartyKind, org_number_check_digit, pa
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store import projection, tokens
 from onboarding.store.tokens import Role
+from onboarding.web import region_table
 from onboarding.web.overview import region_rows
 from onboarding.web.party_list import PartyFilters, local_parties, party_lines
 from onboarding.web.party_paths import party_path
@@ -252,3 +254,33 @@ async def test_the_dashboard_counts_municipalities_unless_another_kind_is_chosen
     assert '<option value="gp_office" selected>' in offices.text
     wrong = await http.get("/", params={"kind": "clinic"}, headers={"Accept-Language": "en"})
     assert wrong.status_code == 422 and 'id="kind-error"' in wrong.text
+
+
+async def test_the_region_table_is_filtered_on_the_server_and_cut_to_a_page(
+    http: httpx.AsyncClient, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _region(sqlite_engine)
+    await _signed_in(http, sqlite_engine, "en")
+
+    def table(html: str) -> list[str]:
+        body = html[html.index('id="region-table"') :]
+        return re.findall(r'<td data-sort="(\d{4})">', body)
+
+    whole = await http.get("/dashboard")
+    assert table(whole.text) == ["8801", "8802"]
+    assert 'data-partial="no"' in whole.text and "Showing 2 of 2 municipalities." in whole.text
+    signed = await http.get("/dashboard", params={"stage": "collaboration_signed"})
+    assert table(signed.text) == ["8801"]
+    assert '<option value="collaboration_signed" selected>' in signed.text
+    assert table((await http.get("/dashboard", params={"q": "8802"})).text) == ["8802"]
+    # A filter link on the start page shows the dashboard, filtered.
+    assert table((await http.get("/", params={"q": "Testby 8801"})).text) == ["8801"]
+    wrong = await http.get("/dashboard", params={"stage": "asleep"})
+    assert wrong.status_code == 422 and 'id="f-stage-error"' in wrong.text
+    assert table(wrong.text) == []
+
+    # A region larger than a page: the first rows, and the browser leaves filtering to the form.
+    monkeypatch.setattr(region_table, "REGION_TABLE_LIMIT", 1)
+    cut = await http.get("/dashboard")
+    assert table(cut.text) == ["8801"] and 'data-partial="yes"' in cut.text
+    assert "Showing the first 1 of 2 matches among 2 municipalities" in cut.text

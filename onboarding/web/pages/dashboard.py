@@ -22,13 +22,16 @@ from onboarding.domain.party import PartyKind
 from onboarding.domain.process.registry import MUNICIPALITY, versions
 from onboarding.domain.report_milestones import milestones_of, stages_for
 from onboarding.domain.vocabulary import Stage
-from onboarding.store import point_in_time
+from onboarding.store import point_in_time, report_cache
 from onboarding.store.tokens import Role
 from onboarding.web.charts import funnel_svg, timeline_svg
+from onboarding.web.filters import listed
+from onboarding.web.forms import FormErrors
 from onboarding.web.milestones import milestone_series
 from onboarding.web.overview import region_rows
 from onboarding.web.page import Page, ViewerPage
 from onboarding.web.pages import worklist
+from onboarding.web.region_table import REGION_FILTERS, region_table
 
 router = APIRouter()
 
@@ -46,18 +49,28 @@ def stages_of(kind: PartyKind) -> list[Stage]:
     return list(stages_for(kind))
 
 
+FilterQuery = Annotated[str | None, Query(max_length=100)]
+
+
 @router.get("/")
 async def start_page(
     page: ViewerPage,
     as_of: str | None = None,
     known_on: str | None = None,
-    kind: Annotated[str | None, Query(max_length=100)] = None,
+    kind: FilterQuery = None,
+    q: FilterQuery = None,
+    stage: FilterQuery = None,
+    county: FilterQuery = None,
+    trust: FilterQuery = None,
+    overdue: FilterQuery = None,
 ) -> Response:
     """The start page: the work list for coordinators and admins, the dashboard for viewers
-    (and for a link that asks the dashboard for a date or a kind)."""
-    if page.may(Role.COORDINATOR) and as_of is None and known_on is None and kind is None:
+    (and for a link that asks the dashboard for a date, a kind or a filtered table)."""
+    table = _table_values(q, stage, county, trust, overdue)
+    asked = any(v is not None for v in (as_of, known_on, kind)) or any(table.values())
+    if page.may(Role.COORDINATOR) and not asked:
         return await worklist.show(page, {})
-    return await dashboard(page, as_of, known_on, kind)
+    return await asyncio.to_thread(_dashboard, page, as_of, known_on, kind, table)
 
 
 @router.get("/dashboard")
@@ -65,12 +78,23 @@ async def dashboard(
     page: ViewerPage,
     as_of: str | None = None,
     known_on: str | None = None,
-    kind: Annotated[str | None, Query(max_length=100)] = None,
+    kind: FilterQuery = None,
+    q: Annotated[str | None, Query(max_length=100, description="number or name")] = None,
+    stage: FilterQuery = None,
+    county: FilterQuery = None,
+    trust: FilterQuery = None,
+    overdue: FilterQuery = None,
 ) -> Response:
     """Counts per stage and the milestone funnel of `kind`'s parties (default
     municipalities) on `as_of` (default today), as known on `known_on` (default:
-    everything recorded), the region table and the milestones over time."""
-    return await asyncio.to_thread(_dashboard, page, as_of, known_on, kind)
+    everything recorded), the region table (filtered by `q`, `stage`, `county`,
+    `trust` and `overdue`) and the milestones over time."""
+    table = _table_values(q, stage, county, trust, overdue)
+    return await asyncio.to_thread(_dashboard, page, as_of, known_on, kind, table)
+
+
+def _table_values(*sent: str | None) -> dict[str, str]:
+    return {name: (v or "").strip() for name, v in zip(REGION_FILTERS, sent, strict=True)}
 
 
 def _past_day(page: Page, sent: str | None, today: date) -> tuple[date | None, str | None]:
@@ -97,20 +121,37 @@ def _kind(page: Page, sent: str | None) -> tuple[PartyKind, str | None]:
 
 
 def _dashboard(
-    page: Page, as_of: str | None, known_on: str | None, kind_sent: str | None
+    page: Page,
+    as_of: str | None,
+    known_on: str | None,
+    kind_sent: str | None,
+    table_values: dict[str, str],
 ) -> Response:
     today = today_in_oslo()
+    table_errors = FormErrors()
+    stage = listed(page.t, table_values, table_errors, "stage", Stage)
     chosen, error = _past_day(page, as_of, today)
     day = chosen or today
     known, known_error = _past_day(page, known_on, today)
     kind, kind_error = _kind(page, kind_sent)
-    funnel = point_in_time.funnel(page.engine, as_of=day, known_on=known, kind=kind)
-    rows = region_rows(page.engine, today=today) if kind is PartyKind.MUNICIPALITY else []
-    series = milestone_series(page.engine, until=today, known_on=known, kind=kind)
+    engine = page.engine
+    # Both read the whole log: computed once for each state of it (report_cache).
+    funnel = report_cache.cached(
+        engine,
+        ("funnel", day, known, kind),
+        lambda: point_in_time.funnel(engine, as_of=day, known_on=known, kind=kind),
+    )
+    rows = region_rows(engine, today=today) if kind is PartyKind.MUNICIPALITY else []
+    table = region_table([] if table_errors else rows, table_values, stage)
+    series = report_cache.cached(
+        engine,
+        ("milestone chart", today, known, kind),
+        lambda: milestone_series(engine, until=today, known_on=known, kind=kind),
+    )
     milestones = milestones_of(kind)
     return page.render(
         "dashboard.html",
-        status=422 if error or known_error or kind_error else 200,
+        status=422 if error or known_error or kind_error or table_errors else 200,
         today=today,
         day=day,
         known_on=known,
@@ -126,7 +167,7 @@ def _dashboard(
         funnel_svg=funnel_svg(page.t, funnel.reached, funnel.total, milestones),
         # The chosen date, if one was asked for, marked on the chart.
         timeline_svg=timeline_svg(page.t, series, marked=chosen),
-        rows=rows,
-        counties=sorted({row.county for row in rows}),
-        trusts=sorted({row.health_trust for row in rows}),
+        table=table,
+        table_values=table_values,
+        table_errors=table_errors,
     )

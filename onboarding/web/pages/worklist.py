@@ -77,7 +77,11 @@ def _render(page: Page, values: dict[str, str]) -> Response:
     today = today_in_oslo()
     checklist = [item.id.value for item in page.settings.reminder_policy().checklist]
     found = (
-        None if errors else worklist(page.engine, filters=filters, checklist=checklist, today=today)
+        None
+        if errors
+        else worklist(
+            page.engine, filters=filters, checklist=checklist, today=today, limit=SECTION_LIMIT
+        )
     )
     return page.render(
         "worklist.html",

@@ -1,5 +1,6 @@
 // Client-side sorting and filtering of the region table, and focus on form errors.
-// Plain JavaScript, no build step; the page works without it (unsorted, unfiltered).
+// Plain JavaScript, no build step; the page works without it (unsorted; the filters are a
+// form the server applies).
 "use strict";
 
 function cellValue(row, index) {
@@ -35,7 +36,8 @@ function setUpSorting(table) {
 
 function setUpFilters(container) {
   const table = document.getElementById(container.dataset.filterFor);
-  if (!table) return;
+  // A table cut short by the server (a region the size of a country): the form filters.
+  if (!table || container.dataset.partial === "yes") return;
   const count = document.getElementById("region-count");
   const controls = Array.from(container.querySelectorAll("[data-filter]"));
   const apply = () => {
@@ -55,7 +57,8 @@ function setUpFilters(container) {
       if (visible) shown += 1;
     });
     if (count) {
-      count.textContent = count.dataset.template.replace("{shown}", shown).replace("{total}", rows.length);
+      const total = count.dataset.total || rows.length;
+      count.textContent = count.dataset.template.replace("{shown}", shown).replace("{total}", total);
     }
   };
   controls.forEach((c) => c.addEventListener(c.type === "checkbox" || c.tagName === "SELECT" ? "change" : "input", apply));

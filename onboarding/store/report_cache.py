@@ -1,0 +1,105 @@
+"""Reports over the whole log, computed once for each state of the tables they read.
+
+The funnel and the milestone series read every audit event: at the size of a
+country (10,000 parties, a million events) that is a second and more on
+PostgreSQL, for answers that change only when something is recorded. `cached`
+keeps a report's answer under the read model's `version`: aggregates that
+change whenever a table the reports read (onboarding.store.point_in_time)
+changes, each cheap to read:
+
+- `audit_event` and `correction` are append-only: their row count and largest
+  id (the count, because concurrent writers commit ids out of order);
+- `municipality`: its row count (a party registered; a kind never changes);
+- `party_region_period` and `party_identifier`, closed in place when a reform
+  ends a period: count, largest id and the sum of their dates.
+
+The version is read before the report, so an answer computed while a write
+commits is filed under the version before it and the next request, seeing
+the new version, computes again: nothing recorded is missed once committed.
+Per process, the last few dozen answers (least recently used goes first).
+"""
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, text
+
+_T = TypeVar("_T")
+# Answers kept per engine: dashboards of a few dates, kinds and known-on days.
+MAX_ANSWERS = 64
+
+# Date sums per dialect: days since 2000 (valid_to is NULL while a period is open).
+_DAYS = {
+    "postgresql": "COALESCE({column} - DATE '2000-01-01', 0)",
+    "sqlite": "COALESCE(CAST(julianday({column}) - julianday('2000-01-01') AS INTEGER), 0)",
+}
+
+
+def _version_sql(dialect: str) -> str:
+    days = _DAYS.get(dialect, _DAYS["postgresql"])
+
+    def periods(table: str) -> str:
+        spans = f"{days.format(column='valid_from')} + {days.format(column='valid_to')}"
+        return (
+            f"(SELECT COUNT(*) FROM {table}), (SELECT MAX(id) FROM {table}), "
+            f"(SELECT SUM({spans}) FROM {table})"
+        )
+
+    return (
+        "SELECT (SELECT COUNT(*) FROM audit_event), (SELECT MAX(id) FROM audit_event), "
+        "(SELECT COUNT(*) FROM correction), (SELECT MAX(id) FROM correction), "
+        "(SELECT COUNT(*) FROM municipality), "
+        f"{periods('party_region_period')}, {periods('party_identifier')}"
+    )
+
+
+def version(engine: Engine) -> tuple[Any, ...]:
+    """The state of the tables the reports read, as a key (see the module's docstring)."""
+    with engine.connect() as connection:
+        row = connection.execute(text(_version_sql(engine.dialect.name))).one()
+    return tuple(row)
+
+
+class _Answers:
+    """The answers of one engine, least recently used first."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.kept: OrderedDict[Hashable, Any] = OrderedDict()
+
+
+_BY_ENGINE: "weakref.WeakKeyDictionary[Engine, _Answers]" = weakref.WeakKeyDictionary()
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _answers(engine: Engine) -> _Answers:
+    with _REGISTRY_LOCK:
+        found = _BY_ENGINE.get(engine)
+        if found is None:
+            found = _BY_ENGINE[engine] = _Answers()
+        return found
+
+
+def cached(engine: Engine, key: Hashable, compute: Callable[[], _T]) -> _T:
+    """`compute()`'s answer for `key` in the read model's present state (computed if new).
+
+    `key` names the report and every argument it depends on (dates, kind);
+    two requests at once for a new state may both compute it.
+    """
+    full = (key, version(engine))
+    answers = _answers(engine)
+    with answers.lock:
+        if full in answers.kept:
+            answers.kept.move_to_end(full)
+            answer: _T = answers.kept[full]
+            return answer
+    answer = compute()
+    with answers.lock:
+        answers.kept[full] = answer
+        answers.kept.move_to_end(full)
+        while len(answers.kept) > MAX_ANSWERS:
+            answers.kept.popitem(last=False)
+    return answer
