@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -91,11 +92,17 @@ def sign_in(client: httpx.Client, token: str) -> None:
     assert response.status_code == 200 and "/signin" not in str(response.url), "sign-in failed"
 
 
-def load_times(browser: httpx.Client, path: str, rounds: int) -> tuple[float, float]:
-    """The page at `path` loaded `rounds` times after one to warm up: median and p95, ms."""
+def load_times(
+    browser: httpx.Client, path: str, rounds: int, before: Callable[[], None] = lambda: None
+) -> tuple[float, float]:
+    """The page at `path` loaded `rounds` times after one to warm up: median and p95, ms.
+
+    `before` runs before each load, untimed (a write, to measure a page after one).
+    """
     browser.get(path).raise_for_status()
     times = []
     for _ in range(rounds):
+        before()
         start = time.perf_counter()
         response = browser.get(path)
         times.append((time.perf_counter() - start) * 1000)

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -161,7 +161,9 @@ def fill_open_work(engine: Engine, *, today: date, waves: int, failed: int, seed
                 for index, number in enumerate(rng.sample(numbers, failed))
             ],
         )
-        connection.execute(text("ANALYZE"))
+    # As autovacuum leaves a database that has run a while: statistics and visibility map.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
 
 
 def onboarding(env: dict[str, str], *args: str) -> str:
@@ -180,8 +182,36 @@ def onboarding(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def measure(url: str, token: str, rounds: int, one: str) -> bool:
-    """Load every page `rounds` times and print its figures; True if a target was missed."""
+class Writer:
+    """Appends a transition to party `number`'s log, as a projection would: the state of the
+    log changes, so the next dashboard computes its whole-log reports again."""
+
+    def __init__(self, engine: Engine, number: str) -> None:
+        self.engine, self.number = engine, number
+
+    def __call__(self) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                text(
+                    """INSERT INTO audit_event (municipality_number, seq, trigger, from_stage,
+                           to_stage, evidence, actor_id, actor_name, actor_role, effective_on,
+                           recorded_at, workflow_id, run_id, reached_rank)
+                       SELECT municipality_number, seq + 1, 'pause', to_stage, 'paused', '{}',
+                           'token:1', 'Bench', 'coordinator', effective_on, now(), 'wf', 'run',
+                           reached_rank
+                       FROM audit_event WHERE municipality_number = :number
+                       ORDER BY seq DESC LIMIT 1"""
+                ),
+                {"number": self.number},
+            )
+
+
+def measure(url: str, token: str, rounds: int, one: str, write: Callable[[], None]) -> bool:
+    """Load every page `rounds` times and print its figures; True if a target was missed.
+
+    The dashboards are loaded twice: with the log unchanged between loads (their
+    whole-log reports kept, store/report_cache.py) and each just after a write.
+    """
     pages = {
         "dashboard": "/dashboard",
         "work list": "/worklist",
@@ -197,13 +227,19 @@ def measure(url: str, token: str, rounds: int, one: str) -> bool:
     missed = False
     with httpx.Client(base_url=url, follow_redirects=True, timeout=120) as browser:
         sign_in(browser, token)
-        print(f"{'page':<30}{'median ms':>10}{'p95 ms':>10}", flush=True)
-        for name, path in pages.items():
-            median, p95 = load_times(browser, path, rounds)
-            targeted = name in TARGETED
+        print(f"{'page':<36}{'median ms':>10}{'p95 ms':>10}", flush=True)
+        runs = [(name, path, lambda: None) for name, path in pages.items()]
+        runs += [
+            (f"{name}, after a write", path, write)
+            for name, path in pages.items()
+            if name.startswith("dashboard")
+        ]
+        for name, path, before in runs:
+            median, p95 = load_times(browser, path, rounds, before)
+            targeted = name in TARGETED or name.removesuffix(", after a write") in TARGETED
             missed |= targeted and p95 > TARGET_MS
             mark = "  (target)" if targeted else ""
-            print(f"{name:<30}{median:>10.1f}{p95:>10.1f}{mark}", flush=True)
+            print(f"{name:<36}{median:>10.1f}{p95:>10.1f}{mark}", flush=True)
     print(f"target: p95 under {TARGET_MS:.0f} ms for {', '.join(TARGETED)}: ", end="")
     print("MISSED" if missed else "met")
     return missed
@@ -237,7 +273,6 @@ async def run(args: argparse.Namespace) -> int:
             with engine.connect() as connection:
                 events = connection.execute(text("SELECT count(*) FROM audit_event")).scalar_one()
                 open_ = connection.execute(text("SELECT count(*) FROM obligation")).scalar_one()
-            engine.dispose()
             print(
                 f"{args.parties} parties, {events} audit events, {open_} open obligations, "
                 f"{args.waves} waves of {WAVE_SIZE}, {args.failed} failed notifications "
@@ -249,10 +284,16 @@ async def run(args: argparse.Namespace) -> int:
             api = await spawn(argv, env, root / "api.log", b"API on http://")
             try:
                 missed = await asyncio.to_thread(
-                    measure, f"http://127.0.0.1:{port}", token, args.rounds, "0042"
+                    measure,
+                    f"http://127.0.0.1:{port}",
+                    token,
+                    args.rounds,
+                    "0042",
+                    Writer(engine, "0007"),
                 )
             finally:
                 api.stop()
+                engine.dispose()
         finally:
             dev.stop()
     return 1 if missed else 0
