@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         "dev server)",
     )
     temporal_namespace: str = Field("default", description="Temporal namespace")
+    temporal_connect_wait_seconds: float = Field(
+        0.0,
+        ge=0,
+        le=600,
+        description="how long a worker or API keeps trying to reach Temporal at start before "
+        "it gives up (0: one try); `onboarding up` gives its worker 60 s, started while its "
+        "dev server boots",
+    )
     # A cluster behind TLS, or Temporal Cloud: mTLS (cert + key) or an API key.
     temporal_tls: bool = Field(
         False, description="connect to the Temporal frontend over TLS (the system's CAs)"

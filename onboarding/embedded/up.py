@@ -117,15 +117,15 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
             # Said now, not in the banner: a start interrupted later must not lose it.
             say(f"Created the admin token (saved in {settings.admin_token_file}): {new_token}")
 
+        # The worker in a process of its own (worker_process.py), started now: it
+        # imports on the other core while the dev server boots, and connects once
+        # the server answers, while this process builds the app.
+        worker = await stack.enter_async_context(running_worker_process(settings))
         codec = EncryptionCodec(configured_key_ring(settings))
         client = await signals.until(dev.wait_ready(codec=codec))
         watch = asyncio.create_task(dev.watch(), name="dev server watch")
         stack.callback(watch.cancel)
         await register_search_attributes(client)
-
-        # The worker in a process of its own (worker_process.py): it imports and
-        # connects on the other core while this one builds the app.
-        worker = await stack.enter_async_context(running_worker_process(settings))
         app = create_app(settings, client=client, engine=engine, ui_codec_secret=ui_codec_secret)
         await signals.until(worker.wait_ready())
         worker_watch = asyncio.create_task(worker.watch(), name="worker watch")

@@ -28,6 +28,8 @@ from onboarding.settings import Settings
 # How `onboarding worker` (standalone.py) says its worker runs; `up` waits for it.
 WORKER_READY = "Worker polling task queue"
 START_TIMEOUT_SECONDS = 120.0
+# How long the child keeps trying to reach the dev server: as long as up waits for it.
+DEV_SERVER_WAIT_SECONDS = 60
 # A cluster's connection and a service's metrics, which `up` does not use: its own
 # client talks plain gRPC to its dev server and serves no metrics, so neither may
 # its worker (TLS against the dev server would fail; a metrics port may be taken).
@@ -68,6 +70,8 @@ def worker_environment(settings: Settings) -> dict[str, str]:
     env.update(
         {
             "ONBOARDING_TEMPORAL_ADDRESS": settings.temporal_address,
+            # Started while the dev server boots: it connects once the server answers.
+            "ONBOARDING_TEMPORAL_CONNECT_WAIT_SECONDS": str(DEV_SERVER_WAIT_SECONDS),
             "ONBOARDING_URL": settings.url,
             "ONBOARDING_TEMPORAL_UI_URL": settings.temporal_ui_url,
         }

@@ -68,6 +68,11 @@ async def register_search_attributes(client: Client) -> None:
         if key.name not in existing
     }
     if missing:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
-        )
+        try:
+            await client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+            )
+        except RPCError as err:
+            # Another process (up and its worker, two workers) added them first.
+            if err.status != RPCStatusCode.ALREADY_EXISTS:
+                raise

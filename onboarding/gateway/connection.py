@@ -4,6 +4,9 @@ Used by every production client (worker, API); the embedded default and the
 tests connect to their own dev server with `onboarding.gateway.client.connect`.
 """
 
+import asyncio
+import time
+
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
@@ -36,21 +39,35 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     )
 
 
+# Between two tries while `temporal_connect_wait_seconds` lasts.
+RETRY_EVERY = 0.2
+
+
 async def connect_to(settings: Settings, runtime: Runtime | None = None) -> Client:
-    """A client of the configured Temporal, or TemporalUnreachable saying where we looked."""
+    """A client of the configured Temporal, or TemporalUnreachable saying where we looked.
+
+    Tried again every RETRY_EVERY seconds for `temporal_connect_wait_seconds`
+    (a worker started beside its server, as `onboarding up` starts its own).
+    """
     api_key = settings.temporal_api_key
-    try:
-        return await connect(
-            settings.temporal_address,
-            settings.temporal_namespace,
-            tls=tls_config(settings),
-            api_key=api_key.get_secret_value() if api_key is not None else None,
-            runtime=runtime,
-            # Payloads hold personal data: sealed before they leave the process.
-            codec=EncryptionCodec(configured_key_ring(settings)),
-        )
-    except (RuntimeError, OSError) as err:
-        raise TemporalUnreachable(
-            f"cannot connect to Temporal at {settings.temporal_address} "
-            f"(namespace {settings.temporal_namespace}): {err}"
-        ) from None
+    deadline = time.monotonic() + settings.temporal_connect_wait_seconds
+    while True:
+        try:
+            return await connect(
+                settings.temporal_address,
+                settings.temporal_namespace,
+                tls=tls_config(settings),
+                api_key=api_key.get_secret_value() if api_key is not None else None,
+                runtime=runtime,
+                # Payloads hold personal data: sealed before they leave the process.
+                codec=EncryptionCodec(configured_key_ring(settings)),
+            )
+        except (RuntimeError, OSError) as err:
+            if time.monotonic() + RETRY_EVERY > deadline:
+                waited = settings.temporal_connect_wait_seconds
+                raise TemporalUnreachable(
+                    f"cannot connect to Temporal at {settings.temporal_address} "
+                    f"(namespace {settings.temporal_namespace})"
+                    f"{f' in {waited:g} s' if waited else ''}: {err}"
+                ) from None
+        await asyncio.sleep(RETRY_EVERY)

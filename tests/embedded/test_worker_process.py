@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
 from onboarding.embedded.errors import ServiceFailed
 from onboarding.embedded.signals import ShutdownSignals
 from onboarding.embedded.worker_process import (
@@ -12,6 +13,7 @@ from onboarding.embedded.worker_process import (
     worker_command,
     worker_environment,
 )
+from onboarding.gateway.connection import TemporalUnreachable, connect_to
 from onboarding.settings import Settings
 from tests.helpers.ports import free_port
 
@@ -45,6 +47,8 @@ def test_the_child_gets_ups_choices_and_none_of_a_clusters_settings(
     assert env["ONBOARDING_URL"] == settings.url  # the links in its messages
     assert env["ONBOARDING_TASK_QUEUE"] == "onboarding-east"  # the rest as the user set it
     assert env["ONBOARDING_LOG_LEVEL"] == "WARNING"
+    # Started while the dev server boots: it keeps trying until the server answers.
+    assert float(env["ONBOARDING_TEMPORAL_CONNECT_WAIT_SECONDS"]) >= 30
     command = worker_command(settings)
     assert command[1] == "-P" and command[-2:] == ["--data-dir", str(settings.home)]
 
@@ -81,3 +85,37 @@ async def test_a_service_that_ends_during_a_step_ends_the_step_with_its_reason()
     running = asyncio.create_task(asyncio.sleep(60))
     assert await signals.until(quick_step(), {"worker": running}) == 2
     running.cancel()
+
+
+async def test_a_worker_waits_for_its_temporal_as_long_as_it_is_told(tmp_path: Path) -> None:
+    nobody = embedded(tmp_path)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(TemporalUnreachable, match="cannot connect to Temporal"):
+        await connect_to(nobody)
+    at_once = asyncio.get_running_loop().time() - started
+    patient = nobody.model_copy(update={"temporal_connect_wait_seconds": 1.0})
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(TemporalUnreachable, match=r"in 1 s"):
+        await connect_to(patient)
+    waited = asyncio.get_running_loop().time() - started
+    assert waited >= 0.8 > at_once
+
+    # A server that comes up while it waits is found.
+    dev = DevServer(
+        DevServerOptions(
+            binary=temporal_binary(),
+            db_file=tmp_path / "temporal.db",
+            log_file=tmp_path / "temporal.log",
+            port=free_port(),
+            ui_port=free_port(),
+        )
+    )
+    later = nobody.model_copy(
+        update={"temporal_address": dev.options.address, "temporal_connect_wait_seconds": 60.0}
+    )
+    waiting = asyncio.create_task(connect_to(later))
+    await asyncio.sleep(0.5)
+    assert not waiting.done()
+    with dev:
+        client = await asyncio.wait_for(waiting, timeout=60)
+        assert await client.service_client.check_health()
