@@ -291,6 +291,13 @@ EXCEPTIONS: tuple[Exception_, ...] = (
         "the checklist needs a wave; done_on not in the future and never rewritten: the "
         "municipality's state and the clock (workflow rules)",
     ),
+    _rule(
+        "POST /api/municipalities/{number}/checklist",
+        "ST202",
+        r'"field":"items\.\d+\.(item|done_on)"',
+        "the same rules for each item of several: a wave, the party's own template, "
+        "done_on not in the future and never rewritten (workflow rules)",
+    ),
     # -- registering parties (docs/parties.md) --------------------------------------
     *(
         _rule(

@@ -588,6 +588,14 @@ async def write_has_failed(handle: WorkflowHandle[Any, Any], timeout: float = 10
         await asyncio.sleep(0.05)
 
 
+async def no_pending_activity(handle: WorkflowHandle[Any, Any], timeout: float = 30.0) -> None:
+    """Wait until the workflow has no activity under way."""
+    deadline = time.monotonic() + timeout
+    while (await handle.describe()).raw_description.pending_activities:
+        assert time.monotonic() < deadline, "an activity stayed pending"
+        await asyncio.sleep(0.05)
+
+
 async def test_the_update_returns_only_after_the_sql_write(
     client: Client, task_queue: str, tmp_path: Path
 ) -> None:
@@ -599,6 +607,8 @@ async def test_the_update_returns_only_after_the_sql_write(
         async with Harness(client, engine, task_queue) as test, test.worker():
             municipality, handle = await test.start()
             number = municipality.number
+            # Its registration written first (on a busy machine it may still be on its way).
+            await no_pending_activity(handle)
             # The read model goes down: close its connections and take its directory away.
             engine.dispose()
             home.rename(tmp_path / "away")
