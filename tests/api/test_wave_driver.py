@@ -7,9 +7,14 @@ nothing (the demo loader's promise).
 """
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from onboarding.demo.loader import DemoLoadFailed
+from onboarding.demo.open_work import reschedule_soon
 from onboarding.demo.wave_driver import (
     MemberDates,
     PastWave,
@@ -124,3 +129,30 @@ async def test_a_rerun_after_the_moves_does_not_move_the_wave_again(api: Api) ->
     await create_and_fill(send, wave, [number])  # interrupted here
     view = await go_live_in_past_wave(send, wave, [number], dates)
     assert len(view["dates"]) == 2 and view["status"] == "live"
+
+
+async def test_a_move_to_go_live_soon_tries_further_ahead_when_refused_as_past(
+    api: Api, env: WorkflowEnvironment
+) -> None:
+    # The GP offices' wave of the demo's open work (open_work.py): a lead that is past by
+    # the time the workflow checks it is refused and changes nothing; the next is tried.
+    async def send(method: str, path: str, body: Any) -> Any:
+        response = await api.http.request(
+            method, path, json=body, headers=api.auth(Role.COORDINATOR)
+        )
+        if response.status_code not in (200, 201):
+            raise DemoLoadFailed(f"{method} {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    # The leads count from our clock; this test server's may have skipped ahead of it.
+    skipped = await env.get_current_time() - datetime.now(UTC)
+    soon = (datetime.now(OSLO) + skipped + timedelta(days=30)).replace(microsecond=0)
+    wave = f"soon-{uuid.uuid4().hex[:8]}"
+    await send("POST", "/api/waves", {"id": wave, "name": "Soon", "go_live_at": soon.isoformat()})
+    past, ahead = timedelta(seconds=-30), skipped + timedelta(days=2)
+    at = await reschedule_soon(send, wave, [past, ahead], reason="demo")
+    view = await send("GET", f"/api/waves/{wave}", None)
+    assert [datetime.fromisoformat(d["go_live_at"]) for d in view["dates"]] == [soon, at]
+    with pytest.raises(DemoLoadFailed, match="go_live_at"):
+        await reschedule_soon(send, wave, [past], reason="demo")
+    assert len((await send("GET", f"/api/waves/{wave}", None))["dates"]) == 2
