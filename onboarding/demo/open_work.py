@@ -316,7 +316,9 @@ async def reschedule_soon(
     workflow checks it (a lead refused as past changed nothing); the instant it took."""
     for lead in leads:
         # Read the clock now: the steps before took their time.
-        at = (datetime.now(UTC) + lead).astimezone(OSLO).replace(microsecond=0)
+        # Whole seconds, rounded up: the lead is never shorter than asked.
+        at = (datetime.now(UTC) + lead + timedelta(seconds=1)).astimezone(OSLO)
+        at = at.replace(microsecond=0)
         body = {"go_live_at": at.isoformat(), "reason": reason}
         try:
             await send("POST", f"/api/waves/{identifier}/reschedule", body)

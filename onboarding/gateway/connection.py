@@ -7,9 +7,10 @@ tests connect to their own dev server with `onboarding.gateway.client.connect`.
 import asyncio
 import time
 
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.runtime import Runtime
-from temporalio.service import TLSConfig
+from temporalio.service import RPCError, TLSConfig
 
 from onboarding.gateway.client import connect
 from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
@@ -47,13 +48,16 @@ async def connect_to(settings: Settings, runtime: Runtime | None = None) -> Clie
     """A client of the configured Temporal, or TemporalUnreachable saying where we looked.
 
     Tried again every RETRY_EVERY seconds for `temporal_connect_wait_seconds`
-    (a worker started beside its server, as `onboarding up` starts its own).
+    (a worker started beside its server, as `onboarding up` starts its own);
+    then it also waits for the namespace, which a server starting up serves a
+    moment after it accepts connections.
     """
     api_key = settings.temporal_api_key
+    waiting = settings.temporal_connect_wait_seconds > 0
     deadline = time.monotonic() + settings.temporal_connect_wait_seconds
     while True:
         try:
-            return await connect(
+            client = await connect(
                 settings.temporal_address,
                 settings.temporal_namespace,
                 tls=tls_config(settings),
@@ -62,7 +66,12 @@ async def connect_to(settings: Settings, runtime: Runtime | None = None) -> Clie
                 # Payloads hold personal data: sealed before they leave the process.
                 codec=EncryptionCodec(configured_key_ring(settings)),
             )
-        except (RuntimeError, OSError) as err:
+            if waiting:
+                await client.workflow_service.describe_namespace(
+                    DescribeNamespaceRequest(namespace=settings.temporal_namespace)
+                )
+            return client
+        except (RuntimeError, OSError, RPCError) as err:
             if time.monotonic() + RETRY_EVERY > deadline:
                 waited = settings.temporal_connect_wait_seconds
                 raise TemporalUnreachable(

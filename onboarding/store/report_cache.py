@@ -10,8 +10,9 @@ changes, each cheap to read:
 - `audit_event` and `correction` are append-only: their row count and largest
   id (the count, because concurrent writers commit ids out of order);
 - `municipality`: its row count (a party registered; a kind never changes);
-- `party_region_period` and `party_identifier`, closed in place when a reform
-  ends a period: count, largest id and the sum of their dates.
+- `party_region_period`, closed in place when a reform ends a period (its
+  `valid_to` goes from empty to a date, never back): count, largest id, how
+  many periods have an end, and the sum of their dates.
 
 The version is read before the report, so an answer computed while a write
 commits is filed under the version before it and the next request, seeing
@@ -41,18 +42,14 @@ _DAYS = {
 def _version_sql(dialect: str) -> str:
     days = _DAYS.get(dialect, _DAYS["postgresql"])
 
-    def periods(table: str) -> str:
-        spans = f"{days.format(column='valid_from')} + {days.format(column='valid_to')}"
-        return (
-            f"(SELECT COUNT(*) FROM {table}), (SELECT MAX(id) FROM {table}), "
-            f"(SELECT SUM({spans}) FROM {table})"
-        )
-
+    spans = f"{days.format(column='valid_from')} + {days.format(column='valid_to')}"
     return (
         "SELECT (SELECT COUNT(*) FROM audit_event), (SELECT MAX(id) FROM audit_event), "
         "(SELECT COUNT(*) FROM correction), (SELECT MAX(id) FROM correction), "
         "(SELECT COUNT(*) FROM municipality), "
-        f"{periods('party_region_period')}, {periods('party_identifier')}"
+        "(SELECT COUNT(*) FROM party_region_period), (SELECT MAX(id) FROM party_region_period), "
+        "(SELECT COUNT(valid_to) FROM party_region_period), "
+        f"(SELECT SUM({spans}) FROM party_region_period)"
     )
 
 
@@ -83,13 +80,21 @@ def _answers(engine: Engine) -> _Answers:
         return found
 
 
-def cached(engine: Engine, key: Hashable, compute: Callable[[], _T]) -> _T:
+def cached(
+    engine: Engine,
+    key: Hashable,
+    compute: Callable[[], _T],
+    *,
+    state: tuple[Any, ...] | None = None,
+) -> _T:
     """`compute()`'s answer for `key` in the read model's present state (computed if new).
 
     `key` names the report and every argument it depends on (dates, kind);
-    two requests at once for a new state may both compute it.
+    `state`: the `version` the caller read just now, for several reports of one
+    request (default: read here). Two requests at once for a new state may both
+    compute it.
     """
-    full = (key, version(engine))
+    full = (key, version(engine) if state is None else state)
     answers = _answers(engine)
     with answers.lock:
         if full in answers.kept:

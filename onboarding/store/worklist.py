@@ -88,12 +88,11 @@ def _ref(row: _Party) -> PartyRef:
 def _parties(session: Session, ids: SelectOfScalar[str], dialect: str) -> dict[str, _Party]:
     """The parties the filters let through, with their log's latest seq and effective date.
 
-    Plain columns, and each party's latest transition one probe of
-    ix_audit_event_latest (municipality, effective_on, seq), as
-    point_in_time.latest_per_party reads it (the order by effective date is the
-    order by seq): never the whole log grouped, which at the size of a country
-    holds a million events. PostgreSQL probes with LATERAL; SQLite, which has
-    none, probes for the event's id and fetches it by rowid.
+    Plain columns, and each party's latest transition (its highest seq, and the
+    date it took effect) one probe of the log's unique index on (party, seq):
+    never the whole log grouped, which at the size of a country holds a million
+    events. PostgreSQL probes with LATERAL; SQLite, which has none, probes for
+    the event's id and fetches it by rowid.
     """
     party = MunicipalityRow.__table__  # type: ignore[attr-defined]
     audit = AuditEventRow.__table__  # type: ignore[attr-defined]
@@ -101,7 +100,7 @@ def _parties(session: Session, ids: SelectOfScalar[str], dialect: str) -> dict[s
     newest = (
         core_select(log.c.id, log.c.seq, log.c.effective_on)
         .where(log.c.municipality_number == party.c.number)
-        .order_by(log.c.effective_on.desc(), log.c.seq.desc())
+        .order_by(log.c.seq.desc())
         .limit(1)
     )
     columns = (

@@ -4,8 +4,9 @@ With the 67 municipalities of today every row is on the page and the
 filters act at once in the browser (static/app.js). A region the size of a
 country (10,000 parties) would be a page of megabytes, so the same filters
 are a GET form the server applies before it cuts the table to
-`REGION_TABLE_LIMIT` rows; a table cut short says so, and the browser then
-leaves filtering to the form.
+`REGION_TABLE_LIMIT` rows; a table cut short says so. The browser filters at
+once only while the whole region is on the page, and sorts only a table not
+cut short.
 """
 
 from dataclasses import dataclass
@@ -31,8 +32,14 @@ class RegionTable:
 
     @property
     def partial(self) -> bool:
-        """More rows matched than are shown: filtering is the server's."""
+        """More rows matched than are shown: sorting them in the browser would mislead."""
         return self.matching > len(self.rows)
+
+    @property
+    def whole(self) -> bool:
+        """Every row of the region is on the page: the browser may filter them at once
+        (after a filter of the server's, widening it must ask the server again)."""
+        return len(self.rows) == self.total
 
 
 def _matches(row: RegionRow, values: dict[str, str], stage: Stage | None) -> bool:

@@ -61,9 +61,20 @@ def test_a_report_is_computed_once_for_each_state_of_what_it_reads(sql_engine: E
         leave_region(session, "8803", date(2030, 1, 1), reform_id=None)
         session.commit()
     assert ask().total == 2 and len(computed) == 5
+    # A period closed on the day its date sum counts as nothing (2000-01-01) is a change too.
+    register(sql_engine, "8804")
+    with Session(sql_engine) as session:
+        join_region(session, "8804", date(1990, 1, 1), reform_id=None)
+        session.commit()
+    before = report_cache.version(sql_engine)
+    with Session(sql_engine) as session:
+        leave_region(session, "8804", date(2000, 1, 1), reform_id=None)
+        session.commit()
+    assert report_cache.version(sql_engine) != before
     # Another report (other arguments) is its own answer.
+    asked = len(computed)
     report_cache.cached(sql_engine, ("funnel", date(2029, 1, 1)), funnel)
-    assert len(computed) == 6
+    assert len(computed) == asked + 1
 
 
 def test_an_event_committed_after_a_later_id_is_a_new_state(sql_engine: Engine) -> None:

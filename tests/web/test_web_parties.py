@@ -269,8 +269,11 @@ async def test_the_region_table_is_filtered_on_the_server_and_cut_to_a_page(
     whole = await http.get("/dashboard")
     assert table(whole.text) == ["8801", "8802"]
     assert 'data-partial="no"' in whole.text and "Showing 2 of 2 municipalities." in whole.text
+    assert 'id="region-table" class="data sortable">' in whole.text
     signed = await http.get("/dashboard", params={"stage": "collaboration_signed"})
     assert table(signed.text) == ["8801"]
+    # Filtered by the server: widening the filter must ask it again, not the browser.
+    assert 'data-partial="yes"' in signed.text and 'class="data sortable"' in signed.text
     assert '<option value="collaboration_signed" selected>' in signed.text
     assert table((await http.get("/dashboard", params={"q": "8802"})).text) == ["8802"]
     # A filter link on the start page shows the dashboard, filtered.
@@ -283,4 +286,6 @@ async def test_the_region_table_is_filtered_on_the_server_and_cut_to_a_page(
     monkeypatch.setattr(region_table, "REGION_TABLE_LIMIT", 1)
     cut = await http.get("/dashboard")
     assert table(cut.text) == ["8801"] and 'data-partial="yes"' in cut.text
+    # Sorting the first rows in the browser would pass for sorting them all.
+    assert 'id="region-table" class="data">' in cut.text and 'class="sort"' not in cut.text
     assert "Showing the first 1 of 2 matches among 2 municipalities" in cut.text

@@ -136,10 +136,12 @@ def _dashboard(
     kind, kind_error = _kind(page, kind_sent)
     engine = page.engine
     # Both read the whole log: computed once for each state of it (report_cache).
+    state = report_cache.version(engine)
     funnel = report_cache.cached(
         engine,
         ("funnel", day, known, kind),
         lambda: point_in_time.funnel(engine, as_of=day, known_on=known, kind=kind),
+        state=state,
     )
     rows = region_rows(engine, today=today) if kind is PartyKind.MUNICIPALITY else []
     table = region_table([] if table_errors else rows, table_values, stage)
@@ -147,6 +149,7 @@ def _dashboard(
         engine,
         ("milestone chart", today, known, kind),
         lambda: milestone_series(engine, until=today, known_on=known, kind=kind),
+        state=state,
     )
     milestones = milestones_of(kind)
     return page.render(
