@@ -41,7 +41,6 @@ _DAYS = {
 
 def _version_sql(dialect: str) -> str:
     days = _DAYS.get(dialect, _DAYS["postgresql"])
-
     spans = f"{days.format(column='valid_from')} + {days.format(column='valid_to')}"
     return (
         "SELECT (SELECT COUNT(*) FROM audit_event), (SELECT MAX(id) FROM audit_event), "

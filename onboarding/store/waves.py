@@ -116,43 +116,43 @@ def record_wave(engine: Engine, projection: WaveProjection) -> None:
 
 def record_checklist(engine: Engine, projection: ChecklistProjection) -> None:
     """Append the completion (once) and refresh the municipality's obligations."""
-    number = projection.municipality.number
-    with session_scope(engine) as session:
-        _add_completion(session, number, projection.completion)
-        upsert_obligations(session.connection(), number, projection.obligations)
+    record_checklist_items(
+        engine,
+        ChecklistItemsProjection(
+            municipality=projection.municipality,
+            completions=[projection.completion],
+            obligations=projection.obligations,
+        ),
+    )
 
 
 def record_checklist_items(engine: Engine, projection: ChecklistItemsProjection) -> None:
-    """Append several completions (once each) and refresh the obligations, in one transaction."""
+    """Append the completions (each once: a retry of the same write adds nothing) and
+    refresh the municipality's obligations, in one transaction."""
     number = projection.municipality.number
     with session_scope(engine) as session:
         for done in projection.completions:
-            _add_completion(session, number, done)
+            exists = session.exec(
+                select(ChecklistCompletionRow.id).where(
+                    ChecklistCompletionRow.municipality_number == number,
+                    ChecklistCompletionRow.item == done.item,
+                    ChecklistCompletionRow.recorded_at == done.recorded_at,
+                )
+            ).first()
+            if exists is None:
+                session.add(
+                    ChecklistCompletionRow(
+                        municipality_number=number,
+                        item=done.item,
+                        done_on=done.done_on,
+                        evidence=dict(done.evidence),
+                        comment=done.comment,
+                        **actor_columns(done.actor),
+                        recorded_at=done.recorded_at.astimezone(UTC),
+                        entered_at=_utc_or_none(done.entered_at),
+                    )
+                )
         upsert_obligations(session.connection(), number, projection.obligations)
-
-
-def _add_completion(session: Session, number: str, done: ChecklistCompletion) -> None:
-    """Add the completion unless a retry of the same write already did."""
-    exists = session.exec(
-        select(ChecklistCompletionRow.id).where(
-            ChecklistCompletionRow.municipality_number == number,
-            ChecklistCompletionRow.item == done.item,
-            ChecklistCompletionRow.recorded_at == done.recorded_at,
-        )
-    ).first()
-    if exists is None:
-        session.add(
-            ChecklistCompletionRow(
-                municipality_number=number,
-                item=done.item,
-                done_on=done.done_on,
-                evidence=dict(done.evidence),
-                comment=done.comment,
-                **actor_columns(done.actor),
-                recorded_at=done.recorded_at.astimezone(UTC),
-                entered_at=_utc_or_none(done.entered_at),
-            )
-        )
 
 
 def _event_row(wave_id: str, event: WaveEvent) -> WaveEventRow:
