@@ -1,10 +1,12 @@
-"""Fields the lists' GET filter forms share (the outbox, the audit log, the parties).
+"""Fields the lists' GET filter forms share (the outbox, the audit log, the parties, the
+work list, the dashboard's region table).
 
 Each reads the form's text value, adds an error named by the field when it is
 wrong (so the page answers 422 and shows nothing), and returns what it means.
 """
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from typing import TypeVar
@@ -14,6 +16,11 @@ from onboarding.web.forms import FormErrors
 from onboarding.web.i18n import Translator
 
 Choice = TypeVar("Choice", bound=StrEnum)
+
+
+def sent_values(names: Iterable[str], sent: Iterable[str | None]) -> dict[str, str]:
+    """A filter form's values as sent, by name: stripped, empty when absent."""
+    return {name: (value or "").strip() for name, value in zip(names, sent, strict=True)}
 
 
 def municipality_number(t: Translator, values: dict[str, str], errors: FormErrors) -> str | None:

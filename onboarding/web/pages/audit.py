@@ -18,7 +18,7 @@ from onboarding.domain.calendar import OSLO
 from onboarding.history.entries import AuditFilters, AuditPage
 from onboarding.history.export import ExportFormat, encode
 from onboarding.history.log import audit_page, audit_stream, known_kinds
-from onboarding.web.filters import party_number, period
+from onboarding.web.filters import party_number, period, sent_values
 from onboarding.web.forms import FormErrors
 from onboarding.web.history_text import describe
 from onboarding.web.page import AdminPage, Page, PageRefused
@@ -87,7 +87,7 @@ def filter_values(
     """The filter form's values as sent (stripped, empty when absent): one dependency for
     the page and its export, so both read the same parameters."""
     sent = (actor, kind, municipality, wave, from_, to)
-    return {name: (value or "").strip() for name, value in zip(FILTER_NAMES, sent, strict=True)}
+    return sent_values(FILTER_NAMES, sent)
 
 
 FilterValues = Annotated[dict[str, str], Depends(filter_values)]

@@ -25,7 +25,7 @@ from onboarding.domain.vocabulary import Stage
 from onboarding.store import point_in_time, report_cache
 from onboarding.store.tokens import Role
 from onboarding.web.charts import funnel_svg, timeline_svg
-from onboarding.web.filters import listed
+from onboarding.web.filters import listed, sent_values
 from onboarding.web.forms import FormErrors
 from onboarding.web.milestones import milestone_series
 from onboarding.web.overview import region_rows
@@ -66,7 +66,7 @@ async def start_page(
 ) -> Response:
     """The start page: the work list for coordinators and admins, the dashboard for viewers
     (and for a link that asks the dashboard for a date, a kind or a filtered table)."""
-    table = _table_values(q, stage, county, trust, overdue)
+    table = sent_values(REGION_FILTERS, (q, stage, county, trust, overdue))
     asked = any(v is not None for v in (as_of, known_on, kind)) or any(table.values())
     if page.may(Role.COORDINATOR) and not asked:
         return await worklist.show(page, {})
@@ -89,12 +89,8 @@ async def dashboard(
     municipalities) on `as_of` (default today), as known on `known_on` (default:
     everything recorded), the region table (filtered by `q`, `stage`, `county`,
     `trust` and `overdue`) and the milestones over time."""
-    table = _table_values(q, stage, county, trust, overdue)
+    table = sent_values(REGION_FILTERS, (q, stage, county, trust, overdue))
     return await asyncio.to_thread(_dashboard, page, as_of, known_on, kind, table)
-
-
-def _table_values(*sent: str | None) -> dict[str, str]:
-    return {name: (v or "").strip() for name, v in zip(REGION_FILTERS, sent, strict=True)}
 
 
 def _past_day(page: Page, sent: str | None, today: date) -> tuple[date | None, str | None]:

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from onboarding.domain.party import PartyKind
 from onboarding.domain.vocabulary import Stage
-from onboarding.web.filters import listed, municipality_number
+from onboarding.web.filters import listed, municipality_number, sent_values
 from onboarding.web.forms import FormErrors
 from onboarding.web.page import Page, ViewerPage
 from onboarding.web.party_list import PartyFilters, party_lines
@@ -32,7 +32,7 @@ async def parties_page(
 ) -> Response:
     """The parties the filters let through, by kind and name, each with its stage."""
     sent = {"kind": kind, "municipality": municipality, "stage": stage}
-    values = {name: (value or "").strip() for name, value in sent.items()}
+    values = sent_values(sent.keys(), sent.values())
     return await asyncio.to_thread(_parties, page, values)
 
 

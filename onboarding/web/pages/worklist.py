@@ -20,7 +20,7 @@ from onboarding.domain.worklist import DEFAULT_DAYS, MAX_DAYS, WorklistFilters
 from onboarding.store import waves as wave_store
 from onboarding.store.worklist import health_trusts, worklist
 from onboarding.web.conditions import condition_text
-from onboarding.web.filters import listed
+from onboarding.web.filters import listed, sent_values
 from onboarding.web.forms import FormErrors
 from onboarding.web.page import Page, ViewerPage
 from onboarding.web.party_paths import party_path
@@ -45,9 +45,7 @@ async def worklist_page(
     """Due and overdue deadlines, blocked wave members, undelivered notifications, stuck
     parties: counts at the top, each row linking to where it is resolved."""
     sent = (days, health_trust, wave, kind, stage)
-    return await show(
-        page, {name: (value or "").strip() for name, value in zip(FILTERS, sent, strict=True)}
-    )
+    return await show(page, sent_values(FILTERS, sent))
 
 
 async def show(page: Page, values: dict[str, str]) -> Response:
