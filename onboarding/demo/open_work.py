@@ -40,7 +40,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from onboarding.demo.loader import DemoLoadFailed
-from onboarding.demo.wave_driver import Send, party_path
+from onboarding.demo.wave_driver import Send, mark_done, party_path
 from onboarding.domain.calendar import OSLO
 from onboarding.domain.vocabulary import Stage
 
@@ -243,10 +243,8 @@ async def _done_today(send: Send, number: str, count: int | None, today: date) -
     items = sorted(checklist["items"], key=lambda item: item["deadline"] or "")
     chosen = items if count is None else items[:count]
     todo = [item for item in chosen if item["done"] is None]
-    if todo:  # one request for them all: one update of the party's workflow, one write
-        done = {"done_on": today.isoformat(), "evidence": EVIDENCE}
-        body = {"items": [{"item": item["id"], **done} for item in todo]}
-        await send("POST", f"{party_path(number)}/checklist", body)
+    done = {"done_on": today.isoformat(), "evidence": EVIDENCE}
+    await mark_done(send, number, [{"item": item["id"], **done} for item in todo])
     return len(todo)
 
 

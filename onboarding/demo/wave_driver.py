@@ -160,6 +160,13 @@ async def create_and_fill(
         await send("POST", f"/api/waves/{wave.id}/reschedule", body)
 
 
+async def mark_done(send: Send, number: str, items: list[dict[str, Any]]) -> None:
+    """Mark `items` (bodies of POST .../checklist's list) done in one request: one update
+    of the party's workflow, one write. Nothing to send for none."""
+    if items:
+        await send("POST", f"{party_path(number)}/checklist", {"items": items})
+
+
 async def make_ready(
     send: Send, wave: PastWave, number: str, dates: MemberDates, *, key: str
 ) -> None:
@@ -176,8 +183,7 @@ async def make_ready(
         }
 
     todo = [done(item) for item in checklist["items"] if item["done"] is None]
-    if todo:  # one request for them all: one update of the party's workflow, one write
-        await send("POST", f"{party_path(number)}/checklist", {"items": todo})
+    await mark_done(send, number, todo)
     approve = {
         "trigger": "approve_go_live",
         "effective_on": dates.approve_on.isoformat(),
