@@ -24,17 +24,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from bench.pages import TARGET_MS, load_times, sign_in
-from bench.report_latency import DEFAULT_URL, fill
+from bench.report_latency import DEFAULT_URL, database, fill
 from bench.rig import free_port, spawn, start_dev_server
 from onboarding.domain.calendar import today_in_oslo
 from onboarding.gateway.codec import KeyRing, new_key
@@ -52,23 +50,6 @@ OBLIGATIONS = (
     ("technical_infrastructure", "Teknisk infrastruktur klar"),
 )
 WAVE_SIZE = 25
-
-
-@contextmanager
-def database(url: str, keep: bool) -> Iterator[str]:
-    """A fresh database beside the one `url` names; its URL (dropped afterwards)."""
-    name = f"onboarding_pages_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = url.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        if not keep:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def fill_open_work(engine: Engine, *, today: date, waves: int, failed: int, seed: int = 7) -> None:
@@ -248,7 +229,7 @@ def measure(url: str, token: str, rounds: int, one: str, write: Callable[[], Non
 async def run(args: argparse.Namespace) -> int:
     with (
         tempfile.TemporaryDirectory(prefix="onboarding-pages-scale-") as tmp,
-        database(args.url, args.keep) as url,
+        database(args.url, args.keep, prefix="onboarding_pages") as url,
     ):
         root = Path(tmp)
         (root / "home").mkdir()

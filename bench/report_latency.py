@@ -20,7 +20,8 @@ import resource
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -201,43 +202,58 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    name = f"onboarding_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(args.url, isolation_level="AUTOCOMMIT")
+    with database(args.url, args.keep, prefix="onboarding_bench") as url:
+        engine = make_engine(url)
+        try:
+            measure(engine, args)
+        finally:
+            engine.dispose()
+
+
+def measure(engine: Engine, args: argparse.Namespace) -> None:
+    """Fill the database `engine` points at and print each report's median time."""
+    create_schema(engine)
+    started = time.perf_counter()
+    fill(engine, municipalities=args.municipalities, events_per=args.events_per)
+    with engine.connect() as connection:
+        events = connection.execute(text("SELECT count(*) FROM audit_event")).scalar_one()
+        corrections = connection.execute(text("SELECT count(*) FROM correction")).scalar_one()
+    print(
+        f"database {engine.url.database}: {args.municipalities} municipalities, {events} audit "
+        f"events, {corrections} corrections (filled in {time.perf_counter() - started:.0f} s)"
+    )
+    as_of, known_on = date(2019, 6, 30), date(2018, 12, 31)
+    figures = {
+        f"funnel as_of={as_of}": lambda: point_in_time.funnel(engine, as_of=as_of),
+        f"funnel as_of={as_of} known_on={known_on}": lambda: point_in_time.funnel(
+            engine, as_of=as_of, known_on=known_on
+        ),
+        "funnel as_of=today": lambda: point_in_time.funnel(engine, as_of=date.today()),
+        f"stages as_of={as_of}": lambda: point_in_time.stages(engine, as_of=as_of),
+        "milestones 2015..2022 monthly": lambda: point_in_time.milestone_series(
+            engine, start=START, end=date(2022, 12, 31), interval=Interval.MONTH
+        ),
+        "audit log, first page of 100": lambda: audit_page(engine, AuditFilters()),
+    }
+    for label, action in figures.items():
+        print(f"{label:<48} {median_ms(action):8.1f} ms (median of 5)")
+    if args.export:
+        measure_export(engine)
+
+
+@contextmanager
+def database(url: str, keep: bool, *, prefix: str) -> Iterator[str]:
+    """A fresh database beside the one `url` names (`prefix` and a random tail); its URL.
+    Dropped afterwards unless `keep`."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = args.url.rpartition("/")
-    engine = make_engine(f"{base}/{name}")
+    base, _, _ = url.rpartition("/")
     try:
-        create_schema(engine)
-        started = time.perf_counter()
-        fill(engine, municipalities=args.municipalities, events_per=args.events_per)
-        with engine.connect() as connection:
-            events = connection.execute(text("SELECT count(*) FROM audit_event")).scalar_one()
-            corrections = connection.execute(text("SELECT count(*) FROM correction")).scalar_one()
-        print(
-            f"database {name}: {args.municipalities} municipalities, {events} audit events, "
-            f"{corrections} corrections (filled in {time.perf_counter() - started:.0f} s)"
-        )
-        as_of, known_on = date(2019, 6, 30), date(2018, 12, 31)
-        figures = {
-            f"funnel as_of={as_of}": lambda: point_in_time.funnel(engine, as_of=as_of),
-            f"funnel as_of={as_of} known_on={known_on}": lambda: point_in_time.funnel(
-                engine, as_of=as_of, known_on=known_on
-            ),
-            "funnel as_of=today": lambda: point_in_time.funnel(engine, as_of=date.today()),
-            f"stages as_of={as_of}": lambda: point_in_time.stages(engine, as_of=as_of),
-            "milestones 2015..2022 monthly": lambda: point_in_time.milestone_series(
-                engine, start=START, end=date(2022, 12, 31), interval=Interval.MONTH
-            ),
-            "audit log, first page of 100": lambda: audit_page(engine, AuditFilters()),
-        }
-        for label, action in figures.items():
-            print(f"{label:<48} {median_ms(action):8.1f} ms (median of 5)")
-        if args.export:
-            measure_export(engine)
+        yield f"{base}/{name}"
     finally:
-        engine.dispose()
-        if not args.keep:
+        if not keep:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
