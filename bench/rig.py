@@ -152,18 +152,20 @@ class Up:
 
 
 @contextlib.asynccontextmanager
-async def running_up(root: Path, *extra: str) -> AsyncIterator[Up]:
+async def running_up(
+    root: Path, *extra: str, env: dict[str, str] | None = None
+) -> AsyncIterator[Up]:
     """`onboarding up` on free ports with its data dir in `root`, once it has said it is up.
 
-    No ONBOARDING_* variable reaches it: every setting is the shipped default;
-    `extra` are more options (`--demo`). Stopped with SIGTERM afterwards; its
-    output is `root/up.log`.
+    No ONBOARDING_* variable reaches it but those of `env`: every other setting
+    is the shipped default; `extra` are more options (`--demo`). Stopped with
+    SIGTERM afterwards; its output is `root/up.log`.
     """
     home = root / "data"
     api, temporal, ui = free_port(), free_port(), free_port()
     argv = ["-m", "onboarding", "up", "--data-dir", str(home), "--port", str(api)]
     argv += ["--temporal-port", str(temporal), "--ui-port", str(ui), *extra]
-    up = await spawn(argv, {}, root / "up.log", b"Press Ctrl-C to stop.")
+    up = await spawn(argv, env or {}, root / "up.log", b"Press Ctrl-C to stop.")
     try:
         yield Up(home, f"http://127.0.0.1:{api}", f"127.0.0.1:{temporal}")
     finally:
