@@ -32,6 +32,7 @@ grouped pass over the few events of those parties.
 
 import bisect
 from collections import Counter
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -130,10 +131,13 @@ def number_then(as_of: date) -> Any:
     return func.coalesce(valid, _municipality.c.number)
 
 
-def visible_events(*, known_before: datetime | None) -> Subquery:
+def visible_events(
+    *, known_before: datetime | None, parties: Collection[str] | None = None
+) -> Subquery:
     """The transitions in force as known before `known_before` (None: now).
 
-    Columns: municipality_number, seq, to_stage, effective_on (amended).
+    Of `parties` only, if given (None: every party's). Columns:
+    municipality_number, seq, to_stage, effective_on (amended).
     """
     amended, voids = _corrections_known(known_before)
     query = (
@@ -151,6 +155,8 @@ def visible_events(*, known_before: datetime | None) -> Subquery:
     )
     if known_before is not None:
         query = query.where(_audit.c.recorded_at < known_before)
+    if parties is not None:
+        query = query.where(_audit.c.municipality_number.in_(parties))
     return query.subquery("visible")
 
 
@@ -426,6 +432,48 @@ def stages(
     return StagesReport(as_of=as_of, known_on=known_on, kind=kind, municipalities=table)
 
 
+# Each party's first days on its road: party id -> (its kind, None if it is not
+# registered; {rank on its road, 0 for stages off it: the earliest effective day
+# of a transition in force that took it there}).
+FirstDays = dict[str, tuple[str | None, dict[int, date]]]
+
+
+def first_days(
+    session: Session,
+    *,
+    end: date,
+    known_on: date | None,
+    parties: Collection[str] | None = None,
+) -> FirstDays:
+    """Each party's (of `parties`; None: every one) first day at each rank by `end`.
+
+    One grouped pass over the transitions in force as known on `known_on`.
+    Every kind and rank 0 are kept, so one answer serves every kind's series
+    and the earliest transition of all (the dashboard's chart starts there);
+    each party's answer depends on its own log only, so a store can keep it
+    and read again only the parties whose log changed (store/milestone_days.py).
+    """
+    events = visible_events(known_before=known_by(known_on), parties=parties)
+    rank = road_rank(_municipality.c.kind, events.c.to_stage)
+    query = (
+        select(
+            events.c.municipality_number,
+            _municipality.c.kind,
+            rank.label("rank"),
+            func.min(events.c.effective_on),
+        )
+        .select_from(events)
+        .outerjoin(_municipality, _municipality.c.number == events.c.municipality_number)
+        .where(events.c.effective_on <= end)
+        .group_by(events.c.municipality_number, _municipality.c.kind, rank)
+    )
+    _no_jit(session)
+    first: FirstDays = {}
+    for number, party_kind, rank_value, on in session.execute(query).all():
+        first.setdefault(number, (party_kind, {}))[1][int(rank_value)] = on
+    return first
+
+
 def milestone_series(
     engine: Engine,
     *,
@@ -441,34 +489,35 @@ def milestone_series(
     then led to its stage or further along the party's own road, so the first
     such date per party and rank answers every point of the series at once.
     """
-    events = visible_events(known_before=known_by(known_on))
-    rank = road_rank(_municipality.c.kind, events.c.to_stage)
-    query = (
-        select(
-            events.c.municipality_number,
-            _municipality.c.kind,
-            rank.label("rank"),
-            func.min(events.c.effective_on),
-        )
-        .join(_municipality, _municipality.c.number == events.c.municipality_number)
-        .where(rank > 0, events.c.effective_on <= end, *of_kind(kind))
-        .group_by(events.c.municipality_number, _municipality.c.kind, rank)
-    )
     with Session(engine) as session:
-        _no_jit(session)
-        rows = session.execute(query).all()
-        region = _Region.read(session, kind)
-    # first[number]: (its kind, {rank: the earliest day it stood at that rank or further}).
-    first: dict[str, tuple[PartyKind, dict[int, date]]] = {}
-    for number, party_kind, rank_value, on in rows:
-        first.setdefault(number, (PartyKind(party_kind), {}))[1][int(rank_value)] = on
+        first = first_days(session, end=end, known_on=known_on)
+        region = Region.read(session, kind)
+    return series_of(
+        first, region, start=start, end=end, interval=interval, known_on=known_on, kind=kind
+    )
+
+
+def series_of(
+    first: FirstDays,
+    region: "Region",
+    *,
+    start: date,
+    end: date,
+    interval: Interval,
+    known_on: date | None,
+    kind: PartyKind | None,
+) -> MilestoneSeries:
+    """The milestone series of parties of `kind` from their first days (see `milestone_series`)."""
     milestones = milestones_for(kind)
     reached_on: dict[Stage, list[tuple[str, date]]] = {m: [] for m in milestones}
     for number, (party_kind, by_rank) in first.items():
-        for milestone in milestones_of(party_kind):
+        if party_kind is None or (kind is not None and party_kind != kind.value):
+            continue
+        road_kind = PartyKind(party_kind)
+        for milestone in milestones_of(road_kind):
             if milestone not in reached_on:
                 continue
-            needed = rank_on_road(party_kind, milestone)
+            needed = rank_on_road(road_kind, milestone)
             dates = [on for r, on in by_rank.items() if r >= needed]
             if dates:
                 reached_on[milestone].append((number, min(dates)))
@@ -502,7 +551,7 @@ class _ReachedCounter:
     one by one.
     """
 
-    def __init__(self, reached: list[tuple[str, date]], region: "_Region") -> None:
+    def __init__(self, reached: list[tuple[str, date]], region: "Region") -> None:
         self.region = region
         self.always = sorted(on for number, on in reached if not region.periodic(number))
         self.periodic = [(number, on) for number, on in reached if region.periodic(number)]
@@ -513,7 +562,7 @@ class _ReachedCounter:
         return bisect.bisect_right(self.always, day) + periodic
 
 
-class _Region:
+class Region:
     """The parties (of a kind) and their periods in the region, to ask about any day."""
 
     def __init__(self, always: int, periods: dict[str, list[tuple[date | None, date | None]]]):
@@ -521,7 +570,7 @@ class _Region:
         self.periods = periods
 
     @classmethod
-    def read(cls, session: Session, kind: PartyKind | None) -> "_Region":
+    def read(cls, session: Session, kind: PartyKind | None) -> "Region":
         parties = session.execute(select(_municipality.c.number).where(*of_kind(kind))).scalars()
         spans = session.execute(
             select(_period.c.party_id, _period.c.valid_from, _period.c.valid_to)

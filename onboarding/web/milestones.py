@@ -17,7 +17,7 @@ from onboarding.domain.party import PartyKind
 from onboarding.domain.report_milestones import milestones_of
 from onboarding.domain.reports import Interval
 from onboarding.domain.vocabulary import MILESTONES, Stage
-from onboarding.store import point_in_time
+from onboarding.store import milestone_days, point_in_time
 from onboarding.store.tables.parties import MunicipalityRow
 
 
@@ -39,16 +39,6 @@ class MilestoneSeries:
     milestones: tuple[Stage, ...] = MILESTONES
 
 
-def first_effective_day(engine: Engine, *, until: date, known_on: date | None) -> date | None:
-    """The earliest effective date of a transition in force by `until`, as known on `known_on`."""
-    events = point_in_time.visible_events(known_before=point_in_time.known_by(known_on))
-    with Session(engine) as session:
-        first: date | None = session.execute(
-            select(func.min(events.c.effective_on)).where(events.c.effective_on <= until)
-        ).scalar_one()
-    return first
-
-
 def milestone_series(
     engine: Engine,
     *,
@@ -59,18 +49,28 @@ def milestone_series(
     """Milestones of `kind`'s road reached at each month end up to `until` (empty without
     any transition)."""
     milestones = milestones_of(kind)
-    first = first_effective_day(engine, until=until, known_on=known_on)
-    if first is None:
-        with Session(engine) as session:
+    # Kept between requests and read again only for the parties a write touched.
+    first_days = milestone_days.kept_first_days(engine, end=until, known_on=known_on)
+    # The earliest transition in force of any party and kind starts every line at zero.
+    first = min((on for _kind, days in first_days.values() for on in days.values()), default=None)
+    with Session(engine) as session:
+        if first is None:
             total = session.execute(
                 select(func.count())
                 .select_from(MunicipalityRow)
                 .where(col(MunicipalityRow.kind) == kind.value)
             ).scalar_one()
-        return MilestoneSeries(total=total, points=[], milestones=milestones)
+            return MilestoneSeries(total=total, points=[], milestones=milestones)
+        region = point_in_time.Region.read(session, kind)
     start = first.replace(day=1) - timedelta(days=1)
-    report = point_in_time.milestone_series(
-        engine, start=start, end=until, interval=Interval.MONTH, known_on=known_on, kind=kind
+    report = point_in_time.series_of(
+        first_days,
+        region,
+        start=start,
+        end=until,
+        interval=Interval.MONTH,
+        known_on=known_on,
+        kind=kind,
     )
     return MilestoneSeries(
         total=report.total,
