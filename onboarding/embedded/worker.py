@@ -15,6 +15,7 @@ from activities.notifications import NotificationActivities
 from activities.projection import ProjectionActivities
 from activities.waves import WaveActivities
 from onboarding.embedded.bytecode import keep_bytecode
+from onboarding.embedded.sandbox_runner import workflow_runner
 from onboarding.settings import Settings
 from workflows.migration import MigrationWorkflow
 from workflows.municipality import MunicipalityWorkflow
@@ -58,6 +59,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
+        workflow_runner=workflow_runner(),
         activities=[
             projection.register_municipality,
             projection.record_transition,
