@@ -4,13 +4,17 @@ A report whose answer for a party depends on that party's log alone (its
 audit events and the corrections of them) can be kept and, after a write,
 read again for the parties the write touched instead of the whole log. A
 `Mark` says how far the log was when an answer was read: the row count and
-largest id of `audit_event` and `correction` (both append-only) and how many
-parties are registered (a party's kind decides its road).
+largest id of `audit_event` and `correction` (both append-only), how many
+parties are registered (a party's kind decides its road) and the state of
+their periods in the region (store/report_cache.py's, for reports that count
+the region of a date).
 
 `since(engine, mark)` reads a new mark and the parties changed after the old
 one, or None when it cannot say which (then read everything again):
 
 - a party registered: events recorded before it was could now count;
+- a period in the region opened or closed (a reform): a party's place in a
+  report of a date may change without a line of its log;
 - a row committed after the mark with an id below the mark's largest
   (concurrent writers commit ids out of order): the new mark's count grew by
   more than the rows above the old largest id, read in the same statement so
@@ -24,8 +28,11 @@ a row in the mark is always in the answer.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, text
+
+from onboarding.store.report_cache import periods_sql
 
 # Beyond this many changed parties a whole read is as cheap (and one query).
 MOST_CHANGED = 500
@@ -40,15 +47,19 @@ class Mark:
     corrections: int
     last_correction: int
     parties: int
+    periods: tuple[Any, ...]
 
 
-_MARK_SQL = text(
-    "SELECT (SELECT COUNT(*) FROM audit_event), (SELECT COALESCE(MAX(id), 0) FROM audit_event), "
-    "(SELECT COUNT(*) FROM audit_event WHERE id > :last_event), "
-    "(SELECT COUNT(*) FROM correction), (SELECT COALESCE(MAX(id), 0) FROM correction), "
-    "(SELECT COUNT(*) FROM correction WHERE id > :last_correction), "
-    "(SELECT COUNT(*) FROM municipality)"
-)
+def _mark_sql(dialect: str) -> str:
+    return (
+        "SELECT (SELECT COUNT(*) FROM audit_event), "
+        "(SELECT COALESCE(MAX(id), 0) FROM audit_event), "
+        "(SELECT COUNT(*) FROM audit_event WHERE id > :last_event), "
+        "(SELECT COUNT(*) FROM correction), (SELECT COALESCE(MAX(id), 0) FROM correction), "
+        "(SELECT COUNT(*) FROM correction WHERE id > :last_correction), "
+        f"(SELECT COUNT(*) FROM municipality), {periods_sql(dialect)}"
+    )
+
 
 _CHANGED_SQL = text(
     "SELECT municipality_number FROM audit_event WHERE id > :last_event AND id <= :upto_event "
@@ -65,9 +76,9 @@ def _read(engine: Engine, after: Mark | None) -> tuple[Mark, int, int]:
         "last_correction": after.last_correction if after else 0,
     }
     with engine.connect() as connection:
-        row = connection.execute(_MARK_SQL, params).one()
-    events, last_event, new_events, corrections, last_correction, new_corrections, parties = row
-    mark = Mark(events, last_event, corrections, last_correction, parties)
+        row = connection.execute(text(_mark_sql(engine.dialect.name)), params).one()
+    events, last_event, new_events, corrections, last_correction, new_corrections, parties = row[:7]
+    mark = Mark(events, last_event, corrections, last_correction, parties, tuple(row[7:]))
     return mark, new_events, new_corrections
 
 
@@ -81,6 +92,7 @@ def since(engine: Engine, before: Mark) -> tuple[Mark, frozenset[str] | None]:
     now, new_events, new_corrections = _read(engine, before)
     if (
         now.parties != before.parties
+        or now.periods != before.periods
         or now.events - before.events != new_events
         or now.corrections - before.corrections != new_corrections
     ):

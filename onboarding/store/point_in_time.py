@@ -183,9 +183,15 @@ def _corrections_known(known_before: datetime | None) -> tuple[Any, Any]:
 
 
 def latest_per_party(
-    *, as_of: date, known_on: date | None, dialect: str, kind: PartyKind | None = None
+    *,
+    as_of: date,
+    known_on: date | None,
+    dialect: str,
+    kind: PartyKind | None = None,
+    parties: Collection[str] | None = None,
 ) -> Any:
-    """Per party (of `kind`) with a transition in force by `as_of`: stage, since, top rank, kind.
+    """Per party (of `kind`; of `parties` if given) with a transition in force by `as_of`:
+    stage, since, top rank, kind.
 
     `top` is the municipality milestone rank the latest transition stored: a
     municipality's furthest milestone, meaningless for other kinds (see
@@ -203,6 +209,9 @@ def latest_per_party(
     """
     known_before = known_by(known_on)
     amended, voids = _corrections_known(known_before)
+    chosen = in_region(as_of, kind)
+    if parties is not None:
+        chosen.append(_municipality.c.number.in_(parties))
     probe = _audit.alias("probe")
     conditions = [
         probe.c.municipality_number == _municipality.c.number,
@@ -232,7 +241,7 @@ def latest_per_party(
             )
             .select_from(_municipality)
             .join(latest, true())
-            .where(*in_region(as_of, kind))
+            .where(*chosen)
         )
     else:
         best = (
@@ -246,7 +255,7 @@ def latest_per_party(
         latest_plain = (
             select(best.label("event_id"))
             .select_from(_municipality)
-            .where(*in_region(as_of, kind))
+            .where(*chosen)
             .subquery("plain")
         )
         plain = select(
@@ -269,6 +278,8 @@ def latest_per_party(
     )
     if known_before is not None:
         moved = moved.where(_audit.c.recorded_at < known_before)
+    if parties is not None:
+        moved = moved.where(_audit.c.municipality_number.in_(parties))
     candidates = union_all(plain, moved).subquery("candidates")
     ranked = select(
         candidates,
@@ -286,21 +297,27 @@ def latest_per_party(
             _municipality.c.kind,
         )
         .join(_municipality, _municipality.c.number == ranked.c.municipality_number)
-        .where(ranked.c.newest == 1, *in_region(as_of, kind))
+        .where(ranked.c.newest == 1, *chosen)
     )
 
 
 def furthest_on_road(
-    session: Session, *, as_of: date, known_on: date | None, kind: PartyKind | None
+    session: Session,
+    *,
+    as_of: date,
+    known_on: date | None,
+    kind: PartyKind | None,
+    parties: Collection[str] | None = None,
 ) -> dict[str, int]:
-    """Party id -> its furthest rank on its own road by `as_of`, for parties not municipalities.
+    """Party id -> its furthest rank on its own road by `as_of`, for parties not municipalities
+    (of `parties` only, if given).
 
     Municipalities have theirs stored with each transition (reached_rank);
     the other kinds' few events are ranked here.
     """
     if kind is PartyKind.MUNICIPALITY:
         return {}
-    events = visible_events(known_before=known_by(known_on))
+    events = visible_events(known_before=known_by(known_on), parties=parties)
     rank = road_rank(_municipality.c.kind, events.c.to_stage)
     query = (
         select(events.c.municipality_number, func.max(rank))
@@ -340,6 +357,39 @@ def _no_jit(session: Session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
+# Each party's place on a date: party id -> (its stage, its kind, its furthest rank on
+# its own road); parties with no transition in force by then are not in it.
+Places = dict[str, tuple[str, str, int]]
+
+
+def places(
+    session: Session,
+    *,
+    as_of: date,
+    known_on: date | None,
+    kind: PartyKind | None,
+    parties: Collection[str] | None = None,
+) -> Places:
+    """Where each party (of `kind`, in the region on `as_of`; of `parties` if given) stood.
+
+    Each party's place depends on its own log and its periods in the region
+    alone, so a store can keep the answer and read again only the parties
+    whose log changed (store/kept_reports.py).
+    """
+    _no_jit(session)
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(
+        latest_per_party(
+            as_of=as_of, known_on=known_on, dialect=dialect, kind=kind, parties=parties
+        )
+    ).all()
+    furthest = furthest_on_road(session, as_of=as_of, known_on=known_on, kind=kind, parties=parties)
+    return {
+        number: (stage, party_kind, _top(party_kind, stored, number, furthest))
+        for number, stage, _since, stored, party_kind in rows
+    }
+
+
 def funnel(
     engine: Engine, *, as_of: date, known_on: date | None = None, kind: PartyKind | None = None
 ) -> FunnelReport:
@@ -351,17 +401,27 @@ def funnel(
     with Session(engine) as session:
         _no_jit(session)
         total = _count(session, kind, as_of)
-        rows = session.execute(
-            latest_per_party(as_of=as_of, known_on=known_on, dialect=engine.dialect.name, kind=kind)
-        ).all()
-        furthest = furthest_on_road(session, as_of=as_of, known_on=known_on, kind=kind)
+        found = places(session, as_of=as_of, known_on=known_on, kind=kind)
+    return funnel_of(found, total, as_of=as_of, known_on=known_on, kind=kind)
+
+
+def region_count(engine: Engine, *, as_of: date, kind: PartyKind | None) -> int:
+    """How many parties (of `kind`) were in the region on `as_of`."""
+    with Session(engine) as session:
+        return _count(session, kind, as_of)
+
+
+def funnel_of(
+    found: Places, total: int, *, as_of: date, known_on: date | None, kind: PartyKind | None
+) -> FunnelReport:
+    """The funnel of `total` parties in the region, of which `found` had a transition in force."""
     stages: Counter[str] = Counter()
     # (party kind, furthest rank on its road) -> parties
     tops: Counter[tuple[PartyKind, int]] = Counter()
-    for number, stage, _since, stored, party_kind in rows:
+    for stage, party_kind, top in found.values():
         stages[stage] += 1
-        tops[PartyKind(party_kind), _top(party_kind, stored, number, furthest)] += 1
-    stages[Stage.PROSPECTIVE.value] += total - len(rows)
+        tops[PartyKind(party_kind), top] += 1
+    stages[Stage.PROSPECTIVE.value] += total - len(found)
     reached = {
         m.value: sum(
             count

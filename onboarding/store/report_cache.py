@@ -39,16 +39,22 @@ _DAYS = {
 }
 
 
-def _version_sql(dialect: str) -> str:
+def periods_sql(dialect: str) -> str:
+    """SQL select items: the state of `party_region_period` (see the module's docstring)."""
     days = _DAYS.get(dialect, _DAYS["postgresql"])
     spans = f"{days.format(column='valid_from')} + {days.format(column='valid_to')}"
     return (
-        "SELECT (SELECT COUNT(*) FROM audit_event), (SELECT MAX(id) FROM audit_event), "
-        "(SELECT COUNT(*) FROM correction), (SELECT MAX(id) FROM correction), "
-        "(SELECT COUNT(*) FROM municipality), "
         "(SELECT COUNT(*) FROM party_region_period), (SELECT MAX(id) FROM party_region_period), "
         "(SELECT COUNT(valid_to) FROM party_region_period), "
         f"(SELECT SUM({spans}) FROM party_region_period)"
+    )
+
+
+def _version_sql(dialect: str) -> str:
+    return (
+        "SELECT (SELECT COUNT(*) FROM audit_event), (SELECT MAX(id) FROM audit_event), "
+        "(SELECT COUNT(*) FROM correction), (SELECT MAX(id) FROM correction), "
+        f"(SELECT COUNT(*) FROM municipality), {periods_sql(dialect)}"
     )
 
 

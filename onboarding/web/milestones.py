@@ -17,7 +17,7 @@ from onboarding.domain.party import PartyKind
 from onboarding.domain.report_milestones import milestones_of
 from onboarding.domain.reports import Interval
 from onboarding.domain.vocabulary import MILESTONES, Stage
-from onboarding.store import milestone_days, point_in_time
+from onboarding.store import kept_reports, point_in_time
 from onboarding.store.tables.parties import MunicipalityRow
 
 
@@ -50,7 +50,7 @@ def milestone_series(
     any transition)."""
     milestones = milestones_of(kind)
     # Kept between requests and read again only for the parties a write touched.
-    first_days = milestone_days.kept_first_days(engine, end=until, known_on=known_on)
+    first_days = kept_reports.first_days(engine, end=until, known_on=known_on)
     # The earliest transition in force of any party and kind starts every line at zero.
     first = min((on for _kind, days in first_days.values() for on in days.values()), default=None)
     with Session(engine) as session:

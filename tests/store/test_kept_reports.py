@@ -1,9 +1,10 @@
-"""The first days kept between requests (store/milestone_days.py) equal a whole read of the log.
+"""The reports kept between requests (store/kept_reports.py) equal a whole read of the log.
 
 Randomized histories (test_point_in_time's: transitions the process allows,
 backdated, amended and voided, recorded at any hour) are written one step at
-a time; after each step the kept answer, read again only for the parties the
-step touched, must equal a whole read, for ends and "as known on" days
+a time; after each step the kept answers, read again only for the parties the
+step touched, must equal a whole read (the milestone chart's first days, the
+funnel of every kind and of municipalities), for dates and "as known on" days
 around the history. On SQLite and on PostgreSQL.
 """
 
@@ -18,7 +19,9 @@ from sqlmodel import Session
 
 from onboarding.domain.parties.correction_records import CorrectionKind
 from onboarding.domain.parties.models import RegistrationInput
-from onboarding.store import log_changes, milestone_days, point_in_time, projection
+from onboarding.domain.party import PartyKind
+from onboarding.store import kept_reports, log_changes, point_in_time, projection
+from onboarding.store.reforms import join_region, leave_region
 from onboarding.store.tables.parties import AuditEventRow
 from tests.store.test_point_in_time import EPOCH, Model, _correct, _numbers, _transition
 from tests.store.test_report_cache import signed
@@ -36,7 +39,7 @@ STEPS = st.lists(
     min_size=1,
     max_size=12,
 )
-# (end, known on) as days after the epoch; known on None: now.
+# (end or as of, known on) as days after the epoch; known on None: now.
 QUESTIONS = st.lists(
     st.tuples(st.integers(0, 1_500), st.one_of(st.none(), st.integers(0, 1_500))),
     min_size=1,
@@ -77,8 +80,13 @@ def check_kept(engine: Engine, steps: Any, questions: Any) -> None:
             _correct(engine, model, CorrectionKind.VOID, choice, day, hour)
         for end, known_on in asked:
             assert end is not None
-            kept = milestone_days.kept_first_days(engine, end=end, known_on=known_on)
+            kept = kept_reports.first_days(engine, end=end, known_on=known_on)
             assert kept == whole(engine, end, known_on)
+            for kind in (PartyKind.MUNICIPALITY, None):
+                arguments = {"as_of": end, "known_on": known_on, "kind": kind}
+                assert kept_reports.funnel(engine, **arguments) == point_in_time.funnel(
+                    engine, **arguments
+                )
 
 
 SETTINGS: Any = {
@@ -112,19 +120,54 @@ def test_after_a_write_only_the_parties_it_touched_are_read(
     first_days = point_in_time.first_days
 
     def counting(session: Session, **arguments: Any) -> point_in_time.FirstDays:
-        read.append(arguments["parties"])
+        if "parties" in arguments:  # the store's reads, not the whole reads compared with
+            read.append(arguments["parties"])
         return first_days(session, **arguments)
 
-    monkeypatch.setattr(milestone_days, "first_days", counting)
+    monkeypatch.setattr(point_in_time, "first_days", counting)
     end = date(2030, 6, 1)
-    milestone_days.kept_first_days(sql_engine, end=end, known_on=None)
+    kept_reports.first_days(sql_engine, end=end, known_on=None)
     assert read == [None]
-    milestone_days.kept_first_days(sql_engine, end=end, known_on=None)
+    kept_reports.first_days(sql_engine, end=end, known_on=None)
     assert read == [None]  # nothing changed: nothing read
     signed(sql_engine, "8801", seq=2)
-    kept = milestone_days.kept_first_days(sql_engine, end=end, known_on=None)
+    kept = kept_reports.first_days(sql_engine, end=end, known_on=None)
     assert read == [None, frozenset({"8801"})]
     assert kept == whole(sql_engine, end, None)
+
+
+def test_the_funnel_after_a_write_reads_the_parties_it_touched_and_follows_reforms(
+    sql_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed(sql_engine, "8801")
+    signed(sql_engine, "8802")
+    read: list[frozenset[str] | None] = []
+    places = point_in_time.places
+
+    def counting(session: Session, **arguments: Any) -> point_in_time.Places:
+        if "parties" in arguments:  # the store's reads, not the whole funnel compared with
+            read.append(arguments["parties"])
+        return places(session, **arguments)
+
+    monkeypatch.setattr(point_in_time, "places", counting)
+    day = date(2030, 6, 1)
+
+    def same() -> bool:
+        kept = kept_reports.funnel(sql_engine, as_of=day, known_on=None, kind=None)
+        return kept == point_in_time.funnel(sql_engine, as_of=day, known_on=None, kind=None)
+
+    assert same() and read == [None]
+    signed(sql_engine, "8802", seq=2)
+    assert same() and read == [None, frozenset({"8802"})]
+    # A party's periods in the region change its place without a line of its log.
+    with Session(sql_engine) as session:
+        join_region(session, "8801", date(2020, 1, 1), reform_id=None)
+        session.commit()
+    assert same() and read[-1] is None
+    with Session(sql_engine) as session:
+        leave_region(session, "8801", date(2030, 1, 1), reform_id=None)
+        session.commit()
+    assert same() and read[-1] is None and len(read) == 4
 
 
 def test_what_the_mark_cannot_tell_apart_is_read_whole(
@@ -132,6 +175,7 @@ def test_what_the_mark_cannot_tell_apart_is_read_whole(
 ) -> None:
     signed(sql_engine, "8801")
     start = log_changes.mark(sql_engine)
+    assert log_changes.since(sql_engine, start) == (start, frozenset())
     # A party registered: the events of a party not yet registered may count now.
     signed(sql_engine, "8802")
     assert log_changes.since(sql_engine, start)[1] is None

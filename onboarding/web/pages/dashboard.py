@@ -22,7 +22,7 @@ from onboarding.domain.party import PartyKind
 from onboarding.domain.process.registry import MUNICIPALITY, versions
 from onboarding.domain.report_milestones import milestones_of, stages_for
 from onboarding.domain.vocabulary import Stage
-from onboarding.store import point_in_time, report_cache
+from onboarding.store import kept_reports, report_cache
 from onboarding.store.tokens import Role
 from onboarding.web.charts import funnel_svg, timeline_svg
 from onboarding.web.filters import listed, sent_values
@@ -136,7 +136,7 @@ def _dashboard(
     funnel = report_cache.cached(
         engine,
         ("funnel", day, known, kind),
-        lambda: point_in_time.funnel(engine, as_of=day, known_on=known, kind=kind),
+        lambda: kept_reports.funnel(engine, as_of=day, known_on=known, kind=kind),
         state=state,
     )
     rows = region_rows(engine, today=today) if kind is PartyKind.MUNICIPALITY else []
