@@ -98,9 +98,7 @@ Step = tuple[Trigger, dict[str, str]]
 class Road:
     kind: PartyKind
     before: tuple[Step, ...]
-    # None: no obligation open on the way (a hospital's board decision, declared for
-    # `prospective`, opens only on a transition into it: noticed, not changed here).
-    obligation: Trigger | None
+    obligation: Trigger
     after: tuple[Step, ...]
 
 
@@ -137,7 +135,7 @@ ROADS: dict[PartyKind, Road] = {
     PartyKind.HOSPITAL: Road(
         PartyKind.HOSPITAL,
         before=(),
-        obligation=None,
+        obligation=Trigger.START_PREPARATION,
         after=((Trigger.START_PREPARATION, {}),),
     ),
 }
@@ -364,8 +362,7 @@ async def run_country(
                 road = ROADS[PartyKind(parties[number][0])]
                 for step in road.before:
                     await driver.move(number, step)
-                if road.obligation is not None:
-                    await driver.deadline_today(number, road.obligation)
+                await driver.deadline_today(number, road.obligation)
 
             await asyncio.gather(*(first(n) for n in parties))
             phase = time.perf_counter() - began
@@ -448,7 +445,7 @@ async def run_country(
         all_live=len(live),
         not_live=", ".join(f"{k} {n}" for k, n in sorted(not_live.items())) or "none",
         escalation_rows=escalations,
-        escalation_rows_expected=ESCALATION_ROWS * obliged,
+        escalation_rows_expected=ESCALATION_ROWS * size,
         waves=sum(len(c) for c in chains),
         repeats=bench.repeats,
         note="; ".join(notes),

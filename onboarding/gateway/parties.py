@@ -7,6 +7,7 @@ with TransitionRefused and RequestRejected, never with RPC details.
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from temporalio.client import (
@@ -24,6 +25,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from onboarding.domain.calendar import oslo_date
 from onboarding.domain.errors import (
     NotEligible,
     ObligationNotOpen,
@@ -43,6 +45,7 @@ from onboarding.domain.parties.models import (
     MunicipalityWorkflowInput,
     TransitionCommand,
 )
+from onboarding.domain.parties.obligations import follow_obligations
 from onboarding.domain.parties.process import fit_policy, process_key
 from onboarding.domain.party import KIND_LABELS, Party, PartyKind
 from onboarding.domain.policy import ReminderPolicy
@@ -155,14 +158,20 @@ def starting_input(
     A reform's dry-run applies itself to this state, as the apply then does
     to the workflow started with it.
     """
+    state = MunicipalityState(
+        municipality=party,
+        readiness_guard=readiness_guard,
+        process_version=definition.version,
+    )
+    fitted = fit_policy(definition, _policy_for(party.kind, policy))
+    # An obligation of the first stage (a hospital's board decision) is open from
+    # the start: no transition enters that stage to open it.
+    now = datetime.now(UTC)
+    follow_obligations(state, fitted, None, oslo_date(now), now=now)
     return MunicipalityWorkflowInput(
-        state=MunicipalityState(
-            municipality=party,
-            readiness_guard=readiness_guard,
-            process_version=definition.version,
-        ),
+        state=state,
         continue_as_new_after_events=continue_as_new_after_events,
-        policy=fit_policy(definition, _policy_for(party.kind, policy)),
+        policy=fitted,
     )
 
 

@@ -1,6 +1,7 @@
 """/api/parties: the list and its filters, registering one party, importing a file, and the
 routes of one party at both prefixes, on the time-skipping server with a real worker."""
 
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -102,6 +103,32 @@ async def test_a_registration_that_cannot_be_is_a_422_naming_the_field(api: Api)
     )
     assert "POST /api/region/load" in refusal.json()["message"]
     assert party_count(api) == before
+
+
+async def test_a_hospitals_board_decision_is_open_from_its_registration(api: Api) -> None:
+    """Its obligation is declared for `prospective`, where a hospital starts: no transition
+    enters that stage, so it opens with the registration, and takes a deadline at once."""
+    await api.start(1)
+    hospital = await register(
+        api,
+        {
+            "kind": "hospital",
+            "org_number": fresh_org_number(),
+            "name": "H",
+            "health_trust": HOSPITAL,
+        },
+    )
+    path = f"/api/parties/{hospital['number']}/obligations"
+    listed = await api.get(path)
+    assert listed.status_code == 200, listed.text
+    assert [(o["id"], o["status"]) for o in listed.json()] == [("start_preparation", "open")]
+    deadline = (date.today() + timedelta(days=60)).isoformat()
+    body = {"deadline": deadline, "reason": "the board meets in February"}
+    answer = await api.http.put(
+        f"{path}/start_preparation", json=body, headers=api.auth(Role.COORDINATOR)
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["deadline"] == deadline
 
 
 # -- importing a file ----------------------------------------------------------------------
