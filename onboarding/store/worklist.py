@@ -1,18 +1,20 @@
 """The coordinator's work list from the read model, in a fixed number of queries.
 
-One query reads the parties the filters let through with each one's latest
-transition (from the log's index, never the whole log); the obligations and
-the failed outbox rows are read with those parties as a subquery (never a
-query per party), and the wave blockers come from store.waves.blockers_of
-(four queries for every wave at once). At the size of a country (10,000
-parties, a million events: bench/pages_scale.py) the page asks for the first
-rows of each part only, and models are made for those alone.
+The stuck parties are found in SQL: one query judges every party the filters
+let through by its latest transition (from the log's index, never the whole
+log) and returns the first rows in the list's order with how many there are.
+The obligations and the failed outbox rows are read with the filtered parties
+as a subquery (never a query per party), the wave blockers come from
+store.waves.blockers_of (four queries for every wave at once), and the
+parties those rows name are then read by id. At the size of a country
+(10,000 parties, a million events: bench/pages_scale.py) the page asks for
+the first rows of each part only, so no query returns every party.
 """
 
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, true
+from sqlalchemy import Engine, and_, case, func, or_, true
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -21,8 +23,11 @@ from onboarding.domain.notifications import NotificationStatus
 from onboarding.domain.obligations.schedule import ObligationStatus
 from onboarding.domain.party import PartyKind
 from onboarding.domain.vocabulary import Stage
+from onboarding.domain.waves.blockers import MemberReadiness, WaveBlockers
 from onboarding.domain.waves.models import MemberStatus, WaveStatus
 from onboarding.domain.worklist import (
+    RESTING_STAGES,
+    STALE_DAYS,
     BlockedMember,
     DeadlineItem,
     FailedNotification,
@@ -32,7 +37,6 @@ from onboarding.domain.worklist import (
     Worklist,
     WorklistCounts,
     WorklistFilters,
-    stuck_reason,
 )
 from onboarding.store.database import utc
 from onboarding.store.tables.notifications import NotificationRow
@@ -85,8 +89,9 @@ def _ref(row: _Party) -> PartyRef:
     )
 
 
-def _parties(session: Session, ids: SelectOfScalar[str], dialect: str) -> dict[str, _Party]:
-    """The parties the filters let through, with their log's latest seq and effective date.
+def _with_latest(dialect: str) -> tuple[Any, Any]:
+    """SELECT of every party with its log's latest seq and effective date (a `_Party`), and
+    the party table.
 
     Plain columns, and each party's latest transition (its highest seq, and the
     date it took effect) one probe of the log's unique index on (party, seq):
@@ -125,8 +130,72 @@ def _parties(session: Session, ids: SelectOfScalar[str], dialect: str) -> dict[s
             .select_from(party)
             .outerjoin(audit, audit.c.id == event_id)
         )
-    found = session.execute(query.where(party.c.number.in_(ids))).all()
-    return {row[0]: _Party(*row) for row in found}
+    return query, party
+
+
+def _stuck_rows(
+    session: Session,
+    ids: SelectOfScalar[str],
+    *,
+    dialect: str,
+    today: date,
+    limit: int | None,
+) -> tuple[int, list[tuple[_Party, StuckReason]]]:
+    """How many of the parties the filters let through are stuck, and the first `limit` of
+    them in the list's order: by reason, longest unmoved first, then name.
+
+    domain.worklist.stuck_reason, in SQL: only the stuck rows kept are read.
+    Names are compared by code point as Python does (PostgreSQL's "C"
+    collation; SQLite's is already).
+    """
+    query, party = _with_latest(dialect)
+    log_seq = func.coalesce(query.selected_columns[6], 0)
+    last_on = query.selected_columns[7]
+    resting = [stage.value for stage in RESTING_STAGES]
+    reason = case(
+        (party.c.last_seq < log_seq, StuckReason.ROW_BEHIND.value),
+        (
+            and_(
+                party.c.stage.not_in(resting),
+                last_on.is_not(None),
+                last_on <= today - timedelta(days=STALE_DAYS),
+            ),
+            StuckReason.STALE.value,
+        ),
+    )
+    name = party.c.name.collate("C") if dialect == "postgresql" else party.c.name
+    judged = query.add_columns(reason.label("reason"), func.count().over().label("stuck"))
+    stuck = (
+        judged.where(party.c.number.in_(ids), reason.is_not(None))
+        .order_by(reason, func.coalesce(last_on, today), name, party.c.number)
+        .limit(limit)
+    )
+    found = session.execute(stuck).all()
+    count = found[0][-1] if found else 0
+    return count, [(_Party(*row[:8]), StuckReason(row[8])) for row in found]
+
+
+def _named(
+    session: Session, ids: SelectOfScalar[str], among: list[Any], members: set[str]
+) -> dict[str, _Party]:
+    """The parties the filters let through that the subqueries `among` or `members` name
+    (their log's latest not read)."""
+    number = col(MunicipalityRow.number)
+    named = or_(*(number.in_(subquery) for subquery in among), number.in_(members))
+    found = session.exec(
+        select(  # type: ignore[call-overload]
+            MunicipalityRow.number,
+            MunicipalityRow.name,
+            MunicipalityRow.kind,
+            MunicipalityRow.stage,
+            MunicipalityRow.health_trust,
+            MunicipalityRow.last_seq,
+        ).where(named, number.in_(ids))
+    ).all()
+    return {
+        number: _Party(number, name, kind, stage, trust, last_seq, None, None)
+        for number, name, kind, stage, trust, last_seq in found
+    }
 
 
 def worklist(
@@ -145,8 +214,16 @@ def worklist(
     """
     ids = _party_ids(filters)
     until = today + timedelta(days=filters.days)
+    members = _blocking_members(engine, filters, checklist, today)
     with Session(engine) as session:
-        parties = _parties(session, ids, engine.dialect.name)
+        stuck_count, stuck = _stuck_rows(
+            session, ids, dialect=engine.dialect.name, today=today, limit=limit
+        )
+        open_in_window = (
+            ObligationRow.status == ObligationStatus.OPEN.value,
+            col(ObligationRow.effective_deadline) <= until,
+            col(ObligationRow.municipality_number).in_(ids),
+        )
         obligations = session.exec(
             select(  # type: ignore[call-overload]
                 ObligationRow.municipality_number,
@@ -154,11 +231,7 @@ def worklist(
                 ObligationRow.label,
                 ObligationRow.deadline,
                 ObligationRow.effective_deadline,
-            ).where(
-                ObligationRow.status == ObligationStatus.OPEN.value,
-                col(ObligationRow.effective_deadline) <= until,
-                col(ObligationRow.municipality_number).in_(ids),
-            )
+            ).where(*open_in_window)
         ).all()
         notifications = session.exec(
             select(NotificationRow)
@@ -168,6 +241,14 @@ def worklist(
             )
             .order_by(col(NotificationRow.due_at).desc(), col(NotificationRow.id).desc())
         ).all()
+        # The parties those rows name, by subquery (thousands of ids would not fit a query).
+        among = [
+            select(ObligationRow.municipality_number).where(*open_in_window),
+            select(NotificationRow.municipality_number).where(
+                col(NotificationRow.status).in_(UNDELIVERED)
+            ),
+        ]
+        parties = _named(session, ids, among, {member.number for _wave, member in members})
     # Sorted on plain values first; models are made only for the rows kept.
     open_ = sorted(
         (
@@ -207,41 +288,7 @@ def worklist(
         )
         for row in undelivered[:limit]
     ]
-    blocked = _blocked(engine, filters, parties, checklist, today)
-    stuck = _stuck(parties, today)
-    return Worklist(
-        as_of=today,
-        filters=filters,
-        counts=WorklistCounts(
-            due=len(due),
-            overdue=len(overdue),
-            blocked=len(blocked),
-            failed_notifications=len(undelivered),
-            stuck=len(stuck),
-        ),
-        overdue=deadline_items(overdue),
-        due=deadline_items(due),
-        blocked=blocked[:limit],
-        failed_notifications=failed,
-        stuck=[_stuck_party(parties[number], reason, today) for _, number, reason in stuck[:limit]],
-    )
-
-
-def _blocked(
-    engine: Engine,
-    filters: WorklistFilters,
-    parties: dict[str, _Party],
-    checklist: list[str],
-    today: date,
-) -> list[BlockedMember]:
-    """Members of planned or approved waves with a condition missing or an item overdue."""
-    waves = blockers_of(
-        engine,
-        wave_ids=[filters.wave] if filters.wave is not None else None,
-        checklist=checklist,
-        as_of=today,
-    )
-    return [
+    blocked = [
         BlockedMember(
             party=_ref(parties[member.number]),
             wave_id=wave.wave_id,
@@ -250,31 +297,44 @@ def _blocked(
             missing=member.missing,
             overdue=member.overdue,
         )
+        for wave, member in members
+        if member.number in parties
+    ]
+    return Worklist(
+        as_of=today,
+        filters=filters,
+        counts=WorklistCounts(
+            due=len(due),
+            overdue=len(overdue),
+            blocked=len(blocked),
+            failed_notifications=len(undelivered),
+            stuck=stuck_count,
+        ),
+        overdue=deadline_items(overdue),
+        due=deadline_items(due),
+        blocked=blocked[:limit],
+        failed_notifications=failed,
+        stuck=[_stuck_party(row, reason, today) for row, reason in stuck],
+    )
+
+
+def _blocking_members(
+    engine: Engine, filters: WorklistFilters, checklist: list[str], today: date
+) -> list[tuple[WaveBlockers, MemberReadiness]]:
+    """Members of planned or approved waves with a condition missing or an item overdue."""
+    waves = blockers_of(
+        engine,
+        wave_ids=[filters.wave] if filters.wave is not None else None,
+        checklist=checklist,
+        as_of=today,
+    )
+    return [
+        (wave, member)
         for wave in waves
         if wave.status in OPEN_WAVES
         for member in wave.members
-        if member.member_status is MemberStatus.MEMBER
-        and (member.missing or member.overdue)
-        and member.number in parties
+        if member.member_status is MemberStatus.MEMBER and (member.missing or member.overdue)
     ]
-
-
-def _stuck(parties: dict[str, _Party], today: date) -> list[tuple[Any, str, StuckReason]]:
-    """Parties whose row lags their audit log, or that have not moved for long, in the
-    list's order: (sort key, party, reason)."""
-    found = []
-    for number, row in parties.items():
-        reason = stuck_reason(
-            stage=Stage(row.stage),
-            row_seq=row.last_seq,
-            log_seq=row.log_seq or 0,
-            last_transition_on=row.last_on,
-            today=today,
-        )
-        if reason is not None:
-            days_since = (today - row.last_on).days if row.last_on is not None else 0
-            found.append(((reason.value, -days_since, row.name), number, reason))
-    return sorted(found, key=lambda s: s[0])
 
 
 def _stuck_party(row: _Party, reason: StuckReason, today: date) -> StuckParty:

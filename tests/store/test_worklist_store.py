@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, event, update
 from sqlmodel import Session
@@ -294,3 +294,69 @@ def test_a_municipality_a_reform_ended_long_ago_is_not_stuck() -> None:
     assert stuck_reason(stage=Stage.ENDED_BY_REFORM, row_seq=2, log_seq=3, **long_ago) is (
         StuckReason.ROW_BEHIND
     )
+
+
+def test_the_stuck_parties_found_in_sql_follow_the_rule_and_the_order(sql_engine: Engine) -> None:
+    # (name, days since its only transition (None: never moved), stage of its row, row behind)
+    cases = [
+        ("Bjugn", 400, None, False),
+        ("aure", 400, None, False),
+        ("Ørland", 400, None, False),
+        ("Åfjord", 400, None, False),
+        ("Zeta", 400, None, False),
+        ("Øksnes", 400, Stage.LIVE, False),  # resting: never stale
+        ("Frøya", 180, None, False),  # stale on the day
+        ("Hitra", 179, None, False),  # not yet
+        ("Orkland", None, None, False),  # never moved: not started
+        ("Rindal", 30, None, True),  # row behind, recent
+        ("Selbu", 900, Stage.PAUSED, True),  # row behind whatever its stage
+        ("Bjugn", 200, None, False),  # a name twice
+    ]
+    expected = []
+    for index, (name, days, stage, behind) in enumerate(cases):
+        number = str(9100 + index)
+        register(sql_engine, Party(number=number, name=name, county="T", health_trust="H"))
+        last_on = None if days is None else TODAY - timedelta(days=days)
+        if last_on is not None:
+            projection.record_transition(
+                sql_engine,
+                projected(
+                    number,
+                    1,
+                    Trigger.SIGN_COLLABORATION,
+                    Stage.PROSPECTIVE,
+                    Stage.COLLABORATION_SIGNED,
+                    last_on,
+                ),
+            )
+        # The projection names the party as tests.helpers.store does: named here.
+        values = {
+            "name": name,
+            **({"stage": stage.value} if stage else {}),
+            **({"last_seq": 0} if behind else {}),
+        }
+        with Session(sql_engine) as session:
+            session.exec(  # type: ignore[call-overload]
+                update(MunicipalityRow)
+                .where(MunicipalityRow.number == number)  # type: ignore[arg-type]
+                .values(**values)
+            )
+            session.commit()
+        row_stage = stage or (Stage.PROSPECTIVE if last_on is None else Stage.COLLABORATION_SIGNED)
+        reason = stuck_reason(
+            stage=row_stage,
+            row_seq=0 if behind or last_on is None else 1,
+            log_seq=0 if last_on is None else 1,
+            last_transition_on=last_on,
+            today=TODAY,
+        )
+        if reason is not None:
+            expected.append(((reason.value, -(days or 0), name), number, reason.value))
+    expected.sort()
+    filters = WorklistFilters(kind=PartyKind.MUNICIPALITY)
+    whole = worklist(sql_engine, filters=filters, checklist=ITEMS, today=TODAY)
+    found = [(s.party.name, s.reason.value) for s in whole.stuck]
+    assert found == [(key[2], reason) for key, _number, reason in expected]
+    assert whole.counts.stuck == len(expected) == 9
+    cut = worklist(sql_engine, filters=filters, checklist=ITEMS, today=TODAY, limit=3)
+    assert cut.stuck == whole.stuck[:3] and cut.counts.stuck == 9
