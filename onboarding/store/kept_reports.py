@@ -29,8 +29,9 @@ from onboarding.domain.party import PartyKind
 from onboarding.domain.reports import FunnelReport
 from onboarding.store import log_changes, point_in_time
 
-# Answers kept per engine.
-MAX_KEPT = 16
+# Answers kept per engine: a few megabytes each at the size of a country (a
+# tuple per party), so a handful; an answer pushed out is read whole next time.
+MAX_KEPT = 8
 
 _V = TypeVar("_V")
 
