@@ -34,6 +34,7 @@ from sqlalchemy import Engine, text
 
 from onboarding.store.report_cache import periods_sql
 
+_NO_ID_ABOVE = 2**63 - 1
 # Beyond this many changed parties a whole read is as cheap (and one query).
 MOST_CHANGED = 500
 
@@ -71,9 +72,12 @@ _CHANGED_SQL = text(
 
 def _read(engine: Engine, after: Mark | None) -> tuple[Mark, int, int]:
     """The mark now, and how many event and correction rows lie above `after`'s largest ids."""
+    # Without a mark to compare with, nothing is counted above it: the largest id
+    # there can be, so the rows above are an empty range of the primary key's index
+    # (0 would count every row a second time: at a million events, twice the time).
     params = {
-        "last_event": after.last_event if after else 0,
-        "last_correction": after.last_correction if after else 0,
+        "last_event": after.last_event if after else _NO_ID_ABOVE,
+        "last_correction": after.last_correction if after else _NO_ID_ABOVE,
     }
     with engine.connect() as connection:
         row = connection.execute(text(_mark_sql(engine.dialect.name)), params).one()

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, event, insert, select
 from sqlmodel import Session
 
 from onboarding.domain.parties.correction_records import CorrectionKind
@@ -199,3 +199,22 @@ def test_what_the_mark_cannot_tell_apart_is_read_whole(
     assert log_changes.since(sql_engine, before)[1] == {row["municipality_number"]}
     monkeypatch.setattr(log_changes, "MOST_CHANGED", 0)
     assert log_changes.since(sql_engine, before)[1] is None
+
+
+def test_a_mark_read_without_one_to_compare_counts_each_table_once(sql_engine: Engine) -> None:
+    signed(sql_engine, "8801")
+    asked: list[Any] = []
+
+    def note(*args: Any) -> None:
+        asked.append(args[3])
+
+    event.listen(sql_engine, "before_cursor_execute", note)
+    try:
+        log_changes.mark(sql_engine)
+    finally:
+        event.remove(sql_engine, "before_cursor_execute", note)
+    # The rows above the mark's largest ids, none asked for, are counted from beyond every
+    # id (an empty range of the index), not from 0 (every row a second time).
+    [parameters] = asked
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    assert sorted(v for v in values if isinstance(v, int)) == [log_changes._NO_ID_ABOVE] * 2
