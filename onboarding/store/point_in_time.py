@@ -570,17 +570,21 @@ def series_of(
     """The milestone series of parties of `kind` from their first days (see `milestone_series`)."""
     milestones = milestones_for(kind)
     reached_on: dict[Stage, list[tuple[str, date]]] = {m: [] for m in milestones}
+    roads = {k.value: milestones_of(k) for k in PartyKind}
     for number, (party_kind, by_rank) in first.items():
         if party_kind is None or (kind is not None and party_kind != kind.value):
             continue
-        road_kind = PartyKind(party_kind)
-        for milestone in milestones_of(road_kind):
-            if milestone not in reached_on:
-                continue
-            needed = rank_on_road(road_kind, milestone)
-            dates = [on for r, on in by_rank.items() if r >= needed]
-            if dates:
-                reached_on[milestone].append((number, min(dates)))
+        road = roads[party_kind]
+        # From the far end of its road back: the earliest day it stood at this rank or
+        # further is when it reached this milestone (once per party, not per milestone:
+        # ten thousand parties at the size of a country).
+        earliest: date | None = None
+        for rank in range(len(road), 0, -1):
+            on = by_rank.get(rank)
+            if on is not None and (earliest is None or on < earliest):
+                earliest = on
+            if earliest is not None and road[rank - 1] in reached_on:
+                reached_on[road[rank - 1]].append((number, earliest))
     counters = {m: _ReachedCounter(reached_on[m], region) for m in milestones}
     points = [
         MilestonePoint(
