@@ -63,7 +63,7 @@ from typing import Any
 from sqlmodel import Session, func, select
 
 from bench.drive import gather_limited
-from bench.rig import Bench, running_up
+from bench.rig import REPEAT_PAUSES, Bench, running_up
 from bench.up_http import coordinator_bench, floor_over_http
 from onboarding.demo.wave_driver import all_on, go_live_in_past_wave, party_path, wave_of_the_day
 from onboarding.domain.calendar import OSLO, oslo_date
@@ -211,24 +211,30 @@ def import_lines(size: int, municipalities: Sequence[dict[str, Any]]) -> list[st
     return lines
 
 
-async def register(bench: Bench, lines: list[str], concurrency: int) -> list[str]:
+async def register(bench: Bench, lines: list[str]) -> list[str]:
     """Every line registered through import files of IMPORT_LINES; the party ids, in order."""
     header = ",".join(COLUMNS)
     chunks = [lines[i : i + IMPORT_LINES] for i in range(0, len(lines), IMPORT_LINES)]
 
     async def one(chunk: list[str]) -> list[str]:
-        response = await bench.http.post(
-            "/api/parties/import",
-            content="\n".join([header, *chunk]) + "\n",
-            headers={**bench.auth(), "Content-Type": "text/csv"},
-        )
+        # A 503 says the workflows started but not all registered in time: sending the
+        # same file again is safe (its registered lines count as present) and says when.
+        for pause in (*REPEAT_PAUSES, None):
+            response = await bench.http.post(
+                "/api/parties/import",
+                content="\n".join([header, *chunk]) + "\n",
+                headers={**bench.auth(), "Content-Type": "text/csv"},
+            )
+            if response.status_code != 503 or pause is None:
+                break
+            bench.repeats += 1
+            await asyncio.sleep(pause)
         if response.status_code != 200:
-            raise RuntimeError(f"import: {response.status_code} {response.text[:2000]}")
+            raise RuntimeError(f"import: {response.status_code} {response.text[:500]}")
         return list(response.json()["numbers"])
 
-    # Two files at a time: each starts its workflows side by side already.
-    numbers = await gather_limited([lambda c=c: one(c) for c in chunks], min(2, concurrency))  # type: ignore[misc]
-    return [n for chunk in numbers for n in chunk]
+    # One file at a time: each starts its workflows side by side already.
+    return [n for chunk in chunks for n in await one(chunk)]
 
 
 def stages(bench: Bench) -> dict[str, tuple[str, str, str | None]]:
@@ -349,7 +355,7 @@ async def run_country(
             listed = await driver.send("GET", "/api/municipalities", None)
 
             began = time.perf_counter()
-            numbers = await register(bench, import_lines(size, listed), concurrency)
+            numbers = await register(bench, import_lines(size, listed))
             while len(stages(bench)) < size:
                 await asyncio.sleep(0.5)
             registration = time.perf_counter() - began
