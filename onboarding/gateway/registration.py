@@ -60,7 +60,13 @@ def conflicts(engine: Engine, parties: Sequence[Party]) -> tuple[list[str], dict
                 )
             continue
         assert party.org_number is not None, "only parties with an org number are registered"
-        others = identifiers.resolve(engine, identifiers.ORG_NUMBER, party.org_number)
+        # Its own id is no clash: its registration committed after the rows were read
+        # (a repeated import while the first one's workflows still register).
+        others = [
+            other
+            for other in identifiers.resolve(engine, identifiers.ORG_NUMBER, party.org_number)
+            if other != party.number
+        ]
         if others:
             refused[party.number] = PartyExists(
                 "org_number",
