@@ -14,9 +14,6 @@ chart: one end a day, a few "as known on" dates; the funnel: the dates and
 kinds the dashboard was asked for).
 """
 
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +25,7 @@ from sqlmodel import Session
 from onboarding.domain.party import PartyKind
 from onboarding.domain.reports import FunnelReport
 from onboarding.store import log_changes, point_in_time
+from onboarding.store.kept_per_engine import KeptPerEngine
 
 # Answers kept per engine: a few megabytes each at the size of a country (a
 # tuple per party), so a handful; an answer pushed out is read whole next time.
@@ -42,22 +40,7 @@ class _Kept:
     answer: dict[str, Any]
 
 
-class _Store:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.kept: OrderedDict[Hashable, _Kept] = OrderedDict()
-
-
-_BY_ENGINE: "weakref.WeakKeyDictionary[Engine, _Store]" = weakref.WeakKeyDictionary()
-_REGISTRY_LOCK = threading.Lock()
-
-
-def _store(engine: Engine) -> _Store:
-    with _REGISTRY_LOCK:
-        found = _BY_ENGINE.get(engine)
-        if found is None:
-            found = _BY_ENGINE[engine] = _Store()
-        return found
+_KEPT = KeptPerEngine(MAX_KEPT)
 
 
 def kept(
@@ -68,9 +51,7 @@ def kept(
     `read(parties)` answers for those parties only; a party missing from its
     answer has none (it is dropped). The answer is shared: do not change it.
     """
-    store = _store(engine)
-    with store.lock:
-        found = store.kept.get(key)
+    found: _Kept | None = _KEPT.get(engine, key)
     answer: dict[str, _V]
     if found is None:
         mark = log_changes.mark(engine)
@@ -84,11 +65,7 @@ def kept(
         else:
             fresh = read(changed)
             answer = {n: v for n, v in found.answer.items() if n not in changed} | fresh
-    with store.lock:
-        store.kept[key] = _Kept(mark, answer)
-        store.kept.move_to_end(key)
-        while len(store.kept) > MAX_KEPT:
-            store.kept.popitem(last=False)
+    _KEPT.put(engine, key, _Kept(mark, answer))
     return answer
 
 

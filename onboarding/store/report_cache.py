@@ -20,13 +20,12 @@ the new version, computes again: nothing recorded is missed once committed.
 Per process, the last few dozen answers (least recently used goes first).
 """
 
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
+
+from onboarding.store.kept_per_engine import KeptPerEngine
 
 _T = TypeVar("_T")
 # Answers kept per engine: dashboards of a few dates, kinds and known-on days.
@@ -65,24 +64,7 @@ def version(engine: Engine) -> tuple[Any, ...]:
     return tuple(row)
 
 
-class _Answers:
-    """The answers of one engine, least recently used first."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.kept: OrderedDict[Hashable, Any] = OrderedDict()
-
-
-_BY_ENGINE: "weakref.WeakKeyDictionary[Engine, _Answers]" = weakref.WeakKeyDictionary()
-_REGISTRY_LOCK = threading.Lock()
-
-
-def _answers(engine: Engine) -> _Answers:
-    with _REGISTRY_LOCK:
-        found = _BY_ENGINE.get(engine)
-        if found is None:
-            found = _BY_ENGINE[engine] = _Answers()
-        return found
+_ANSWERS = KeptPerEngine(MAX_ANSWERS)
 
 
 def cached(
@@ -100,16 +82,9 @@ def cached(
     compute it.
     """
     full = (key, version(engine) if state is None else state)
-    answers = _answers(engine)
-    with answers.lock:
-        if full in answers.kept:
-            answers.kept.move_to_end(full)
-            answer: _T = answers.kept[full]
-            return answer
+    found: _T | None = _ANSWERS.get(engine, full)
+    if found is not None:
+        return found
     answer = compute()
-    with answers.lock:
-        answers.kept[full] = answer
-        answers.kept.move_to_end(full)
-        while len(answers.kept) > MAX_ANSWERS:
-            answers.kept.popitem(last=False)
+    _ANSWERS.put(engine, full, answer)
     return answer
