@@ -95,8 +95,14 @@ def record_wave(engine: Engine, projection: WaveProjection) -> None:
                 col(WaveMemberRow.number).not_in(list(current) or [""]),
             )
         )
+        # One read of the wave's rows, not one per member: every add and event
+        # writes all the members again, so a wave of n costs n reads each time.
+        rows = {
+            r.number: r
+            for r in session.exec(select(WaveMemberRow).where(WaveMemberRow.wave_id == wave.id))
+        }
         for member in projection.members:
-            member_row = session.get(WaveMemberRow, (wave.id, member.number))
+            member_row = rows.get(member.number)
             if member_row is None:
                 member_row = WaveMemberRow(
                     wave_id=wave.id,
