@@ -38,14 +38,16 @@ idempotency key on every transition, at most `concurrency` requests in flight:
 
 "All live" is counted from each party's own stage in the read model, never a
 wave's status. The throughput is the workflow updates of phases 1 and 3 over
-their wall time: each API write (POST and PUT: transitions, deadlines, waves,
-members, checklists, decisions) counts as one, though adding a member or a
-decision moves more than one workflow, and each member a wave's decision took
-live one more (its go-live). Reads (a member's checklist, the wave list) are
-not counted. The floor (bench/floor.py served over HTTP by a
-process of its own, as in bench/up_http.py) is then measured on the same dev
-server with as many floor workflows open as there are parties, at the same
-concurrency.
+their wall time, counted from the dev server's histories (bench/updates.py):
+every update that completed in those windows, on a party's workflow or a
+wave's, whether a coordinator's request made it directly (a transition, a
+deadline, a checklist) or through a wave (a member joining, a member taken
+live by the wave's approval). The API's writes per second (POST and PUT) are
+printed beside it; reads (a member's checklist, the wave list) are counted in
+neither. The floor (bench/floor.py served over HTTP by a process of its own,
+as in bench/up_http.py) is then measured on the same dev server with as many
+floor workflows open as there are parties, at the same concurrency: one update
+per request, so its requests are its updates.
 """
 
 import asyncio
@@ -65,6 +67,7 @@ from sqlmodel import Session, func, select
 from bench.drive import gather_limited
 from bench.rig import REPEAT_PAUSES, Bench, running_up
 from bench.up_http import coordinator_bench, floor_over_http
+from bench.updates import updates_completed
 from onboarding.demo.wave_driver import all_on, go_live_in_past_wave, party_path, wave_of_the_day
 from onboarding.domain.calendar import OSLO, oslo_date
 from onboarding.domain.parties.import_file import COLUMNS
@@ -162,6 +165,8 @@ class CountryRow:
     phase_seconds: float
     api_writes: int
     wave_go_lives: int
+    updates: int
+    writes_per_second: float
     updates_per_second: float
     requests_per_second: float
     floor_updates_per_second: float
@@ -363,6 +368,7 @@ async def run_country(
 
             # Phase 1: every party to its first obligation, its deadline today.
             began, writes, requests = time.perf_counter(), bench.writes, bench.requests
+            windows = [(datetime.now(UTC), datetime.now(UTC))]
 
             async def first(number: str) -> None:
                 road = ROADS[PartyKind(parties[number][0])]
@@ -372,6 +378,7 @@ async def run_country(
 
             await asyncio.gather(*(first(n) for n in parties))
             phase = time.perf_counter() - began
+            windows[0] = (windows[0][0], datetime.now(UTC))
             notes = []
             if datetime.now(UTC) >= instant:
                 notes.append("escalation-1 was past before every deadline was set: raise --lead")
@@ -390,6 +397,7 @@ async def run_country(
             today = oslo_date(datetime.now(UTC))
             chains = waves_of(parties)
             began = time.perf_counter()
+            windows.append((datetime.now(UTC), datetime.now(UTC)))
 
             async def wave(wave_id: str, members: list[str]) -> None:
                 kinds = {m: ROADS[PartyKind(parties[m][0])] for m in members}
@@ -417,7 +425,9 @@ async def run_country(
             # Enough chains at once to keep `concurrency` requests in flight.
             await gather_limited([lambda c=c: chain(c) for c in chains], max(2, concurrency))  # type: ignore[misc]
             phase += time.perf_counter() - began
+            windows[1] = (windows[1][0], datetime.now(UTC))
             writes, requests = bench.writes - writes, bench.requests - requests
+            updates = await updates_completed(bench.client, windows)
 
             final = stages(bench)
             live = [n for n, (_, stage, _) in final.items() if stage == Stage.LIVE.value]
@@ -431,8 +441,7 @@ async def run_country(
             floor_rate = await _floor(stack, bench, served, len(final), concurrency)
             if bench.repeats:
                 notes.append(f"{bench.repeats} requests repeated after a 503")
-    # Each write is at least one update of a workflow with an activity, the floor's unit.
-    rate = (writes + driver.go_lives) / phase
+    rate = updates / phase
     return CountryRow(
         parties=len(final),
         by_kind=", ".join(
@@ -444,6 +453,8 @@ async def run_country(
         phase_seconds=phase,
         api_writes=writes,
         wave_go_lives=driver.go_lives,
+        updates=updates,
+        writes_per_second=writes / phase,
         updates_per_second=rate,
         requests_per_second=requests / phase,
         floor_updates_per_second=floor_rate,
