@@ -32,6 +32,7 @@ from bench.floor import floor_worker
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.policy import ReminderPolicy
 from onboarding.embedded.app import create_app
+from onboarding.embedded.children import dies_with_this_process
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
 from onboarding.embedded.worker import build_worker
 from onboarding.gateway.codec import EncryptionCodec, configured_key_ring
@@ -105,8 +106,14 @@ async def spawn(argv: list[str], env: dict[str, str], log: Path, ready: bytes) -
     """Start `python argv` with `env` (ONBOARDING_* replaced), once its log shows `ready`."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ONBOARDING_")}
     with log.open("wb") as out:
+        # Killed or stopped by a signal, a benchmark runs no cleanup: without this its
+        # `up` (and that one's dev server and worker) would go on serving nobody.
         process = subprocess.Popen(
-            [sys.executable, *argv], stdout=out, stderr=subprocess.STDOUT, env={**clean, **env}
+            [sys.executable, *argv],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**clean, **env},
+            preexec_fn=dies_with_this_process(),
         )
     while ready not in log.read_bytes():
         if process.poll() is not None:
