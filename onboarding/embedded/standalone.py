@@ -84,6 +84,7 @@ async def _api(
     # The web stack, here rather than at the top: a worker process (up's child
     # included) starts a second sooner without it.
     from onboarding.embedded.app import create_app
+    from onboarding.embedded.heap import settle_after_startup
     from onboarding.embedded.services import running_api
 
     engine = _checked_database(settings)
@@ -93,6 +94,7 @@ async def _api(
         client = await signals.until(connect_to(settings, temporal_runtime(settings)))
         app = create_app(settings, client=client, engine=engine)
         async with running_api(app, host=host, port=port) as api:
+            settle_after_startup()
             url = f"http://{host}:{port}"
             say(f"API on {url} (docs: {url}/docs), Temporal at {settings.temporal_address}.")
             say("Ctrl-C to stop.")

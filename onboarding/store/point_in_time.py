@@ -570,21 +570,27 @@ def series_of(
     """The milestone series of parties of `kind` from their first days (see `milestone_series`)."""
     milestones = milestones_for(kind)
     reached_on: dict[Stage, list[tuple[str, date]]] = {m: [] for m in milestones}
-    roads = {k.value: milestones_of(k) for k in PartyKind}
+    # Each kind's road from its far end back: each rank with the list its milestone's
+    # parties go to (None: not a milestone counted), looked up once, not per party.
+    slots = {
+        k.value: [(rank, reached_on.get(road[rank - 1])) for rank in range(len(road), 0, -1)]
+        for k in PartyKind
+        for road in (milestones_of(k),)
+    }
+    wanted = kind.value if kind is not None else None
     for number, (party_kind, by_rank) in first.items():
-        if party_kind is None or (kind is not None and party_kind != kind.value):
+        if party_kind is None or (wanted is not None and party_kind != wanted):
             continue
-        road = roads[party_kind]
         # From the far end of its road back: the earliest day it stood at this rank or
         # further is when it reached this milestone (once per party, not per milestone:
         # ten thousand parties at the size of a country).
         earliest: date | None = None
-        for rank in range(len(road), 0, -1):
+        for rank, reached in slots[party_kind]:
             on = by_rank.get(rank)
             if on is not None and (earliest is None or on < earliest):
                 earliest = on
-            if earliest is not None and road[rank - 1] in reached_on:
-                reached_on[road[rank - 1]].append((number, earliest))
+            if earliest is not None and reached is not None:
+                reached.append((number, earliest))
     counters = {m: _ReachedCounter(reached_on[m], region) for m in milestones}
     points = [
         MilestonePoint(
@@ -617,8 +623,15 @@ class _ReachedCounter:
 
     def __init__(self, reached: list[tuple[str, date]], region: "Region") -> None:
         self.region = region
-        self.always = sorted(on for number, on in reached if not region.periodic(number))
-        self.periodic = [(number, on) for number, on in reached if region.periodic(number)]
+        self.always: list[date] = []
+        self.periodic: list[tuple[str, date]] = []
+        # One pass, the periods' dict asked directly: ten thousand parties per milestone.
+        for number, on in reached:
+            if number in region.periods:
+                self.periodic.append((number, on))
+            else:
+                self.always.append(on)
+        self.always.sort()
 
     def by(self, day: date) -> int:
         """Those that had reached it by `day` and were in the region on `day`."""

@@ -1,8 +1,8 @@
 """The coordinator's work list from the read model, in a fixed number of queries.
 
 The stuck parties are found in SQL: one query judges every party the filters
-let through by its latest transition (from the log's index, never the whole
-log) and returns the first rows in the list's order with how many there are.
+let through by its latest transition (kept beside its row in `party_log`,
+never read from the log) and returns the first rows in the list's order with how many there are.
 The obligations and the failed outbox rows are read with the filtered parties
 as a subquery (never a query per party), the wave blockers come from
 store.waves.blockers_of (four queries for every wave at once), and the
@@ -14,7 +14,7 @@ the first rows of each part only, so no query returns every party.
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, case, func, or_, true
+from sqlalchemy import Engine, and_, case, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -41,7 +41,7 @@ from onboarding.domain.worklist import (
 from onboarding.store.database import utc
 from onboarding.store.tables.notifications import NotificationRow
 from onboarding.store.tables.obligations import ObligationRow
-from onboarding.store.tables.parties import AuditEventRow, MunicipalityRow
+from onboarding.store.tables.parties import MunicipalityRow, PartyLogRow
 from onboarding.store.tables.waves import WaveMemberRow
 from onboarding.store.waves import blockers_of
 
@@ -89,47 +89,30 @@ def _ref(row: _Party) -> PartyRef:
     )
 
 
-def _with_latest(dialect: str) -> tuple[Any, Any]:
+def _with_latest() -> tuple[Any, Any]:
     """SELECT of every party with its log's latest seq and effective date (a `_Party`), and
     the party table.
 
-    Plain columns, and each party's latest transition (its highest seq, and the
-    date it took effect) one probe of the log's unique index on (party, seq):
-    never the whole log grouped, which at the size of a country holds a million
-    events. PostgreSQL probes with LATERAL; SQLite, which has none, probes for
-    the event's id and fetches it by rowid.
+    The latest transition of each party's log is on its `party_log` row, kept by
+    the database with every insert into the log (store/party_log.py): one join,
+    where a probe of the million-row log for each party took 100 ms and more.
     """
     party = MunicipalityRow.__table__  # type: ignore[attr-defined]
-    audit = AuditEventRow.__table__  # type: ignore[attr-defined]
-    log = audit.alias("log")
-    newest = (
-        core_select(log.c.id, log.c.seq, log.c.effective_on)
-        .where(log.c.municipality_number == party.c.number)
-        .order_by(log.c.seq.desc())
-        .limit(1)
-    )
-    columns = (
-        party.c.number,
-        party.c.name,
-        party.c.kind,
-        party.c.stage,
-        party.c.health_trust,
-        party.c.last_seq,
-    )
-    if dialect == "postgresql":
-        latest = newest.lateral("latest")
-        query: Any = (
-            core_select(*columns, latest.c.seq, latest.c.effective_on)
-            .select_from(party)
-            .outerjoin(latest, true())
+    latest = PartyLogRow.__table__  # type: ignore[attr-defined]
+    query = (
+        core_select(
+            party.c.number,
+            party.c.name,
+            party.c.kind,
+            party.c.stage,
+            party.c.health_trust,
+            party.c.last_seq,
+            latest.c.last_seq,
+            latest.c.last_effective_on,
         )
-    else:
-        event_id = newest.with_only_columns(log.c.id).correlate(party).scalar_subquery()
-        query = (
-            core_select(*columns, audit.c.seq, audit.c.effective_on)
-            .select_from(party)
-            .outerjoin(audit, audit.c.id == event_id)
-        )
+        .select_from(party)
+        .outerjoin(latest, latest.c.municipality_number == party.c.number)
+    )
     return query, party
 
 
@@ -148,7 +131,7 @@ def _stuck_rows(
     Names are compared by code point as Python does (PostgreSQL's "C"
     collation; SQLite's is already).
     """
-    query, party = _with_latest(dialect)
+    query, party = _with_latest()
     log_seq = func.coalesce(query.selected_columns[6], 0)
     last_on = query.selected_columns[7]
     resting = [stage.value for stage in RESTING_STAGES]

@@ -70,16 +70,33 @@ def open_deadlines(engine: Engine) -> dict[str, OpenDeadline]:
     return earliest
 
 
-def region_rows(
+class RegionParty(NamedTuple):
+    """A municipality of the region as read, before it is a row of the table: plain values,
+    cheap to make for every party of a country (a `RegionRow` is made for those shown)."""
+
+    number: str
+    name: str
+    county: str
+    health_trust: str
+    stage: str
+    wave: str
+    deadline: OpenDeadline | None
+
+    def overdue(self, today: date) -> bool:
+        """Its next open deadline is past."""
+        return self.deadline is not None and self.deadline.effective_deadline < today
+
+
+def region_parties(
     engine: Engine, *, today: date, waves: WaveLookup = wave_names_by_member
-) -> list[RegionRow]:
+) -> list[RegionParty]:
     """Every municipality of the region today with stage, wave and next deadline, by
-    number; overdue if that is past. One merged away or divided by a reform is no longer
-    in the region; the other kinds are on the party list."""
+    number. One merged away or divided by a reform is no longer in the region; the other
+    kinds are on the party list."""
     deadlines = open_deadlines(engine)
     wave_of = waves(engine)
-    with Session(engine) as session:
-        parties = session.exec(
+    with engine.connect() as connection:
+        parties = connection.execute(
             select(  # type: ignore[call-overload]
                 MunicipalityRow.number,
                 MunicipalityRow.name,
@@ -90,21 +107,34 @@ def region_rows(
             .where(MunicipalityRow.kind == PartyKind.MUNICIPALITY.value, in_region_on(today))
             .order_by(MunicipalityRow.number)
         ).all()
-    result = []
-    for number, name, county, health_trust, stage in parties:
-        due = deadlines.get(number)
-        deadline = due.effective_deadline if due is not None else None
-        result.append(
-            RegionRow(
-                number=number,
-                name=name,
-                county=county,
-                health_trust=health_trust,
-                stage=Stage(stage),
-                wave=wave_of.get(number, ""),
-                next_deadline=deadline,
-                next_obligation=due.obligation_id if due is not None else None,
-                overdue=deadline is not None and deadline < today,
-            )
+    return [
+        RegionParty(
+            number, name, county, trust, stage, wave_of.get(number, ""), deadlines.get(number)
         )
-    return result
+        for number, name, county, trust, stage in parties
+    ]
+
+
+def region_row(party: RegionParty, *, today: date) -> RegionRow:
+    """The table's line for `party`; overdue if its next deadline is past."""
+    due = party.deadline
+    return RegionRow(
+        number=party.number,
+        name=party.name,
+        county=party.county,
+        health_trust=party.health_trust,
+        stage=Stage(party.stage),
+        wave=party.wave,
+        next_deadline=due.effective_deadline if due is not None else None,
+        next_obligation=due.obligation_id if due is not None else None,
+        overdue=party.overdue(today),
+    )
+
+
+def region_rows(
+    engine: Engine, *, today: date, waves: WaveLookup = wave_names_by_member
+) -> list[RegionRow]:
+    """Every municipality of the region today as a line of the table (region_parties)."""
+    return [
+        region_row(party, today=today) for party in region_parties(engine, today=today, waves=waves)
+    ]

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Table, inspect, text
+from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Table, inspect, select, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import SQLModel
 
@@ -34,6 +34,7 @@ from onboarding.store.schema import (
     schema_status,
     upgrade_schema,
 )
+from onboarding.store.tables.parties import PartyLogRow
 from onboarding.store.tokens import find_active_token
 from tests.helpers.devserver import free_port
 
@@ -295,3 +296,30 @@ def test_upgrade_fills_the_milestone_rank_of_earlier_transitions(empty_engine: E
         # Declining keeps the option milestone it had reached.
         assert list(ranks) == [1, 2, 2]
     _assert_append_only(empty_engine)
+
+
+def test_upgrade_counts_each_party_log_and_keeps_counting(empty_engine: Engine) -> None:
+    _load_previous_schema(empty_engine)
+    insert = text(
+        "INSERT INTO audit_event (municipality_number, seq, trigger, from_stage, "
+        "to_stage, evidence, actor_id, actor_name, actor_role, effective_on, "
+        "recorded_at, workflow_id, run_id) VALUES (:number, :seq, 't', 'x', 'preparing', "
+        "'{}', 'a', 'A', 'coordinator', :on, '2023-10-02 08:00:00+00:00', 'w', 'r')"
+    )
+    # Inserted out of seq order: the latest transition is the highest seq, not the last row.
+    rows = [("1557", 2, "2023-11-01"), ("1557", 3, "2023-12-01"), ("1557", 1, "2024-01-01")]
+    with empty_engine.begin() as connection:
+        for number, seq, on in [*rows, ("5001", 1, "2022-05-01")]:
+            connection.execute(insert, {"number": number, "seq": seq, "on": on})
+    upgrade_schema(empty_engine)
+    party_log = PartyLogRow.__table__  # type: ignore[attr-defined]
+    log = select(party_log).order_by(party_log.c.municipality_number)
+    with empty_engine.connect() as connection:
+        assert [tuple(row) for row in connection.execute(log)] == [
+            ("1557", 3, 0, 3, date(2023, 12, 1)),
+            ("5001", 1, 0, 1, date(2022, 5, 1)),
+        ]
+    with empty_engine.begin() as connection:
+        connection.execute(insert, {"number": "5001", "seq": 2, "on": "2022-06-01"})
+    with empty_engine.connect() as connection:
+        assert tuple(connection.execute(log).all()[1]) == ("5001", 2, 0, 2, date(2022, 6, 1))

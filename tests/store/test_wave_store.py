@@ -11,7 +11,8 @@ from onboarding.domain.checklist import ChecklistItemId
 from onboarding.domain.municipality import Municipality
 from onboarding.domain.obligations.models import ObligationView
 from onboarding.domain.obligations.schedule import ObligationStatus
-from onboarding.domain.parties.models import ChecklistCompletion
+from onboarding.domain.parties.models import ChecklistCompletion, RegistrationInput
+from onboarding.domain.party import Party, PartyKind
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.domain.waves.models import (
     ChecklistProjection,
@@ -25,6 +26,7 @@ from onboarding.domain.waves.models import (
 )
 from onboarding.store import projection
 from onboarding.store import waves as store
+from tests.helpers.parties import fresh_org_number
 from tests.helpers.store import projected, register
 
 ACTOR = Actor(id="u-1", name="Kari Nordmann", role="coordinator")
@@ -211,3 +213,29 @@ def test_blockers_name_what_is_missing_and_overdue(sql_engine: Engine) -> None:
         store.blockers_of(sql_engine, wave_ids=["nope"], checklist=ITEMS, as_of=date(2031, 1, 11))
         == []
     )
+
+
+def test_a_gp_office_waits_for_its_municipality_outside_the_wave(sql_engine: Engine) -> None:
+    register(sql_engine, "8806")
+    org = fresh_org_number()
+    office = Party(
+        number=f"gp-{org}",
+        org_number=org,
+        name="Legekontor",
+        county="Trøndelag",
+        health_trust="St. Olavs HF",
+        kind=PartyKind.GP_OFFICE,
+        municipality_number="8806",
+    )
+    projection.register_municipality(
+        sql_engine,
+        RegistrationInput(municipality=office, workflow_id=f"party-gp-{org}", run_id="run-0"),
+    )
+    store.record_wave(
+        sql_engine,
+        WaveProjection(wave=info(), members=[member(f"gp-{org}")], events=[event(1, "created")]),
+    )
+    [wave] = store.blockers_of(sql_engine, wave_ids=["w"], checklist=ITEMS, as_of=date(2031, 1, 11))
+    [row] = wave.members
+    # Its home's stage is read though the home is in no wave.
+    assert "municipality 8806 is not ready for go-live (prospective)" in row.missing

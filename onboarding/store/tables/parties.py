@@ -155,6 +155,26 @@ class CorrectionRow(ActorColumns, table=True):
     run_id: str
 
 
+class PartyLogRow(SQLModel, table=True):
+    """How far one party's log is: its audit events and corrections counted, its latest
+    transition's seq and effective date. Kept by database triggers on every insert into
+    `audit_event` and `correction` (store/party_log.py), never written by code.
+
+    The dashboard's version of the log (store/report_cache.py, store/log_changes.py)
+    sums the counts instead of counting a million rows, and the work list judges
+    stuck parties from it instead of probing each party's log.
+    """
+
+    __tablename__ = "party_log"
+
+    municipality_number: str = Field(primary_key=True, max_length=PARTY_ID_LENGTH)
+    events: int
+    corrections: int
+    # 0 and NULL while the party has corrections counted but no event (never so far).
+    last_seq: int
+    last_effective_on: date | None = None
+
+
 class WorkflowRunRow(SQLModel, table=True):
     """A run of a municipality's workflow, noted the first time one of its activities ran."""
 

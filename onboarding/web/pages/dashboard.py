@@ -28,7 +28,7 @@ from onboarding.web.charts import funnel_svg, timeline_svg
 from onboarding.web.filters import listed, sent_values
 from onboarding.web.forms import FormErrors
 from onboarding.web.milestones import milestone_series
-from onboarding.web.overview import region_rows
+from onboarding.web.overview import region_parties
 from onboarding.web.page import Page, ViewerPage
 from onboarding.web.pages import worklist
 from onboarding.web.region_table import REGION_FILTERS, region_table
@@ -139,8 +139,8 @@ def _dashboard(
         lambda: kept_reports.funnel(engine, as_of=day, known_on=known, kind=kind),
         state=state,
     )
-    rows = region_rows(engine, today=today) if kind is PartyKind.MUNICIPALITY else []
-    table = region_table([] if table_errors else rows, table_values, stage)
+    parties = region_parties(engine, today=today) if kind is PartyKind.MUNICIPALITY else []
+    table = region_table([] if table_errors else parties, table_values, stage, today=today)
     series = report_cache.cached(
         engine,
         ("milestone chart", today, known, kind),
