@@ -1,4 +1,10 @@
-"""The API process's garbage collector, set for pages that read ten thousand rows.
+"""A service process's garbage collector, set once start-up is done.
+
+Every process that serves runs this when it is ready: `onboarding api`,
+`onboarding worker` (up's worker child included) and `onboarding up` itself
+(its API). For the worker, which allocates and drops payloads, protobuf
+messages and activation objects by the thousand per transition while its
+cached workflows live on, the same two reasons hold.
 
 In-process at the size of a country (10,000 parties: bench/pages_scale.py),
 a full collection walked the quarter of a million objects start-up made

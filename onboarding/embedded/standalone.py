@@ -13,6 +13,7 @@ from temporalio.service import RPCError
 
 from onboarding.embedded.bootstrap import open_database
 from onboarding.embedded.errors import DatabaseNotReady
+from onboarding.embedded.heap import settle_after_startup
 from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
 from onboarding.embedded.worker import running_worker
 from onboarding.embedded.worker_process import WORKER_READY
@@ -67,6 +68,7 @@ async def _worker(settings: Settings, signals: ShutdownSignals, say: Say) -> Non
         async with running_worker(
             client, engine, task_queue=settings.task_queue, settings=settings
         ) as worker:
+            settle_after_startup()
             say(
                 f"{WORKER_READY} {settings.task_queue!r} on "
                 f"{settings.temporal_address} (namespace {settings.temporal_namespace}). "
@@ -84,7 +86,6 @@ async def _api(
     # The web stack, here rather than at the top: a worker process (up's child
     # included) starts a second sooner without it.
     from onboarding.embedded.app import create_app
-    from onboarding.embedded.heap import settle_after_startup
     from onboarding.embedded.services import running_api
 
     engine = _checked_database(settings)
