@@ -129,12 +129,3 @@ def region_row(party: RegionParty, *, today: date) -> RegionRow:
         next_obligation=due.obligation_id if due is not None else None,
         overdue=party.overdue(today),
     )
-
-
-def region_rows(
-    engine: Engine, *, today: date, waves: WaveLookup = wave_names_by_member
-) -> list[RegionRow]:
-    """Every municipality of the region today as a line of the table (region_parties)."""
-    return [
-        region_row(party, today=today) for party in region_parties(engine, today=today, waves=waves)
-    ]

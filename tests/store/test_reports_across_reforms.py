@@ -24,8 +24,8 @@ from onboarding.domain.region_history.parties import ENDING, HistoryPlan
 from onboarding.domain.reports import Interval
 from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store import coverage, point_in_time, reforms
-from onboarding.web.overview import region_rows
 from tests.helpers import region_count
+from tests.helpers.region_rows import region_rows
 from tests.store.test_reports_per_kind import Writer
 
 ACTOR = Actor(id="token:1", name="Kari Nordmann", role="coordinator")

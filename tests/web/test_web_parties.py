@@ -19,9 +19,9 @@ from onboarding.domain.vocabulary import Stage, Trigger
 from onboarding.store import projection, tokens
 from onboarding.store.tokens import Role
 from onboarding.web import region_table
-from onboarding.web.overview import region_rows
 from onboarding.web.party_list import PartyFilters, local_parties, party_lines
 from onboarding.web.party_paths import party_path
+from tests.helpers.region_rows import region_rows
 from tests.helpers.store import projected, register
 from tests.helpers.web import sign_in_form
 

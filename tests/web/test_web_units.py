@@ -30,11 +30,11 @@ from onboarding.web.catalog import CATALOGS
 from onboarding.web.diagram import NODE_H, NODE_W, ROW_H, _centre, layout, render_svg
 from onboarding.web.i18n import Translator, negotiate
 from onboarding.web.milestones import milestone_series
-from onboarding.web.overview import region_rows
 from onboarding.web.pages.dashboard import MUNICIPALITY_STAGES
 from onboarding.web.pages.municipality import forward_triggers, next_stages
 from onboarding.web.pages.signin import safe_next
 from tests.helpers import V1
+from tests.helpers.region_rows import region_rows
 from tests.helpers.store import projected, register
 
 S, T = Stage, Trigger
