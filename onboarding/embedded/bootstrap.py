@@ -29,7 +29,7 @@ def prepare_database(settings: Settings) -> Engine:
     if settings.database_url is None:
         # The default SQLite file lives in the data dir, which may be new.
         settings.home.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, checkpoint_in_background=True)
     create_schema(engine)
     return engine
 
@@ -41,7 +41,7 @@ def open_database(settings: Settings) -> Engine:
     replicas racing to migrate at start-up is exactly what the migration job
     is there to prevent.
     """
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, checkpoint_in_background=True)
     try:
         require_current_schema(engine)
     except BaseException:

@@ -10,10 +10,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
+
+from onboarding.store.wal_checkpoint import start_checkpoints
 
 APPEND_ONLY_TABLES = (
     "audit_event",
@@ -72,11 +75,17 @@ def _append_only_postgresql(table: str) -> list[str]:
     ]
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL and a busy timeout so threads can share it."""
+def make_engine(url: str, *, checkpoint_in_background: bool = False) -> Engine:
+    """An engine for `url`; SQLite gets WAL and a busy timeout so threads can share it.
+
+    `checkpoint_in_background` (for processes that serve users) moves SQLite's
+    WAL checkpoints off the commits onto a thread (see wal_checkpoint.py).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        file = parsed.database
+        in_background = checkpoint_in_background and file not in (None, "", ":memory:")
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -84,8 +93,13 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            if in_background:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.close()
 
+        if in_background:
+            assert file is not None
+            start_checkpoints(engine, Path(file).resolve())
         return engine
     return create_engine(url, pool_pre_ping=True)
 
