@@ -6,14 +6,15 @@ back into the database file by the thread, and the thread ends with the
 engine. Without it, connections keep SQLite's default (1,000 pages).
 """
 
+import asyncio
 import gc
-import time
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
 from onboarding.store.database import make_engine
 from onboarding.store.wal_checkpoint import Checkpoints, start_checkpoints
+from tests.helpers import eventually
 
 
 def autocheckpoint(engine: Engine) -> int:
@@ -29,16 +30,7 @@ def write_pages(engine: Engine, rows: int) -> None:
             connection.execute(text("INSERT INTO filler VALUES (:body)"), {"body": "x" * 3000})
 
 
-def until(condition, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def test_commits_do_not_checkpoint_and_the_thread_copies_the_log_back(tmp_path: Path) -> None:
+async def test_commits_do_not_checkpoint_and_the_thread_copies_the_log_back(tmp_path: Path) -> None:
     file = tmp_path / "read.db"
     engine = make_engine(f"sqlite:///{file}", checkpoint_in_background=True)
     try:
@@ -47,12 +39,14 @@ def test_commits_do_not_checkpoint_and_the_thread_copies_the_log_back(tmp_path: 
         # have checkpointed. Until something checkpoints, they live in the log
         # only, so the database file holding them is the thread's doing.
         write_pages(engine, 1500)
-        assert until(lambda: file.stat().st_size > 1500 * 3000)
+        await eventually(
+            lambda: file.stat().st_size > 1500 * 3000, what="the log copied into the file"
+        )
     finally:
         engine.dispose()
 
 
-def test_the_thread_copies_what_the_commits_wrote(tmp_path: Path) -> None:
+async def test_the_thread_copies_what_the_commits_wrote(tmp_path: Path) -> None:
     file = tmp_path / "read.db"
     engine = make_engine(f"sqlite:///{file}")
     write_pages(engine, 10)
@@ -62,7 +56,10 @@ def test_the_thread_copies_what_the_commits_wrote(tmp_path: Path) -> None:
     checkpoints.interval = 0.05
     try:
         write_pages(engine, 50)
-        assert until(lambda: checkpoints.last is not None and checkpoints.last[1] >= 50)
+        await eventually(
+            lambda: checkpoints.last is not None and checkpoints.last[1] >= 50,
+            what="a checkpoint of the 50 pages written",
+        )
         assert checkpoints.last is not None
         assert checkpoints.last[2] == checkpoints.last[1]
     finally:
@@ -71,12 +68,12 @@ def test_the_thread_copies_what_the_commits_wrote(tmp_path: Path) -> None:
         engine.dispose()
 
 
-def test_the_thread_ends_with_its_engine(tmp_path: Path) -> None:
+async def test_the_thread_ends_with_its_engine(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/read.db")
     write_pages(engine, 1)
     checkpoints = start_checkpoints(engine, tmp_path / "read.db")
     checkpoints.interval = 0.05
-    assert until(lambda: checkpoints.last is not None)
+    await eventually(lambda: checkpoints.last is not None, what="a first checkpoint")
     engine.dispose()
     del engine
     gc.collect()
@@ -84,17 +81,17 @@ def test_the_thread_ends_with_its_engine(tmp_path: Path) -> None:
     assert not checkpoints.alive
 
 
-def test_a_file_not_made_yet_is_waited_for_not_made(tmp_path: Path) -> None:
+async def test_a_file_not_made_yet_is_waited_for_not_made(tmp_path: Path) -> None:
     file = tmp_path / "later.db"
     checkpoints = Checkpoints(file, interval=0.05)
     checkpoints.start()
     try:
-        time.sleep(0.3)
+        await asyncio.sleep(0.3)
         assert not file.exists()
         assert checkpoints.last is None
         engine = make_engine(f"sqlite:///{file}")
         write_pages(engine, 3)
-        assert until(lambda: checkpoints.last is not None)
+        await eventually(lambda: checkpoints.last is not None, what="a first checkpoint")
         engine.dispose()
     finally:
         checkpoints.stop()
