@@ -13,7 +13,7 @@ from temporalio.service import RPCError
 
 from onboarding.embedded.bootstrap import open_database
 from onboarding.embedded.errors import DatabaseNotReady
-from onboarding.embedded.heap import settle_after_startup
+from onboarding.embedded.heap import settle_api_after_startup, settle_worker_after_startup
 from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
 from onboarding.embedded.worker import running_worker
 from onboarding.embedded.worker_process import WORKER_READY
@@ -68,7 +68,7 @@ async def _worker(settings: Settings, signals: ShutdownSignals, say: Say) -> Non
         async with running_worker(
             client, engine, task_queue=settings.task_queue, settings=settings
         ) as worker:
-            settle_after_startup()
+            settle_worker_after_startup()
             say(
                 f"{WORKER_READY} {settings.task_queue!r} on "
                 f"{settings.temporal_address} (namespace {settings.temporal_namespace}). "
@@ -95,7 +95,7 @@ async def _api(
         client = await signals.until(connect_to(settings, temporal_runtime(settings)))
         app = create_app(settings, client=client, engine=engine)
         async with running_api(app, host=host, port=port) as api:
-            settle_after_startup()
+            settle_api_after_startup()
             url = f"http://{host}:{port}"
             say(f"API on {url} (docs: {url}/docs), Temporal at {settings.temporal_address}.")
             say("Ctrl-C to stop.")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from onboarding.embedded.datadir import DataDir, ensure_fresh_data_dir
 from onboarding.embedded.devserver import DevServer, DevServerOptions, temporal_binary
-from onboarding.embedded.heap import settle_after_startup
+from onboarding.embedded.heap import settle_api_after_startup
 from onboarding.embedded.ports import ensure_port_free, reserve_port
 from onboarding.embedded.signals import ShutdownSignals, run_until_stopped
 from onboarding.settings import Settings
@@ -150,7 +150,7 @@ async def _run(options: UpOptions, data: DataDir, signals: ShutdownSignals, say:
                 load_demo_region(engine, api_url=options.api_url, say=say), needs
             )
             data.mark_region_loaded(loaded.municipalities)
-        settle_after_startup()
+        settle_api_after_startup()
         _announce(options, settings, dev_options, say)
         await signals.stopped({**needs, "API": api})
         say("Stopping ...")
