@@ -20,7 +20,7 @@ from onboarding.domain.migrations.run import (
     MigrationRunInput,
 )
 from onboarding.domain.process.migration_plan import MigrationCommand, MigrationPlan
-from onboarding.gateway.parties import engine_errors
+from onboarding.gateway.parties import engine_errors, queried
 from workflows.migration import MigrationWorkflow
 from workflows.names import migration_workflow_id, party_workflow_id
 from workflows.party import PartyWorkflow
@@ -29,8 +29,7 @@ from workflows.party import PartyWorkflow
 async def preview(client: Client, number: str, command: MigrationCommand) -> MigrationCallResult:
     """What the migration would do to one party now: its effect, or why it does not fit."""
     handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
-    with engine_errors(number):
-        return await handle.query(PartyWorkflow.preview_migration, command)
+    return await queried(lambda: handle.query(PartyWorkflow.preview_migration, command), number)
 
 
 async def start(
@@ -53,8 +52,9 @@ async def start(
         )
     except WorkflowAlreadyStartedError:
         raise MigrationExists(plan.id) from None
-    with engine_errors(plan.id, missing=UnknownMigration(plan.id)):
-        return await handle.query(MigrationWorkflow.progress)
+    return await queried(
+        lambda: handle.query(MigrationWorkflow.progress), plan.id, missing=UnknownMigration(plan.id)
+    )
 
 
 def _handle(
@@ -67,8 +67,12 @@ def _handle(
 
 async def progress(client: Client, migration_id: str) -> MigrationProgress:
     """Where the run stands (while it runs, and after)."""
-    with engine_errors(migration_id, missing=UnknownMigration(migration_id)):
-        return await _handle(client, migration_id).query(MigrationWorkflow.progress)
+    handle = _handle(client, migration_id)
+    return await queried(
+        lambda: handle.query(MigrationWorkflow.progress),
+        migration_id,
+        missing=UnknownMigration(migration_id),
+    )
 
 
 async def pause(client: Client, migration_id: str) -> MigrationProgress:

@@ -272,8 +272,7 @@ async def correct(client: Client, number: str, command: CorrectionCommand) -> Co
 async def current_state(client: Client, number: str) -> MunicipalityView:
     """The workflow's own view of a municipality (the query)."""
     handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
-    with engine_errors(number):
-        return await handle.query(PartyWorkflow.state)
+    return await queried(lambda: handle.query(PartyWorkflow.state), number)
 
 
 async def set_deadline(client: Client, number: str, command: DeadlineCommand) -> ObligationView:
@@ -294,8 +293,7 @@ async def set_deadline(client: Client, number: str, command: DeadlineCommand) ->
 async def obligations(client: Client, number: str) -> list[ObligationView]:
     """A municipality's obligations with their pending reminders and escalations."""
     handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
-    with engine_errors(number):
-        return await handle.query(PartyWorkflow.obligations)
+    return await queried(lambda: handle.query(PartyWorkflow.obligations), number)
 
 
 async def surviving_continue_as_new(
@@ -335,16 +333,43 @@ def engine_errors(subject: str, *, missing: OnboardingError | None = None) -> It
         # client repeats it with the same idempotency key to learn which.
         raise UpdateOutcomeUnknown() from err
     except WorkflowQueryFailedError as err:
-        if "deadlock" not in str(err).lower():
+        if not cut_short_by_deadlock_detector(err):
             raise  # the query handler itself failed: a bug, left a 500
-        # The SDK gives a query 2 seconds of the worker's CPU; a worker saturated
-        # by thousands of cached workflows can miss that (seen at 10,000). A read
-        # changes nothing, so the client simply asks again.
+        # The SDK gives an activation 2 seconds of the worker's CPU; a worker
+        # saturated by thousands of cached workflows, or by a busy machine, can miss
+        # that (seen at 10,000). A read changes nothing, so the client asks again.
         raise EngineUnavailable(
             f"the workflow of {subject} did not answer in time (its worker is busy); try again"
         ) from err
     except RPCError as err:
         raise rpc_error(err, subject, missing=missing) from err
+
+
+def cut_short_by_deadlock_detector(err: WorkflowQueryFailedError) -> bool:
+    """Whether the SDK's deadlock detector (TMPRL1101), not the handler, failed a query."""
+    return "deadlock" in str(err).lower()
+
+
+async def queried(
+    ask: Callable[[], Awaitable[_Outcome]],
+    subject: str,
+    *,
+    missing: OnboardingError | None = None,
+) -> _Outcome:
+    """A query's answer, asked once more if the deadlock detector cut the first short.
+
+    The detector evicts the workflow it stopped, so the second asking replays it
+    on a fresh activation; a read changes nothing, so asking twice is safe. If
+    that too is cut short, the client learns it as engine_errors says (a 503 to
+    repeat). `subject` and `missing` are engine_errors'.
+    """
+    with engine_errors(subject, missing=missing):
+        try:
+            return await ask()
+        except WorkflowQueryFailedError as err:
+            if not cut_short_by_deadlock_detector(err):
+                raise
+        return await ask()
 
 
 UPDATE_OUTCOME_UNKNOWN = (

@@ -23,7 +23,6 @@ person to decide; nothing recorded is ever deleted.
 """
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -31,7 +30,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflow.v1 import PendingActivityInfo
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from onboarding.domain.parties.models import MunicipalityView, ProjectionInput, RegistrationInput
@@ -212,7 +216,7 @@ class _Checker:
         self._retrying(described.raw_description.pending_activities)
         try:
             view = await self._state()
-        except (TimeoutError, RPCError) as err:
+        except (TimeoutError, RPCError, WorkflowQueryFailedError) as err:
             finding = self.found(
                 DriftKind.WORKFLOW_UNRESPONSIVE,
                 f"its workflow did not answer the state query ({str(err) or 'timed out'}, "
@@ -231,11 +235,17 @@ class _Checker:
         take longer than one time-out: the first query pays for that replay,
         the second finds the workflow cached (an hour of the endurance run
         under faults, tools/endurance, called three workflows unresponsive
-        after a single try).
+        after a single try). So is a query the SDK's deadlock detector cut short:
+        the detector evicted the workflow, and the next asking replays it.
         """
         for _ in range(QUERY_TRIES - 1):
-            with contextlib.suppress(TimeoutError):
+            try:
                 return await self._ask_state()
+            except TimeoutError:
+                pass
+            except WorkflowQueryFailedError as err:
+                if not gateway.cut_short_by_deadlock_detector(err):
+                    raise
         return await self._ask_state()
 
     async def _ask_state(self) -> MunicipalityView:

@@ -57,7 +57,7 @@ from onboarding.domain.reforms.apply import apply_reform, derive_landing
 from onboarding.domain.reforms.plan import check_plan
 from onboarding.domain.waves.models import AddMemberCommand
 from onboarding.gateway import waves as wave_engine
-from onboarding.gateway.parties import engine_errors, start_party, starting_input
+from onboarding.gateway.parties import engine_errors, queried, start_party, starting_input
 from onboarding.store import contacts as contact_store
 from onboarding.store import queries, tokens
 from onboarding.store import reforms as reform_store
@@ -338,8 +338,7 @@ def _follows(
 async def preview(client: Client, party: str, command: ReformCommand) -> ReformCallResult:
     """What the reform would do to one existing party now: its effect, or why it does not fit."""
     handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(party))
-    with engine_errors(party):
-        return await handle.query(PartyWorkflow.preview_reform, command)
+    return await queried(lambda: handle.query(PartyWorkflow.preview_reform, command), party)
 
 
 async def dry_run(client: Client, prepared: Prepared) -> ReformPreview:

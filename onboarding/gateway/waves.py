@@ -33,7 +33,7 @@ from onboarding.domain.waves.models import (
     WaveView,
     WaveWorkflowInput,
 )
-from onboarding.gateway.parties import engine_errors, surviving_continue_as_new
+from onboarding.gateway.parties import engine_errors, queried, surviving_continue_as_new
 from workflows.names import party_workflow_id, wave_workflow_id
 from workflows.party import PartyWorkflow
 from workflows.wave import WaveWorkflow
@@ -106,8 +106,9 @@ async def create_wave(
 async def wave(client: Client, wave_id: str) -> WaveView:
     """The wave as its workflow sees it."""
     handle = client.get_workflow_handle_for(WaveWorkflow.run, wave_workflow_id(wave_id))
-    with engine_errors(wave_id, missing=UnknownWave(wave_id)):
-        return await handle.query(WaveWorkflow.view)
+    return await queried(
+        lambda: handle.query(WaveWorkflow.view), wave_id, missing=UnknownWave(wave_id)
+    )
 
 
 async def add_member(client: Client, wave_id: str, command: AddMemberCommand) -> WaveView:
@@ -133,8 +134,7 @@ async def decide(client: Client, wave_id: str, command: DecisionCommand) -> Wave
 async def checklist(client: Client, number: str) -> ChecklistView:
     """A municipality's readiness checklist."""
     handle = client.get_workflow_handle_for(PartyWorkflow.run, party_workflow_id(number))
-    with engine_errors(number):
-        return await handle.query(PartyWorkflow.checklist)
+    return await queried(lambda: handle.query(PartyWorkflow.checklist), number)
 
 
 async def complete_item(

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowQueryFailedError
 from typer.testing import CliRunner, Result
 
 from onboarding.cli.main import app as cli
+from onboarding.domain.parties.models import MunicipalityView
 from onboarding.domain.vocabulary import Stage
 from onboarding.domain.vocabulary import Trigger as T
 from onboarding.embedded.app import create_app
@@ -94,6 +95,34 @@ async def test_a_workflow_without_a_worker_is_unresponsive_after_two_tries(
     assert finding.kind is DriftKind.WORKFLOW_UNRESPONSIVE
     assert "(timed out, asked 2 times)" in finding.detail
     assert finding.action == "nothing compared"
+
+
+async def test_a_query_cut_short_by_the_deadlock_detector_is_asked_again(
+    sql_harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK's deadlock detector (an activation starved of 2 s of CPU on a busy
+    machine) fails the first query; the second asking is answered and compared."""
+    asked: list[int] = []
+    answer = reconcile_module._Checker._ask_state
+
+    async def starved_once(checker: reconcile_module._Checker) -> MunicipalityView:
+        asked.append(1)
+        if len(asked) == 1:
+            raise WorkflowQueryFailedError(
+                "[TMPRL1101] Potential deadlock detected: workflow didn't yield within 2 second(s)."
+            )
+        return await answer(checker)
+
+    monkeypatch.setattr(reconcile_module._Checker, "_ask_state", starved_once)
+    async with sql_harness.worker():
+        municipality, _ = await sql_harness.start()
+        await sql_harness.move(municipality.number, T.SIGN_COLLABORATION)
+        options = ReconcileOptions(task_queue=sql_harness.task_queue)
+        report = await reconcile(
+            sql_harness.client, sql_harness.engine, options, numbers=[municipality.number]
+        )
+    assert report.clean, report.findings
+    assert len(asked) == 2
 
 
 async def test_drift_is_found_reported_and_repaired(sql_harness: Harness) -> None:
