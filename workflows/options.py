@@ -86,6 +86,8 @@ MEMBER_CALLS_IN_FLIGHT = 4
 NOTE_RUN_PATCH = "note-run-ids"
 # Workflows started before waves existed turn the readiness guard on.
 READINESS_GUARD_PATCH = "readiness-guard"
+# A party carries a bounded state into its next run (domain/parties/carried.py).
+BOUNDED_CARRY_PATCH = "bounded-carry"
 
 
 def history_is_long(limit: int) -> bool:
@@ -95,14 +97,20 @@ def history_is_long(limit: int) -> bool:
 
 
 async def continue_as_new(
-    input: BaseModel, state: BaseModel, *, idle: Callable[[], bool] = lambda: True
+    input: BaseModel,
+    state: BaseModel,
+    *,
+    idle: Callable[[], bool] = lambda: True,
+    bound: Callable[[], None] = lambda: None,
 ) -> NoReturn:
     """Continue as new with `input` carrying `state`, once every handler (and `idle`) is done.
 
     An update still running would be lost to the new run, so its caller would
-    see it fail although its effect is in the state carried over.
+    see it fail although its effect is in the state carried over. `bound` trims
+    the state to what the next run needs, after the last handler changed it.
     """
     await workflow.wait_condition(lambda: workflow.all_handlers_finished() and idle())
+    bound()
     workflow.logger.info(
         "continuing as new after %s events", workflow.info().get_current_history_length()
     )

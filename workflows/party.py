@@ -10,7 +10,8 @@ definition, so an invalid request is rejected before anything is written to
 history; the handler checks again under a lock (two updates may both pass
 validation before either runs) and only then changes state, records the
 transition in SQL through an activity, and returns the new state. History stays
-bounded by continue-as-new, which carries the whole state.
+bounded by continue-as-new, which carries the state, itself bounded
+(onboarding/domain/parties/carried.py).
 
 The rules are the domain's (onboarding/domain): this module decides when they
 run, what is written through which activity, and what is answered.
@@ -37,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         ObligationProjection,
         ObligationView,
     )
+    from onboarding.domain.parties.carried import bound_for_next_run
     from onboarding.domain.parties.correction_records import (
         CorrectionCommand,
         CorrectionProjection,
@@ -115,6 +117,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.failures import refusals
     from workflows.names import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, wave_workflow_id
     from workflows.options import (
+        BOUNDED_CARRY_PATCH,
         DELIVERY,
         NOTE_RUN_PATCH,
         READINESS_GUARD_PATCH,
@@ -179,7 +182,10 @@ class PartyWorkflow:
             )
             await self._send_due_messages()
         await continue_as_new(
-            self._input, self._state, idle=lambda: all(d.done() for d in self._deliveries)
+            self._input,
+            self._state,
+            idle=lambda: all(d.done() for d in self._deliveries),
+            bound=self._bound_carried_state,
         )
 
     @workflow.query
@@ -642,6 +648,16 @@ class PartyWorkflow:
             Projection.party_stage, PartyStageInput(party=home), **SQL_READ
         )
         return standing.stage
+
+    def _bound_carried_state(self) -> None:
+        """Trim what the next run carries, so its input stays under Temporal's payload limit.
+
+        Behind a patch marker: a recorded history (no marker) continued as new
+        with the whole state, and replays so.
+        """
+        if workflow.patched(BOUNDED_CARRY_PATCH):
+            size = bound_for_next_run(self._state)
+            workflow.logger.info("carrying %s bytes of state into the next run", size)
 
     def _upgrade_guard(self) -> None:
         """Turn the readiness guard on for workflows started before waves existed.

@@ -25,6 +25,7 @@ from onboarding.domain.waves.models import WaveWorkflowInput
 from onboarding.embedded.worker import WORKFLOWS
 from workflows.migration import MigrationWorkflow
 from workflows.municipality import MunicipalityWorkflow
+from workflows.options import BOUNDED_CARRY_PATCH
 from workflows.party import PartyWorkflow
 from workflows.wave import WaveWorkflow
 
@@ -187,6 +188,25 @@ def test_the_histories_cover_every_path() -> None:
         "wave_go_live",
     }, backdated
     assert continued >= 1 and timers_fired >= 4
+
+
+def test_runs_continued_as_new_with_the_whole_state_and_with_a_bounded_one() -> None:
+    """A party's run that carried its whole state, and one behind the bounded-carry patch."""
+    converter = replay_converter().payload_converter
+    carried: dict[str, bool] = {}
+    for path in FILES:
+        events = load(path).events
+        if events[-1].event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            continue
+        patches = {
+            converter.from_payloads(
+                e.marker_recorded_event_attributes.details["patch-data"].payloads, [dict]
+            )[0]["id"]
+            for e in events
+            if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        }
+        carried[path.stem] = BOUNDED_CARRY_PATCH in patches
+    assert set(carried.values()) == {True, False}, carried
 
 
 def test_a_wave_went_live_at_its_instant_and_after_the_fact() -> None:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from onboarding.domain.errors import InvalidEffectiveDate, RequestRejected
 from onboarding.domain.idempotency import FirstAnswers
+from onboarding.domain.parties.carried import correctable
 from onboarding.domain.parties.correction_records import (
     CorrectionCommand,
     CorrectionKind,
@@ -33,7 +34,8 @@ def plan_correction(
 ) -> CorrectionRecord:
     """The correction `command` would record, or an OnboardingError saying why not.
 
-    Only a transition in force can be corrected; only the last one can be
+    Only a transition in force can be corrected, and only one of the newest
+    carried into the workflow's run (parties/carried.py); only the last one can be
     voided; an amended date must stay between its neighbours' and not be in
     the future (`today`, Europe/Oslo); a correction that changes nothing is
     refused.
@@ -46,6 +48,14 @@ def plan_correction(
         )
     records = state.records
     index = next((i for i, r in enumerate(records) if r.seq == command.target_seq), None)
+    reachable = correctable(state)
+    if state.earlier_records and command.target_seq <= records[0].seq:
+        raise RequestRejected(
+            "event_id",
+            f"event {command.event_id} is older than the {len(reachable)} newest transitions "
+            "in force, which are the ones a correction can reach; the audit log keeps it "
+            "as recorded",
+        )
     if index is None:
         raise RequestRejected(
             "event_id", f"event {command.event_id} is not in force: it was voided"

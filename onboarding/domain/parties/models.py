@@ -167,11 +167,16 @@ class MunicipalityState(BaseModel):
     readiness_guard: bool | None = None
     # The transitions in force (not voided, amendments applied), oldest first:
     # what a correction is checked against. A few dozen over a municipality's
-    # life. Empty for runs started before corrections existed (see the workflow).
+    # life; the newest hundred are carried into a new run (see earlier_records).
+    # Empty for runs started before corrections existed (see the workflow).
     records: list[TransitionRecord] = Field(default_factory=list)
     # False for a state carried over from before corrections existed: its
     # `records` miss the older transitions, so corrections are refused there.
     records_complete: bool = False
+    # Transitions in force older than those `records` carries into a new run
+    # (parties/carried.py), the last of each trigger and stage: what a reform's
+    # standing reads. Empty while `records` holds them all.
+    earlier_records: list[TransitionRecord] = Field(default_factory=list)
     correction_keys: dict[str, "CorrectionResult"] = Field(default_factory=dict)
     # Migrations applied, by id, with their effect: each once (a repeat answers it).
     migrations: dict[str, MigrationEffect] = Field(default_factory=dict)

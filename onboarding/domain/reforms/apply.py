@@ -324,7 +324,8 @@ def standing_of(state: MunicipalityState) -> Standing:
 
 def _records(state: MunicipalityState) -> list[TransitionRecord]:
     if state.records:
-        return list(state.records)
+        # The older ones a long road no longer carries whole (parties/carried.py) first.
+        return [*state.earlier_records, *state.records]
     return [state.last_transition] if state.last_transition is not None else []
 
 
