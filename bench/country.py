@@ -232,7 +232,7 @@ async def register(bench: Bench, lines: list[str]) -> list[str]:
             )
             if response.status_code != 503 or pause is None:
                 break
-            bench.repeats += 1
+            bench.note_repeat("POST", "/api/parties/import", response)
             await asyncio.sleep(pause)
         if response.status_code != 200:
             raise RuntimeError(f"import: {response.status_code} {response.text[:500]}")
@@ -440,7 +440,7 @@ async def run_country(
 
             floor_rate = await _floor(stack, bench, served, len(final), concurrency)
             if bench.repeats:
-                notes.append(f"{bench.repeats} requests repeated after a 503")
+                notes.append(bench.repeats_note())
     rate = updates / phase
     return CountryRow(
         parties=len(final),

@@ -132,7 +132,7 @@ async def run_region(
         live = registered(bench.engine, Stage.LIVE)
         floor_rate = await _floor(bench, size, concurrency)
         if bench.repeats:
-            note = "; ".join(filter(None, [note, f"{bench.repeats} requests repeated after a 503"]))
+            note = "; ".join(filter(None, [note, bench.repeats_note()]))
     transitions = size * TRANSITIONS_EACH
     return RegionRow(
         server="dev server",

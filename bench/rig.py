@@ -13,13 +13,15 @@ process of its own, while the API stays in the benchmark's process.
 import asyncio
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +197,8 @@ class Bench:
     writes: int = 0
     # 503s repeated (see `request`): counted in `requests` and `writes` too.
     repeats: int = 0
+    # What was repeated: the call (ids left out) and the error the API named.
+    repeated: Counter[str] = field(default_factory=Counter)
 
     async def count(self, request: httpx.Request) -> None:
         """httpx event hook: counts each request the benchmark sends."""
@@ -216,9 +220,25 @@ class Bench:
             response = await self.http.request(method, path, json=body, headers=self.auth())
             if response.status_code != 503 or not _repeatable(method, body, response):
                 return response
-            self.repeats += 1
+            self.note_repeat(method, path, response)
             await asyncio.sleep(pause)
         return await self.http.request(method, path, json=body, headers=self.auth())
+
+    def note_repeat(self, method: str, path: str, response: httpx.Response) -> None:
+        """Count a request about to be repeated after a 503, by call and the error named."""
+        self.repeats += 1
+        try:
+            error = response.json().get("error", "?")
+        except ValueError:
+            error = response.text[:80]
+        self.repeated[f"{method} {re.sub(r'/[0-9]+', '/{id}', path)}: {error}"] += 1
+
+    def repeats_note(self) -> str:
+        """The repeats as a run's note says them ("" when there were none)."""
+        if not self.repeats:
+            return ""
+        calls = ", ".join(f"{n} x {call}" for call, n in self.repeated.most_common())
+        return f"{self.repeats} requests repeated after a 503 ({calls})"
 
     async def post(self, path: str, body: Any) -> httpx.Response:
         return await self.request("POST", path, body)
