@@ -266,7 +266,11 @@ PATHS: dict[str, Step] = {
 
 
 async def continue_as_new(r: Recorder, out: Path) -> list[Path]:
-    """Transitions until the workflow continues as new; both runs are recorded."""
+    """Transitions until the workflow continues as new; both runs are recorded.
+
+    `continue_as_new_whole_state_*.json` are this path recorded before the
+    bounded-carry patch (the whole state carried): kept, never re-recorded.
+    """
     handle = await r.start(continue_as_new_after_events=60)
     first_run = (await handle.describe()).run_id
     await r.move(T.SIGN_COLLABORATION, T.EXERCISE_OPTION)
