@@ -48,13 +48,12 @@ def plan_correction(
         )
     records = state.records
     index = next((i for i, r in enumerate(records) if r.seq == command.target_seq), None)
-    reachable = correctable(state)
     if state.earlier_records and command.target_seq <= records[0].seq:
         raise RequestRejected(
             "event_id",
-            f"event {command.event_id} is older than the {len(reachable)} newest transitions "
-            "in force, which are the ones a correction can reach; the audit log keeps it "
-            "as recorded",
+            f"event {command.event_id} is older than the {len(correctable(state))} newest "
+            "transitions in force, which are the ones a correction can reach; the audit log "
+            "keeps it as recorded",
         )
     if index is None:
         raise RequestRejected(
