@@ -4,8 +4,8 @@ Randomized histories (test_point_in_time's: transitions the process allows,
 backdated, amended and voided, recorded at any hour) are written one step at
 a time; after each step the kept answers, read again only for the parties the
 step touched, must equal a whole read (the milestone chart's first days, the
-funnel of every kind and of municipalities), for dates and "as known on" days
-around the history. On SQLite and on PostgreSQL.
+funnel of every kind and of municipalities, the API's milestone series), for
+dates and "as known on" days around the history. On SQLite and on PostgreSQL.
 """
 
 from datetime import date, timedelta
@@ -20,6 +20,7 @@ from sqlmodel import Session
 from onboarding.domain.parties.correction_records import CorrectionKind
 from onboarding.domain.parties.models import RegistrationInput
 from onboarding.domain.party import PartyKind
+from onboarding.domain.reports import Interval
 from onboarding.store import kept_reports, log_changes, point_in_time, projection
 from onboarding.store.reforms import join_region, leave_region
 from onboarding.store.tables.parties import AuditEventRow
@@ -87,6 +88,16 @@ def check_kept(engine: Engine, steps: Any, questions: Any) -> None:
                 assert kept_reports.funnel(engine, **arguments) == point_in_time.funnel(
                     engine, **arguments
                 )
+                series = {
+                    "start": EPOCH.date(),
+                    "end": end,
+                    "interval": Interval.QUARTER,
+                    "known_on": known_on,
+                    "kind": kind,
+                }
+                assert kept_reports.milestone_series(
+                    engine, **series
+                ) == point_in_time.milestone_series(engine, **series)
 
 
 SETTINGS: Any = {

@@ -24,7 +24,7 @@ from onboarding.domain.reports import (
     MilestoneSeries,
     StagesReport,
 )
-from onboarding.store import coverage, point_in_time
+from onboarding.store import coverage, kept_reports, point_in_time
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=error_responses(401, 403, 422))
 
@@ -145,8 +145,9 @@ async def milestones_report(
         raise RequestRejected(
             "interval", f"more than {MAX_POINTS} points: choose a longer interval or a shorter span"
         )
+    # Kept between requests and read again only for the parties a write touched.
     return await asyncio.to_thread(
-        point_in_time.milestone_series,
+        kept_reports.milestone_series,
         engine,
         start=from_,
         end=end,
