@@ -89,11 +89,14 @@ def milestone_series(
     kind: PartyKind | None,
 ) -> MilestoneSeries:
     """point_in_time.milestone_series, from each party's first days kept."""
-    first = first_days(engine, end=end, known_on=known_on)
-    with Session(engine) as session:
-        region = point_in_time.Region.read(session, kind)
-    return point_in_time.series_of(
-        first, region, start=start, end=end, interval=interval, known_on=known_on, kind=kind
+    return point_in_time.milestone_series(
+        engine,
+        start=start,
+        end=end,
+        interval=interval,
+        known_on=known_on,
+        kind=kind,
+        first=first_days(engine, end=end, known_on=known_on),
     )
 
 

@@ -614,15 +614,18 @@ def milestone_series(
     interval: Interval = Interval.MONTH,
     known_on: date | None = None,
     kind: PartyKind | None = None,
+    first: FirstDays | None = None,
 ) -> MilestoneSeries:
     """Milestones reached at the end of each interval from `start` to `end` (the last: `end`).
 
     A milestone is reached by a date once an event in force that took effect by
     then led to its stage or further along the party's own road, so the first
     such date per party and rank answers every point of the series at once.
+    `first`: those days (`first_days`) already read, as store/kept_reports.py keeps them.
     """
     with Session(engine) as session:
-        first = first_days(session, end=end, known_on=known_on)
+        if first is None:
+            first = first_days(session, end=end, known_on=known_on)
         region = Region.read(session, kind)
     return series_of(
         first, region, start=start, end=end, interval=interval, known_on=known_on, kind=kind
