@@ -216,8 +216,18 @@ def worklist(
                 ObligationRow.effective_deadline,
             ).where(*open_in_window)
         ).all()
-        notifications = session.exec(
-            select(NotificationRow)
+        # Columns, not ORM objects: hundreds undelivered on a bad day (see store/waves.py).
+        notifications = session.execute(
+            core_select(
+                col(NotificationRow.id),
+                col(NotificationRow.municipality_number),
+                col(NotificationRow.obligation_label),
+                col(NotificationRow.kind),
+                col(NotificationRow.status),
+                col(NotificationRow.recipient_role),
+                col(NotificationRow.last_error),
+                col(NotificationRow.due_at),
+            )
             .where(
                 col(NotificationRow.status).in_(UNDELIVERED),
                 col(NotificationRow.municipality_number).in_(ids),
