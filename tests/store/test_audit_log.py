@@ -127,3 +127,30 @@ def test_filters_by_actor_kind_municipality_and_period(sql_engine: Engine) -> No
     entries = timeline(sql_engine, number="7001", effective_from=date(2021, 2, 1))
     assert [e.kind for e in entries] == ["transition", "transition", "correction"]
     assert entries[1].details["corrected_by"] == [entries[2].id]
+
+
+def test_every_page_is_its_slice_of_the_whole_log(sql_engine: Engine) -> None:
+    # A page merges only each source's first rows up to its end (history/log.py):
+    # every page, either way round, must still be exactly its slice of the log.
+    _write(sql_engine)
+    oldest_first = [e.id for e in audit_stream(sql_engine, AuditFilters(), batch=100)]
+    for newest_first in (False, True):
+        log = list(reversed(oldest_first)) if newest_first else oldest_first
+        for limit in (1, 2, 3, 5):
+            for offset in range(len(log) + 1):
+                page = audit_page(
+                    sql_engine,
+                    AuditFilters(),
+                    limit=limit,
+                    offset=offset,
+                    newest_first=newest_first,
+                )
+                assert [e.id for e in page.items] == log[offset : offset + limit]
+                more = offset + limit < len(log)
+                assert page.next_offset == (offset + limit if more else None)
+    one = [e.id for e in audit_page(sql_engine, AuditFilters(municipality="7001"), limit=2).items]
+    assert one == [i for i in reversed(oldest_first) if i in _ids_of(sql_engine, "7001")][:2]
+
+
+def _ids_of(engine: Engine, number: str) -> set[str]:
+    return {e.id for e in audit_stream(engine, AuditFilters(municipality=number))}
