@@ -738,18 +738,23 @@ class Region:
 
     @classmethod
     def read(cls, session: Session, kind: PartyKind | None) -> "Region":
-        parties = session.execute(select(_municipality.c.number).where(*of_kind(kind))).scalars()
+        # Those always in the region counted in SQL: their ids (ten thousand at the
+        # size of a country) are not needed, only the few with periods.
+        with_periods = select(_period.c.party_id)
+        always = session.execute(
+            select(func.count())
+            .select_from(_municipality)
+            .where(*of_kind(kind), _municipality.c.number.not_in(with_periods))
+        ).scalar_one()
         spans = session.execute(
             select(_period.c.party_id, _period.c.valid_from, _period.c.valid_to)
+            .join(_municipality, _municipality.c.number == _period.c.party_id)
+            .where(*of_kind(kind))
         ).all()
         periods: dict[str, list[tuple[date | None, date | None]]] = {}
         for party, start, end in spans:
             periods.setdefault(party, []).append((start, end))
-        known = set(parties)
-        return cls(
-            always=len(known - set(periods)),
-            periods={party: p for party, p in periods.items() if party in known},
-        )
+        return cls(always=always, periods=periods)
 
     def periodic(self, party: str) -> bool:
         """True if `party` is in the region for periods only (not on every date)."""
