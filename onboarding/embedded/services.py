@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Iterator
 import uvicorn
 from fastapi import FastAPI
 
-from onboarding.embedded.collections_tuning import fewer_collections
 from onboarding.embedded.errors import ServiceFailed
 
 API_SHUTDOWN_TIMEOUT = 10.0
@@ -51,15 +50,6 @@ async def running_api(
         app, host=host, port=port, log_level="warning", access_log=False, lifespan="on"
     )
     server = ApiServer(config)
-    with fewer_collections():
-        async with _served(server, sock) as task:
-            yield task
-
-
-@contextlib.asynccontextmanager
-async def _served(
-    server: ApiServer, sock: socket.socket | None
-) -> AsyncIterator["asyncio.Task[None]"]:
     task = asyncio.create_task(_serve(server, sock), name="api")
     try:
         while not server.started:
