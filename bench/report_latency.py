@@ -14,7 +14,6 @@ audit log, and prints the median of several runs of each.
 """
 
 import argparse
-import itertools
 import json
 import os
 import random
@@ -166,9 +165,6 @@ def fill(engine: Engine, *, municipalities: int, events_per: int, seed: int = 5)
         raw.close()
 
 
-_written = itertools.count(1_000)
-
-
 def kept_milestones_after_a_write(engine: Engine) -> None:
     """One more transition for one party, then the series as the API answers it (kept).
 
@@ -176,15 +172,16 @@ def kept_milestones_after_a_write(engine: Engine) -> None:
     write touched (store/kept_reports.py): this is what a user asking after
     someone else's transition waits for; the first ask reads the whole log.
     """
-    seq = next(_written)
     with engine.begin() as connection:
+        # After the party's latest transition, on its day: the log stays in order.
         connection.execute(
             text(
-                f"INSERT INTO audit_event ({COLUMNS}) VALUES ('0001', :seq, 'pause', "
-                "'preparing', 'paused', '{}', NULL, 'token:1', 'Bench', 'coordinator', "
-                "'2022-12-01', now(), NULL, 'wf', 'run', 3)"
-            ),
-            {"seq": seq},
+                f"INSERT INTO audit_event ({COLUMNS}) "
+                "SELECT municipality_number, seq + 1, 'pause', to_stage, 'paused', '{}', NULL, "
+                "'token:1', 'Bench', 'coordinator', effective_on, now(), NULL, 'wf', 'run', "
+                "reached_rank FROM audit_event WHERE municipality_number = '0001' "
+                "ORDER BY seq DESC LIMIT 1"
+            )
         )
     kept_reports.milestone_series(
         engine,

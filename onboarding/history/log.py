@@ -69,11 +69,13 @@ def _keys(filters: AuditFilters, *, first: int | None, newest_first: bool) -> An
     if first is not None:
         # Each source's first rows by its own index on recording time, not a sort of
         # every row of every source: a page of a million-event log in milliseconds.
+        # Within one source `source` is a constant: by recording time and id alone.
         selects = [
             select(ranked).select_from(ranked)
             for query in selects
+            for columns in (query.selected_columns,)
             for ranked in (
-                query.order_by(*_order(query.selected_columns, newest_first))
+                query.order_by(*_directed([columns.recorded_at, columns.id], newest_first))
                 .limit(first)
                 .subquery(),
             )
@@ -83,7 +85,10 @@ def _keys(filters: AuditFilters, *, first: int | None, newest_first: bool) -> An
 
 def _order(columns: Any, newest_first: bool) -> list[Any]:
     """The log's order: by recording time, then source, then id."""
-    order = [columns.recorded_at, columns.source, columns.id]
+    return _directed([columns.recorded_at, columns.source, columns.id], newest_first)
+
+
+def _directed(order: list[Any], newest_first: bool) -> list[Any]:
     return [column.desc() for column in order] if newest_first else order
 
 

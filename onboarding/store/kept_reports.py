@@ -41,17 +41,23 @@ class _Kept:
 
 
 _KEPT = KeptPerEngine(MAX_KEPT)
+# The API's series apart: a client asking for one date after another would
+# otherwise push the dashboard's answers out, each then read whole again.
+_KEPT_FOR_API = KeptPerEngine(MAX_KEPT)
 
 
 def kept(
-    engine: Engine, key: Hashable, read: Callable[[frozenset[str] | None], dict[str, _V]]
+    engine: Engine,
+    key: Hashable,
+    read: Callable[[frozenset[str] | None], dict[str, _V]],
+    store: KeptPerEngine = _KEPT,
 ) -> dict[str, _V]:
     """`read(None)`'s answer (per party id) as the log stands now, kept under `key`.
 
     `read(parties)` answers for those parties only; a party missing from its
     answer has none (it is dropped). The answer is shared: do not change it.
     """
-    found: _Kept | None = _KEPT.get(engine, key)
+    found: _Kept | None = store.get(engine, key)
     answer: dict[str, _V]
     if found is None:
         mark = log_changes.mark(engine)
@@ -65,18 +71,20 @@ def kept(
         else:
             fresh = read(changed)
             answer = {n: v for n, v in found.answer.items() if n not in changed} | fresh
-    _KEPT.put(engine, key, _Kept(mark, answer))
+    store.put(engine, key, _Kept(mark, answer))
     return answer
 
 
-def first_days(engine: Engine, *, end: date, known_on: date | None) -> point_in_time.FirstDays:
+def first_days(
+    engine: Engine, *, end: date, known_on: date | None, store: KeptPerEngine = _KEPT
+) -> point_in_time.FirstDays:
     """Every party's first days by `end` as known on `known_on` (point_in_time.first_days)."""
 
     def read(parties: frozenset[str] | None) -> point_in_time.FirstDays:
         with Session(engine) as session:
             return point_in_time.first_days(session, end=end, known_on=known_on, parties=parties)
 
-    return kept(engine, ("first days", end, known_on), read)
+    return kept(engine, ("first days", end, known_on), read, store)
 
 
 def milestone_series(
@@ -88,7 +96,8 @@ def milestone_series(
     known_on: date | None,
     kind: PartyKind | None,
 ) -> MilestoneSeries:
-    """point_in_time.milestone_series, from each party's first days kept."""
+    """point_in_time.milestone_series, from each party's first days kept (for the API:
+    apart from the dashboard's)."""
     return point_in_time.milestone_series(
         engine,
         start=start,
@@ -96,7 +105,7 @@ def milestone_series(
         interval=interval,
         known_on=known_on,
         kind=kind,
-        first=first_days(engine, end=end, known_on=known_on),
+        first=first_days(engine, end=end, known_on=known_on, store=_KEPT_FOR_API),
     )
 
 

@@ -3,9 +3,12 @@
 The audit log is never rewritten, so "what did we know then" is a filter, not
 a reconstruction: an event counts if it was recorded by then, unless a void
 recorded by then took it back; its effective date is that of the latest
-amendment recorded by then, else its own. `visible_events` builds that view
-as one SQL subquery, and every report here reads through it, so the funnel,
-the stages table and the milestone series can never disagree.
+amendment recorded by then, else its own. `_corrections_known` is that rule
+in SQL, and every report here applies it through it (`visible_events`,
+`latest_per_party`) or, for the milestone series' one pass over the whole
+log, beside it (`_first_per_stage_corrected`, which probes the few corrected
+transitions one by one); test_point_in_time holds all of them to a replay
+of the log, so the funnel, the stages table and the series agree.
 
 Within one municipality the events in force at any recording time are in the
 same order by seq as by effective date (the workflow refuses a transition or
@@ -164,6 +167,9 @@ def _corrections_known(
     known_before: datetime | None, parties: Collection[str] | None = None
 ) -> tuple[Any, Any]:
     """(amended: event_id -> effective_on_after, newest first; voided event ids) as known then.
+
+    `_first_per_stage_corrected` applies the same rule to one transition at a
+    time: a change here is a change there.
 
     Of `parties`' transitions only, if given: a report read again for a few
     parties then joins their few corrections, not every party's (with every
@@ -431,7 +437,7 @@ def funnel_of(
     """The funnel of `total` parties in the region, of which `found` had a transition in force."""
     stages: Counter[str] = Counter()
     # (party kind, furthest rank on its road) -> parties; the kind as stored, made an
-    # enum once per pair below, not once per party (10,000 at the size of a country).
+    # enum per pair and milestone below, not per party (10,000 at the size of a country).
     tops: Counter[tuple[str, int]] = Counter()
     for stage, party_kind, top in found.values():
         stages[stage] += 1
@@ -527,7 +533,7 @@ def first_days(
     Every kind and rank 0 are kept, so one answer serves every kind's series
     and the earliest transition of all (the dashboard's chart starts there);
     each party's answer depends on its own log only, so a store can keep it
-    and read again only the parties whose log changed (store/milestone_days.py).
+    and read again only the parties whose log changed (store/kept_reports.py).
     """
     known_before = known_by(known_on)
     per_stage = union_all(
@@ -557,7 +563,7 @@ def first_days(
 
 def _first_per_stage_uncorrected(
     end: date, known_before: datetime | None, parties: Collection[str] | None
-) -> Select[Any]:
+) -> Select[Any, Any, Any]:
     """(party, stage, first day by `end`) over the transitions never corrected.
 
     All but a few of the log: one scan with a hash anti-join against the small
@@ -582,12 +588,13 @@ def _first_per_stage_uncorrected(
 
 def _first_per_stage_corrected(
     end: date, known_before: datetime | None, parties: Collection[str] | None
-) -> Select[Any]:
+) -> Select[Any, Any, Any]:
     """(party, stage, first day by `end`) over the transitions with a correction.
 
-    As `visible_events` reads them (void and newest amendment as known before
-    `known_before`), but probing the few corrected ids one by one: its joins
-    over the whole log would cost another scan of it.
+    As `_corrections_known` reads them (void and newest amendment as known
+    before `known_before`; the same rule, written for a probe), but probing
+    the few corrected ids one by one: its joins over the whole log would cost
+    another scan of it.
     """
     known = [] if known_before is None else [_correction.c.recorded_at < known_before]
     amended_to = (

@@ -41,25 +41,14 @@ def _write(engine: Engine) -> None:
     ]
     for n, number in enumerate(("7001", "7002")):
         for seq, (trigger, before, after) in enumerate(road, 1):
-            record = TransitionRecord(
-                seq=seq,
-                trigger=trigger,
-                from_stage=before,
-                to_stage=after,
+            _transition(
+                engine,
+                number,
+                seq,
+                (trigger, before, after),
                 effective_on=date(2021, seq, 1),
-                evidence={},
-                comment=None,
                 actor=KARI if seq < 3 else PER,
                 recorded_at=START + timedelta(days=seq, hours=n),
-                idempotency_key=None,
-                workflow_id=f"municipality-{number}",
-                run_id="run-1",
-            )
-            projection.record_transition(
-                engine,
-                ProjectionInput(
-                    municipality=_place(number), record=record, stage=after, paused_from=None
-                ),
             )
     with Session(engine) as session:
         event_id = session.exec(
@@ -129,28 +118,73 @@ def test_filters_by_actor_kind_municipality_and_period(sql_engine: Engine) -> No
     assert entries[1].details["corrected_by"] == [entries[2].id]
 
 
+def _write_ties(engine: Engine) -> None:
+    """Two transitions recorded at the very instant of the correction: ties within a
+    source and across sources, broken by source, then id."""
+    tie = START + timedelta(days=10)
+    for number, seq, before in (("7001", 5, Stage.OPTION_EXERCISED), ("7002", 4, Stage.PREPARING)):
+        step = (Trigger.PAUSE, before, Stage.PAUSED)
+        _transition(
+            engine, number, seq, step, effective_on=date(2021, 6, 1), actor=PER, recorded_at=tie
+        )
+
+
+def _transition(
+    engine: Engine,
+    number: str,
+    seq: int,
+    step: tuple[Trigger, Stage, Stage],
+    *,
+    effective_on: date,
+    actor: Actor,
+    recorded_at: datetime,
+) -> None:
+    trigger, before, after = step
+    record = TransitionRecord(
+        seq=seq,
+        trigger=trigger,
+        from_stage=before,
+        to_stage=after,
+        effective_on=effective_on,
+        evidence={},
+        comment=None,
+        actor=actor,
+        recorded_at=recorded_at,
+        idempotency_key=None,
+        workflow_id=f"municipality-{number}",
+        run_id="run-1",
+    )
+    projection.record_transition(
+        engine,
+        ProjectionInput(municipality=_place(number), record=record, stage=after, paused_from=None),
+    )
+
+
 def test_every_page_is_its_slice_of_the_whole_log(sql_engine: Engine) -> None:
     # A page merges only each source's first rows up to its end (history/log.py):
-    # every page, either way round, must still be exactly its slice of the log.
+    # every page, either way round and filtered, must still be exactly its slice of
+    # the log, ties of recording time included.
     _write(sql_engine)
-    oldest_first = [e.id for e in audit_stream(sql_engine, AuditFilters(), batch=100)]
-    for newest_first in (False, True):
-        log = list(reversed(oldest_first)) if newest_first else oldest_first
-        for limit in (1, 2, 3, 5):
-            for offset in range(len(log) + 1):
-                page = audit_page(
-                    sql_engine,
-                    AuditFilters(),
-                    limit=limit,
-                    offset=offset,
-                    newest_first=newest_first,
-                )
-                assert [e.id for e in page.items] == log[offset : offset + limit]
-                more = offset + limit < len(log)
-                assert page.next_offset == (offset + limit if more else None)
-    one = [e.id for e in audit_page(sql_engine, AuditFilters(municipality="7001"), limit=2).items]
-    assert one == [i for i in reversed(oldest_first) if i in _ids_of(sql_engine, "7001")][:2]
-
-
-def _ids_of(engine: Engine, number: str) -> set[str]:
-    return {e.id for e in audit_stream(engine, AuditFilters(municipality=number))}
+    _write_ties(sql_engine)
+    for filters in (
+        AuditFilters(),
+        AuditFilters(actor="per hansen"),
+        AuditFilters(kinds=frozenset({"transition"})),
+        AuditFilters(municipality="7001"),
+    ):
+        oldest_first = [e.id for e in audit_stream(sql_engine, filters, batch=100)]
+        assert oldest_first
+        for newest_first in (False, True):
+            log = list(reversed(oldest_first)) if newest_first else oldest_first
+            for limit in (1, 2, 3, 5):
+                for offset in range(len(log) + 1):
+                    page = audit_page(
+                        sql_engine, filters, limit=limit, offset=offset, newest_first=newest_first
+                    )
+                    assert [e.id for e in page.items] == log[offset : offset + limit]
+                    more = offset + limit < len(log)
+                    assert page.next_offset == (offset + limit if more else None)
+    # The tie: the correction, then the two transitions by id, oldest first.
+    whole = [e.id for e in audit_stream(sql_engine, AuditFilters())]
+    assert whole[-3].startswith("correction:")
+    assert whole[-2:] == sorted(whole[-2:], key=lambda i: int(i.split(":")[1]))

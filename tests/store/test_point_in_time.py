@@ -339,19 +339,28 @@ def check_reports(engine: Engine, steps: Any, questions: Any) -> None:
         replayed = replay(engine, as_of=as_of, known_on=known_on)
         for row in table.municipalities:
             assert row.stage == replayed.get(row.number, (Stage.PROSPECTIVE, 0))[0], row
-        series = point_in_time.milestone_series(
-            engine,
-            start=as_of - timedelta(days=400),
-            end=as_of,
-            interval=Interval.QUARTER,
-            known_on=known_on,
-            kind=PartyKind.MUNICIPALITY,
-        )
-        for point in series.points[-2:]:
-            assert (
-                point.reached
-                == expected_funnel(engine, as_of=point.on, known_on=known_on)["reached"]
+        series, together_series = (
+            point_in_time.milestone_series(
+                engine,
+                start=as_of - timedelta(days=400),
+                end=as_of,
+                interval=Interval.QUARTER,
+                known_on=known_on,
+                kind=series_kind,
             )
+            for series_kind in (PartyKind.MUNICIPALITY, None)
+        )
+        for point, together_point in zip(
+            series.points[-2:], together_series.points[-2:], strict=True
+        ):
+            reached = expected_funnel(engine, as_of=point.on, known_on=known_on)["reached"]
+            assert point.reached == reached
+            # Every kind together: the same parties, none on the other kinds' milestones.
+            assert together_point.reached == {
+                **reached,
+                Stage.AGREEMENT_OFFERED.value: 0,
+                Stage.AGREEMENT_SIGNED.value: 0,
+            }
     # Known now and as of the last day, the reports agree with the workflows' own state.
     last = EPOCH.date() + timedelta(days=3_000)
     rows = point_in_time.stages(engine, as_of=last).municipalities
