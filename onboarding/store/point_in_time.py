@@ -154,13 +154,20 @@ def visible_events(
         )
         .select_from(_audit)
         .outerjoin(amended, amended.c.event_id == _audit.c.id)
-        .where(_audit.c.id.not_in(voids))
+        .where(_audit.c.id.not_in(voids), *_recorded(known_before, parties))
     )
-    if known_before is not None:
-        query = query.where(_audit.c.recorded_at < known_before)
-    if parties is not None:
-        query = query.where(_audit.c.municipality_number.in_(parties))
     return query.subquery("visible")
+
+
+def _recorded(known_before: datetime | None, parties: Collection[str] | None) -> list[Any]:
+    """SQL conditions on `audit_event`: recorded before `known_before` (None: whenever),
+    of `parties` (None: every party's)."""
+    conditions = []
+    if known_before is not None:
+        conditions.append(_audit.c.recorded_at < known_before)
+    if parties is not None:
+        conditions.append(_audit.c.municipality_number.in_(parties))
+    return conditions
 
 
 def _corrections_known(
@@ -294,12 +301,12 @@ def latest_per_party(
             _audit.c.reached_rank,
         )
         .join(amended, amended.c.event_id == _audit.c.id)
-        .where(amended.c.effective_on_after <= as_of, _audit.c.id.not_in(voids))
+        .where(
+            amended.c.effective_on_after <= as_of,
+            _audit.c.id.not_in(voids),
+            *_recorded(known_before, parties),
+        )
     )
-    if known_before is not None:
-        moved = moved.where(_audit.c.recorded_at < known_before)
-    if parties is not None:
-        moved = moved.where(_audit.c.municipality_number.in_(parties))
     candidates = union_all(plain, moved).subquery("candidates")
     ranked = select(
         candidates,
@@ -578,11 +585,8 @@ def _first_per_stage_uncorrected(
     ).where(
         ~select(_correction.c.id).where(_correction.c.event_id == _audit.c.id).exists(),
         _audit.c.effective_on <= end,
+        *_recorded(known_before, parties),
     )
-    if known_before is not None:
-        query = query.where(_audit.c.recorded_at < known_before)
-    if parties is not None:
-        query = query.where(_audit.c.municipality_number.in_(parties))
     return query.group_by(_audit.c.municipality_number, _audit.c.to_stage)
 
 
@@ -611,11 +615,11 @@ def _first_per_stage_corrected(
         _audit.c.municipality_number,
         _audit.c.to_stage,
         func.coalesce(amended_to, _audit.c.effective_on).label("effective_on"),
-    ).where(_audit.c.id.in_(select(_correction.c.event_id)), ~voided.exists())
-    if known_before is not None:
-        query = query.where(_audit.c.recorded_at < known_before)
-    if parties is not None:
-        query = query.where(_audit.c.municipality_number.in_(parties))
+    ).where(
+        _audit.c.id.in_(select(_correction.c.event_id)),
+        ~voided.exists(),
+        *_recorded(known_before, parties),
+    )
     corrected = query.subquery("corrected")
     return (
         select(
