@@ -6,6 +6,8 @@ running workflows, so they stay as they are.
 
 from temporalio.common import SearchAttributeKey
 
+# Kept current only by runs recorded before 2026-12-05 (PartyWorkflow._stage_searchable);
+# still registered, so those runs can finish.
 STAGE_ATTRIBUTE = SearchAttributeKey.for_keyword("OnboardingStage")
 # A municipality's own number; for a GP office or specialist, the municipality
 # it practises in (so Temporal lists a municipality's offices beside it).

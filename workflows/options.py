@@ -88,6 +88,8 @@ NOTE_RUN_PATCH = "note-run-ids"
 READINESS_GUARD_PATCH = "readiness-guard"
 # A party carries a bounded state into its next run (domain/parties/carried.py).
 BOUNDED_CARRY_PATCH = "bounded-carry"
+# The stage stays out of Temporal's visibility (see PartyWorkflow._stage_searchable).
+STAGE_OUT_OF_VISIBILITY_PATCH = "stage-out-of-visibility"
 
 
 def history_is_long(limit: int) -> bool:

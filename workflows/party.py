@@ -123,6 +123,7 @@ with workflow.unsafe.imports_passed_through():
         READINESS_GUARD_PATCH,
         SQL_READ,
         SQL_WRITE,
+        STAGE_OUT_OF_VISIBILITY_PATCH,
         continue_as_new,
         history_is_long,
     )
@@ -152,6 +153,8 @@ class PartyWorkflow:
         # Sleeps until the next reminder; re-armed whenever obligations change.
         self._timer = RearmableTimer()
         self._deliveries: list[asyncio.Task[None]] = []
+        # Whether this run keeps `OnboardingStage` current (`_stage_searchable`).
+        self._searchable: bool | None = None
         if self._state.seq == 0:
             # A new municipality: every transition it will have goes through
             # apply_transition, so `records` is complete and corrections are possible.
@@ -160,6 +163,7 @@ class PartyWorkflow:
     @workflow.run
     async def run(self, input: MunicipalityWorkflowInput) -> None:
         self._show_stage()
+        self._stage_searchable()
         if not self._state.registered:
             async with self._lock:
                 await workflow.execute_activity_method(
@@ -622,8 +626,29 @@ class PartyWorkflow:
             workflow.logger.warning("could not tell wave %s: %s", left.wave_id, err)
 
     def _upsert_stage(self) -> None:
-        workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self._state.stage.value)])
+        if self._stage_searchable():
+            workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_set(self._state.stage.value)])
         self._show_stage()
+
+    def _stage_searchable(self) -> bool:
+        """Whether this run keeps its stage in the search attribute `OnboardingStage`.
+
+        Runs recorded before the patch did, on every transition, and replay so.
+        Newer runs do not: each upsert is a visibility write on the Temporal
+        server, which cost a fifth of the throughput of `onboarding up` at ten
+        concurrent transitions (bench/RESULTS.md). The read model answers "which
+        parties are in this stage", and the Temporal UI shows each workflow's
+        stage in its current details. Decided once per run, on first use.
+        """
+        if self._searchable is None:
+            self._searchable = not workflow.patched(STAGE_OUT_OF_VISIBILITY_PATCH)
+            if not self._searchable and workflow.info().typed_search_attributes.get(
+                STAGE_ATTRIBUTE
+            ):
+                # Carried over from a run that kept it (or set by an older start):
+                # it would go stale, so it goes.
+                workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_unset()])
+        return self._searchable
 
     def _show_stage(self) -> None:
         # The Temporal UI's "current details" (the summary is set at start); not a

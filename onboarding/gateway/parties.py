@@ -53,7 +53,7 @@ from onboarding.domain.process.model import ProcessDefinition
 from onboarding.domain.process.registry import latest
 from workflows.failures import lost_to_continue_as_new
 from workflows.municipality import MunicipalityWorkflow
-from workflows.names import KIND_ATTRIBUTE, NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, party_workflow_id
+from workflows.names import KIND_ATTRIBUTE, NUMBER_ATTRIBUTE, party_workflow_id
 from workflows.party import PartyWorkflow
 
 _Outcome = TypeVar("_Outcome")
@@ -135,9 +135,10 @@ async def start_party(
         static_summary=f"{party.name} ({party.number})",
         static_details=f"{KIND_LABELS[party.kind]['nb']}: {party.name}, {party.county}; "
         f"{party.health_trust}",
+        # Not the stage: it changes with every transition, and keeping it in
+        # Temporal's visibility cost a write there each time (workflows/party.py).
         search_attributes=TypedSearchAttributes(
             [
-                SearchAttributePair(STAGE_ATTRIBUTE, definition.initial_stage.value),
                 SearchAttributePair(KIND_ATTRIBUTE, party.kind.value),
                 *([SearchAttributePair(NUMBER_ATTRIBUTE, home)] if home else []),
             ]

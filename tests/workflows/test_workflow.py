@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
@@ -30,9 +31,9 @@ from onboarding.gateway import parties as gateway
 from onboarding.store import queries
 from onboarding.store.database import make_engine
 from onboarding.store.schema import create_schema
-from tests.helpers import MAIN_ROAD, Harness, command, eventually
+from tests.helpers import MAIN_ROAD, V1, Harness, command, eventually
 from workflows.municipality import MunicipalityWorkflow
-from workflows.names import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE
+from workflows.names import NUMBER_ATTRIBUTE, STAGE_ATTRIBUTE, party_workflow_id
 
 S = Stage
 T = Trigger
@@ -488,9 +489,9 @@ async def test_continue_as_new_carries_the_whole_state(harness: Harness) -> None
             assert state.last_transition == paused.last_transition
             if run_after != run_before:
                 crossed_while_paused = True
-                # The new run has not upserted anything yet: the attribute came along.
+                # Nor does the new run keep the stage in Temporal's visibility.
                 described = await handle.describe()
-                assert described.typed_search_attributes.get(STAGE_ATTRIBUTE) == "paused"
+                assert described.typed_search_attributes.get(STAGE_ATTRIBUTE) is None
             resumed = await harness.move(number, T.RESUME)
             runs_seen.add((await handle.describe()).run_id)
             for record in (paused.last_transition, resumed.last_transition):
@@ -632,24 +633,56 @@ async def test_the_update_returns_only_after_the_sql_write(
 # -- search attribute and gateway ----------------------------------------------------
 
 
-async def test_the_stage_search_attribute_follows_the_stage(harness: Harness) -> None:
+async def test_the_stage_stays_out_of_temporal_visibility(harness: Harness) -> None:
+    """A new run writes no `OnboardingStage`: each write was a visibility write per transition."""
     async with harness.worker():
         municipality, handle = await harness.start()
         number = municipality.number
-        described = await handle.describe()
-        assert described.typed_search_attributes.get(STAGE_ATTRIBUTE) == "prospective"
-        assert described.typed_search_attributes.get(NUMBER_ATTRIBUTE) == number
-        for trigger, stage in (
-            (T.SIGN_COLLABORATION, "collaboration_signed"),
-            (T.EXERCISE_OPTION, "option_exercised"),
-            (T.PAUSE, "paused"),
-            (T.RESUME, "option_exercised"),
-            (T.WITHDRAW, "withdrawn"),
-        ):
-            await harness.move(number, trigger)
+        for trigger in (None, T.SIGN_COLLABORATION, T.EXERCISE_OPTION, T.PAUSE, T.RESUME):
+            if trigger is not None:
+                await harness.move(number, trigger)
             described = await handle.describe()
-            assert described.typed_search_attributes.get(STAGE_ATTRIBUTE) == stage
+            assert described.typed_search_attributes.get(STAGE_ATTRIBUTE) is None
             assert described.typed_search_attributes.get(NUMBER_ATTRIBUTE) == number
+        history = await handle.fetch_history()
+        upserted = [
+            sorted(
+                e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+            )
+            for e in history.events
+            if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+        ]
+        # Only the SDK's note of the patch, once per run; four transitions, no stage.
+        assert upserted == [["TemporalChangeVersion"]]
+
+
+async def test_a_stage_left_by_an_older_start_is_cleared(harness: Harness) -> None:
+    """Runs begun before the patch kept the attribute; the next run would carry it stale."""
+    municipality = await harness.fresh_municipality()
+    harness.started.append(municipality.number)
+    async with harness.worker():
+        handle = await harness.client.start_workflow(
+            MunicipalityWorkflow.run,
+            gateway.starting_input(municipality, V1, readiness_guard=False),
+            id=party_workflow_id(municipality.number),
+            task_queue=harness.task_queue,
+            # As gateways started every party before 2026-12-05.
+            search_attributes=TypedSearchAttributes(
+                [SearchAttributePair(STAGE_ATTRIBUTE, "prospective")]
+            ),
+        )
+
+        async def cleared() -> bool:
+            described = await handle.describe()
+            return described.typed_search_attributes.get(STAGE_ATTRIBUTE) is None
+
+        deadline = time.monotonic() + 10
+        while not await cleared():
+            assert time.monotonic() < deadline, "the stale stage was never cleared"
+            await asyncio.sleep(0.05)
+        moved = await harness.move(municipality.number, T.SIGN_COLLABORATION)
+        assert moved.stage is S.COLLABORATION_SIGNED
+        assert await cleared()
 
 
 async def test_starting_twice_keeps_the_running_workflow(harness: Harness) -> None:
