@@ -642,9 +642,8 @@ class PartyWorkflow:
         """
         if self._searchable is None:
             self._searchable = not workflow.patched(STAGE_OUT_OF_VISIBILITY_PATCH)
-            if not self._searchable and workflow.info().typed_search_attributes.get(
-                STAGE_ATTRIBUTE
-            ):
+            carried: str | None = workflow.info().typed_search_attributes.get(STAGE_ATTRIBUTE)
+            if not self._searchable and carried is not None:
                 # Carried over from a run that kept it (or set by an older start):
                 # it would go stale, so it goes.
                 workflow.upsert_search_attributes([STAGE_ATTRIBUTE.value_unset()])
