@@ -55,10 +55,12 @@ class PartyRegistrationRequest(PartyRegistration):
 
     model_config = ConfigDict(extra="forbid")
 
+    # Strict: JSON's `true` is not the version 1 (pydantic would take it as 1).
     process_version: int | None = Field(
         None,
         ge=1,
         le=10_000,
+        strict=True,
         description="the version of its kind's process it starts on (default: the newest)",
     )
 

@@ -63,8 +63,13 @@ class RegionLoad(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # Strict: JSON's `true` is not the version 1 (pydantic would take it as 1).
     process_version: int | None = Field(
-        None, ge=1, le=10_000, description="the municipality process version new ones start on"
+        None,
+        ge=1,
+        le=10_000,
+        strict=True,
+        description="the municipality process version new ones start on",
     )
 
 
@@ -82,8 +87,13 @@ class HistoryLoad(BaseModel):
         StageRule.MOST_ADVANCED_COMMON,
         description="where a merger's new municipality starts among its predecessors",
     )
+    # Strict: JSON's `true` is not the version 1 (pydantic would take it as 1).
     process_version: int | None = Field(
-        None, ge=1, le=10_000, description="the municipality process version new ones start on"
+        None,
+        ge=1,
+        le=10_000,
+        strict=True,
+        description="the municipality process version new ones start on",
     )
     backdated: bool = Field(
         False,

@@ -48,7 +48,7 @@ from onboarding.domain.vocabulary import (
 )
 from onboarding.embedded.app import create_app
 from onboarding.settings import Settings
-from onboarding.store import projection, tokens
+from onboarding.store import projection, queries, tokens
 from onboarding.store.database import make_engine
 from onboarding.store.tables.access import ApiTokenRow
 from onboarding.store.tokens import STAFF_ROLES, Role
@@ -1021,3 +1021,14 @@ async def test_api_counts_requests_by_route_template(api: Api) -> None:
 
 def _requests(**labels: str) -> float:
     return REGISTRY.get_sample_value("onboarding_api_requests_total", labels) or 0.0
+
+
+async def test_a_process_version_must_be_a_whole_number_not_true_or_false(api: Api) -> None:
+    """JSON's `true` is refused where a version is asked for (pydantic would take it as 1)."""
+    for path in ("/api/region/load", "/api/region/history/load"):
+        response = await api.http.post(
+            path, json={"process_version": True}, headers=api.auth(Role.ADMIN)
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == "process_version", response.text
+    assert queries.list_municipalities(api.engine) == []

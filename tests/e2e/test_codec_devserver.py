@@ -49,8 +49,13 @@ def payloads_in(message: Message) -> Iterator[Payload]:
         return
     for descriptor, value in message.ListFields():
         # Search attributes are indexed by Temporal, so never encrypted: they hold
-        # the stage and the municipality number only (checked below: no clear text).
+        # the party's kind, its municipality's number and the SDK's patch ids only
+        # (checked below: no clear text).
         if descriptor.message_type is None or descriptor.name == "search_attributes":
+            continue
+        # A patch marker is the SDK core's own record of `workflow.patched(id)`: it
+        # holds the patch id, written past the data converter (so past the codec).
+        if getattr(value, "marker_name", None) == "core_patch":
             continue
         if isinstance(value, Message):
             yield from payloads_in(value)
