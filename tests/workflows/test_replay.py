@@ -25,7 +25,8 @@ from onboarding.domain.waves.models import WaveWorkflowInput
 from onboarding.embedded.worker import WORKFLOWS
 from workflows.migration import MigrationWorkflow
 from workflows.municipality import MunicipalityWorkflow
-from workflows.options import BOUNDED_CARRY_PATCH
+from workflows.names import STAGE_ATTRIBUTE
+from workflows.options import BOUNDED_CARRY_PATCH, STAGE_OUT_OF_VISIBILITY_PATCH
 from workflows.party import PartyWorkflow
 from workflows.wave import WaveWorkflow
 
@@ -207,6 +208,37 @@ def test_runs_continued_as_new_with_the_whole_state_and_with_a_bounded_one() -> 
         }
         carried[path.stem] = BOUNDED_CARRY_PATCH in patches
     assert set(carried.values()) == {True, False}, carried
+
+
+def test_party_runs_that_kept_the_stage_searchable_and_runs_that_do_not() -> None:
+    """Party runs recorded before the stage-out-of-visibility patch upsert the stage; none after."""
+    converter = replay_converter().payload_converter
+    kept: dict[str, bool] = {}
+    for path in FILES:
+        history = load(path)
+        if history.events[0].workflow_execution_started_event_attributes.workflow_type.name not in {
+            "MunicipalityWorkflow",
+            "PartyWorkflow",
+        }:
+            continue
+        patches = {
+            converter.from_payloads(
+                e.marker_recorded_event_attributes.details["patch-data"].payloads, [dict]
+            )[0]["id"]
+            for e in history.events
+            if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+            and "patch-data" in e.marker_recorded_event_attributes.details
+        }
+        upserts_stage = any(
+            STAGE_ATTRIBUTE.name
+            in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+            for e in history.events
+            if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+        )
+        patched = STAGE_OUT_OF_VISIBILITY_PATCH in patches
+        assert not (patched and upserts_stage), f"{path.stem} wrote the stage after the patch"
+        kept[path.stem] = patched
+    assert set(kept.values()) == {True, False}, kept
 
 
 def test_a_wave_went_live_at_its_instant_and_after_the_fact() -> None:
