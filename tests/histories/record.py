@@ -269,7 +269,9 @@ async def continue_as_new(r: Recorder, out: Path) -> list[Path]:
     """Transitions until the workflow continues as new; both runs are recorded.
 
     `continue_as_new_whole_state_*.json` are this path recorded before the
-    bounded-carry patch (the whole state carried): kept, never re-recorded.
+    bounded-carry patch (the whole state carried), and
+    `continue_as_new_stage_searchable_*.json` (with `main_road_stage_searchable.json`)
+    before the stage-out-of-visibility patch: kept, never re-recorded.
     """
     handle = await r.start(continue_as_new_after_events=60)
     first_run = (await handle.describe()).run_id
