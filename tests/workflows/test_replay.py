@@ -43,6 +43,19 @@ def load(path: Path) -> WorkflowHistory:
     return WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text(encoding="utf-8"))
 
 
+def patch_ids(history: WorkflowHistory) -> set[str]:
+    """The ids of the `workflow.patched` markers in `history`."""
+    converter = replay_converter().payload_converter
+    return {
+        converter.from_payloads(
+            e.marker_recorded_event_attributes.details["patch-data"].payloads, [dict]
+        )[0]["id"]
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and "patch-data" in e.marker_recorded_event_attributes.details
+    }
+
+
 def test_there_are_histories_to_replay() -> None:
     assert len(FILES) >= 9, f"no histories in {HISTORIES}: python -m tests.histories.record"
 
@@ -193,26 +206,20 @@ def test_the_histories_cover_every_path() -> None:
 
 def test_runs_continued_as_new_with_the_whole_state_and_with_a_bounded_one() -> None:
     """A party's run that carried its whole state, and one behind the bounded-carry patch."""
-    converter = replay_converter().payload_converter
     carried: dict[str, bool] = {}
     for path in FILES:
-        events = load(path).events
-        if events[-1].event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+        history = load(path)
+        if (
+            history.events[-1].event_type
+            != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+        ):
             continue
-        patches = {
-            converter.from_payloads(
-                e.marker_recorded_event_attributes.details["patch-data"].payloads, [dict]
-            )[0]["id"]
-            for e in events
-            if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-        }
-        carried[path.stem] = BOUNDED_CARRY_PATCH in patches
+        carried[path.stem] = BOUNDED_CARRY_PATCH in patch_ids(history)
     assert set(carried.values()) == {True, False}, carried
 
 
 def test_party_runs_that_kept_the_stage_searchable_and_runs_that_do_not() -> None:
     """Party runs recorded before the stage-out-of-visibility patch upsert the stage; none after."""
-    converter = replay_converter().payload_converter
     kept: dict[str, bool] = {}
     for path in FILES:
         history = load(path)
@@ -221,21 +228,13 @@ def test_party_runs_that_kept_the_stage_searchable_and_runs_that_do_not() -> Non
             "PartyWorkflow",
         }:
             continue
-        patches = {
-            converter.from_payloads(
-                e.marker_recorded_event_attributes.details["patch-data"].payloads, [dict]
-            )[0]["id"]
-            for e in history.events
-            if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-            and "patch-data" in e.marker_recorded_event_attributes.details
-        }
         upserts_stage = any(
             STAGE_ATTRIBUTE.name
             in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
             for e in history.events
             if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
         )
-        patched = STAGE_OUT_OF_VISIBILITY_PATCH in patches
+        patched = STAGE_OUT_OF_VISIBILITY_PATCH in patch_ids(history)
         assert not (patched and upserts_stage), f"{path.stem} wrote the stage after the patch"
         kept[path.stem] = patched
     assert set(kept.values()) == {True, False}, kept
